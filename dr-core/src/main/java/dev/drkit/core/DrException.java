@@ -1,0 +1,25 @@
+package dev.drkit.core;
+
+/**
+ * Root of every exception drkit throws on purpose. Unchecked, like Failsafe's and Resilience4j's:
+ * callers catch the subtypes they can act on ({@link ConfigException}, {@link StaleEpochException},
+ * {@link IntegrityException}, {@link WrongKeyException}, {@link DrTimeoutException}, ...).
+ */
+public class DrException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  /**
+   * @param message what went wrong, with enough context to act on
+   */
+  public DrException(String message) {
+    super(message);
+  }
+
+  /**
+   * @param message what went wrong, with enough context to act on
+   * @param cause the underlying failure
+   */
+  public DrException(String message, Throwable cause) {
+    super(message, cause);
+  }
+}

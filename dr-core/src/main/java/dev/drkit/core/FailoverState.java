@@ -1,0 +1,22 @@
+package dev.drkit.core;
+
+/**
+ * The states of one protected service's failover state machine (see docs/failover.md and the
+ * transition table in the failover engine).
+ */
+public enum FailoverState {
+  /** The primary serves; replication and backups run. */
+  PRIMARY_ACTIVE,
+  /** Health checks are failing; the detection window is not exhausted yet (flap damping). */
+  PRIMARY_DEGRADED,
+  /** Fencing the old active site at a new epoch, checking the RPO gate, promoting, redirecting. */
+  FAILING_OVER,
+  /** Running the service's validation steps on the newly active site. */
+  VALIDATING,
+  /** The backup serves; the primary is resynced from it when it returns. */
+  BACKUP_ACTIVE,
+  /** Resyncing and validating the primary, switching traffic back, fencing the backup. */
+  FAILING_BACK,
+  /** A phase failed past its retries or its RTO budget; an operator resolves, retries or aborts. */
+  FAILED
+}

@@ -1,0 +1,90 @@
+package dev.drkit.spi;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Durable storage of immutable-by-convention blobs under string keys: a directory, an object
+ * store, a test double. Backup repositories are built on it.
+ *
+ * <p>Keys are one or more segments separated by {@code /}; a segment is 1-255 characters from
+ * {@code [A-Za-z0-9._-]} and is neither {@code .} nor {@code ..}; a key has no leading or trailing
+ * slash and is at most 1024 characters. {@link dev.drkit.spi.BlobKeys#validate(String)} checks
+ * this; implementations reject other keys with {@link IllegalArgumentException}.
+ *
+ * <p>Contract:
+ * <ul>
+ *   <li>Thread-safe.</li>
+ *   <li>Atomic and durable writes: once {@link #putIfAbsent} or {@link #put} returns, the whole
+ *       content is stored and survives a crash of the process or the machine; a reader never sees a
+ *       partial blob, and a crash during a write leaves either the old state or the new one.</li>
+ *   <li>{@link #putIfAbsent} is a real compare-and-set: of concurrent calls for one key exactly one
+ *       returns {@code true}.</li>
+ *   <li>Read-after-write consistency for one key; {@link #list} reflects completed writes.</li>
+ *   <li>Failures of the medium are {@link dev.drkit.core.StorageException}s (a full disk, an I/O
+ *       error); a missing key on {@link #get} is {@link dev.drkit.core.BlobNotFoundException}.
+ *       A failed write leaves no blob and no debris visible through this interface.</li>
+ * </ul>
+ */
+public interface BlobStore extends AutoCloseable {
+  /**
+   * Stores {@code content} under {@code key} unless a blob with that key exists.
+   *
+   * @param key the key
+   * @param content the content (not modified, not retained)
+   * @return {@code true} if stored, {@code false} if the key existed (its blob is untouched)
+   * @throws dev.drkit.core.StorageException when the medium fails
+   */
+  boolean putIfAbsent(String key, byte[] content);
+
+  /**
+   * Stores {@code content} under {@code key}, atomically replacing any blob there.
+   *
+   * @param key the key
+   * @param content the content
+   * @throws dev.drkit.core.StorageException when the medium fails
+   */
+  void put(String key, byte[] content);
+
+  /**
+   * @param key the key
+   * @return the whole blob
+   * @throws dev.drkit.core.BlobNotFoundException when absent
+   * @throws dev.drkit.core.StorageException when the medium fails
+   */
+  byte[] get(String key);
+
+  /**
+   * Reads part of a blob.
+   *
+   * @param key the key
+   * @param offset the first byte, {@code >= 0}
+   * @param length how many bytes, {@code >= 0}
+   * @return exactly {@code length} bytes
+   * @throws dev.drkit.core.BlobNotFoundException when absent
+   * @throws dev.drkit.core.StorageException when the range extends past the end or the medium fails
+   */
+  byte[] getRange(String key, long offset, int length);
+
+  /**
+   * @param key the key
+   * @return its size, or empty when absent
+   */
+  Optional<BlobInfo> stat(String key);
+
+  /**
+   * @param prefix a key prefix ({@code ""} for all; {@code "snapshots/"} for one folder)
+   * @return every blob whose key starts with {@code prefix}, sorted by key
+   */
+  List<BlobInfo> list(String prefix);
+
+  /**
+   * @param key the key
+   * @return whether a blob was deleted
+   */
+  boolean delete(String key);
+
+  /** Releases resources; the default does nothing. */
+  @Override
+  default void close() {}
+}

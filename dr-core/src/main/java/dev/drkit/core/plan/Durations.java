@@ -68,11 +68,17 @@ public final class Durations {
    */
   public static Duration ofMinutes(BigDecimal minutes) {
     Objects.requireNonNull(minutes, "minutes");
+    // Compare before printing or multiplying: 1e999999999 is a valid BigDecimal whose plain form
+    // would be a billion characters long.
     if (minutes.abs().compareTo(BigDecimal.valueOf(100_000_000L)) > 0) {
-      throw new ConfigException("", minutes.toPlainString().length() > 40
-          ? "the number of minutes is too large" : minutes.toPlainString() + " minutes is too large");
+      throw new ConfigException("", "the number of minutes is too large (at most 100000000)");
     }
-    return ofNanos(minutes.multiply(NANOS_PER_MINUTE), minutes.toPlainString() + " minutes");
+    if (minutes.signum() == 0 || minutes.precision() - minutes.scale() < -20) {
+      // Below 1e-20 minutes: zero nanoseconds. Rounding such a number exactly would need a power of
+      // ten as large as its scale, which for 1e-999999999 is out of reach.
+      return Duration.ZERO;
+    }
+    return ofNanos(minutes.multiply(NANOS_PER_MINUTE), minutes + " minutes");
   }
 
   /**

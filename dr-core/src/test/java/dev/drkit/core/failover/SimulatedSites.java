@@ -29,6 +29,7 @@ final class SimulatedSites implements FailoverActions {
   private long routerEpoch;
   private Site routedTo = Site.PRIMARY;
   private volatile Fault fault = (op, site, epoch) -> {};
+  private volatile Fault after = (op, site, epoch) -> {};
   final List<String> calls = new ArrayList<>();
   final List<String> violations = new ArrayList<>();
 
@@ -44,6 +45,11 @@ final class SimulatedSites implements FailoverActions {
 
   void fault(Fault f) {
     this.fault = f;
+  }
+
+  /** @param f called after each call took effect (to crash after an action, before it is recorded) */
+  void afterEach(Fault f) {
+    this.after = f;
   }
 
   private synchronized void enter(String op, String service, Site site, long epoch) throws Exception {
@@ -88,6 +94,7 @@ final class SimulatedSites implements FailoverActions {
       fencedAt.merge(site, epoch, Math::max);
       checkInvariants();
     }
+    after.before("fence", site, epoch);
   }
 
   @Override
@@ -109,6 +116,7 @@ final class SimulatedSites implements FailoverActions {
       promotedAt.merge(site, epoch, Math::max);
       checkInvariants();
     }
+    after.before("promote", site, epoch);
   }
 
   @Override
@@ -122,6 +130,7 @@ final class SimulatedSites implements FailoverActions {
       routerEpoch = epoch;
       routedTo = site;
     }
+    after.before("redirect", site, epoch);
   }
 
   @Override
@@ -130,6 +139,7 @@ final class SimulatedSites implements FailoverActions {
     synchronized (this) {
       enter("resync", service, target, epoch);
     }
+    after.before("resync", target, epoch);
   }
 
   @Override
@@ -138,5 +148,6 @@ final class SimulatedSites implements FailoverActions {
     synchronized (this) {
       enter("demote", service, site, epoch);
     }
+    after.before("demote", site, epoch);
   }
 }

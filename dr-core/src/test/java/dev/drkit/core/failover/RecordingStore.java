@@ -12,6 +12,8 @@ import java.util.Set;
 final class RecordingStore implements StateStore {
   private final StateStore delegate;
   final List<Versioned<ServiceState>> written = new ArrayList<>();
+  /** Called before and after every write with "before"/"after"; may throw a {@link SimulatedCrash}. */
+  volatile java.util.function.Consumer<String> crashPoint = where -> {};
 
   RecordingStore(StateStore delegate) {
     this.delegate = delegate;
@@ -24,8 +26,10 @@ final class RecordingStore implements StateStore {
 
   @Override
   public synchronized long compareAndSet(String service, long expectedVersion, ServiceState state) {
+    crashPoint.accept("before");
     long v = delegate.compareAndSet(service, expectedVersion, state);
     written.add(new Versioned<>(state, v));
+    crashPoint.accept("after");
     return v;
   }
 

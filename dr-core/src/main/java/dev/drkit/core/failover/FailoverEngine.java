@@ -213,6 +213,15 @@ public final class FailoverEngine {
     return List.copyOf(phases);
   }
 
+  /**
+   * @param phase FAILING_OVER, VALIDATING or FAILING_BACK
+   * @return the phase's time budget for this service
+   * @throws IllegalArgumentException for a state that is not a phase
+   */
+  public Duration phaseBudget(FailoverState phase) {
+    return budgets.budget(phase, config.rto());
+  }
+
   /** @return the latest validation report this engine produced */
   public Optional<ValidationReport> lastValidation() {
     return Optional.ofNullable(lastValidation.get());

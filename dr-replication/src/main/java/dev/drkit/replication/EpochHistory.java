@@ -95,6 +95,21 @@ public record EpochHistory(List<Entry> entries) {
   }
 
   /**
+   * @param offset an offset
+   * @return the epoch that wrote it (of the entry with the largest start at or below it), {@code -1}
+   *     if no entry starts at or below it
+   */
+  public long epochAt(long offset) {
+    long e = -1;
+    for (Entry en : entries) {
+      if (en.startOffset() <= offset) {
+        e = en.epoch();
+      }
+    }
+    return e;
+  }
+
+  /**
    * @param epoch an epoch of this history
    * @param logEnd the offset after the last record of the log this history describes
    * @return the offset after the last record written in {@code epoch}

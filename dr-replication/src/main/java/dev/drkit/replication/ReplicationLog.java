@@ -239,7 +239,8 @@ public final class ReplicationLog implements AutoCloseable {
    *
    * @param frames complete frames whose checksums the caller verified, the first at
    *     {@link #nextOffset()}
-   * @throws StaleEpochException if a frame's epoch is older than the newest the log has seen
+   * @throws StaleEpochException if a frame's epoch is older than the last record's (the sender's
+   *     epoch is checked by the caller: frames may carry older epochs of the sender's history)
    * @throws IllegalArgumentException if the frames do not continue the log
    * @throws IntegrityException if a frame fails its check
    */
@@ -258,7 +259,7 @@ public final class ReplicationLog implements AutoCloseable {
         if (offset != nextOffset) {
           throw new IllegalArgumentException("log " + name + ": received offset " + offset + " but expected " + nextOffset);
         }
-        admitEpoch(Frames.epoch(frames, pos));
+        admitReplicatedEpoch(Frames.epoch(frames, pos));
         Chunk c = chunkFor(offset, len);
         ByteBuffer dst = c.reserve(len);
         ByteBuffer src = frames.duplicate();
@@ -286,6 +287,18 @@ public final class ReplicationLog implements AutoCloseable {
       history = h;
     }
     maxEpoch = epoch;
+  }
+
+  private void admitReplicatedEpoch(long epoch) {
+    if (epoch < history.latestEpoch()) {
+      throw new StaleEpochException("replication log " + name + " (history)", epoch, history.latestEpoch());
+    }
+    if (epoch > history.latestEpoch() || history.entries().isEmpty()) {
+      EpochHistory h = history.with(epoch, nextOffset);
+      writeHistoryUnchecked(h);
+      history = h;
+    }
+    maxEpoch = Math.max(maxEpoch, epoch);
   }
 
   private Chunk chunkFor(long offset, int frameLen) {

@@ -68,10 +68,10 @@ public final class ReplicaApplier implements ReplicationEndpoint {
   public synchronized ReplicationHandshake handshake(String service, long epoch) {
     checkService(service);
     long current = log.currentEpoch();
-    checkNotPromoted();
     if (epoch < current) {
       throw new StaleEpochException("replica of " + this.service, epoch, current);
     }
+    checkNotPromoted();
     log.fence(epoch);
     log.sync();
     long nextOffset = log.nextOffset();
@@ -84,10 +84,10 @@ public final class ReplicaApplier implements ReplicationEndpoint {
   public synchronized void receive(ReplicationBatch batch) {
     checkService(batch.service());
     long current = log.currentEpoch();
-    checkNotPromoted();
     if (batch.epoch() < current) {
       throw new StaleEpochException("replica of " + service, batch.epoch(), current);
     }
+    checkNotPromoted();
     ByteBuffer f = batch.frames();
     int start = f.position();
     int end = f.limit();
@@ -206,10 +206,20 @@ public final class ReplicaApplier implements ReplicationEndpoint {
    * @param epoch the new epoch
    * @return the offset the new primary's first record takes
    * @throws StaleEpochException if the backup has seen a newer epoch
+   * @throws ReplicationException if the sink could not apply every durable record (promotion must
+   *     be retried: the host state would otherwise miss records the new primary builds on)
    */
   public synchronized long promote(long epoch) {
+    if (epoch < log.currentEpoch()) {
+      throw new StaleEpochException("replica of " + service, epoch, log.currentEpoch());
+    }
+    log.fence(epoch);
     log.sync();
     applyDurable();
+    if (applied < log.durableOffset()) {
+      throw new ReplicationException("replica of " + service + " cannot be promoted yet: its sink applied up to "
+          + applied + " of " + log.durableOffset());
+    }
     log.beginEpoch(epoch);
     promoted = true;
     events.publish(DrEvent.info(clock.instant(), "replication.replica.promoted", service, epoch,

@@ -837,6 +837,21 @@ public final class ReplicationLog implements AutoCloseable {
     return segments.values().stream().map(s -> s.path).toList();
   }
 
+  /** @return the settings */
+  public LogConfig config() {
+    return config;
+  }
+
+  /**
+   * Writes what was appended to the files without forcing (it survives a process crash but not
+   * a power loss).
+   *
+   * @throws StorageException if the write failed
+   */
+  public void writeAppended() {
+    writeOut();
+  }
+
   /** @return the directory */
   public Path directory() {
     return dir;

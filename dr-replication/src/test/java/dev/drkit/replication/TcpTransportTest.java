@@ -152,8 +152,8 @@ class TcpTransportTest {
     ReplicaApplier applier = new ReplicaApplier(SVC, blog, sink, bus, Clock.systemUTC());
     TcpTransport t = track(new TcpTransport(TcpTransport.Config.listening(loopback(port))));
     track(t.serve(SVC, applier));
-    await("restored", () -> !p.degraded());
-    assertThat(events.ofType("replication.mode.restored")).hasSize(1);
+    await("restored", () -> !p.degraded() && events.ofType("replication.mode.restored").size() == 1);
+    await("applied", () -> sink.entries().size() == 2);
     assertThat(payloads(sink)).containsExactly("a", "b");
   }
 

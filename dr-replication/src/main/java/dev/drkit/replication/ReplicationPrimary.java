@@ -300,7 +300,9 @@ public final class ReplicationPrimary implements AutoCloseable {
 
   private void stop(@Nullable RuntimeException cause) {
     synchronized (ackMonitor) {
-      stopCause = cause;
+      if (!stopped) {
+        stopCause = cause;
+      }
       stopped = true;
       ackMonitor.notifyAll();
     }

@@ -344,6 +344,9 @@ public final class ReplicationPrimary implements AutoCloseable {
     @Override
     public void onAck(ReplicationAck ack) {
       boolean restored = false;
+      if (ack.durableOffset() >= 0) {
+        lag.acknowledged(ack.durableOffset()); // before waiters wake, so they see the lag they caused end
+      }
       synchronized (ackMonitor) {
         if (ack.durableOffset() > acked) {
           acked = ack.durableOffset();
@@ -356,7 +359,6 @@ public final class ReplicationPrimary implements AutoCloseable {
       }
       if (ack.durableOffset() >= 0) {
         log.acknowledge(replicaName, ack.durableOffset());
-        lag.acknowledged(ack.durableOffset());
       }
       if (restored) {
         events.publish(DrEvent.info(clock.instant(), "replication.mode.restored", service, epoch,

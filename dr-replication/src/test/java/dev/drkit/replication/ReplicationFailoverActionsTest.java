@@ -135,11 +135,11 @@ class ReplicationFailoverActionsTest {
       append(Site.PRIMARY, "p" + i, primarySink);
     }
     await("backup has 10", () -> backupSink.entries().size() == 10);
-    // partition: the backup is promoted while the old primary, not yet fenced, keeps writing locally
-    ReplicationPrimary old = actions.primary(Site.PRIMARY);
+    // partition: the backup is promoted while the old primary, not yet fenced, keeps writing
+    // locally (its shipper is refused by the promoted replica, so these never reach it)
     actions.replica(Site.BACKUP).promote(2);
     for (int i = 10; i < 13; i++) {
-      long off = old.append(bytes("lost" + i));
+      long off = primaryLog.append(1, bytes("lost" + i));
       primarySink.local(new ListSink.Entry(1, off, "lost" + i));
     }
     actions.fence(SVC, Site.PRIMARY, 2);

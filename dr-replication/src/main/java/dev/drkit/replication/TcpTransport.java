@@ -22,6 +22,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -166,8 +167,25 @@ public final class TcpTransport implements ReplicationTransport {
     }
   }
 
+  private void watch(SocketChannel ch, long[] lastHeard) {
+    long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
+    CompletableFuture.delayedExecutor(periodMs, TimeUnit.MILLISECONDS).execute(() -> {
+      if (!ch.isOpen()) {
+        return;
+      }
+      if (System.nanoTime() - lastHeard[0] > config.peerTimeout().toNanos()) {
+        LOG.warn("replication peer silent for more than {}; closing the connection", config.peerTimeout());
+        closeQuietly(ch);
+      } else {
+        watch(ch, lastHeard);
+      }
+    });
+  }
+
   private void serveConnection(SocketChannel ch) {
     SocketAddress peer = null;
+    long[] lastHeard = {System.nanoTime()};
+    watch(ch, lastHeard);
     try {
       peer = ch.getRemoteAddress();
       Wire.Reader in = new Wire.Reader(ch);
@@ -206,6 +224,7 @@ public final class TcpTransport implements ReplicationTransport {
       Wire.writeFully(ch, Wire.message(Wire.WELCOME, w));
       while (!closed) {
         ByteBuffer m = in.next();
+        lastHeard[0] = System.nanoTime();
         boolean needAck = false;
         do {
           byte type = m.get();
@@ -305,8 +324,13 @@ public final class TcpTransport implements ReplicationTransport {
     } catch (IOException e) {
       throw new ReplicationException("cannot connect to the backup of " + service + " at " + peer + ": " + e, e);
     }
+    java.util.concurrent.atomic.AtomicBoolean handshakeDone = new java.util.concurrent.atomic.AtomicBoolean();
+    CompletableFuture.delayedExecutor(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+      if (!handshakeDone.get()) {
+        closeQuietly(ch); // unblocks the handshake read below
+      }
+    });
     try {
-      ch.socket().setSoTimeout((int) config.connectTimeout().toMillis());
       Wire.writeFully(ch, Wire.hello(service, epoch, version));
       Wire.Reader in = new Wire.Reader(ch);
       ByteBuffer m = in.next();
@@ -323,13 +347,19 @@ public final class TcpTransport implements ReplicationTransport {
             + "; this primary speaks version " + Wire.VERSION);
       }
       ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
+      if (!handshakeDone.compareAndSet(false, true) || !ch.isOpen()) {
+        throw new IOException("handshake timed out after " + config.connectTimeout());
+      }
       Session s = new Session(service, epoch, peer, ch, in, listener, h);
       s.start();
       return s;
     } catch (IOException e) {
+      handshakeDone.set(true);
       closeQuietly(ch);
-      throw new ReplicationException("handshake with the backup of " + service + " at " + peer + " failed: " + e, e);
+      throw new ReplicationException("handshake with the backup of " + service + " at " + peer + " failed"
+          + " (timeout " + config.connectTimeout() + "): " + e, e);
     } catch (RuntimeException e) {
+      handshakeDone.set(true);
       closeQuietly(ch);
       throw e;
     }

@@ -384,19 +384,40 @@ public final class ReplicationLog implements AutoCloseable {
     syncTo(target, gen);
   }
 
+  /**
+   * Group commit: whoever gets the flush lock forces everything pending; the others wait on the
+   * durable monitor (no lock convoy) and are all released by the one notify after the force.
+   */
   private void syncTo(long offset, int gen) {
-    if (durableOffset >= offset && !lost(offset, gen)) {
-      return;
-    }
-    flushLock.lock();
-    try {
+    while (true) {
       throwIfLost(offset, gen);
       if (durableOffset >= offset) {
         return;
       }
-      flush(true);
-    } finally {
-      flushLock.unlock();
+      if (flushLock.tryLock()) {
+        try {
+          throwIfLost(offset, gen);
+          if (durableOffset < offset) {
+            checkOpen();
+            flush(true);
+          }
+        } finally {
+          flushLock.unlock();
+        }
+      } else {
+        synchronized (durableMonitor) {
+          if (durableOffset < offset) {
+            checkOpen();
+            try {
+              durableMonitor.wait(1);
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new StorageException("log " + name + ": interrupted while waiting for offset " + offset
+                  + " to become durable (it may still become durable)");
+            }
+          }
+        }
+      }
     }
   }
 

@@ -141,6 +141,7 @@ public final class ReplicationDriver {
       }
       waitAcked(p.primary(), p.primaryLog().nextOffset() - 1);
       long start = System.nanoTime();
+      long cpu0 = processCpuNanos();
       long first = p.primaryLog().nextOffset();
       long end = start + Duration.ofSeconds(seconds).toNanos();
       while (System.nanoTime() < end) {
@@ -150,11 +151,13 @@ public final class ReplicationDriver {
       double appendSecs = (System.nanoTime() - start) / 1e9;
       waitAcked(p.primary(), last);
       double totalSecs = (System.nanoTime() - start) / 1e9;
+      double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
       long n = last - first + 1;
       System.out.printf(Locale.ROOT,
           "throughput: async, TCP 127.0.0.1, %d-byte records, interval(2ms) durability both sides: %d records appended"
-              + " in %.2f s; all acknowledged by the backup after %.2f s => %.0f records/s end to end (%.0f appends/s)%n",
-          RECORD, n, appendSecs, totalSecs, n / totalSecs, n / appendSecs);
+              + " in %.2f s; all acknowledged by the backup after %.2f s => %.0f records/s end to end (%.0f appends/s);"
+              + " process CPU %.2f s (both sides in one JVM) => %.0f records per CPU-second%n",
+          RECORD, n, appendSecs, totalSecs, n / totalSecs, n / appendSecs, cpuSecs, n / cpuSecs);
     }
   }
 
@@ -221,6 +224,14 @@ public final class ReplicationDriver {
     }
   }
 
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return 0;
+  }
+
   static double pct(long[] sorted, double q) {
     return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
   }
@@ -254,15 +265,18 @@ public final class ReplicationDriver {
       Thread.sleep(1000);
       measuring.set(true);
       long start = System.nanoTime();
+      long cpu0 = processCpuNanos();
       Thread.sleep(seconds * 1000L);
       measuring.set(false);
       double secs = (System.nanoTime() - start) / 1e9;
+      double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
       long n = count.get();
       stop.set(true);
       finished.await();
       System.out.printf(Locale.ROOT,
           "sync: synchronous, TCP 127.0.0.1, %d-byte records, group commit + fsync on both sides, %d writers: %.0f"
-              + " records/s (%d acknowledged appends in %.2f s)%n", RECORD, writers, n / secs, n, secs);
+              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s)%n", RECORD, writers, n / secs, n, secs,
+          cpuSecs);
     }
   }
 

@@ -1,0 +1,342 @@
+package dev.drkit.benchmarks.replication;
+
+import dev.drkit.core.EventBus;
+import dev.drkit.replication.Durability;
+import dev.drkit.replication.LogConfig;
+import dev.drkit.replication.ReplicaApplier;
+import dev.drkit.replication.ReplicationLog;
+import dev.drkit.replication.ReplicationMode;
+import dev.drkit.replication.ReplicationPrimary;
+import dev.drkit.replication.TcpTransport;
+import dev.drkit.spi.ReplicationSink;
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryMXBean;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.locks.LockSupport;
+import java.util.stream.Stream;
+
+/**
+ * Runnable driver for the replication figures of issue 4, over real TCP on 127.0.0.1 and real
+ * files: {@code throughput} (asynchronous, 256-byte records, end to end), {@code lag} (p50/p99/max
+ * replication lag under a steady rate), {@code sync} (synchronous, group commit and fsync on both
+ * sides, N concurrent writers, plus the machine's fsync latency) and {@code memory} (heap while the
+ * backup is down). Usage:
+ *
+ * <pre>java -cp benchmarks/target/benchmarks.jar dev.drkit.benchmarks.replication.ReplicationDriver
+ *     throughput|lag|sync|memory|fsync|all [seconds] [dir]</pre>
+ */
+public final class ReplicationDriver {
+  private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  private static final int RECORD = 256;
+
+  private ReplicationDriver() {}
+
+  /**
+   * @param args scenario, seconds, directory
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    String what = args.length > 0 ? args[0] : "all";
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    Path base = args.length > 2 ? Path.of(args[2]) : Path.of(System.getProperty("java.io.tmpdir"));
+    Path dir = Files.createTempDirectory(base, "drkit-repl-bench");
+    try {
+      switch (what) {
+        case "throughput" -> throughput(dir, seconds);
+        case "lag" -> lag(dir, seconds, 20_000);
+        case "sync" -> sync(dir, seconds, 64);
+        case "memory" -> memory(dir, seconds);
+        case "fsync" -> fsync(dir);
+        case "all" -> {
+          fsync(dir.resolve("f"));
+          throughput(dir.resolve("t"), seconds);
+          lag(dir.resolve("l"), seconds, 20_000);
+          sync(dir.resolve("s"), seconds, 64);
+          memory(dir.resolve("m"), seconds);
+        }
+        default -> throw new IllegalArgumentException("unknown scenario " + what);
+      }
+    } finally {
+      try (Stream<Path> s = Files.walk(dir)) {
+        s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
+    }
+  }
+
+  /** Counts applied records; the host state is discarded (the figure is the replication path). */
+  static final class CountingSink implements ReplicationSink {
+    volatile long applied = -1;
+
+    @Override
+    public void apply(long epoch, long offset, ByteBuffer payload) {
+      applied = offset;
+    }
+
+    @Override
+    public long appliedOffset() {
+      return applied;
+    }
+  }
+
+  record Pair(ReplicationLog primaryLog, ReplicationLog backupLog, TcpTransport server, TcpTransport client,
+      ReplicaApplier applier, ReplicationPrimary primary) implements AutoCloseable {
+    @Override
+    public void close() {
+      primary.close();
+      client.close();
+      server.close();
+      primaryLog.close();
+      backupLog.close();
+    }
+  }
+
+  static Pair pair(Path dir, Durability durability, ReplicationMode mode) throws IOException {
+    return pair(dir, durability, durability, mode);
+  }
+
+  static Pair pair(Path dir, Durability primaryDurability, Durability backupDurability, ReplicationMode mode)
+      throws IOException {
+    Files.createDirectories(dir);
+    EventBus bus = new EventBus();
+    ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
+        LogConfig.builder("bench").durability(primaryDurability).events(bus).build());
+    ReplicationLog blog = ReplicationLog.open(dir.resolve("backup"),
+        LogConfig.builder("bench").durability(backupDurability).events(bus).build());
+    ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
+    TcpTransport server = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
+    server.serve("bench", applier);
+    TcpTransport client = new TcpTransport(
+        TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
+    ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
+        .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();
+    p.start();
+    return new Pair(plog, blog, server, client, applier, p);
+  }
+
+  static void throughput(Path dir, int seconds) throws Exception {
+    try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(2)), ReplicationMode.async())) {
+      byte[] payload = new byte[RECORD];
+      long warm = System.nanoTime() + Duration.ofSeconds(1).toNanos();
+      while (System.nanoTime() < warm) {
+        p.primary().append(payload);
+      }
+      waitAcked(p.primary(), p.primaryLog().nextOffset() - 1);
+      long start = System.nanoTime();
+      long cpu0 = processCpuNanos();
+      long first = p.primaryLog().nextOffset();
+      long end = start + Duration.ofSeconds(seconds).toNanos();
+      while (System.nanoTime() < end) {
+        p.primary().append(payload);
+      }
+      long last = p.primaryLog().nextOffset() - 1;
+      double appendSecs = (System.nanoTime() - start) / 1e9;
+      waitAcked(p.primary(), last);
+      double totalSecs = (System.nanoTime() - start) / 1e9;
+      double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
+      long n = last - first + 1;
+      System.out.printf(Locale.ROOT,
+          "throughput: async, TCP 127.0.0.1, %d-byte records, interval(2ms) durability both sides: %d records appended"
+              + " in %.2f s; all acknowledged by the backup after %.2f s => %.0f records/s end to end (%.0f appends/s);"
+              + " process CPU %.2f s (both sides in one JVM) => %.0f records per CPU-second%n",
+          RECORD, n, appendSecs, totalSecs, n / totalSecs, n / appendSecs, cpuSecs, n / cpuSecs);
+    }
+  }
+
+  static void waitAcked(ReplicationPrimary p, long offset) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+    while (p.ackedOffset() < offset) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("backup did not catch up to " + offset);
+      }
+      Thread.sleep(1);
+    }
+  }
+
+  static void lag(Path dir, int seconds, int rate) throws Exception {
+    try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(1)), Durability.groupCommit(),
+        ReplicationMode.async())) {
+      int total = rate * seconds;
+      AtomicLongArray appended = new AtomicLongArray(total);
+      long[] lags = new long[total];
+      long base = p.primaryLog().nextOffset();
+      AtomicBoolean done = new AtomicBoolean();
+      Thread watcher = new Thread(() -> {
+        long seen = base - 1;
+        while (!done.get() || seen < base + total - 1) {
+          long a = p.primary().ackedOffset();
+          if (a > seen) {
+            long now = System.nanoTime();
+            for (long o = seen + 1; o <= a && o < base + total; o++) {
+              int i = (int) (o - base);
+              while (appended.get(i) == 0) {
+                Thread.onSpinWait();
+              }
+              lags[i] = now - appended.get(i);
+            }
+            seen = a;
+          } else {
+            LockSupport.parkNanos(20_000);
+          }
+        }
+      });
+      watcher.start();
+      long interval = 1_000_000_000L / rate;
+      long next = System.nanoTime();
+      byte[] payload = new byte[RECORD];
+      for (int i = 0; i < total; i++) {
+        long now;
+        while ((now = System.nanoTime()) < next) {
+          LockSupport.parkNanos(next - now);
+        }
+        long t = System.nanoTime();
+        p.primary().append(payload);
+        appended.set(i, t);
+        next += interval;
+      }
+      done.set(true);
+      watcher.join(300_000);
+      long[] sorted = Arrays.copyOfRange(lags, rate, total); // skip the first second (warm-up)
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT,
+          "lag: async, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
+              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
+          RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
+          sorted[sorted.length - 1] / 1e6);
+    }
+  }
+
+  static long processCpuNanos() {
+    java.lang.management.OperatingSystemMXBean os = ManagementFactory.getOperatingSystemMXBean();
+    if (os instanceof com.sun.management.OperatingSystemMXBean sun) {
+      return sun.getProcessCpuTime();
+    }
+    return 0;
+  }
+
+  static double pct(long[] sorted, double q) {
+    return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
+  }
+
+  static void sync(Path dir, int seconds, int writers) throws Exception {
+    try (Pair p = pair(dir, Durability.groupCommit(), ReplicationMode.sync())) {
+      AtomicLong count = new AtomicLong();
+      AtomicBoolean measuring = new AtomicBoolean();
+      AtomicBoolean stop = new AtomicBoolean();
+      CountDownLatch finished = new CountDownLatch(writers);
+      List<Thread> ts = new ArrayList<>();
+      for (int w = 0; w < writers; w++) {
+        Thread t = new Thread(() -> {
+          byte[] payload = new byte[RECORD];
+          try {
+            while (!stop.get()) {
+              p.primary().append(payload);
+              if (measuring.get()) {
+                count.incrementAndGet();
+              }
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            finished.countDown();
+          }
+        });
+        t.start();
+        ts.add(t);
+      }
+      Thread.sleep(1000);
+      measuring.set(true);
+      long start = System.nanoTime();
+      long cpu0 = processCpuNanos();
+      Thread.sleep(seconds * 1000L);
+      measuring.set(false);
+      double secs = (System.nanoTime() - start) / 1e9;
+      double cpuSecs = (processCpuNanos() - cpu0) / 1e9;
+      long n = count.get();
+      stop.set(true);
+      finished.await();
+      System.out.printf(Locale.ROOT,
+          "sync: synchronous, TCP 127.0.0.1, %d-byte records, group commit + fsync on both sides, %d writers: %.0f"
+              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s)%n", RECORD, writers, n / secs, n, secs,
+          cpuSecs);
+    }
+  }
+
+  static void memory(Path dir, int seconds) throws Exception {
+    Files.createDirectories(dir);
+    int deadPort;
+    try (ServerSocket s = new ServerSocket(0, 1, LOOPBACK)) {
+      deadPort = s.getLocalPort(); // closed again: the backup is down
+    }
+    EventBus bus = new EventBus();
+    try (ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
+            LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5))).events(bus).build());
+        TcpTransport client = new TcpTransport(
+            TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)));
+        ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).events(bus)
+            .reconnectDelay(Duration.ofMillis(50)).build()) {
+      p.start();
+      MemoryMXBean mem = ManagementFactory.getMemoryMXBean();
+      byte[] payload = new byte[RECORD];
+      long end = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+      long nextSample = System.nanoTime();
+      List<Long> heap = new ArrayList<>();
+      while (System.nanoTime() < end) {
+        p.append(payload);
+        if (System.nanoTime() >= nextSample) {
+          System.gc();
+          heap.add(mem.getHeapMemoryUsage().getUsed());
+          nextSample += 1_000_000_000L;
+        }
+      }
+      System.gc();
+      heap.add(mem.getHeapMemoryUsage().getUsed());
+      long logBytes = 0;
+      for (Path seg : plog.segmentFiles()) {
+        logBytes += Files.size(seg);
+      }
+      System.out.printf(Locale.ROOT,
+          "memory: backup down for %d s while the primary appended %d records (%.1f MiB of log on disk, lag %s);"
+              + " heap used after GC each second (MiB): %s%n", seconds, plog.nextOffset(), logBytes / 1048576.0,
+          p.lag(), heap.stream().map(h -> String.format(Locale.ROOT, "%.1f", h / 1048576.0)).toList());
+    }
+  }
+
+  static void fsync(Path dir) throws IOException {
+    Files.createDirectories(dir);
+    Path f = dir.resolve("fsync-probe");
+    long[] t = new long[300];
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+      ByteBuffer b = ByteBuffer.allocate(4096);
+      for (int i = 0; i < t.length; i++) {
+        b.clear();
+        long s = System.nanoTime();
+        ch.write(b);
+        ch.force(false);
+        t[i] = System.nanoTime() - s;
+      }
+    }
+    long[] sorted = Arrays.copyOfRange(t, 20, t.length);
+    Arrays.sort(sorted);
+    System.out.printf(Locale.ROOT, "fsync: 4 KiB append + FileChannel.force(false) in %s: p50 %.3f ms, p99 %.3f ms%n",
+        dir, pct(sorted, 0.5), pct(sorted, 0.99));
+  }
+}

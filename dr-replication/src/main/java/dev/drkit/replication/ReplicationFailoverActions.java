@@ -1,0 +1,366 @@
+package dev.drkit.replication;
+
+import dev.drkit.core.EventBus;
+import dev.drkit.spi.DataLossEstimator;
+import dev.drkit.spi.FailoverActions;
+import dev.drkit.spi.ReplicationSink;
+import dev.drkit.spi.ReplicationTransport;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.SnapshotProvider;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.temporal.ChronoUnit;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Replication's part of the core's failover actions for the two sites of one service, composed
+ * around the host's own actions (which still redirect traffic and reconfigure everything else):
+ *
+ * <ul>
+ *   <li>{@link #fence}: closes the site's log at the new epoch (its primary stops shipping and
+ *       its waiting appends fail with {@link dev.drkit.core.StaleEpochException});
+ *   <li>{@link #promote}: the replica stops applying, applies what it holds durably, takes the new
+ *       epoch and starts shipping its own log to the other site;
+ *   <li>{@link #resync}: finds the divergence point, quarantines the target's divergent suffix,
+ *       rewinds (or snapshots) its host state and copies the source's records ({@link Resync});
+ *   <li>{@link #demote}: the stepped-down site becomes a replica of the active one again.
+ * </ul>
+ *
+ * <p>Replication runs first, then the host's action. Every method is idempotent for the same
+ * epoch. Both sites' logs must be reachable from this process (in-process sites, or a process
+ * with both sites' storage mounted); shipping between them may run over any transport. Thread-safe.
+ */
+public final class ReplicationFailoverActions implements FailoverActions {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationFailoverActions.class);
+  private final String service;
+  private final Map<Site, SiteHandle> sites = new EnumMap<>(Site.class);
+  private final @Nullable FailoverActions host;
+  private final ReplicationMode mode;
+  private final LagBounds lagBounds;
+  private final EventBus events;
+  private final Clock clock;
+  private final @Nullable SnapshotProvider snapshots;
+  private @Nullable Site active;
+
+  /**
+   * One site as replication sees it.
+   *
+   * @param log the site's replication log
+   * @param sink the site's host state
+   * @param transport serves this site as a replica, and connects to the other site when this one
+   *     is primary
+   */
+  public record SiteHandle(ReplicationLog log, ReplicationSink sink, ReplicationTransport transport) {
+    /** Validates. */
+    public SiteHandle {
+      Objects.requireNonNull(log, "log");
+      Objects.requireNonNull(sink, "sink");
+      Objects.requireNonNull(transport, "transport");
+    }
+  }
+
+  private final class SiteState {
+    final Site site;
+    final SiteHandle handle;
+    @Nullable ReplicationPrimary primary;
+    @Nullable ReplicaApplier applier;
+    @Nullable AutoCloseable serving;
+
+    SiteState(Site site, SiteHandle handle) {
+      this.site = site;
+      this.handle = handle;
+    }
+  }
+
+  private final Map<Site, SiteState> states = new EnumMap<>(Site.class);
+
+  private ReplicationFailoverActions(Builder b) {
+    this.service = b.service;
+    this.host = b.host;
+    this.mode = b.mode;
+    this.lagBounds = b.lagBounds;
+    this.events = b.events;
+    this.clock = b.clock;
+    this.snapshots = b.snapshots;
+    sites.putAll(b.sites);
+    for (Site s : Site.values()) {
+      SiteHandle h = sites.get(s);
+      if (h == null) {
+        throw new IllegalArgumentException("replication of " + service + " needs both sites; " + s + " is missing");
+      }
+      states.put(s, new SiteState(s, h));
+    }
+  }
+
+  /**
+   * @param service the service
+   * @return a builder
+   */
+  public static Builder builder(String service) {
+    return new Builder(service);
+  }
+
+  /**
+   * Starts normal operation: {@code primary} ships at {@code epoch}, the other site is its replica.
+   *
+   * @param primary the active site
+   * @param epoch the current epoch
+   */
+  public synchronized void start(Site primary, long epoch) {
+    becomeReplica(states.get(primary.other()));
+    becomePrimary(states.get(primary), epoch);
+  }
+
+  @Override
+  public void fence(String service, Site site, long epoch) throws Exception {
+    checkService(service);
+    synchronized (this) {
+      SiteState s = states.get(site);
+      if (s.primary != null) {
+        s.primary.fence(epoch);
+        s.primary.close();
+        s.primary = null;
+      } else if (s.handle.log().currentEpoch() < epoch) {
+        s.handle.log().fence(epoch);
+      }
+      if (active == site) {
+        active = null;
+      }
+    }
+    if (host != null) {
+      host.fence(service, site, epoch);
+    }
+  }
+
+  @Override
+  public void promote(String service, Site site, long epoch) throws Exception {
+    checkService(service);
+    synchronized (this) {
+      SiteState s = states.get(site);
+      if (s.primary == null || s.primary.epoch() != epoch) {
+        if (s.primary != null) {
+          s.primary.close();
+          s.primary = null;
+        }
+        if (s.applier != null) {
+          s.applier.promote(epoch);
+        }
+        stopServing(s);
+        s.applier = null;
+        becomePrimary(s, epoch);
+      }
+    }
+    if (host != null) {
+      host.promote(service, site, epoch);
+    }
+  }
+
+  @Override
+  public void redirect(String service, Site site, long epoch) throws Exception {
+    checkService(service);
+    if (host != null) {
+      host.redirect(service, site, epoch);
+    } else {
+      LOG.debug("replication of {}: redirect to {} at epoch {} has nothing to do here", service, site, epoch);
+    }
+  }
+
+  @Override
+  public void resync(String service, Site target, Site source, long epoch) throws Exception {
+    checkService(service);
+    synchronized (this) {
+      SiteState t = states.get(target);
+      SiteState s = states.get(source);
+      if (t.primary != null) {
+        t.primary.fence(epoch);
+        t.primary.close();
+        t.primary = null;
+      }
+      stopServing(t);
+      t.applier = null;
+      Resync.run(service, t.handle.log(), t.handle.sink(), s.handle.log(), snapshots, events, clock, off -> {});
+      if (s.primary != null) {
+        s.primary.resynced();
+      }
+    }
+    if (host != null) {
+      host.resync(service, target, source, epoch);
+    }
+  }
+
+  @Override
+  public void demote(String service, Site site, long epoch) throws Exception {
+    checkService(service);
+    synchronized (this) {
+      SiteState s = states.get(site);
+      if (s.primary != null) {
+        s.primary.fence(epoch);
+        s.primary.close();
+        s.primary = null;
+      }
+      if (s.applier == null) {
+        becomeReplica(s);
+      }
+      SiteState other = states.get(site.other());
+      if (other.primary != null) {
+        other.primary.resynced();
+      }
+    }
+    if (host != null) {
+      host.demote(service, site, epoch);
+    }
+  }
+
+  private void becomePrimary(SiteState s, long epoch) {
+    ReplicationPrimary p = ReplicationPrimary.builder(service, s.handle.log(), s.handle.transport()).mode(mode)
+        .epoch(epoch).events(events).clock(clock).lagBounds(lagBounds).replicaSite(s.site.other())
+        .replicaName(s.site.other().name()).build();
+    p.start();
+    s.primary = p;
+    active = s.site;
+  }
+
+  private void becomeReplica(SiteState s) {
+    stopServing(s);
+    ReplicaApplier a = new ReplicaApplier(service, s.handle.log(), s.handle.sink(), events, clock);
+    s.applier = a;
+    s.serving = s.handle.transport().serve(service, a);
+  }
+
+  private static void stopServing(SiteState s) {
+    AutoCloseable c = s.serving;
+    s.serving = null;
+    if (c != null) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        LOG.warn("could not stop serving replication on {}", s.site, e);
+      }
+    }
+  }
+
+  /**
+   * @param site a site
+   * @return its primary while it is the active site, else {@code null}
+   */
+  public synchronized @Nullable ReplicationPrimary primary(Site site) {
+    return states.get(site).primary;
+  }
+
+  /**
+   * @param site a site
+   * @return its applier while it is a replica, else {@code null}
+   */
+  public synchronized @Nullable ReplicaApplier replica(Site site) {
+    return states.get(site).applier;
+  }
+
+  /**
+   * @return the estimated data loss of promoting a site now, for the core's RPO gate: the active
+   *     primary's replication lag for the replica site, zero for the active site itself, and
+   *     "forever" when no primary is shipping (nothing is known about the replica)
+   */
+  public DataLossEstimator dataLossEstimator() {
+    return (svc, target) -> {
+      checkService(svc);
+      ReplicationPrimary p;
+      Site a;
+      synchronized (this) {
+        a = active;
+        p = a == null ? null : states.get(a).primary;
+      }
+      if (p == null) {
+        return ChronoUnit.FOREVER.getDuration();
+      }
+      return target == a ? Duration.ZERO : p.lagTracker().estimate(svc, target);
+    };
+  }
+
+  /** Stops shipping and serving on both sites (logs stay open; the host closes them). */
+  public synchronized void close() {
+    for (SiteState s : states.values()) {
+      if (s.primary != null) {
+        s.primary.close();
+        s.primary = null;
+      }
+      stopServing(s);
+    }
+  }
+
+  private void checkService(String s) {
+    if (!service.equals(s)) {
+      throw new IllegalArgumentException("replication actions of " + service + " called for service " + s);
+    }
+  }
+
+  /** Builds {@link ReplicationFailoverActions}. */
+  public static final class Builder {
+    private final String service;
+    private final Map<Site, SiteHandle> sites = new EnumMap<>(Site.class);
+    private @Nullable FailoverActions host;
+    private ReplicationMode mode = ReplicationMode.async();
+    private LagBounds lagBounds = LagBounds.unbounded();
+    private EventBus events = new EventBus();
+    private Clock clock = Clock.systemUTC();
+    private @Nullable SnapshotProvider snapshots;
+
+    private Builder(String service) {
+      this.service = Objects.requireNonNull(service, "service");
+    }
+
+    /** @param site which site @param handle its replication parts @return this */
+    public Builder site(Site site, SiteHandle handle) {
+      sites.put(Objects.requireNonNull(site, "site"), Objects.requireNonNull(handle, "handle"));
+      return this;
+    }
+
+    /** @param v the host's own actions, called after replication's @return this */
+    public Builder host(@Nullable FailoverActions v) {
+      this.host = v;
+      return this;
+    }
+
+    /** @param v the replication mode @return this */
+    public Builder mode(ReplicationMode v) {
+      this.mode = Objects.requireNonNull(v, "mode");
+      return this;
+    }
+
+    /** @param v lag bounds for events @return this */
+    public Builder lagBounds(LagBounds v) {
+      this.lagBounds = Objects.requireNonNull(v, "lagBounds");
+      return this;
+    }
+
+    /** @param v where events go @return this */
+    public Builder events(EventBus v) {
+      this.events = Objects.requireNonNull(v, "events");
+      return this;
+    }
+
+    /** @param v the clock @return this */
+    public Builder clock(Clock v) {
+      this.clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /** @param v snapshots for replicas too far behind @return this */
+    public Builder snapshots(@Nullable SnapshotProvider v) {
+      this.snapshots = v;
+      return this;
+    }
+
+    /**
+     * @return the actions (call {@link ReplicationFailoverActions#start} to begin replicating)
+     * @throws IllegalArgumentException if a site is missing
+     */
+    public ReplicationFailoverActions build() {
+      return new ReplicationFailoverActions(this);
+    }
+  }
+}

@@ -30,6 +30,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -168,7 +169,7 @@ public final class RecoveryOrchestrator {
     return report;
   }
 
-  private String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
+  private @Nullable String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
     for (String d : c.dependencies()) {
       ServiceReport r = reports.get(d);
       if (r == null) {
@@ -206,7 +207,9 @@ public final class RecoveryOrchestrator {
         reason = outcome == ServiceOutcome.RECOVERED ? s.reason()
             : "ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
       }
-    } catch (DrException | IllegalStateException e) {
+    } catch (RuntimeException e) {
+      // A refused gate, an illegal state, lost leadership, or a broken engine factory: this service
+      // fails, the run goes on.
       outcome = ServiceOutcome.FAILED;
       reason = e.getClass().getSimpleName() + ": " + e.getMessage();
       LOG.warn("recovery of service {} failed: {}", c.name(), e.getMessage());

@@ -9,5 +9,10 @@ public enum RecoveryAction {
   /** Planned switch to the backup sites without data loss (fence, drain, promote). */
   SWITCHOVER,
   /** Return to the primary sites (resync, validate, switch back). */
-  FAILBACK
+  FAILBACK,
+  /**
+   * Run each service's next role change against an isolated target (the builder's drill actions),
+   * leaving production untouched; see {@link dev.drkit.core.failover.FailoverEngine#drill}.
+   */
+  DRILL
 }

@@ -4,11 +4,13 @@ import dev.drkit.core.DrException;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.failover.DrillResult;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.PhaseRecord;
 import dev.drkit.core.plan.DependencyGraph;
 import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.DrEvent.Severity;
+import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.ServiceState;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +32,7 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,8 +53,10 @@ public final class RecoveryOrchestrator {
   private final Clock clock;
   private final EventBus events;
   private final Consumer<ServiceReport> progress;
+  private final @Nullable Function<RecoveryConfig, FailoverActions> drillActions;
 
   private RecoveryOrchestrator(Builder b) {
+    this.drillActions = b.drillActions;
     this.graph = b.graph;
     this.engines = b.engines;
     this.parallelism = b.parallelism;
@@ -84,11 +89,15 @@ public final class RecoveryOrchestrator {
    * @return the report
    * @throws InterruptedException when interrupted while waiting for a wave (services already
    *     started finish their current step on their own threads)
+   * @throws IllegalStateException for a DRILL without {@link Builder#drillActions}
    */
   public RecoveryReport run(RecoveryAction action, String by, String why) throws InterruptedException {
     Objects.requireNonNull(action, "action");
     Objects.requireNonNull(by, "by");
     Objects.requireNonNull(why, "why");
+    if (action == RecoveryAction.DRILL && drillActions == null) {
+      throw new IllegalStateException("a DRILL needs the isolated targets' actions: set Builder.drillActions(...)");
+    }
     Instant start = clock.instant();
     Set<String> names = graph.names();
     Map<String, List<DrEvent>> collected = new ConcurrentHashMap<>();
@@ -168,7 +177,7 @@ public final class RecoveryOrchestrator {
     return report;
   }
 
-  private String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
+  private @Nullable String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
     for (String d : c.dependencies()) {
       ServiceReport r = reports.get(d);
       if (r == null) {
@@ -189,6 +198,9 @@ public final class RecoveryOrchestrator {
     String reason;
     try {
       engine = engines.apply(c);
+      if (action == RecoveryAction.DRILL) {
+        return drill(c, wave, engine, by, started, runStart);
+      }
       ServiceState s = engine.resume();
       FailoverState target = action == RecoveryAction.FAILBACK ? FailoverState.PRIMARY_ACTIVE
           : FailoverState.BACKUP_ACTIVE;
@@ -201,12 +213,15 @@ public final class RecoveryOrchestrator {
           case FORCED_FAILOVER -> engine.forceFailover(by, why);
           case SWITCHOVER -> engine.switchover(by, why);
           case FAILBACK -> engine.failback(by, why);
+          case DRILL -> throw new IllegalStateException("drills are run by drill()");
         };
         outcome = s.state() == target ? ServiceOutcome.RECOVERED : ServiceOutcome.FAILED;
         reason = outcome == ServiceOutcome.RECOVERED ? s.reason()
             : "ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
       }
-    } catch (DrException | IllegalStateException e) {
+    } catch (RuntimeException e) {
+      // A refused gate, an illegal state, lost leadership, or a broken engine factory: this service
+      // fails, the run goes on.
       outcome = ServiceOutcome.FAILED;
       reason = e.getClass().getSimpleName() + ": " + e.getMessage();
       LOG.warn("recovery of service {} failed: {}", c.name(), e.getMessage());
@@ -235,6 +250,29 @@ public final class RecoveryOrchestrator {
         engine.lastValidation().orElse(null), List.of());
   }
 
+  private ServiceReport drill(RecoveryConfig c, int wave, FailoverEngine engine, String by, Instant started,
+      Instant runStart) {
+    DrillResult d = engine.drill(Objects.requireNonNull(drillActions.apply(c), "drill actions of " + c.name()), by);
+    Instant ended = clock.instant();
+    ServiceState s = d.result();
+    boolean ok = d.succeeded();
+    Duration measuredRto = ok ? Duration.between(runStart, ended) : null;
+    Duration loss = ok ? d.measuredLoss() : null;
+    List<PhaseReport> phases = new ArrayList<>();
+    for (PhaseRecord p : d.phases()) {
+      phases.add(PhaseReport.of(p, engine.phaseBudget(p.phase())));
+    }
+    String reason = ok ? "drill reached " + s.state() + " on the isolated target at epoch " + s.epoch()
+        : "drill ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
+    if (!ok) {
+      publishFor(c.name(), Severity.ERROR, "failed", "drill of '" + c.name() + "' failed: " + reason);
+    }
+    return new ServiceReport(c.name(), wave, c.priority(), ok ? ServiceOutcome.RECOVERED : ServiceOutcome.FAILED,
+        reason, s.state(), s.epoch(), s.activeSite(), started, ended, c.rto(), measuredRto,
+        measuredRto == null ? null : measuredRto.compareTo(c.rto()) <= 0, c.rpo(), loss,
+        loss == null ? null : loss.compareTo(c.rpo()) <= 0, phases, d.validation(), List.of());
+  }
+
   private void publish(Severity severity, String type, String message, Map<String, ?> attrs) {
     Map<String, String> a = new LinkedHashMap<>();
     attrs.forEach((k, v) -> a.put(k, String.valueOf(v)));
@@ -253,6 +291,7 @@ public final class RecoveryOrchestrator {
     private Clock clock = Clock.systemUTC();
     private EventBus events = new EventBus();
     private Consumer<ServiceReport> progress = r -> {};
+    private @Nullable Function<RecoveryConfig, FailoverActions> drillActions;
 
     private Builder(DependencyGraph graph, Function<RecoveryConfig, FailoverEngine> engines) {
       this.graph = graph;
@@ -297,6 +336,16 @@ public final class RecoveryOrchestrator {
      */
     public Builder progress(Consumer<ServiceReport> progress) {
       this.progress = Objects.requireNonNull(progress, "progress");
+      return this;
+    }
+
+    /**
+     * @param isolated gives each service's actions on its isolated drill target (required for
+     *     {@link RecoveryAction#DRILL}; production's actions are never used by a drill)
+     * @return this builder
+     */
+    public Builder drillActions(Function<RecoveryConfig, FailoverActions> isolated) {
+      this.drillActions = Objects.requireNonNull(isolated, "isolated");
       return this;
     }
 

@@ -302,6 +302,60 @@ class RecoveryOrchestratorTest {
   }
 
   @Test
+  void aDrillRecoversEveryServiceOnIsolatedTargetsAndLeavesProductionUntouched() throws Exception {
+    Map<String, dev.drkit.spi.Versioned<dev.drkit.spi.ServiceState>> before = new java.util.HashMap<>();
+    for (RecoveryConfig c : plan) {
+      engine(c); // creates the production state
+      before.put(c.name(), store.load(c.name()).orElseThrow());
+    }
+    List<String> isolatedLog = Collections.synchronizedList(new ArrayList<>());
+    RecoveryReport r = RecoveryOrchestrator.builder(plan, this::engine).parallelism(2).clock(clock).eventBus(bus)
+        .drillActions(c -> new FailoverActions() {
+          @Override
+          public void fence(String service, Site site, long epoch) throws Exception {
+            if (service.equals("auth")) {
+              throw new IOException("isolated auth target has no fencing agent");
+            }
+            isolatedLog.add(service + " fence " + site + "@" + epoch);
+          }
+
+          @Override
+          public void promote(String service, Site site, long epoch) {
+            isolatedLog.add(service + " promote " + site + "@" + epoch);
+          }
+
+          @Override
+          public void redirect(String service, Site site, long epoch) {
+            isolatedLog.add(service + " redirect " + site + "@" + epoch);
+          }
+
+          @Override
+          public void resync(String service, Site target, Site source, long epoch) {
+            isolatedLog.add(service + " resync " + target + "@" + epoch);
+          }
+        }).build().run(RecoveryAction.DRILL, "carol", "quarterly drill");
+    assertThat(log).as("production actions never called").isEmpty();
+    for (RecoveryConfig c : plan) {
+      assertThat(store.load(c.name()).orElseThrow()).as("production state of %s", c.name())
+          .isEqualTo(before.get(c.name()));
+    }
+    assertThat(r.service("db").orElseThrow().outcome()).isEqualTo(ServiceOutcome.RECOVERED);
+    assertThat(r.service("db").orElseThrow().finalState()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+    assertThat(r.service("db").orElseThrow().events()).extracting(DrEvent::type).contains("drill.transition");
+    assertThat(r.service("auth").orElseThrow().outcome()).isEqualTo(ServiceOutcome.FAILED);
+    assertThat(r.service("auth").orElseThrow().reason()).contains("no fencing agent");
+    assertThat(r.service("api").orElseThrow().outcome()).isEqualTo(ServiceOutcome.BLOCKED);
+    assertThat(isolatedLog).contains("db fence PRIMARY@2", "db promote BACKUP@2", "cache redirect BACKUP@2");
+    assertThat(RecoveryReport.fromJson(r.toJson())).isEqualTo(r);
+  }
+
+  @Test
+  void aDrillWithoutIsolatedActionsIsRefused() {
+    assertThatThrownBy(() -> orchestrator(1).run(RecoveryAction.DRILL, "carol", "x"))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("drillActions");
+  }
+
+  @Test
   void invalidReportJsonIsAClearError() {
     assertThatThrownBy(() -> RecoveryReport.fromJson("{\"bogus\": 1}"))
         .isInstanceOf(dev.drkit.core.DrException.class).hasMessageContaining("action").hasMessageContaining("line 1");

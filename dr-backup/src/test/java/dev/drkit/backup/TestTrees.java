@@ -63,8 +63,8 @@ final class TestTrees {
     Path odd = Path.of(URI.create(root.toUri().toString() + "odd%FFname%01.txt"));
     Files.write(odd, new byte[] {1, 2, 3});
     try (RandomAccessFile sparse = new RandomAccessFile(root.resolve("sparse.img").toFile(), "rw")) {
-      sparse.setLength(40L << 20);
-      sparse.seek(20L << 20);
+      sparse.setLength(12L << 20);
+      sparse.seek(5L << 20);
       sparse.write("in the middle".getBytes());
     }
     Files.setAttribute(dirs[1], "unix:mode", 0750);

@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -184,7 +183,7 @@ public final class Restorer {
       try {
         BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isDirectory()) {
-          throw new StorageException("cannot restore symlink " + p + ": a directory exists there");
+          throw new UnsafePathException("refusing to replace directory " + p + " with a symbolic link");
         }
         Files.delete(p);
       } catch (java.nio.file.NoSuchFileException absent) {
@@ -268,12 +267,10 @@ public final class Restorer {
       if (ch.size() < pos) {
         ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
       }
-    } catch (FileSystemException e) {
+    } catch (IOException e) {
       if (Files.isSymbolicLink(p)) {
         throw new UnsafePathException("refusing to write file " + p + " through the symbolic link there");
       }
-      throw new StorageException("cannot restore " + p + ": " + e, e);
-    } catch (IOException e) {
       throw new StorageException("cannot restore " + p + ": " + e, e);
     } catch (DrException e) {
       throw e;

@@ -50,14 +50,6 @@ public enum RetentionRule {
     return unit;
   }
 
-  /** @return whether the rule keeps one snapshot per calendar bucket (or per snapshot for LAST) */
-  boolean isCounted() {
-    return switch (this) {
-      case LAST, HOURLY, DAILY, WEEKLY, MONTHLY, YEARLY -> true;
-      case WITHIN, TAG, EMPTY_POLICY -> false;
-    };
-  }
-
   /**
    * The calendar bucket of a time for a counted rule: two snapshots share a bucket exactly when
    * they fall in the same hour, day, ISO week, month or year. For {@link #LAST} every snapshot is

@@ -335,6 +335,26 @@ class BackupSchedulerTest {
   }
 
   @Test
+  void aBlockingJobIsRetriedAndItsWrongPassphraseIsNot() {
+    BackupJob.Blocking work = (strategy, run) -> {
+      runs.add(run);
+      if (run.attempt() == 1) {
+        throw new java.io.IOException("source busy");
+      }
+      throw new WrongKeyException("repository /r: wrong passphrase");
+    };
+    try (BackupScheduler s = builder(BackupJob.blocking(work, Runnable::run)).build()) {
+      s.add(null, hourly("inc"));
+      s.start();
+      tasks.advanceTo(at("01:30"));
+      assertThat(runs).extracting(RunInfo::attempt).containsExactly(1, 2);
+      assertThat(eventsOf("backup.run.retrying").get(0).message()).contains("IOException: source busy");
+      assertThat(eventsOf("backup.run.failed").get(0).attributes())
+          .containsEntry("error", "WrongKeyException: repository /r: wrong passphrase");
+    }
+  }
+
+  @Test
   void manualRunIsSkippedWhileAScheduledOneGoes() {
     CompletableFuture<Void> hold = new CompletableFuture<>();
     BackupJob slow = (strategy, run) -> {

@@ -109,14 +109,15 @@ abstract class RepoCommand implements Callable<Integer> {
     if (!Repository.exists(store)) {
       throw new RepositoryNotFoundException("no config in " + repo);
     }
-    String fromEnv = env.getenv(Passphrases.PASSWORD_ENV);
-    if (fromEnv == null && env.prompt() == null) {
-      // Unencrypted repositories need no passphrase; an encrypted one fails below with a clear message.
+    if (env.getenv(Passphrases.PASSWORD_ENV) == null) {
+      // An unencrypted repository needs no passphrase: do not ask for one it would ignore.
       try {
         return Repository.open(store, null, options());
       } catch (WrongKeyException e) {
-        throw new CliFailure(FAILED, "repository " + repo + " is encrypted: set " + Passphrases.PASSWORD_ENV
-            + " or run on a terminal to be asked for the passphrase");
+        if (env.prompt() == null) {
+          throw new CliFailure(FAILED, "repository " + repo + " is encrypted: set " + Passphrases.PASSWORD_ENV
+              + " or run on a terminal to be asked for the passphrase");
+        }
       }
     }
     char[] pass = Passphrases.current(env, repo.toString());

@@ -153,6 +153,35 @@ class BackupCliTest {
   }
 
   @Test
+  void backsUpEachPathAsItsOwnSnapshotAndForgetsPerSource() throws IOException {
+    ok("init", "--repo", repo.toString(), "--no-encryption");
+    Path other = tmp.resolve("other");
+    Files.createDirectories(other);
+    Files.writeString(other.resolve("c.txt"), "charlie");
+    List<String> ids = ok("backup", "--repo", repo.toString(), src.toString(), other.toString()).out().lines().toList();
+    assertThat(ids).hasSize(2).allMatch(i -> i.matches("[0-9a-f]{64}"));
+    ok("backup", "--repo", repo.toString(), src.toString(), other.toString());
+
+    // grouped by host and paths: keep-last 1 keeps the newest of each source
+    Cli.Result grouped = ok("forget", "--repo", repo.toString(), "--keep-last", "1", "--dry-run");
+    assertThat(grouped.out()).contains("paths [" + src.toAbsolutePath() + "]").contains("paths [" + other.toAbsolutePath() + "]")
+        .contains("2 snapshot(s) would be removed");
+    // one group for everything: keep-last 1 keeps one snapshot in all
+    Cli.Result ungrouped = ok("forget", "--repo", repo.toString(), "--keep-last", "1", "--group-by", "", "--dry-run");
+    assertThat(ungrouped.out()).contains("snapshots for all snapshots:").contains("3 snapshot(s) would be removed");
+    Cli.Result bad = cli.run("forget", "--repo", repo.toString(), "--keep-last", "1", "--group-by", "colour");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("--group-by: unknown field 'colour'");
+
+    Cli.Result both = cli.run("forget", "--repo", repo.toString(), "--keep-last", "1", ids.get(0));
+    assertThat(both.exitCode()).isEqualTo(2);
+    assertThat(both.err()).contains("either snapshot IDs or --keep-* options");
+    assertThat(ok("forget", "--repo", repo.toString(), "--dry-run", ids.get(0).substring(0, 6)).out())
+        .isEqualTo("would remove snapshot " + ids.get(0) + "\n");
+    assertThat(ok("snapshots", "--repo", repo.toString()).out()).contains("4 snapshots");
+  }
+
+  @Test
   void rejectsBadUsageWithExitCodeTwo() {
     assertThat(cli.run("backup", "--repo", repo.toString()).exitCode()).isEqualTo(2); // no PATH
     assertThat(cli.run("restore", "--repo", repo.toString(), "latest").exitCode()).isEqualTo(2); // no --target
@@ -204,6 +233,7 @@ class BackupCliTest {
     prompted.canPrompt = true;
     prompted.answers.add("correct horse");
     assertThat(prompted.run("snapshots", "--repo", repo.toString()).out()).contains(id.substring(0, 8));
+    assertThat(prompted.answers).isEmpty();
 
     cli.env.put("DRKIT_NEW_PASSWORD", "battery staple");
     assertThat(ok("key", "add", "--repo", repo.toString()).out()).startsWith("added key slot ");
@@ -285,6 +315,7 @@ class BackupCliTest {
     Cli.Result quiet = ok("backup", "--repo", repo.toString(), src.toString());
     assertThat(quiet.err()).doesNotContain("\r");
     cli.terminal = true;
+    cli.canPrompt = true; // an unencrypted repository asks for no passphrase even on a terminal
     Cli.Result bar = ok("backup", "--repo", repo.toString(), "--type", "full", src.toString());
     assertThat(bar.err()).contains("\rbackup [").contains("100.0%");
     assertThat(bar.out().trim()).matches("[0-9a-f]{64}");

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
-  private static final long INFLIGHT_KIB = 96 * 1024;
+  private static final long INFLIGHT_KIB = 48 * 1024;
   private static final Id[] NO_CHUNKS = new Id[0];
 
   private final Ctx ctx;

@@ -98,6 +98,7 @@ public final class Locks {
     String key = "locks/" + HexFormat.of().formatHex(Crypto.random(16));
     store.put(key, Json.write(mine));
     Held held = new Held(store, key, mine, clock, lease);
+    String conflict = null;
     for (BlobInfo info : store.list("locks/")) {
       if (info.key().equals(key)) {
         continue;
@@ -120,12 +121,15 @@ public final class Locks {
         store.delete(info.key());
         continue;
       }
-      if (exclusive || other.exclusive()) {
-        held.close();
-        throw new RepositoryLockedException("repository is locked " + (other.exclusive() ? "exclusively " : "")
+      if ((exclusive || other.exclusive()) && conflict == null) {
+        conflict = "repository is locked " + (other.exclusive() ? "exclusively " : "")
             + "by " + other.owner() + " on " + other.host() + " (pid " + other.pid() + ", lock " + info.key()
-            + ", lease until " + expires + "); " + owner + " needs " + (exclusive ? "it alone" : "a shared lock"));
+            + ", lease until " + expires + "); " + owner + " needs " + (exclusive ? "it alone" : "a shared lock");
       }
+    }
+    if (conflict != null) {
+      held.close();
+      throw new RepositoryLockedException(conflict);
     }
     return held;
   }

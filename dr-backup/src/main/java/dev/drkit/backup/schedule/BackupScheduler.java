@@ -214,6 +214,8 @@ public final class BackupScheduler implements AutoCloseable {
     boolean running;
     @Nullable Owed owed;
     @Nullable String lastOutcome;
+    /** The latest cron time skipped during the run in progress; recorded when that run ends. */
+    @Nullable Instant skippedWhileRunning;
 
     Entry(@Nullable String service, BackupStrategy strategy) {
       this.service = service;
@@ -227,6 +229,11 @@ public final class BackupScheduler implements AutoCloseable {
   private void arm(Entry e) {
     Instant now = clock.instant();
     Optional<Instant> last = history.lastHandled(e.key);
+    if (last.isEmpty()) {
+      // First time this strategy is scheduled: everything before now is dealt with. Recording it
+      // lets a restart notice a first run that was cut short.
+      history.handled(e.key, now);
+    }
     synchronized (e) {
       // After a restart, resume from the last cron time dealt with, so missed runs are noticed.
       Instant from = last.filter(l -> l.isBefore(now)).orElse(now);
@@ -281,16 +288,24 @@ public final class BackupScheduler implements AutoCloseable {
             .with("count", missed).with("from", first).with("to", onTime ? lastDue.minusNanos(1) : lastDue)
             .with("policy", missedPolicy));
       }
-      history.handled(e.key, lastDue);
       Optional<Instant> next = nextAfter(e.strategy.schedule(), now.isAfter(lastDue) ? now : lastDue);
-      if (onTime) {
-        tryStart(e, lastDue, RunTrigger.SCHEDULED, out);
-      } else if (missedPolicy == MissedRunPolicy.RUN_ONCE) {
-        tryStart(e, lastDue, RunTrigger.CATCH_UP, out);
+      // A cron time is recorded as dealt with once the run in progress ends (so a run cut short by
+      // a crash is caught up after a restart), or at once when it is skipped and nothing runs.
+      boolean recordNow = !e.running;
+      if (e.running && !(overlapPolicy == OverlapPolicy.COALESCE
+          && (onTime || missedPolicy == MissedRunPolicy.RUN_ONCE))) {
+        e.skippedWhileRunning = lastDue;
+      }
+      if (onTime || missedPolicy == MissedRunPolicy.RUN_ONCE) {
+        recordNow = false;
+        tryStart(e, lastDue, onTime ? RunTrigger.SCHEDULED : RunTrigger.CATCH_UP, out);
       } else {
         out.add(event(e, "backup.run.skipped", DrEvent.Severity.WARN,
             "strategy " + e.key + " skipped the run due at " + lastDue + ": missed while the scheduler was down")
             .with("scheduledFor", lastDue).with("reason", "missed"));
+      }
+      if (recordNow) {
+        history.handled(e.key, lastDue);
       }
       if (next.isPresent()) {
         e.nextDue = next.get();
@@ -317,7 +332,7 @@ public final class BackupScheduler implements AutoCloseable {
             "strategy " + e.key + " fell due at " + scheduledFor
                 + " while its previous run was still going; it will run once when that run ends")
             .with("scheduledFor", scheduledFor).with("trigger", trigger));
-        return owed.result().thenApply(x -> false);
+        return owed.result().handle((x, t) -> false);
       }
       out.add(event(e, "backup.run.skipped", DrEvent.Severity.WARN,
           "strategy " + e.key + " skipped the run due at " + scheduledFor + ": its previous run is still going")
@@ -357,11 +372,27 @@ public final class BackupScheduler implements AutoCloseable {
       }
       return stage.thenApply(x -> (Object) x);
     });
-    run.whenComplete((r, err) -> finished(e, scheduledFor, begin, err, result));
+    run.whenComplete((r, err) -> finished(e, scheduledFor, trigger, begin, err, result));
   }
 
-  private void finished(Entry e, Instant scheduledFor, Instant begin, @Nullable Throwable err,
+  private void finished(Entry e, Instant scheduledFor, RunTrigger trigger, Instant begin, @Nullable Throwable err,
       CompletableFuture<Boolean> result) {
+    Instant record;
+    synchronized (e) {
+      record = trigger == RunTrigger.MANUAL ? null : scheduledFor;
+      Instant skipped = e.skippedWhileRunning;
+      e.skippedWhileRunning = null;
+      if (skipped != null && (record == null || skipped.isAfter(record))) {
+        record = skipped;
+      }
+    }
+    if (record != null) {
+      try {
+        history.handled(e.key, record);
+      } catch (RuntimeException ex) {
+        LOG.error("cannot record the run of {} for {} in the run history", e.key, record, ex);
+      }
+    }
     List<DrEvent> out = new ArrayList<>();
     Owed owed;
     Duration took = Duration.between(begin, clock.instant());

@@ -6,20 +6,21 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Remembers, per strategy, the last cron time the {@link BackupScheduler} dealt with (ran, skipped
- * or caught up), so that after a restart it knows which runs were missed while it was down.
- * Implementations must be thread-safe.
+ * Remembers, per strategy, the time up to which the {@link BackupScheduler} has dealt with every
+ * cron time (a run that ended, a skip, or the time the strategy was first scheduled), so that after
+ * a restart it knows which runs were missed while it was down, including one cut short by a crash.
+ * Implementations must be thread-safe and never move an entry backwards.
  */
 public interface RunHistory {
   /**
    * @param key the strategy's key ({@code service/strategy})
-   * @return the last cron time dealt with, if any
+   * @return the time up to which every cron time was dealt with, if any
    */
   Optional<Instant> lastHandled(String key);
 
   /**
    * @param key the strategy's key
-   * @param scheduledFor the cron time just dealt with
+   * @param scheduledFor the time up to which every cron time is now dealt with
    */
   void handled(String key, Instant scheduledFor);
 

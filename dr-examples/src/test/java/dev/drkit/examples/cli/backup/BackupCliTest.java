@@ -249,8 +249,16 @@ class BackupCliTest {
 
   @Test
   void keyPasswdAsksTwiceOnATerminalAndRefusesAMismatch() {
-    cli.password("first");
-    ok("init", "--repo", repo.toString());
+    Cli init = new Cli();
+    init.canPrompt = true;
+    init.answers.add("first");
+    init.answers.add("second");
+    Cli.Result mismatch = init.run("init", "--repo", repo.toString());
+    assertThat(mismatch.exitCode()).isEqualTo(1);
+    assertThat(mismatch.err()).contains("the passphrases do not match");
+    init.answers.add("first");
+    init.answers.add("first");
+    assertThat(init.run("init", "--repo", repo.toString()).out()).contains("created encrypted repository");
     Cli t = new Cli().password("first");
     t.canPrompt = true;
     t.answers.add("one");

@@ -1,5 +1,6 @@
 package dev.drkit.examples.cli;
 
+import dev.drkit.examples.cli.backup.BackupCommands;
 import dev.drkit.examples.cli.plan.PlanCommands;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,8 @@ public final class DrkitCli implements Runnable {
    * one line: its factory of picocli command objects (for example {@code BackupCommands::commands}).
    */
   static final List<Supplier<List<Object>>> COMMAND_GROUPS = List.of(
-      PlanCommands::commands);
+      PlanCommands::commands,
+      BackupCommands::commands);
 
   @Spec
   CommandSpec spec;

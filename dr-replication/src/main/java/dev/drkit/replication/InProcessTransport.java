@@ -1,10 +1,10 @@
 package dev.drkit.replication;
 
-import dev.drkit.spi.ReplicationBatch;
-import dev.drkit.spi.ReplicationEndpoint;
-import dev.drkit.spi.ReplicationHandshake;
-import dev.drkit.spi.ReplicationSession;
-import dev.drkit.spi.ReplicationTransport;
+import dev.drkit.replication.spi.ReplicationBatch;
+import dev.drkit.replication.spi.ReplicationEndpoint;
+import dev.drkit.replication.spi.ReplicationHandshake;
+import dev.drkit.replication.spi.ReplicationSession;
+import dev.drkit.replication.spi.ReplicationTransport;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;

@@ -2,8 +2,8 @@ package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.ReplicationSink;
-import dev.drkit.spi.SnapshotProvider;
+import dev.drkit.replication.spi.ReplicationSink;
+import dev.drkit.replication.spi.SnapshotProvider;
 import java.io.InputStream;
 import java.time.Clock;
 import java.util.Objects;

@@ -9,7 +9,7 @@ import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
 import dev.drkit.replication.testing.ListSink;
 import dev.drkit.replication.testing.MutableClock;
-import dev.drkit.spi.ReplicationBatch;
+import dev.drkit.replication.spi.ReplicationBatch;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

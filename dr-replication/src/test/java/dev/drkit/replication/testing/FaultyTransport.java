@@ -1,12 +1,12 @@
 package dev.drkit.replication.testing;
 
 import dev.drkit.replication.ReplicationException;
-import dev.drkit.spi.ReplicationAck;
-import dev.drkit.spi.ReplicationBatch;
-import dev.drkit.spi.ReplicationEndpoint;
-import dev.drkit.spi.ReplicationHandshake;
-import dev.drkit.spi.ReplicationSession;
-import dev.drkit.spi.ReplicationTransport;
+import dev.drkit.replication.spi.ReplicationAck;
+import dev.drkit.replication.spi.ReplicationBatch;
+import dev.drkit.replication.spi.ReplicationEndpoint;
+import dev.drkit.replication.spi.ReplicationHandshake;
+import dev.drkit.replication.spi.ReplicationSession;
+import dev.drkit.replication.spi.ReplicationTransport;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;

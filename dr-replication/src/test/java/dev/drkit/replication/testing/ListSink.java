@@ -1,6 +1,6 @@
 package dev.drkit.replication.testing;
 
-import dev.drkit.spi.ReplicationSink;
+import dev.drkit.replication.spi.ReplicationSink;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

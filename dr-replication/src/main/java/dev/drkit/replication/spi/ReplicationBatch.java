@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.replication.spi;
 
 import java.nio.ByteBuffer;
 import java.util.Objects;

@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.replication.spi;
 
 /**
  * The receiving end of replication on a backup, implemented by drkit

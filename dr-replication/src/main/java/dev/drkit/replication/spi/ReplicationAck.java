@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.replication.spi;
 
 /**
  * A backup's answer to shipped batches: how far it has received, made durable and applied.

@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.replication.spi;
 
 /**
  * Moves framed batches from a primary to a backup and acknowledgements back. drkit ships two:

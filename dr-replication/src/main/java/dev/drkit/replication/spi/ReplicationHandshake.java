@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.replication.spi;
 
 /**
  * What a backup answers when a primary connects.

@@ -136,6 +136,7 @@ public final class HttpCheck implements HealthCheck {
   static final class Client {
     static final HttpClient INSTANCE = HttpClient.newBuilder()
         .followRedirects(HttpClient.Redirect.NEVER)
+        .version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(Duration.ofSeconds(10))
         .executor(DaemonThreads.newCachedPool("drkit-http"))
         .build();

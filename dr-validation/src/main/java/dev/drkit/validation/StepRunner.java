@@ -223,12 +223,12 @@ public final class StepRunner {
     for (int i = 0; i < n; i++) {
       CheckResult r = pending.get(i).getNow(null);
       if (r == null) {
+        Attempt a = attempts.get(i);
+        String last = a.lastDetail.get();
         Future<?> task = tasks.get(i);
         if (task != null) {
           task.cancel(true);
         }
-        Attempt a = attempts.get(i);
-        String last = a.lastDetail.get();
         Map<String, Object> data = new LinkedHashMap<>();
         data.put("attempts", a.count.get());
         results[i] = new CheckResult(checks.get(i).name(), CheckResult.Status.TIMED_OUT, timeout,
@@ -257,7 +257,9 @@ public final class StepRunner {
         try {
           res = check.check(context);
         } catch (Exception e) {
-          attempt.lastDetail.set("threw " + describe(e));
+          if (!(e instanceof InterruptedException)) {
+            attempt.lastDetail.set("threw " + describe(e));
+          }
           throw e;
         }
         attempt.lastDetail.set(res == null ? "returned null" : res.detail());

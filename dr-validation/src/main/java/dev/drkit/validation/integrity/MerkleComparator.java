@@ -240,7 +240,7 @@ public final class MerkleComparator {
   /** Builds a {@link MerkleComparator}; not thread-safe. */
   public static final class Builder {
     private int leafBits = -1;
-    private int entriesPerLeaf = 64;
+    private int entriesPerLeaf = 32;
     private int maxLeafBits = 20;
     private int maxDifferences = 1000;
     private int maxRanges = 1 << 16;
@@ -261,7 +261,7 @@ public final class MerkleComparator {
     }
 
     /**
-     * @param n the target number of entries per leaf (default 64): fewer means more digests
+     * @param n the target number of entries per leaf (default 32): fewer means more digests
      *     exchanged on the way down, more means more key digests exchanged per differing leaf
      * @return this builder
      */

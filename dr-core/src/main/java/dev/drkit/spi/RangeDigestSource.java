@@ -10,8 +10,9 @@ import java.util.Objects;
  * its data by range so that two sides compare by exchanging only the ranges that differ.
  *
  * <p><b>Geometry.</b> Every entry has a string key. Its <em>leaf</em> is the top {@code leafBits}
- * bits of the SHA-256 of the key's UTF-8 bytes, so both sides place a key in the same leaf whatever
- * their key order. The tree has {@code depth = ceil(leafBits / 4)} levels below the root (fan-out
+ * bits of a 64-bit hash of the key's UTF-8 bytes (FNV-1a 64 followed by the SplitMix64 finalizer
+ * {@code h ^= h >>> 30; h *= 0xbf58476d1ce4e5b9; h ^= h >>> 27; h *= 0x94d049bb133111eb; h ^= h >>> 31}),
+ * so both sides place a key in the same leaf whatever their key order. The tree has {@code depth = ceil(leafBits / 4)} levels below the root (fan-out
  * 16; the root's fan-out is smaller when {@code leafBits} is not a multiple of 4). Level
  * {@code depth} holds the {@code 2^leafBits} leaves; level {@code l < depth} holds
  * {@code 2^max(0, leafBits - 4 * (depth - l))} nodes, node {@code i} covering the nodes

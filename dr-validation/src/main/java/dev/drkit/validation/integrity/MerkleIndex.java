@@ -52,7 +52,7 @@ public final class MerkleIndex implements RangeDigestSource {
     long[] counts = new long[2];
     source.forEach((key, size, fp) -> {
       byte[] k = key.getBytes(StandardCharsets.UTF_8);
-      long leaf = g.leafOf(sha.digest(k));
+      long leaf = g.leafOf(k);
       byte[] d = entryDigest(sha, k, fp.get());
       ByteBuffer bb = ByteBuffer.wrap(d).order(ByteOrder.LITTLE_ENDIAN);
       int base = (int) (leaf * 4);
@@ -117,7 +117,7 @@ public final class MerkleIndex implements RangeDigestSource {
     MessageDigest sha = sha256();
     source.forEach((key, size, fp) -> {
       byte[] k = key.getBytes(StandardCharsets.UTF_8);
-      long leaf = g.leafOf(sha.digest(k));
+      long leaf = g.leafOf(k);
       if (wanted.contains(leaf)) {
         out.get(leaf).add(new KeyDigest(key, entryDigest(sha, k, fp.get())));
       }

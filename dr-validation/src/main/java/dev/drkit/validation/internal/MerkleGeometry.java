@@ -42,18 +42,30 @@ public record MerkleGeometry(int leafBits) {
   }
 
   /**
-   * @param keyHash the SHA-256 of a key's UTF-8 bytes
-   * @return the leaf the key belongs to: the hash's top {@code leafBits} bits
+   * @param key a key's UTF-8 bytes
+   * @return the leaf the key belongs to: the top {@code leafBits} bits of {@link #keyHash}
    */
-  public long leafOf(byte[] keyHash) {
-    if (leafBits == 0) {
-      return 0;
+  public long leafOf(byte[] key) {
+    return leafBits == 0 ? 0 : keyHash(key) >>> (64 - leafBits);
+  }
+
+  /**
+   * The 64-bit hash that places keys in leaves: FNV-1a 64 over the key's UTF-8 bytes, then the
+   * SplitMix64 finalizer so that the top bits are well mixed. Not cryptographic: it only spreads
+   * keys; the digests that detect differences are SHA-256.
+   *
+   * @param key a key's UTF-8 bytes
+   * @return the hash
+   */
+  public static long keyHash(byte[] key) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : key) {
+      h ^= b & 0xFF;
+      h *= 0x100000001b3L;
     }
-    long top = 0;
-    for (int i = 0; i < 8; i++) {
-      top = (top << 8) | (keyHash[i] & 0xFF);
-    }
-    return top >>> (64 - leafBits);
+    h = (h ^ (h >>> 30)) * 0xbf58476d1ce4e5b9L;
+    h = (h ^ (h >>> 27)) * 0x94d049bb133111ebL;
+    return h ^ (h >>> 31);
   }
 
   /**

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -487,13 +486,5 @@ public final class CheckParams {
       }
     }
     return merged;
-  }
-
-  static String requireNonBlank(String s, String what) {
-    Objects.requireNonNull(s, what);
-    if (s.isBlank()) {
-      throw new IllegalArgumentException(what + " must not be blank");
-    }
-    return s;
   }
 }

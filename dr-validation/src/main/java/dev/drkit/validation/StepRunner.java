@@ -194,6 +194,13 @@ public final class StepRunner {
         continue;
       }
       HealthCheck check = c.check();
+      if (nanoTime.getAsLong() - deadline >= 0) {
+        // starting threads took the whole budget (a cold pool on a busy machine): the rest never ran
+        done.complete(new CheckResult(c.name(), CheckResult.Status.TIMED_OUT, timeout,
+            "not started before the step's timeout of " + timeout.toMillis() + " ms", null, Map.of("attempts", 0)));
+        tasks.add(null);
+        continue;
+      }
       try {
         tasks.add(executor.submit(() -> done.complete(runOne(c.name(), check, context, attempt))));
       } catch (RejectedExecutionException e) {

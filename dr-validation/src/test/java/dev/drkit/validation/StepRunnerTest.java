@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -226,6 +227,63 @@ class StepRunnerTest {
     caller.join(5_000);
     assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
     assertThat(checkInterrupted.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void checksNotStartedBeforeTheDeadlineAreTimedOutWithoutRunning() throws Exception {
+    // a cold pool on a busy machine: starting each check's thread costs 60 ms of (fake) time
+    AtomicLong fakeNanos = new AtomicLong();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+    java.util.concurrent.ExecutorService slowToStart = new java.util.concurrent.AbstractExecutorService() {
+      @Override
+      public void execute(Runnable command) {
+        fakeNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(60));
+        pool.execute(command);
+      }
+
+      @Override
+      public void shutdown() {
+        pool.shutdown();
+      }
+
+      @Override
+      public List<Runnable> shutdownNow() {
+        return pool.shutdownNow();
+      }
+
+      @Override
+      public boolean isShutdown() {
+        return pool.isShutdown();
+      }
+
+      @Override
+      public boolean isTerminated() {
+        return pool.isTerminated();
+      }
+
+      @Override
+      public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        return pool.awaitTermination(timeout, unit);
+      }
+    };
+    AtomicInteger started = new AtomicInteger();
+    registry.registerCheck("hang", ctx -> {
+      started.incrementAndGet();
+      release.await();
+      return HealthResult.healthy("late");
+    });
+    StepRunner cold = StepRunner.builder(registry).executor(slowToStart).nanoTime(fakeNanos::get)
+        .retryPolicy(StepRunner.noRetries()).build();
+    try {
+      StepResult r = cold.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofMillis(200), "hang", "hang", "hang", "hang",
+          "hang", "hang"));
+      assertThat(r.checks()).extracting(CheckResult::status).containsOnly(CheckResult.Status.TIMED_OUT);
+      assertThat(r.checks().subList(0, 4)).allMatch(c -> c.detail().startsWith("cut off"));
+      assertThat(r.checks().subList(4, 6)).allMatch(c -> c.detail().startsWith("not started"));
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
   }
 
   @Test

@@ -37,10 +37,12 @@ import org.slf4j.LoggerFactory;
  * <p>Bytes exchanged are counted as on a wire: a 16-byte header per request, 8 bytes per node or
  * leaf index asked, 32 bytes per node digest, and per leaf entry its key's UTF-8 bytes plus 34.
  *
- * <p>Thread-safe; each call compares afresh.
+ * <p>Thread-safe; each call compares afresh. Comparisons in this process that share a side take
+ * turns (a side's {@code prepare} replaces its tree), so one source may serve several checks.
  */
 public final class MerkleComparator {
   private static final Logger LOG = LoggerFactory.getLogger(MerkleComparator.class);
+  private static final Object TIE = new Object();
 
   private final int leafBits;
   private final int entriesPerLeaf;
@@ -77,6 +79,35 @@ public final class MerkleComparator {
    * @throws Exception when a side cannot be read
    */
   public ComparisonResult compare(RangeDigestSource primary, RangeDigestSource backup) throws Exception {
+    Objects.requireNonNull(primary, "primary");
+    Objects.requireNonNull(backup, "backup");
+    // a prepare replaces a side's tree: comparisons sharing a side in this process take turns,
+    // locking both sides in a fixed order so that A-vs-B and B-vs-A cannot deadlock
+    Object first = primary;
+    Object second = backup;
+    int ha = System.identityHashCode(primary);
+    int hb = System.identityHashCode(backup);
+    if (ha > hb) {
+      first = backup;
+      second = primary;
+    }
+    if (ha == hb && primary != backup) {
+      synchronized (TIE) {
+        synchronized (first) {
+          synchronized (second) {
+            return compareLocked(primary, backup);
+          }
+        }
+      }
+    }
+    synchronized (first) {
+      synchronized (second) {
+        return compareLocked(primary, backup);
+      }
+    }
+  }
+
+  private ComparisonResult compareLocked(RangeDigestSource primary, RangeDigestSource backup) throws Exception {
     long t0 = System.nanoTime();
     Wire wire = new Wire();
     int bits = leafBits;

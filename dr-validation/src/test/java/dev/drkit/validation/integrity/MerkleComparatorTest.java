@@ -70,7 +70,7 @@ class MerkleComparatorTest {
 
   @Test
   void differencesMatchAFullComparisonOnRandomDataSets() throws Exception {
-    int runs = Integer.getInteger("drkit.test.runs", 30);
+    int runs = Integer.getInteger("drkit.test.runs", 20);
     Random rnd = new Random(20261124);
     for (int run = 0; run < runs; run++) {
       int n = rnd.nextInt(3_000);
@@ -129,6 +129,31 @@ class MerkleComparatorTest {
       assertThat(r.leafBits()).isEqualTo(bits);
       assertThat(r.differences()).as("leafBits %d", bits).containsExactly(new Difference("order-5", Kind.CONTENT_DIFFERS));
       assertThat(r.ranges()).hasSize(1);
+    }
+  }
+
+  @Test
+  void concurrentComparisonsSharingSidesStayCorrect() throws Exception {
+    Map<String, byte[]> a = dataset(3_000, 6);
+    Map<String, byte[]> b = new HashMap<>(a);
+    b.put("order-77", new byte[] {7});
+    MerkleIndex left = new MerkleIndex(new MapEntrySource(a));
+    MerkleIndex right = new MerkleIndex(new MapEntrySource(b));
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+    try {
+      List<java.util.concurrent.Future<ComparisonResult>> results = new ArrayList<>();
+      for (int i = 0; i < 24; i++) {
+        int bits = 3 + i % 8; // each comparison re-prepares the shared sides with another geometry
+        boolean swap = i % 2 == 1;
+        results.add(pool.submit(() -> MerkleComparator.builder().leafBits(bits).build()
+            .compare(swap ? right : left, swap ? left : right)));
+      }
+      for (java.util.concurrent.Future<ComparisonResult> f : results) {
+        assertThat(f.get(60, java.util.concurrent.TimeUnit.SECONDS).differences())
+            .containsExactly(new Difference("order-77", Kind.CONTENT_DIFFERS));
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

@@ -7,10 +7,12 @@ import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.StepRunner;
+import dev.drkit.validation.internal.DaemonThreads;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -42,6 +44,7 @@ public class StepRunnerBenchmark {
   public int hangTimeoutMillis;
 
   private StepRunner runner;
+  private ThreadPoolExecutor pool;
   private ValidationStep sleepy;
   private ValidationStep hanging;
   private CountDownLatch never;
@@ -59,7 +62,8 @@ public class StepRunnerBenchmark {
       never.await(); // hangs until interrupted by the cut-off
       return HealthResult.healthy("released");
     });
-    runner = StepRunner.builder(registry).retryPolicy(StepRunner.noRetries()).build();
+    pool = (ThreadPoolExecutor) DaemonThreads.newCachedPool("bench-check");
+    runner = StepRunner.builder(registry).executor(pool).retryPolicy(StepRunner.noRetries()).build();
     sleepy = step("sleep50", Duration.ofSeconds(10));
     hanging = step("hang", Duration.ofMillis(hangTimeoutMillis));
   }
@@ -76,6 +80,51 @@ public class StepRunnerBenchmark {
   @TearDown(Level.Trial)
   public void tearDown() {
     never.countDown();
+    pool.shutdownNow();
+  }
+
+  /**
+   * Before each invocation, waits (at most 10 s) until the previous step's interrupted checks have
+   * unwound and their threads are idle again, so that one step does not pay for the last one's
+   * clean-up. Only the {@code Settled} benchmarks use it.
+   */
+  @State(Scope.Benchmark)
+  public static class Settle {
+    /**
+     * @param b the benchmark state
+     * @throws InterruptedException when interrupted
+     */
+    @Setup(Level.Invocation)
+    public void settle(StepRunnerBenchmark b) throws InterruptedException {
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (b.pool != null && b.pool.getActiveCount() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+    }
+  }
+
+  /**
+   * The hanging step, each invocation starting with idle threads.
+   *
+   * @param settle waits for the previous invocation's threads
+   * @return the step's result
+   * @throws InterruptedException never in practice
+   */
+  @Benchmark
+  public StepResult thousandHangingChecksSettled(Settle settle) throws InterruptedException {
+    return thousandHangingChecks();
+  }
+
+  /**
+   * The 50 ms step, each invocation starting with idle threads.
+   *
+   * @param settle waits for the previous invocation's threads
+   * @return the step's result
+   * @throws InterruptedException never in practice
+   */
+  @Benchmark
+  public StepResult thousandChecksOf50msSettled(Settle settle) throws InterruptedException {
+    return thousandChecksOf50ms();
   }
 
   /**

@@ -22,7 +22,7 @@ import java.util.Objects;
  * <p><b>Digests.</b> An entry's digest is SHA-256(key UTF-8 || 0x00 || value fingerprint), where
  * the fingerprint is any byte string that changes when the value changes (the value itself, or its
  * hash). A leaf's digest is the 32-byte lane-wise sum (four little-endian 64-bit lanes, modulo
- * 2^64) of its entries' digests followed by nothing else, so it does not depend on the order in
+ * 2^64) of its entries' digests, so it does not depend on the order in
  * which entries are visited; an empty leaf is 32 zero bytes. An inner node's digest is the SHA-256
  * of its children's digests concatenated in index order.
  *

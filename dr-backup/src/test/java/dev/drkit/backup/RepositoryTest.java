@@ -99,6 +99,26 @@ class RepositoryTest {
   }
 
   @Test
+  void symlinkedRootIsFollowedOnceButLinksBelowItAreStoredAsLinks() throws IOException {
+    Path real = tmp.resolve("real");
+    Files.createDirectories(real);
+    Files.writeString(real.resolve("a"), "a");
+    Files.createSymbolicLink(real.resolve("up"), tmp);
+    Path root = tmp.resolve("root-link");
+    Files.createSymbolicLink(root, real);
+    try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null, options())) {
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(root)));
+      assertThat(s.source()).isEqualTo(root.toString());
+      assertThat(s.stats().files()).isEqualTo(1);
+      assertThat(s.stats().symlinks()).isEqualTo(1);
+      Path out = tmp.resolve("out");
+      repo.restore(s.id(), out);
+      assertThat(Files.readSymbolicLink(out.resolve("up"))).isEqualTo(tmp);
+      assertThat(Files.readString(out.resolve("a"))).isEqualTo("a");
+    }
+  }
+
+  @Test
   void restoresOnlyIncludedPaths() throws IOException {
     Path src = tmp.resolve("src");
     Files.createDirectories(src.resolve("keep/sub"));

@@ -122,6 +122,9 @@ public final class BackupRun {
     BackupRun run = new BackupRun(ctx, index);
     try {
       return run.execute(snapshots, request);
+    } catch (RuntimeException | Error e) {
+      run.salvage(e);
+      throw e;
     } finally {
       run.pool.shutdownNow();
       try {
@@ -131,6 +134,29 @@ public final class BackupRun {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * After a failure that was not the workers' (the source or the scan failed), lets the chunks
+   * already handed to the workers finish and uploads them with their index, so the next backup
+   * reuses them. No snapshot is written.
+   */
+  private void salvage(Throwable cause) {
+    if (failure.get() != null) {
+      return;
+    }
+    pool.shutdown();
+    try {
+      if (pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS) && failure.get() == null) {
+        packs.finish();
+        LOG.info("backup failed ({}); kept {} packs of processed data for the next backup", cause.toString(),
+            packs.packs());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.warn("could not keep the processed data of the failed backup", e);
     }
   }
 

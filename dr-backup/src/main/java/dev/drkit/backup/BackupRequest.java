@@ -1,7 +1,7 @@
 package dev.drkit.backup;
 
 import dev.drkit.core.BackupType;
-import dev.drkit.spi.BackupSource;
+import dev.drkit.backup.spi.BackupSource;
 import java.time.Instant;
 import java.util.Objects;
 import java.util.Set;

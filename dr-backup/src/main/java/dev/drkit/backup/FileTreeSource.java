@@ -1,7 +1,7 @@
 package dev.drkit.backup;
 
-import dev.drkit.spi.BackupSource;
-import dev.drkit.spi.SourceEntry;
+import dev.drkit.backup.spi.BackupSource;
+import dev.drkit.backup.spi.SourceEntry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

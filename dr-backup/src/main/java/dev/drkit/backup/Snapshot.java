@@ -8,7 +8,7 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot: one logically complete capture of a {@link dev.drkit.spi.BackupSource}.
+ * A snapshot: one logically complete capture of a {@link dev.drkit.backup.spi.BackupSource}.
  *
  * @param id the snapshot's id (64 hex digits; any unique prefix of at least 4 finds it)
  * @param time when it was taken

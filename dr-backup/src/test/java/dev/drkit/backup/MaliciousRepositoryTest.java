@@ -12,7 +12,7 @@ import dev.drkit.backup.internal.Node;
 import dev.drkit.backup.internal.PackWriter;
 import dev.drkit.backup.internal.SnapshotFiles;
 import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.EntryType;
+import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.drkit.backup.internal;
 
 import dev.drkit.core.IntegrityException;
-import dev.drkit.spi.EntryType;
+import dev.drkit.backup.spi.EntryType;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.drkit.backup.internal;
 
-import dev.drkit.spi.EntryType;
+import dev.drkit.backup.spi.EntryType;
 import java.nio.charset.StandardCharsets;
 
 /**

@@ -6,7 +6,7 @@ import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.UnsafePathException;
 import dev.drkit.core.DrException;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.EntryType;
+import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

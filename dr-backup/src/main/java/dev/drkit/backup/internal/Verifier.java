@@ -7,7 +7,7 @@ import dev.drkit.backup.VerifyReport;
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.DrException;
 import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.EntryType;
+import dev.drkit.backup.spi.EntryType;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

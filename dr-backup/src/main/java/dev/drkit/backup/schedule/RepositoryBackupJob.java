@@ -8,7 +8,7 @@ import dev.drkit.backup.retention.RetentionPlanner;
 import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.core.BackupStrategy;
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.BackupSource;
+import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.spi.DrEvent;
 import java.time.ZoneId;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.backup.spi;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.drkit.spi;
+package dev.drkit.backup.spi;
 
 /** The kinds of entries a {@link BackupSource} yields and a snapshot stores. */
 public enum EntryType {

@@ -12,6 +12,11 @@ import dev.drkit.core.ValidationStep;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
+import dev.drkit.spi.HealthCheck;
+import dev.drkit.validation.testing.ManualScheduler;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.Site;
@@ -66,13 +71,17 @@ class ValidationGatesTest {
     return "http://127.0.0.1:" + servers.get(site).getAddress().getPort() + "/health";
   }
 
-  private FailoverEngine engine() throws InterruptedException {
-    LocalCoordinator coordinator = new LocalCoordinator();
-    coordinator.awaitLeadership(Duration.ZERO);
-    CheckSpec health = CheckSpec.of("http", Map.of(
+  private CheckSpec healthSpec() {
+    return CheckSpec.of("http", Map.of(
         "url", url(Site.PRIMARY),
         "expectedStatus", 200,
         "sites", Map.of("backup", Map.of("url", url(Site.BACKUP)))));
+  }
+
+  private FailoverEngine engine() throws InterruptedException {
+    LocalCoordinator coordinator = new LocalCoordinator();
+    coordinator.awaitLeadership(Duration.ZERO);
+    CheckSpec health = healthSpec();
     RecoveryConfig config = RecoveryConfig.builder("orders")
         .rpo(Duration.ofMinutes(5))
         .rto(Duration.ofMinutes(10))
@@ -168,5 +177,30 @@ class ValidationGatesTest {
     assertThat(after.epoch()).isEqualTo(3);
     assertThat(engine.lastValidation().orElseThrow().site()).isEqualTo(Site.PRIMARY);
     assertThat(actions).contains("resync PRIMARY<-BACKUP@2", "promote PRIMARY@3", "redirect PRIMARY@3");
+  }
+
+  @Test
+  void theFailureDetectorDrivesDegradationAndFailoverOfTheEngine() throws InterruptedException {
+    FailoverEngine engine = engine();
+    AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
+    ManualScheduler scheduler = new ManualScheduler(nanos);
+    HealthCheck primaryHealth = CheckRegistry.withBuiltIns().create(healthSpec(), Site.PRIMARY);
+    List<FailoverState> seen = new CopyOnWriteArrayList<>();
+    try (FailureDetector detector = FailureDetector.builder("orders", Site.PRIMARY, primaryHealth,
+            new ConsecutiveFailuresPolicy(3, 2))
+        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofMillis(200)).build()) {
+      detector.addListener((service, site, previous, current, cause) -> seen.add(engine.onVerdict(current, "detector").state()));
+      detector.start();
+      scheduler.advance(1, TimeUnit.SECONDS);
+      assertThat(engine.state().state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+
+      status.get(Site.PRIMARY).set(503);          // the primary starts failing its health endpoint
+      scheduler.advance(200, TimeUnit.MILLISECONDS);
+      assertThat(engine.state().state()).isEqualTo(FailoverState.PRIMARY_DEGRADED);
+      scheduler.advance(1, TimeUnit.SECONDS);
+    }
+    assertThat(seen).containsExactly(FailoverState.PRIMARY_DEGRADED, FailoverState.BACKUP_ACTIVE);
+    assertThat(engine.state().activeSite()).isEqualTo(Site.BACKUP);
+    assertThat(engine.lastValidation().orElseThrow().passed()).isTrue();
   }
 }

@@ -9,6 +9,7 @@ import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.StateStore;
 import dev.drkit.spi.Versioned;
 import dev.drkit.zookeeper.internal.StateCodec;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -18,6 +19,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.framework.api.transaction.CuratorOp;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
@@ -52,11 +55,13 @@ import org.slf4j.LoggerFactory;
 public final class ZooKeeperStateStore implements StateStore {
   private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperStateStore.class);
   private final CuratorFramework client;
+  private final boolean ownsClient;
   private final String statePath;
 
-  private ZooKeeperStateStore(CuratorFramework client, String basePath) {
+  private ZooKeeperStateStore(CuratorFramework client, String basePath, boolean ownsClient) {
     this.client = Objects.requireNonNull(client, "client");
     this.statePath = ZkNames.basePath(basePath) + "/state";
+    this.ownsClient = ownsClient;
   }
 
   /**
@@ -66,7 +71,35 @@ public final class ZooKeeperStateStore implements StateStore {
    * @throws IllegalArgumentException when {@code basePath} is not an absolute znode path
    */
   public static ZooKeeperStateStore create(CuratorFramework client, String basePath) {
-    return new ZooKeeperStateStore(client, basePath);
+    return new ZooKeeperStateStore(client, basePath, false);
+  }
+
+  /**
+   * Connects with a client of its own, closed by {@link #close()}.
+   *
+   * @param connectString ZooKeeper's connect string, {@code host:port[,host:port...]}
+   * @param basePath the root znode of drkit's data, e.g. {@code /drkit}
+   * @param sessionTimeout the session timeout to request
+   * @return a store under {@code <basePath>/state}
+   * @throws IllegalArgumentException when {@code basePath} is not an absolute znode path
+   */
+  public static ZooKeeperStateStore connect(String connectString, String basePath, Duration sessionTimeout) {
+    Objects.requireNonNull(connectString, "connectString");
+    ZkNames.basePath(basePath);
+    int timeout = Math.toIntExact(sessionTimeout.toMillis());
+    CuratorFramework client = CuratorFrameworkFactory.builder().connectString(connectString)
+        .sessionTimeoutMs(timeout).connectionTimeoutMs(timeout)
+        .retryPolicy(new ExponentialBackoffRetry(50, 3, 1000)).build();
+    client.start();
+    return new ZooKeeperStateStore(client, basePath, true);
+  }
+
+  /** Closes the Curator client if this store created it ({@link #connect}); otherwise nothing. */
+  @Override
+  public void close() {
+    if (ownsClient) {
+      client.close();
+    }
   }
 
   /**
@@ -176,7 +209,7 @@ public final class ZooKeeperStateStore implements StateStore {
     try {
       current = client.getData().storingStatIn(stat).forPath(path);
     } catch (KeeperException.NoNodeException absent) {
-      throw new VersionConflictException(path, expectedVersion, 0);
+      throw new VersionConflictException(service, expectedVersion, 0);
     } catch (Exception e) {
       StorageException failure = failure("cannot read back the state of service '" + service + "' at " + path, e);
       failure.addSuppressed(cause);
@@ -193,7 +226,7 @@ public final class ZooKeeperStateStore implements StateStore {
         LOG.warn("state of {} at {} is not readable: {}", service, path, corrupt.getMessage());
       }
     }
-    throw new VersionConflictException(path, expectedVersion, actual);
+    throw new VersionConflictException(service, expectedVersion, actual);
   }
 
   private void ensureParent() throws Exception {

@@ -56,6 +56,11 @@ final class FencedActionLog {
     return List.copyOf(refusedStale);
   }
 
+  /** @return the sequence number of the latest accepted or refused action, -1 if none */
+  synchronized long lastSeq() {
+    return accepted.size() + refusedStale.size() - 1L;
+  }
+
   synchronized int refusedByLease() {
     return refusedByLease;
   }

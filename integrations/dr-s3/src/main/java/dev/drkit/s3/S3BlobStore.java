@@ -29,6 +29,7 @@ import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
 import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
 import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
+import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
@@ -102,6 +103,9 @@ public final class S3BlobStore implements BlobStore {
   private final long multipartThreshold;
   private final int partSize;
   private final int listPageSize;
+  private final int maxAttempts;
+  private final Duration baseDelay;
+  private final Duration maxDelay;
   private final boolean conditional;
   private final ReentrantLock[] keyLocks = new ReentrantLock[64];
 
@@ -112,6 +116,9 @@ public final class S3BlobStore implements BlobStore {
     this.multipartThreshold = b.multipartThreshold;
     this.partSize = b.partSize;
     this.listPageSize = b.listPageSize;
+    this.maxAttempts = b.maxAttempts;
+    this.baseDelay = b.baseDelay;
+    this.maxDelay = b.maxDelay;
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
@@ -119,7 +126,7 @@ public final class S3BlobStore implements BlobStore {
       if (b.createBucket) {
         createBucketIfMissing();
       } else {
-        s3.headBucket(r -> r.bucket(bucket));
+        retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
       }
       this.conditional = switch (b.conditionalWrites) {
         case DISABLED -> false;
@@ -236,7 +243,7 @@ public final class S3BlobStore implements BlobStore {
   public byte[] get(String key) {
     BlobKeys.validate(key);
     try {
-      return s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key))).asByteArray();
+      return retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key)))).asByteArray();
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new BlobNotFoundException(key);
@@ -264,7 +271,7 @@ public final class S3BlobStore implements BlobStore {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     ResponseBytes<GetObjectResponse> bytes;
     try {
-      bytes = s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key)).range(range));
+      bytes = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key)).range(range)));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new BlobNotFoundException(key);
@@ -297,7 +304,7 @@ public final class S3BlobStore implements BlobStore {
     ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket)
         .prefix(location.objectKey(prefix)).maxKeys(listPageSize).build();
     try {
-      for (S3Object o : s3.listObjectsV2Paginator(request).contents()) {
+      for (S3Object o : retrying(() -> listAll(request))) {
         String key = o.key().substring(location.prefix().length());
         if (isBlobKey(key)) {
           out.add(new BlobInfo(key, o.size()));
@@ -312,6 +319,12 @@ public final class S3BlobStore implements BlobStore {
     return out;
   }
 
+  private List<S3Object> listAll(ListObjectsV2Request request) {
+    List<S3Object> all = new ArrayList<>();
+    s3.listObjectsV2Paginator(request).contents().forEach(all::add);
+    return all;
+  }
+
   @Override
   public boolean delete(String key) {
     BlobKeys.validate(key);
@@ -321,13 +334,49 @@ public final class S3BlobStore implements BlobStore {
       if (head(key).isEmpty()) {
         return false;
       }
-      s3.deleteObject(r -> r.bucket(bucket).key(location.objectKey(key)));
+      retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(location.objectKey(key))));
       return true;
     } catch (SdkException e) {
       throw failure("delete", key, e);
     } finally {
       lock.unlock();
     }
+  }
+
+  /**
+   * Runs one S3 call, retrying it when the URL-connection transport failed with an
+   * {@link UncheckedIOException} (a reset connection while sending a body): the SDK's retry
+   * stage does not classify that as retryable, although the request is as safe to repeat as any
+   * I/O failure it does retry. Other failures are left to the SDK's retry strategy.
+   */
+  private <T> T retrying(java.util.function.Supplier<T> call) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return call.get();
+      } catch (SdkClientException | UncheckedIOException e) {
+        if (attempt >= maxAttempts || !causedByUncheckedIo(e)) {
+          throw e;
+        }
+        long delay = Math.min(maxDelay.toMillis(), baseDelay.toMillis() << Math.min(attempt - 1, 20));
+        LOG.debug("S3 store {}: attempt {} failed on a broken connection; retrying in <= {} ms", location, attempt,
+            delay, e);
+        try {
+          Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(delay + 1));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
+  private static boolean causedByUncheckedIo(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof UncheckedIOException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private ReentrantLock lockFor(String key) {
@@ -353,13 +402,13 @@ public final class S3BlobStore implements BlobStore {
         writeMultipart(key, objectKey, content, meta, ifAbsent);
         return;
       }
-      s3.putObject(r -> {
+      retrying(() -> s3.putObject(r -> {
         r.bucket(bucket).key(objectKey).contentLength((long) content.length).contentMD5(md5(content, 0, content.length))
             .metadata(meta);
         if (ifAbsent) {
           r.ifNoneMatch("*");
         }
-      }, RequestBody.fromBytes(content));
+      }, RequestBody.fromBytes(content)));
     } catch (S3Exception e) {
       throw e;
     } catch (SdkException | UncheckedIOException e) {
@@ -369,7 +418,7 @@ public final class S3BlobStore implements BlobStore {
 
   private void writeMultipart(String key, String objectKey, byte[] content, Map<String, String> meta,
       boolean ifAbsent) {
-    CreateMultipartUploadResponse created = s3.createMultipartUpload(r -> r.bucket(bucket).key(objectKey).metadata(meta));
+    CreateMultipartUploadResponse created = retrying(() -> s3.createMultipartUpload(r -> r.bucket(bucket).key(objectKey).metadata(meta)));
     String uploadId = created.uploadId();
     boolean completed = false;
     try {
@@ -379,22 +428,30 @@ public final class S3BlobStore implements BlobStore {
         int len = Math.min(partSize, content.length - off);
         int number = partNumber;
         String md5 = md5(content, off, len);
-        UploadPartResponse part = s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)
-            .partNumber(number).contentLength((long) len).contentMD5(md5), RequestBody.fromBytes(slice(content, off, len)));
+        byte[] body = slice(content, off, len);
+        UploadPartResponse part = retrying(() -> s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)
+            .partNumber(number).contentLength((long) len).contentMD5(md5), RequestBody.fromBytes(body)));
         parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
         LOG.debug("S3 store {}: {} part {} uploaded ({} of {} bytes)", location, key, number, off + len, content.length);
       }
-      s3.completeMultipartUpload(r -> {
-        r.bucket(bucket).key(objectKey).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
-        if (ifAbsent) {
-          r.ifNoneMatch("*");
+      try {
+        retrying(() -> s3.completeMultipartUpload(r -> {
+          r.bucket(bucket).key(objectKey).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
+          if (ifAbsent) {
+            r.ifNoneMatch("*");
+          }
+        }));
+      } catch (S3Exception e) {
+        // a completion retried after its first attempt succeeded finds no upload any more
+        if (e.statusCode() != 404 || !isOurs(key, meta.get(WRITE_ID))) {
+          throw e;
         }
-      });
+      }
       completed = true;
     } finally {
       if (!completed) {
         try {
-          s3.abortMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId));
+          retrying(() -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)));
         } catch (SdkException abortFailed) {
           LOG.warn("S3 store {}: aborting the multipart upload {} of {} failed; the server's lifecycle rules "
               + "must clean it up", location, uploadId, key, abortFailed);
@@ -418,7 +475,7 @@ public final class S3BlobStore implements BlobStore {
 
   private Optional<HeadObjectResponse> head(String key) {
     try {
-      return Optional.of(s3.headObject(r -> r.bucket(bucket).key(location.objectKey(key))));
+      return Optional.of(retrying(() -> s3.headObject(r -> r.bucket(bucket).key(location.objectKey(key)))));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         return Optional.empty();
@@ -431,15 +488,15 @@ public final class S3BlobStore implements BlobStore {
 
   private void createBucketIfMissing() {
     try {
-      s3.headBucket(r -> r.bucket(bucket));
+      retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
     } catch (NoSuchBucketException e) {
-      s3.createBucket(r -> r.bucket(bucket));
+      retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
       LOG.info("S3 store {}: created bucket {}", location, bucket);
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
         throw e;
       }
-      s3.createBucket(r -> r.bucket(bucket));
+      retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
       LOG.info("S3 store {}: created bucket {}", location, bucket);
     }
   }
@@ -450,9 +507,9 @@ public final class S3BlobStore implements BlobStore {
     byte[] one = {1};
     String md5 = md5(one, 0, 1);
     try {
-      s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5), RequestBody.fromBytes(one));
+      retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5), RequestBody.fromBytes(one)));
       try {
-        s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5).ifNoneMatch("*"), RequestBody.fromBytes(one));
+        retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5).ifNoneMatch("*"), RequestBody.fromBytes(one)));
         return false; // the header was ignored
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
@@ -464,7 +521,7 @@ public final class S3BlobStore implements BlobStore {
       }
     } finally {
       try {
-        s3.deleteObject(r -> r.bucket(bucket).key(probe));
+        retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(probe)));
       } catch (SdkException e) {
         LOG.warn("S3 store {}: could not delete probe object {}", location, probe, e);
       }

@@ -3,7 +3,6 @@ package dev.drkit.core.audit;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.DrEvent;
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -111,7 +110,7 @@ public final class AuditJournalVerifier {
 
   static Result scan(Path file, @Nullable JournalAnchor anchor, Consumer<DrEvent> sink) {
     Objects.requireNonNull(file, "file");
-    try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+    try (InputStream in = Files.newInputStream(file)) {
       return scan(in, anchor, sink);
     } catch (IOException e) {
       throw new StorageException("cannot read audit journal " + file + ": " + e, e);
@@ -120,34 +119,17 @@ public final class AuditJournalVerifier {
 
   private static Result scan(InputStream in, @Nullable JournalAnchor anchor, Consumer<DrEvent> sink)
       throws IOException {
-    byte[] buf = new byte[4096];
+    Lines lines = new Lines(in);
     long lineNo = 0;
     long offset = 0;
     String prevHash = JournalAnchor.GENESIS_HASH;
     long prevSeq = -1;
     boolean anchorSeen = anchor == null || anchor.seq() == -1;
-    while (true) {
-      int len = 0;
-      boolean newline = false;
-      boolean tooLong = false;
-      int b;
-      while ((b = in.read()) != -1) {
-        if (b == '\n') {
-          newline = true;
-          break;
-        }
-        if (len == buf.length) {
-          if (buf.length >= MAX_LINE_BYTES) {
-            tooLong = true;
-            continue;
-          }
-          buf = java.util.Arrays.copyOf(buf, Math.min(buf.length * 2, MAX_LINE_BYTES));
-        }
-        buf[len++] = (byte) b;
-      }
-      if (len == 0 && !newline && !tooLong) {
-        break; // end of file
-      }
+    while (lines.next()) {
+      byte[] buf = lines.line;
+      int len = lines.length;
+      boolean newline = lines.newline;
+      boolean tooLong = lines.tooLong;
       lineNo++;
       JournalAnchor head = new JournalAnchor(prevSeq, prevHash);
       if (!newline) {
@@ -209,6 +191,69 @@ public final class AuditJournalVerifier {
           + " says it reached " + anchor.seq() + ": lines were cut from the end", head, offset);
     }
     return new Result(Status.INTACT, lineNo, null, null, head, offset);
+  }
+
+  /** Splits a stream into lines at newline bytes, reading it in large chunks. */
+  private static final class Lines {
+    private final InputStream in;
+    private final byte[] chunk = new byte[1 << 16];
+    private int pos;
+    private int limit;
+    private boolean eof;
+    byte[] line = new byte[4096];
+    int length;
+    boolean newline;
+    boolean tooLong;
+
+    Lines(InputStream in) {
+      this.in = in;
+    }
+
+    /** @return whether a line (possibly without newline, possibly empty) was read */
+    boolean next() throws IOException {
+      length = 0;
+      newline = false;
+      tooLong = false;
+      boolean any = false;
+      while (true) {
+        if (pos == limit) {
+          if (eof) {
+            return any;
+          }
+          int n = in.read(chunk);
+          if (n < 0) {
+            eof = true;
+            return any;
+          }
+          pos = 0;
+          limit = n;
+          continue;
+        }
+        any = true;
+        int start = pos;
+        while (pos < limit && chunk[pos] != '\n') {
+          pos++;
+        }
+        append(start, pos - start);
+        if (pos < limit) {
+          pos++;
+          newline = true;
+          return true;
+        }
+      }
+    }
+
+    private void append(int from, int n) {
+      if (tooLong || length + n > MAX_LINE_BYTES) {
+        tooLong = true;
+        return;
+      }
+      if (length + n > line.length) {
+        line = java.util.Arrays.copyOf(line, Math.min(MAX_LINE_BYTES, Math.max(line.length * 2, length + n)));
+      }
+      System.arraycopy(chunk, from, line, length, n);
+      length += n;
+    }
   }
 
   private static Result tampered(long line, String reason, JournalAnchor head, long offset) {

@@ -213,6 +213,15 @@ public final class FailoverEngine {
     return List.copyOf(phases);
   }
 
+  /**
+   * @param phase FAILING_OVER, VALIDATING or FAILING_BACK
+   * @return the phase's time budget for this service
+   * @throws IllegalArgumentException for a state that is not a phase
+   */
+  public Duration phaseBudget(FailoverState phase) {
+    return budgets.budget(phase, config.rto());
+  }
+
   /** @return the latest validation report this engine produced */
   public Optional<ValidationReport> lastValidation() {
     return Optional.ofNullable(lastValidation.get());
@@ -506,12 +515,17 @@ public final class FailoverEngine {
 
   /**
    * Continues the phase the stored state is in (after this or another process stopped in the
-   * middle of it); does nothing in a steady state.
+   * middle of it, or a thread driving it was interrupted); does nothing in a steady state.
    *
    * @return the state afterwards
    */
   public ServiceState resume() {
-    reload();
+    ServiceState s = reload();
+    if (TransitionTable.isPhase(s.state())) {
+      publish(Severity.INFO, "resumed", "resuming " + s.state() + " of '" + service + "' at epoch " + s.epoch()
+          + " (steps done: " + s.attributes().getOrDefault(ATTR_DONE, "none") + ")", s,
+          Map.of("done", s.attributes().getOrDefault(ATTR_DONE, "")));
+    }
     drive();
     return state();
   }
@@ -695,7 +709,7 @@ public final class FailoverEngine {
 
   /** Drives phases until a steady state, FAILED, or another thread/process takes over. */
   private void drive() {
-    while (TransitionTable.isPhase(state().state())) {
+    while (TransitionTable.isPhase(state().state()) && !Thread.currentThread().isInterrupted()) {
       if (!runner.tryLock()) {
         return; // another thread drives; it re-checks the state after releasing
       }
@@ -767,9 +781,11 @@ public final class FailoverEngine {
       return true;
     } catch (PhaseStopped e) {
       ServiceState now = state();
+      String detail = Thread.currentThread().isInterrupted()
+          ? "thread interrupted; state left for resume()"
+          : "state moved to " + now.state() + ": " + now.reason();
       phases.add(new PhaseRecord(phase, now.epoch(), entered, clock.instant(),
-          now.state() == FailoverState.FAILED ? "aborted" : "interrupted", "state moved to " + now.state()
-              + ": " + now.reason()));
+          now.state() == FailoverState.FAILED ? "aborted" : "interrupted", detail));
       return false;
     } catch (DrTimeoutException | StepFailed e) {
       String msg = e.getMessage();
@@ -945,7 +961,9 @@ public final class FailoverEngine {
     } catch (FailsafeException e) {
       Throwable cause = e.getCause() == null ? e : e.getCause();
       if (cause instanceof InterruptedException) {
+        // Like a crash: leave the stored state as it is for resume(); keep the interrupt visible.
         Thread.currentThread().interrupt();
+        throw new PhaseStopped();
       }
       throw new StepFailed("step " + name + " failed after retries: " + cause, cause);
     } catch (DrTimeoutException | LeadershipLostException | PhaseStopped e) {

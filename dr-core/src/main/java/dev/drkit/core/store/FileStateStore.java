@@ -72,6 +72,8 @@ public final class FileStateStore implements StateStore {
   private final ConcurrentMap<String, Versioned<ServiceState>> cache = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, String> corrupt = new ConcurrentHashMap<>();
   private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
+  /** Writers hold the read side; {@link #close()} takes the write side, so no write outlives close. */
+  private final java.util.concurrent.locks.ReadWriteLock openLock = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private volatile boolean closed;
 
   /** Points inside a write where tests inject faults (a simulated crash or I/O error). */
@@ -272,18 +274,23 @@ public final class FileStateStore implements StateStore {
       throw new IllegalArgumentException("expectedVersion must be >= 0 but was " + expectedVersion);
     }
     ensureOpen();
-    synchronized (locks.computeIfAbsent(service, k -> new Object())) {
-      ensureOpen();
-      checkUsable(service);
-      Versioned<ServiceState> current = cache.get(service);
-      long actual = current == null ? 0 : current.version();
-      if (actual != expectedVersion) {
-        throw new VersionConflictException(service, expectedVersion, actual);
+    openLock.readLock().lock();
+    try {
+      synchronized (locks.computeIfAbsent(service, k -> new Object())) {
+        ensureOpen();
+        checkUsable(service);
+        Versioned<ServiceState> current = cache.get(service);
+        long actual = current == null ? 0 : current.version();
+        if (actual != expectedVersion) {
+          throw new VersionConflictException(service, expectedVersion, actual);
+        }
+        Versioned<ServiceState> next = new Versioned<>(state, expectedVersion + 1);
+        write(service, next);
+        cache.put(service, next);
+        return next.version();
       }
-      Versioned<ServiceState> next = new Versioned<>(state, expectedVersion + 1);
-      write(service, next);
-      cache.put(service, next);
-      return next.version();
+    } finally {
+      openLock.readLock().unlock();
     }
   }
 
@@ -345,17 +352,22 @@ public final class FileStateStore implements StateStore {
 
   /** Releases the directory's lock; later calls throw {@link StorageException}. Idempotent. */
   @Override
-  public synchronized void close() {
-    if (closed) {
-      return;
-    }
-    closed = true;
+  public void close() {
+    openLock.writeLock().lock();
     try {
-      lock.release();
-    } catch (IOException e) {
-      LOG.warn("cannot release lock of state directory {}", dir, e);
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        lock.release();
+      } catch (IOException e) {
+        LOG.warn("cannot release lock of state directory {}", dir, e);
+      }
+      closeQuietly(lockChannel);
+    } finally {
+      openLock.writeLock().unlock();
     }
-    closeQuietly(lockChannel);
   }
 
   private static void closeQuietly(FileChannel ch) {

@@ -367,4 +367,30 @@ class AuditJournalTest {
     assertThatThrownBy(() -> JournalAnchor.parse("nope")).isInstanceOf(IllegalArgumentException.class);
     assertThat(JournalAnchor.parse("7:" + "b".repeat(64))).isEqualTo(new JournalAnchor(7, "b".repeat(64)));
   }
+
+  @Test
+  void verifiesLinesLongerThanTheReadBuffer() {
+    Path file = dir.resolve("long.jsonl");
+    DrEvent big = new DrEvent(T0, "validation.report", DrEvent.Severity.INFO, "orders", 1, "x".repeat(200_000),
+        java.util.Map.of());
+    try (AuditJournal j = AuditJournal.builder(file).fsync(FsyncPolicy.never()).clock(CLOCK).open()) {
+      for (int i = 0; i < 5; i++) {
+        j.append(big);
+        j.append(event(i));
+      }
+    }
+    assertThat(AuditJournalVerifier.verify(file).status()).isEqualTo(Status.INTACT);
+    assertThat(AuditJournalVerifier.readEvents(file)).hasSize(11).element(1).isEqualTo(big);
+  }
+
+  @Test
+  void reportsAnOverlongLineAsDamage() throws IOException {
+    Path file = journalWith(2);
+    Files.write(file, ("x".repeat(AuditJournalVerifier.MAX_LINE_BYTES + 10) + "\n").getBytes(StandardCharsets.UTF_8),
+        java.nio.file.StandardOpenOption.APPEND);
+    Result r = AuditJournalVerifier.verify(file);
+    assertThat(r.status()).isEqualTo(Status.TAMPERED);
+    assertThat(r.firstBadLine()).isEqualTo(4);
+    assertThat(r.reason()).contains("longer than");
+  }
 }

@@ -29,6 +29,28 @@ class FileLockCoordinatorTest {
   }
 
   @Test
+  void anotherProcessHoldingTheLockKeepsUsOutUntilItIsKilled() throws Exception {
+    Path file = dir.resolve("leader.lock");
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process child = new ProcessBuilder(javaBin, "-Xshare:off", "-cp", System.getProperty("java.class.path"),
+        FileLockLeaderChild.class.getName(), file.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    try (FileLockCoordinator us = new FileLockCoordinator(file, Duration.ofMillis(10));
+         java.io.BufferedReader out = new java.io.BufferedReader(
+             new java.io.InputStreamReader(child.getInputStream(), java.nio.charset.StandardCharsets.UTF_8))) {
+      String line = out.readLine();
+      assertThat(line).startsWith("leader ");
+      long childToken = Long.parseLong(line.substring("leader ".length()));
+      assertThat(us.awaitLeadership(Duration.ofMillis(100))).as("the child leads").isEmpty();
+      child.toHandle().destroyForcibly(); // SIGKILL: the OS releases the child's lock
+      assertThat(child.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      Lease ours = us.awaitLeadership(Duration.ofSeconds(10)).orElseThrow();
+      assertThat(ours.token()).isGreaterThan(childToken);
+    } finally {
+      child.destroyForcibly();
+    }
+  }
+
+  @Test
   void tokensKeepGrowingAcrossRestarts() throws Exception {
     Path file = dir.resolve("leader.lock");
     long last = 0;

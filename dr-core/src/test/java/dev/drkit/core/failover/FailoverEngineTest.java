@@ -294,6 +294,25 @@ class FailoverEngineTest {
   }
 
   @Test
+  void anInterruptedPhaseLeavesTheStateForResumeInsteadOfFailing() throws Exception {
+    FailoverEngine e = h.engine();
+    h.sites.fault((op, site, epoch) -> {
+      if (op.equals("redirect")) {
+        throw new InterruptedException("host shutting down");
+      }
+    });
+    ServiceState s = e.forceFailover("alice", "test");
+    assertThat(Thread.interrupted()).as("interrupt kept visible (and cleared here)").isTrue();
+    assertThat(s.state()).isEqualTo(FailoverState.FAILING_OVER);
+    assertThat(s.attributes()).containsEntry(FailoverEngine.ATTR_DONE, "fence,measure-loss,promote");
+    assertThat(e.phaseHistory().get(0).outcome()).isEqualTo("interrupted");
+    h.sites.fault((op, site, epoch) -> {});
+    assertThat(e.resume().state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+    DrEvent resumed = h.events("failover.resumed").get(0);
+    assertThat(resumed.attributes()).containsEntry("done", "fence,measure-loss,promote");
+  }
+
+  @Test
   void withoutTheLeaseNothingIsPersistedAndNoActionRuns() {
     FailoverEngine e = h.engine();
     h.coordinator.relinquish();

@@ -538,4 +538,28 @@ class PlanLoaderTest {
         .containsOnly(EncryptionConfig.aes256Gcm("host:main"));
     assertThat(plan.service("a").rpo()).isEqualTo(Duration.ofMinutes(10));
   }
+
+  @Test
+  void aBrokenServiceIsNotCalledUnknownByItsDependents() {
+    ConfigException e = invalid("""
+        services:
+          - {name: a, rpo: 5, rto: 5, dependencies: [b]}
+          - {name: b, rpo: -1, rto: 5, dependencies: [c]}
+          - {name: c, rpo: 5, rto: 5, dependencies: [b]}
+        """);
+    assertThat(e.problems()).extracting(Problem::message).noneMatch(m -> m.contains("unknown service"))
+        .anyMatch(m -> m.equals("dependency cycle: b -> c -> b"));
+    assertThat(e.problems()).extracting(Problem::path).contains("services[1].rpo", "services[1].dependencies[0]");
+  }
+
+  @Test
+  void capsTheNumberOfProblemsReported() {
+    StringBuilder yaml = new StringBuilder("services:\n  - name: a\n    rpo: 5\n    rto: 5\n");
+    for (int i = 0; i < 2_000; i++) {
+      yaml.append("    unknown").append(i).append(": x\n");
+    }
+    ConfigException e = invalid(yaml.toString());
+    assertThat(e.problems()).hasSize(501);
+    assertThat(e.problems().get(500).message()).isEqualTo("1500 more problems not shown");
+  }
 }

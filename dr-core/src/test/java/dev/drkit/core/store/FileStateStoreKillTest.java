@@ -25,7 +25,7 @@ class FileStateStoreKillTest {
   @Test
   void survivesKillNineAtRandomMomentsWithNoAcknowledgedWriteLostAndNothingTorn() throws Exception {
     Random random = new Random(Long.getLong("drkit.test.seed", 20261124L));
-    int rounds = Integer.getInteger("drkit.test.killRounds", 4);
+    int rounds = Integer.getInteger("drkit.test.killRounds", 3);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Map<String, Long> acked = new HashMap<>();
     for (int round = 0; round < rounds; round++) {

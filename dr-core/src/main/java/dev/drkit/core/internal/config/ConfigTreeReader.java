@@ -71,16 +71,16 @@ public final class ConfigTreeReader {
         message = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
         loc = location(m.getProblemMark(), loc);
       }
-      problems.add(currentPath(stack), loc, "syntax error: " + oneLine(message));
+      problems.add(childPath(stack), loc, "syntax error: " + oneLine(message));
     } catch (MarkedYAMLException m) {
       String message = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
-      problems.add(currentPath(stack), location(m.getProblemMark(), Location.UNKNOWN),
+      problems.add(childPath(stack), location(m.getProblemMark(), Location.UNKNOWN),
           "syntax error: " + oneLine(message));
     } catch (IOException | RuntimeException e) {
-      problems.add(currentPath(stack), p == null ? Location.UNKNOWN : location(p.currentLocation()),
+      problems.add(childPath(stack), p == null ? Location.UNKNOWN : location(p.currentLocation()),
           "cannot parse the file: " + oneLine(String.valueOf(e.getMessage())));
     } catch (StackOverflowError e) {
-      problems.add(currentPath(stack), Location.UNKNOWN,
+      problems.add(childPath(stack), Location.UNKNOWN,
           "the document is nested too deeply (at most " + MAX_DEPTH + " levels)");
     } finally {
       if (p != null) {
@@ -161,7 +161,7 @@ public final class ConfigTreeReader {
       }
       token = p.nextToken();
     }
-    problems.add(currentPath(stack), location(p.currentLocation()), "the document ends unexpectedly");
+    problems.add(childPath(stack), location(p.currentLocation()), "the document ends unexpectedly");
     return root;
   }
 
@@ -186,10 +186,6 @@ public final class ConfigTreeReader {
       return ProblemCollector.join(top.path, top.pendingKey == null ? "" : top.pendingKey);
     }
     return top.path + "[" + top.items.size() + "]";
-  }
-
-  private static String currentPath(Deque<Frame> stack) {
-    return childPath(stack);
   }
 
   private static Location location(@Nullable JsonLocation loc) {

@@ -67,7 +67,7 @@ public final class PlanBinder {
 
   /** What was read of one service. */
   private record ServiceResult(@Nullable String name, List<@Nullable String> rawDependencies,
-      @Nullable RecoveryConfig config, List<BackupStrategy> backups, boolean clean) {}
+      @Nullable RecoveryConfig config, List<BackupStrategy> backups) {}
 
   /**
    * @param root the document's root
@@ -188,10 +188,9 @@ public final class PlanBinder {
 
   private ServiceResult bindService(int i, ConfigNode node, PlanDefaults defaults) {
     String path = "services[" + i + "]";
-    int before = problems.count();
     MapNode m = map(path, node);
     if (m == null) {
-      return new ServiceResult(null, List.of(), null, List.of(), false);
+      return new ServiceResult(null, List.of(), null, List.of());
     }
     checkKeys(path, m, SERVICE_KEYS);
     String name = string(path + ".name", field(m, "name", path));
@@ -298,7 +297,7 @@ public final class PlanBinder {
         config = null;
       }
     }
-    return new ServiceResult(name, rawDeps, config, backups, problems.count() == before);
+    return new ServiceResult(name, rawDeps, config, backups);
   }
 
   private void requireObjective(String path, MapNode m, String field, @Nullable Duration own,

@@ -5,7 +5,7 @@
 #
 # Usage (as root, from the repository root):  benchmarks/peers/compare-backup.sh [WORKDIR]
 #   DRKIT_JAR   the benchmarks jar (default benchmarks/target/benchmarks.jar, built when missing)
-#   DRKIT_JAVA_OPTS  JVM options of the drkit process (default -Xmx200m)
+#   DRKIT_JAVA_OPTS  JVM options of the drkit process (default -Xmx160m -XX:+UseParallelGC)
 #   DATA_MB     minimum data set size in MB (default 500)
 # The page cache is warmed (the data set is read once) before the runs so that every tool reads
 # from memory; caches are NOT dropped (the machine may be shared).
@@ -14,7 +14,7 @@ set -euo pipefail
 WORK=${1:-/tmp/drkit-compare}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=${DRKIT_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
-JAVA_OPTS=${DRKIT_JAVA_OPTS:--Xmx200m}
+JAVA_OPTS=${DRKIT_JAVA_OPTS:--Xmx160m -XX:+UseParallelGC}
 MIN_MB=${DATA_MB:-500}
 export DRKIT_PASSWORD=compare-backup-pass RESTIC_PASSWORD=compare-backup-pass BORG_PASSPHRASE=compare-backup-pass
 export BORG_UNKNOWN_UNENCRYPTED_REPO_ACCESS_IS_OK=yes BORG_RELOCATED_REPO_ACCESS_IS_OK=yes

@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
-  private static final long INFLIGHT_KIB = 48 * 1024;
+  private static final long INFLIGHT_KIB = 32 * 1024;
   private static final Id[] NO_CHUNKS = new Id[0];
 
   private final Ctx ctx;
@@ -124,6 +124,13 @@ public final class BackupRun {
       return run.execute(snapshots, request);
     } finally {
       run.pool.shutdownNow();
+      try {
+        if (!run.pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS)) {
+          LOG.warn("backup workers did not stop within 60s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -94,6 +94,24 @@ public final class BlobCodec {
    * @throws IntegrityException naming the blob and pack when anything does not match
    */
   public byte[] decode(byte type, Id id, int rawLength, byte[] sealed, int off, int len, String where) {
+    return decode(type, id, rawLength, sealed, off, len, where, true);
+  }
+
+  /**
+   * @param type blob type
+   * @param id expected id
+   * @param rawLength expected plaintext length
+   * @param sealed stored bytes
+   * @param off start
+   * @param len length
+   * @param where the pack, for errors
+   * @param rehash whether to recompute the keyed id even when AES-GCM already authenticated the
+   *     blob under associated data {@code type || id} (unencrypted blobs are always re-hashed)
+   * @return the plaintext, verified
+   * @throws IntegrityException naming the blob and pack when anything does not match
+   */
+  public byte[] decode(byte type, Id id, int rawLength, byte[] sealed, int off, int len, String where,
+      boolean rehash) {
     String what = "blob " + id.hex() + " in " + where;
     byte[] payload = crypto.open(sealed, off, len, aad(type, id), what);
     if (payload.length < 1) {
@@ -112,7 +130,8 @@ public final class BlobCodec {
     } else {
       throw new IntegrityException(what + " has unknown codec " + payload[0]);
     }
-    if (plain.length != rawLength || !crypto.blobId(plain, 0, plain.length).equals(id)) {
+    if (plain.length != rawLength
+        || ((rehash || !crypto.encrypted()) && !crypto.blobId(plain, 0, plain.length).equals(id))) {
       throw new IntegrityException(what + " does not match its id (damaged)");
     }
     return plain;

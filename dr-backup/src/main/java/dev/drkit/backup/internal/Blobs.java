@@ -32,6 +32,7 @@ public final class Blobs {
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " is truncated or unreadable: "
           + ex.getMessage(), ex);
     }
-    return ctx.codec().decode(e.type(), id, e.rawLength(), sealed, 0, sealed.length, "pack " + key);
+    // authenticated by AES-GCM (AAD binds type and id); verify --read-data re-hashes everything
+    return ctx.codec().decode(e.type(), id, e.rawLength(), sealed, 0, sealed.length, "pack " + key, false);
   }
 }

@@ -69,7 +69,10 @@ public final class Crypto {
    */
   public Id blobId(byte[] data, int off, int len) {
     Mac m = macs.get();
-    m.update(data, off, len);
+    // fed in 64 KiB slices: keeps the JDK's SHA-256 on its compiled, intrinsified path
+    for (int p = off, end = off + len; p < end; p += SEGMENT) {
+      m.update(data, p, Math.min(SEGMENT, end - p));
+    }
     return Id.of(m.doFinal());
   }
 
@@ -92,20 +95,100 @@ public final class Crypto {
     }
   }
 
+  /** Plaintext bytes per sealed segment. */
+  public static final int SEGMENT = 64 * 1024;
+
   /**
-   * Encrypts.
+   * Encrypts as a sequence of segments of {@link #SEGMENT} plaintext bytes (the last one shorter,
+   * at least one segment): each is {@code nonce(12) || AES-256-GCM ciphertext || tag(16)} with
+   * associated data {@code aad || uint32(index) || uint8(1 if last else 0)}, so segments cannot be
+   * reordered, dropped or truncated unnoticed. (Segmenting also keeps the JDK's GCM on its fast,
+   * intrinsified path, which very large single messages are not.)
    *
    * @param plain the plaintext buffer
    * @param off start
    * @param len length
    * @param aad associated data bound to the ciphertext
-   * @return {@code nonce || ciphertext || tag}, or a copy of the plaintext when unencrypted
+   * @return the sealed bytes, or a copy of the plaintext when unencrypted
    */
   public byte[] seal(byte[] plain, int off, int len, byte[] aad) {
     if (!encrypted) {
       return Arrays.copyOfRange(plain, off, off + len);
     }
-    return seal(encKey, ciphers.get(), plain, off, len, aad);
+    int segments = Math.max(1, (len + SEGMENT - 1) / SEGMENT);
+    byte[] out = new byte[len + segments * OVERHEAD];
+    byte[] segAad = Arrays.copyOf(aad, aad.length + 5);
+    Cipher c = ciphers.get();
+    int o = 0;
+    for (int i = 0; i < segments; i++) {
+      int from = off + i * SEGMENT;
+      int n = Math.min(SEGMENT, off + len - from);
+      putIndex(segAad, aad.length, i, i == segments - 1);
+      RANDOM.nextBytes(NONCE_SCRATCH.get());
+      byte[] nonce = NONCE_SCRATCH.get();
+      System.arraycopy(nonce, 0, out, o, 12);
+      try {
+        c.init(Cipher.ENCRYPT_MODE, encKey, new GCMParameterSpec(128, out, o, 12));
+        c.updateAAD(segAad);
+        o += 12 + c.doFinal(plain, from, n, out, o + 12);
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("encryption failed", e);
+      }
+    }
+    return out;
+  }
+
+  private static final ThreadLocal<byte[]> NONCE_SCRATCH = ThreadLocal.withInitial(() -> new byte[12]);
+
+  private static void putIndex(byte[] a, int at, int index, boolean last) {
+    a[at] = (byte) (index >>> 24);
+    a[at + 1] = (byte) (index >>> 16);
+    a[at + 2] = (byte) (index >>> 8);
+    a[at + 3] = (byte) index;
+    a[at + 4] = (byte) (last ? 1 : 0);
+  }
+
+  /**
+   * Decrypts and authenticates what {@link #seal} produced.
+   *
+   * @param sealed the sealed message buffer
+   * @param off start
+   * @param len length
+   * @param aad the associated data it was sealed with
+   * @param what the object's name for the error message
+   * @return the plaintext
+   * @throws IntegrityException naming {@code what} when authentication fails or the length is impossible
+   */
+  public byte[] open(byte[] sealed, int off, int len, byte[] aad, String what) {
+    if (!encrypted) {
+      return Arrays.copyOfRange(sealed, off, off + len);
+    }
+    int full = SEGMENT + OVERHEAD;
+    int segments = Math.max(1, (len + full - 1) / full);
+    int plainLen = len - segments * OVERHEAD;
+    if (plainLen < 0 || (len % full != 0 && len % full < OVERHEAD)) {
+      throw new IntegrityException(what + " has an impossible sealed length " + len + " (truncated)");
+    }
+    byte[] out = new byte[plainLen];
+    byte[] segAad = Arrays.copyOf(aad, aad.length + 5);
+    Cipher c = ciphers.get();
+    int in = off;
+    int o = 0;
+    try {
+      for (int i = 0; i < segments; i++) {
+        int n = Math.min(full, off + len - in);
+        putIndex(segAad, aad.length, i, i == segments - 1);
+        c.init(Cipher.DECRYPT_MODE, encKey, new GCMParameterSpec(128, sealed, in, 12));
+        c.updateAAD(segAad);
+        o += c.doFinal(sealed, in + 12, n - 12, out, o);
+        in += n;
+      }
+      return out;
+    } catch (AEADBadTagException e) {
+      throw new IntegrityException(what + " failed authentication (damaged or tampered ciphertext)", e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("decryption failed", e);
+    }
   }
 
   static byte[] seal(SecretKeySpec key, Cipher c, byte[] plain, int off, int len, byte[] aad) {
@@ -118,28 +201,6 @@ public final class Crypto {
       return out;
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("encryption failed", e);
-    }
-  }
-
-  /**
-   * Decrypts and authenticates.
-   *
-   * @param sealed the sealed message buffer
-   * @param off start
-   * @param len length
-   * @param aad the associated data it was sealed with
-   * @param what the object's name for the error message
-   * @return the plaintext
-   * @throws IntegrityException naming {@code what} when authentication fails
-   */
-  public byte[] open(byte[] sealed, int off, int len, byte[] aad, String what) {
-    if (!encrypted) {
-      return Arrays.copyOfRange(sealed, off, off + len);
-    }
-    try {
-      return open(encKey, ciphers.get(), sealed, off, len, aad);
-    } catch (AEADBadTagException e) {
-      throw new IntegrityException(what + " failed authentication (damaged or tampered ciphertext)", e);
     }
   }
 

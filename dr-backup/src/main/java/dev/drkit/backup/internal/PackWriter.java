@@ -9,8 +9,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Groups encoded blobs into packs of about the target size, uploads each finished pack, adds it to
  * the index and writes an index file every few packs (so an interrupted backup leaves indexed,
- * reusable packs). Thread-safe: blobs are added under a lock, packs are assembled and uploaded by
- * the thread that filled them, outside the lock.
+ * reusable packs). Packs stay below the target unless one blob is larger. Thread-safe: blobs are
+ * added under a lock; a full pack is assembled and uploaded by the thread that filled it, one
+ * upload at a time.
  */
 public final class PackWriter {
   private static final int PACKS_PER_INDEX_FILE = 8;
@@ -20,6 +21,7 @@ public final class PackWriter {
   private List<BlobCodec.Encoded> current = new ArrayList<>();
   private long currentBytes;
   private final Map<Id, List<PackEntry>> pendingIndex = new LinkedHashMap<>();
+  private final Object uploadLock = new Object();
   private final AtomicLong packs = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 
@@ -37,13 +39,13 @@ public final class PackWriter {
   public void add(BlobCodec.Encoded blob) {
     List<BlobCodec.Encoded> full = null;
     synchronized (this) {
-      current.add(blob);
-      currentBytes += blob.sealed().length;
-      if (currentBytes >= target) {
+      if (!current.isEmpty() && currentBytes + blob.sealed().length > target) {
         full = current;
         current = new ArrayList<>();
         currentBytes = 0;
       }
+      current.add(blob);
+      currentBytes += blob.sealed().length;
     }
     if (full != null) {
       upload(full);
@@ -51,6 +53,13 @@ public final class PackWriter {
   }
 
   private void upload(List<BlobCodec.Encoded> blobs) {
+    // one upload at a time: bounds memory to about three packs and throttles the encoders
+    synchronized (uploadLock) {
+      uploadNow(blobs);
+    }
+  }
+
+  private void uploadNow(List<BlobCodec.Encoded> blobs) {
     byte[] pack = Packs.assemble(ctx.crypto(), blobs);
     Id packId = Crypto.sha256(pack);
     ctx.store().putIfAbsent(Packs.key(packId), pack);

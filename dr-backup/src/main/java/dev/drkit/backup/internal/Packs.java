@@ -115,13 +115,4 @@ public final class Packs {
       throw new IntegrityException(what + " is truncated", e);
     }
   }
-
-  /**
-   * @param blobCount blobs in the pack
-   * @param encrypted whether sealed
-   * @return the size of the sealed header plus its length field
-   */
-  public static int tailLength(int blobCount, boolean encrypted) {
-    return MAGIC.length + 1 + 4 + blobCount * ENTRY + (encrypted ? Crypto.OVERHEAD : 0) + 4;
-  }
 }

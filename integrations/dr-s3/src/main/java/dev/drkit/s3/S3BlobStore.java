@@ -722,6 +722,9 @@ public final class S3BlobStore implements BlobStore {
               .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
           .credentialsProvider(credentials != null ? credentials : DefaultCredentialsProvider.builder().build())
           .forcePathStyle(pathStyle != null ? pathStyle : location.endpoint() != null)
+          // bodies are byte arrays of known length: sign them whole rather than in aws-chunked
+          // frames (one hash pass, no per-chunk signatures, supported by every S3 server)
+          .serviceConfiguration(c -> c.chunkedEncodingEnabled(false))
           // S3-compatible servers differ in their support of the SDK's newer default checksums
           // (aws-chunked trailers); Content-MD5 on every PUT and part protects integrity instead.
           .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)

@@ -53,8 +53,9 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <ul>
  *   <li><b>Atomic, durable writes</b>: an S3 PUT (and a completed multipart upload) makes the whole
- *       object visible at once, after the server stored it durably. Every single PUT and every part
- *       carries a {@code Content-MD5} the server verifies. Blobs above the multipart threshold are
+ *       object visible at once, after the server stored it durably. The server checks each body's
+ *       integrity in transit: over HTTP against the SHA-256 the SigV4 signature covers, over HTTPS
+ *       through TLS; {@link Builder#contentMd5} adds a {@code Content-MD5} on top. Blobs above the multipart threshold are
  *       uploaded in parts; a failed multipart upload is aborted, leaving no object and no parts.</li>
  *   <li><b>{@link #putIfAbsent}</b>: a conditional PUT with {@code If-None-Match: *} where the server
  *       supports it (Amazon S3 since 2024, recent MinIO, S3Proxy); the server then guarantees that
@@ -103,6 +104,7 @@ public final class S3BlobStore implements BlobStore {
   private final long multipartThreshold;
   private final int partSize;
   private final int listPageSize;
+  private final boolean contentMd5;
   private final int maxAttempts;
   private final Duration baseDelay;
   private final Duration maxDelay;
@@ -116,6 +118,7 @@ public final class S3BlobStore implements BlobStore {
     this.multipartThreshold = b.multipartThreshold;
     this.partSize = b.partSize;
     this.listPageSize = b.listPageSize;
+    this.contentMd5 = b.contentMd5;
     this.maxAttempts = b.maxAttempts;
     this.baseDelay = b.baseDelay;
     this.maxDelay = b.maxDelay;
@@ -403,8 +406,10 @@ public final class S3BlobStore implements BlobStore {
         return;
       }
       retrying(() -> s3.putObject(r -> {
-        r.bucket(bucket).key(objectKey).contentLength((long) content.length).contentMD5(md5(content, 0, content.length))
-            .metadata(meta);
+        r.bucket(bucket).key(objectKey).contentLength((long) content.length).metadata(meta);
+        if (contentMd5) {
+          r.contentMD5(md5(content, 0, content.length));
+        }
         if (ifAbsent) {
           r.ifNoneMatch("*");
         }
@@ -427,7 +432,7 @@ public final class S3BlobStore implements BlobStore {
       for (int off = 0; off < content.length; off += partSize, partNumber++) {
         int len = Math.min(partSize, content.length - off);
         int number = partNumber;
-        String md5 = md5(content, off, len);
+        String md5 = contentMd5 ? md5(content, off, len) : null;
         byte[] body = slice(content, off, len);
         UploadPartResponse part = retrying(() -> s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)
             .partNumber(number).contentLength((long) len).contentMD5(md5), RequestBody.fromBytes(body)));
@@ -571,6 +576,7 @@ public final class S3BlobStore implements BlobStore {
     private ConditionalWrites conditionalWrites = ConditionalWrites.AUTO;
     private boolean createBucket;
     private int listPageSize = 1000;
+    private boolean contentMd5;
 
     private Builder(S3Location location) {
       this.location = Objects.requireNonNull(location, "location");
@@ -683,6 +689,19 @@ public final class S3BlobStore implements BlobStore {
      */
     public Builder conditionalWrites(ConditionalWrites mode) {
       this.conditionalWrites = Objects.requireNonNull(mode, "mode");
+      return this;
+    }
+
+    /**
+     * @param send whether to send {@code Content-MD5} with every PUT and part; default false.
+     *     Transport integrity is already checked by the server without it: over HTTP the SigV4
+     *     signature covers the body's SHA-256, over HTTPS TLS protects it; and drkit's repository
+     *     format authenticates every blob end to end. Turn it on for buckets that demand it (S3
+     *     Object Lock requires Content-MD5 or a checksum on PUT)
+     * @return this
+     */
+    public Builder contentMd5(boolean send) {
+      this.contentMd5 = send;
       return this;
     }
 

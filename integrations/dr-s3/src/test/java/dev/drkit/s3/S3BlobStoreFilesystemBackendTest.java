@@ -86,7 +86,8 @@ class S3BlobStoreFilesystemBackendTest {
 
   @Test
   void multipartBlobsRoundTripAndLeaveNoUploadsBehind() {
-    S3BlobStore store = store("mpu/repo");
+    S3BlobStore store = track(server.store("mpu/repo").multipartThreshold(S3BlobStore.MIN_PART_SIZE)
+        .partSize(S3BlobStore.MIN_PART_SIZE).contentMd5(true).build());
     byte[] big = random((12 << 20) + 123, 2);
     assertThat(store.putIfAbsent("packs/a", big)).isTrue();
     assertThat(store.putIfAbsent("packs/a", random(6 << 20, 3))).isFalse();

@@ -52,10 +52,12 @@ public final class FileTreeSource implements BackupSource {
 
   @Override
   public void scan(Consumer<SourceEntry> sink) throws IOException {
-    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+    // the root itself may be a symlink to a directory (followed once); nothing below it is followed
+    Path dir = Files.isSymbolicLink(root) ? root.toRealPath() : root;
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
       throw new IOException("backup source " + root + " is not a directory");
     }
-    walk(root, new byte[0], sink);
+    walk(dir, new byte[0], sink);
   }
 
   private void walk(Path dir, byte[] rel, Consumer<SourceEntry> sink) throws IOException {

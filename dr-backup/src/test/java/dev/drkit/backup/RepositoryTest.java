@@ -99,6 +99,61 @@ class RepositoryTest {
   }
 
   @Test
+  void symlinkedRootIsFollowedOnceButLinksBelowItAreStoredAsLinks() throws IOException {
+    Path real = tmp.resolve("real");
+    Files.createDirectories(real);
+    Files.writeString(real.resolve("a"), "a");
+    Files.createSymbolicLink(real.resolve("up"), tmp);
+    Path root = tmp.resolve("root-link");
+    Files.createSymbolicLink(root, real);
+    try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null, options())) {
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(root)));
+      assertThat(s.source()).isEqualTo(root.toString());
+      assertThat(s.stats().files()).isEqualTo(1);
+      assertThat(s.stats().symlinks()).isEqualTo(1);
+      Path out = tmp.resolve("out");
+      repo.restore(s.id(), out);
+      assertThat(Files.readSymbolicLink(out.resolve("up"))).isEqualTo(tmp);
+      assertThat(Files.readString(out.resolve("a"))).isEqualTo("a");
+    }
+  }
+
+  @Test
+  void structureVerifyNamesTheFilesAMissingPackBreaksAndReportsProgress() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src.resolve("d"));
+    byte[] big = new byte[3_000_000];
+    new Random(9).nextBytes(big);
+    Files.write(src.resolve("d/big"), big);
+    Files.writeString(src.resolve("small"), "small");
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).build();
+    try (Repository repo = Repository.init(store, EncryptionConfig.none(), null, opts)) {
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      List<Progress> progress = new ArrayList<>();
+      assertThat(repo.verify(true, progress::add).ok()).isTrue();
+      assertThat(progress).last().satisfies(p -> {
+        assertThat(p.done()).isTrue();
+        assertThat(p.filesDone()).isEqualTo(p.filesTotal());
+        assertThat(p.bytesDone()).isEqualTo(p.bytesTotal()).isPositive();
+      });
+      // delete the biggest pack: it holds (part of) d/big
+      String victim = store.list("packs/").stream().max(java.util.Comparator.comparingLong(i -> i.size()))
+          .orElseThrow().key();
+      store.delete(victim);
+      VerifyReport report = repo.verify(false, ProgressListener.NONE);
+      assertThat(report.ok()).isFalse();
+      assertThat(report.damage()).allSatisfy(d -> {
+        assertThat(d.object()).isEqualTo(victim);
+        assertThat(d.reason()).contains("missing");
+      });
+      assertThat(report.damage()).anySatisfy(d -> assertThat(d.affected()).contains(s.shortId() + ":d/big"));
+      assertThatThrownBy(() -> repo.restore(s.id(), tmp.resolve("out"))).isInstanceOf(IntegrityException.class)
+          .hasMessageContaining(victim);
+    }
+  }
+
+  @Test
   void restoresOnlyIncludedPaths() throws IOException {
     Path src = tmp.resolve("src");
     Files.createDirectories(src.resolve("keep/sub"));

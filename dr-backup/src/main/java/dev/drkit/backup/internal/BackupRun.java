@@ -40,6 +40,7 @@ public final class BackupRun {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
   private static final long INFLIGHT_KIB = 32 * 1024;
   private static final Id[] NO_CHUNKS = new Id[0];
+  private static final long WARM_UP_THRESHOLD = 64L << 20;
 
   private final Ctx ctx;
   private final Index index;
@@ -122,6 +123,9 @@ public final class BackupRun {
     BackupRun run = new BackupRun(ctx, index);
     try {
       return run.execute(snapshots, request);
+    } catch (RuntimeException | Error e) {
+      run.salvage(e);
+      throw e;
     } finally {
       run.pool.shutdownNow();
       try {
@@ -131,6 +135,29 @@ public final class BackupRun {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+    }
+  }
+
+  /**
+   * After a failure that was not the workers' (the source or the scan failed), lets the chunks
+   * already handed to the workers finish and uploads them with their index, so the next backup
+   * reuses them. No snapshot is written.
+   */
+  private void salvage(Throwable cause) {
+    if (failure.get() != null) {
+      return;
+    }
+    pool.shutdown();
+    try {
+      if (pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS) && failure.get() == null) {
+        packs.finish();
+        LOG.info("backup failed ({}); kept {} packs of processed data for the next backup", cause.toString(),
+            packs.packs());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.warn("could not keep the processed data of the failed backup", e);
     }
   }
 
@@ -184,6 +211,15 @@ public final class BackupRun {
     progress = new ProgressTracker("backup", request.listener(), ctx.clock());
     progress.totals(files, totalBytes);
 
+    long toRead = 0;
+    for (SourceEntry e : entries) {
+      if (e.type() == EntryType.FILE && reusable(e, previous.get(new ByteKey(e.path()))) == null) {
+        toRead += e.size();
+      }
+    }
+    if (toRead > WARM_UP_THRESHOLD) {
+      pool.execute(Crypto::warmUp);
+    }
     List<Pending> pending = new ArrayList<>(entries.size());
     byte[] buf = new byte[2 * ctx.chunker().max()];
     long filesRead = 0;
@@ -202,11 +238,9 @@ public final class BackupRun {
           p.done = new Node(EntryType.SYMLINK, path, e.mode(), mtime, 0, e.symlinkTarget(), "", NO_CHUNKS);
           break;
         case FILE: {
-          String fk = e.fileKey() == null ? "" : e.fileKey();
-          Node prev = previous.get(new ByteKey(path));
-          if (prev != null && prev.size() == e.size() && prev.mtimeNanos() == mtime && prev.fileKey().equals(fk)
-              && index.containsAll(Arrays.asList(prev.chunks()))) {
-            p.done = new Node(EntryType.FILE, path, e.mode(), mtime, e.size(), new byte[0], fk, prev.chunks());
+          Node reused = reusable(e, previous.get(new ByteKey(path)));
+          if (reused != null) {
+            p.done = reused;
             unchanged++;
             progress.addBytes(e.size());
           } else {
@@ -262,6 +296,17 @@ public final class BackupRun {
     progress.finish();
     return new Snapshot(id, time, ctx.options().host(), sourceName, request.tags(), request.type(),
         json.parent(), stats, tree);
+  }
+
+  /** @return the entry's node built from its unchanged previous version, or null when it must be read */
+  private @Nullable Node reusable(SourceEntry e, @Nullable Node prev) {
+    long mtime = toNanos(e.mtime());
+    String fk = e.fileKey() == null ? "" : e.fileKey();
+    if (prev != null && prev.size() == e.size() && prev.mtimeNanos() == mtime && prev.fileKey().equals(fk)
+        && index.containsAll(Arrays.asList(prev.chunks()))) {
+      return new Node(EntryType.FILE, e.path(), e.mode(), mtime, e.size(), new byte[0], fk, prev.chunks());
+    }
+    return null;
   }
 
   private static long toNanos(Instant t) {

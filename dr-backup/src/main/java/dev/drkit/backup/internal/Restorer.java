@@ -106,6 +106,9 @@ public final class Restorer {
       return t;
     });
     try {
+      if (totalBytes > (64L << 20)) {
+        pool.execute(Crypto::warmUp);
+      }
       List<Future<?>> futures = new ArrayList<>();
       for (Node n : selected) {
         if (n.type() == EntryType.FILE) {

@@ -92,6 +92,9 @@ public final class Verifier {
         total += stored.getOrDefault(p, 0L);
       }
       progress.totals(index.packs().size(), total);
+      if (total > (64L << 20)) {
+        Crypto.warmUp();
+      }
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
         String key = Packs.key(packId);

@@ -236,6 +236,7 @@ class ZooKeeperCoordinatorTest {
     actorA.join(WAIT.toMillis());
 
     assertThat(aStoppedAt.get()).isNotZero();
+    assertThat(await(WAIT, () -> !acquiredAt.isEmpty())).isTrue(); // the event follows the grant
     assertThat(acquiredAt).hasSize(1);
     assertThat(aStoppedAt.get()).isLessThan(acquiredAt.get(0));
     assertThat(lb.token()).isGreaterThan(la.token());

@@ -1,0 +1,85 @@
+package dev.drkit.s3;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drkit.backup.BackupRequest;
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.FileTreeSource;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryOptions;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.spi.BlobStore;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A measurement, run only with {@code -Ddrkit.measure=true}: the same full backup of the same
+ * tree into a {@link FileSystemBlobStore} and into an {@link S3BlobStore} on S3Proxy (filesystem
+ * backend, in the same JVM, loopback), alternating, each into a fresh repository. Tree size:
+ * {@code -Ddrkit.measure.files} (default 200 files, about 60 MiB); rounds:
+ * {@code -Ddrkit.measure.rounds} (default 3). Writes {@code target/s3-vs-filesystem-backup.txt}.
+ */
+class S3VersusFilesystemBackupMeasurement {
+  private static final char[] PASS = "measure".toCharArray();
+  @TempDir
+  Path tmp;
+
+  @Test
+  void backupToS3ProxyVersusFilesystemStore() throws Exception {
+    Assumptions.assumeTrue(Boolean.getBoolean("drkit.measure"), "measurement: run with -Ddrkit.measure=true");
+    int files = Integer.getInteger("drkit.measure.files", 200);
+    int rounds = Integer.getInteger("drkit.measure.rounds", 3);
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Random rnd = new Random(1);
+    long bytes = 0;
+    for (int i = 0; i < files; i++) {
+      byte[] b = new byte[100_000 + rnd.nextInt(500_000)];
+      rnd.nextBytes(b);
+      java.util.Arrays.fill(b, 0, b.length / 3, (byte) (i % 7)); // a third compressible
+      Files.write(src.resolve("f" + i), b);
+      bytes += b.length;
+    }
+    List<String> lines = new ArrayList<>();
+    lines.add("# full backup of " + files + " files, " + bytes + " bytes, AES-256-GCM + zstd; ms per backup");
+    lines.add("round\tfilesystem_ms\ts3proxy_ms\tratio");
+    try (S3ProxyServer server = new S3ProxyServer(Files.createDirectories(tmp.resolve("s3")))) {
+      double fsTotal = 0;
+      double s3Total = 0;
+      for (int round = 0; round < rounds; round++) {
+        int r = round;
+        long fs = time(() -> new FileSystemBlobStore(tmp.resolve("fs-repo-" + r)), src);
+        long s3 = time(() -> server.store("bench/run-" + r).build(), src);
+        fsTotal += fs;
+        s3Total += s3;
+        lines.add(round + "\t" + fs + "\t" + s3 + "\t" + String.format("%.2f", (double) s3 / fs));
+      }
+      lines.add("mean\t" + Math.round(fsTotal / rounds) + "\t" + Math.round(s3Total / rounds) + "\t"
+          + String.format("%.2f", s3Total / fsTotal));
+    }
+    Path out = Path.of("target", "s3-vs-filesystem-backup.txt");
+    Files.write(out, lines, StandardCharsets.UTF_8);
+    lines.forEach(System.out::println);
+  }
+
+  private static long time(Supplier<BlobStore> stores, Path src) {
+    try (BlobStore store = stores.get();
+        Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), PASS,
+            RepositoryOptions.builder().host("bench").build())) {
+      long t0 = System.nanoTime();
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertThat(s.stats().files()).isPositive();
+      return ms;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+package dev.drkit.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drkit.spi.Lease;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Measures, for several session timeouts, the time from a leader's crash (its network goes
+ * silent, as a killed process's would) to the next leader's first action, and checks it stays
+ * within the session timeout plus one second. The figures are written to
+ * {@code target/leadership-handover.txt}. Session timeouts in ms:
+ * {@code -Ddrkit.test.zk.timingSessions=500,1000,2000} (default), repetitions:
+ * {@code -Ddrkit.test.zk.timingRuns=3}.
+ */
+class LeadershipHandoverTimingTest {
+  private static TestingServer server;
+
+  @BeforeAll
+  static void startZooKeeper() throws Exception {
+    server = ZkTesting.startServer();
+  }
+
+  @AfterAll
+  static void stopZooKeeper() throws Exception {
+    server.close();
+  }
+
+  @Test
+  void newLeaderActsWithinSessionTimeoutPlusOneSecondAfterALeaderCrash() throws Exception {
+    long[] sessions = Arrays.stream(System.getProperty("drkit.test.zk.timingSessions", "500,1000,2000").split(","))
+        .mapToLong(s -> Long.parseLong(s.trim())).toArray();
+    int runs = Integer.getInteger("drkit.test.zk.timingRuns", 3);
+    List<String> lines = new ArrayList<>();
+    lines.add("session_ms\trun\thandover_ms\tsession+1s_ms");
+    for (long sessionMs : sessions) {
+      Duration session = Duration.ofMillis(sessionMs);
+      for (int run = 0; run < runs; run++) {
+        long handover = measure(session);
+        lines.add(sessionMs + "\t" + run + "\t" + handover + "\t" + (sessionMs + 1000));
+        assertThat(handover).as("handover after a crash with session %d ms", sessionMs).isLessThan(sessionMs + 1000);
+      }
+    }
+    Path out = Path.of("target", "leadership-handover.txt");
+    Files.createDirectories(out.getParent());
+    Files.write(out, lines, StandardCharsets.UTF_8);
+  }
+
+  private static long measure(Duration session) throws Exception {
+    String group = ZkTesting.uniqueGroup();
+    FencedActionLog log = new FencedActionLog();
+    try (LoopbackProxy pa = new LoopbackProxy(server.getPort());
+        ZooKeeperCoordinator a = ZooKeeperCoordinator.builder(pa.connectString()).group(group).participantId("a")
+            .sessionTimeout(session).connectionTimeout(session).build().start()) {
+      Lease la = a.awaitLeadership(Duration.ofSeconds(10)).orElseThrow();
+      try (ZooKeeperCoordinator b = ZooKeeperCoordinator.builder(server.getConnectString()).group(group)
+          .participantId("b").sessionTimeout(session).connectionTimeout(session).build().start()) {
+        log.act("a", la);
+        long crashedAt = System.nanoTime();
+        pa.blackhole();
+        Lease lb = b.awaitLeadership(session.plusSeconds(10)).orElseThrow();
+        log.act("b", lb);
+        long handoverMs = (System.nanoTime() - crashedAt) / 1_000_000;
+        assertThat(lb.token()).isGreaterThan(la.token());
+        assertThat(la.isValid()).isFalse();
+        return handoverMs;
+      }
+    }
+  }
+}

@@ -1,0 +1,103 @@
+package dev.drkit.zookeeper;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.StorageException;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.StateStore;
+import dev.drkit.spi.StateStoreContract;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.test.TestingServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The StateStore compatibility kit plus ZooKeeper-specific failure behaviour. */
+class ZooKeeperStateStoreTest extends StateStoreContract {
+  private static final Duration SESSION = Duration.ofSeconds(5);
+  private static TestingServer server;
+  private String basePath;
+
+  @BeforeAll
+  static void startZooKeeper() throws Exception {
+    server = ZkTesting.startServer();
+  }
+
+  @AfterAll
+  static void stopZooKeeper() throws Exception {
+    server.close();
+  }
+
+  @Override
+  protected StateStore createStore() {
+    basePath = "/drkit-" + ZkTesting.uniqueGroup();
+    return ZooKeeperStateStore.connect(server.getConnectString(), basePath, SESSION);
+  }
+
+  @Override
+  protected Optional<StateStore> reopen(StateStore old) {
+    old.close(); // the session ends; the znodes are persistent
+    return Optional.of(ZooKeeperStateStore.connect(server.getConnectString(), basePath, SESSION));
+  }
+
+  @Override
+  protected int attemptsPerThread() {
+    return Integer.getInteger("drkit.test.zk.casAttempts", 60);
+  }
+
+  @Test
+  void unreadableZnodeIsAStorageExceptionNamingTheService() throws Exception {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {
+      raw.setData().forPath(basePath + "/state/orders", "{\"format\":1,\"writeId\":\"x\"".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("orders").hasMessageContaining("unreadable");
+  }
+
+  @Test
+  void unknownFormatIsRefusedNotMisread() throws Exception {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {
+      raw.setData().forPath(basePath + "/state/orders", "{\"format\":2}".getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("format");
+  }
+
+  @Test
+  void unreachableZooKeeperIsAStorageExceptionAndNothingChanges() throws Exception {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    try (LoopbackProxy proxy = new LoopbackProxy(server.getPort());
+        CuratorFramework cut = ZkTesting.client(proxy.connectString(), Duration.ofMillis(500))) {
+      ZooKeeperStateStore viaProxy = ZooKeeperStateStore.create(cut, basePath);
+      assertThat(viaProxy.load("orders").orElseThrow().version()).isEqualTo(1);
+      proxy.blackhole();
+      assertThatThrownBy(() -> viaProxy.compareAndSet("orders", 1, state("orders", 2)))
+          .isInstanceOf(StorageException.class).hasMessageContaining("orders");
+    }
+    assertThat(store.load("orders").orElseThrow().value()).isEqualTo(state("orders", 1));
+  }
+
+  @Test
+  void rejectsServiceNamesThatAreNotDrkitNames() {
+    assertThatThrownBy(() -> store.load("a/b")).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("a/b");
+    assertThatThrownBy(() -> store.compareAndSet("..", 0, ServiceState.initial("..", Instant.EPOCH)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void storedJsonIsReadableByOtherTools() throws Exception {
+    store.compareAndSet("orders", 0, state("orders", 3));
+    try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {
+      String json = new String(raw.getData().forPath(basePath + "/state/orders"), StandardCharsets.UTF_8);
+      assertThat(json).contains("\"format\":1", "\"service\":\"orders\"", "\"epoch\":4", "\"activeSite\":\"BACKUP\"");
+    }
+  }
+}

@@ -80,6 +80,8 @@ public final class OrderSite implements AutoCloseable {
   private volatile SiteRole role = SiteRole.REPLICA;
   private volatile long epoch;
   private volatile @Nullable Instant lastCommit;
+  private volatile @Nullable URI lastUri;
+  private final List<Runnable> killListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private record Running(HttpServer server, ExecutorService executor, JdbcConnectionPool pool, URI uri) {}
 
@@ -180,6 +182,7 @@ public final class OrderSite implements AutoCloseable {
         server.start();
         URI uri = URI.create("http://127.0.0.1:" + server.getAddress().getPort());
         running = new Running(server, executor, pool, uri);
+        lastUri = uri;
         LOG.info("site {} started at {} (role {}, epoch {}, db {})", name, uri, role, epoch, dir);
         return this;
       } catch (IOException | SQLException | RuntimeException e) {
@@ -202,6 +205,29 @@ public final class OrderSite implements AutoCloseable {
    */
   public URI uri() {
     return requireRunning("uri").uri();
+  }
+
+  /**
+   * @return the address the site listened on when it last ran (a dead site's address refuses
+   *     connections, as a dead server's would)
+   * @throws SiteUnavailableException when the site never ran
+   */
+  public URI lastUri() {
+    URI u = lastUri;
+    if (u == null) {
+      throw new SiteUnavailableException("site " + name + " never ran");
+    }
+    return u;
+  }
+
+  /**
+   * Registers something that dies with the site's process (a log shipper, a replication
+   * session): it runs on every {@link #kill()}, before the database is shut down.
+   *
+   * @param listener the action
+   */
+  public void onKill(Runnable listener) {
+    killListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** @return the site's current role */
@@ -232,6 +258,13 @@ public final class OrderSite implements AutoCloseable {
       running = null;
       r.server().stop(0);
       r.executor().shutdownNow();
+      for (Runnable l : killListeners) {
+        try {
+          l.run();
+        } catch (RuntimeException e) {
+          LOG.warn("site {}: kill listener failed", name, e);
+        }
+      }
       // Hold one connection so that disposing the pool (which closes idle connections) cannot close
       // the database cleanly, and so that no new connection can reopen it; then pull the plug.
       try (Connection c = connection(r); Statement st = c.createStatement()) {
@@ -412,6 +445,22 @@ public final class OrderSite implements AutoCloseable {
    * @throws SiteUnavailableException when the site is down or is itself primary
    */
   public boolean applyReplicated(Order order, long writerEpoch) {
+    return applyReplicated(order, writerEpoch, -1);
+  }
+
+  /**
+   * Applies a write replicated from the primary and, in the same transaction, records the
+   * replication-log offset it came from (see {@link #appliedOffset()}), so that applying is exactly
+   * once across crashes. Idempotent.
+   *
+   * @param order the order as the primary stored it
+   * @param writerEpoch the epoch of the primary that shipped it
+   * @param offset the record's offset in the replication log, or {@code -1} when not from a log
+   * @return whether the order was new on this site
+   * @throws StaleEpochException when {@code writerEpoch} is older than this site's epoch
+   * @throws SiteUnavailableException when the site is down or is itself primary
+   */
+  public boolean applyReplicated(Order order, long writerEpoch, long offset) {
     Running r = requireRunning("apply replicated order " + order.id());
     roleLock.readLock().lock();
     try {
@@ -423,18 +472,210 @@ public final class OrderSite implements AutoCloseable {
             + " and does not apply replicated writes (order " + order.id() + ")");
       }
       try (Connection c = connection(r)) {
-        if (find(c, order.id()).isPresent()) {
-          return false;
+        c.setAutoCommit(false);
+        try {
+          boolean fresh = find(c, order.id()).isEmpty();
+          if (fresh) {
+            try {
+              insert(c, order);
+            } catch (SQLException dup) {
+              if (!"23505".equals(dup.getSQLState())) {
+                throw dup;
+              }
+              // applied concurrently by another path (resync copy and replication): already there
+              c.rollback();
+              fresh = false;
+            }
+          }
+          if (offset >= 0) {
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
+              ps.setString(1, Long.toString(offset));
+              ps.executeUpdate();
+            }
+          }
+          c.commit();
+          if (fresh) {
+            noteCommit(order.createdAt());
+          }
+          return fresh;
+        } catch (SQLException e) {
+          c.rollback();
+          throw e;
         }
-        insert(c, order);
-        noteCommit(order.createdAt());
-        return true;
       } catch (SQLException ex) {
         throw new SiteUnavailableException("site " + name + ": could not apply order " + order.id() + ": "
             + ex.getMessage(), ex);
       }
     } finally {
       roleLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Applies a batch of replicated writes in one transaction (orders already present are left as
+   * they are) and records {@code lastOffset} with them when it is {@code >= 0}.
+   *
+   * @param orders the orders, in the source's order
+   * @param writerEpoch the epoch of the source that shipped them
+   * @param lastOffset the replication-log offset of the last one, or {@code -1}
+   * @return how many were new on this site
+   * @throws StaleEpochException when {@code writerEpoch} is older than this site's epoch
+   * @throws SiteUnavailableException when the site is down or is itself primary
+   */
+  public int applyReplicated(List<Order> orders, long writerEpoch, long lastOffset) {
+    Running r = requireRunning("apply " + orders.size() + " replicated orders");
+    roleLock.readLock().lock();
+    try {
+      if (writerEpoch < epoch) {
+        throw new StaleEpochException("replica " + name, writerEpoch, epoch);
+      }
+      if (role == SiteRole.PRIMARY) {
+        throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
+            + " and does not apply replicated writes");
+      }
+      try (Connection c = connection(r)) {
+        c.setAutoCommit(false);
+        int fresh = 0;
+        Instant newest = null;
+        try {
+          for (Order o : orders) {
+            if (find(c, o.id()).isEmpty()) {
+              try {
+                insert(c, o);
+              } catch (SQLException dup) {
+                if (!"23505".equals(dup.getSQLState())) {
+                  throw dup;
+                }
+                // inserted concurrently by another path (resync copy and replication): already
+                // there; H2 rolls back only the failed statement
+                continue;
+              }
+              fresh++;
+              newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
+            }
+          }
+          if (lastOffset >= 0) {
+            try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
+              ps.setString(1, Long.toString(lastOffset));
+              ps.executeUpdate();
+            }
+          }
+          c.commit();
+        } catch (SQLException e) {
+          c.rollback();
+          throw e;
+        }
+        if (newest != null) {
+          noteCommit(newest);
+        }
+        return fresh;
+      } catch (SQLException ex) {
+        throw new SiteUnavailableException("site " + name + ": could not apply " + orders.size()
+            + " replicated orders: " + ex.getMessage(), ex);
+      }
+    } finally {
+      roleLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * @return the replication-log offset of the last record applied with
+   *     {@link #applyReplicated(Order, long, long)}, or {@code -1} when none
+   * @throws SiteUnavailableException when the site is down
+   */
+  public long appliedOffset() {
+    Running r = requireRunning("read applied offset");
+    try (Connection c = connection(r); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT v FROM site_meta WHERE k = 'applied'")) {
+      return rs.next() ? Long.parseLong(rs.getString(1)) : -1;
+    } catch (SQLException e) {
+      throw new SiteUnavailableException("site " + name + ": could not read applied offset: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Forgets the applied replication offset (after the site was resynced by other means, or when it
+   * starts following a different log).
+   *
+   * @param offset the offset to record, {@code -1} for none
+   * @throws SiteUnavailableException when the site is down
+   */
+  public void resetAppliedOffset(long offset) {
+    Running r = requireRunning("reset applied offset");
+    try (Connection c = connection(r);
+        PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
+      ps.setString(1, Long.toString(offset));
+      ps.executeUpdate();
+    } catch (SQLException e) {
+      throw new SiteUnavailableException("site " + name + ": could not reset applied offset: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @return a {@link javax.sql.DataSource} on this site's database, for JDBC health checks: it
+   *     hands out connections while the site runs and fails with {@link SQLException} while it is
+   *     down (it never reopens a killed database)
+   */
+  public javax.sql.DataSource dataSource() {
+    return new SiteDataSource();
+  }
+
+  private final class SiteDataSource implements javax.sql.DataSource {
+    @Override
+    public Connection getConnection() throws SQLException {
+      Running r = running;
+      if (r == null) {
+        throw new SQLException("site " + name + " is down");
+      }
+      try {
+        return connection(r);
+      } catch (SiteUnavailableException e) {
+        throw new SQLException(e.getMessage(), e);
+      }
+    }
+
+    @Override
+    public Connection getConnection(String username, String password) throws SQLException {
+      return getConnection();
+    }
+
+    @Override
+    public java.io.PrintWriter getLogWriter() {
+      return null;
+    }
+
+    @Override
+    public void setLogWriter(java.io.PrintWriter out) {}
+
+    @Override
+    public void setLoginTimeout(int seconds) {}
+
+    @Override
+    public int getLoginTimeout() {
+      return 0;
+    }
+
+    @Override
+    public java.util.logging.Logger getParentLogger() throws java.sql.SQLFeatureNotSupportedException {
+      throw new java.sql.SQLFeatureNotSupportedException("no parent logger");
+    }
+
+    @Override
+    public <T> T unwrap(Class<T> iface) throws SQLException {
+      if (iface.isInstance(this)) {
+        return iface.cast(this);
+      }
+      throw new SQLException("not a wrapper for " + iface);
+    }
+
+    @Override
+    public boolean isWrapperFor(Class<?> iface) {
+      return iface.isInstance(this);
+    }
+
+    @Override
+    public String toString() {
+      return "DataSource{site " + name + "}";
     }
   }
 

@@ -57,6 +57,8 @@ public final class Router implements AutoCloseable {
   private final Clock clock;
   private final Duration forwardTimeout;
   private final AtomicReference<@Nullable Route> route = new AtomicReference<>();
+  /** The newest epoch the router has seen (from a switch or a fence); older switches are refused. */
+  private final java.util.concurrent.atomic.AtomicLong highestEpoch = new java.util.concurrent.atomic.AtomicLong();
   private final HttpClient client;
   private final HttpServer server;
   private final ExecutorService executor;
@@ -110,14 +112,15 @@ public final class Router implements AutoCloseable {
     URI target = site.uri();
     while (true) {
       Route current = route.get();
-      if (current != null && epoch < current.epoch()) {
-        throw new StaleEpochException("router", epoch, current.epoch());
+      long highest = highestEpoch.get();
+      if (epoch < highest) {
+        throw new StaleEpochException("router", epoch, highest);
       }
       if (current != null && current.epoch() == epoch && current.target().equals(target)) {
         return current;
       }
       Route next = new Route(site.name(), target, epoch, clock.instant());
-      if (route.compareAndSet(current, next)) {
+      if (highestEpoch.compareAndSet(highest, epoch) && route.compareAndSet(current, next)) {
         LOG.info("router: traffic now goes to {} at {} (epoch {})", site.name(), target, epoch);
         return next;
       }
@@ -125,12 +128,19 @@ public final class Router implements AutoCloseable {
   }
 
   /**
-   * Stops sending traffic anywhere (clients get 503) unless a newer route is already set.
+   * Fences a site at the router: if the current route sends traffic to {@code siteName} at an
+   * epoch older than {@code epoch}, traffic stops (clients get 503) until the next
+   * {@link #switchTo}. A route at {@code epoch} or newer is kept. Idempotent.
    *
-   * @param epoch the epoch of the decision; a route at a newer epoch is kept
+   * @param siteName the fenced site
+   * @param epoch the epoch it is fenced at
    */
-  public void blackhole(long epoch) {
-    route.updateAndGet(r -> r == null || r.epoch() <= epoch ? null : r);
+  public void fence(String siteName, long epoch) {
+    highestEpoch.accumulateAndGet(epoch, Math::max);
+    Route before = route.getAndUpdate(r -> r != null && r.siteName().equals(siteName) && r.epoch() < epoch ? null : r);
+    if (before != null && route.get() == null) {
+      LOG.info("router: fenced {} at epoch {}; no traffic until the next switch", siteName, epoch);
+    }
   }
 
   private void forward(HttpExchange ex) throws IOException {

@@ -1,0 +1,6 @@
+/**
+ * Recovery plans: a set of {@link dev.drkit.core.RecoveryConfig}s with their backup strategies,
+ * loaded from YAML or JSON ({@link dev.drkit.core.plan.PlanLoader}), and the
+ * {@link dev.drkit.core.plan.DependencyGraph} that orders their recovery in dependency waves.
+ */
+package dev.drkit.core.plan;

@@ -1,0 +1,92 @@
+package dev.drkit.examples.cli;
+
+import dev.drkit.examples.cli.plan.PlanCommands;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Supplier;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code drkit} command-line tool: {@code java -jar dr-examples/target/drkit.jar --help}.
+ * Exit codes: {@code 0} success, {@code 1} failure while running, {@code 2} invalid input (a bad
+ * option, or an invalid plan for {@code plan check}).
+ */
+@Command(name = "drkit", mixinStandardHelpOptions = true, versionProvider = DrkitCli.Version.class,
+    description = "drkit: disaster recovery for JVM services - plans, backups, replication, failover drills.",
+    synopsisSubcommandLabel = "COMMAND")
+public final class DrkitCli implements Runnable {
+
+  /**
+   * Every group of top-level commands, in the order {@code --help} lists them. To add a group, add
+   * one line: its factory of picocli command objects (for example {@code BackupCommands::commands}).
+   */
+  static final List<Supplier<List<Object>>> COMMAND_GROUPS = List.of(
+      PlanCommands::commands);
+
+  @Spec
+  CommandSpec spec;
+
+  /** Used by picocli. */
+  public DrkitCli() {}
+
+  /**
+   * @return the tool's command line with every command group registered
+   */
+  public static CommandLine commandLine() {
+    CommandLine cli = new CommandLine(new DrkitCli());
+    for (Supplier<List<Object>> group : COMMAND_GROUPS) {
+      for (Object command : group.get()) {
+        cli.addSubcommand(command);
+      }
+    }
+    return cli;
+  }
+
+  /**
+   * Runs the tool and exits the JVM with its exit code.
+   *
+   * @param args the command line
+   */
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** Without a command: print the usage to stderr and fail as a usage error. */
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "missing command: choose one of "
+        + String.join(", ", spec.subcommands().keySet()));
+  }
+
+  /** Reads the version from the jar's Maven metadata. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"drkit " + version(), "Java " + System.getProperty("java.version") + " ("
+          + System.getProperty("java.vendor") + ")"};
+    }
+
+    static String version() {
+      try (InputStream in = DrkitCli.class.getResourceAsStream(
+          "/META-INF/maven/dev.drkit/dr-examples/pom.properties")) {
+        if (in != null) {
+          Properties p = new Properties();
+          p.load(in);
+          String v = p.getProperty("version");
+          if (v != null) {
+            return v;
+          }
+        }
+      } catch (IOException e) {
+        // fall through to the manifest
+      }
+      String v = DrkitCli.class.getPackage().getImplementationVersion();
+      return v != null ? v : "(development build)";
+    }
+  }
+}

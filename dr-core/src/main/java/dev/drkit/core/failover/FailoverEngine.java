@@ -1,0 +1,1204 @@
+package dev.drkit.core.failover;
+
+import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.DrTimeoutException;
+import dev.drkit.core.EventBus;
+import dev.drkit.core.FailoverState;
+import dev.drkit.core.HealthVerdict;
+import dev.drkit.core.IllegalTransitionException;
+import dev.drkit.core.LeadershipLostException;
+import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.StaleEpochException;
+import dev.drkit.core.ValidationReport;
+import dev.drkit.core.VersionConflictException;
+import dev.drkit.core.failover.TransitionTable.Transition;
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.Coordinator;
+import dev.drkit.spi.DataLossEstimator;
+import dev.drkit.spi.DrEvent;
+import dev.drkit.spi.DrEvent.Severity;
+import dev.drkit.spi.FailoverActions;
+import dev.drkit.spi.Lease;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.ServiceValidator;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.StateStore;
+import dev.drkit.spi.Versioned;
+import dev.failsafe.Failsafe;
+import dev.failsafe.FailsafeException;
+import dev.failsafe.RetryPolicy;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import java.util.function.UnaryOperator;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The failover state machine of one protected service, in the style of Resilience4j's
+ * {@code CircuitBreakerStateMachine}: the current state lives in one {@link AtomicReference}; a
+ * transition is validated against {@link TransitionTable}, persisted through
+ * {@link StateStore#compareAndSet} <b>before</b> any side effect runs, swapped in, and then
+ * published as an event.
+ *
+ * <p><b>Phases.</b> FAILING_OVER, VALIDATING and FAILING_BACK are run as a sequence of named steps
+ * (see docs/failover.md). Every completed step is recorded in the persisted state's {@code done}
+ * attribute; every {@link FailoverActions} call is idempotent for its epoch. An engine built on a
+ * store whose state is in the middle of a phase therefore resumes with {@link #resume()} from the
+ * first step not yet recorded, repeating at most the step that was running when the previous
+ * process died. Each step is retried by a Failsafe {@link RetryPolicy} (the waits go through the
+ * injected {@link Sleeper}) within the phase's {@linkplain PhaseBudgets time budget}; past either,
+ * the service moves to FAILED.
+ *
+ * <p><b>Epochs.</b> Every role change increments the epoch (entering FAILING_OVER, the switch of
+ * roles inside FAILING_BACK, an operator's resolve); every action receives the epoch in force,
+ * and the old active site is fenced at the new epoch before the other one is promoted, so at most
+ * one site is promoted at any epoch. The {@link Coordinator}'s lease is checked before every
+ * transition and every action.
+ *
+ * <p><b>Threads.</b> Thread-safe. Probe outcomes, verdicts and commands may arrive from any
+ * thread. Transitions are serialized; one thread at a time drives a phase (the one whose command
+ * or verdict started it); a concurrent {@link #abort} stops it at its next step boundary.
+ * Commands return after the phases they started have ended (or were taken over by another
+ * thread).
+ */
+public final class FailoverEngine {
+  private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
+
+  /** Attribute: comma-separated steps of the current phase that are done. */
+  public static final String ATTR_DONE = "done";
+  /** Attribute: how the operation in progress started: automatic, manual, forced, planned. */
+  public static final String ATTR_MODE = "mode";
+  /** Attribute: who ordered the operation in progress. */
+  public static final String ATTR_BY = "by";
+  /** Attribute: why the operation in progress was ordered. */
+  public static final String ATTR_WHY = "why";
+  /** Attribute: {@code true} for a switchover or failback without data loss (replication drained). */
+  public static final String ATTR_PLANNED = "planned";
+  /** Attribute: in FAILED, the phase that failed. */
+  public static final String ATTR_FAILED_PHASE = "failedPhase";
+  /** Attribute: in FAILED, the error. */
+  public static final String ATTR_ERROR = "error";
+  /** Attribute: when the last failover started (ISO-8601), for flap damping. */
+  public static final String ATTR_LAST_FAILOVER_AT = "lastFailoverAt";
+  /** Attribute: the data loss estimated when the failover was decided, in milliseconds. */
+  public static final String ATTR_ESTIMATED_LOSS = "estimatedLossMillis";
+  /** Attribute: the data loss measured after fencing, in milliseconds. */
+  public static final String ATTR_MEASURED_LOSS = "measuredLossMillis";
+
+  private static final Set<String> OPERATION_ATTRS = Set.of(ATTR_MODE, ATTR_BY, ATTR_WHY, ATTR_PLANNED,
+      ATTR_ESTIMATED_LOSS, ATTR_MEASURED_LOSS);
+
+  private final RecoveryConfig config;
+  private final String service;
+  private final StateStore store;
+  private final FailoverActions actions;
+  private final Coordinator coordinator;
+  private final ServiceValidator validator;
+  private final DataLossEstimator estimator;
+  private final EventBus events;
+  private final Clock clock;
+  private final LongSupplier nanoTime;
+  private final Sleeper sleeper;
+  private final DetectionPolicy detection;
+  private final Duration minTimeBetweenFailovers;
+  private final PhaseBudgets budgets;
+  private final int maxAttempts;
+  private final Duration retryDelay;
+  private final Duration drainPollInterval;
+  private final boolean automaticFailover;
+  private final String eventPrefix;
+  private final Builder origin;
+
+  private final AtomicReference<Versioned<ServiceState>> current = new AtomicReference<>();
+  private final ReentrantLock transitionLock = new ReentrantLock();
+  private final ReentrantLock runner = new ReentrantLock();
+  private final List<PhaseRecord> phases = new CopyOnWriteArrayList<>();
+  private final AtomicReference<ValidationReport> lastValidation = new AtomicReference<>();
+  private final AtomicReference<HealthVerdict> lastVerdict = new AtomicReference<>(HealthVerdict.HEALTHY);
+
+  private FailoverEngine(Builder b) {
+    this.origin = b.copy();
+    this.config = b.config;
+    this.service = b.config.name();
+    this.store = Objects.requireNonNull(b.store, "stateStore");
+    this.actions = Objects.requireNonNull(b.actions, "actions");
+    this.coordinator = Objects.requireNonNull(b.coordinator, "coordinator");
+    if (b.validator == null && !b.config.validation().isEmpty()) {
+      throw new IllegalStateException("service '" + service + "' has " + b.config.validation().size()
+          + " validation steps but no ServiceValidator was given");
+    }
+    this.validator = b.validator != null ? b.validator
+        : (c, site, epoch) -> new ValidationReport(c.name(), site, epoch, b.clock.instant(), Duration.ZERO, List.of());
+    this.estimator = b.estimator;
+    this.events = b.events;
+    this.clock = b.clock;
+    this.nanoTime = b.nanoTime;
+    this.sleeper = b.sleeper;
+    this.detection = b.detection != null ? b.detection : ConsecutiveFailuresPolicy.ofDefaults();
+    this.minTimeBetweenFailovers = b.minTimeBetweenFailovers;
+    this.budgets = b.budgets;
+    this.maxAttempts = b.maxAttempts;
+    this.retryDelay = b.retryDelay;
+    this.drainPollInterval = b.drainPollInterval;
+    this.automaticFailover = b.automaticFailover;
+    this.eventPrefix = b.eventPrefix;
+    Optional<Versioned<ServiceState>> stored = store.load(service);
+    if (stored.isPresent()) {
+      current.set(stored.get());
+    } else {
+      ServiceState initial = ServiceState.initial(service, clock.instant());
+      try {
+        long v = store.compareAndSet(service, 0, initial);
+        current.set(new Versioned<>(initial, v));
+        publish(Severity.INFO, "initialized", "service '" + service + "' starts PRIMARY_ACTIVE at epoch 1", initial,
+            Map.of("state", initial.state()));
+      } catch (VersionConflictException e) {
+        current.set(store.load(service).orElseThrow(() -> e));
+      }
+    }
+  }
+
+  /**
+   * @param config the service to protect (name, RPO, RTO, validation steps)
+   * @return a builder
+   */
+  public static Builder builder(RecoveryConfig config) {
+    return new Builder(Objects.requireNonNull(config, "config"));
+  }
+
+  /** @return the service's config */
+  public RecoveryConfig config() {
+    return config;
+  }
+
+  /** @return the current state as this engine last stored or loaded it */
+  public ServiceState state() {
+    return current.get().value();
+  }
+
+  /** @return the current state with its store version */
+  public Versioned<ServiceState> versionedState() {
+    return current.get();
+  }
+
+  /**
+   * Reloads the state from the store (after another process changed it).
+   *
+   * @return the stored state
+   */
+  public ServiceState reload() {
+    store.load(service).ifPresent(current::set);
+    return state();
+  }
+
+  /** @return the phases this engine ran, oldest first */
+  public List<PhaseRecord> phaseHistory() {
+    return List.copyOf(phases);
+  }
+
+  /**
+   * @param phase FAILING_OVER, VALIDATING or FAILING_BACK
+   * @return the phase's time budget for this service
+   * @throws IllegalArgumentException for a state that is not a phase
+   */
+  public Duration phaseBudget(FailoverState phase) {
+    return budgets.budget(phase, config.rto());
+  }
+
+  /** @return the latest validation report this engine produced */
+  public Optional<ValidationReport> lastValidation() {
+    return Optional.ofNullable(lastValidation.get());
+  }
+
+  // ---------------------------------------------------------------- detection
+
+  /**
+   * Feeds one probe outcome of the active primary to the service's {@link DetectionPolicy} and acts
+   * on the verdict as {@link #onVerdict} does.
+   *
+   * @param healthy whether the probe passed
+   * @return the policy's verdict
+   */
+  public HealthVerdict recordProbe(boolean healthy) {
+    HealthVerdict v = detection.record(healthy, nanoTime.getAsLong());
+    onVerdict(v, "probe");
+    return v;
+  }
+
+  /**
+   * Acts on a verdict about the primary (from {@link #recordProbe} or an external detector such
+   * as dr-validation's). In PRIMARY_ACTIVE, SUSPECT degrades the service; in PRIMARY_DEGRADED,
+   * HEALTHY restores it; DOWN in either starts an automatic failover if automatic failover is
+   * enabled, the last failover is older than the minimum interval (flap damping) and the
+   * estimated data loss is within the RPO; otherwise a {@code failover.refused} event says which
+   * gate refused. Verdicts in other states are ignored.
+   *
+   * @param verdict the verdict
+   * @param source who reached it (for the events)
+   * @return the state afterwards
+   */
+  public ServiceState onVerdict(HealthVerdict verdict, String source) {
+    Objects.requireNonNull(verdict, "verdict");
+    Objects.requireNonNull(source, "source");
+    HealthVerdict before = lastVerdict.getAndSet(verdict);
+    Versioned<ServiceState> cur = current.get();
+    if (before != verdict) {
+      publish(verdict == HealthVerdict.HEALTHY ? Severity.INFO : Severity.WARN, "detection",
+          "primary of '" + service + "' is " + verdict + " (was " + before + ") according to " + source,
+          cur.value(), Map.of("verdict", verdict, "previous", before, "source", source));
+    }
+    FailoverState st = cur.value().state();
+    switch (st) {
+      case PRIMARY_ACTIVE -> {
+        if (verdict != HealthVerdict.HEALTHY) {
+          tryTransition(cur, Trigger.SUSPECTED, "primary " + verdict + " according to " + source);
+        }
+        if (verdict == HealthVerdict.DOWN) {
+          automaticFailover(source);
+        }
+      }
+      case PRIMARY_DEGRADED -> {
+        if (verdict == HealthVerdict.HEALTHY) {
+          tryTransition(cur, Trigger.RECOVERED, "primary healthy again according to " + source);
+        } else if (verdict == HealthVerdict.DOWN) {
+          automaticFailover(source);
+        }
+      }
+      case FAILING_OVER, VALIDATING, BACKUP_ACTIVE, FAILING_BACK, FAILED ->
+          LOG.debug("service {} is {}: verdict {} from {} ignored", service, st, verdict, source);
+      default -> throw new IllegalStateException("unknown state " + st);
+    }
+    return state();
+  }
+
+  private void tryTransition(Versioned<ServiceState> seen, Trigger trigger, String reason) {
+    try {
+      transition(seen, trigger, reason, Map.of());
+    } catch (VersionConflictException | IllegalTransitionException e) {
+      LOG.debug("service {}: {} lost a race and was dropped: {}", service, trigger, e.getMessage());
+    }
+  }
+
+  private void automaticFailover(String source) {
+    Versioned<ServiceState> cur = current.get();
+    ServiceState s = cur.value();
+    if (s.state() != FailoverState.PRIMARY_DEGRADED && s.state() != FailoverState.PRIMARY_ACTIVE) {
+      return;
+    }
+    if (!automaticFailover) {
+      refused(s, "automatic-disabled", "primary of '" + service + "' is DOWN but automatic failover is disabled;"
+          + " an operator must fail over", Map.of());
+      return;
+    }
+    Instant now = clock.instant();
+    String last = s.attributes().get(ATTR_LAST_FAILOVER_AT);
+    if (last != null) {
+      Instant allowed = Instant.parse(last).plus(minTimeBetweenFailovers);
+      if (now.isBefore(allowed)) {
+        refused(s, "damping", "automatic failover of '" + service + "' refused: the last failover started at " + last
+            + ", less than " + minTimeBetweenFailovers + " ago (next allowed at " + allowed + ")",
+            Map.of("lastFailoverAt", last, "minTimeBetweenFailovers", minTimeBetweenFailovers));
+        return;
+      }
+    }
+    Duration estimate = estimator.estimate(service, Site.BACKUP);
+    if (estimate.compareTo(config.rpo()) > 0) {
+      refused(s, "rpo", "automatic failover of '" + service + "' refused: estimated data loss " + estimate
+          + " exceeds the RPO " + config.rpo() + "; an operator may force it",
+          Map.of("estimatedLoss", estimate, "rpo", config.rpo()));
+      return;
+    }
+    try {
+      transition(cur, Trigger.FAILOVER, "automatic failover: primary DOWN according to " + source,
+          Map.of(ATTR_MODE, "automatic", ATTR_BY, "drkit", ATTR_WHY, "primary DOWN according to " + source,
+              ATTR_ESTIMATED_LOSS, Long.toString(estimate.toMillis())));
+    } catch (VersionConflictException | IllegalTransitionException e) {
+      LOG.debug("service {}: automatic failover lost a race: {}", service, e.getMessage());
+      return;
+    }
+    drive();
+  }
+
+  private void refused(ServiceState s, String gate, String message, Map<String, Object> attrs) {
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("gate", gate);
+    a.putAll(attrs);
+    publish(Severity.WARN, "refused", message, s, a);
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * An operator's failover: from PRIMARY_ACTIVE or PRIMARY_DEGRADED, subject to the RPO gate (not
+   * to flap damping). Runs FAILING_OVER and VALIDATING.
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards (BACKUP_ACTIVE, or FAILED)
+   * @throws FailoverRefusedException when the estimated data loss exceeds the RPO
+   * @throws IllegalTransitionException when the service is not in a state that can fail over
+   * @throws LeadershipLostException when this instance does not hold the coordinator's lease
+   */
+  public ServiceState failover(String by, String why) {
+    return manualFailover(by, why, false);
+  }
+
+  /**
+   * A forced failover: like {@link #failover} but past the RPO gate; recorded (mode {@code forced},
+   * who, why, the estimate) in the state and in a WARN {@code failover.forced} event.
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalTransitionException when the service is not in a state that can fail over
+   * @throws LeadershipLostException when this instance does not hold the coordinator's lease
+   */
+  public ServiceState forceFailover(String by, String why) {
+    return manualFailover(by, why, true);
+  }
+
+  private ServiceState manualFailover(String by, String why, boolean force) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    Versioned<ServiceState> cur = current.get();
+    TransitionTable.require(service, cur.value().state(), Trigger.FAILOVER);
+    Duration estimate = estimator.estimate(service, Site.BACKUP);
+    if (estimate.compareTo(config.rpo()) > 0) {
+      if (!force) {
+        String msg = "failover of '" + service + "' refused: estimated data loss " + estimate + " exceeds the RPO "
+            + config.rpo() + "; force it to accept the loss";
+        refused(cur.value(), "rpo", msg, Map.of("estimatedLoss", estimate, "rpo", config.rpo(), "by", by));
+        throw new FailoverRefusedException("rpo", msg);
+      }
+    }
+    if (force) {
+      publish(Severity.WARN, "forced", "failover of '" + service + "' forced by " + by + ": " + why
+          + " (estimated data loss " + estimate + ", RPO " + config.rpo() + ")", cur.value(),
+          Map.of("by", by, "why", why, "estimatedLoss", estimate, "rpo", config.rpo()));
+    }
+    transition(cur, Trigger.FAILOVER, (force ? "forced" : "manual") + " failover by " + by + ": " + why,
+        Map.of(ATTR_MODE, force ? "forced" : "manual", ATTR_BY, by, ATTR_WHY, why,
+            ATTR_ESTIMATED_LOSS, Long.toString(estimate.toMillis())));
+    drive();
+    return state();
+  }
+
+  /**
+   * A planned switch without data loss. From PRIMARY_ACTIVE or PRIMARY_DEGRADED: fence the primary
+   * at epoch+1, wait until the estimated loss is zero, promote the backup, redirect, demote the
+   * primary, validate. From BACKUP_ACTIVE: a failback (which always drains).
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalTransitionException from any other state
+   */
+  public ServiceState switchover(String by, String why) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    transition(null, Trigger.SWITCHOVER, "switchover by " + by + ": " + why,
+        Map.of(ATTR_MODE, "planned", ATTR_PLANNED, "true", ATTR_BY, by, ATTR_WHY, why));
+    drive();
+    return state();
+  }
+
+  /**
+   * Returns to the primary from BACKUP_ACTIVE: resync the primary from the backup, validate it,
+   * switch roles at epoch+1 (fence the backup, drain, promote the primary, redirect, demote the
+   * backup).
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalTransitionException from any other state
+   */
+  public ServiceState failback(String by, String why) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    transition(null, Trigger.FAILBACK, "failback by " + by + ": " + why,
+        Map.of(ATTR_MODE, "manual", ATTR_PLANNED, "true", ATTR_BY, by, ATTR_WHY, why));
+    drive();
+    return state();
+  }
+
+  /**
+   * Stops what is in progress: PRIMARY_DEGRADED returns to PRIMARY_ACTIVE; a phase goes to FAILED
+   * (the thread driving it stops at its next step boundary; the step it is running completes).
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalTransitionException in a steady state or FAILED
+   */
+  public ServiceState abort(String by, String why) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    ServiceState s = state();
+    Map<String, String> extra = TransitionTable.isPhase(s.state())
+        ? Map.of(ATTR_ERROR, "aborted by " + by + ": " + why) : Map.of();
+    transition(null, Trigger.ABORT, "aborted by " + by + ": " + why, extra);
+    return state();
+  }
+
+  /**
+   * Re-runs the phase that failed, from its first step not yet done, with a fresh time budget.
+   *
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalTransitionException when the service is not FAILED
+   */
+  public ServiceState retry(String by, String why) {
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    ServiceState s = state();
+    if (s.state() != FailoverState.FAILED) {
+      throw new IllegalTransitionException("service '" + service + "' is " + s.state()
+          + ": only a FAILED service can be retried");
+    }
+    String failed = s.attributes().getOrDefault(ATTR_FAILED_PHASE, "");
+    Trigger t = switch (failed) {
+      case "FAILING_OVER" -> Trigger.RETRY_FAILOVER;
+      case "VALIDATING" -> Trigger.RETRY_VALIDATION;
+      case "FAILING_BACK" -> Trigger.RETRY_FAILBACK;
+      default -> throw new IllegalTransitionException("service '" + service
+          + "' is FAILED without a recorded failed phase; resolve it instead");
+    };
+    transition(null, t, "retry by " + by + ": " + why, Map.of());
+    drive();
+    return state();
+  }
+
+  /**
+   * An operator declares which state is true after repairing by hand: PRIMARY_ACTIVE (the primary
+   * serves) or BACKUP_ACTIVE (the backup serves). Recorded at a new epoch so that anything still
+   * acting under the old one is stale; no action is run.
+   *
+   * @param target PRIMARY_ACTIVE or BACKUP_ACTIVE
+   * @param by who declares it
+   * @param why why
+   * @return the state afterwards
+   * @throws IllegalArgumentException for another target
+   * @throws IllegalTransitionException when the service is not FAILED
+   */
+  public ServiceState resolve(FailoverState target, String by, String why) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    Trigger t = switch (target) {
+      case PRIMARY_ACTIVE -> Trigger.RESOLVE_PRIMARY;
+      case BACKUP_ACTIVE -> Trigger.RESOLVE_BACKUP;
+      case PRIMARY_DEGRADED, FAILING_OVER, VALIDATING, FAILING_BACK, FAILED ->
+          throw new IllegalArgumentException("resolve target must be PRIMARY_ACTIVE or BACKUP_ACTIVE but was " + target);
+    };
+    transition(null, t, "resolved to " + target + " by " + by + ": " + why, Map.of(ATTR_BY, by, ATTR_WHY, why,
+        ATTR_MODE, "resolved"));
+    return state();
+  }
+
+  /**
+   * Continues the phase the stored state is in (after this or another process stopped in the
+   * middle of it); does nothing in a steady state.
+   *
+   * @return the state afterwards
+   */
+  public ServiceState resume() {
+    reload();
+    drive();
+    return state();
+  }
+
+  /**
+   * Runs the phases the next role change would run against an isolated target: a copy of the
+   * current state in a private in-memory store, {@code isolated} as the actions (production's are
+   * never called, so nothing in production is fenced), the same validator and estimator. From
+   * PRIMARY_ACTIVE or PRIMARY_DEGRADED it drills a failover (the RPO gate is reported, not
+   * enforced); from BACKUP_ACTIVE a failback. Events are published with type prefix
+   * {@code drill.}. The production state and its version are unchanged.
+   *
+   * @param isolated the actions acting on the isolated target
+   * @param by who runs the drill
+   * @return what happened
+   * @throws IllegalTransitionException while a phase is in progress or the service is FAILED
+   */
+  public DrillResult drill(FailoverActions isolated, String by) {
+    Objects.requireNonNull(isolated, "isolated");
+    Objects.requireNonNull(by, "by");
+    ServiceState production = state();
+    FailoverState s = production.state();
+    if (s != FailoverState.PRIMARY_ACTIVE && s != FailoverState.PRIMARY_DEGRADED && s != FailoverState.BACKUP_ACTIVE) {
+      throw new IllegalTransitionException("service '" + service + "' is " + s + ": a drill needs a steady state");
+    }
+    List<DrEvent> drillEvents = Collections.synchronizedList(new ArrayList<>());
+    EventBus drillBus = EventBus.of(drillEvents::add, events::publish);
+    Builder b = origin.copy();
+    b.store = InMemoryStateStore.copyOf(store, List.of(service));
+    b.actions = isolated;
+    b.events = drillBus;
+    b.detection = new ConsecutiveFailuresPolicy(1, 1);
+    b.eventPrefix = "drill";
+    FailoverEngine drill = new FailoverEngine(b);
+    Instant start = clock.instant();
+    drill.publish(Severity.INFO, "started", "drill of '" + service + "' by " + by + " from " + s
+        + " against an isolated target", production, Map.of("by", by));
+    ServiceState result = s == FailoverState.BACKUP_ACTIVE ? drill.failback(by, "drill")
+        : drill.forceFailover(by, "drill");
+    Instant end = clock.instant();
+    String loss = result.attributes().get(ATTR_MEASURED_LOSS);
+    drill.publish(result.state() == FailoverState.FAILED ? Severity.ERROR : Severity.INFO, "finished",
+        "drill of '" + service + "' ended " + result.state(), result, Map.of("duration", Duration.between(start, end)));
+    return new DrillResult(service, production, result, drill.phaseHistory(), drill.lastValidation().orElse(null),
+        Duration.between(start, end), loss == null ? null : Duration.ofMillis(Long.parseLong(loss)), drillEvents);
+  }
+
+  // ---------------------------------------------------------------- transitions
+
+  private Lease requireLease(String what) {
+    Lease lease = coordinator.currentLease().orElseThrow(() -> new LeadershipLostException(
+        "service '" + service + "': " + what + " refused: this instance holds no leadership lease"));
+    lease.ensureValid();
+    return lease;
+  }
+
+  /**
+   * Validates {@code trigger} against the table, persists the new state with compare-and-set,
+   * swaps it in and publishes it.
+   *
+   * @param seen the state the caller decided on, or null for "whatever is current"
+   */
+  private Versioned<ServiceState> transition(@Nullable Versioned<ServiceState> seen, Trigger trigger, String reason,
+      Map<String, String> extra) {
+    Lease lease = requireLease(trigger.name());
+    Versioned<ServiceState> before;
+    Versioned<ServiceState> after;
+    Transition t;
+    transitionLock.lock();
+    try {
+      before = current.get();
+      if (seen != null && seen.version() != before.version()) {
+        throw new VersionConflictException(service, seen.version(), before.version());
+      }
+      ServiceState s = before.value();
+      t = TransitionTable.require(service, s.state(), trigger);
+      long epoch = t.roleChange() ? s.epoch() + 1 : s.epoch();
+      Site active = t.activeSite() == null ? s.activeSite() : t.activeSite();
+      Instant now = clock.instant();
+      Map<String, String> attrs = carry(s, t, now);
+      attrs.putAll(extra);
+      ServiceState next = new ServiceState(service, t.to(), epoch, active, now, reason, attrs);
+      long v;
+      try {
+        v = store.compareAndSet(service, before.version(), next);
+      } catch (VersionConflictException e) {
+        reload();
+        throw e;
+      }
+      after = new Versioned<>(next, v);
+      current.set(after);
+    } finally {
+      transitionLock.unlock();
+    }
+    if (t.roleChange() || t.to() == FailoverState.PRIMARY_ACTIVE) {
+      detection.reset();
+      lastVerdict.set(HealthVerdict.HEALTHY);
+    }
+    ServiceState n = after.value();
+    Map<String, Object> a = new LinkedHashMap<>();
+    a.put("from", before.value().state());
+    a.put("to", n.state());
+    a.put("trigger", trigger);
+    a.put("activeSite", n.activeSite());
+    a.put("previousEpoch", before.value().epoch());
+    a.put("version", after.version());
+    a.put("leaseToken", lease.token());
+    publish(n.state() == FailoverState.FAILED ? Severity.ERROR : Severity.INFO, "transition",
+        "service '" + service + "' " + before.value().state() + " -> " + n.state() + " at epoch " + n.epoch()
+            + ": " + reason, n, a);
+    LOG.info("service {} {} -> {} (trigger {}, epoch {}): {}", service, before.value().state(), n.state(), trigger,
+        n.epoch(), reason);
+    return after;
+  }
+
+  private static Map<String, String> carry(ServiceState s, Transition t, Instant now) {
+    Map<String, String> a = new TreeMap<>(s.attributes());
+    Trigger trig = t.trigger();
+    boolean newOperation = trig == Trigger.FAILOVER || trig == Trigger.SWITCHOVER || trig == Trigger.FAILBACK
+        || trig == Trigger.RESOLVE_PRIMARY || trig == Trigger.RESOLVE_BACKUP;
+    if (newOperation) {
+      a.keySet().removeAll(OPERATION_ATTRS);
+    }
+    if (t.to() == FailoverState.FAILED) {
+      a.put(ATTR_FAILED_PHASE, s.state().name());
+    } else {
+      a.remove(ATTR_FAILED_PHASE);
+      a.remove(ATTR_ERROR);
+      boolean retry = trig == Trigger.RETRY_FAILOVER || trig == Trigger.RETRY_VALIDATION
+          || trig == Trigger.RETRY_FAILBACK;
+      if (!retry) {
+        a.remove(ATTR_DONE);
+      }
+    }
+    if (t.to() == FailoverState.FAILING_OVER && !s.state().equals(FailoverState.FAILED)) {
+      a.put(ATTR_LAST_FAILOVER_AT, now.toString());
+    }
+    return a;
+  }
+
+  /** Persists a bookkeeping change within the same state; null when the state moved on meanwhile. */
+  private @Nullable Versioned<ServiceState> update(Versioned<ServiceState> seen, UnaryOperator<ServiceState> change) {
+    transitionLock.lock();
+    try {
+      Versioned<ServiceState> cur = current.get();
+      if (cur.version() != seen.version()) {
+        return null;
+      }
+      ServiceState next = change.apply(cur.value());
+      long v;
+      try {
+        v = store.compareAndSet(service, cur.version(), next);
+      } catch (VersionConflictException e) {
+        reload();
+        return null;
+      }
+      Versioned<ServiceState> after = new Versioned<>(next, v);
+      current.set(after);
+      return after;
+    } finally {
+      transitionLock.unlock();
+    }
+  }
+
+  private static Set<String> done(ServiceState s) {
+    String d = s.attributes().get(ATTR_DONE);
+    return d == null || d.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(d.split(",")));
+  }
+
+  private static ServiceState withDone(ServiceState s, String step, Map<String, String> extra, long epoch, Site active,
+      String reason) {
+    Map<String, String> a = new TreeMap<>(s.attributes());
+    Set<String> d = new LinkedHashSet<>(done(s));
+    d.add(step);
+    a.put(ATTR_DONE, String.join(",", d));
+    a.putAll(extra);
+    return new ServiceState(s.service(), s.state(), epoch, active, s.since(), reason, a);
+  }
+
+  // ---------------------------------------------------------------- phases
+
+  /** Drives phases until a steady state, FAILED, or another thread/process takes over. */
+  private void drive() {
+    while (TransitionTable.isPhase(state().state())) {
+      if (!runner.tryLock()) {
+        return; // another thread drives; it re-checks the state after releasing
+      }
+      try {
+        while (TransitionTable.isPhase(state().state())) {
+          if (!runPhase(current.get())) {
+            return;
+          }
+        }
+      } finally {
+        runner.unlock();
+      }
+    }
+  }
+
+  /** Thrown inside a phase when the stored state moved on (abort, another process). */
+  private static final class PhaseStopped extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    PhaseStopped() {
+      super(null, null, false, false);
+    }
+  }
+
+  /** Thrown inside a phase when a step failed past its retries. */
+  private static final class StepFailed extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    StepFailed(String message, Throwable cause) {
+      super(message, cause, false, false);
+    }
+  }
+
+  @FunctionalInterface
+  private interface StepAction {
+    Map<String, String> run() throws Exception;
+  }
+
+  private boolean runPhase(Versioned<ServiceState> start) {
+    ServiceState s = start.value();
+    FailoverState phase = s.state();
+    Instant entered = s.since();
+    Duration budget = budgets.budget(phase, config.rto());
+    try {
+      Versioned<ServiceState> cur = start;
+      switch (phase) {
+        case FAILING_OVER -> cur = failingOver(cur, entered, budget);
+        case VALIDATING -> cur = validating(cur, entered, budget);
+        case FAILING_BACK -> cur = failingBack(cur, entered, budget);
+        case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> {
+          return false;
+        }
+        default -> throw new IllegalStateException("unknown state " + phase);
+      }
+      Instant now = clock.instant();
+      Duration took = Duration.between(entered, now);
+      if (took.compareTo(budget) > 0) {
+        publish(Severity.WARN, "budget.breached", phase + " of '" + service + "' completed after " + took
+            + ", over its budget " + budget, cur.value(), Map.of("phase", phase, "budget", budget, "elapsed", took,
+            "escalated", false));
+      }
+      try {
+        transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, Map.of());
+      } catch (VersionConflictException e) {
+        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, now, "interrupted", e.getMessage()));
+        return false;
+      }
+      phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, now, "succeeded", "all steps done"));
+      return true;
+    } catch (PhaseStopped e) {
+      ServiceState now = state();
+      phases.add(new PhaseRecord(phase, now.epoch(), entered, clock.instant(),
+          now.state() == FailoverState.FAILED ? "aborted" : "interrupted", "state moved to " + now.state()
+              + ": " + now.reason()));
+      return false;
+    } catch (DrTimeoutException | StepFailed e) {
+      String msg = e.getMessage();
+      Versioned<ServiceState> cur = current.get();
+      try {
+        transition(cur, Trigger.PHASE_FAILED, phase + " failed: " + msg, Map.of(ATTR_ERROR, msg));
+      } catch (VersionConflictException | IllegalTransitionException lost) {
+        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, clock.instant(), "interrupted", msg));
+        return false;
+      }
+      phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, clock.instant(), "failed", msg));
+      return true;
+    }
+  }
+
+  private Versioned<ServiceState> failingOver(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+    ServiceState s = cur.value();
+    long epoch = s.epoch();
+    boolean planned = "true".equals(s.attributes().get(ATTR_PLANNED));
+    Site old = Site.PRIMARY;
+    Site target = Site.BACKUP;
+    cur = step(cur, "fence", entered, budget, () -> {
+      actions.fence(service, old, epoch);
+      return Map.of();
+    });
+    if (planned) {
+      cur = step(cur, "drain", entered, budget, () -> drain(target, cur(), entered, budget));
+    } else {
+      cur = step(cur, "measure-loss", entered, budget, () -> {
+        Duration loss = estimator.estimate(service, target);
+        if (loss.compareTo(config.rpo()) > 0) {
+          publish(Severity.WARN, "rpo.exceeded", "failover of '" + service + "' loses " + loss + ", over the RPO "
+              + config.rpo(), cur().value(), Map.of("measuredLoss", loss, "rpo", config.rpo()));
+        }
+        return Map.of(ATTR_MEASURED_LOSS, Long.toString(loss.toMillis()));
+      });
+    }
+    cur = step(cur, "promote", entered, budget, () -> {
+      actions.promote(service, target, epoch);
+      return Map.of();
+    });
+    cur = step(cur, "redirect", entered, budget, () -> {
+      actions.redirect(service, target, epoch);
+      return Map.of();
+    });
+    if (planned) {
+      cur = step(cur, "demote", entered, budget, () -> {
+        actions.demote(service, old, epoch);
+        return Map.of();
+      });
+    }
+    return cur;
+  }
+
+  private Versioned<ServiceState> validating(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+    ServiceState s = cur.value();
+    return step(cur, "validate", entered, budget, () -> {
+      validateOrThrow(s.activeSite(), s.epoch());
+      return Map.of();
+    });
+  }
+
+  private Versioned<ServiceState> failingBack(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+    long oldEpoch = cur.value().epoch();
+    if (!done(cur.value()).contains("switch")) {
+      cur = step(cur, "resync", entered, budget, () -> {
+        actions.resync(service, Site.PRIMARY, Site.BACKUP, oldEpoch);
+        return Map.of();
+      });
+      cur = step(cur, "validate-primary", entered, budget, () -> {
+        validateOrThrow(Site.PRIMARY, oldEpoch);
+        return Map.of();
+      });
+      checkBudget(cur.value(), entered, budget);
+      requireLease("switch roles");
+      long newEpoch = oldEpoch + 1;
+      Versioned<ServiceState> switched = update(cur, st -> withDone(st, "switch", Map.of(), newEpoch, Site.PRIMARY,
+          "failback: roles switch to the primary at epoch " + newEpoch));
+      if (switched == null) {
+        throw new PhaseStopped();
+      }
+      cur = switched;
+      publish(Severity.INFO, "epoch", "service '" + service + "' moves to epoch " + newEpoch
+          + ": the primary becomes active again", cur.value(), Map.of("previousEpoch", oldEpoch));
+    }
+    long epoch = cur.value().epoch();
+    cur = step(cur, "fence", entered, budget, () -> {
+      actions.fence(service, Site.BACKUP, epoch);
+      return Map.of();
+    });
+    cur = step(cur, "drain", entered, budget, () -> drain(Site.PRIMARY, cur(), entered, budget));
+    cur = step(cur, "promote", entered, budget, () -> {
+      actions.promote(service, Site.PRIMARY, epoch);
+      return Map.of();
+    });
+    cur = step(cur, "redirect", entered, budget, () -> {
+      actions.redirect(service, Site.PRIMARY, epoch);
+      return Map.of();
+    });
+    cur = step(cur, "demote", entered, budget, () -> {
+      actions.demote(service, Site.BACKUP, epoch);
+      return Map.of();
+    });
+    return cur;
+  }
+
+  private Versioned<ServiceState> cur() {
+    return current.get();
+  }
+
+  private Map<String, String> drain(Site target, Versioned<ServiceState> cur, Instant entered, Duration budget)
+      throws InterruptedException {
+    while (true) {
+      Duration loss = estimator.estimate(service, target);
+      if (loss.isZero() || loss.isNegative()) {
+        return Map.of(ATTR_MEASURED_LOSS, "0");
+      }
+      checkBudget(cur.value(), entered, budget);
+      LOG.debug("service {}: waiting for replication to {} to drain ({} behind)", service, target, loss);
+      sleeper.sleep(drainPollInterval);
+    }
+  }
+
+  private void validateOrThrow(Site site, long epoch) throws InterruptedException {
+    ValidationReport report = validator.validate(config, site, epoch);
+    lastValidation.set(report);
+    publish(report.passed() ? Severity.INFO : Severity.WARN, "validation", "validation of '" + service + "' on "
+        + site + " " + (report.passed() ? "passed" : "failed"), state(), Map.of("site", site, "passed",
+        report.passed(), "steps", report.steps().size(), "duration", report.duration()));
+    if (!report.passed()) {
+      throw new ValidationFailedException(report);
+    }
+  }
+
+  private void checkBudget(ServiceState s, Instant entered, Duration budget) {
+    Duration elapsed = Duration.between(entered, clock.instant());
+    if (elapsed.compareTo(budget) > 0) {
+      publish(Severity.ERROR, "budget.breached", s.state() + " of '" + service + "' ran " + elapsed
+          + ", past its budget " + budget + " (derived from RTO " + config.rto() + "); escalating to FAILED", s,
+          Map.of("phase", s.state(), "budget", budget, "elapsed", elapsed, "escalated", true));
+      throw new DrTimeoutException(s.state() + " of service '" + service + "' exceeded its time budget", budget);
+    }
+  }
+
+  private Versioned<ServiceState> step(Versioned<ServiceState> cur, String name, Instant entered, Duration budget,
+      StepAction action) {
+    if (done(cur.value()).contains(name)) {
+      return cur;
+    }
+    ServiceState s = cur.value();
+    RetryPolicy<Object> policy = RetryPolicy.builder()
+        .handle(Exception.class)
+        .abortOn(LeadershipLostException.class, DrTimeoutException.class, StaleEpochException.class,
+            InterruptedException.class, PhaseStopped.class)
+        .withMaxAttempts(maxAttempts)
+        .onRetry(ev -> publish(Severity.WARN, "step.retry", "step " + name + " of " + s.state() + " for '" + service
+            + "' failed (attempt " + ev.getAttemptCount() + " of " + maxAttempts + "), retrying: "
+            + ev.getLastException(), s, Map.of("step", name, "attempt", ev.getAttemptCount())))
+        .build();
+    AtomicReference<Map<String, String>> extra = new AtomicReference<>(Map.of());
+    try {
+      Failsafe.with(policy).run(ctx -> {
+        if (ctx.getAttemptCount() > 0 && !retryDelay.isZero()) {
+          sleeper.sleep(retryDelay);
+        }
+        checkBudget(s, entered, budget);
+        if (current.get().version() != cur.version()) {
+          throw new PhaseStopped();
+        }
+        requireLease("step " + name);
+        extra.set(action.run());
+      });
+    } catch (FailsafeException e) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      if (cause instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new StepFailed("step " + name + " failed after retries: " + cause, cause);
+    } catch (DrTimeoutException | LeadershipLostException | PhaseStopped e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new StepFailed("step " + name + " failed after retries: " + e, e);
+    }
+    Versioned<ServiceState> next = update(cur, st -> withDone(st, name, extra.get(), st.epoch(), st.activeSite(),
+        st.reason()));
+    if (next == null) {
+      throw new PhaseStopped();
+    }
+    publish(Severity.INFO, "step", "step " + name + " of " + s.state() + " done for '" + service + "'", next.value(),
+        Map.of("step", name, "phase", s.state()));
+    return next;
+  }
+
+  // ---------------------------------------------------------------- events
+
+  private void publish(Severity severity, String type, String message, ServiceState s, Map<String, ?> attrs) {
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("state", s.state().name());
+    attrs.forEach((k, v) -> a.put(k, String.valueOf(v)));
+    events.publish(new DrEvent(clock.instant(), eventPrefix + "." + type, severity, service, s.epoch(), message, a));
+  }
+
+  @Override
+  public String toString() {
+    Versioned<ServiceState> v = current.get();
+    return "FailoverEngine{" + service + " " + v.value().state() + " epoch " + v.value().epoch() + " v"
+        + v.version() + "}";
+  }
+
+  /** Builds a {@link FailoverEngine}; not thread-safe. */
+  public static final class Builder {
+    private final RecoveryConfig config;
+    private StateStore store;
+    private FailoverActions actions;
+    private Coordinator coordinator;
+    private @Nullable ServiceValidator validator;
+    private DataLossEstimator estimator = DataLossEstimator.none();
+    private EventBus events = new EventBus();
+    private Clock clock = Clock.systemUTC();
+    private LongSupplier nanoTime = System::nanoTime;
+    private Sleeper sleeper = Sleeper.SYSTEM;
+    private @Nullable DetectionPolicy detection;
+    private Duration minTimeBetweenFailovers = Duration.ofMinutes(10);
+    private PhaseBudgets budgets = PhaseBudgets.ofDefaults();
+    private int maxAttempts = 3;
+    private Duration retryDelay = Duration.ofSeconds(1);
+    private Duration drainPollInterval = Duration.ofSeconds(1);
+    private boolean automaticFailover = true;
+    private String eventPrefix = "failover";
+
+    private Builder(RecoveryConfig config) {
+      this.config = config;
+    }
+
+    private Builder copy() {
+      Builder b = new Builder(config);
+      b.store = store;
+      b.actions = actions;
+      b.coordinator = coordinator;
+      b.validator = validator;
+      b.estimator = estimator;
+      b.events = events;
+      b.clock = clock;
+      b.nanoTime = nanoTime;
+      b.sleeper = sleeper;
+      b.detection = detection;
+      b.minTimeBetweenFailovers = minTimeBetweenFailovers;
+      b.budgets = budgets;
+      b.maxAttempts = maxAttempts;
+      b.retryDelay = retryDelay;
+      b.drainPollInterval = drainPollInterval;
+      b.automaticFailover = automaticFailover;
+      b.eventPrefix = eventPrefix;
+      return b;
+    }
+
+    /**
+     * @param store where the state is persisted (required)
+     * @return this builder
+     */
+    public Builder stateStore(StateStore store) {
+      this.store = Objects.requireNonNull(store, "store");
+      return this;
+    }
+
+    /**
+     * @param actions the host's fence/promote/redirect/resync/demote (required)
+     * @return this builder
+     */
+    public Builder actions(FailoverActions actions) {
+      this.actions = Objects.requireNonNull(actions, "actions");
+      return this;
+    }
+
+    /**
+     * @param coordinator whose lease is checked before every transition and action (required)
+     * @return this builder
+     */
+    public Builder coordinator(Coordinator coordinator) {
+      this.coordinator = Objects.requireNonNull(coordinator, "coordinator");
+      return this;
+    }
+
+    /**
+     * @param validator runs the validation steps (required when the config has any)
+     * @return this builder
+     */
+    public Builder validator(ServiceValidator validator) {
+      this.validator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /**
+     * @param estimator the data-loss estimate for the RPO gate (default: no loss)
+     * @return this builder
+     */
+    public Builder dataLossEstimator(DataLossEstimator estimator) {
+      this.estimator = Objects.requireNonNull(estimator, "estimator");
+      return this;
+    }
+
+    /**
+     * @param events where events go (default: a bus without listeners)
+     * @return this builder
+     */
+    public Builder eventBus(EventBus events) {
+      this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    /**
+     * @param clock the time of states, events and budgets (default: UTC system clock)
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param nanoTime the monotonic time given to the detection policy (default:
+     *     {@link System#nanoTime()})
+     * @return this builder
+     */
+    public Builder nanoTime(LongSupplier nanoTime) {
+      this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
+      return this;
+    }
+
+    /**
+     * @param sleeper how the engine waits between retries and drain polls (default: sleeping)
+     * @return this builder
+     */
+    public Builder sleeper(Sleeper sleeper) {
+      this.sleeper = Objects.requireNonNull(sleeper, "sleeper");
+      return this;
+    }
+
+    /**
+     * @param detection the policy fed by {@link FailoverEngine#recordProbe} (default:
+     *     {@link ConsecutiveFailuresPolicy#ofDefaults()})
+     * @return this builder
+     */
+    public Builder detectionPolicy(DetectionPolicy detection) {
+      this.detection = Objects.requireNonNull(detection, "detection");
+      return this;
+    }
+
+    /**
+     * @param min the least time between two automatic failovers (flap damping; default 10 min)
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder minTimeBetweenFailovers(Duration min) {
+      if (Objects.requireNonNull(min, "min").isNegative()) {
+        throw new IllegalArgumentException("minTimeBetweenFailovers must not be negative but was " + min);
+      }
+      this.minTimeBetweenFailovers = min;
+      return this;
+    }
+
+    /**
+     * @param budgets the phases' shares of the RTO (default {@link PhaseBudgets#ofDefaults()})
+     * @return this builder
+     */
+    public Builder phaseBudgets(PhaseBudgets budgets) {
+      this.budgets = Objects.requireNonNull(budgets, "budgets");
+      return this;
+    }
+
+    /**
+     * @param maxAttempts attempts per step before the phase fails (default 3)
+     * @param delay the wait between attempts (default 1 s)
+     * @return this builder
+     * @throws IllegalArgumentException when {@code maxAttempts < 1} or {@code delay} is negative
+     */
+    public Builder retries(int maxAttempts, Duration delay) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1 but was " + maxAttempts);
+      }
+      if (Objects.requireNonNull(delay, "delay").isNegative()) {
+        throw new IllegalArgumentException("retry delay must not be negative but was " + delay);
+      }
+      this.maxAttempts = maxAttempts;
+      this.retryDelay = delay;
+      return this;
+    }
+
+    /**
+     * @param interval how often a planned switch polls the estimator while draining (default 1 s)
+     * @return this builder
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder drainPollInterval(Duration interval) {
+      if (Objects.requireNonNull(interval, "interval").isNegative() || interval.isZero()) {
+        throw new IllegalArgumentException("drainPollInterval must be positive but was " + interval);
+      }
+      this.drainPollInterval = interval;
+      return this;
+    }
+
+    /**
+     * @param enabled whether a DOWN verdict may start a failover by itself (default true)
+     * @return this builder
+     */
+    public Builder automaticFailover(boolean enabled) {
+      this.automaticFailover = enabled;
+      return this;
+    }
+
+    /**
+     * Loads the service's state from the store (creating PRIMARY_ACTIVE at epoch 1 when absent).
+     * Does not resume a phase in progress: call {@link FailoverEngine#resume()}.
+     *
+     * @return the engine
+     * @throws NullPointerException when the store, actions or coordinator are missing
+     * @throws IllegalStateException when the config has validation steps but no validator was given
+     */
+    public FailoverEngine build() {
+      return new FailoverEngine(this);
+    }
+  }
+}

@@ -1,0 +1,53 @@
+package dev.drkit.core.failover;
+
+import dev.drkit.core.FailoverState;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How much of a service's RTO each phase may take. A phase that runs past its budget is abandoned:
+ * a {@code failover.budget.breached} event is published and the service escalates to
+ * {@code FAILED}. The defaults give FAILING_OVER and VALIDATING half of the RTO each (together the
+ * whole RTO from the failover decision to serving again) and FAILING_BACK the whole RTO.
+ *
+ * @param failingOver fraction of the RTO for FAILING_OVER, in (0, 10]
+ * @param validating fraction of the RTO for VALIDATING, in (0, 10]
+ * @param failingBack fraction of the RTO for FAILING_BACK, in (0, 10]
+ */
+public record PhaseBudgets(double failingOver, double validating, double failingBack) {
+  /** Validates. */
+  public PhaseBudgets {
+    check("failingOver", failingOver);
+    check("validating", validating);
+    check("failingBack", failingBack);
+  }
+
+  private static void check(String field, double v) {
+    if (!(v > 0 && v <= 10)) {
+      throw new IllegalArgumentException("phase budget fraction '" + field + "' must be in (0, 10] but was " + v);
+    }
+  }
+
+  /** @return the defaults: 0.5, 0.5, 1.0 */
+  public static PhaseBudgets ofDefaults() {
+    return new PhaseBudgets(0.5, 0.5, 1.0);
+  }
+
+  /**
+   * @param phase FAILING_OVER, VALIDATING or FAILING_BACK
+   * @param rto the service's RTO
+   * @return the phase's budget
+   * @throws IllegalArgumentException for a state that is not a phase
+   */
+  public Duration budget(FailoverState phase, Duration rto) {
+    Objects.requireNonNull(rto, "rto");
+    double f = switch (phase) {
+      case FAILING_OVER -> failingOver;
+      case VALIDATING -> validating;
+      case FAILING_BACK -> failingBack;
+      case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED ->
+          throw new IllegalArgumentException(phase + " is not a phase with a budget");
+    };
+    return Duration.ofNanos((long) (rto.toNanos() * f));
+  }
+}

@@ -1,0 +1,308 @@
+package dev.drkit.core.orchestrator;
+
+import dev.drkit.core.DrException;
+import dev.drkit.core.EventBus;
+import dev.drkit.core.FailoverState;
+import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.PhaseRecord;
+import dev.drkit.core.plan.DependencyGraph;
+import dev.drkit.spi.DrEvent;
+import dev.drkit.spi.DrEvent.Severity;
+import dev.drkit.spi.ServiceState;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovers a plan of many services: in dependency waves ({@link DependencyGraph}), the services
+ * of one wave in parallel on a bounded pool and started in priority order (critical first); a
+ * service whose dependency failed or was blocked is not attempted and is reported BLOCKED with
+ * the reason. Each service is driven by its own {@link FailoverEngine} (built by the host's
+ * factory, which should publish to the same {@link EventBus} given here so that the report carries
+ * the events). Every run returns a {@link RecoveryReport}. Thread-safe; runs may not overlap on
+ * the same services.
+ */
+public final class RecoveryOrchestrator {
+  private static final Logger LOG = LoggerFactory.getLogger(RecoveryOrchestrator.class);
+  private final DependencyGraph graph;
+  private final Function<RecoveryConfig, FailoverEngine> engines;
+  private final int parallelism;
+  private final Clock clock;
+  private final EventBus events;
+  private final Consumer<ServiceReport> progress;
+
+  private RecoveryOrchestrator(Builder b) {
+    this.graph = b.graph;
+    this.engines = b.engines;
+    this.parallelism = b.parallelism;
+    this.clock = b.clock;
+    this.events = b.events;
+    this.progress = b.progress;
+  }
+
+  /**
+   * @param services the plan's services (a DAG of dependencies)
+   * @param engines builds (or returns) the engine of a service
+   * @return a builder
+   * @throws dev.drkit.core.ConfigException for duplicate names, unknown dependencies or cycles
+   */
+  public static Builder builder(Collection<RecoveryConfig> services, Function<RecoveryConfig, FailoverEngine> engines) {
+    return new Builder(DependencyGraph.of(services), engines);
+  }
+
+  /** @return the dependency graph this orchestrator recovers in */
+  public DependencyGraph graph() {
+    return graph;
+  }
+
+  /**
+   * Runs {@code action} for every service of the plan.
+   *
+   * @param action what to do
+   * @param by who orders it
+   * @param why why
+   * @return the report
+   * @throws InterruptedException when interrupted while waiting for a wave (services already
+   *     started finish their current step on their own threads)
+   */
+  public RecoveryReport run(RecoveryAction action, String by, String why) throws InterruptedException {
+    Objects.requireNonNull(action, "action");
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    Instant start = clock.instant();
+    Set<String> names = graph.names();
+    Map<String, List<DrEvent>> collected = new ConcurrentHashMap<>();
+    AutoCloseable subscription = events.register(e -> {
+      if (e.service() != null && names.contains(e.service())) {
+        collected.computeIfAbsent(e.service(), k -> Collections.synchronizedList(new ArrayList<>())).add(e);
+      }
+    });
+    publish(Severity.INFO, "started", "recovery " + action + " of " + names.size() + " services in "
+        + graph.waves().size() + " waves ordered by " + by + ": " + why, Map.of("action", action, "by", by));
+    Map<String, ServiceReport> reports = new ConcurrentHashMap<>();
+    List<List<String>> waveNames = new ArrayList<>();
+    AtomicInteger threadNo = new AtomicInteger();
+    ThreadFactory tf = r -> {
+      Thread t = new Thread(r, "drkit-recovery-" + threadNo.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    ExecutorService pool = Executors.newFixedThreadPool(parallelism, tf);
+    try {
+      List<List<RecoveryConfig>> waves = graph.waves();
+      for (int w = 0; w < waves.size(); w++) {
+        int wave = w;
+        List<RecoveryConfig> configs = waves.get(w);
+        waveNames.add(configs.stream().map(RecoveryConfig::name).toList());
+        List<Future<ServiceReport>> running = new ArrayList<>();
+        for (RecoveryConfig c : configs) {
+          String blocker = blocker(c, reports);
+          if (blocker != null) {
+            ServiceReport blocked = new ServiceReport(c.name(), wave, c.priority(), ServiceOutcome.BLOCKED, blocker,
+                null, 0, null, null, null, c.rto(), null, null, c.rpo(), null, null, List.of(), null, List.of());
+            publishFor(c.name(), Severity.ERROR, "blocked", "service '" + c.name() + "' not recovered: " + blocker);
+            reports.put(c.name(), blocked);
+            progress.accept(blocked);
+            continue;
+          }
+          running.add(pool.submit(() -> recover(c, wave, action, by, why, start)));
+        }
+        for (Future<ServiceReport> f : running) {
+          ServiceReport r;
+          try {
+            r = f.get();
+          } catch (ExecutionException e) {
+            throw new DrException("recovery task failed unexpectedly: " + e.getCause(), e.getCause());
+          }
+          reports.put(r.name(), r);
+          progress.accept(r);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      try {
+        subscription.close();
+      } catch (Exception e) {
+        LOG.debug("ignored failure removing the report's event collector", e);
+      }
+    }
+    List<ServiceReport> ordered = new ArrayList<>();
+    for (RecoveryConfig c : graph.topologicalOrder()) {
+      ServiceReport r = reports.get(c.name());
+      List<DrEvent> evs = collected.getOrDefault(c.name(), List.of());
+      synchronized (evs) {
+        ordered.add(new ServiceReport(r.name(), r.wave(), r.priority(), r.outcome(), r.reason(), r.finalState(),
+            r.epoch(), r.activeSite(), r.started(), r.ended(), r.rto(), r.measuredRto(), r.rtoMet(), r.rpo(),
+            r.measuredRpo(), r.rpoMet(), r.phases(), r.validation(), List.copyOf(evs)));
+      }
+    }
+    Instant end = clock.instant();
+    RecoveryReport report = new RecoveryReport(action, by, why, start, end, waveNames, ordered);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    for (ServiceOutcome o : ServiceOutcome.values()) {
+      summary.put(o.name().toLowerCase(java.util.Locale.ROOT), report.count(o));
+    }
+    summary.put("duration", Duration.between(start, end));
+    publish(report.succeeded() ? Severity.INFO : Severity.ERROR, "finished", "recovery " + action + " finished: "
+        + summary, summary);
+    return report;
+  }
+
+  private String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
+    for (String d : c.dependencies()) {
+      ServiceReport r = reports.get(d);
+      if (r == null) {
+        return "dependency '" + d + "' was not recovered";
+      }
+      if (r.outcome() == ServiceOutcome.FAILED || r.outcome() == ServiceOutcome.BLOCKED) {
+        return "dependency '" + d + "' " + r.outcome().name().toLowerCase(java.util.Locale.ROOT) + ": " + r.reason();
+      }
+    }
+    return null;
+  }
+
+  private ServiceReport recover(RecoveryConfig c, int wave, RecoveryAction action, String by, String why,
+      Instant runStart) {
+    Instant started = clock.instant();
+    FailoverEngine engine = null;
+    ServiceOutcome outcome;
+    String reason;
+    try {
+      engine = engines.apply(c);
+      ServiceState s = engine.resume();
+      FailoverState target = action == RecoveryAction.FAILBACK ? FailoverState.PRIMARY_ACTIVE
+          : FailoverState.BACKUP_ACTIVE;
+      if (s.state() == target) {
+        outcome = ServiceOutcome.ALREADY_RECOVERED;
+        reason = "already " + target + " at epoch " + s.epoch();
+      } else {
+        s = switch (action) {
+          case FAILOVER -> engine.failover(by, why);
+          case FORCED_FAILOVER -> engine.forceFailover(by, why);
+          case SWITCHOVER -> engine.switchover(by, why);
+          case FAILBACK -> engine.failback(by, why);
+        };
+        outcome = s.state() == target ? ServiceOutcome.RECOVERED : ServiceOutcome.FAILED;
+        reason = outcome == ServiceOutcome.RECOVERED ? s.reason()
+            : "ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
+      }
+    } catch (DrException | IllegalStateException e) {
+      outcome = ServiceOutcome.FAILED;
+      reason = e.getClass().getSimpleName() + ": " + e.getMessage();
+      LOG.warn("recovery of service {} failed: {}", c.name(), e.getMessage());
+    }
+    Instant ended = clock.instant();
+    if (engine == null) {
+      publishFor(c.name(), Severity.ERROR, "failed", "service '" + c.name() + "': " + reason);
+      return new ServiceReport(c.name(), wave, c.priority(), outcome, reason, null, 0, null, started, ended, c.rto(),
+          null, null, c.rpo(), null, null, List.of(), null, List.of());
+    }
+    ServiceState s = engine.state();
+    boolean recovered = outcome == ServiceOutcome.RECOVERED;
+    Duration measuredRto = recovered ? Duration.between(runStart, ended) : null;
+    String loss = s.attributes().get(FailoverEngine.ATTR_MEASURED_LOSS);
+    Duration measuredRpo = recovered && loss != null ? Duration.ofMillis(Long.parseLong(loss)) : null;
+    List<PhaseReport> phases = new ArrayList<>();
+    for (PhaseRecord p : engine.phaseHistory()) {
+      phases.add(PhaseReport.of(p, engine.phaseBudget(p.phase())));
+    }
+    if (outcome == ServiceOutcome.FAILED) {
+      publishFor(c.name(), Severity.ERROR, "failed", "service '" + c.name() + "' not recovered: " + reason);
+    }
+    return new ServiceReport(c.name(), wave, c.priority(), outcome, reason, s.state(), s.epoch(), s.activeSite(),
+        started, ended, c.rto(), measuredRto, measuredRto == null ? null : measuredRto.compareTo(c.rto()) <= 0,
+        c.rpo(), measuredRpo, measuredRpo == null ? null : measuredRpo.compareTo(c.rpo()) <= 0, phases,
+        engine.lastValidation().orElse(null), List.of());
+  }
+
+  private void publish(Severity severity, String type, String message, Map<String, ?> attrs) {
+    Map<String, String> a = new LinkedHashMap<>();
+    attrs.forEach((k, v) -> a.put(k, String.valueOf(v)));
+    events.publish(new DrEvent(clock.instant(), "recovery." + type, severity, null, 0, message, a));
+  }
+
+  private void publishFor(String service, Severity severity, String type, String message) {
+    events.publish(new DrEvent(clock.instant(), "recovery." + type, severity, service, 0, message, Map.of()));
+  }
+
+  /** Builds a {@link RecoveryOrchestrator}; not thread-safe. */
+  public static final class Builder {
+    private final DependencyGraph graph;
+    private final Function<RecoveryConfig, FailoverEngine> engines;
+    private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
+    private Clock clock = Clock.systemUTC();
+    private EventBus events = new EventBus();
+    private Consumer<ServiceReport> progress = r -> {};
+
+    private Builder(DependencyGraph graph, Function<RecoveryConfig, FailoverEngine> engines) {
+      this.graph = graph;
+      this.engines = Objects.requireNonNull(engines, "engines");
+    }
+
+    /**
+     * @param n how many services of one wave recover at once (default: available processors)
+     * @return this builder
+     * @throws IllegalArgumentException when below 1
+     */
+    public Builder parallelism(int n) {
+      if (n < 1) {
+        throw new IllegalArgumentException("parallelism must be >= 1 but was " + n);
+      }
+      this.parallelism = n;
+      return this;
+    }
+
+    /**
+     * @param clock the time of the report and events (default: UTC system clock)
+     * @return this builder
+     */
+    public Builder clock(Clock clock) {
+      this.clock = Objects.requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /**
+     * @param events the bus the engines publish to; the run's events are collected from it
+     * @return this builder
+     */
+    public Builder eventBus(EventBus events) {
+      this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    /**
+     * @param progress called with each service's report as soon as it is known (on the
+     *     orchestrating thread)
+     * @return this builder
+     */
+    public Builder progress(Consumer<ServiceReport> progress) {
+      this.progress = Objects.requireNonNull(progress, "progress");
+      return this;
+    }
+
+    /** @return the orchestrator */
+    public RecoveryOrchestrator build() {
+      return new RecoveryOrchestrator(this);
+    }
+  }
+}

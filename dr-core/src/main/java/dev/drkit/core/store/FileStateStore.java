@@ -1,0 +1,375 @@
+package dev.drkit.core.store;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.drkit.core.FailoverState;
+import dev.drkit.core.Names;
+import dev.drkit.core.StorageException;
+import dev.drkit.core.VersionConflictException;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.StateStore;
+import dev.drkit.spi.Versioned;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A durable {@link StateStore} on the local filesystem: one file per service,
+ * {@code <dir>/<service>.state}, replaced atomically on every compare-and-set.
+ *
+ * <p>A write goes to a fresh temporary file in the same directory, is forced to disk
+ * ({@code fsync}), renamed over the service's file with an atomic move, and then the directory
+ * itself is forced so that the rename survives a power loss. A crash at any point (including
+ * {@code kill -9}) therefore leaves either the previous or the new state, never a torn one;
+ * leftover temporary files are deleted when the store is opened. Each file carries a CRC-32C of
+ * its content, so a file damaged on the medium is reported as a {@link StorageException} naming it
+ * rather than read as a wrong state; other services stay usable.
+ *
+ * <p>One process owns a directory at a time: {@link #open(Path)} takes an exclusive OS file lock
+ * on {@code <dir>/.lock} (released by the OS when the process dies), so the in-memory cache of
+ * versions is authoritative and compare-and-set is linearizable per service. Thread-safe.
+ *
+ * <p>File format (UTF-8, two lines): a JSON object with {@code format} (1), {@code service},
+ * {@code version}, {@code state}, {@code epoch}, {@code activeSite}, {@code since} (ISO-8601),
+ * {@code reason} and {@code attributes}; then the CRC-32C of the first line's bytes in lower-case
+ * hex.
+ */
+public final class FileStateStore implements StateStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileStateStore.class);
+  static final String SUFFIX = ".state";
+  static final String TEMP_MARKER = ".tmp-";
+  private static final int FORMAT = 1;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path dir;
+  private final FileChannel lockChannel;
+  private final FileLock lock;
+  private final WriteHook hook;
+  private final ConcurrentMap<String, Versioned<ServiceState>> cache = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, String> corrupt = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, Object> locks = new ConcurrentHashMap<>();
+  private volatile boolean closed;
+
+  /** Points inside a write where tests inject faults (a simulated crash or I/O error). */
+  interface WriteHook {
+    /** No faults. */
+    WriteHook NONE = (stage, service) -> {};
+
+    /**
+     * @param stage {@code "temp-written"} (temp file forced, not renamed) or {@code "renamed"}
+     *     (renamed, directory not yet forced)
+     * @param service the service being written
+     * @throws IOException to simulate an I/O failure at that point
+     */
+    void at(String stage, String service) throws IOException;
+  }
+
+  private FileStateStore(Path dir, FileChannel lockChannel, FileLock lock, WriteHook hook) {
+    this.dir = dir;
+    this.lockChannel = lockChannel;
+    this.lock = lock;
+    this.hook = hook;
+  }
+
+  /**
+   * Opens (creating if needed) the store in {@code dir}.
+   *
+   * @param dir the directory holding the state files
+   * @return the store, owning the directory until {@link #close()}
+   * @throws StorageException when the directory cannot be created or read, or another process (or
+   *     another open store in this process) owns it
+   */
+  public static FileStateStore open(Path dir) {
+    return open(dir, WriteHook.NONE);
+  }
+
+  static FileStateStore open(Path dir, WriteHook hook) {
+    Objects.requireNonNull(dir, "dir");
+    Path abs = dir.toAbsolutePath().normalize();
+    FileChannel ch = null;
+    try {
+      Files.createDirectories(abs);
+      ch = FileChannel.open(abs.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock l;
+      try {
+        l = ch.tryLock();
+      } catch (OverlappingFileLockException e) {
+        l = null;
+      }
+      if (l == null) {
+        throw new StorageException("state directory " + abs + " is in use by another FileStateStore"
+            + " (lock file " + abs.resolve(".lock") + " is held)");
+      }
+      FileStateStore store = new FileStateStore(abs, ch, l, hook);
+      store.scan();
+      return store;
+    } catch (IOException e) {
+      closeQuietly(ch);
+      throw new StorageException("cannot open state directory " + abs + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      closeQuietly(ch);
+      throw e;
+    }
+  }
+
+  /** @return the directory this store writes to */
+  public Path directory() {
+    return dir;
+  }
+
+  private void scan() throws IOException {
+    try (DirectoryStream<Path> files = Files.newDirectoryStream(dir)) {
+      for (Path f : files) {
+        String name = f.getFileName().toString();
+        if (name.contains(TEMP_MARKER)) {
+          LOG.info("deleting leftover temporary state file {} (an interrupted write)", f);
+          Files.deleteIfExists(f);
+        } else if (name.endsWith(SUFFIX)) {
+          String service = name.substring(0, name.length() - SUFFIX.length());
+          try {
+            cache.put(service, read(f, service));
+          } catch (StorageException e) {
+            LOG.error("state file {} is unreadable; service '{}' is unavailable until repaired", f, service, e);
+            corrupt.put(service, e.getMessage());
+          }
+        }
+      }
+    }
+  }
+
+  private static Versioned<ServiceState> read(Path f, String service) {
+    String text;
+    try {
+      text = Files.readString(f, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new StorageException("cannot read state file " + f + ": " + e.getMessage(), e);
+    }
+    int nl = text.indexOf('\n');
+    if (nl < 0 || !text.endsWith("\n")) {
+      throw new StorageException("state file " + f + " is truncated (expected a JSON line and a checksum line)");
+    }
+    String body = text.substring(0, nl);
+    String sum = text.substring(nl + 1, text.length() - 1);
+    if (!sum.equals(crc(body))) {
+      throw new StorageException("state file " + f + " is damaged: checksum " + sum + " does not match its content ("
+          + crc(body) + ")");
+    }
+    try {
+      JsonNode n = JSON.readTree(body);
+      int format = n.path("format").asInt(-1);
+      if (format != FORMAT) {
+        throw new StorageException("state file " + f + " has unsupported format " + n.path("format"));
+      }
+      String svc = text(n, "service", f);
+      if (!svc.equals(service)) {
+        throw new StorageException("state file " + f + " holds service '" + svc + "', not '" + service + "'");
+      }
+      Map<String, String> attrs = new TreeMap<>();
+      for (Map.Entry<String, JsonNode> e : n.path("attributes").properties()) {
+        attrs.put(e.getKey(), e.getValue().asText());
+      }
+      ServiceState st = new ServiceState(svc, FailoverState.valueOf(text(n, "state", f)), n.path("epoch").asLong(),
+          Site.valueOf(text(n, "activeSite", f)), Instant.parse(text(n, "since", f)), text(n, "reason", f), attrs);
+      return new Versioned<>(st, n.path("version").asLong());
+    } catch (JsonProcessingException | IllegalArgumentException | DateTimeParseException e) {
+      throw new StorageException("state file " + f + " is not a valid state record: " + e.getMessage(), e);
+    }
+  }
+
+  private static String text(JsonNode n, String field, Path f) {
+    JsonNode v = n.get(field);
+    if (v == null || !v.isTextual()) {
+      throw new StorageException("state file " + f + " lacks text field '" + field + "'");
+    }
+    return v.asText();
+  }
+
+  static String encode(Versioned<ServiceState> v) {
+    ServiceState s = v.value();
+    ObjectNode n = JSON.createObjectNode();
+    n.put("format", FORMAT);
+    n.put("service", s.service());
+    n.put("version", v.version());
+    n.put("state", s.state().name());
+    n.put("epoch", s.epoch());
+    n.put("activeSite", s.activeSite().name());
+    n.put("since", s.since().toString());
+    n.put("reason", s.reason());
+    ObjectNode a = n.putObject("attributes");
+    s.attributes().forEach(a::put);
+    String body;
+    try {
+      body = JSON.writeValueAsString(n);
+    } catch (JsonProcessingException e) {
+      throw new StorageException("cannot encode state of service '" + s.service() + "'", e);
+    }
+    return body + "\n" + crc(body) + "\n";
+  }
+
+  private static String crc(String body) {
+    CRC32C c = new CRC32C();
+    c.update(body.getBytes(StandardCharsets.UTF_8));
+    return Long.toHexString(c.getValue());
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new StorageException("state store " + dir + " is closed");
+    }
+  }
+
+  private void checkUsable(String service) {
+    String damage = corrupt.get(service);
+    if (damage != null) {
+      throw new StorageException("state of service '" + service + "' is unavailable: " + damage);
+    }
+  }
+
+  @Override
+  public Optional<Versioned<ServiceState>> load(String service) {
+    Objects.requireNonNull(service, "service");
+    ensureOpen();
+    checkUsable(service);
+    return Optional.ofNullable(cache.get(service));
+  }
+
+  @Override
+  public long compareAndSet(String service, long expectedVersion, ServiceState state) {
+    Objects.requireNonNull(service, "service");
+    Objects.requireNonNull(state, "state");
+    if (!service.equals(state.service())) {
+      throw new IllegalArgumentException("state of service '" + state.service()
+          + "' cannot be stored under service '" + service + "'");
+    }
+    if (!Names.isValid(service)) {
+      throw new IllegalArgumentException("'" + service + "' is not a valid service name for a state file");
+    }
+    if (expectedVersion < 0) {
+      throw new IllegalArgumentException("expectedVersion must be >= 0 but was " + expectedVersion);
+    }
+    ensureOpen();
+    synchronized (locks.computeIfAbsent(service, k -> new Object())) {
+      ensureOpen();
+      checkUsable(service);
+      Versioned<ServiceState> current = cache.get(service);
+      long actual = current == null ? 0 : current.version();
+      if (actual != expectedVersion) {
+        throw new VersionConflictException(service, expectedVersion, actual);
+      }
+      Versioned<ServiceState> next = new Versioned<>(state, expectedVersion + 1);
+      write(service, next);
+      cache.put(service, next);
+      return next.version();
+    }
+  }
+
+  private void write(String service, Versioned<ServiceState> next) {
+    Path target = dir.resolve(service + SUFFIX);
+    Path temp = dir.resolve(service + SUFFIX + TEMP_MARKER + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    byte[] bytes = encode(next).getBytes(StandardCharsets.UTF_8);
+    boolean renamed = false;
+    try {
+      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      hook.at("temp-written", service);
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      renamed = true;
+      hook.at("renamed", service);
+      forceDirectory();
+    } catch (IOException e) {
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      if (renamed) {
+        // The new state is in place but may not survive a power loss; keep the cache equal to the
+        // file so that this process's view matches what a reader sees now.
+        cache.put(service, next);
+        throw new StorageException("state of service '" + service + "' was written to " + target
+            + " at version " + next.version() + " but the directory could not be forced to disk: " + e.getMessage(), e);
+      }
+      throw new StorageException("cannot write state of service '" + service + "' to " + target
+          + "; previous state kept: " + e.getMessage(), e);
+    }
+  }
+
+  private void forceDirectory() throws IOException {
+    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+      d.force(true);
+    } catch (IOException e) {
+      // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
+      if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
+        return;
+      }
+      throw e;
+    }
+  }
+
+  @Override
+  public Set<String> services() {
+    ensureOpen();
+    Set<String> all = new java.util.HashSet<>(cache.keySet());
+    all.addAll(corrupt.keySet());
+    return Set.copyOf(all);
+  }
+
+  /** Releases the directory's lock; later calls throw {@link StorageException}. Idempotent. */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      lock.release();
+    } catch (IOException e) {
+      LOG.warn("cannot release lock of state directory {}", dir, e);
+    }
+    closeQuietly(lockChannel);
+  }
+
+  private static void closeQuietly(FileChannel ch) {
+    if (ch != null) {
+      try {
+        ch.close();
+      } catch (IOException e) {
+        LOG.debug("ignored failure closing {}", ch, e);
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileStateStore{" + dir + "}";
+  }
+}

@@ -1,0 +1,163 @@
+package dev.drkit.core.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.StorageException;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.StateStore;
+import dev.drkit.spi.StateStoreContract;
+import dev.drkit.spi.Versioned;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileStateStoreTest extends StateStoreContract {
+  @TempDir
+  Path dir;
+
+  @Override
+  protected StateStore createStore() {
+    return FileStateStore.open(dir);
+  }
+
+  @Override
+  protected int attemptsPerThread() {
+    return 60; // every write is fsynced twice; keep the suite fast
+  }
+
+  @Override
+  protected Optional<StateStore> reopen(StateStore old) {
+    old.close();
+    return Optional.of(FileStateStore.open(dir));
+  }
+
+  private long tempFiles() throws IOException {
+    try (Stream<Path> s = Files.list(dir)) {
+      return s.filter(p -> p.getFileName().toString().contains(FileStateStore.TEMP_MARKER)).count();
+    }
+  }
+
+  @Test
+  void writesOneChecksummedFilePerServiceAndNoTemporaries() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    Path f = dir.resolve("orders.state");
+    assertThat(f).exists();
+    String[] lines = Files.readString(f).split("\n");
+    assertThat(lines).hasSize(2);
+    assertThat(lines[0]).contains("\"service\":\"orders\"").contains("\"version\":1");
+    assertThat(lines[1]).matches("[0-9a-f]+");
+    assertThat(tempFiles()).isZero();
+  }
+
+  @Test
+  void refusesASecondOwnerOfTheDirectory() {
+    assertThatThrownBy(() -> FileStateStore.open(dir))
+        .isInstanceOf(StorageException.class).hasMessageContaining("in use");
+    store.close();
+    try (FileStateStore again = FileStateStore.open(dir)) {
+      assertThat(again.services()).isEmpty();
+    }
+  }
+
+  @Test
+  void deletesLeftoverTemporaryFilesOfAnInterruptedWriteAndKeepsThePreviousState() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    store.close();
+    // A write torn anywhere before the rename leaves only a (partial) temporary file behind.
+    String full = FileStateStore.encode(new Versioned<>(state("orders", 2), 2));
+    Files.writeString(dir.resolve("orders.state" + FileStateStore.TEMP_MARKER + "1"),
+        full.substring(0, full.length() / 2), StandardCharsets.UTF_8);
+    Files.writeString(dir.resolve("orders.state" + FileStateStore.TEMP_MARKER + "2"), full, StandardCharsets.UTF_8);
+    store = FileStateStore.open(dir);
+    assertThat(store.load("orders").orElseThrow()).isEqualTo(new Versioned<>(state("orders", 1), 1));
+    assertThat(tempFiles()).isZero();
+  }
+
+  @Test
+  void reportsADamagedFileByNameAndKeepsOtherServicesUsable() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    store.compareAndSet("billing", 0, state("billing", 1));
+    store.close();
+    Path f = dir.resolve("orders.state");
+    byte[] bytes = Files.readAllBytes(f);
+    bytes[20] ^= 0x01;
+    Files.write(f, bytes);
+    store = FileStateStore.open(dir);
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("orders.state").hasMessageContaining("checksum");
+    assertThatThrownBy(() -> store.compareAndSet("orders", 1, state("orders", 2)))
+        .isInstanceOf(StorageException.class);
+    assertThat(Files.readAllBytes(f)).as("damaged file left for repair, not overwritten").isEqualTo(bytes);
+    assertThat(store.load("billing").orElseThrow().version()).isEqualTo(1);
+    assertThat(store.compareAndSet("billing", 1, state("billing", 2))).isEqualTo(2);
+  }
+
+  @Test
+  void reportsATruncatedFile() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    store.close();
+    Path f = dir.resolve("orders.state");
+    String text = Files.readString(f);
+    Files.writeString(f, text.substring(0, text.length() / 3));
+    store = FileStateStore.open(dir);
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("orders.state");
+  }
+
+  @Test
+  void ioFailureBeforeRenameKeepsThePreviousStateEverywhere() throws IOException {
+    store.close();
+    boolean[] fail = {false};
+    store = FileStateStore.open(dir, (stage, service) -> {
+      if (fail[0] && stage.equals("temp-written")) {
+        throw new IOException("injected: disk full");
+      }
+    });
+    store.compareAndSet("orders", 0, state("orders", 1));
+    fail[0] = true;
+    assertThatThrownBy(() -> store.compareAndSet("orders", 1, state("orders", 2)))
+        .isInstanceOf(StorageException.class).hasMessageContaining("previous state kept")
+        .hasMessageContaining("disk full");
+    assertThat(store.load("orders").orElseThrow().version()).isEqualTo(1);
+    assertThat(tempFiles()).isZero();
+    fail[0] = false;
+    store.close();
+    store = FileStateStore.open(dir);
+    assertThat(store.load("orders").orElseThrow()).isEqualTo(new Versioned<>(state("orders", 1), 1));
+  }
+
+  @Test
+  void failureAfterRenameReportsTheWriteAndKeepsViewEqualToDisk() {
+    store.close();
+    store = FileStateStore.open(dir, (stage, service) -> {
+      if (stage.equals("renamed")) {
+        throw new IOException("injected: fsync of directory failed");
+      }
+    });
+    assertThatThrownBy(() -> store.compareAndSet("orders", 0, state("orders", 1)))
+        .isInstanceOf(StorageException.class).hasMessageContaining("version 1");
+    assertThat(store.load("orders").orElseThrow().version()).isEqualTo(1);
+    store.close();
+    store = FileStateStore.open(dir);
+    assertThat(store.load("orders").orElseThrow().value()).isEqualTo(state("orders", 1));
+  }
+
+  @Test
+  void usingAClosedStoreIsAnError() {
+    store.close();
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class).hasMessageContaining("closed");
+  }
+
+  @Test
+  void rejectsNamesThatCannotBeFileNames() {
+    ServiceState bad = state("../escape", 1);
+    assertThatThrownBy(() -> store.compareAndSet("../escape", 0, bad)).isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("../escape");
+  }
+}

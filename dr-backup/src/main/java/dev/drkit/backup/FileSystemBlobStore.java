@@ -1,0 +1,287 @@
+package dev.drkit.backup;
+
+import dev.drkit.core.BlobNotFoundException;
+import dev.drkit.core.StorageException;
+import dev.drkit.spi.BlobInfo;
+import dev.drkit.spi.BlobKeys;
+import dev.drkit.spi.BlobStore;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded default {@link BlobStore}: one file per blob under a root directory.
+ *
+ * <p>Layout: the key {@code a/b/c} is the file {@code ROOT/a~/b~/c}. Directory names carry a
+ * {@code ~} suffix (a character keys cannot contain) so that the keys {@code a} and {@code a/b}
+ * can coexist. Files whose names are not valid key segments (the {@code #tmp-*} files of writes in
+ * progress, anything a human drops there) are invisible through this interface.
+ *
+ * <p>Writes are atomic and durable: the content goes to a temporary file in the target directory,
+ * which is fsynced, then renamed over the target ({@link #put}) or hard-linked to it
+ * ({@link #putIfAbsent}: {@code link(2)} fails when the target exists, so of concurrent writers,
+ * even in different processes, exactly one wins), then the directory is fsynced. A failure (full
+ * disk, I/O error) removes the temporary file and is reported as a {@link StorageException}. The
+ * file system must support hard links (every local POSIX file system does).
+ */
+public final class FileSystemBlobStore implements BlobStore {
+  private static final Logger LOG = LoggerFactory.getLogger(FileSystemBlobStore.class);
+  private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
+  private static final String DIR_SUFFIX = "~";
+  private final Path root;
+
+  /**
+   * Opens (creating when absent) a store rooted at {@code root}.
+   *
+   * @param root the root directory
+   * @throws StorageException when the directory cannot be created
+   */
+  public FileSystemBlobStore(Path root) {
+    this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
+    try {
+      Files.createDirectories(this.root);
+    } catch (IOException e) {
+      throw new StorageException("cannot create blob store directory " + this.root + ": " + e, e);
+    }
+  }
+
+  /** @return the root directory */
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * @param key a valid key
+   * @return the file that holds it
+   */
+  Path fileOf(String key) {
+    String[] segs = key.split("/");
+    Path p = root;
+    for (int i = 0; i < segs.length - 1; i++) {
+      p = p.resolve(segs[i] + DIR_SUFFIX);
+    }
+    return p.resolve(segs[segs.length - 1]);
+  }
+
+  @Override
+  public boolean putIfAbsent(String key, byte[] content) {
+    BlobKeys.validate(key);
+    Objects.requireNonNull(content, "content");
+    Path target = fileOf(key);
+    if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    Path tmp = writeTemp(key, target, content);
+    try {
+      Files.createLink(target, tmp);
+      syncDir(target.getParent());
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  @Override
+  public void put(String key, byte[] content) {
+    BlobKeys.validate(key);
+    Objects.requireNonNull(content, "content");
+    Path target = fileOf(key);
+    Path tmp = writeTemp(key, target, content);
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      syncDir(target.getParent());
+    } catch (IOException e) {
+      deleteQuietly(tmp);
+      throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
+    }
+  }
+
+  private Path writeTemp(String key, Path target, byte[] content) {
+    Path dir = target.getParent();
+    Path tmp = dir.resolve("#tmp-" + UUID.randomUUID());
+    try {
+      Files.createDirectories(dir);
+      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ByteBuffer buf = ByteBuffer.wrap(content);
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        ch.force(true);
+      }
+      return tmp;
+    } catch (IOException | RuntimeException e) {
+      deleteQuietly(tmp);
+      throw new StorageException("cannot write blob " + key + " (" + content.length + " bytes) in " + root
+          + ": " + e, e);
+    }
+  }
+
+  private static void syncDir(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+
+  private static void deleteQuietly(Path p) {
+    try {
+      Files.deleteIfExists(p);
+    } catch (IOException e) {
+      LOG.warn("could not remove temporary file {}", p, e);
+    }
+  }
+
+  @Override
+  public byte[] get(String key) {
+    BlobKeys.validate(key);
+    Path f = fileOf(key);
+    try {
+      return Files.readAllBytes(f);
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(key);
+    } catch (IOException e) {
+      throw new StorageException("cannot read blob " + key + " from " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  public byte[] getRange(String key, long offset, int length) {
+    BlobKeys.validate(key);
+    if (offset < 0 || length < 0) {
+      throw new IllegalArgumentException("offset and length must be >= 0 for blob " + key);
+    }
+    Path f = fileOf(key);
+    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+      long size = ch.size();
+      if (offset + length > size) {
+        throw new StorageException("range " + offset + "+" + length + " extends past the end of blob " + key
+            + " (" + size + " bytes)");
+      }
+      ByteBuffer buf = ByteBuffer.allocate(length);
+      long pos = offset;
+      while (buf.hasRemaining()) {
+        int n = ch.read(buf, pos);
+        if (n < 0) {
+          throw new StorageException("blob " + key + " shrank while being read");
+        }
+        pos += n;
+      }
+      return buf.array();
+    } catch (NoSuchFileException e) {
+      throw new BlobNotFoundException(key);
+    } catch (IOException e) {
+      throw new StorageException("cannot read blob " + key + " from " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  public Optional<BlobInfo> stat(String key) {
+    BlobKeys.validate(key);
+    try {
+      BasicFileAttributes a = Files.readAttributes(fileOf(key), BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return a.isRegularFile() ? Optional.of(new BlobInfo(key, a.size())) : Optional.empty();
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new StorageException("cannot stat blob " + key + " in " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  public List<BlobInfo> list(String prefix) {
+    BlobKeys.validatePrefix(prefix);
+    int slash = prefix.lastIndexOf('/');
+    String dirKey = slash < 0 ? "" : prefix.substring(0, slash);
+    Path dir = root;
+    if (!dirKey.isEmpty()) {
+      for (String seg : dirKey.split("/")) {
+        dir = dir.resolve(seg + DIR_SUFFIX);
+      }
+    }
+    List<BlobInfo> out = new ArrayList<>();
+    try {
+      walk(dir, dirKey.isEmpty() ? "" : dirKey + "/", prefix, out);
+    } catch (IOException e) {
+      throw new StorageException("cannot list blobs with prefix '" + prefix + "' in " + root + ": " + e, e);
+    }
+    out.sort(Comparator.comparing(BlobInfo::key));
+    return out;
+  }
+
+  private void walk(Path dir, String keyPrefix, String filter, List<BlobInfo> out) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+          continue; // removed concurrently
+        }
+        if (a.isDirectory() && name.endsWith(DIR_SUFFIX)) {
+          String seg = name.substring(0, name.length() - 1);
+          if (!isSegment(seg)) {
+            continue;
+          }
+          String sub = keyPrefix + seg + "/";
+          if (sub.startsWith(filter) || filter.startsWith(sub)) {
+            walk(p, sub, filter, out);
+          }
+        } else if (a.isRegularFile() && isSegment(name)) {
+          String key = keyPrefix + name;
+          if (key.startsWith(filter)) {
+            out.add(new BlobInfo(key, a.size()));
+          }
+        }
+      }
+    }
+  }
+
+  private static boolean isSegment(String s) {
+    return SEGMENT.matcher(s).matches() && !s.equals(".") && !s.equals("..");
+  }
+
+  @Override
+  public boolean delete(String key) {
+    BlobKeys.validate(key);
+    Path f = fileOf(key);
+    try {
+      boolean deleted = Files.deleteIfExists(f);
+      if (deleted) {
+        syncDir(f.getParent());
+      }
+      return deleted;
+    } catch (IOException e) {
+      throw new StorageException("cannot delete blob " + key + " in " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "FileSystemBlobStore{" + root + "}";
+  }
+}

@@ -1,0 +1,170 @@
+package dev.drkit.backup;
+
+import dev.drkit.spi.BackupSource;
+import dev.drkit.spi.SourceEntry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The built-in {@link BackupSource} of a directory tree: regular files, directories (also empty
+ * ones) and symbolic links (stored as links, never followed). Entry names are the raw bytes the
+ * file system holds, so names in any encoding survive. Other file types (sockets, FIFOs, devices)
+ * are skipped with a warning. The change-tracking token is {@code dev:inode:ctime}. Files are read
+ * with {@code O_NOFOLLOW}. Sparse files are read as their logical content (holes read as zeros,
+ * which deduplicate to one blob and are restored as holes).
+ */
+public final class FileTreeSource implements BackupSource {
+  private static final Logger LOG = LoggerFactory.getLogger(FileTreeSource.class);
+  private static final String ATTRS = "unix:mode,dev,ino,ctime,size,lastModifiedTime";
+  private final Path root;
+
+  private FileTreeSource(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  /**
+   * @param root the directory whose contents are backed up (entries are relative to it)
+   * @return the source
+   */
+  public static FileTreeSource of(Path root) {
+    return new FileTreeSource(Objects.requireNonNull(root, "root"));
+  }
+
+  @Override
+  public String description() {
+    return root.toString();
+  }
+
+  @Override
+  public void scan(Consumer<SourceEntry> sink) throws IOException {
+    if (!Files.isDirectory(root, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IOException("backup source " + root + " is not a directory");
+    }
+    walk(root, new byte[0], sink);
+  }
+
+  private void walk(Path dir, byte[] rel, Consumer<SourceEntry> sink) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        children.add(p);
+      }
+    }
+    List<byte[]> names = new ArrayList<>(children.size());
+    Integer[] order = new Integer[children.size()];
+    for (int i = 0; i < children.size(); i++) {
+      names.add(nameBytes(children.get(i)));
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(names.get(a), names.get(b)));
+    for (int i : order) {
+      Path p = children.get(i);
+      byte[] name = names.get(i);
+      byte[] path = rel.length == 0 ? name : concat(rel, name);
+      Map<String, Object> a;
+      try {
+        a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
+      } catch (java.nio.file.NoSuchFileException e) {
+        continue; // vanished since listing
+      }
+      int mode = (Integer) a.get("mode");
+      Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
+      int fmt = mode & 0170000;
+      if (fmt == 0040000) {
+        sink.accept(SourceEntry.directory(path, mode & 07777, mtime));
+        walk(p, path, sink);
+      } else if (fmt == 0100000) {
+        String fileKey = a.get("dev") + ":" + a.get("ino") + ":" + ((FileTime) a.get("ctime")).toInstant();
+        sink.accept(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
+            () -> Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
+      } else if (fmt == 0120000) {
+        sink.accept(SourceEntry.symlink(path, rawBytes(Files.readSymbolicLink(p)), mtime));
+      } else {
+        LOG.warn("skipping {} of backup source {}: not a regular file, directory or symlink (mode {})", p, root,
+            Integer.toOctalString(mode));
+      }
+    }
+  }
+
+  private static byte[] concat(byte[] rel, byte[] name) {
+    byte[] out = new byte[rel.length + 1 + name.length];
+    System.arraycopy(rel, 0, out, 0, rel.length);
+    out[rel.length] = '/';
+    System.arraycopy(name, 0, out, rel.length + 1, name.length);
+    return out;
+  }
+
+  /** The last name component's raw bytes, taken from the file URI (which escapes raw bytes). */
+  static byte[] nameBytes(Path p) {
+    String raw = p.toUri().getRawPath();
+    int end = raw.endsWith("/") ? raw.length() - 1 : raw.length();
+    int start = raw.lastIndexOf('/', end - 1) + 1;
+    return unescape(raw, start, end);
+  }
+
+  /** A path's raw bytes as stored (relative or absolute, unresolved). */
+  static byte[] rawBytes(Path p) {
+    String s = p.toString();
+    boolean ascii = true;
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == 0xFFFD || c > 0x7e) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii) {
+      return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    }
+    // toUri() makes it absolute against the working directory; strip that again for relative links
+    String raw = p.toUri().getRawPath();
+    if (!p.isAbsolute()) {
+      String cwd = Path.of("").toAbsolutePath().toUri().getRawPath();
+      if (!cwd.endsWith("/")) {
+        cwd = cwd + "/";
+      }
+      if (raw.startsWith(cwd)) {
+        raw = raw.substring(cwd.length());
+      }
+    }
+    if (raw.endsWith("/") && !p.toString().endsWith("/")) {
+      raw = raw.substring(0, raw.length() - 1);
+    }
+    return unescape(raw, 0, raw.length());
+  }
+
+  private static byte[] unescape(String raw, int start, int end) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(end - start);
+    for (int i = start; i < end; i++) {
+      char c = raw.charAt(i);
+      if (c == '%' && i + 2 < end + 1) {
+        out.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
+        i += 2;
+      } else {
+        byte[] b = String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        out.write(b, 0, b.length);
+      }
+    }
+    return out.toByteArray();
+  }
+
+  @Override
+  public String toString() {
+    return "FileTreeSource{" + root + "}";
+  }
+}

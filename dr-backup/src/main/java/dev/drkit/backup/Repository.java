@@ -1,0 +1,577 @@
+package dev.drkit.backup;
+
+import dev.drkit.backup.internal.BackupRun;
+import dev.drkit.backup.internal.BlobCodec;
+import dev.drkit.backup.internal.Chunker;
+import dev.drkit.backup.internal.Crypto;
+import dev.drkit.backup.internal.Ctx;
+import dev.drkit.backup.internal.Index;
+import dev.drkit.backup.internal.Json;
+import dev.drkit.backup.internal.KeyMaterial;
+import dev.drkit.backup.internal.KeySlots;
+import dev.drkit.backup.internal.Locks;
+import dev.drkit.backup.internal.Pruner;
+import dev.drkit.backup.internal.Restorer;
+import dev.drkit.backup.internal.SnapshotFiles;
+import dev.drkit.backup.internal.Verifier;
+import dev.drkit.core.BlobNotFoundException;
+import dev.drkit.core.ConfigException;
+import dev.drkit.core.DrException;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.core.WrongKeyException;
+import dev.drkit.spi.BlobInfo;
+import dev.drkit.spi.BlobStore;
+import dev.drkit.spi.DrEvent;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A deduplicating, compressed, encrypted backup repository on a {@link BlobStore}.
+ *
+ * <p>Create one with {@link #init}, open it with {@link #open}; then {@link #backup},
+ * {@link #snapshots}, {@link #restore}, {@link #verify}, {@link #forget}, {@link #prune} and key
+ * management ({@link #addKey}, {@link #changePassphrase}, {@link #removeKey}, {@link #keys}).
+ * The format is described in {@code docs/repository-format.md}.
+ *
+ * <p>Thread-safe; several backups (in this and other processes) may run at once, while
+ * {@link #forget} and {@link #prune} take the repository alone (lease locks in the store).
+ * Every operation publishes events ({@code backup.started}, {@code backup.succeeded},
+ * {@code backup.failed}, {@code restore.*}, {@code verify.*}, {@code prune.*},
+ * {@code snapshot.forgotten}, {@code key.*}) on the options' {@link dev.drkit.core.EventBus}.
+ */
+public final class Repository implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Repository.class);
+  private static final String CONFIG = "config";
+
+  private final Ctx ctx;
+  private final @Nullable KeyMaterial material;
+  private final @Nullable String slot;
+  private final ScheduledExecutorService refresher;
+
+  /**
+   * The JSON form of the {@code config} blob (first line; the second is its SHA-256).
+   *
+   * @param version format version (1)
+   * @param id the repository id
+   * @param encryption {@code aes-256-gcm} or {@code none}
+   * @param chunkMin chunker minimum
+   * @param chunkAvg chunker average
+   * @param chunkMax chunker maximum
+   * @param plainKeys base64 key material, only for unencrypted repositories
+   */
+  record ConfigJson(int version, String id, String encryption, int chunkMin, int chunkAvg, int chunkMax,
+      @Nullable String plainKeys) {}
+
+  private Repository(BlobStore store, ConfigJson config, @Nullable KeyMaterial material, @Nullable String slot,
+      KeyMaterial effective, RepositoryOptions options) {
+    Crypto crypto = new Crypto(effective, material != null);
+    this.ctx = new Ctx(store, config.id(), crypto, new BlobCodec(crypto, options.compressionLevel()),
+        new Chunker(effective.gearSeed(), config.chunkMin(), config.chunkAvg(), config.chunkMax()), options);
+    this.material = material;
+    this.slot = slot;
+    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "drkit-lock-refresh");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /**
+   * @param store a blob store
+   * @return whether it holds a repository
+   */
+  public static boolean exists(BlobStore store) {
+    return store.stat(CONFIG).isPresent();
+  }
+
+  /**
+   * Creates a repository.
+   *
+   * @param store an empty blob store (or one without a repository)
+   * @param encryption {@link EncryptionConfig#aes256Gcm} or, explicitly, {@link EncryptionConfig#none()}
+   * @param passphrase the first key slot's passphrase (ignored when unencrypted; may then be null)
+   * @param options options (chunk sizes and KDF cost are fixed here)
+   * @return the open repository
+   * @throws RepositoryExistsException when the store already holds one
+   * @throws ConfigException for an unsupported algorithm or an empty passphrase
+   */
+  public static Repository init(BlobStore store, EncryptionConfig encryption, char @Nullable [] passphrase,
+      RepositoryOptions options) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(encryption, "encryption");
+    Objects.requireNonNull(options, "options");
+    if (encryption.algorithm() == EncryptionConfig.Algorithm.CHACHA20_POLY1305) {
+      throw new ConfigException("algorithm", "chacha20-poly1305 is not supported by dr-backup; use aes-256-gcm");
+    }
+    boolean encrypted = encryption.enabled();
+    if (encrypted && (passphrase == null || passphrase.length == 0)) {
+      throw new ConfigException("passphrase", "must not be empty for an encrypted repository");
+    }
+    if (exists(store)) {
+      throw new RepositoryExistsException("a repository already exists in " + store);
+    }
+    String id = HexFormat.of().formatHex(Crypto.random(32));
+    KeyMaterial material = KeyMaterial.generate();
+    ConfigJson cfg = new ConfigJson(1, id, encrypted ? "aes-256-gcm" : "none", options.chunkMin(),
+        options.chunkAvg(), options.chunkMax(),
+        encrypted ? null : Base64.getEncoder().encodeToString(material.toBytes()));
+    String slot = null;
+    if (encrypted) {
+      slot = writeSlot(store, id, material, passphrase, options);
+    }
+    byte[] json = Json.write(cfg);
+    String text = new String(json, StandardCharsets.UTF_8) + "\n" + Crypto.sha256(json).hex() + "\n";
+    if (!store.putIfAbsent(CONFIG, text.getBytes(StandardCharsets.UTF_8))) {
+      if (slot != null) {
+        store.delete(slot);
+      }
+      throw new RepositoryExistsException("a repository was created concurrently in " + store);
+    }
+    Repository repo = new Repository(store, cfg, encrypted ? material : null, slot, material, options);
+    repo.ctx.event(DrEvent.Severity.INFO, "repository.initialized", "backup repository " + id.substring(0, 8)
+        + " initialized (" + cfg.encryption() + ")", "encryption", cfg.encryption());
+    return repo;
+  }
+
+  private static String writeSlot(BlobStore store, String repoId, KeyMaterial m, char[] passphrase,
+      RepositoryOptions options) {
+    byte[] slot = KeySlots.create(repoId, m, passphrase, options.kdfIterations(), options.clock().instant(),
+        options.host());
+    String key = "keys/" + Crypto.sha256(slot).hex();
+    store.putIfAbsent(key, slot);
+    return key;
+  }
+
+  /**
+   * Opens a repository.
+   *
+   * @param store the blob store
+   * @param passphrase a passphrase of any key slot (ignored, may be null, when unencrypted)
+   * @param options options
+   * @return the open repository
+   * @throws RepositoryNotFoundException when the store holds no repository
+   * @throws WrongKeyException when no key slot opens with the passphrase
+   * @throws IntegrityException when the config or a key slot is damaged
+   */
+  public static Repository open(BlobStore store, char @Nullable [] passphrase, RepositoryOptions options) {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(options, "options");
+    byte[] raw;
+    try {
+      raw = store.get(CONFIG);
+    } catch (BlobNotFoundException e) {
+      throw new RepositoryNotFoundException("no backup repository in " + store + " (no config blob)");
+    }
+    ConfigJson cfg = parseConfig(raw);
+    if (cfg.plainKeys() != null) {
+      KeyMaterial m;
+      try {
+        m = KeyMaterial.parse(Base64.getDecoder().decode(cfg.plainKeys()));
+      } catch (IllegalArgumentException e) {
+        throw new IntegrityException("config of the repository holds malformed key material", e);
+      }
+      return new Repository(store, cfg, null, null, m, options);
+    }
+    if (passphrase == null || passphrase.length == 0) {
+      throw new WrongKeyException("repository " + cfg.id().substring(0, 8) + " is encrypted: a passphrase is required");
+    }
+    List<BlobInfo> slots = store.list("keys/");
+    IntegrityException damaged = null;
+    for (BlobInfo info : slots) {
+      byte[] data = store.get(info.key());
+      if (!Crypto.sha256(data).hex().equals(info.key().substring("keys/".length()))) {
+        damaged = new IntegrityException("key slot " + info.key() + " does not match its name (damaged)");
+        LOG.warn("{}", damaged.getMessage());
+        continue;
+      }
+      KeySlots.Slot s;
+      try {
+        s = KeySlots.parse(data, info.key());
+      } catch (IntegrityException e) {
+        damaged = e;
+        continue;
+      }
+      Optional<KeyMaterial> m = KeySlots.tryOpen(s, cfg.id(), passphrase);
+      if (m.isPresent()) {
+        return new Repository(store, cfg, m.get(), info.key(), m.get(), options);
+      }
+    }
+    if (damaged != null) {
+      throw new IntegrityException("no intact key slot opens repository " + cfg.id().substring(0, 8)
+          + " with this passphrase; " + damaged.getMessage(), damaged);
+    }
+    throw new WrongKeyException("wrong passphrase: none of the " + slots.size() + " key slots of repository "
+        + cfg.id().substring(0, 8) + " opens with it");
+  }
+
+  private static ConfigJson parseConfig(byte[] raw) {
+    String text = new String(raw, StandardCharsets.UTF_8);
+    String[] lines = text.split("\n");
+    if (lines.length < 2) {
+      throw new IntegrityException("repository config is truncated");
+    }
+    byte[] json = lines[0].getBytes(StandardCharsets.UTF_8);
+    if (!Crypto.sha256(json).hex().equals(lines[1].trim())) {
+      throw new IntegrityException("repository config does not match its checksum (damaged)");
+    }
+    ConfigJson cfg = Json.read(json, ConfigJson.class, "repository config");
+    if (cfg.version() != 1 || cfg.id() == null
+        || !("aes-256-gcm".equals(cfg.encryption()) || "none".equals(cfg.encryption()))
+        || ("none".equals(cfg.encryption()) != (cfg.plainKeys() != null))) {
+      throw new IntegrityException("repository config has an unsupported version or encryption: " + lines[0]);
+    }
+    return cfg;
+  }
+
+  /** @return the repository's id (64 hex digits) */
+  public String id() {
+    return ctx.repoId();
+  }
+
+  /** @return the internals, for tests in this package */
+  Ctx ctx() {
+    return ctx;
+  }
+
+  /** @return whether data is encrypted */
+  public boolean encrypted() {
+    return material != null;
+  }
+
+  /** @return this handle's options */
+  public RepositoryOptions options() {
+    return ctx.options();
+  }
+
+  private Locks.Held lock(String owner, boolean exclusive) {
+    Locks.Held held = Locks.acquire(ctx.store(), owner, ctx.options().host(), exclusive, ctx.clock(),
+        ctx.options().lockLease());
+    return held;
+  }
+
+  private <T> T locked(String owner, boolean exclusive, java.util.function.Supplier<T> body) {
+    try (Locks.Held held = lock(owner, exclusive)) {
+      long every = Math.max(1, ctx.options().lockLease().toMillis() / 3);
+      ScheduledFuture<?> f = refresher.scheduleAtFixedRate(() -> {
+        try {
+          held.refresh();
+        } catch (DrException e) {
+          LOG.warn("could not refresh lock {}", held.key(), e);
+        }
+      }, every, every, TimeUnit.MILLISECONDS);
+      try {
+        return body.get();
+      } finally {
+        f.cancel(false);
+      }
+    }
+  }
+
+  /**
+   * Backs up a source. Runs {@code prepare}, scans, stores new data, writes the snapshot last,
+   * and always runs {@code release}. Packs left by an interrupted earlier backup are reused.
+   *
+   * @param request what to back up
+   * @return the new snapshot
+   * @throws dev.drkit.core.StorageException when the source or the store fails (no snapshot is written)
+   * @throws RepositoryLockedException when a prune or forget holds the repository
+   */
+  public Snapshot backup(BackupRequest request) {
+    Objects.requireNonNull(request, "request");
+    String source = request.source().description();
+    ctx.event(DrEvent.Severity.INFO, "backup.started", "backup of " + source + " started",
+        "source", source, "type", request.type().configName());
+    try {
+      Snapshot s = locked("backup of " + source, false, () -> {
+        boolean prepared = false;
+        try {
+          request.source().prepare();
+          prepared = true;
+          Index index = Index.load(ctx.store(), ctx.crypto());
+          BackupRun.recoverUnindexedPacks(ctx, index);
+          return BackupRun.run(ctx, index, SnapshotFiles.list(ctx), request);
+        } catch (IOException e) {
+          throw new dev.drkit.core.StorageException("cannot prepare backup source " + source + ": " + e, e);
+        } finally {
+          try {
+            request.source().release();
+          } catch (IOException | RuntimeException e) {
+            LOG.warn("release of backup source {} failed (prepared: {})", source, prepared, e);
+          }
+        }
+      });
+      BackupStats st = s.stats();
+      ctx.event(DrEvent.Severity.INFO, "backup.succeeded", "backup of " + source + " stored snapshot " + s.shortId(),
+          "snapshot", s.id(), "type", s.type().configName(), "files", st.files(), "bytes", st.totalBytes(),
+          "bytesStored", st.bytesStored(), "durationMillis", st.durationMillis());
+      return s;
+    } catch (RuntimeException | Error e) {
+      publishFailure("backup.failed", "backup of " + source + " failed: " + e.getMessage(), e);
+      throw e;
+    }
+  }
+
+  private void publishFailure(String type, String message, Throwable e) {
+    ctx.event(DrEvent.Severity.ERROR, type, message, "error", e.getClass().getSimpleName());
+  }
+
+  /**
+   * @return every snapshot, oldest first
+   * @throws IntegrityException when a snapshot file is damaged
+   */
+  public List<Snapshot> snapshots() {
+    return SnapshotFiles.list(ctx);
+  }
+
+  /**
+   * Finds a snapshot.
+   *
+   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits, or {@code latest}
+   * @return the snapshot
+   * @throws IllegalArgumentException when none or several match (the message says which)
+   */
+  public Snapshot snapshot(String idOrPrefix) {
+    Objects.requireNonNull(idOrPrefix, "idOrPrefix");
+    List<Snapshot> all = snapshots();
+    if (idOrPrefix.equals("latest")) {
+      if (all.isEmpty()) {
+        throw new IllegalArgumentException("the repository has no snapshots");
+      }
+      return all.get(all.size() - 1);
+    }
+    if (idOrPrefix.length() < 4) {
+      throw new IllegalArgumentException("snapshot id prefix '" + idOrPrefix + "' is shorter than 4 hex digits");
+    }
+    List<Snapshot> match = new ArrayList<>();
+    for (Snapshot s : all) {
+      if (s.id().startsWith(idOrPrefix)) {
+        match.add(s);
+      }
+    }
+    if (match.size() != 1) {
+      throw new IllegalArgumentException((match.isEmpty() ? "no snapshot" : match.size() + " snapshots")
+          + " match id '" + idOrPrefix + "'");
+    }
+    return match.get(0);
+  }
+
+  /**
+   * Restores a snapshot, or paths within it, into {@code target}. Never writes outside it.
+   *
+   * @param snapshotId id, unique prefix or {@code latest}
+   * @param target the target directory (created when absent; existing files are overwritten)
+   * @param includes entry paths (relative, {@code /}-separated) to restore with everything below
+   *     them; empty for the whole snapshot
+   * @param listener progress
+   * @return what was restored
+   * @throws UnsafePathException when an entry would leave the target
+   * @throws IntegrityException naming the blob and pack when data is missing or damaged
+   */
+  public RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener) {
+    Objects.requireNonNull(target, "target");
+    Objects.requireNonNull(includes, "includes");
+    Objects.requireNonNull(listener, "listener");
+    Snapshot s = snapshot(snapshotId);
+    ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
+        + " started", "snapshot", s.id(), "target", target);
+    try {
+      RestoreResult r = Restorer.restore(ctx, Index.load(ctx.store(), ctx.crypto()), s, target, includes, listener);
+      ctx.event(DrEvent.Severity.INFO, "restore.succeeded", "restored snapshot " + s.shortId() + " to " + target,
+          "snapshot", s.id(), "files", r.files(), "bytes", r.bytes(), "durationMillis", r.durationMillis());
+      return r;
+    } catch (RuntimeException | Error e) {
+      publishFailure("restore.failed", "restore of snapshot " + s.shortId() + " failed: " + e.getMessage(), e);
+      throw e;
+    }
+  }
+
+  /**
+   * Restores a whole snapshot.
+   *
+   * @param snapshotId id, unique prefix or {@code latest}
+   * @param target the target directory
+   * @return what was restored
+   */
+  public RestoreResult restore(String snapshotId, Path target) {
+    return restore(snapshotId, target, List.of(), ProgressListener.NONE);
+  }
+
+  /**
+   * Checks the repository: structure always (every snapshot readable, every referenced blob
+   * indexed, every indexed pack present) and, with {@code readData}, every pack downloaded, every
+   * blob decrypted, decompressed and re-hashed. Never throws for damage: it is reported, naming
+   * each damaged object and blob and the snapshots and files it breaks.
+   *
+   * @param readData whether to read all data
+   * @param listener progress (packs and bytes)
+   * @return the report
+   */
+  public VerifyReport verify(boolean readData, ProgressListener listener) {
+    ctx.event(DrEvent.Severity.INFO, "verify.started", "verify started", "readData", readData);
+    VerifyReport r = locked("verify", false, () -> Verifier.verify(ctx, readData, listener));
+    if (r.ok()) {
+      ctx.event(DrEvent.Severity.INFO, "verify.succeeded", "repository verified without damage", "readData", readData,
+          "packs", r.packs(), "blobs", r.blobs(), "snapshots", r.snapshots());
+    } else {
+      ctx.event(DrEvent.Severity.ERROR, "verify.failed", "repository damaged: " + r.damage().size() + " problems",
+          "readData", readData, "problems", r.damage().size(), "first", r.damage().get(0).reason());
+    }
+    return r;
+  }
+
+  /**
+   * Removes snapshots (their data stays until {@link #prune}). Takes the repository alone.
+   *
+   * @param ids full ids or unique prefixes
+   * @return the full ids removed
+   * @throws IllegalArgumentException when an id matches no or several snapshots (nothing is removed)
+   * @throws RepositoryLockedException when another process holds a lock
+   */
+  public List<String> forget(Collection<String> ids) {
+    Objects.requireNonNull(ids, "ids");
+    return locked("forget", true, () -> {
+      List<Snapshot> targets = new ArrayList<>();
+      for (String id : ids) {
+        targets.add(snapshot(id));
+      }
+      List<String> removed = new ArrayList<>();
+      for (Snapshot s : targets) {
+        if (ctx.store().delete("snapshots/" + s.id())) {
+          removed.add(s.id());
+          ctx.event(DrEvent.Severity.INFO, "snapshot.forgotten", "snapshot " + s.shortId() + " forgotten",
+              "snapshot", s.id(), "time", s.time());
+        }
+      }
+      return removed;
+    });
+  }
+
+  /**
+   * Reclaims the space of data no snapshot references: deletes unused packs, repacks partly used
+   * ones, and removes packs left by interrupted backups. Takes the repository alone. Memory is
+   * bounded by the number of blobs (ids only), never by data size.
+   *
+   * @param listener progress (packs)
+   * @return what was reclaimed
+   * @throws RepositoryLockedException when another process holds a lock
+   */
+  public PruneResult prune(ProgressListener listener) {
+    Objects.requireNonNull(listener, "listener");
+    ctx.event(DrEvent.Severity.INFO, "prune.started", "prune started");
+    try {
+      PruneResult r = locked("prune", true, () -> Pruner.prune(ctx, listener));
+      ctx.event(DrEvent.Severity.INFO, "prune.succeeded", "prune freed " + r.bytesFreed() + " bytes",
+          "packsDeleted", r.packsDeleted(), "packsRepacked", r.packsRepacked(), "bytesFreed", r.bytesFreed());
+      return r;
+    } catch (RuntimeException | Error e) {
+      publishFailure("prune.failed", "prune failed: " + e.getMessage(), e);
+      throw e;
+    }
+  }
+
+  /**
+   * @return the key slots
+   * @throws IllegalStateException when the repository is unencrypted
+   */
+  public List<KeySlot> keys() {
+    requireEncrypted();
+    List<KeySlot> out = new ArrayList<>();
+    for (BlobInfo info : ctx.store().list("keys/")) {
+      KeySlots.Slot s = KeySlots.parse(ctx.store().get(info.key()), info.key());
+      Instant created;
+      try {
+        created = Instant.parse(s.created());
+      } catch (RuntimeException e) {
+        created = Instant.EPOCH;
+      }
+      out.add(new KeySlot(info.key().substring("keys/".length()), created, String.valueOf(s.host()), s.iterations(),
+          info.key().equals(slot)));
+    }
+    return out;
+  }
+
+  /**
+   * Adds a key slot for another passphrase. No data is re-encrypted.
+   *
+   * @param passphrase the new passphrase
+   * @return the new slot's id
+   */
+  public String addKey(char[] passphrase) {
+    requireEncrypted();
+    if (passphrase == null || passphrase.length == 0) {
+      throw new ConfigException("passphrase", "must not be empty");
+    }
+    String key = writeSlot(ctx.store(), ctx.repoId(), material, passphrase, ctx.options());
+    ctx.event(DrEvent.Severity.INFO, "key.added", "key slot added", "slot", key);
+    return key.substring("keys/".length());
+  }
+
+  /**
+   * Replaces the passphrase this handle was opened with: adds a slot for {@code newPassphrase},
+   * then removes the old slot. No data is re-encrypted.
+   *
+   * @param newPassphrase the new passphrase
+   * @return the new slot's id
+   */
+  public String changePassphrase(char[] newPassphrase) {
+    String added = addKey(newPassphrase);
+    if (slot != null) {
+      ctx.store().delete(slot);
+      ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot replaced", "slot", slot);
+    }
+    return added;
+  }
+
+  /**
+   * Removes a key slot.
+   *
+   * @param slotId the slot's id
+   * @throws IllegalArgumentException when it is the last slot or does not exist
+   */
+  public void removeKey(String slotId) {
+    requireEncrypted();
+    List<BlobInfo> slots = ctx.store().list("keys/");
+    if (slots.stream().noneMatch(i -> i.key().equals("keys/" + slotId))) {
+      throw new IllegalArgumentException("no key slot " + slotId);
+    }
+    if (slots.size() == 1) {
+      throw new IllegalArgumentException("refusing to remove the last key slot " + slotId);
+    }
+    ctx.store().delete("keys/" + slotId);
+    ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot removed", "slot", slotId);
+  }
+
+  private void requireEncrypted() {
+    if (material == null) {
+      throw new IllegalStateException("repository " + ctx.repoId().substring(0, 8) + " is unencrypted: it has no keys");
+    }
+  }
+
+  /** Releases this handle (stops lock refresh); held locks were already released. */
+  @Override
+  public void close() {
+    refresher.shutdownNow();
+  }
+
+  @Override
+  public String toString() {
+    return "Repository{" + ctx.repoId().substring(0, 8) + " on " + ctx.store() + "}";
+  }
+}

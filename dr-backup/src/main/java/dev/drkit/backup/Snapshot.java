@@ -1,0 +1,41 @@
+package dev.drkit.backup;
+
+import dev.drkit.core.BackupType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * A snapshot: one logically complete capture of a {@link dev.drkit.spi.BackupSource}.
+ *
+ * @param id the snapshot's id (64 hex digits; any unique prefix of at least 4 finds it)
+ * @param time when it was taken
+ * @param host the host that took it
+ * @param source the source's description (for example the backed-up path)
+ * @param tags its tags
+ * @param type what was re-read
+ * @param parent the id of the snapshot it was compared with (incremental, differential), or null
+ * @param stats what the backup did
+ * @param tree ids of the blobs holding the entry stream (internal detail, for verify and tools)
+ */
+public record Snapshot(String id, Instant time, String host, String source, Set<String> tags, BackupType type,
+    @Nullable String parent, BackupStats stats, List<String> tree) {
+  /** Validates and copies. */
+  public Snapshot {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(time, "time");
+    Objects.requireNonNull(host, "host");
+    Objects.requireNonNull(source, "source");
+    tags = Set.copyOf(tags);
+    Objects.requireNonNull(type, "type");
+    Objects.requireNonNull(stats, "stats");
+    tree = List.copyOf(tree);
+  }
+
+  /** @return the first 8 hex digits of the id, for display */
+  public String shortId() {
+    return id.substring(0, 8);
+  }
+}

@@ -1,0 +1,371 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.backup.BackupRequest;
+import dev.drkit.backup.BackupStats;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.core.BackupType;
+import dev.drkit.core.DrException;
+import dev.drkit.core.StorageException;
+import dev.drkit.spi.BlobInfo;
+import dev.drkit.spi.EntryType;
+import dev.drkit.spi.SourceEntry;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One backup: scan the source, decide per file whether to re-read it, cut, id, compress, encrypt
+ * and pack new chunks on a worker pool (the reading thread only reads and cuts), write the entry
+ * stream as tree blobs, flush packs and index, and write the snapshot file last.
+ */
+public final class BackupRun {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
+  private static final long INFLIGHT_KIB = 48 * 1024;
+  private static final Id[] NO_CHUNKS = new Id[0];
+
+  private final Ctx ctx;
+  private final Index index;
+  private final PackWriter packs;
+  private final Set<Id> claimed = ConcurrentHashMap.newKeySet();
+  private final Semaphore inflight = new Semaphore((int) INFLIGHT_KIB);
+  private final AtomicLong blobsAdded = new AtomicLong();
+  private final AtomicLong bytesAdded = new AtomicLong();
+  private final ExecutorService pool;
+  private ProgressTracker progress;
+  private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+      new java.util.concurrent.atomic.AtomicReference<>();
+
+  private BackupRun(Ctx ctx, Index index) {
+    this.ctx = ctx;
+    this.index = index;
+    this.packs = new PackWriter(ctx, index);
+    int n = ctx.options().parallelism();
+    AtomicLong seq = new AtomicLong();
+    this.pool = Executors.newFixedThreadPool(n, r -> {
+      Thread t = new Thread(r, "drkit-backup-" + seq.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** A file whose chunks are being processed. */
+  private static final class Pending {
+    final SourceEntry entry;
+    final List<CompletableFuture<Id>> chunks = new ArrayList<>();
+    @Nullable Node done;
+    long bytesRead;
+
+    Pending(SourceEntry entry) {
+      this.entry = entry;
+    }
+  }
+
+  /**
+   * Adds packs that no index file mentions (uploaded by an interrupted backup) to the index and
+   * writes an index file for them, so their blobs are reused.
+   *
+   * @param ctx the repository
+   * @param index the loaded index
+   * @return how many packs were recovered
+   */
+  public static int recoverUnindexedPacks(Ctx ctx, Index index) {
+    Map<Id, List<PackEntry>> found = new LinkedHashMap<>();
+    for (BlobInfo info : ctx.store().list("packs/")) {
+      Id id = Packs.idOfKey(info.key());
+      if (id == null || index.packs().containsKey(id)) {
+        continue;
+      }
+      try {
+        found.put(id, Index.readPackHeader(ctx.store(), ctx.crypto(), id, info.size()));
+      } catch (DrException e) {
+        LOG.warn("ignoring unreadable unindexed pack {}: {}", info.key(), e.getMessage());
+      }
+    }
+    if (!found.isEmpty()) {
+      for (Map.Entry<Id, List<PackEntry>> e : found.entrySet()) {
+        index.addPack(e.getKey(), e.getValue());
+      }
+      index.write(ctx.store(), ctx.crypto(), found);
+      LOG.info("reusing {} packs of an interrupted backup", found.size());
+    }
+    return found.size();
+  }
+
+  /**
+   * Runs a backup.
+   *
+   * @param ctx the repository
+   * @param index the current index (extended in place)
+   * @param snapshots the existing snapshots, oldest first
+   * @param request the request
+   * @return the new snapshot
+   */
+  public static Snapshot run(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request) {
+    BackupRun run = new BackupRun(ctx, index);
+    try {
+      return run.execute(snapshots, request);
+    } finally {
+      run.pool.shutdownNow();
+    }
+  }
+
+  private Snapshot execute(List<Snapshot> snapshots, BackupRequest request) {
+    long startMs = ctx.clock().millis();
+    Instant time = request.time() != null ? request.time() : ctx.clock().instant();
+    String sourceName = request.source().description();
+    Snapshot parent = null;
+    if (request.type() != BackupType.FULL) {
+      for (Snapshot s : snapshots) {
+        if (s.host().equals(ctx.options().host()) && s.source().equals(sourceName)
+            && (request.type() == BackupType.INCREMENTAL || s.type() == BackupType.FULL)) {
+          parent = s;
+        }
+      }
+    }
+    Map<ByteKey, Node> previous = new HashMap<>();
+    if (parent != null) {
+      for (Node n : SnapshotFiles.entries(ctx, index, parent)) {
+        if (n.type() == EntryType.FILE) {
+          previous.put(new ByteKey(n.path()), n);
+        }
+      }
+    }
+    List<SourceEntry> entries = new ArrayList<>();
+    try {
+      request.source().scan(entries::add);
+    } catch (IOException e) {
+      throw new StorageException("cannot scan backup source " + sourceName + ": " + e, e);
+    }
+    long totalBytes = 0;
+    long files = 0;
+    long dirs = 0;
+    long links = 0;
+    for (SourceEntry e : entries) {
+      switch (e.type()) {
+        case FILE:
+          files++;
+          totalBytes += e.size();
+          break;
+        case DIRECTORY:
+          dirs++;
+          break;
+        case SYMLINK:
+          links++;
+          break;
+        default:
+          throw new IllegalStateException(String.valueOf(e.type()));
+      }
+    }
+    progress = new ProgressTracker("backup", request.listener(), ctx.clock());
+    progress.totals(files, totalBytes);
+
+    List<Pending> pending = new ArrayList<>(entries.size());
+    byte[] buf = new byte[2 * ctx.chunker().max()];
+    long filesRead = 0;
+    long unchanged = 0;
+    long bytesRead = 0;
+    for (SourceEntry e : entries) {
+      Pending p = new Pending(e);
+      pending.add(p);
+      byte[] path = e.path();
+      long mtime = toNanos(e.mtime());
+      switch (e.type()) {
+        case DIRECTORY:
+          p.done = new Node(EntryType.DIRECTORY, path, e.mode(), mtime, 0, new byte[0], "", NO_CHUNKS);
+          break;
+        case SYMLINK:
+          p.done = new Node(EntryType.SYMLINK, path, e.mode(), mtime, 0, e.symlinkTarget(), "", NO_CHUNKS);
+          break;
+        case FILE: {
+          String fk = e.fileKey() == null ? "" : e.fileKey();
+          Node prev = previous.get(new ByteKey(path));
+          if (prev != null && prev.size() == e.size() && prev.mtimeNanos() == mtime && prev.fileKey().equals(fk)
+              && index.containsAll(Arrays.asList(prev.chunks()))) {
+            p.done = new Node(EntryType.FILE, path, e.mode(), mtime, e.size(), new byte[0], fk, prev.chunks());
+            unchanged++;
+            progress.addBytes(e.size());
+          } else {
+            bytesRead += readFile(p, buf);
+            filesRead++;
+          }
+          progress.addFiles(1);
+          break;
+        }
+        default:
+          throw new IllegalStateException(String.valueOf(e.type()));
+      }
+    }
+    List<Node> nodes = new ArrayList<>(pending.size());
+    for (Pending p : pending) {
+      if (p.done != null) {
+        nodes.add(p.done);
+        continue;
+      }
+      Id[] ids = new Id[p.chunks.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = join(p.chunks.get(i));
+      }
+      SourceEntry e = p.entry;
+      nodes.add(new Node(EntryType.FILE, e.path(), e.mode(), toNanos(e.mtime()), p.bytesRead, new byte[0],
+          e.fileKey() == null ? "" : e.fileKey(), ids));
+    }
+    byte[] manifest = Manifest.encode(nodes);
+    List<String> tree = new ArrayList<>();
+    int pos = 0;
+    while (pos < manifest.length) {
+      int c = ctx.chunker().cut(manifest, pos, manifest.length - pos);
+      Id id = ctx.codec().id(manifest, pos, c);
+      if (!index.contains(id) && claimed.add(id)) {
+        packs.add(ctx.codec().encode(BlobCodec.TREE, id, manifest, pos, c));
+        blobsAdded.incrementAndGet();
+        bytesAdded.addAndGet(c);
+      }
+      tree.add(id.hex());
+      pos += c;
+    }
+    if (manifest.length == 0) {
+      throw new IllegalStateException("empty manifest");
+    }
+    packs.finish();
+    long duration = ctx.clock().millis() - startMs;
+    BackupStats stats = new BackupStats(files, dirs, links, totalBytes, filesRead, unchanged, bytesRead,
+        blobsAdded.get(), bytesAdded.get(), packs.bytes(), packs.packs(), duration);
+    List<String> tags = new ArrayList<>(new TreeSet<>(request.tags()));
+    SnapshotFiles.SnapshotJson json = new SnapshotFiles.SnapshotJson(1, time.toString(), ctx.options().host(),
+        sourceName, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats);
+    String id = SnapshotFiles.write(ctx, json);
+    progress.finish();
+    return new Snapshot(id, time, ctx.options().host(), sourceName, request.tags(), request.type(),
+        json.parent(), stats, tree);
+  }
+
+  private static long toNanos(Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
+  private static Id join(CompletableFuture<Id> f) {
+    try {
+      return f.join();
+    } catch (CompletionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof RuntimeException re) {
+        throw re;
+      }
+      if (c instanceof Error err) {
+        throw err;
+      }
+      throw new StorageException("backup worker failed: " + c, c);
+    }
+  }
+
+  private long readFile(Pending p, byte[] buf) {
+    SourceEntry e = p.entry;
+    long total = 0;
+    try (InputStream in = e.openContent()) {
+      int filled = 0;
+      boolean eof = false;
+      int max = ctx.chunker().max();
+      while (true) {
+        while (!eof && filled < buf.length) {
+          int n = in.read(buf, filled, buf.length - filled);
+          if (n < 0) {
+            eof = true;
+          } else {
+            filled += n;
+          }
+        }
+        int pos = 0;
+        while (filled - pos >= max || (eof && pos < filled)) {
+          int c = ctx.chunker().cut(buf, pos, filled - pos);
+          submit(p, Arrays.copyOfRange(buf, pos, pos + c));
+          pos += c;
+          total += c;
+        }
+        if (eof) {
+          break;
+        }
+        System.arraycopy(buf, pos, buf, 0, filled - pos);
+        filled -= pos;
+      }
+    } catch (IOException ex) {
+      throw new StorageException("cannot read " + e.pathString() + " of backup source: " + ex, ex);
+    }
+    p.bytesRead = total;
+    return total;
+  }
+
+  private void submit(Pending p, byte[] chunk) {
+    Throwable failed = failure.get();
+    if (failed != null) {
+      join(CompletableFuture.failedFuture(failed));
+    }
+    int permits = (int) Math.min(INFLIGHT_KIB, chunk.length / 1024 + 1);
+    inflight.acquireUninterruptibly(permits);
+    CompletableFuture<Id> f;
+    try {
+      f = CompletableFuture.supplyAsync(() -> {
+        try {
+          Id id = ctx.codec().id(chunk, 0, chunk.length);
+          if (!index.contains(id) && claimed.add(id)) {
+            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, chunk.length));
+            blobsAdded.incrementAndGet();
+            bytesAdded.addAndGet(chunk.length);
+          }
+          progress.addBytes(chunk.length);
+          return id;
+        } catch (RuntimeException | Error t) {
+          failure.compareAndSet(null, t);
+          throw t;
+        } finally {
+          inflight.release(permits);
+        }
+      }, pool);
+    } catch (RuntimeException ex) {
+      inflight.release(permits);
+      throw ex;
+    }
+    p.chunks.add(f);
+    if (f.isCompletedExceptionally()) {
+      join(f);
+    }
+  }
+
+  /** Byte-array map key. */
+  static final class ByteKey {
+    private final byte[] b;
+    private final int hash;
+
+    ByteKey(byte[] b) {
+      this.b = b;
+      this.hash = Arrays.hashCode(b);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof ByteKey k && Arrays.equals(b, k.b);
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.core.BlobNotFoundException;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.core.StorageException;
+
+/** Reads one blob through the index. */
+public final class Blobs {
+  private Blobs() {}
+
+  /**
+   * @param ctx the repository
+   * @param index the index
+   * @param id the blob
+   * @param forWhat what needs it, for errors
+   * @return its verified plaintext
+   * @throws IntegrityException naming the blob and pack when missing or damaged
+   */
+  public static byte[] read(Ctx ctx, Index index, Id id, String forWhat) {
+    PackEntry e = index.get(id);
+    if (e == null) {
+      throw new IntegrityException("blob " + id.hex() + " needed by " + forWhat + " is in no index (missing)");
+    }
+    String key = Packs.key(e.pack());
+    byte[] sealed;
+    try {
+      sealed = ctx.store().getRange(key, e.offset(), e.length());
+    } catch (BlobNotFoundException ex) {
+      throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " needed by " + forWhat
+          + " is missing", ex);
+    } catch (StorageException ex) {
+      throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " is truncated or unreadable: "
+          + ex.getMessage(), ex);
+    }
+    return ctx.codec().decode(e.type(), id, e.rawLength(), sealed, 0, sealed.length, "pack " + key);
+  }
+}

@@ -1,0 +1,186 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.core.IntegrityException;
+import dev.drkit.spi.BlobInfo;
+import dev.drkit.spi.BlobStore;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The in-memory index: which pack holds each blob. Persisted as index files
+ * {@code index/<sha256>}: sealed (AAD {@code drkit-index}) plaintext
+ * {@code "DRKI" u8(1) u32(packs) (32 packId, u32 n, (u8 type, 32 id, u32 offset, u32 length, u32 rawLength)*n)*}.
+ * Thread-safe.
+ */
+public final class Index {
+  private static final byte[] MAGIC = {'D', 'R', 'K', 'I'};
+  private static final byte[] AAD = Crypto.aad("drkit-index");
+  private final Map<Id, PackEntry> blobs = new ConcurrentHashMap<>();
+  private final Map<Id, List<PackEntry>> packs = new ConcurrentHashMap<>();
+  private final Set<String> files = ConcurrentHashMap.newKeySet();
+
+  /** @param id a blob id @return where it is, or null */
+  public PackEntry get(Id id) {
+    return blobs.get(id);
+  }
+
+  /** @param id a blob id @return whether indexed */
+  public boolean contains(Id id) {
+    return blobs.containsKey(id);
+  }
+
+  /** @return every indexed pack and its blobs */
+  public Map<Id, List<PackEntry>> packs() {
+    return packs;
+  }
+
+  /** @return the keys of the index files loaded or written */
+  public Set<String> files() {
+    return files;
+  }
+
+  /** @return how many blobs are indexed */
+  public int blobCount() {
+    return blobs.size();
+  }
+
+  /** @param pack a pack id @param entries its blobs */
+  public void addPack(Id pack, List<PackEntry> entries) {
+    packs.put(pack, List.copyOf(entries));
+    for (PackEntry e : entries) {
+      blobs.putIfAbsent(e.id(), e);
+    }
+  }
+
+  /**
+   * Loads every index file.
+   *
+   * @param store the store
+   * @param crypto the crypto
+   * @return the index
+   * @throws IntegrityException naming a damaged index file
+   */
+  public static Index load(BlobStore store, Crypto crypto) {
+    Index idx = new Index();
+    for (BlobInfo info : store.list("index/")) {
+      byte[] data = store.get(info.key());
+      idx.read(info.key(), data, crypto);
+    }
+    return idx;
+  }
+
+  /**
+   * Adds one index file's content.
+   *
+   * @param key the file's key
+   * @param data its bytes
+   * @param crypto the crypto
+   * @throws IntegrityException naming the file when damaged
+   */
+  public void read(String key, byte[] data, Crypto crypto) {
+    if (!Crypto.sha256(data).hex().equals(key.substring(key.lastIndexOf('/') + 1))) {
+      throw new IntegrityException("index file " + key + " does not match its name (damaged)");
+    }
+    byte[] plain = crypto.open(data, 0, data.length, AAD, "index file " + key);
+    files.add(key);
+    ByteBuffer b = ByteBuffer.wrap(plain);
+    try {
+      byte[] magic = new byte[4];
+      b.get(magic);
+      if (!Arrays.equals(magic, MAGIC) || b.get() != 1) {
+        throw new IntegrityException("index file " + key + " has a bad magic or version");
+      }
+      int np = b.getInt();
+      for (int p = 0; p < np; p++) {
+        byte[] pid = new byte[Id.LENGTH];
+        b.get(pid);
+        Id packId = Id.of(pid);
+        int n = b.getInt();
+        if (n < 0 || n > b.remaining()) {
+          throw new IntegrityException("index file " + key + " has an impossible count");
+        }
+        List<PackEntry> list = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+          byte type = b.get();
+          byte[] id = new byte[Id.LENGTH];
+          b.get(id);
+          list.add(new PackEntry(packId, type, Id.of(id), b.getInt(), b.getInt(), b.getInt()));
+        }
+        addPack(packId, list);
+      }
+    } catch (BufferUnderflowException e) {
+      throw new IntegrityException("index file " + key + " is truncated", e);
+    }
+  }
+
+  /**
+   * Writes one index file describing {@code packsToWrite}.
+   *
+   * @param store the store
+   * @param crypto the crypto
+   * @param packsToWrite the packs and their blobs
+   * @return the new file's key
+   */
+  public String write(BlobStore store, Crypto crypto, Map<Id, List<PackEntry>> packsToWrite) {
+    int size = 9;
+    for (List<PackEntry> l : packsToWrite.values()) {
+      size += Id.LENGTH + 4 + l.size() * (1 + Id.LENGTH + 12);
+    }
+    ByteBuffer b = ByteBuffer.allocate(size);
+    b.put(MAGIC).put((byte) 1).putInt(packsToWrite.size());
+    for (Map.Entry<Id, List<PackEntry>> e : packsToWrite.entrySet()) {
+      e.getKey().writeTo(b);
+      b.putInt(e.getValue().size());
+      for (PackEntry pe : e.getValue()) {
+        b.put(pe.type());
+        pe.id().writeTo(b);
+        b.putInt(pe.offset()).putInt(pe.length()).putInt(pe.rawLength());
+      }
+    }
+    byte[] sealed = crypto.seal(b.array(), 0, b.position(), AAD);
+    String key = "index/" + Crypto.sha256(sealed).hex();
+    store.putIfAbsent(key, sealed);
+    files.add(key);
+    return key;
+  }
+
+  /**
+   * Reads a pack's header straight from the store (for packs no index file mentions).
+   *
+   * @param store the store
+   * @param crypto the crypto
+   * @param packId the pack
+   * @param size the pack's size
+   * @return its blobs
+   */
+  public static List<PackEntry> readPackHeader(BlobStore store, Crypto crypto, Id packId, long size) {
+    String key = Packs.key(packId);
+    if (size < 4) {
+      throw new IntegrityException("pack " + key + " is truncated");
+    }
+    byte[] len = store.getRange(key, size - 4, 4);
+    int hlen = ByteBuffer.wrap(len).getInt();
+    if (hlen < 0 || hlen > size - 4) {
+      throw new IntegrityException("pack " + key + " has an impossible header length");
+    }
+    byte[] tail = store.getRange(key, size - 4 - hlen, hlen + 4);
+    return Packs.parseHeader(crypto, packId, tail, size);
+  }
+
+  /** @param ids blob ids @return whether all are indexed */
+  public boolean containsAll(Collection<Id> ids) {
+    for (Id id : ids) {
+      if (!blobs.containsKey(id)) {
+        return false;
+      }
+    }
+    return true;
+  }
+}

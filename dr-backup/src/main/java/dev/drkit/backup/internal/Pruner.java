@@ -1,0 +1,131 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.backup.ProgressListener;
+import dev.drkit.backup.PruneResult;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.spi.BlobInfo;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Prune: mark the blobs snapshots reference, keep fully used packs, copy the live blobs of partly
+ * used packs into new packs (ciphertext copied as is), then write the new index, delete the old
+ * index files, and only then delete the obsolete packs - so a crash at any point leaves every
+ * snapshot restorable (at worst with extra, unreferenced packs that the next prune removes).
+ */
+public final class Pruner {
+  private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
+  private static final int PACKS_PER_INDEX_FILE = 64;
+
+  private Pruner() {}
+
+  /**
+   * @param ctx the repository (held exclusively)
+   * @param listener progress
+   * @return what was reclaimed
+   * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
+   */
+  public static PruneResult prune(Ctx ctx, ProgressListener listener) {
+    long start = ctx.clock().millis();
+    Index index = Index.load(ctx.store(), ctx.crypto());
+    Set<Id> used = new HashSet<>();
+    for (Snapshot s : SnapshotFiles.list(ctx)) {
+      for (String t : s.tree()) {
+        used.add(Id.parse(t));
+      }
+      for (Node n : SnapshotFiles.entries(ctx, index, s)) {
+        for (Id c : n.chunks()) {
+          if (!index.contains(c)) {
+            throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
+                + n.pathString() + " which is in no index; prune refuses to run (run verify)");
+          }
+          used.add(c);
+        }
+      }
+    }
+    Map<Id, Long> stored = new HashMap<>();
+    for (BlobInfo info : ctx.store().list("packs/")) {
+      Id id = Packs.idOfKey(info.key());
+      if (id != null) {
+        stored.put(id, info.size());
+      }
+    }
+    ProgressTracker progress = new ProgressTracker("prune", listener, ctx.clock());
+    progress.totals(stored.size(), -1);
+    Index fresh = new Index();
+    PackWriter writer = new PackWriter(ctx, fresh);
+    Map<Id, List<PackEntry>> keep = new LinkedHashMap<>();
+    List<Id> delete = new ArrayList<>();
+    long repacked = 0;
+    long blobsRemoved = 0;
+    long freed = 0;
+    for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
+      Id packId = e.getKey();
+      if (!stored.containsKey(packId)) {
+        LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
+        continue;
+      }
+      List<PackEntry> live = new ArrayList<>();
+      for (PackEntry pe : e.getValue()) {
+        PackEntry canonical = index.get(pe.id());
+        if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
+          live.add(pe);
+        }
+      }
+      if (live.size() == e.getValue().size()) {
+        keep.put(packId, e.getValue());
+      } else {
+        blobsRemoved += e.getValue().size() - live.size();
+        if (!live.isEmpty()) {
+          byte[] data = ctx.store().get(Packs.key(packId));
+          for (PackEntry pe : live) {
+            byte[] sealed = java.util.Arrays.copyOfRange(data, pe.offset(), pe.offset() + pe.length());
+            writer.add(new BlobCodec.Encoded(pe.type(), pe.id(), pe.rawLength(), sealed));
+          }
+          repacked++;
+        }
+        delete.add(packId);
+        freed += stored.get(packId);
+      }
+      progress.addFiles(1);
+    }
+    for (Id p : stored.keySet()) {
+      if (!index.packs().containsKey(p)) {
+        delete.add(p);
+        freed += stored.get(p);
+        progress.addFiles(1);
+      }
+    }
+    writer.finish();
+    Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();
+    for (Map.Entry<Id, List<PackEntry>> e : keep.entrySet()) {
+      batch.put(e.getKey(), e.getValue());
+      if (batch.size() >= PACKS_PER_INDEX_FILE) {
+        fresh.write(ctx.store(), ctx.crypto(), batch);
+        batch.clear();
+      }
+    }
+    if (!batch.isEmpty()) {
+      fresh.write(ctx.store(), ctx.crypto(), batch);
+    }
+    for (String old : index.files()) {
+      if (!fresh.files().contains(old)) {
+        ctx.store().delete(old);
+      }
+    }
+    for (Id p : delete) {
+      ctx.store().delete(Packs.key(p));
+    }
+    freed -= writer.bytes();
+    progress.finish();
+    return new PruneResult(delete.size(), repacked, writer.packs(), blobsRemoved, freed, ctx.clock().millis() - start);
+  }
+}

@@ -1,0 +1,300 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.backup.ProgressListener;
+import dev.drkit.backup.RestoreResult;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.UnsafePathException;
+import dev.drkit.core.DrException;
+import dev.drkit.core.StorageException;
+import dev.drkit.spi.EntryType;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restores a snapshot (or paths within it) into a target directory: directories first, then
+ * symlinks, then file contents in parallel, then directory modes and times deepest first. Every
+ * path goes through {@link SafeTarget}; all entry names are validated before anything is written.
+ */
+public final class Restorer {
+  private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
+
+  private Restorer() {}
+
+  /**
+   * @param ctx the repository
+   * @param index the index
+   * @param snapshot the snapshot
+   * @param target the target directory
+   * @param includes entry paths to restore (with everything below them); empty for all
+   * @param listener progress
+   * @return what was restored
+   * @throws UnsafePathException when an entry would leave the target (nothing is written for it)
+   */
+  public static RestoreResult restore(Ctx ctx, Index index, Snapshot snapshot, Path target, List<String> includes,
+      ProgressListener listener) {
+    long start = ctx.clock().millis();
+    List<Node> nodes = SnapshotFiles.entries(ctx, index, snapshot);
+    List<byte[]> inc = new ArrayList<>();
+    for (String s : includes) {
+      String t = s;
+      while (t.startsWith("/")) {
+        t = t.substring(1);
+      }
+      while (t.endsWith("/")) {
+        t = t.substring(0, t.length() - 1);
+      }
+      if (!t.isEmpty()) {
+        inc.add(t.getBytes(StandardCharsets.UTF_8));
+      }
+    }
+    List<Node> selected = new ArrayList<>();
+    for (Node n : nodes) {
+      SafeTarget.validate(n.path());
+      if (inc.isEmpty() || included(n.path(), inc)) {
+        selected.add(n);
+      }
+    }
+    SafeTarget safe = new SafeTarget(target);
+    ProgressTracker progress = new ProgressTracker("restore", listener, ctx.clock());
+    long totalBytes = 0;
+    long files = 0;
+    for (Node n : selected) {
+      if (n.type() == EntryType.FILE) {
+        files++;
+        totalBytes += n.size();
+      }
+    }
+    progress.totals(files, totalBytes);
+    long dirs = 0;
+    long links = 0;
+    List<Node> dirNodes = new ArrayList<>();
+    for (Node n : selected) {
+      if (n.type() == EntryType.DIRECTORY) {
+        safe.ensureDir(safe.resolve(n.path()), true);
+        dirNodes.add(n);
+        dirs++;
+      }
+    }
+    for (Node n : selected) {
+      if (n.type() == EntryType.SYMLINK) {
+        restoreLink(safe, n);
+        links++;
+      }
+    }
+    AtomicLong bytes = new AtomicLong();
+    ExecutorService pool = Executors.newFixedThreadPool(ctx.options().parallelism(), r -> {
+      Thread t = new Thread(r, "drkit-restore");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      List<Future<?>> futures = new ArrayList<>();
+      for (Node n : selected) {
+        if (n.type() == EntryType.FILE) {
+          futures.add(pool.submit(() -> {
+            bytes.addAndGet(restoreFile(ctx, index, safe, n, progress));
+            progress.addFiles(1);
+            return null;
+          }));
+        }
+      }
+      for (Future<?> f : futures) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          for (Future<?> other : futures) {
+            other.cancel(true);
+          }
+          Throwable c = e.getCause();
+          if (c instanceof RuntimeException re) {
+            throw re;
+          }
+          if (c instanceof Error err) {
+            throw err;
+          }
+          throw new StorageException("restore failed: " + c, c);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new StorageException("restore interrupted", e);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+      try {
+        pool.awaitTermination(30, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    for (int i = dirNodes.size() - 1; i >= 0; i--) {
+      Node n = dirNodes.get(i);
+      Path p = safe.resolve(n.path());
+      if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+        setMeta(p, n, false);
+      }
+    }
+    progress.finish();
+    return new RestoreResult(files, dirs, links, bytes.get(), ctx.clock().millis() - start);
+  }
+
+  private static boolean included(byte[] path, List<byte[]> inc) {
+    for (byte[] i : inc) {
+      if (startsWithComponent(path, i) || startsWithComponent(i, path)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean startsWithComponent(byte[] path, byte[] prefix) {
+    if (path.length < prefix.length) {
+      return false;
+    }
+    for (int k = 0; k < prefix.length; k++) {
+      if (path[k] != prefix[k]) {
+        return false;
+      }
+    }
+    return path.length == prefix.length || path[prefix.length] == '/';
+  }
+
+  private static void restoreLink(SafeTarget safe, Node n) {
+    Path p = safe.resolve(n.path());
+    safe.ensureParents(p);
+    try {
+      try {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isDirectory()) {
+          throw new UnsafePathException("refusing to replace directory " + p + " with a symbolic link");
+        }
+        Files.delete(p);
+      } catch (java.nio.file.NoSuchFileException absent) {
+        // nothing to replace
+      }
+      Files.createSymbolicLink(p, rawPath(n.target()));
+      try {
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setTimes(FileTime.from(n.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+      } catch (IOException | UnsupportedOperationException e) {
+        LOG.debug("cannot set time of symlink {}", p, e);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot restore symlink " + p + ": " + e, e);
+    }
+  }
+
+  /** Builds a Path with exactly the target's bytes, relative or absolute, never resolved. */
+  private static Path rawPath(byte[] target) {
+    boolean ascii = true;
+    for (byte b : target) {
+      if (b <= 0) {
+        ascii = false;
+      }
+    }
+    if (ascii) {
+      return Path.of(new String(target, StandardCharsets.US_ASCII));
+    }
+    if (target[0] == '/') {
+      try {
+        return Path.of(new java.net.URI("file://" + percent(target)));
+      } catch (java.net.URISyntaxException e) {
+        throw new StorageException("cannot represent symlink target: " + e, e);
+      }
+    }
+    // relative non-ASCII target: build it from components relative to an absolute URI, then relativize
+    try {
+      Path base = Path.of(new java.net.URI("file:///"));
+      Path abs = Path.of(new java.net.URI("file:///" + percent(target)));
+      return base.relativize(abs);
+    } catch (java.net.URISyntaxException e) {
+      throw new StorageException("cannot represent symlink target: " + e, e);
+    }
+  }
+
+  private static String percent(byte[] b) {
+    StringBuilder sb = new StringBuilder();
+    for (byte x : b) {
+      int c = x & 0xff;
+      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '-'
+          || c == '.' || c == '_' || c == '~') {
+        sb.append((char) c);
+      } else {
+        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
+            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
+      }
+    }
+    return sb.toString();
+  }
+
+  private static long restoreFile(Ctx ctx, Index index, SafeTarget safe, Node n, ProgressTracker progress) {
+    Path p = safe.resolve(n.path());
+    safe.ensureParents(p);
+    long written = 0;
+    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
+      long pos = 0;
+      for (Id id : n.chunks()) {
+        byte[] data = Blobs.read(ctx, index, id, "file " + n.pathString());
+        if (!allZero(data)) {
+          ByteBuffer bb = ByteBuffer.wrap(data);
+          long at = pos;
+          while (bb.hasRemaining()) {
+            at += ch.write(bb, at);
+          }
+        }
+        pos += data.length;
+        written += data.length;
+        progress.addBytes(data.length);
+      }
+      if (ch.size() < pos) {
+        ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
+      }
+    } catch (IOException e) {
+      if (Files.isSymbolicLink(p)) {
+        throw new UnsafePathException("refusing to write file " + p + " through the symbolic link there");
+      }
+      throw new StorageException("cannot restore " + p + ": " + e, e);
+    } catch (DrException e) {
+      throw e;
+    }
+    setMeta(p, n, true);
+    return written;
+  }
+
+  private static boolean allZero(byte[] d) {
+    for (byte b : d) {
+      if (b != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void setMeta(Path p, Node n, boolean file) {
+    try {
+      Files.setAttribute(p, "unix:mode", n.mode(), LinkOption.NOFOLLOW_LINKS);
+      Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+          .setTimes(FileTime.from(n.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
+    } catch (IOException | UnsupportedOperationException e) {
+      throw new StorageException("cannot set mode/time of " + (file ? "file " : "directory ") + p + ": " + e, e);
+    }
+  }
+}

@@ -1,0 +1,113 @@
+package dev.drkit.backup.internal;
+
+import dev.drkit.backup.BackupStats;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.core.BackupType;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.spi.BlobInfo;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Snapshot files {@code snapshots/<sha256 of the file>}: sealed (AAD {@code drkit-snapshot}) JSON.
+ */
+public final class SnapshotFiles {
+  private static final byte[] AAD = Crypto.aad("drkit-snapshot");
+
+  private SnapshotFiles() {}
+
+  /**
+   * The JSON form.
+   *
+   * @param version format version (1)
+   * @param time snapshot time
+   * @param host host
+   * @param source the source's description
+   * @param tags tags
+   * @param type backup type
+   * @param parent parent id or null
+   * @param tree ids of the tree blobs, in order
+   * @param stats statistics
+   */
+  public record SnapshotJson(int version, String time, String host, String source, List<String> tags, String type,
+      @Nullable String parent, List<String> tree, BackupStats stats) {}
+
+  /**
+   * @param ctx the repository
+   * @param json the snapshot
+   * @return its id
+   */
+  public static String write(Ctx ctx, SnapshotJson json) {
+    byte[] plain = Json.write(json);
+    byte[] sealed = ctx.crypto().seal(plain, 0, plain.length, AAD);
+    String id = Crypto.sha256(sealed).hex();
+    ctx.store().putIfAbsent("snapshots/" + id, sealed);
+    return id;
+  }
+
+  /**
+   * @param ctx the repository
+   * @param key the snapshot's key
+   * @return the snapshot
+   * @throws IntegrityException when damaged
+   */
+  public static Snapshot read(Ctx ctx, String key) {
+    byte[] data = ctx.store().get(key);
+    String id = key.substring(key.lastIndexOf('/') + 1);
+    if (!Crypto.sha256(data).hex().equals(id)) {
+      throw new IntegrityException("snapshot file " + key + " does not match its name (damaged)");
+    }
+    byte[] plain = ctx.crypto().open(data, 0, data.length, AAD, "snapshot file " + key);
+    SnapshotJson j = Json.read(plain, SnapshotJson.class, "snapshot file " + key);
+    try {
+      return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(), Set.copyOf(j.tags()),
+          BackupType.parse(j.type()), j.parent(), j.stats(), j.tree());
+    } catch (RuntimeException e) {
+      throw new IntegrityException("snapshot file " + key + " is malformed: " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * @param ctx the repository
+   * @return every snapshot, oldest first
+   * @throws IntegrityException when one is damaged
+   */
+  public static List<Snapshot> list(Ctx ctx) {
+    List<Snapshot> out = new ArrayList<>();
+    for (BlobInfo info : ctx.store().list("snapshots/")) {
+      out.add(read(ctx, info.key()));
+    }
+    out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+    return out;
+  }
+
+  /**
+   * Loads a snapshot's entries.
+   *
+   * @param ctx the repository
+   * @param index the index
+   * @param s the snapshot
+   * @return the entries
+   * @throws IntegrityException when a tree blob is missing or damaged
+   */
+  public static List<Node> entries(Ctx ctx, Index index, Snapshot s) {
+    List<byte[]> parts = new ArrayList<>();
+    int total = 0;
+    for (String hex : s.tree()) {
+      byte[] part = Blobs.read(ctx, index, Id.parse(hex), "snapshot " + s.shortId());
+      parts.add(part);
+      total += part.length;
+    }
+    byte[] all = new byte[total];
+    int pos = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, all, pos, p.length);
+      pos += p.length;
+    }
+    return Manifest.decode(all, "snapshot " + s.shortId());
+  }
+}

@@ -1,0 +1,135 @@
+package dev.drkit.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.backup.internal.Locks;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.spi.BlobInfo;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LocksAndPruneTest {
+  @TempDir Path tmp;
+
+  /** A clock the test moves by hand. */
+  static final class FakeClock extends Clock {
+    Instant now = Instant.parse("2026-01-01T00:00:00Z");
+
+    @Override
+    public ZoneOffset getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+
+  @Test
+  void sharedLocksCoexistAndExclusiveWaitsForThem() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    FakeClock clock = new FakeClock();
+    Duration lease = Duration.ofMinutes(5);
+    Locks.Held a = Locks.acquire(store, "backup A", "h1", false, clock, lease);
+    Locks.Held b = Locks.acquire(store, "backup B", "h2", false, clock, lease);
+    assertThatThrownBy(() -> Locks.acquire(store, "prune", "h3", true, clock, lease))
+        .isInstanceOf(RepositoryLockedException.class).hasMessageContaining("backup");
+    assertThat(store.list("locks/")).hasSize(2);
+    a.close();
+    b.close();
+    Locks.Held prune = Locks.acquire(store, "prune", "h3", true, clock, lease);
+    assertThatThrownBy(() -> Locks.acquire(store, "backup C", "h1", false, clock, lease))
+        .isInstanceOf(RepositoryLockedException.class).hasMessageContaining("exclusively by prune");
+    prune.close();
+    assertThat(store.list("locks/")).isEmpty();
+  }
+
+  @Test
+  void staleLockOfACrashedProcessExpiresByItselfButARefreshedOneDoesNot() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    FakeClock clock = new FakeClock();
+    Duration lease = Duration.ofMinutes(5);
+    Locks.acquire(store, "crashed backup", "h1", false, clock, lease); // never released
+    Locks.Held alive = Locks.acquire(store, "live backup", "h2", false, clock, lease);
+    clock.now = clock.now.plus(Duration.ofMinutes(4));
+    alive.refresh();
+    clock.now = clock.now.plus(Duration.ofMinutes(2)); // crashed lease expired, live one refreshed
+    assertThatThrownBy(() -> Locks.acquire(store, "prune", "h3", true, clock, lease))
+        .isInstanceOf(RepositoryLockedException.class).hasMessageContaining("live backup");
+    assertThat(store.list("locks/")).hasSize(1); // the stale one was removed
+    clock.now = clock.now.plus(Duration.ofMinutes(10));
+    Locks.acquire(store, "prune", "h3", true, clock, lease).close();
+  }
+
+  @Test
+  void pruneIsRefusedWhileABackupHoldsTheRepository() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    try (Repository repo = Repository.init(store, EncryptionConfig.none(), null, RepositoryOptions.defaults())) {
+      Locks.Held other = Locks.acquire(store, "backup elsewhere", "other", false, Clock.systemUTC(),
+          Duration.ofMinutes(5));
+      assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(RepositoryLockedException.class);
+      assertThatThrownBy(() -> repo.forget(List.of("latest"))).isInstanceOf(RepositoryLockedException.class);
+      other.close();
+    }
+  }
+
+  @Test
+  void forgetThenPruneReclaimsSpaceAndKeepsTheRest() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Random rnd = new Random(5);
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    List<Progress> progress = new ArrayList<>();
+    RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).build();
+    try (Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), "pw".toCharArray(), opts)) {
+      List<Snapshot> snaps = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        byte[] b = new byte[2_000_000];
+        rnd.nextBytes(b);
+        Files.write(src.resolve("gen-" + i), b);
+        if (i > 0) {
+          Files.delete(src.resolve("gen-" + (i - 1)));
+        }
+        Files.writeString(src.resolve("common"), "always here");
+        snaps.add(repo.backup(BackupRequest.of(FileTreeSource.of(src))));
+      }
+      long before = size(store);
+      assertThat(repo.forget(List.of(snaps.get(0).id(), snaps.get(1).shortId())))
+          .containsExactly(snaps.get(0).id(), snaps.get(1).id());
+      PruneResult r = repo.prune(progress::add);
+      assertThat(r.packsDeleted()).isPositive();
+      assertThat(r.blobsRemoved()).isPositive();
+      assertThat(size(store)).isLessThan(before - 3_000_000);
+      assertThat(r.bytesFreed()).isPositive();
+      assertThat(repo.verify(true, ProgressListener.NONE).damage()).isEmpty();
+      Path out = tmp.resolve("out");
+      repo.restore(snaps.get(2).id(), out);
+      TestTrees.assertSameTree(src, out);
+      assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(snaps.get(2).id());
+      PruneResult again = repo.prune(ProgressListener.NONE);
+      assertThat(again.packsDeleted()).isZero();
+    }
+    assertThat(progress).last().satisfies(p -> assertThat(p.done()).isTrue());
+  }
+
+  private static long size(InMemoryBlobStore store) {
+    return store.list("").stream().mapToLong(BlobInfo::size).sum();
+  }
+}

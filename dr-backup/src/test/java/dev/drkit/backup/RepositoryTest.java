@@ -1,0 +1,194 @@
+package dev.drkit.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.BackupType;
+import dev.drkit.core.ConfigException;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.EventBus;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.core.WrongKeyException;
+import dev.drkit.spi.DrEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class RepositoryTest {
+  static final char[] PASS = "correct horse".toCharArray();
+  @TempDir Path tmp;
+  final List<DrEvent> events = new CopyOnWriteArrayList<>();
+
+  RepositoryOptions options() {
+    EventBus bus = new EventBus();
+    bus.register(events::add);
+    return RepositoryOptions.builder().events(bus).host("test-host").build();
+  }
+
+  @Test
+  void restoreEqualsSourceOverRandomizedTrees() throws IOException {
+    int rounds = Integer.getInteger("drkit.test.rounds", 3);
+    for (int round = 0; round < rounds; round++) {
+      Path src = tmp.resolve("src" + round);
+      TestTrees.randomTree(src, new Random(round), 40);
+      FileSystemBlobStore store = new FileSystemBlobStore(tmp.resolve("repo" + round));
+      EncryptionConfig enc = round % 2 == 0 ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none();
+      try (Repository repo = Repository.init(store, enc, PASS, options())) {
+        Snapshot s = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).tag("t" + round).build());
+        assertThat(s.stats().files()).isGreaterThan(40);
+        Path out = tmp.resolve("out" + round);
+        RestoreResult r = repo.restore(s.id(), out);
+        assertThat(r.files()).isEqualTo(s.stats().files());
+        TestTrees.assertSameTree(src, out);
+        assertThat(repo.verify(true, ProgressListener.NONE).damage()).isEmpty();
+      }
+    }
+    assertThat(events).extracting(DrEvent::type).contains("backup.started", "backup.succeeded", "restore.succeeded",
+        "verify.succeeded");
+  }
+
+  @Test
+  void incrementalTrustsUnchangedFilesAndStaysComplete() throws IOException {
+    Path src = tmp.resolve("src");
+    TestTrees.randomTree(src, new Random(11), 30);
+    try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null, options())) {
+      Snapshot full = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      Path changed = src.resolve("changed.txt");
+      Files.writeString(changed, "new content");
+      Snapshot inc = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).type(BackupType.INCREMENTAL).build());
+      assertThat(inc.parent()).isEqualTo(full.id());
+      assertThat(inc.stats().filesRead()).isEqualTo(1);
+      assertThat(inc.stats().filesUnchanged()).isEqualTo(full.stats().files());
+      Files.writeString(changed, "newer content, longer");
+      Snapshot diff = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).type(BackupType.DIFFERENTIAL).build());
+      assertThat(diff.parent()).isEqualTo(full.id());
+      assertThat(diff.stats().filesRead()).isEqualTo(1);
+      Snapshot again = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).type(BackupType.FULL).build());
+      assertThat(again.stats().filesRead()).isEqualTo(again.stats().files());
+      assertThat(again.stats().blobsAdded()).isZero();
+      Path out = tmp.resolve("out");
+      repo.restore(diff.id(), out);
+      TestTrees.assertSameTree(src, out);
+      assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(full.id(), inc.id(), diff.id(), again.id());
+    }
+  }
+
+  @Test
+  void incrementalRereadsFileWhoseMtimeChangedButSizeDidNot() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Path f = src.resolve("a");
+    Files.writeString(f, "aaaa");
+    try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null, options())) {
+      repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      Files.writeString(f, "bbbb");
+      Files.setLastModifiedTime(f, FileTime.fromMillis(1_000_000));
+      Snapshot inc = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).type(BackupType.INCREMENTAL).build());
+      assertThat(inc.stats().filesRead()).isEqualTo(1);
+      Path out = tmp.resolve("out");
+      repo.restore("latest", out);
+      assertThat(Files.readString(out.resolve("a"))).isEqualTo("bbbb");
+    }
+  }
+
+  @Test
+  void restoresOnlyIncludedPaths() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src.resolve("keep/sub"));
+    Files.createDirectories(src.resolve("skip"));
+    Files.writeString(src.resolve("keep/sub/x"), "x");
+    Files.writeString(src.resolve("keep-not"), "y");
+    Files.writeString(src.resolve("skip/z"), "z");
+    try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null, options())) {
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      Path out = tmp.resolve("out");
+      RestoreResult r = repo.restore(s.shortId(), out, List.of("keep"), ProgressListener.NONE);
+      assertThat(r.files()).isEqualTo(1);
+      assertThat(Files.readString(out.resolve("keep/sub/x"))).isEqualTo("x");
+      assertThat(out.resolve("keep-not")).doesNotExist();
+      assertThat(out.resolve("skip")).doesNotExist();
+    }
+  }
+
+  @Test
+  void wrongPassphraseIsRejectedAndKeySlotsWork() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    try (Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), PASS, options())) {
+      assertThat(repo.encrypted()).isTrue();
+      String second = repo.addKey("second".toCharArray());
+      assertThat(repo.keys()).hasSize(2).filteredOn(KeySlot::current).hasSize(1);
+      assertThat(second).hasSize(64);
+    }
+    assertThatThrownBy(() -> Repository.open(store, "wrong".toCharArray(), options()))
+        .isInstanceOf(WrongKeyException.class).hasMessageContaining("wrong passphrase");
+    assertThatThrownBy(() -> Repository.open(store, null, options())).isInstanceOf(WrongKeyException.class);
+    try (Repository viaSecond = Repository.open(store, "second".toCharArray(), options())) {
+      viaSecond.changePassphrase("third".toCharArray());
+    }
+    assertThatThrownBy(() -> Repository.open(store, "second".toCharArray(), options()))
+        .isInstanceOf(WrongKeyException.class);
+    Repository.open(store, "third".toCharArray(), options()).close();
+    Repository.open(store, PASS, options()).close();
+  }
+
+  @Test
+  void refusesUnsafeOptionsAndDoubleInit() {
+    assertThatThrownBy(() -> RepositoryOptions.builder().kdfIterations(1000).build())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("kdf-iterations");
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    assertThatThrownBy(() -> Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), new char[0], options()))
+        .isInstanceOf(ConfigException.class);
+    Repository.init(store, EncryptionConfig.none(), null, options()).close();
+    assertThatThrownBy(() -> Repository.init(store, EncryptionConfig.none(), null, options()))
+        .isInstanceOf(RepositoryExistsException.class);
+    assertThatThrownBy(() -> Repository.open(new InMemoryBlobStore(), PASS, options()))
+        .isInstanceOf(RepositoryNotFoundException.class);
+  }
+
+  @Test
+  void tamperedCiphertextIsRejectedNamingTheBlob() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    byte[] content = new byte[100_000];
+    new Random(3).nextBytes(content);
+    Files.write(src.resolve("data"), content);
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    try (Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), PASS, options())) {
+      Snapshot s = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      List<String> packs = new ArrayList<>();
+      store.list("packs/").forEach(i -> packs.add(i.key()));
+      // the data blob is the largest: flip a byte in its middle
+      String pack = packs.get(0);
+      byte[] b = store.get(pack);
+      int at = -1;
+      for (String p : packs) {
+        byte[] candidate = store.get(p);
+        if (candidate.length > 90_000) {
+          pack = p;
+          b = candidate;
+          at = 50_000;
+        }
+      }
+      assertThat(at).isPositive();
+      b[at] ^= 0x01;
+      store.put(pack, b);
+      String damaged = pack;
+      assertThatThrownBy(() -> repo.restore(s.id(), tmp.resolve("out"))).isInstanceOf(IntegrityException.class)
+          .hasMessageContaining(damaged);
+      VerifyReport report = repo.verify(true, ProgressListener.NONE);
+      assertThat(report.ok()).isFalse();
+      assertThat(report.damage()).anySatisfy(d -> {
+        assertThat(d.object()).isEqualTo(damaged);
+        assertThat(d.blob()).isNotNull();
+        assertThat(d.affected()).containsExactly(s.shortId() + ":data");
+      });
+    }
+  }
+}

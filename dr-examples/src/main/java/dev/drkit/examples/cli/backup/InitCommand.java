@@ -1,0 +1,82 @@
+package dev.drkit.examples.cli.backup;
+
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryExistsException;
+import dev.drkit.core.EncryptionConfig;
+import java.nio.file.Files;
+import java.util.Arrays;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code drkit init --repo DIR [--no-encryption]}: creates a repository. */
+@Command(name = "init", mixinStandardHelpOptions = true, description = {
+    "Creates an encrypted backup repository in DIR.",
+    "The passphrase comes from DRKIT_PASSWORD, or is asked twice on a terminal."})
+public final class InitCommand extends RepoCommand {
+  @Option(names = "--no-encryption", description = "create an unencrypted repository (only when you mean it)")
+  boolean noEncryption;
+
+  /** @param env the surroundings */
+  public InitCommand(CliEnv env) {
+    super(env);
+  }
+
+  @Override
+  int run() throws Exception {
+    if (Files.exists(repo) && !Files.isDirectory(repo)) {
+      throw new CliFailure(FAILED, repo + " exists and is not a directory");
+    }
+    if (Files.isDirectory(repo) && Repository.exists(new FileSystemBlobStore(repo))) {
+      throw new CliFailure(FAILED, "a repository already exists at " + repo + "; nothing was changed");
+    }
+    char[] pass = null;
+    String keySource = "prompt";
+    if (!noEncryption) {
+      String fromEnv = env().getenv(Passphrases.PASSWORD_ENV);
+      if (fromEnv != null) {
+        if (fromEnv.isEmpty()) {
+          throw new CliFailure(FAILED, Passphrases.PASSWORD_ENV + " is empty; an empty passphrase is not allowed");
+        }
+        pass = fromEnv.toCharArray();
+        keySource = "env:" + Passphrases.PASSWORD_ENV;
+      } else {
+        pass = freshFromPrompt();
+      }
+    }
+    try (Repository r = Repository.init(new FileSystemBlobStore(repo),
+        noEncryption ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm(keySource), pass, options())) {
+      env().out().println("created " + (r.encrypted() ? "encrypted" : "UNENCRYPTED") + " repository " + r.id()
+          + " at " + repo);
+      env().out().flush();
+      return OK;
+    } catch (RepositoryExistsException e) {
+      throw new CliFailure(FAILED, "a repository already exists at " + repo + "; nothing was changed");
+    } finally {
+      if (pass != null) {
+        Arrays.fill(pass, '\0');
+      }
+    }
+  }
+
+  private char[] freshFromPrompt() {
+    CliEnv.Prompt p = env().prompt();
+    if (p == null) {
+      throw new CliFailure(FAILED, "no passphrase: set " + Passphrases.PASSWORD_ENV
+          + " or run on a terminal to be asked (or pass --no-encryption)");
+    }
+    char[] a = p.readSecret("enter passphrase for new repository: ");
+    char[] b = a == null ? null : p.readSecret("enter passphrase again: ");
+    if (a == null || b == null) {
+      throw new CliFailure(FAILED, "no passphrase given");
+    }
+    if (a.length == 0) {
+      throw new CliFailure(FAILED, "an empty passphrase is not allowed");
+    }
+    if (!Arrays.equals(a, b)) {
+      throw new CliFailure(FAILED, "the passphrases do not match");
+    }
+    Arrays.fill(b, '\0');
+    return a;
+  }
+}

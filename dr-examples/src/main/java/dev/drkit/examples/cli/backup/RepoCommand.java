@@ -1,0 +1,140 @@
+package dev.drkit.examples.cli.backup;
+
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.Progress;
+import dev.drkit.backup.ProgressListener;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryLockedException;
+import dev.drkit.backup.RepositoryNotFoundException;
+import dev.drkit.backup.RepositoryOptions;
+import dev.drkit.backup.UnsafePathException;
+import dev.drkit.core.ConfigException;
+import dev.drkit.core.DrException;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.core.StorageException;
+import dev.drkit.core.WrongKeyException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Option;
+
+/**
+ * Base of the commands that work on a repository ({@code --repo DIR}): opening it with the
+ * passphrase, a progress bar on a terminal, and the translation of failures into one clear line on
+ * standard error and an exit code (0 success, 1 failure, 2 bad usage; picocli itself returns 2 for
+ * unparseable arguments).
+ */
+abstract class RepoCommand implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(RepoCommand.class);
+  /** Exit code of success. */
+  static final int OK = 0;
+  /** Exit code of a failure. */
+  static final int FAILED = 1;
+  /** Exit code of bad usage. */
+  static final int USAGE = 2;
+
+  @Option(names = "--repo", required = true, paramLabel = "DIR", description = "the repository directory")
+  Path repo;
+
+  private CliEnv env;
+
+  RepoCommand(CliEnv env) {
+    this.env = env;
+  }
+
+  CliEnv env() {
+    return env;
+  }
+
+  void env(CliEnv env) {
+    this.env = Objects.requireNonNull(env, "env");
+  }
+
+  /** @return the exit code */
+  abstract int run() throws Exception;
+
+  @Override
+  public final Integer call() {
+    try {
+      return run();
+    } catch (CliFailure e) {
+      return fail(e.exitCode(), e.getMessage());
+    } catch (RepositoryNotFoundException e) {
+      return fail(FAILED, "no repository at " + repo + " (create one with 'drkit init --repo " + repo + "')");
+    } catch (WrongKeyException e) {
+      return fail(FAILED, "wrong passphrase for repository " + repo + ": no key slot opens with it");
+    } catch (IntegrityException e) {
+      return fail(FAILED, "repository " + repo + " is damaged: " + e.getMessage()
+          + "\nrun 'drkit verify --repo " + repo + " --read-data' to list every damaged blob and what it breaks");
+    } catch (RepositoryLockedException e) {
+      return fail(FAILED, "repository " + repo + " is locked: " + e.getMessage());
+    } catch (UnsafePathException e) {
+      return fail(FAILED, "refused to restore outside the target: " + e.getMessage());
+    } catch (ConfigException e) {
+      return fail(USAGE, e.getMessage());
+    } catch (StorageException e) {
+      return fail(FAILED, e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));
+    } catch (DrException | IllegalArgumentException | IllegalStateException e) {
+      return fail(FAILED, e.getMessage());
+    } catch (IOException | UncheckedIOException e) {
+      return fail(FAILED, "I/O error: " + e.getMessage());
+    } catch (Exception e) {
+      LOG.error("unexpected failure", e);
+      return fail(FAILED, "unexpected failure: " + e);
+    }
+  }
+
+  private int fail(int code, String message) {
+    env.err().println("drkit: " + message);
+    env.err().flush();
+    return code;
+  }
+
+  RepositoryOptions options() {
+    return RepositoryOptions.builder().clock(env.clock()).build();
+  }
+
+  /** Opens the existing repository, never creating its directory. */
+  Repository open() {
+    if (!Files.isDirectory(repo)) {
+      throw new RepositoryNotFoundException("no directory " + repo);
+    }
+    FileSystemBlobStore store = new FileSystemBlobStore(repo);
+    if (!Repository.exists(store)) {
+      throw new RepositoryNotFoundException("no config in " + repo);
+    }
+    if (env.getenv(Passphrases.PASSWORD_ENV) == null) {
+      // An unencrypted repository needs no passphrase: do not ask for one it would ignore.
+      try {
+        return Repository.open(store, null, options());
+      } catch (WrongKeyException e) {
+        if (env.prompt() == null) {
+          throw new CliFailure(FAILED, "repository " + repo + " is encrypted: set " + Passphrases.PASSWORD_ENV
+              + " or run on a terminal to be asked for the passphrase");
+        }
+      }
+    }
+    char[] pass = Passphrases.current(env, repo.toString());
+    try {
+      return Repository.open(store, pass, options());
+    } finally {
+      Arrays.fill(pass, '\0');
+    }
+  }
+
+  /** @return a listener drawing a progress bar on standard error when on a terminal */
+  ProgressListener progress() {
+    if (!env.terminal()) {
+      return ProgressListener.NONE;
+    }
+    ProgressBar bar = new ProgressBar(env.err(), true);
+    return (Progress p) -> bar.update(p.operation(), p.fraction(), p.filesDone(), p.bytesDone(), p.bytesTotal(),
+        p.bytesPerSecond(), p.eta().orElse(null), p.done());
+  }
+}

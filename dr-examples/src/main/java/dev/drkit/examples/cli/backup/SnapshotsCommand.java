@@ -1,0 +1,80 @@
+package dev.drkit.examples.cli.backup;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.drkit.backup.BackupStats;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.Snapshot;
+import java.io.PrintWriter;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code drkit snapshots --repo DIR [--json]}: lists the snapshots, oldest first. */
+@Command(name = "snapshots", mixinStandardHelpOptions = true, description = "Lists the snapshots, oldest first.")
+public final class SnapshotsCommand extends RepoCommand {
+  private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
+
+  @Option(names = "--json", description = "print JSON (full ids, UTC times, statistics)")
+  boolean json;
+
+  /** @param env the surroundings */
+  public SnapshotsCommand(CliEnv env) {
+    super(env);
+  }
+
+  @Override
+  int run() throws Exception {
+    List<Snapshot> all;
+    try (Repository r = open()) {
+      all = r.snapshots();
+    }
+    PrintWriter out = env().out();
+    if (json) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      for (Snapshot s : all) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", s.id());
+        m.put("short_id", s.shortId());
+        m.put("time", s.time().toString());
+        m.put("host", s.host());
+        m.put("source", s.source());
+        m.put("tags", new TreeSet<>(s.tags()));
+        m.put("type", s.type().configName());
+        m.put("parent", s.parent());
+        BackupStats st = s.stats();
+        Map<String, Object> stats = new LinkedHashMap<>();
+        stats.put("files", st.files());
+        stats.put("directories", st.directories());
+        stats.put("symlinks", st.symlinks());
+        stats.put("total_bytes", st.totalBytes());
+        stats.put("files_read", st.filesRead());
+        stats.put("bytes_added", st.bytesAdded());
+        stats.put("bytes_stored", st.bytesStored());
+        stats.put("duration_ms", st.durationMillis());
+        m.put("stats", stats);
+        rows.add(m);
+      }
+      out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
+    } else {
+      out.println(String.format(Locale.ROOT, "%-8s  %-19s  %-12s  %-12s  %-16s  %s", "ID", "Time", "Host", "Type",
+          "Tags", "Source"));
+      out.println("-".repeat(90));
+      for (Snapshot s : all) {
+        out.println(String.format(Locale.ROOT, "%-8s  %-19s  %-12s  %-12s  %-16s  %s", s.shortId(),
+            TIME.format(s.time().atZone(env().zone())), s.host(), s.type().configName(),
+            String.join(",", new TreeSet<>(s.tags())), s.source()));
+      }
+      out.println("-".repeat(90));
+      out.println(all.size() + (all.size() == 1 ? " snapshot" : " snapshots"));
+    }
+    out.flush();
+    return OK;
+  }
+}

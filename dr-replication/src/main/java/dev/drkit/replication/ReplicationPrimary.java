@@ -1,0 +1,566 @@
+package dev.drkit.replication;
+
+import dev.drkit.core.EventBus;
+import dev.drkit.core.StaleEpochException;
+import dev.drkit.replication.internal.Frames;
+import dev.drkit.spi.DrEvent;
+import dev.drkit.spi.ReplicationAck;
+import dev.drkit.spi.ReplicationBatch;
+import dev.drkit.spi.ReplicationHandshake;
+import dev.drkit.spi.ReplicationSession;
+import dev.drkit.spi.ReplicationTransport;
+import dev.drkit.spi.Site;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary side of replication for one service: appends host records to the local
+ * {@link ReplicationLog} at the primary's epoch, ships durable records to the backup through a
+ * {@link ReplicationTransport}, waits for the backup as the {@link ReplicationMode} says, and
+ * tracks lag ({@link #lagTracker()}, a {@link dev.drkit.spi.DataLossEstimator}).
+ *
+ * <p>Only records durable on the primary are shipped, so a backup never holds a record the
+ * primary could lose in a crash. On any session failure the shipper reconnects and resumes from
+ * the backup's next offset (the backup skips duplicates). A backup that has seen a newer epoch
+ * refuses the session: this primary is then fenced, stops shipping and fails waiting appends with
+ * {@link StaleEpochException}.
+ *
+ * <p>{@link #start()} runs shipping on a daemon thread; tests may instead drive {@link #pump()}.
+ */
+public final class ReplicationPrimary implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationPrimary.class);
+  private final String service;
+  private final String replicaName;
+  private final ReplicationLog log;
+  private final ReplicationTransport transport;
+  private final ReplicationMode mode;
+  private final EventBus events;
+  private final Clock clock;
+  private final LagTracker lag;
+  private final int maxBatchBytes;
+  private final Duration heartbeatInterval;
+  private final Duration reconnectDelay;
+  private final Object ackMonitor = new Object();
+  private final ReplicationSession.Listener listener = new Listener();
+
+  private volatile long epoch;
+  private volatile @Nullable ReplicationSession session;
+  private volatile long next;
+  private volatile long acked = -1;
+  private volatile boolean degraded;
+  private volatile boolean stopped;
+  private volatile @Nullable RuntimeException stopCause;
+  private volatile boolean disconnectedReported;
+  private volatile boolean needsResync;
+  private long lastSendNanos = System.nanoTime();
+  private @Nullable Thread shipper;
+
+  private ReplicationPrimary(Builder b) {
+    this.service = b.service;
+    this.replicaName = b.replicaName;
+    this.log = b.log;
+    this.transport = b.transport;
+    this.mode = b.mode;
+    this.events = b.events;
+    this.clock = b.clock;
+    this.epoch = b.epoch;
+    this.maxBatchBytes = b.maxBatchBytes;
+    this.heartbeatInterval = b.heartbeatInterval;
+    this.reconnectDelay = b.reconnectDelay;
+    this.lag = new LagTracker(service, b.replicaSite, clock, events, b.lagBounds);
+    if (epoch < log.currentEpoch()) {
+      throw new StaleEpochException("replication log " + log.name(), epoch, log.currentEpoch());
+    }
+    log.beginEpoch(epoch);
+    this.next = log.nextOffset();
+    lag.reset(log.nextOffset() - 1, log.nextOffset() - 1, epoch);
+  }
+
+  /**
+   * @param service the service
+   * @param log the primary's log
+   * @param transport how batches reach the backup
+   * @return a builder (asynchronous mode, epoch 1, the system clock by default)
+   */
+  public static Builder builder(String service, ReplicationLog log, ReplicationTransport transport) {
+    return new Builder(service, log, transport);
+  }
+
+  /** Starts shipping on a daemon thread. */
+  public synchronized void start() {
+    if (shipper != null) {
+      return;
+    }
+    Thread t = new Thread(this::runShipper, "drkit-ship-" + service);
+    t.setDaemon(true);
+    shipper = t;
+    t.start();
+  }
+
+  /**
+   * Appends a host record and waits as the mode says.
+   *
+   * @param payload the record's bytes
+   * @return its offset
+   * @throws InterruptedException if interrupted while waiting for the backup (the record is
+   *     committed locally and will still be shipped)
+   * @throws StaleEpochException if this primary has been fenced
+   * @throws dev.drkit.core.StorageException if the local write failed
+   */
+  public long append(byte[] payload) throws InterruptedException {
+    checkNotStopped();
+    long off = log.append(epoch, payload);
+    lag.committed(off, Frames.frameSize(payload.length), clock.millis());
+    switch (mode.kind()) {
+      case ASYNCHRONOUS:
+        break;
+      case SYNCHRONOUS:
+        awaitAck(off, Long.MAX_VALUE);
+        break;
+      case SEMI_SYNCHRONOUS:
+        if (!degraded && !awaitAck(off, Objects.requireNonNull(mode.timeout()).toNanos())) {
+          degrade(off);
+        }
+        break;
+      default:
+        throw new IllegalStateException("unknown mode " + mode.kind());
+    }
+    return off;
+  }
+
+  private boolean awaitAck(long off, long timeoutNanos) throws InterruptedException {
+    long deadline = timeoutNanos == Long.MAX_VALUE ? Long.MAX_VALUE : System.nanoTime() + timeoutNanos;
+    synchronized (ackMonitor) {
+      while (acked < off) {
+        if (stopped) {
+          RuntimeException c = stopCause;
+          throw c != null ? c : new ReplicationException("replication of " + service + " is closed; offset " + off
+              + " is committed locally but not acknowledged by the backup");
+        }
+        if (deadline == Long.MAX_VALUE) {
+          ackMonitor.wait();
+        } else {
+          long left = deadline - System.nanoTime();
+          if (left <= 0) {
+            return false;
+          }
+          TimeUnit.NANOSECONDS.timedWait(ackMonitor, left);
+        }
+      }
+      return true;
+    }
+  }
+
+  private void degrade(long off) {
+    synchronized (ackMonitor) {
+      if (degraded || acked >= off) {
+        return;
+      }
+      degraded = true;
+    }
+    LOG.warn("replication of {}: backup did not acknowledge offset {} within {}; falling back to asynchronous",
+        service, off, mode.timeout());
+    events.publish(new DrEvent(clock.instant(), "replication.mode.degraded", DrEvent.Severity.WARN, service, epoch,
+        "replication of " + service + " fell back to asynchronous: backup did not acknowledge offset " + off
+            + " within " + mode.timeout(), null).with("offset", off));
+  }
+
+  /**
+   * One shipping step: connect if needed, else send the next batch of durable records, else send a
+   * heartbeat when due.
+   *
+   * @return whether anything was sent or a session opened
+   * @throws InterruptedException if interrupted while blocked by backpressure
+   */
+  public boolean pump() throws InterruptedException {
+    if (stopped) {
+      return false;
+    }
+    ReplicationSession s = session;
+    if (s == null || !s.isOpen()) {
+      session = null;
+      if (needsResync) {
+        return false;
+      }
+      return connect();
+    }
+    FrameBatch b;
+    try {
+      b = log.readFrames(next, maxBatchBytes);
+    } catch (OffsetUnavailableException e) {
+      markNeedsResync(s, e);
+      return false;
+    }
+    try {
+      if (b == null) {
+        if (System.nanoTime() - lastSendNanos >= heartbeatInterval.toNanos()) {
+          s.heartbeat(log.nextOffset(), clock.millis());
+          lastSendNanos = System.nanoTime();
+          lag.check();
+        }
+        return false;
+      }
+      s.send(new ReplicationBatch(service, epoch, b.firstOffset(), b.count(), b.frames()));
+    } catch (StaleEpochException e) {
+      fenced(e);
+      return false;
+    } catch (RuntimeException e) {
+      LOG.debug("replication of {}: send failed: {}", service, e.toString());
+      s.close();
+      session = null;
+      return false;
+    }
+    next = b.lastOffset() + 1;
+    lastSendNanos = System.nanoTime();
+    return true;
+  }
+
+  private boolean connect() {
+    ReplicationSession s;
+    try {
+      s = transport.connect(service, epoch, listener);
+    } catch (StaleEpochException e) {
+      fenced(e);
+      return false;
+    } catch (RuntimeException e) {
+      if (!disconnectedReported) {
+        disconnectedReported = true;
+        LOG.warn("replication of {}: cannot reach backup: {}", service, e.toString());
+        events.publish(new DrEvent(clock.instant(), "replication.disconnected", DrEvent.Severity.WARN, service, epoch,
+            "replication of " + service + " cannot reach its backup: " + e.getMessage(), null));
+      }
+      return false;
+    }
+    ReplicationHandshake h = s.handshake();
+    long agreedEnd = agreedEnd(h);
+    if (h.nextOffset() > agreedEnd) {
+      s.close();
+      RuntimeException e = new ReplicationException("backup of " + service + " holds offsets up to "
+          + (h.nextOffset() - 1) + " (last written at epoch " + h.lastRecordEpoch() + ") but agrees with this primary"
+          + " only below offset " + agreedEnd
+          + "; it must be resynced (its divergent records quarantined) before it can follow this primary");
+      needsResync = true;
+      events.publish(new DrEvent(clock.instant(), "replication.replica.diverged", DrEvent.Severity.ERROR, service,
+          epoch, e.getMessage(), null));
+      return false;
+    }
+    if (h.nextOffset() < log.startOffset()) {
+      markNeedsResync(s, new OffsetUnavailableException(log.name(), h.nextOffset(), log.startOffset()));
+      return false;
+    }
+    next = h.nextOffset();
+    session = s;
+    listener.onAck(new ReplicationAck(h.epoch(), h.nextOffset() - 1, h.nextOffset() - 1, -1));
+    if (disconnectedReported) {
+      disconnectedReported = false;
+    }
+    events.publish(DrEvent.info(clock.instant(), "replication.connected", service, epoch,
+        "replication of " + service + " connected; resuming at offset " + h.nextOffset()));
+    return true;
+  }
+
+  /** The end of the prefix the backup and this primary share, judged by the epoch history. */
+  private long agreedEnd(ReplicationHandshake h) {
+    long end = log.nextOffset();
+    if (h.nextOffset() <= log.startOffset() || h.lastRecordEpoch() < 0) {
+      return end;
+    }
+    EpochHistory mine = log.epochHistory();
+    if (mine.find(h.lastRecordEpoch()).isEmpty()) {
+      return mine.entries().isEmpty() ? end : Math.min(end, mine.entries().get(0).startOffset());
+    }
+    return mine.endOf(h.lastRecordEpoch(), end);
+  }
+
+  private void markNeedsResync(ReplicationSession s, OffsetUnavailableException e) {
+    s.close();
+    session = null;
+    needsResync = true;
+    LOG.warn("replication of {}: backup needs offset {} but the log starts at {}; a snapshot resync is needed",
+        service, e.requestedOffset(), e.startOffset());
+    events.publish(new DrEvent(clock.instant(), "replication.replica.needs-snapshot", DrEvent.Severity.ERROR, service,
+        epoch, "backup of " + service + " is too far behind: " + e.getMessage(), null)
+        .with("requestedOffset", e.requestedOffset()).with("startOffset", e.startOffset()));
+  }
+
+  private void fenced(StaleEpochException e) {
+    if (stopped) {
+      return;
+    }
+    LOG.warn("replication of {}: fenced: {}", service, e.getMessage());
+    events.publish(new DrEvent(clock.instant(), "replication.fenced", DrEvent.Severity.WARN, service, epoch,
+        "primary of " + service + " at epoch " + epoch + " is fenced: " + e.getMessage(), null));
+    stop(e);
+  }
+
+  private void stop(@Nullable RuntimeException cause) {
+    synchronized (ackMonitor) {
+      stopCause = cause;
+      stopped = true;
+      ackMonitor.notifyAll();
+    }
+    ReplicationSession s = session;
+    if (s != null) {
+      s.close();
+    }
+    session = null;
+  }
+
+  private void runShipper() {
+    while (!stopped) {
+      try {
+        if (!pump()) {
+          if (session == null) {
+            synchronized (ackMonitor) {
+              if (!stopped) {
+                TimeUnit.NANOSECONDS.timedWait(ackMonitor, reconnectDelay.toNanos());
+              }
+            }
+          } else {
+            log.awaitDurable(next, Math.max(1, heartbeatInterval.toMillis()));
+          }
+        }
+      } catch (InterruptedException e) {
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("replication of {}: shipping step failed; retrying", service, e);
+        ReplicationSession s = session;
+        if (s != null) {
+          s.close();
+        }
+        session = null;
+      }
+    }
+  }
+
+  private final class Listener implements ReplicationSession.Listener {
+    @Override
+    public void onAck(ReplicationAck ack) {
+      boolean restored = false;
+      synchronized (ackMonitor) {
+        if (ack.durableOffset() > acked) {
+          acked = ack.durableOffset();
+          ackMonitor.notifyAll();
+        }
+        if (degraded && acked >= log.durableOffset()) {
+          degraded = false;
+          restored = true;
+        }
+      }
+      if (ack.durableOffset() >= 0) {
+        log.acknowledge(replicaName, ack.durableOffset());
+        lag.acknowledged(ack.durableOffset());
+      }
+      if (restored) {
+        events.publish(DrEvent.info(clock.instant(), "replication.mode.restored", service, epoch,
+            "replication of " + service + " caught up; semi-synchronous again"));
+      }
+    }
+
+    @Override
+    public void onClosed(@Nullable Throwable cause) {
+      if (cause instanceof StaleEpochException se) {
+        fenced(se);
+      } else if (cause != null) {
+        LOG.debug("replication of {}: session closed: {}", service, cause.toString());
+      }
+    }
+  }
+
+  /**
+   * Fences this primary: no more appends or shipping below {@code newEpoch}; appends waiting for
+   * the backup fail with {@link StaleEpochException}.
+   *
+   * @param newEpoch the epoch of the new primary
+   */
+  public void fence(long newEpoch) {
+    log.fence(newEpoch);
+    stop(new StaleEpochException("primary of " + service, epoch, newEpoch));
+    events.publish(new DrEvent(clock.instant(), "replication.fenced", DrEvent.Severity.INFO, service, newEpoch,
+        "primary log of " + service + " closed at epoch " + newEpoch, null));
+  }
+
+  private void checkNotStopped() {
+    if (stopped) {
+      RuntimeException c = stopCause;
+      throw c != null ? c : new ReplicationException("replication of " + service + " is closed");
+    }
+  }
+
+  /** @return the last offset the backup acknowledged as durable, {@code -1} for none */
+  public long ackedOffset() {
+    return acked;
+  }
+
+  /** @return the next offset to ship */
+  public long shippedUpTo() {
+    return next;
+  }
+
+  /** @return the current lag */
+  public Lag lag() {
+    return lag.lag();
+  }
+
+  /** @return the lag tracker (the RPO gate's {@link dev.drkit.spi.DataLossEstimator}) */
+  public LagTracker lagTracker() {
+    return lag;
+  }
+
+  /** @return whether semi-synchronous mode has fallen back to asynchronous */
+  public boolean degraded() {
+    return degraded;
+  }
+
+  /** @return whether the backup needs a resync before it can follow (diverged or too far behind) */
+  public boolean needsResync() {
+    return needsResync;
+  }
+
+  /** Clears {@link #needsResync()} after the backup was resynced. */
+  public void resynced() {
+    needsResync = false;
+  }
+
+  /** @return the epoch this primary writes at */
+  public long epoch() {
+    return epoch;
+  }
+
+  /** @return the log */
+  public ReplicationLog log() {
+    return log;
+  }
+
+  /** @return whether the primary was fenced or closed */
+  public boolean stopped() {
+    return stopped;
+  }
+
+  /** Stops shipping and closes the session (not the log). Idempotent. */
+  @Override
+  public void close() {
+    stop(null);
+    Thread t;
+    synchronized (this) {
+      t = shipper;
+    }
+    if (t != null) {
+      t.interrupt();
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /** Builds a {@link ReplicationPrimary}. */
+  public static final class Builder {
+    private final String service;
+    private final ReplicationLog log;
+    private final ReplicationTransport transport;
+    private String replicaName = "backup";
+    private Site replicaSite = Site.BACKUP;
+    private ReplicationMode mode = ReplicationMode.async();
+    private EventBus events = new EventBus();
+    private Clock clock = Clock.systemUTC();
+    private long epoch = 1;
+    private LagBounds lagBounds = LagBounds.unbounded();
+    private int maxBatchBytes = 256 << 10;
+    private Duration heartbeatInterval = Duration.ofMillis(500);
+    private Duration reconnectDelay = Duration.ofMillis(200);
+
+    private Builder(String service, ReplicationLog log, ReplicationTransport transport) {
+      this.service = Objects.requireNonNull(service, "service");
+      this.log = Objects.requireNonNull(log, "log");
+      this.transport = Objects.requireNonNull(transport, "transport");
+    }
+
+    /** @param v the mode @return this */
+    public Builder mode(ReplicationMode v) {
+      this.mode = Objects.requireNonNull(v, "mode");
+      return this;
+    }
+
+    /** @param v the fencing epoch to write at (at least the log's) @return this */
+    public Builder epoch(long v) {
+      if (v < 0) {
+        throw new IllegalArgumentException("primary.epoch must be >= 0, was " + v);
+      }
+      this.epoch = v;
+      return this;
+    }
+
+    /** @param v where events go @return this */
+    public Builder events(EventBus v) {
+      this.events = Objects.requireNonNull(v, "events");
+      return this;
+    }
+
+    /** @param v the clock @return this */
+    public Builder clock(Clock v) {
+      this.clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /** @param v lag bounds for events @return this */
+    public Builder lagBounds(LagBounds v) {
+      this.lagBounds = Objects.requireNonNull(v, "lagBounds");
+      return this;
+    }
+
+    /** @param v the site the backup runs on (for the data-loss estimate) @return this */
+    public Builder replicaSite(Site v) {
+      this.replicaSite = Objects.requireNonNull(v, "replicaSite");
+      return this;
+    }
+
+    /** @param v the replica's name in retention bookkeeping @return this */
+    public Builder replicaName(String v) {
+      this.replicaName = Objects.requireNonNull(v, "replicaName");
+      return this;
+    }
+
+    /** @param v the soft size limit of a batch (at least 1024) @return this */
+    public Builder maxBatchBytes(int v) {
+      if (v < 1024) {
+        throw new IllegalArgumentException("primary.maxBatchBytes must be >= 1024, was " + v);
+      }
+      this.maxBatchBytes = v;
+      return this;
+    }
+
+    /** @param v how often an idle primary sends a heartbeat @return this */
+    public Builder heartbeatInterval(Duration v) {
+      if (v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException("primary.heartbeatInterval must be positive, was " + v);
+      }
+      this.heartbeatInterval = v;
+      return this;
+    }
+
+    /** @param v how long to wait between connection attempts @return this */
+    public Builder reconnectDelay(Duration v) {
+      if (v.isNegative() || v.isZero()) {
+        throw new IllegalArgumentException("primary.reconnectDelay must be positive, was " + v);
+      }
+      this.reconnectDelay = v;
+      return this;
+    }
+
+    /**
+     * @return the primary (not yet shipping: call {@link ReplicationPrimary#start()} or drive
+     *     {@link ReplicationPrimary#pump()})
+     * @throws StaleEpochException if the log has seen a newer epoch than the one configured
+     */
+    public ReplicationPrimary build() {
+      return new ReplicationPrimary(this);
+    }
+  }
+}

@@ -1,0 +1,47 @@
+package dev.drkit.spi;
+
+/**
+ * The receiving end of replication on a backup, implemented by drkit
+ * ({@code dev.drkit.replication.ReplicaApplier}) and called by a {@link ReplicationTransport}'s
+ * server side for each session, one call at a time per session.
+ */
+public interface ReplicationEndpoint {
+  /**
+   * A primary opens a session.
+   *
+   * @param service the service it ships
+   * @param epoch its fencing epoch
+   * @return where shipping resumes
+   * @throws dev.drkit.core.StaleEpochException if the backup has seen a newer epoch
+   * @throws IllegalArgumentException if the service is not this endpoint's
+   */
+  ReplicationHandshake handshake(String service, long epoch);
+
+  /**
+   * Stores a batch (not yet necessarily durable). Frames below the backup's next offset are
+   * duplicates and skipped.
+   *
+   * @param batch the batch
+   * @throws dev.drkit.core.StaleEpochException if the batch or a frame is from an older epoch
+   * @throws dev.drkit.core.IntegrityException if a frame fails its CRC (nothing of the batch is stored)
+   * @throws dev.drkit.core.DrException if the batch leaves a gap, or storage failed
+   */
+  void receive(ReplicationBatch batch);
+
+  /**
+   * Makes what was received durable, applies it to the host's sink and reports positions.
+   *
+   * @return the acknowledgement to send back
+   * @throws dev.drkit.core.StorageException if forcing failed
+   */
+  ReplicationAck acknowledge();
+
+  /**
+   * The primary is alive and has records up to {@code primaryNextOffset - 1}.
+   *
+   * @param epoch the primary's epoch
+   * @param primaryNextOffset the primary's next offset
+   * @param primaryTimeMillis the primary's clock
+   */
+  void heartbeat(long epoch, long primaryNextOffset, long primaryTimeMillis);
+}

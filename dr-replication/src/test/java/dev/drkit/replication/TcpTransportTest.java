@@ -1,0 +1,396 @@
+package dev.drkit.replication;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.EventBus;
+import dev.drkit.core.StaleEpochException;
+import dev.drkit.replication.internal.Frames;
+import dev.drkit.replication.internal.Wire;
+import dev.drkit.replication.testing.ListSink;
+import dev.drkit.replication.testing.RecordingListener;
+import dev.drkit.spi.ReplicationAck;
+import dev.drkit.spi.ReplicationBatch;
+import dev.drkit.spi.ReplicationSession;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Replication over real TCP on 127.0.0.1. */
+class TcpTransportTest {
+  static final String SVC = "orders";
+  static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+  @TempDir Path dir;
+  final RecordingListener events = new RecordingListener();
+  final EventBus bus = EventBus.of(events);
+  final List<AutoCloseable> closeables = new ArrayList<>();
+
+  @AfterEach
+  void close() throws Exception {
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      closeables.get(i).close();
+    }
+  }
+
+  <T extends AutoCloseable> T track(T c) {
+    closeables.add(c);
+    return c;
+  }
+
+  static InetSocketAddress loopback(int port) {
+    return new InetSocketAddress(LOOPBACK, port);
+  }
+
+  ReplicationLog log(String name) {
+    return track(ReplicationLog.open(dir.resolve(name), LogConfig.builder(SVC).events(bus).build()));
+  }
+
+  final class Backup {
+    final ReplicationLog log = log("backup");
+    final ListSink sink = new ListSink();
+    final ReplicaApplier applier = new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC());
+    final TcpTransport transport = track(new TcpTransport(TcpTransport.Config.listening(loopback(0))));
+
+    Backup() {
+      track(transport.serve(SVC, applier));
+    }
+
+    int port() {
+      return transport.boundPort();
+    }
+  }
+
+  ReplicationPrimary primary(int port, ReplicationMode mode, long epoch) {
+    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(port))));
+    ReplicationPrimary p = ReplicationPrimary.builder(SVC, log("primary-" + epoch), t).mode(mode).epoch(epoch)
+        .events(bus).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build();
+    track(p);
+    p.start();
+    return p;
+  }
+
+  static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
+  }
+
+  static void await(String what, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.onSpinWait();
+      Thread.sleep(1);
+    }
+  }
+
+  static List<String> payloads(ListSink sink) {
+    return sink.entries().stream().map(ListSink.Entry::payload).toList();
+  }
+
+  @Test
+  void replicatesInOrderExactlyOnceAndResumesAfterConnectionsAreKilledMidBatch() throws Exception {
+    Backup b = new Backup();
+    ReplicationPrimary p = primary(b.port(), ReplicationMode.async(), 1);
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      String s = "r" + i;
+      p.append(bytes(s));
+      expected.add(s);
+      if (i % 500 == 250) {
+        b.transport.resetConnections();
+      }
+    }
+    await("backup applied everything", () -> b.applier.appliedOffset() == 2999);
+    assertThat(payloads(b.sink)).isEqualTo(expected);
+    assertThat(events.ofType("replication.connected").size()).isGreaterThan(1);
+    await("primary saw the final ack", () -> p.ackedOffset() == 2999);
+    assertThat(p.lag()).isEqualTo(Lag.none());
+  }
+
+  @Test
+  void synchronousAppendReturnsOnlyOnceTheBackupHasTheRecordDurably() throws Exception {
+    Backup b = new Backup();
+    ReplicationPrimary p = primary(b.port(), ReplicationMode.sync(), 1);
+    for (int i = 0; i < 50; i++) {
+      long off = p.append(bytes("s" + i));
+      assertThat(b.log.durableOffset()).isGreaterThanOrEqualTo(off);
+      assertThat(p.ackedOffset()).isGreaterThanOrEqualTo(off);
+    }
+  }
+
+  @Test
+  void semiSynchronousFallsBackToAsyncOnTimeoutAndRestoresWhenCaughtUp() throws Exception {
+    int port;
+    try (ServerSocketChannel probe = ServerSocketChannel.open()) {
+      probe.bind(loopback(0));
+      port = ((InetSocketAddress) probe.getLocalAddress()).getPort();
+    }
+    ReplicationPrimary p = primary(port, ReplicationMode.semiSync(Duration.ofMillis(50)), 1);
+    p.append(bytes("a")); // no backup: waits 50 ms, then falls back
+    assertThat(p.degraded()).isTrue();
+    assertThat(events.ofType("replication.mode.degraded")).hasSize(1);
+    p.append(bytes("b")); // degraded: does not wait
+    ReplicationLog blog = log("late-backup");
+    ListSink sink = new ListSink();
+    ReplicaApplier applier = new ReplicaApplier(SVC, blog, sink, bus, Clock.systemUTC());
+    TcpTransport t = track(new TcpTransport(TcpTransport.Config.listening(loopback(port))));
+    track(t.serve(SVC, applier));
+    await("restored", () -> !p.degraded() && events.ofType("replication.mode.restored").size() == 1);
+    await("applied", () -> sink.entries().size() == 2);
+    assertThat(payloads(sink)).containsExactly("a", "b");
+  }
+
+  @Test
+  void corruptedFrameIsNeverAppliedAndTheBatchIsResent() throws Exception {
+    Backup b = new Backup();
+    try (CorruptingProxy proxy = new CorruptingProxy(b.port())) {
+      ReplicationPrimary p = primary(proxy.port(), ReplicationMode.async(), 1);
+      for (int i = 0; i < 20; i++) {
+        p.append(bytes("payload-" + i));
+      }
+      await("all applied", () -> b.applier.appliedOffset() == 19);
+      assertThat(proxy.corrupted.get()).isTrue();
+      assertThat(payloads(b.sink)).hasSize(20).allMatch(s -> s.startsWith("payload-"));
+      assertThat(events.ofType("replication.connected").size()).isGreaterThanOrEqualTo(2);
+    }
+  }
+
+  @Test
+  void refusesABatchWithABadCrcWithAnIntegrityError() throws Exception {
+    Backup b = new Backup();
+    try (SocketChannel ch = SocketChannel.open(loopback(b.port()))) {
+      Wire.writeFully(ch, Wire.hello(SVC, 1, Wire.VERSION));
+      Wire.Reader in = new Wire.Reader(ch);
+      assertThat(in.next().get()).isEqualTo(Wire.WELCOME);
+      ByteBuffer frames = ByteBuffer.allocate(64);
+      Frames.encode(frames, 1, 0, 0, bytes("hello"), 0, 5);
+      frames.flip();
+      frames.put(34, (byte) (frames.get(34) ^ 0x01));
+      ByteBuffer meta = ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(1).flip();
+      Wire.writeFully(ch, Wire.header(Wire.BATCH, 20 + frames.remaining()), meta, frames);
+      ByteBuffer err = in.next();
+      assertThat(err.get()).isEqualTo(Wire.ERROR);
+      assertThat(err.getShort()).isEqualTo(Wire.E_INTEGRITY);
+      err.getLong();
+      assertThat(Wire.string(err)).contains("fails its check");
+    }
+    assertThat(b.sink.entries()).isEmpty();
+    assertThat(b.log.nextOffset()).isZero();
+  }
+
+  @Test
+  void peerWithUnknownProtocolVersionGetsAClearError() throws Exception {
+    Backup b = new Backup();
+    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    assertThatThrownBy(() -> t.connect(SVC, 1, new NoopListener(), (short) 99))
+        .isInstanceOf(ProtocolException.class)
+        .hasMessageContaining("unsupported replication protocol version 99")
+        .hasMessageContaining("speaks version 1");
+  }
+
+  @Test
+  void primaryRefusesABackupAnsweringWithAnotherVersion() throws Exception {
+    try (ServerSocketChannel fake = ServerSocketChannel.open()) {
+      fake.bind(loopback(0));
+      int port = ((InetSocketAddress) fake.getLocalAddress()).getPort();
+      Thread server = new Thread(() -> {
+        try (SocketChannel c = fake.accept()) {
+          new Wire.Reader(c).next();
+          ByteBuffer w = ByteBuffer.allocate(26).putShort((short) 7).putLong(1).putLong(0).putLong(-1).flip();
+          Wire.writeFully(c, Wire.message(Wire.WELCOME, w));
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      server.start();
+      TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(port))));
+      assertThatThrownBy(() -> t.connect(SVC, 1, new NoopListener())).isInstanceOf(ProtocolException.class)
+          .hasMessageContaining("speaks replication protocol version 7");
+      server.join(10_000);
+    }
+  }
+
+  @Test
+  void fencedPrimaryIsRefusedWithStaleEpoch() throws Exception {
+    Backup b = new Backup();
+    b.log.fence(5);
+    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    assertThatThrownBy(() -> t.connect(SVC, 3, new NoopListener())).isInstanceOf(StaleEpochException.class)
+        .satisfies(e -> assertThat(((StaleEpochException) e).currentEpoch()).isEqualTo(5));
+    ReplicationPrimary p = primary(b.port(), ReplicationMode.async(), 3);
+    p.append(bytes("never"));
+    await("primary fenced", p::stopped);
+    assertThatThrownBy(() -> p.append(bytes("x"))).isInstanceOf(StaleEpochException.class);
+    assertThat(events.ofType("replication.fenced")).isNotEmpty();
+    assertThat(b.sink.entries()).isEmpty();
+  }
+
+  @Test
+  void sinkThatThrowsIsRetriedWithoutLosingOrRepeatingRecords() throws Exception {
+    Backup b = new Backup();
+    b.sink.failNext(3);
+    ReplicationPrimary p = primary(b.port(), ReplicationMode.async(), 1);
+    for (int i = 0; i < 10; i++) {
+      p.append(bytes("r" + i));
+    }
+    await("all applied", () -> b.applier.appliedOffset() == 9);
+    assertThat(payloads(b.sink)).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+    assertThat(events.ofType("replication.apply.failed")).hasSize(1);
+    assertThat(events.ofType("replication.apply.resumed")).hasSize(1);
+  }
+
+  @Test
+  void sendBlocksWhenTooManyBytesAreUnacknowledged() throws Exception {
+    try (ServerSocketChannel silent = ServerSocketChannel.open()) {
+      silent.bind(loopback(0));
+      int port = ((InetSocketAddress) silent.getLocalAddress()).getPort();
+      Thread server = new Thread(() -> {
+        try {
+          SocketChannel c = silent.accept();
+          new Wire.Reader(c).next();
+          ByteBuffer w = ByteBuffer.allocate(26).putShort(Wire.VERSION).putLong(1).putLong(0).putLong(-1).flip();
+          Wire.writeFully(c, Wire.message(Wire.WELCOME, w));
+          // never reads again, never acknowledges
+          closeables.add(c);
+        } catch (IOException e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      server.start();
+      TcpTransport t = track(new TcpTransport(
+          TcpTransport.Config.connecting(loopback(port)).withMaxInflightBytes(64 << 10)));
+      ReplicationSession s = t.connect(SVC, 1, new NoopListener());
+      server.join(10_000);
+      ByteBuffer frames = ByteBuffer.allocate(16 << 10);
+      byte[] payload = new byte[(16 << 10) - Frames.HEADER];
+      Frames.encode(frames, 1, 0, 0, payload, 0, payload.length);
+      frames.flip();
+      AtomicInteger sent = new AtomicInteger();
+      Thread sender = new Thread(() -> {
+        try {
+          for (int i = 0; i < 100; i++) {
+            s.send(new ReplicationBatch(SVC, 1, i, 1, frames.duplicate()));
+            sent.incrementAndGet();
+          }
+        } catch (InterruptedException | RuntimeException e) {
+          // closed while blocked: expected at the end of the test
+        }
+      });
+      sender.start();
+      await("sender blocked", () -> sent.get() == 4 && (sender.getState() == Thread.State.TIMED_WAITING
+          || sender.getState() == Thread.State.WAITING));
+      assertThat(sent.get()).isEqualTo(4);
+      s.close();
+      sender.join(10_000);
+      assertThat(sender.isAlive()).isFalse();
+      assertThat(sent.get()).isEqualTo(4);
+    }
+  }
+
+  static final class NoopListener implements ReplicationSession.Listener {
+    @Override
+    public void onAck(ReplicationAck ack) {}
+
+    @Override
+    public void onClosed(@Nullable Throwable cause) {}
+  }
+
+  /** Forwards loopback TCP, flipping one payload byte of the first batch it forwards. */
+  static final class CorruptingProxy implements AutoCloseable {
+    final ServerSocketChannel server;
+    final AtomicBoolean corrupted = new AtomicBoolean();
+    final List<SocketChannel> open = new ArrayList<>();
+    final Thread acceptor;
+
+    CorruptingProxy(int upstream) throws IOException {
+      server = ServerSocketChannel.open();
+      server.bind(loopback(0));
+      acceptor = new Thread(() -> {
+        while (server.isOpen()) {
+          try {
+            SocketChannel down = server.accept();
+            SocketChannel up = SocketChannel.open(loopback(upstream));
+            synchronized (open) {
+              open.add(down);
+              open.add(up);
+            }
+            int corruptAt = 4 + 1 + 4 + 2 + 8 + 2 + SVC.length() + 5 + 20 + Frames.HEADER + 1;
+            pump(down, up, corrupted.get() ? -1 : corruptAt);
+            pump(up, down, -1);
+          } catch (IOException e) {
+            return;
+          }
+        }
+      });
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    int port() throws IOException {
+      return ((InetSocketAddress) server.getLocalAddress()).getPort();
+    }
+
+    void pump(SocketChannel from, SocketChannel to, int corruptAt) {
+      Thread t = new Thread(() -> {
+        ByteBuffer buf = ByteBuffer.allocate(64 << 10);
+        long seen = 0;
+        try {
+          while (true) {
+            buf.clear();
+            int n = from.read(buf);
+            if (n < 0) {
+              break;
+            }
+            buf.flip();
+            if (corruptAt >= 0 && seen <= corruptAt && corruptAt < seen + n && corrupted.compareAndSet(false, true)) {
+              int i = (int) (corruptAt - seen);
+              buf.put(i, (byte) (buf.get(i) ^ 0x20));
+            }
+            seen += n;
+            while (buf.hasRemaining()) {
+              to.write(buf);
+            }
+          }
+        } catch (IOException e) {
+          // connection closed
+        } finally {
+          try {
+            from.close();
+            to.close();
+          } catch (IOException e) {
+            // ignore
+          }
+        }
+      });
+      t.setDaemon(true);
+      t.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      synchronized (open) {
+        for (SocketChannel c : open) {
+          c.close();
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,174 @@
+package dev.drkit.replication.testing;
+
+import dev.drkit.replication.LogChannelFactory;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Files;
+import java.nio.file.OpenOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * A {@link LogChannelFactory} that simulates power loss: it remembers how much of each file was
+ * forced, and {@link #crash(Random)} closes every channel and cuts each file back to its forced
+ * size plus a random part of the unforced bytes (a torn write). {@code force} itself does not
+ * reach the disk, which keeps thousands of simulated schedules fast; durability is modelled by
+ * the cut.
+ */
+public final class CrashableDisk implements LogChannelFactory {
+  private final Map<Path, Long> forced = new ConcurrentHashMap<>();
+  private final List<FileChannel> open = new ArrayList<>();
+
+  @Override
+  public synchronized FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
+    FileChannel d = FileChannel.open(path, options);
+    forced.putIfAbsent(path, 0L);
+    Channel c = new Channel(path, d);
+    open.add(c);
+    return c;
+  }
+
+  /**
+   * Simulates a power loss.
+   *
+   * @param random decides how much unforced data survives
+   */
+  public synchronized void crash(Random random) {
+    for (FileChannel c : open) {
+      try {
+        c.close();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    open.clear();
+    for (Map.Entry<Path, Long> e : forced.entrySet()) {
+      Path p = e.getKey();
+      try {
+        if (!Files.exists(p)) {
+          continue;
+        }
+        long size = Files.size(p);
+        long keep = e.getValue();
+        if (size > keep) {
+          keep += random.nextInt(4) == 0 ? random.nextLong(size - keep + 1) : 0;
+          try (FileChannel ch = FileChannel.open(p, java.nio.file.StandardOpenOption.WRITE)) {
+            ch.truncate(keep);
+          }
+        }
+        e.setValue(Math.min(size, keep));
+      } catch (IOException ex) {
+        throw new UncheckedIOException(ex);
+      }
+    }
+  }
+
+  private final class Channel extends FileChannel {
+    private final Path path;
+    private final FileChannel d;
+
+    Channel(Path path, FileChannel d) {
+      this.path = path;
+      this.d = d;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return d.read(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+      return d.read(dsts, offset, length);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      return d.write(src);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+      return d.write(srcs, offset, length);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return d.position();
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+      d.position(newPosition);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return d.size();
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+      d.truncate(size);
+      forced.computeIfPresent(path, (k, v) -> Math.min(v, size));
+      return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      forced.put(path, d.size());
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+      return d.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+      return d.transferFrom(src, position, count);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      return d.read(dst, position);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      return d.write(src, position);
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+      return d.map(mode, position, size);
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+      return d.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return d.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+      d.close();
+    }
+  }
+}

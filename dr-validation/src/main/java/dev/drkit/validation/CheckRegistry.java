@@ -1,0 +1,252 @@
+package dev.drkit.validation;
+
+import dev.drkit.core.CheckSpec;
+import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.ConfigException;
+import dev.drkit.core.Names;
+import dev.drkit.spi.HealthCheck;
+import dev.drkit.spi.RangeDigestSource;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.SyntheticTransaction;
+import dev.drkit.validation.checks.HttpCheck;
+import dev.drkit.validation.checks.IntegrityCheck;
+import dev.drkit.validation.checks.JdbcCheck;
+import dev.drkit.validation.checks.PerformanceCheck;
+import dev.drkit.validation.checks.SyntheticCheck;
+import dev.drkit.validation.checks.TcpCheck;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Maps the check types of plan files to {@link HealthCheck}s: the built-in types ({@code tcp},
+ * {@code http}, {@code jdbc}, {@code integrity}, {@code synthetic}, {@code performance}), types a
+ * host adds with {@link #registerType}, and ready-made checks a host registers by name with
+ * {@link #registerCheck}. It also holds the named resources that plans refer to: DataSources,
+ * synthetic transactions and integrity sides.
+ *
+ * <p>{@link #specValidator()} plugs into plan loading, so that an unknown type, a missing or
+ * ill-typed parameter, or a reference to an unregistered resource is a {@link ConfigException}
+ * naming the field ({@code type}, {@code params.port}). Register everything before loading plans.
+ *
+ * <p>Thread-safe.
+ */
+public final class CheckRegistry {
+  private final Map<String, CheckFactory> factories = new ConcurrentHashMap<>();
+  private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
+  private final Map<String, Object> resources = new ConcurrentHashMap<>();
+
+  private CheckRegistry() {}
+
+  /** @return a registry without any type */
+  public static CheckRegistry empty() {
+    return new CheckRegistry();
+  }
+
+  /** @return a registry with the built-in check types */
+  public static CheckRegistry withBuiltIns() {
+    CheckRegistry r = new CheckRegistry();
+    r.registerType("tcp", TcpCheck.factory());
+    r.registerType("http", HttpCheck.factory());
+    r.registerType("jdbc", JdbcCheck.factory());
+    r.registerType("integrity", IntegrityCheck.factory());
+    r.registerType("synthetic", SyntheticCheck.factory());
+    r.registerType("performance", PerformanceCheck.factory());
+    return r;
+  }
+
+  /**
+   * @param type the type name used in plans
+   * @param factory builds checks of that type
+   * @return this registry
+   * @throws IllegalArgumentException when the name is invalid or already taken
+   */
+  public CheckRegistry registerType(String type, CheckFactory factory) {
+    Objects.requireNonNull(factory, "factory");
+    checkName(type);
+    if (checks.containsKey(type) || factories.putIfAbsent(type, factory) != null) {
+      throw new IllegalArgumentException("check type '" + type + "' is already registered");
+    }
+    return this;
+  }
+
+  /**
+   * Registers a host's check by name: a plan refers to it as {@code type: <name>}, and
+   * {@code performance} checks may use it as their {@code operation}.
+   *
+   * @param name the name
+   * @param check the check
+   * @return this registry
+   * @throws IllegalArgumentException when the name is invalid or already taken
+   */
+  public CheckRegistry registerCheck(String name, HealthCheck check) {
+    Objects.requireNonNull(check, "check");
+    checkName(name);
+    if (factories.containsKey(name) || checks.putIfAbsent(name, check) != null) {
+      throw new IllegalArgumentException("check type '" + name + "' is already registered");
+    }
+    resources.put(HealthCheck.class.getName() + ":" + name, check);
+    return this;
+  }
+
+  /**
+   * @param name the name {@code jdbc} and {@code integrity} checks refer to
+   * @param dataSource the host's DataSource
+   * @return this registry
+   */
+  public CheckRegistry registerDataSource(String name, DataSource dataSource) {
+    return resource(name, DataSource.class, dataSource);
+  }
+
+  /**
+   * @param name the name {@code synthetic} checks refer to as {@code transaction}
+   * @param transaction the host's synthetic transaction
+   * @return this registry
+   */
+  public CheckRegistry registerSynthetic(String name, SyntheticTransaction transaction) {
+    return resource(name, SyntheticTransaction.class, transaction);
+  }
+
+  /**
+   * @param name the name {@code integrity} checks refer to as {@code primary} or {@code backup}
+   * @param source one side of an integrity comparison
+   * @return this registry
+   */
+  public CheckRegistry registerDigestSource(String name, RangeDigestSource source) {
+    return resource(name, RangeDigestSource.class, source);
+  }
+
+  private <T> CheckRegistry resource(String name, Class<T> kind, T value) {
+    Objects.requireNonNull(value, "value");
+    checkName(name);
+    if (resources.putIfAbsent(kind.getName() + ":" + name, value) != null) {
+      throw new IllegalArgumentException("a " + kind.getSimpleName() + " named '" + name + "' is already registered");
+    }
+    return this;
+  }
+
+  private static void checkName(String name) {
+    if (!Names.isValid(name)) {
+      throw new IllegalArgumentException("'" + name
+          + "' is not a valid name (letters, digits, '.', '_', '-'; starting with a letter or digit)");
+    }
+  }
+
+  /** @return every type a plan may use: built-in, added and registered checks */
+  public Set<String> types() {
+    Set<String> all = new TreeSet<>(factories.keySet());
+    all.addAll(checks.keySet());
+    return all;
+  }
+
+  /** @return a validator for plan loading backed by this registry */
+  public CheckSpecValidator specValidator() {
+    return this::validate;
+  }
+
+  /**
+   * Validates a spec for every site it may run on.
+   *
+   * @param spec the spec
+   * @throws ConfigException naming each problem ({@code type}, {@code params.port})
+   */
+  public void validate(CheckSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    Set<ConfigException.Problem> problems = new LinkedHashSet<>();
+    if (spec.params().get("sites") == null) {
+      collect(spec, null, problems);
+    } else {
+      collect(spec, Site.PRIMARY, problems);
+      collect(spec, Site.BACKUP, problems);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(List.copyOf(problems));
+    }
+  }
+
+  /**
+   * Builds the check a spec declares, for one site (applying the spec's {@code sites} overrides).
+   *
+   * @param spec the spec
+   * @param site the site the check will probe
+   * @return the check
+   * @throws ConfigException naming each problem
+   */
+  public HealthCheck create(CheckSpec spec, Site site) {
+    Objects.requireNonNull(spec, "spec");
+    Objects.requireNonNull(site, "site");
+    Set<ConfigException.Problem> problems = new LinkedHashSet<>();
+    HealthCheck check = collect(spec, site, problems);
+    if (!problems.isEmpty() || check == null) {
+      throw new ConfigException(problems.isEmpty()
+          ? List.of(ConfigException.Problem.of("type", "could not build a '" + spec.type() + "' check"))
+          : List.copyOf(problems));
+    }
+    return check;
+  }
+
+  private @Nullable HealthCheck collect(CheckSpec spec, @Nullable Site site, Set<ConfigException.Problem> out) {
+    List<ConfigException.Problem> problems = new ArrayList<>();
+    Object name = spec.params().get("name");
+    if (name != null && !(name instanceof String s && !s.isBlank())) {
+      problems.add(ConfigException.Problem.of("params.name", "must be a non-blank string"));
+    }
+    Map<String, Object> params = CheckParams.forSite(spec.params(), site, problems);
+    HealthCheck result = null;
+    CheckFactory factory = factories.get(spec.type());
+    HealthCheck named = checks.get(spec.type());
+    if (factory != null) {
+      CheckParams p = new CheckParams(spec.type(), params, site, resources::get);
+      try {
+        result = factory.create(p);
+        p.ensureValid();
+      } catch (ConfigException e) {
+        problems.addAll(e.problems());
+        result = null;
+      }
+    } else if (named != null) {
+      for (String k : params.keySet()) {
+        problems.add(ConfigException.Problem.of("params." + k,
+            "unknown parameter: '" + spec.type() + "' is a check registered by the host and takes no parameters"));
+      }
+      result = named;
+    } else {
+      problems.add(ConfigException.Problem.of("type", "unknown check type '" + spec.type() + "'; known types: "
+          + String.join(", ", types())));
+    }
+    out.addAll(problems);
+    return problems.isEmpty() ? result : null;
+  }
+
+  /**
+   * @param spec a spec
+   * @return the name its results carry: its {@code name} parameter, else its type and the parameter
+   *     that tells it apart (url, host and port, DataSource, ...)
+   */
+  public static String displayName(CheckSpec spec) {
+    String name = spec.param("name");
+    if (name != null && !name.isBlank()) {
+      return name;
+    }
+    String host = spec.param("host");
+    String port = spec.param("port");
+    if (host != null && port != null) {
+      return spec.type() + " " + host + ":" + port;
+    }
+    for (String k : List.of("url", "dataSource", "transaction", "operation", "primary")) {
+      String v = spec.param(k);
+      if (v != null) {
+        String backup = spec.param("backup");
+        return spec.type() + " " + v + (k.equals("primary") && backup != null ? " vs " + backup : "");
+      }
+    }
+    return spec.type();
+  }
+}

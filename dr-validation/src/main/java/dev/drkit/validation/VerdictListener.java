@@ -1,0 +1,21 @@
+package dev.drkit.validation;
+
+import dev.drkit.core.HealthVerdict;
+import dev.drkit.spi.Site;
+
+/**
+ * Told when a {@link FailureDetector}'s verdict changes; the host wires it to the failover engine
+ * (SUSPECT to PRIMARY_DEGRADED, DOWN to a failover decision, HEALTHY back to PRIMARY_ACTIVE).
+ * Called on the probing thread: be quick. An exception is logged and ignored.
+ */
+@FunctionalInterface
+public interface VerdictListener {
+  /**
+   * @param service the service
+   * @param site the watched site
+   * @param previous the verdict before
+   * @param current the verdict now
+   * @param cause the probe that changed it
+   */
+  void onVerdict(String service, Site site, HealthVerdict previous, HealthVerdict current, ProbeOutcome cause);
+}

@@ -1,0 +1,236 @@
+package dev.drkit.validation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.CheckResult;
+import dev.drkit.core.CheckSpec;
+import dev.drkit.core.EventBus;
+import dev.drkit.core.StepResult;
+import dev.drkit.core.ValidationStep;
+import dev.drkit.spi.DrEvent;
+import dev.drkit.spi.HealthResult;
+import dev.drkit.spi.Site;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class StepRunnerTest {
+  private final CheckRegistry registry = CheckRegistry.withBuiltIns();
+  private final List<DrEvent> events = new CopyOnWriteArrayList<>();
+  private final CountDownLatch release = new CountDownLatch(1);
+  private final StepRunner runner = StepRunner.builder(registry).retryPolicy(StepRunner.noRetries())
+      .events(EventBus.of(events::add)).build();
+
+  @AfterEach
+  void releaseHungChecks() {
+    release.countDown();
+  }
+
+  private static ValidationStep step(double threshold, Duration timeout, String... types) {
+    List<CheckSpec> specs = new ArrayList<>();
+    for (String t : types) {
+      specs.add(CheckSpec.of(t));
+    }
+    return new ValidationStep("step", specs, threshold, timeout);
+  }
+
+  @Test
+  void passesWhenEveryCheckPasses() throws Exception {
+    registry.registerCheck("ok", ctx -> HealthResult.healthy("fine").with("k", 1));
+    StepResult r = runner.run("svc", Site.BACKUP, 3, step(1.0, Duration.ofSeconds(5), "ok", "ok"));
+    assertThat(r.passed()).isTrue();
+    assertThat(r.passedFraction()).isEqualTo(1.0);
+    assertThat(r.checks()).extracting(CheckResult::status).containsOnly(CheckResult.Status.PASSED);
+    assertThat(r.checks().get(0).data()).containsEntry("k", 1).containsEntry("attempts", 1);
+    assertThat(events).extracting(DrEvent::type).containsExactly("validation.step.passed");
+  }
+
+  @Test
+  void passesWhenTheFractionOfPassingChecksReachesTheThreshold() throws Exception {
+    registry.registerCheck("ok", ctx -> HealthResult.healthy("fine"));
+    registry.registerCheck("bad", ctx -> HealthResult.unhealthy("broken"));
+    StepResult twoOfThree = runner.run("svc", Site.BACKUP, 1, step(0.66, Duration.ofSeconds(5), "ok", "ok", "bad"));
+    assertThat(twoOfThree.passed()).isTrue();
+    assertThat(twoOfThree.passedFraction()).isEqualTo(2.0 / 3);
+    StepResult exactly = runner.run("svc", Site.BACKUP, 1, step(2.0 / 3, Duration.ofSeconds(5), "ok", "ok", "bad"));
+    assertThat(exactly.passed()).isTrue();
+    StepResult notEnough = runner.run("svc", Site.BACKUP, 1, step(0.7, Duration.ofSeconds(5), "ok", "ok", "bad"));
+    assertThat(notEnough.passed()).isFalse();
+    assertThat(notEnough.checks().get(2).status()).isEqualTo(CheckResult.Status.FAILED);
+    assertThat(notEnough.checks().get(2).detail()).isEqualTo("broken");
+    assertThat(events).extracting(DrEvent::type).contains("validation.check.failed", "validation.step.failed");
+  }
+
+  @Test
+  void throwingCheckIsAnErrorCarryingTheExceptionsMessage() throws Exception {
+    registry.registerCheck("boom", ctx -> {
+      throw new IOException("disk on fire");
+    });
+    registry.registerCheck("npe", ctx -> {
+      throw new IllegalStateException();
+    });
+    StepResult r = runner.run("svc", Site.PRIMARY, 1, step(1.0, Duration.ofSeconds(5), "boom", "npe"));
+    assertThat(r.passed()).isFalse();
+    CheckResult boom = r.checks().get(0);
+    assertThat(boom.status()).isEqualTo(CheckResult.Status.ERROR);
+    assertThat(boom.error()).isEqualTo("disk on fire");
+    assertThat(boom.detail()).contains("IOException").contains("disk on fire");
+    assertThat(r.checks().get(1).error()).isEqualTo(IllegalStateException.class.getName());
+  }
+
+  @Test
+  void nullReturningCheckIsAFailureNotACrash() throws Exception {
+    registry.registerCheck("nothing", ctx -> null);
+    StepResult r = runner.run("svc", Site.PRIMARY, 1, step(1.0, Duration.ofSeconds(5), "nothing"));
+    assertThat(r.checks().get(0).status()).isEqualTo(CheckResult.Status.FAILED);
+    assertThat(r.checks().get(0).detail()).contains("null");
+    assertThat(r.checks().get(0).error()).isNull();
+  }
+
+  @Test
+  void hangingCheckThatIgnoresInterruptionIsCutOffAtTheTimeout() throws Exception {
+    AtomicInteger interrupts = new AtomicInteger();
+    registry.registerCheck("hang", ctx -> {
+      while (true) {
+        try {
+          if (release.await(10, TimeUnit.SECONDS)) {
+            return HealthResult.healthy("released");
+          }
+        } catch (InterruptedException e) {
+          interrupts.incrementAndGet(); // ignores it and keeps hanging
+        }
+      }
+    });
+    registry.registerCheck("ok", ctx -> HealthResult.healthy("fine"));
+    long t0 = System.nanoTime();
+    StepResult r = runner.run("svc", Site.BACKUP, 1, step(0.5, Duration.ofMillis(300), "hang", "ok"));
+    long tookMs = (System.nanoTime() - t0) / 1_000_000;
+    assertThat(tookMs).isGreaterThanOrEqualTo(290).isLessThan(2_000);
+    assertThat(r.passed()).isTrue();
+    CheckResult hung = r.checks().get(0);
+    assertThat(hung.status()).isEqualTo(CheckResult.Status.TIMED_OUT);
+    assertThat(hung.duration()).isEqualTo(Duration.ofMillis(300));
+    assertThat(hung.detail()).contains("300 ms");
+    assertThat(r.checks().get(1).status()).isEqualTo(CheckResult.Status.PASSED);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    while (interrupts.get() == 0 && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    assertThat(interrupts.get()).as("the cut-off check was interrupted").isPositive();
+  }
+
+  @Test
+  void runsChecksConcurrently() throws Exception {
+    registry.registerCheck("slow", ctx -> {
+      Thread.sleep(200);
+      return HealthResult.healthy("slow but fine");
+    });
+    String[] twenty = new String[20];
+    java.util.Arrays.fill(twenty, "slow");
+    long t0 = System.nanoTime();
+    StepResult r = runner.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofSeconds(10), twenty));
+    assertThat(r.passed()).isTrue();
+    assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
+  }
+
+  @Test
+  void retriesAFlakyCheckPerTheRetryPolicy() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    registry.registerCheck("flaky", ctx -> calls.incrementAndGet() < 3 ? HealthResult.unhealthy("warming up")
+        : HealthResult.healthy("warm"));
+    StepRunner retrying = StepRunner.builder(registry)
+        .retryPolicy(StepRunner.retryPolicy(3, Duration.ofMillis(1), Duration.ofMillis(1))).build();
+    StepResult r = retrying.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofSeconds(5), "flaky"));
+    assertThat(r.passed()).isTrue();
+    assertThat(r.checks().get(0).data()).containsEntry("attempts", 3);
+    assertThat(calls).hasValue(3);
+  }
+
+  @Test
+  void exhaustedRetriesReportTheLastFailure() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    registry.registerCheck("down", ctx -> {
+      throw new IOException("refused #" + calls.incrementAndGet());
+    });
+    StepRunner retrying = StepRunner.builder(registry)
+        .retryPolicy(StepRunner.retryPolicy(2, Duration.ofMillis(1), Duration.ofMillis(1))).build();
+    CheckResult c = retrying.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofSeconds(5), "down")).checks().get(0);
+    assertThat(c.status()).isEqualTo(CheckResult.Status.ERROR);
+    assertThat(c.error()).isEqualTo("refused #3");
+    assertThat(c.data()).containsEntry("attempts", 3);
+  }
+
+  @Test
+  void timedOutCheckReportsItsLastAttempt() throws Exception {
+    AtomicInteger calls = new AtomicInteger();
+    registry.registerCheck("stuck", ctx -> {
+      if (calls.incrementAndGet() == 1) {
+        return HealthResult.unhealthy("503 on first try");
+      }
+      release.await();
+      return HealthResult.healthy("late");
+    });
+    StepRunner retrying = StepRunner.builder(registry)
+        .retryPolicy(StepRunner.retryPolicy(5, Duration.ofMillis(1), Duration.ofMillis(1))).build();
+    CheckResult c = retrying.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofMillis(200), "stuck")).checks().get(0);
+    assertThat(c.status()).isEqualTo(CheckResult.Status.TIMED_OUT);
+    assertThat(c.detail()).contains("503 on first try");
+  }
+
+  @Test
+  void checkThatCannotBeBuiltIsAnErrorNamingTheField() throws Exception {
+    ValidationStep s = new ValidationStep("net", List.of(CheckSpec.of("tcp", Map.of("host", "127.0.0.1")),
+        CheckSpec.of("nosuch")), 0.5, Duration.ofSeconds(1));
+    StepResult r = runner.run("svc", Site.BACKUP, 1, s);
+    assertThat(r.passed()).isFalse();
+    assertThat(r.checks()).extracting(CheckResult::status).containsOnly(CheckResult.Status.ERROR);
+    assertThat(r.checks().get(0).error()).contains("params.port");
+    assertThat(r.checks().get(1).error()).contains("type").contains("nosuch");
+  }
+
+  @Test
+  void interruptionPropagatesAndInterruptsTheChecks() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    CountDownLatch checkInterrupted = new CountDownLatch(1);
+    registry.registerCheck("wait", ctx -> {
+      started.countDown();
+      try {
+        release.await();
+      } catch (InterruptedException e) {
+        checkInterrupted.countDown();
+        throw e;
+      }
+      return HealthResult.healthy("done");
+    });
+    AtomicReference<Throwable> thrown = new AtomicReference<>();
+    Thread caller = new Thread(() -> {
+      try {
+        runner.run("svc", Site.BACKUP, 1, step(1.0, Duration.ofSeconds(30), "wait"));
+      } catch (Throwable t) {
+        thrown.set(t);
+      }
+    });
+    caller.start();
+    assertThat(started.await(5, TimeUnit.SECONDS)).isTrue();
+    caller.interrupt();
+    caller.join(5_000);
+    assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    assertThat(checkInterrupted.await(5, TimeUnit.SECONDS)).isTrue();
+  }
+
+  @Test
+  void rejectsNegativeRetries() {
+    assertThatThrownBy(() -> StepRunner.retryPolicy(-1, Duration.ZERO, Duration.ZERO))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxRetries");
+  }
+}

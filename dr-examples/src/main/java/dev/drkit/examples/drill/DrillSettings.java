@@ -30,7 +30,6 @@ import java.util.regex.Pattern;
  * detection: {interval: 200ms, failures: 3, timeout: 150ms}
  * load: {writers: 4, rate: 200}   # total acknowledged-or-failed writes per second
  * pacing: {warmup: 1500ms, on-backup: 1s, settle: 500ms}
- * validation: {latency-requests: 10, latency-budget: 100ms}
  * }</pre>
  *
  * @param service the service of the plan the drill exercises
@@ -43,18 +42,14 @@ import java.util.regex.Pattern;
  * @param warmup steady load before the disaster
  * @param onBackup how long the service runs on the backup before the primary returns
  * @param settle steady load after the last phase, before the final checks
- * @param latencyRequests requests of the latency check
- * @param latencyBudget the latency check's p95 budget
  */
 public record DrillSettings(String service, String replicationMode, Duration probeInterval, int failuresToDown,
-    Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle,
-    int latencyRequests, Duration latencyBudget) {
+    Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?");
   private static final java.util.Map<String, Set<String>> KEYS = java.util.Map.of(
       "service", Set.of(), "replication", Set.of("mode"), "detection", Set.of("interval", "failures", "timeout"),
-      "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"),
-      "validation", Set.of("latency-requests", "latency-budget"));
+      "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"));
 
   /**
    * Validates.
@@ -71,7 +66,6 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     }
     positive(p, "detection.interval", probeInterval);
     positive(p, "detection.timeout", probeTimeout);
-    positive(p, "validation.latency-budget", latencyBudget);
     nonNegative(p, "pacing.warmup", warmup);
     nonNegative(p, "pacing.on-backup", onBackup);
     nonNegative(p, "pacing.settle", settle);
@@ -84,9 +78,6 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     if (!(writeRate > 0 && writeRate <= 10_000)) {
       p.add(ConfigException.Problem.of("load.rate", "must be in (0, 10000] writes per second but was " + writeRate));
     }
-    if (latencyRequests < 1) {
-      p.add(ConfigException.Problem.of("validation.latency-requests", "must be >= 1 but was " + latencyRequests));
-    }
     if (!p.isEmpty()) {
       throw new ConfigException(p);
     }
@@ -95,7 +86,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
   /** @return the defaults: orders, sync, 200 ms x 3 probes, 4 writers at 200/s, short pacing */
   public static DrillSettings defaults() {
     return new DrillSettings("orders", "sync", Duration.ofMillis(200), 3, Duration.ofMillis(150), 4, 200,
-        Duration.ofMillis(1500), Duration.ofSeconds(1), Duration.ofMillis(500), 10, Duration.ofMillis(100));
+        Duration.ofMillis(1500), Duration.ofSeconds(1), Duration.ofMillis(500));
   }
 
   /** @return the detection window: probe interval times failures to declare down */
@@ -109,7 +100,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withReplicationMode(String mode) {
     return new DrillSettings(service, mode, probeInterval, failuresToDown, probeTimeout, writers, writeRate, warmup,
-        onBackup, settle, latencyRequests, latencyBudget);
+        onBackup, settle);
   }
 
   /**
@@ -120,7 +111,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withPacing(Duration newWarmup, Duration newOnBackup, Duration newSettle) {
     return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, writers, writeRate,
-        newWarmup, newOnBackup, newSettle, latencyRequests, latencyBudget);
+        newWarmup, newOnBackup, newSettle);
   }
 
   /**
@@ -130,17 +121,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withLoad(int newWriters, double newRate) {
     return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, newWriters, newRate,
-        warmup, onBackup, settle, latencyRequests, latencyBudget);
-  }
-
-  /**
-   * @param requests requests of the latency check
-   * @param budget its p95 budget
-   * @return a copy with that latency check
-   */
-  public DrillSettings withLatencyCheck(int requests, Duration budget) {
-    return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, writers, writeRate,
-        warmup, onBackup, settle, requests, budget);
+        warmup, onBackup, settle);
   }
 
   /**
@@ -218,14 +199,12 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     Duration warmup = r.duration(root.path("pacing"), "pacing.warmup", d.warmup());
     Duration onBackup = r.duration(root.path("pacing"), "pacing.on-backup", d.onBackup());
     Duration settle = r.duration(root.path("pacing"), "pacing.settle", d.settle());
-    int latencyRequests = (int) r.number(root.path("validation"), "validation.latency-requests", d.latencyRequests());
-    Duration budget = r.duration(root.path("validation"), "validation.latency-budget", d.latencyBudget());
     if (!p.isEmpty()) {
       throw new ConfigException(p);
     }
     try {
       return new DrillSettings(service, mode.toLowerCase(Locale.ROOT), interval, failures, timeout, writers, rate, warmup,
-          onBackup, settle, latencyRequests, budget);
+          onBackup, settle);
     } catch (ConfigException e) {
       throw e.prefixed(source + ": ");
     }

@@ -1,11 +1,15 @@
 package dev.drkit.examples.drill;
 
 import dev.drkit.core.EventBus;
+import dev.drkit.core.FailoverState;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.ValidationReport;
-import dev.drkit.core.ValidationStep;
-import dev.drkit.examples.drill.internal.BasicValidator;
-import dev.drkit.examples.drill.internal.ConsecutiveFailures;
+import dev.drkit.core.coord.LocalCoordinator;
+import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
+import dev.drkit.core.failover.DrillResult;
+import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.PhaseRecord;
+import dev.drkit.core.store.FileStateStore;
 import dev.drkit.examples.orders.InProcessReplication;
 import dev.drkit.examples.orders.Ledger;
 import dev.drkit.examples.orders.LoadGenerator;
@@ -13,12 +17,16 @@ import dev.drkit.examples.orders.OrderChecks;
 import dev.drkit.examples.orders.OrderFailoverActions;
 import dev.drkit.examples.orders.OrderReplication;
 import dev.drkit.examples.orders.OrderSite;
+import dev.drkit.examples.orders.OrderTopology;
 import dev.drkit.examples.orders.Router;
 import dev.drkit.examples.orders.SiteRole;
 import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthCheck;
+import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.ServiceValidator;
 import dev.drkit.spi.Site;
+import dev.drkit.validation.CheckRegistry;
+import dev.drkit.validation.FailureDetector;
+import dev.drkit.validation.Validator;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,24 +37,28 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.OptionalLong;
-import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Runs a disaster drill on the example orders service: two real H2 sites behind a router, clients
- * writing orders throughout, drkit's failover actions, detection and validation, and a report of
- * what was measured. One instance runs one scenario once.
+ * writing orders throughout, and drkit protecting it - dr-core's {@link FailoverEngine} driving the
+ * example's {@link OrderFailoverActions}, dr-validation's {@link FailureDetector} and
+ * {@link Validator} with the plan's validation steps - and reports what was measured. One instance
+ * runs one scenario once.
  */
 public final class OrdersDrill {
   private static final Logger LOG = LoggerFactory.getLogger(OrdersDrill.class);
   private static final Duration SAMPLE_EVERY = Duration.ofMillis(100);
+  private static final String BY = "drkit drill";
 
   private final RecoveryConfig config;
   private final String planSource;
@@ -58,7 +70,8 @@ public final class OrdersDrill {
    * @param config the service's recovery config (RPO, RTO, validation steps) from the plan
    * @param planSource where the plan came from, for the report
    * @param settings how the drill runs
-   * @param workDir a directory for the sites' databases (created; left for inspection)
+   * @param workDir a directory for the sites' databases and the engine's state (created; left for
+   *     inspection)
    * @param clock the wall clock
    */
   public OrdersDrill(RecoveryConfig config, String planSource, DrillSettings settings, Path workDir, Clock clock) {
@@ -67,6 +80,31 @@ public final class OrdersDrill {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.workDir = Objects.requireNonNull(workDir, "workDir");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * The names under which the example registers its checks with dr-validation's
+   * {@link CheckRegistry}; a plan may use them as check types (and {@code orders-health} as a
+   * {@code performance} check's operation), and {@code orders-primary} / {@code orders-backup} as
+   * {@code jdbc} data sources.
+   *
+   * @param registry the registry to add to
+   * @param topology where the sites are
+   * @param ledger the clients' ledger
+   * @param maxLost acknowledged writes the integrity check tolerates (0 for synchronous replication)
+   * @param rpo the window they may span
+   * @param cutOff the moment whose acknowledged writes must be present
+   * @return the registry
+   */
+  public static CheckRegistry register(CheckRegistry registry, OrderTopology topology, Ledger ledger, long maxLost,
+      Duration rpo, Supplier<Instant> cutOff) {
+    registry.registerCheck("orders-http", OrderChecks.http(topology));
+    registry.registerCheck("orders-integrity", OrderChecks.ledgerIntegrity(topology, ledger, maxLost, rpo, cutOff));
+    registry.registerCheck("orders-synthetic", OrderChecks.syntheticOrder(topology));
+    registry.registerCheck("orders-health", OrderChecks.health(topology));
+    registry.registerDataSource("orders-primary", OrderSite.dataSource(() -> topology.site(Site.PRIMARY)));
+    registry.registerDataSource("orders-backup", OrderSite.dataSource(() -> topology.site(Site.BACKUP)));
+    return registry;
   }
 
   /**
@@ -97,15 +135,21 @@ public final class OrdersDrill {
       } catch (Exception e) {
         LOG.error("drill {} aborted", scenario, e);
         rec.note("the scenario aborted: " + e);
-        bus.publish(new DrEvent(clock.instant(), "drill.aborted", DrEvent.Severity.ERROR, config.name(), st.epoch,
-            "scenario aborted: " + e, Map.of()));
+        bus.publish(new DrEvent(clock.instant(), "drill.aborted", DrEvent.Severity.ERROR, config.name(),
+            st.engine.state().epoch(), "scenario aborted: " + e, Map.of()));
         objectives.add(new DrillReport.Objective("scenario completed", "all phases run", "aborted: " + e, false));
-        outcome = new Outcome(rpo(st, Set.of(), Instant.MAX, "none"), null);
+        outcome = new Outcome(rpo(st, java.util.Set.of(), Instant.MIN, "none"), null);
       }
       st.stopLoad();
-      long duration = rec.nowMs();
+      for (PhaseRecord p : st.engine.phaseHistory()) {
+        rec.recordWall("engine " + p.phase() + " (epoch " + p.epoch() + ")", p.started(), p.ended(),
+            st.engine.phaseBudget(p.phase()), !p.outcome().equals("succeeded"), p.outcome() + ": " + p.detail());
+      }
+      rec.note(st.load.acknowledged() + " writes acknowledged and " + st.load.failed()
+          + " failed during the run; replication: " + st.replication.mode() + " (" + st.replication.getClass().getSimpleName()
+          + ")");
       return new DrillReport(scenario.cliName(), scenario.description(), planSource, config.name(),
-          settings.replicationMode(), rec.startedAt(), duration, config.rpo().toMillis(), config.rto().toMillis(),
+          settings.replicationMode(), rec.startedAt(), rec.nowMs(), config.rpo().toMillis(), config.rto().toMillis(),
           objectives, rec.phases(), outcome.rpo(), outcome.rto(), rec.samples(), rec.validations(), rec.events(),
           st.actions.quarantined().stream().map(o -> o.id()).toList(), rec.notes());
     }
@@ -115,8 +159,27 @@ public final class OrdersDrill {
 
   // ---------------------------------------------------------------- the service under test
 
-  /** The running service: both sites, the router, replication, clients and the sampler. */
-  private final class Stack implements AutoCloseable {
+  /** Production, or a drill's isolated copy, as the checks see it. */
+  private static final class SwitchableTopology implements OrderTopology {
+    private volatile OrderTopology delegate;
+
+    SwitchableTopology(OrderTopology initial) {
+      this.delegate = initial;
+    }
+
+    @Override
+    public OrderSite site(Site site) {
+      return delegate.site(site);
+    }
+
+    @Override
+    public Router router() {
+      return delegate.router();
+    }
+  }
+
+  /** The running service: both sites, the router, replication, drkit, the clients and the sampler. */
+  private final class Stack implements AutoCloseable, OrderTopology {
     final EventBus bus;
     final Recorder rec;
     final OrderSite primary;
@@ -125,11 +188,13 @@ public final class OrdersDrill {
     final Ledger ledger = new Ledger();
     final OrderReplication replication;
     final OrderFailoverActions actions;
+    final SwitchableTopology topology = new SwitchableTopology(this);
+    final FileStateStore store;
+    final FailoverEngine engine;
+    final RecordingValidator validator;
     final LoadGenerator load;
     final ScheduledExecutorService sampler;
     final List<AutoCloseable> closeables = new ArrayList<>();
-    volatile long epoch = 1;
-    volatile OrderSite active;
     private long lastAcked;
     private long lastFailed;
     private long lastSampleNanos = System.nanoTime();
@@ -142,23 +207,31 @@ public final class OrdersDrill {
       router = new Router(clock, Duration.ofSeconds(2));
       replication = new InProcessReplication(config.name(), settings.replicationMode().equals("sync"), bus, clock);
       actions = new OrderFailoverActions(primary, backup, router, replication, bus, clock, config.rto());
+      CheckRegistry registry = register(CheckRegistry.withBuiltIns(), topology, ledger,
+          settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), clock::instant);
+      validator = new RecordingValidator(Validator.builder(registry).events(bus).clock(clock).build(), rec, this);
+      store = FileStateStore.open(workDir.resolve("state"));
+      LocalCoordinator coordinator = new LocalCoordinator();
+      coordinator.awaitLeadership(Duration.ofSeconds(5))
+          .orElseThrow(() -> new IOException("the local coordinator granted no leadership"));
+      engine = FailoverEngine.builder(config).stateStore(store).actions(new TimedActions(actions, rec, () -> engine()))
+          .coordinator(coordinator).validator(validator)
+          .dataLossEstimator((service, target) -> replication.lag()).eventBus(bus).clock(clock)
+          .detectionPolicy(new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1)).build();
       try {
+        long epoch = engine.state().epoch();
         primary.promote(epoch);
         backup.demote(epoch);
         replication.ship(primary, epoch);
         replication.attach(backup, epoch);
         router.switchTo(primary, epoch);
       } catch (Exception e) {
-        replication.close();
-        router.close();
-        primary.stop();
-        backup.stop();
+        closeQuietly();
         throw new IOException("could not set up the orders service: " + e.getMessage(), e);
       }
-      active = primary;
-      bus.publish(new DrEvent(clock.instant(), "drill.started", DrEvent.Severity.INFO, config.name(), epoch,
-          "orders service up: primary " + primary.uri() + ", backup " + backup.uri() + ", router " + router.uri()
-              + ", " + replication.mode() + " replication", Map.of()));
+      bus.publish(new DrEvent(clock.instant(), "drill.started", DrEvent.Severity.INFO, config.name(),
+          engine.state().epoch(), "orders service up: primary " + primary.uri() + ", backup " + backup.uri()
+              + ", router " + router.uri() + ", " + replication.mode() + " replication", Map.of()));
       load = new LoadGenerator(router.uri(), ledger, clock, settings.writers(), settings.writeRate(), "o");
       sampler = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "drill-sampler");
@@ -186,8 +259,22 @@ public final class OrdersDrill {
       sampler.scheduleAtFixedRate(this::sample, SAMPLE_EVERY.toMillis(), SAMPLE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
-    OrderSite site(Site s) {
+    FailoverEngine engine() {
+      return engine;
+    }
+
+    @Override
+    public OrderSite site(Site s) {
       return s == Site.PRIMARY ? primary : backup;
+    }
+
+    @Override
+    public Router router() {
+      return router;
+    }
+
+    OrderSite active() {
+      return site(engine.state().activeSite());
     }
 
     private synchronized void sample() {
@@ -195,7 +282,7 @@ public final class OrdersDrill {
       long acked = load.acknowledged();
       long failed = load.failed();
       double secs = Math.max(1e-3, (now - lastSampleNanos) / 1e9);
-      OrderSite a = active;
+      OrderSite a = primary.role() == SiteRole.PRIMARY ? primary : backup;
       OrderSite other = a == primary ? backup : primary;
       Long lag = a.isRunning() && a.role() == SiteRole.PRIMARY && other.isRunning() && other.role() == SiteRole.REPLICA
           ? replication.lag().toMillis() : null;
@@ -206,8 +293,19 @@ public final class OrdersDrill {
     }
 
     void stopLoad() {
-      load.close();
-      sampler.shutdownNow();
+      if (load != null) {
+        load.close();
+      }
+      if (sampler != null) {
+        sampler.shutdownNow();
+      }
+    }
+
+    private void closeQuietly() {
+      replication.close();
+      router.close();
+      primary.stop();
+      backup.stop();
     }
 
     @Override
@@ -220,69 +318,130 @@ public final class OrdersDrill {
           LOG.warn("could not close {}", c, e);
         }
       }
-      replication.close();
-      router.close();
-      primary.stop();
-      backup.stop();
+      closeQuietly();
+      store.close();
     }
   }
 
-  // ---------------------------------------------------------------- validation wiring
+  /** Records every action drkit takes as a phase of the run, named after the engine's state. */
+  private static final class TimedActions implements FailoverActions {
+    private final FailoverActions delegate;
+    private final Recorder rec;
+    private final Supplier<FailoverEngine> engine;
 
-  private ServiceValidator validator(Stack st, Router router, Function<Site, OrderSite> sites, Ledger ledger,
-      long maxLost, java.util.function.Supplier<Instant> cutOff) {
-    Map<String, HealthCheck> checks = new LinkedHashMap<>();
-    checks.put("orders-router", OrderChecks.routerServes(router, s -> sites.apply(s).name()));
-    checks.put("orders-db", OrderChecks.database(sites));
-    checks.put("orders-integrity", OrderChecks.ledgerIntegrity(sites, ledger, maxLost, config.rpo(), cutOff));
-    checks.put("orders-synthetic", OrderChecks.syntheticOrder(router));
-    checks.put("orders-latency", OrderChecks.latency(router, settings.latencyRequests(), settings.latencyBudget()));
-    BasicValidator v = new BasicValidator(checks, clock);
-    st.closeables.add(v);
-    return v;
+    TimedActions(FailoverActions delegate, Recorder rec, Supplier<FailoverEngine> engine) {
+      this.delegate = delegate;
+      this.rec = rec;
+      this.engine = engine;
+    }
+
+    private String prefix() {
+      FailoverEngine e = engine.get();
+      FailoverState s = e == null ? FailoverState.PRIMARY_ACTIVE : e.state().state();
+      return switch (s) {
+        case FAILING_OVER -> "planned".equals(e.state().attributes().get(FailoverEngine.ATTR_MODE)) ? "switchover: "
+            : "failover: ";
+        case FAILING_BACK -> "failback: ";
+        case PRIMARY_ACTIVE, PRIMARY_DEGRADED, VALIDATING, BACKUP_ACTIVE, FAILED -> "";
+      };
+    }
+
+    private static String name(Site s) {
+      return s.name().toLowerCase(java.util.Locale.ROOT);
+    }
+
+    @Override
+    public void fence(String service, Site site, long epoch) throws Exception {
+      rec.phase(prefix() + "fence " + name(site), null, () -> {
+        delegate.fence(service, site, epoch);
+        return name(site) + " fenced at epoch " + epoch;
+      });
+    }
+
+    @Override
+    public void promote(String service, Site site, long epoch) throws Exception {
+      rec.phase(prefix() + "promote " + name(site), null, () -> {
+        delegate.promote(service, site, epoch);
+        return name(site) + " primary at epoch " + epoch;
+      });
+    }
+
+    @Override
+    public void redirect(String service, Site site, long epoch) throws Exception {
+      rec.phase(prefix() + "redirect to " + name(site), null, () -> {
+        delegate.redirect(service, site, epoch);
+        return "router sends traffic to " + name(site);
+      });
+    }
+
+    @Override
+    public void resync(String service, Site target, Site source, long epoch) throws Exception {
+      rec.phase(prefix() + "resync " + name(target) + " from " + name(source), null, () -> {
+        delegate.resync(service, target, source, epoch);
+        return name(target) + " caught up with " + name(source);
+      });
+    }
+
+    @Override
+    public void demote(String service, Site site, long epoch) throws Exception {
+      rec.phase(prefix() + "demote " + name(site), null, () -> {
+        delegate.demote(service, site, epoch);
+        return name(site) + " replica at epoch " + epoch;
+      });
+    }
   }
 
-  /** The plan's steps restricted to checks that do not go through the router (a site not yet serving). */
-  private RecoveryConfig directOnly() {
-    Set<String> direct = Set.of("orders-db", "orders-integrity");
-    List<ValidationStep> steps = new ArrayList<>();
-    for (ValidationStep s : config.validation()) {
-      var checks = s.checks().stream().filter(c -> direct.contains(c.type())).toList();
-      if (!checks.isEmpty()) {
-        steps.add(new ValidationStep(s.name(), checks, s.threshold(), s.timeout()));
+  /** Runs dr-validation's validator and records each run in the report, with when it passed. */
+  private static final class RecordingValidator implements ServiceValidator {
+    private final ServiceValidator delegate;
+    private final Recorder rec;
+    private final OrderTopology topology;
+    private volatile String label = "validation";
+    private final AtomicLong lastPassedNanos = new AtomicLong();
+
+    RecordingValidator(ServiceValidator delegate, Recorder rec, OrderTopology topology) {
+      this.delegate = delegate;
+      this.rec = rec;
+      this.topology = topology;
+    }
+
+    void label(String l) {
+      label = l;
+    }
+
+    long lastPassedNanos() {
+      return lastPassedNanos.get();
+    }
+
+    @Override
+    public ValidationReport validate(RecoveryConfig config, Site site, long epoch) throws InterruptedException {
+      long t0 = System.nanoTime();
+      ValidationReport r = delegate.validate(config, site, epoch);
+      long t1 = System.nanoTime();
+      String siteName = topology.site(site).name();
+      String l = label + " (" + siteName + ")";
+      rec.validation(l, siteName, r, t0);
+      rec.record("validation: " + l, t0, t1, null, r.passed() ? null : new IllegalStateException("validation failed"),
+          r.steps().size() + " steps " + (r.passed() ? "passed" : "FAILED"));
+      if (r.passed()) {
+        lastPassedNanos.set(t1);
       }
+      return r;
     }
-    return RecoveryConfig.from(config).validation(steps).build();
-  }
-
-  private ValidationReport validate(Stack st, ServiceValidator v, RecoveryConfig cfg, String label, Site site,
-      String siteName, long epoch, @Nullable Duration budget) throws Exception {
-    long t0 = System.nanoTime();
-    ValidationReport r = v.validate(cfg, site, epoch);
-    long t1 = System.nanoTime();
-    st.rec.validation(label, siteName, r, t0);
-    st.rec.record("validation: " + label, t0, t1, budget,
-        r.passed() ? null : new IllegalStateException("validation failed"),
-        r.steps().size() + " steps " + (r.passed() ? "passed" : "FAILED") + " on " + siteName);
-    st.bus.publish(new DrEvent(clock.instant(), r.passed() ? "validation.passed" : "validation.failed",
-        r.passed() ? DrEvent.Severity.INFO : DrEvent.Severity.ERROR, config.name(), epoch,
-        "validation " + label + " on " + siteName + (r.passed() ? " passed" : " failed"),
-        Map.of("durationMs", Long.toString(r.duration().toMillis()))));
-    return r;
   }
 
   // ---------------------------------------------------------------- measurements
 
-  private DrillReport.Rpo rpo(Stack st, Set<String> present, Instant before, String lostFrom) {
+  private DrillReport.Rpo rpo(Stack st, java.util.Set<String> present, Instant before, String lostFrom) {
     Ledger.Loss loss = st.ledger.missingFrom(present, before);
     long acked = st.ledger.entries().stream().filter(e -> e.ackedAt().isBefore(before)).count();
     Long from = loss.from().map(t -> Duration.between(st.rec.startedAt(), t).toMillis()).orElse(null);
     Long to = loss.to().map(t -> Duration.between(st.rec.startedAt(), t).toMillis()).orElse(null);
     List<String> ids = loss.missing().stream().limit(100).map(Ledger.Entry::id).toList();
     if (loss.count() > 0) {
-      st.bus.publish(new DrEvent(clock.instant(), "drill.rpo.lost", DrEvent.Severity.WARN, config.name(), st.epoch,
-          loss.count() + " acknowledged writes missing from " + lostFrom, Map.of("windowMs",
-              Long.toString(loss.window().toMillis()))));
+      st.bus.publish(new DrEvent(clock.instant(), "drill.rpo.lost", DrEvent.Severity.WARN, config.name(),
+          st.engine.state().epoch(), loss.count() + " acknowledged writes missing from " + lostFrom,
+          Map.of("windowMs", Long.toString(loss.window().toMillis()))));
     }
     return new DrillReport.Rpo(acked, loss.count(), loss.window().toMillis(), from, to, ids);
   }
@@ -304,8 +463,31 @@ public final class OrdersDrill {
     }
   }
 
-  private Duration fraction(Duration d, double f) {
-    return Duration.ofNanos((long) (d.toNanos() * f));
+  private void warmUp(Stack st, String where) throws Exception {
+    st.rec.phase("warm-up on " + where, null, () -> {
+      pause(settings.warmup());
+      return st.load.acknowledged() + " writes acknowledged";
+    });
+  }
+
+  private void objective(List<DrillReport.Objective> objectives, String name, String target, String measured,
+      boolean met) {
+    objectives.add(new DrillReport.Objective(name, target, measured, met));
+  }
+
+  private void engineReached(Stack st, List<DrillReport.Objective> objectives, FailoverState expected, String what) {
+    FailoverState s = st.engine.state().state();
+    objective(objectives, what + " completed", expected.name(), s + " (" + st.engine.state().reason() + ")",
+        s == expected);
+  }
+
+  private void finalIntegrity(Stack st, List<DrillReport.Objective> objectives, OrderSite finalSite, long allowedLost)
+      throws InterruptedException {
+    st.replication.awaitCaughtUp(Duration.ofSeconds(5));
+    Ledger.Loss loss = st.ledger.missingFrom(finalSite.orderIds());
+    objective(objectives, "acknowledged writes on the final active site",
+        "all but the " + allowedLost + " lost at failover", (st.ledger.size() - loss.count()) + " of "
+            + st.ledger.size() + " present on " + finalSite.name(), loss.count() <= allowedLost);
   }
 
   // ---------------------------------------------------------------- site-loss
@@ -314,132 +496,97 @@ public final class OrdersDrill {
     Recorder rec = st.rec;
     String svc = config.name();
     Duration rto = config.rto();
-    Duration detectionBudget = settings.detectionWindow().plus(settings.probeTimeout());
-    Duration afterDetection = rto.minus(settings.detectionWindow());
-    Duration stepBudget = fraction(afterDetection, 0.125);
-    Duration validationBudget = fraction(afterDetection, 0.625);
-    ServiceValidator v = validator(st, st.router, st::site, st.ledger, settings.replicationMode().equals("sync") ? 0
-        : Long.MAX_VALUE, clock::instant);
+    warmUp(st, "primary");
 
-    rec.phase("warm-up on primary", null, () -> {
-      pause(settings.warmup());
-      return st.load.acknowledged() + " writes acknowledged";
-    });
-    Detector detector = new Detector(svc, Site.PRIMARY, OrderChecks.siteAlive(st::site),
-        new ConsecutiveFailures(settings.failuresToDown()), settings.probeInterval(), settings.probeTimeout(), st.epoch,
-        st.bus, clock);
+    // Detection: dr-validation's failure detector probes the primary; its DOWN verdict goes to the
+    // failover engine (on another thread: listeners must be quick).
+    ExecutorService decisions = Executors.newSingleThreadExecutor(r -> new Thread(r, "drill-failover"));
+    st.closeables.add(decisions::shutdownNow);
+    CountDownLatch down = new CountDownLatch(1);
+    AtomicLong downNanos = new AtomicLong();
+    FailureDetector detector = FailureDetector.builder(svc, Site.PRIMARY, OrderChecks.siteAlive(st.topology),
+            new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1))
+        .interval(settings.probeInterval()).probeTimeout(settings.probeTimeout()).events(st.bus).clock(clock)
+        .epoch(() -> st.engine.state().epoch()).build();
     st.closeables.add(detector);
+    detector.addListener((service, site, previous, current, cause) -> {
+      if (current == dev.drkit.core.HealthVerdict.DOWN && downNanos.compareAndSet(0, System.nanoTime())) {
+        down.countDown();
+      }
+      decisions.submit(() -> st.engine.onVerdict(current, "failure detector"));
+    });
+    st.validator.label("after failover");
     detector.start();
+    pause(settings.probeInterval());
 
     long killNanos = System.nanoTime();
     st.primary.kill();
     Instant killedAt = clock.instant();
-    st.bus.publish(new DrEvent(killedAt, "drill.site.killed", DrEvent.Severity.ERROR, svc, st.epoch,
+    st.bus.publish(new DrEvent(killedAt, "drill.site.killed", DrEvent.Severity.ERROR, svc, 1,
         "primary killed: server stopped, database shut down without checkpoint", Map.of("site", "primary")));
-    OptionalLong down = detector.awaitDown(settings.detectionWindow().multipliedBy(10).plusSeconds(5));
-    if (down.isEmpty()) {
+    Duration detectionBudget = settings.detectionWindow().plus(settings.probeTimeout());
+    if (!down.await(detectionBudget.multipliedBy(10).toMillis() + 5_000, TimeUnit.MILLISECONDS)) {
       rec.record("detection", killNanos, System.nanoTime(), detectionBudget, new IllegalStateException("not detected"),
           "the primary was not declared down");
       throw new IllegalStateException("the dead primary was not declared down");
     }
-    long downNanos = down.getAsLong();
-    rec.record("detection", killNanos, downNanos, detectionBudget, null, settings.failuresToDown()
-        + " consecutive failed probes at " + settings.probeInterval().toMillis() + " ms");
+    rec.record("detection", killNanos, downNanos.get(), detectionBudget, null, settings.failuresToDown()
+        + " consecutive failed probes " + settings.probeInterval().toMillis() + " ms apart");
+    // The engine fails over on its own: fence, measure loss, promote, redirect, then validates.
+    FailoverState reached = awaitSteady(st, Duration.ofMillis(rto.toMillis() * 3 + 10_000));
+    long recoveredNanos = st.validator.lastPassedNanos();
     detector.close();
-
-    long e2 = st.epoch + 1;
-    long failoverStart = System.nanoTime();
-    Duration estimate = st.replication.lag();
-    st.bus.publish(new DrEvent(clock.instant(), "failover.rpo-gate", DrEvent.Severity.INFO, svc, e2,
-        "estimated data loss " + estimate.toMillis() + " ms against RPO " + config.rpo().toMillis() + " ms",
-        Map.of("estimateMs", Long.toString(estimate.toMillis()))));
-    rec.phase("failover: fence primary", stepBudget, () -> {
-      st.actions.fence(svc, Site.PRIMARY, e2);
-      return "primary fenced at epoch " + e2 + " (router and replication; the site is down)";
-    });
-    st.epoch = e2;
-    rec.phase("failover: promote backup", stepBudget, () -> {
-      st.actions.promote(svc, Site.BACKUP, e2);
-      return "backup primary at epoch " + e2;
-    });
-    // The measured RPO: acknowledged writes the promoted site does not hold.
-    DrillReport.Rpo rpo = rpo(st, st.backup.orderIds(), killedAt, "the promoted backup");
-    rec.phase("failover: redirect", stepBudget, () -> {
-      st.actions.redirect(svc, Site.BACKUP, e2);
-      st.active = st.backup;
-      return "router -> backup";
-    });
-    long redirectedNanos = System.nanoTime();
-    long valStart = System.nanoTime();
-    ValidationReport afterFailover = validate(st, v, config, "after failover", Site.BACKUP, "backup", e2,
-        validationBudget);
-    long recoveredNanos = System.nanoTime();
-    Map<String, Long> breakdown = new LinkedHashMap<>();
-    breakdown.put("detection", Math.round((downNanos - killNanos) / 1e6));
-    breakdown.put("failover", Math.round((redirectedNanos - failoverStart) / 1e6));
-    breakdown.put("validation", Math.round((recoveredNanos - valStart) / 1e6));
-    long rtoMs = Math.round((recoveredNanos - killNanos) / 1e6);
-    DrillReport.Rto measured = new DrillReport.Rto(rec.msAt(killNanos), rec.msAt(recoveredNanos), rtoMs, breakdown);
-    st.bus.publish(new DrEvent(clock.instant(), "drill.recovered", afterFailover.passed() ? DrEvent.Severity.INFO
-        : DrEvent.Severity.ERROR, svc, e2, "backup validated and serving " + rtoMs + " ms after the primary died",
-        Map.of("rtoMs", Long.toString(rtoMs))));
-    objectives.add(new DrillReport.Objective("RTO (failover)", "<= " + rto.toMillis() + " ms", rtoMs + " ms",
-        afterFailover.passed() && rtoMs <= rto.toMillis()));
+    long e2 = st.engine.state().epoch();
+    DrillReport.Rpo rpo = rpo(st, st.backup.isRunning() ? st.backup.orderIds() : java.util.Set.of(), killedAt,
+        "the promoted backup");
+    engineReached(st, objectives, FailoverState.BACKUP_ACTIVE, "automatic failover");
+    DrillReport.Rto measured = null;
+    if (reached == FailoverState.BACKUP_ACTIVE && recoveredNanos > downNanos.get()) {
+      long rtoMs = Math.round((recoveredNanos - killNanos) / 1e6);
+      Map<String, Long> breakdown = new LinkedHashMap<>();
+      breakdown.put("detection", Math.round((downNanos.get() - killNanos) / 1e6));
+      for (PhaseRecord p : st.engine.phaseHistory()) {
+        breakdown.put(p.phase() == FailoverState.FAILING_OVER ? "failover"
+            : p.phase() == FailoverState.VALIDATING ? "validation" : p.phase().name(), p.duration().toMillis());
+      }
+      long accounted = breakdown.values().stream().mapToLong(Long::longValue).sum();
+      breakdown.put("hand-offs", Math.max(0, rtoMs - accounted));
+      measured = new DrillReport.Rto(rec.msAt(killNanos), rec.msAt(recoveredNanos), rtoMs, breakdown);
+      st.bus.publish(new DrEvent(clock.instant(), "drill.recovered", DrEvent.Severity.INFO, svc, e2,
+          "backup validated and serving " + rtoMs + " ms after the primary died", Map.of("rtoMs", Long.toString(rtoMs))));
+      objective(objectives, "RTO (failover)", "<= " + rto.toMillis() + " ms", rtoMs + " ms", rtoMs <= rto.toMillis());
+    } else {
+      objective(objectives, "RTO (failover)", "<= " + rto.toMillis() + " ms", "not recovered (" + reached + ")", false);
+    }
     rpoObjectives(objectives, rpo, "failover");
+    if (reached != FailoverState.BACKUP_ACTIVE) {
+      return new Outcome(rpo, measured);
+    }
 
     rec.phase("running on backup", null, () -> {
       pause(settings.onBackup());
       return st.ledger.entries().stream().filter(e -> e.site().equals("backup")).count()
           + " writes acknowledged by the backup so far";
     });
-
-    // The primary returns: it comes back fenced, is resynced from the backup and validated.
     rec.phase("primary restart", null, () -> {
       st.primary.start();
       return "primary up " + st.primary.role() + " at epoch " + st.primary.epoch();
     });
-    rec.phase("resync primary from backup", rto, () -> {
-      st.actions.resync(svc, Site.PRIMARY, Site.BACKUP, e2);
-      return st.actions.quarantined().size() + " divergent writes quarantined";
-    });
-    ValidationReport beforeFailback = validate(st, v, directOnly(), "primary before failback", Site.PRIMARY,
-        "primary", e2, validationBudget);
-
-    // Failback: a planned switch back to the primary.
-    long e3 = e2 + 1;
-    long fbStart = System.nanoTime();
-    rec.phase("failback: fence backup", stepBudget.multipliedBy(2), () -> {
-      st.actions.fence(svc, Site.BACKUP, e3);
-      return "backup fenced and drained at epoch " + e3;
-    });
-    st.epoch = e3;
-    rec.phase("failback: promote primary", stepBudget, () -> {
-      st.actions.promote(svc, Site.PRIMARY, e3);
-      return "primary at epoch " + e3;
-    });
-    Instant fbCut = clock.instant();
-    DrillReport.Rpo fbRpo = rpo(st, st.primary.orderIds(), fbCut, "the primary after failback");
-    rec.phase("failback: redirect", stepBudget, () -> {
-      st.actions.redirect(svc, Site.PRIMARY, e3);
-      st.active = st.primary;
-      return "router -> primary";
-    });
-    rec.phase("failback: demote backup", stepBudget, () -> {
-      st.actions.demote(svc, Site.BACKUP, e3);
-      return "backup replica at epoch " + e3;
-    });
-    ValidationReport afterFailback = validate(st, v, config, "after failback", Site.PRIMARY, "primary", e3,
-        validationBudget);
-    long fbMs = Math.round((System.nanoTime() - fbStart) / 1e6);
-    objectives.add(new DrillReport.Objective("failback time", "<= " + rto.toMillis() + " ms", fbMs + " ms",
-        fbMs <= rto.toMillis() && afterFailback.passed()));
-    long lostFromBackup = st.ledger.entries().stream().filter(e -> e.epoch() == e2)
-        .filter(e -> fbRpo.lostIds().contains(e.id())).count();
-    objectives.add(new DrillReport.Objective("lost writes (failback)", "0", fbRpo.lostWrites() - rpo.lostWrites() < 0
-        ? "0" : Long.toString(lostFromBackup), lostFromBackup == 0));
-    objectives.add(new DrillReport.Objective("primary validated before failback", "passed",
-        beforeFailback.passed() ? "passed" : "failed", beforeFailback.passed()));
-
+    // Failback: resync the primary (divergent writes quarantined), validate it, switch roles.
+    st.validator.label("primary before failback");
+    long fb0 = System.nanoTime();
+    st.engine.failback(BY, "primary repaired");
+    long fb1 = System.nanoTime();
+    engineReached(st, objectives, FailoverState.PRIMARY_ACTIVE, "failback");
+    long e3 = st.engine.state().epoch();
+    DrillReport.Rpo fbRpo = rpo(st, st.primary.orderIds(), clock.instant(), "the primary after failback");
+    long lostAtFailback = fbRpo.lostWrites() - rpo.lostWrites();
+    objective(objectives, "lost writes (failback)", "0", Long.toString(Math.max(0, lostAtFailback)), lostAtFailback <= 0);
+    objective(objectives, "failback time", "<= " + rto.toMillis() + " ms", Math.round((fb1 - fb0) / 1e6) + " ms",
+        fb1 - fb0 <= rto.toNanos());
+    st.validator.label("after failback");
+    ValidationReport after = st.validator.validate(config, Site.PRIMARY, e3);
+    objective(objectives, "validation after failback", "passed", after.passed() ? "passed" : "failed", after.passed());
     rec.phase("settle on primary", null, () -> {
       pause(settings.settle());
       return "steady";
@@ -449,67 +596,40 @@ public final class OrdersDrill {
     return new Outcome(rpo, measured);
   }
 
-  private void finalIntegrity(Stack st, List<DrillReport.Objective> objectives, OrderSite finalSite, long allowedLost)
-      throws InterruptedException {
-    st.replication.awaitCaughtUp(Duration.ofSeconds(5));
-    Ledger.Loss loss = st.ledger.missingFrom(finalSite.orderIds());
-    objectives.add(new DrillReport.Objective("acknowledged writes on the final primary",
-        "all but the " + allowedLost + " lost at failover", (st.ledger.size() - loss.count()) + " of "
-            + st.ledger.size() + " present", loss.count() <= allowedLost));
-    st.rec.note(st.load.acknowledged() + " writes acknowledged and " + st.load.failed()
-        + " failed during the run; replication: " + st.replication.mode() + " (in-process shipper)");
+  private FailoverState awaitSteady(Stack st, Duration max) throws InterruptedException {
+    long deadline = System.nanoTime() + max.toNanos();
+    while (System.nanoTime() < deadline) {
+      FailoverState s = st.engine.state().state();
+      if (s == FailoverState.BACKUP_ACTIVE || s == FailoverState.FAILED) {
+        return s;
+      }
+      Thread.sleep(2);
+    }
+    return st.engine.state().state();
   }
 
   // ---------------------------------------------------------------- switchover
 
   private Outcome switchover(Stack st, List<DrillReport.Objective> objectives) throws Exception {
     Recorder rec = st.rec;
-    String svc = config.name();
     Duration rto = config.rto();
-    Duration step = fraction(rto, 0.1);
-    ServiceValidator v = validator(st, st.router, st::site, st.ledger, 0, clock::instant);
-    rec.phase("warm-up on primary", null, () -> {
-      pause(settings.warmup());
-      return st.load.acknowledged() + " writes acknowledged";
-    });
-    long e2 = st.epoch + 1;
+    warmUp(st, "primary");
+    st.validator.label("after switchover");
     long t0 = System.nanoTime();
-    Instant cut = clock.instant();
-    st.bus.publish(DrEvent.info(cut, "drill.switchover.started", svc, e2, "planned switchover to the backup"));
-    rec.phase("switchover: fence and drain primary", step.multipliedBy(2), () -> {
-      st.actions.fence(svc, Site.PRIMARY, e2);
-      return "primary fenced at epoch " + e2 + ", replication drained";
-    });
-    st.epoch = e2;
-    rec.phase("switchover: promote backup", step, () -> {
-      st.actions.promote(svc, Site.BACKUP, e2);
-      return "backup primary at epoch " + e2;
-    });
-    DrillReport.Rpo rpo = rpo(st, st.backup.orderIds(), clock.instant(), "the promoted backup");
-    rec.phase("switchover: redirect", step, () -> {
-      st.actions.redirect(svc, Site.BACKUP, e2);
-      st.active = st.backup;
-      return "router -> backup";
-    });
-    long redirected = System.nanoTime();
-    rec.phase("switchover: demote primary", step, () -> {
-      st.actions.demote(svc, Site.PRIMARY, e2);
-      return "primary replica of the backup at epoch " + e2;
-    });
-    long v0 = System.nanoTime();
-    ValidationReport after = validate(st, v, config, "after switchover", Site.BACKUP, "backup", e2,
-        fraction(rto, 0.5));
+    st.engine.switchover(BY, "planned maintenance of the primary");
     long done = System.nanoTime();
-    Map<String, Long> breakdown = new LinkedHashMap<>();
-    breakdown.put("switch", Math.round((redirected - t0) / 1e6));
-    breakdown.put("demote", Math.round((v0 - redirected) / 1e6));
-    breakdown.put("validation", Math.round((done - v0) / 1e6));
+    engineReached(st, objectives, FailoverState.BACKUP_ACTIVE, "switchover");
+    DrillReport.Rpo rpo = rpo(st, st.backup.orderIds(), clock.instant(), "the promoted backup");
     long ms = Math.round((done - t0) / 1e6);
+    Map<String, Long> breakdown = new LinkedHashMap<>();
+    for (PhaseRecord p : st.engine.phaseHistory()) {
+      breakdown.put(p.phase() == FailoverState.FAILING_OVER ? "switch (fence, drain, promote, redirect, demote)"
+          : p.phase() == FailoverState.VALIDATING ? "validation" : p.phase().name(), p.duration().toMillis());
+    }
     DrillReport.Rto measured = new DrillReport.Rto(rec.msAt(t0), rec.msAt(done), ms, breakdown);
-    objectives.add(new DrillReport.Objective("RTO (switchover)", "<= " + rto.toMillis() + " ms", ms + " ms",
-        after.passed() && ms <= rto.toMillis()));
-    objectives.add(new DrillReport.Objective("lost writes (planned switchover)", "0", Long.toString(rpo.lostWrites()),
-        rpo.lostWrites() == 0));
+    objective(objectives, "RTO (switchover)", "<= " + rto.toMillis() + " ms", ms + " ms", ms <= rto.toMillis());
+    objective(objectives, "lost writes (planned switchover)", "0", Long.toString(rpo.lostWrites()),
+        rpo.lostWrites() == 0);
     rec.phase("settle on backup", null, () -> {
       pause(settings.settle());
       return "steady";
@@ -523,56 +643,99 @@ public final class OrdersDrill {
 
   private Outcome testFailover(Stack st, List<DrillReport.Objective> objectives) throws Exception {
     Recorder rec = st.rec;
-    String svc = config.name();
     Duration rto = config.rto();
-    rec.phase("warm-up on primary", null, () -> {
-      pause(settings.warmup());
-      return st.load.acknowledged() + " writes acknowledged";
-    });
+    warmUp(st, "primary");
     long failedBefore = st.load.failed();
-    long t0 = System.nanoTime();
-    Instant cut = clock.instant();
+    Instant[] cut = {clock.instant()};
     Path dump = workDir.resolve("drill-copy-dump/orders.sql");
-    rec.phase("drill: snapshot the replica", fraction(rto, 0.3), () -> {
-      st.backup.dumpTo(dump);
-      return "point-in-time dump of the replica";
-    });
     OrderSite copy = new OrderSite("drill-copy", Site.BACKUP, workDir.resolve("drill-copy"), clock);
     Router isolated = new Router(clock, Duration.ofSeconds(2));
     st.closeables.add(isolated);
     st.closeables.add(copy::stop);
-    long drillEpoch = st.epoch + 1;
-    rec.phase("drill: bring up the isolated copy", fraction(rto, 0.3), () -> {
-      copy.seedFrom(dump);
-      copy.start();
-      copy.promote(drillEpoch);
-      isolated.switchTo(copy, drillEpoch);
-      return "copy primary at drill epoch " + drillEpoch + " behind its own router " + isolated.uri();
-    });
-    DrillReport.Rpo rpo = rpo(st, copy.orderIds(), cut, "the isolated copy");
-    Function<Site, OrderSite> copySites = s -> copy;
-    ServiceValidator v = validator(st, isolated, copySites, st.ledger,
-        settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, () -> cut);
-    // Only writes acknowledged before the snapshot can be on the copy: validate against those.
-    ValidationReport r = validate(st, v, config, "isolated copy", Site.BACKUP, "drill-copy", drillEpoch,
-        fraction(rto, 0.5));
+    OrderTopology copyTopology = new OrderTopology() {
+      @Override
+      public OrderSite site(Site site) {
+        return site == Site.BACKUP ? copy : st.primary;
+      }
+
+      @Override
+      public Router router() {
+        return isolated;
+      }
+    };
+    // The isolated target's actions: production is never fenced or redirected; the "backup" is a
+    // point-in-time copy of the replica behind its own router.
+    FailoverActions isolatedActions = new FailoverActions() {
+      @Override
+      public void fence(String service, Site site, long epoch) {
+        st.bus.publish(DrEvent.info(clock.instant(), "drill.isolated.fence", service, epoch,
+            "isolated drill: " + site + " of production is not fenced"));
+      }
+
+      @Override
+      public void promote(String service, Site site, long epoch) throws Exception {
+        rec.phase("drill: copy the replica", null, () -> {
+          cut[0] = clock.instant();
+          st.backup.dumpTo(dump);
+          copy.seedFrom(dump);
+          return "point-in-time copy of the replica";
+        });
+        rec.phase("drill: start and promote the copy", null, () -> {
+          copy.start();
+          copy.promote(epoch);
+          return "copy primary at drill epoch " + epoch;
+        });
+      }
+
+      @Override
+      public void redirect(String service, Site site, long epoch) throws Exception {
+        rec.phase("drill: isolated router to the copy", null, () -> {
+          isolated.switchTo(copy, epoch);
+          return "isolated router " + isolated.uri() + " serves the copy";
+        });
+      }
+
+      @Override
+      public void resync(String service, Site target, Site source, long epoch) {
+        throw new UnsupportedOperationException("an isolated drill never resyncs production");
+      }
+    };
+    st.topology.delegate = copyTopology;
+    CheckRegistry copyChecks = register(CheckRegistry.withBuiltIns(), copyTopology, st.ledger,
+        settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), () -> cut[0]);
+    RecordingValidator copyValidator = new RecordingValidator(
+        Validator.builder(copyChecks).events(st.bus).clock(clock).build(), rec, copyTopology);
+    copyValidator.label("isolated copy");
+    LocalCoordinator drillCoordinator = new LocalCoordinator();
+    drillCoordinator.awaitLeadership(Duration.ofSeconds(5));
+    FailoverEngine drillEngine = FailoverEngine.builder(config).stateStore(st.store).actions(isolatedActions)
+        .coordinator(drillCoordinator).validator(copyValidator)
+        .dataLossEstimator((service, target) -> st.replication.lag()).eventBus(st.bus).clock(clock).build();
+    long t0 = System.nanoTime();
+    DrillResult result = drillEngine.drill(isolatedActions, BY);
     long done = System.nanoTime();
+    st.topology.delegate = st;
+    DrillReport.Rpo rpo = rpo(st, copy.isRunning() ? copy.orderIds() : java.util.Set.of(), cut[0], "the isolated copy");
     long ms = Math.round((done - t0) / 1e6);
     Map<String, Long> breakdown = new LinkedHashMap<>();
-    breakdown.put("copy", ms - r.duration().toMillis());
-    breakdown.put("validation", r.duration().toMillis());
+    for (PhaseRecord p : result.phases()) {
+      breakdown.put(p.phase().name(), p.duration().toMillis());
+    }
     DrillReport.Rto measured = new DrillReport.Rto(rec.msAt(t0), rec.msAt(done), ms, breakdown);
-    objectives.add(new DrillReport.Objective("RTO (test failover onto the copy)", "<= " + rto.toMillis() + " ms",
-        ms + " ms", r.passed() && ms <= rto.toMillis()));
+    objective(objectives, "test failover onto the copy", "BACKUP_ACTIVE on the isolated target",
+        result.result().state() + " (" + result.result().reason() + ")", result.succeeded());
+    objective(objectives, "RTO (test failover)", "<= " + rto.toMillis() + " ms", ms + " ms (engine: "
+        + result.measuredRto().toMillis() + " ms)", result.succeeded() && ms <= rto.toMillis());
     rpoObjectives(objectives, rpo, "copy");
     rec.phase("production keeps serving", null, () -> {
       pause(settings.settle());
       return "steady";
     });
     long failedDuring = st.load.failed() - failedBefore;
-    objectives.add(new DrillReport.Objective("production undisturbed", "0 failed writes, primary still active at epoch 1",
-        failedDuring + " failed writes, " + st.primary.role() + " at epoch " + st.primary.epoch(),
-        failedDuring == 0 && st.primary.role() == SiteRole.PRIMARY && st.primary.epoch() == 1));
+    objective(objectives, "production undisturbed", "0 failed writes; PRIMARY_ACTIVE at epoch 1",
+        failedDuring + " failed writes; " + st.engine.state().state() + " at epoch " + st.engine.state().epoch(),
+        failedDuring == 0 && st.engine.state().state() == FailoverState.PRIMARY_ACTIVE
+            && st.engine.state().epoch() == 1 && st.primary.role() == SiteRole.PRIMARY);
     st.stopLoad();
     finalIntegrity(st, objectives, st.primary, 0);
     return new Outcome(rpo, measured);

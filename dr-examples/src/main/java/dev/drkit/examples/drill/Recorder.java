@@ -121,6 +121,29 @@ public final class Recorder implements EventListener {
     return p;
   }
 
+  /**
+   * Records a phase timed on the wall clock elsewhere (for example by the failover engine).
+   *
+   * @param name the phase
+   * @param start when it started
+   * @param end when it ended
+   * @param budget its budget, or null
+   * @param failed whether it failed
+   * @param detail what happened
+   * @return the recorded phase
+   */
+  public DrillReport.Phase recordWall(String name, Instant start, Instant end, @Nullable Duration budget,
+      boolean failed, String detail) {
+    long startMs = Duration.between(startedAt, start).toMillis();
+    long durMs = Duration.between(start, end).toMillis();
+    DrillReport.Verdict v = failed ? DrillReport.Verdict.FAIL : budget == null ? DrillReport.Verdict.INFO
+        : durMs <= budget.toMillis() ? DrillReport.Verdict.PASS : DrillReport.Verdict.FAIL;
+    DrillReport.Phase p = new DrillReport.Phase(name, startMs, durMs, budget == null ? null : budget.toMillis(), v,
+        detail);
+    phases.add(p);
+    return p;
+  }
+
   @Override
   public void onEvent(DrEvent e) {
     long at = Duration.between(startedAt, e.time()).toMillis();
@@ -161,9 +184,11 @@ public final class Recorder implements EventListener {
     notes.add(note);
   }
 
-  /** @return the phases so far */
+  /** @return the phases so far, by start time */
   public List<DrillReport.Phase> phases() {
-    return List.copyOf(phases);
+    List<DrillReport.Phase> out = new ArrayList<>(phases);
+    out.sort(java.util.Comparator.comparingLong(DrillReport.Phase::startMs));
+    return out;
   }
 
   /** @return the events so far, in time order */

@@ -617,18 +617,34 @@ public final class OrderSite implements AutoCloseable {
    *     down (it never reopens a killed database)
    */
   public javax.sql.DataSource dataSource() {
-    return new SiteDataSource();
+    return dataSource(() -> this);
   }
 
-  private final class SiteDataSource implements javax.sql.DataSource {
+  /**
+   * @param site resolves the site at each connection (for example the site a check validates)
+   * @return a {@link javax.sql.DataSource} on that site's database, failing with
+   *     {@link SQLException} while it is down
+   */
+  public static javax.sql.DataSource dataSource(java.util.function.Supplier<OrderSite> site) {
+    return new SiteDataSource(Objects.requireNonNull(site, "site"));
+  }
+
+  private static final class SiteDataSource implements javax.sql.DataSource {
+    private final java.util.function.Supplier<OrderSite> site;
+
+    SiteDataSource(java.util.function.Supplier<OrderSite> site) {
+      this.site = site;
+    }
+
     @Override
     public Connection getConnection() throws SQLException {
-      Running r = running;
+      OrderSite s = site.get();
+      Running r = s.running;
       if (r == null) {
-        throw new SQLException("site " + name + " is down");
+        throw new SQLException("site " + s.name + " is down");
       }
       try {
-        return connection(r);
+        return s.connection(r);
       } catch (SiteUnavailableException e) {
         throw new SQLException(e.getMessage(), e);
       }
@@ -675,7 +691,7 @@ public final class OrderSite implements AutoCloseable {
 
     @Override
     public String toString() {
-      return "DataSource{site " + name + "}";
+      return "DataSource{site " + site.get().name + "}";
     }
   }
 

@@ -36,11 +36,16 @@ class OrdersDrillTest {
     assertThat(r.rto().breakdown()).containsKeys("detection", "failover", "validation");
     assertThat(r.rto().breakdown().get("detection")).isBetween(300L, 4000L);
     assertThat(r.phases()).extracting(DrillReport.Phase::name).contains("detection", "failover: fence primary",
-        "failover: promote backup", "failover: redirect", "validation: after failover", "resync primary from backup",
-        "failback: redirect", "validation: after failback");
+        "failover: promote backup", "failover: redirect to backup", "validation: after failover (backup)",
+        "failback: resync primary from backup", "validation: primary before failback (primary)",
+        "failback: redirect to primary", "validation: after failback (primary)", "engine FAILING_OVER (epoch 2)",
+        "engine VALIDATING (epoch 2)", "engine FAILING_BACK (epoch 3)");
+    assertThat(r.phases()).filteredOn(p -> p.name().startsWith("engine ")).allMatch(p -> p.budgetMs() != null
+        && p.verdict() == DrillReport.Verdict.PASS);
     assertThat(r.validations()).extracting(DrillReport.ValidationRun::passed).containsOnly(true);
-    assertThat(r.events()).extracting(DrillReport.Event::type).contains("drill.site.killed", "detection.down",
-        "orders.fenced", "orders.promoted", "orders.redirected", "orders.resynced", "validation.passed");
+    assertThat(r.events()).extracting(DrillReport.Event::type).contains("drill.site.killed", "detection.verdict",
+        "failover.transition", "orders.fenced", "orders.promoted", "orders.redirected", "orders.resynced",
+        "validation.passed", "drill.recovered");
     assertThat(r.samples()).isNotEmpty();
     assertThat(r.samples()).anyMatch(s -> s.failedPerSecond() > 0);
     assertThat(r.samples()).anyMatch(s -> s.lagMs() != null);
@@ -71,8 +76,9 @@ class OrdersDrillTest {
     assertThat(r.passed()).isTrue();
     assertThat(r.rpo().lostWrites()).isZero();
     assertThat(r.objectives()).extracting(DrillReport.Objective::name).contains("lost writes (planned switchover)");
-    assertThat(r.phases()).extracting(DrillReport.Phase::name).contains("switchover: fence and drain primary",
-        "switchover: promote backup", "switchover: redirect", "validation: after switchover");
+    assertThat(r.phases()).extracting(DrillReport.Phase::name).contains("switchover: fence primary",
+        "switchover: promote backup", "switchover: redirect to backup", "switchover: demote primary",
+        "validation: after switchover (backup)");
     assertThat(r.events()).extracting(DrillReport.Event::type).doesNotContain("drill.site.killed");
   }
 
@@ -86,6 +92,7 @@ class OrdersDrillTest {
       assertThat(v.site()).isEqualTo("drill-copy");
       assertThat(v.passed()).isTrue();
     });
-    assertThat(r.events()).extracting(DrillReport.Event::type).doesNotContain("orders.fenced", "drill.site.killed");
+    assertThat(r.events()).extracting(DrillReport.Event::type).contains("drill.started", "drill.finished")
+        .doesNotContain("orders.fenced", "orders.redirected", "drill.site.killed");
   }
 }

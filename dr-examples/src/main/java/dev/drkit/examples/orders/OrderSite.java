@@ -115,7 +115,9 @@ public final class OrderSite implements AutoCloseable {
 
   /** @return the JDBC URL of the site's embedded database (only meaningful while it runs) */
   public String jdbcUrl() {
-    return "jdbc:h2:file:" + dir.resolve("orders") + ";WRITE_DELAY=0;IFEXISTS=FALSE";
+    // retry: re-opens the file when a thread is interrupted mid-I/O (a validation check cut off
+    // at its timeout) instead of closing the whole database.
+    return "jdbc:h2:retry:" + dir.resolve("orders") + ";WRITE_DELAY=0;IFEXISTS=FALSE";
   }
 
   /** @param hook called after each committed client write, before it is acknowledged */
@@ -257,7 +259,8 @@ public final class OrderSite implements AutoCloseable {
       }
       running = null;
       r.server().stop(0);
-      r.executor().shutdownNow();
+      // No interrupts: in-flight requests fail against the dead database on their own.
+      r.executor().shutdown();
       for (Runnable l : killListeners) {
         try {
           l.run();

@@ -8,10 +8,11 @@ import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
 import dev.drkit.core.failover.DrillResult;
 import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.PhaseBudgets;
 import dev.drkit.core.failover.PhaseRecord;
 import dev.drkit.core.store.FileStateStore;
-import dev.drkit.examples.orders.InProcessReplication;
 import dev.drkit.examples.orders.Ledger;
+import dev.drkit.examples.orders.LogShippingReplication;
 import dev.drkit.examples.orders.LoadGenerator;
 import dev.drkit.examples.orders.OrderChecks;
 import dev.drkit.examples.orders.OrderFailoverActions;
@@ -205,7 +206,7 @@ public final class OrdersDrill {
       primary = new OrderSite("primary", Site.PRIMARY, workDir.resolve("primary"), clock).start();
       backup = new OrderSite("backup", Site.BACKUP, workDir.resolve("backup"), clock).start();
       router = new Router(clock, Duration.ofSeconds(2));
-      replication = new InProcessReplication(config.name(), settings.replicationMode().equals("sync"), bus, clock);
+      replication = new LogShippingReplication(config.name(), settings.replicationMode().equals("sync"), bus, clock);
       actions = new OrderFailoverActions(primary, backup, router, replication, bus, clock, config.rto());
       CheckRegistry registry = register(CheckRegistry.withBuiltIns(), topology, ledger,
           settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), clock::instant);
@@ -217,12 +218,15 @@ public final class OrdersDrill {
       engine = FailoverEngine.builder(config).stateStore(store).actions(new TimedActions(actions, rec, () -> engine()))
           .coordinator(coordinator).validator(validator)
           .dataLossEstimator((service, target) -> replication.lag()).eventBus(bus).clock(clock)
-          .detectionPolicy(new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1)).build();
+          .detectionPolicy(new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1))
+          // Detection takes the first part of the RTO (the probe window, before the engine is
+          // involved); failing over and validating share the rest.
+          .phaseBudgets(new PhaseBudgets(0.4, 0.4, 1.0)).build();
       try {
         long epoch = engine.state().epoch();
+        replication.ship(primary, epoch);
         primary.promote(epoch);
         backup.demote(epoch);
-        replication.ship(primary, epoch);
         replication.attach(backup, epoch);
         router.switchTo(primary, epoch);
       } catch (Exception e) {

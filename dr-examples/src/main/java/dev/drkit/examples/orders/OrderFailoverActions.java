@@ -104,8 +104,9 @@ public final class OrderFailoverActions implements FailoverActions {
   @Override
   public void promote(String service, Site site, long epoch) throws Exception {
     OrderSite s = site(site);
-    s.promote(epoch);
+    // Replication first: a promoted replica applies everything it holds before it takes writes.
     replication.ship(s, epoch);
+    s.promote(epoch);
     publish("orders.promoted", service, epoch, "site " + s.name() + " is primary at epoch " + epoch,
         Map.of("site", s.name()));
   }

@@ -12,11 +12,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class InProcessReplicationTest {
+class LogShippingReplicationTest {
   @TempDir Path tmp;
   private OrderSite a;
   private OrderSite b;
-  private InProcessReplication repl;
+  private LogShippingReplication repl;
 
   @BeforeEach
   void setUp() {
@@ -34,10 +34,10 @@ class InProcessReplicationTest {
   }
 
   private void wire(boolean sync) throws Exception {
-    repl = new InProcessReplication("orders", sync, new EventBus(), Clock.systemUTC());
+    repl = new LogShippingReplication("orders", sync, new EventBus(), Clock.systemUTC());
+    repl.ship(a, 1);
     a.promote(1);
     b.demote(1);
-    repl.ship(a, 1);
     repl.attach(b, 1);
   }
 
@@ -94,8 +94,8 @@ class InProcessReplicationTest {
     a.accept("x-1", "c", 1, null);
     a.kill();
     repl.fence(a, 2);
-    b.promote(2);
     repl.ship(b, 2);
+    b.promote(2);
     for (int i = 0; i < 20; i++) {
       b.accept("y-" + i, "c", i, null);
     }

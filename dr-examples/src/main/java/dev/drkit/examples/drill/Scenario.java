@@ -13,6 +13,10 @@ public enum Scenario {
   /** A planned switchover to the backup without losing a write. */
   SWITCHOVER("switchover", "A planned switchover: the primary is fenced and drained, the backup promoted and the router"
       + " switched, with zero lost writes."),
+  /** Both databases lost: rebuilt from the latest backup snapshot and the replication log. */
+  RESTORE("restore", "Both the primary's database and the replica are lost; the primary is rebuilt from the latest"
+      + " dr-backup snapshot, caught up from its replication log, promoted at a new epoch and validated; the replica"
+      + " is then rebuilt from it."),
   /** A non-disruptive test failover onto an isolated copy while production keeps serving. */
   DRILL("drill", "A non-disruptive test failover: a point-in-time copy of the replica is brought up as an isolated"
       + " site behind its own router and validated, while production keeps serving untouched.");

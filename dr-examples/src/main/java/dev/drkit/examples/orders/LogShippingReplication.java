@@ -350,8 +350,36 @@ public final class LogShippingReplication implements OrderReplication {
     }
   }
 
-  /** @return where the sites keep their logs, for the docs: {@code <site dir>/replog} */
-  static Path logRoot(OrderSite site) {
-    return site.directory().resolve("replog");
+  /**
+   * Reads back every order a site appended as primary at {@code epoch} from its replication log
+   * (which lives beside, not inside, its database files, as a WAL archive would): what a site
+   * rebuilt from an older snapshot replays to catch up.
+   *
+   * @param site the site
+   * @param epoch the epoch whose log to read
+   * @param events where the log's recovery events go
+   * @param clock the clock
+   * @return the orders in log order (a torn tail is cut off by the log's recovery)
+   * @throws IOException when a record cannot be decoded
+   */
+  public static java.util.List<Order> readLog(OrderSite site, long epoch, EventBus events, Clock clock)
+      throws IOException {
+    Path dir = site.directory().resolve("replog").resolve("e" + epoch);
+    java.util.List<Order> out = new java.util.ArrayList<>();
+    try (ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("archive-" + site.name()).events(events)
+        .clock(clock).build())) {
+      long next = log.startOffset();
+      while (true) {
+        java.util.List<dev.drkit.replication.LogRecord> batch = log.read(next, 1024);
+        if (batch.isEmpty()) {
+          break;
+        }
+        for (dev.drkit.replication.LogRecord r : batch) {
+          out.add(JSON.readValue(r.payload(), Order.class));
+          next = r.offset() + 1;
+        }
+      }
+    }
+    return out;
   }
 }

@@ -83,6 +83,22 @@ class OrdersDrillTest {
   }
 
   @Test
+  void restoreRebuildsThePrimaryFromTheSnapshotAndTheLogWithoutLosingAnAcknowledgedWrite() throws Exception {
+    DrillReport r = run(Scenario.RESTORE, "sync");
+    assertThat(r.passed()).isTrue();
+    assertThat(r.rpo().lostWrites()).isZero();
+    assertThat(r.rpo().acknowledgedWrites()).isPositive();
+    assertThat(r.phases()).extracting(DrillReport.Phase::name).contains(
+        "backup: snapshot the primary into the repository", "restore: latest snapshot from the repository",
+        "restore: seed and start the primary", "restore: catch up from the replication log",
+        "validation: after restore (primary)", "rebuild the replica from the primary");
+    // Writes acknowledged after the snapshot came back from the replication log, not the snapshot.
+    assertThat(r.phases()).filteredOn(p -> p.name().equals("restore: catch up from the replication log"))
+        .singleElement().satisfies(p -> assertThat(p.detail()).doesNotStartWith("0 orders replayed"));
+    assertThat(r.events()).extracting(DrillReport.Event::type).contains("backup.succeeded", "drill.data.lost");
+  }
+
+  @Test
   void testFailoverLeavesProductionUntouched() throws Exception {
     DrillReport r = run(Scenario.DRILL, "sync");
     assertThat(r.passed()).isTrue();

@@ -399,7 +399,9 @@ public final class OrderSite implements AutoCloseable {
   public Order accept(String id, String customer, long amountCents, @Nullable Long callerEpoch) {
     Running r = requireRunning("accept order " + id);
     Order order;
-    Optional<Order> existing;
+    // The read lock is held until the write is handed to replication: a fence (write lock) returns
+    // only once every write this site will acknowledge is in its replication log, so draining the
+    // log after the fence loses nothing.
     roleLock.readLock().lock();
     try {
       if (callerEpoch != null && callerEpoch != epoch) {
@@ -411,28 +413,26 @@ public final class OrderSite implements AutoCloseable {
       }
       order = new Order(id, customer, amountCents, clock.instant(), epoch, name);
       try (Connection c = connection(r)) {
-        existing = find(c, id);
-        if (existing.isEmpty()) {
-          insert(c, order);
-          noteCommit(order.createdAt());
+        Optional<Order> existing = find(c, id);
+        if (existing.isPresent()) {
+          return existing.get();
         }
+        insert(c, order);
+        noteCommit(order.createdAt());
       } catch (SQLException ex) {
         throw new SiteUnavailableException("site " + name + ": could not store order " + id + ": " + ex.getMessage(), ex);
       }
+      try {
+        writeHook.afterCommit(order);
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        throw new SiteUnavailableException("site " + name + ": interrupted replicating order " + id, ex);
+      } catch (Exception ex) {
+        throw new SiteUnavailableException("site " + name + ": order " + id + " committed locally but not replicated: "
+            + ex.getMessage(), ex);
+      }
     } finally {
       roleLock.readLock().unlock();
-    }
-    if (existing.isPresent()) {
-      return existing.get();
-    }
-    try {
-      writeHook.afterCommit(order);
-    } catch (InterruptedException ex) {
-      Thread.currentThread().interrupt();
-      throw new SiteUnavailableException("site " + name + ": interrupted replicating order " + id, ex);
-    } catch (Exception ex) {
-      throw new SiteUnavailableException("site " + name + ": order " + id + " committed locally but not replicated: "
-          + ex.getMessage(), ex);
     }
     return order;
   }

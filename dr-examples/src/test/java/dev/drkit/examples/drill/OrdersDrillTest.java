@@ -66,8 +66,9 @@ class OrdersDrillTest {
     // Writes only the dead primary held are set aside and listed, never silently dropped.
     assertThat(r.events()).filteredOn(e -> e.type().equals("orders.resynced")).singleElement()
         .satisfies(e -> assertThat(e.attributes().get("quarantined")).isEqualTo(Integer.toString(r.quarantined().size())));
-    assertThat(r.objectives()).filteredOn(o -> o.name().startsWith("acknowledged writes on the final primary"))
-        .allMatch(DrillReport.Objective::met);
+    // A planned failback loses nothing, in async mode too: every write the backup acknowledged is drained.
+    assertThat(r.objectives()).filteredOn(o -> o.name().equals("acknowledged writes on the final active site")
+        || o.name().equals("lost writes (failback)")).hasSize(2).allMatch(DrillReport.Objective::met);
   }
 
   @Test

@@ -1,0 +1,291 @@
+package dev.drkit.examples.drill;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.drkit.core.ConfigException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * How a drill runs the orders service: the replication mode, the failure detection, the load and
+ * the scenario's pacing. Read from the drill settings file shipped beside the plan
+ * ({@code drill/orders-drill.yaml}); everything has a default.
+ *
+ * <pre>{@code
+ * service: orders              # the plan's service the drill exercises
+ * replication: {mode: sync}    # sync | async
+ * detection: {interval: 200ms, failures: 3, timeout: 150ms}
+ * load: {writers: 4, rate: 200}   # total acknowledged-or-failed writes per second
+ * pacing: {warmup: 1500ms, on-backup: 1s, settle: 500ms}
+ * }</pre>
+ *
+ * @param service the service of the plan the drill exercises
+ * @param replicationMode {@code sync} or {@code async}
+ * @param probeInterval the detection probe interval
+ * @param failuresToDown consecutive failed probes that declare the primary down
+ * @param probeTimeout how long one probe may take
+ * @param writers concurrent clients of the load generator
+ * @param writeRate total writes per second the clients attempt
+ * @param warmup steady load before the disaster
+ * @param onBackup how long the service runs on the backup before the primary returns
+ * @param settle steady load after the last phase, before the final checks
+ */
+public record DrillSettings(String service, String replicationMode, Duration probeInterval, int failuresToDown,
+    Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle) {
+
+  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?");
+  private static final java.util.Map<String, Set<String>> KEYS = java.util.Map.of(
+      "service", Set.of(), "replication", Set.of("mode"), "detection", Set.of("interval", "failures", "timeout"),
+      "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"));
+
+  /**
+   * Validates.
+   *
+   * @throws ConfigException naming each invalid field
+   */
+  public DrillSettings {
+    List<ConfigException.Problem> p = new ArrayList<>();
+    if (service == null || service.isBlank()) {
+      p.add(ConfigException.Problem.of("service", "must name a service of the plan"));
+    }
+    if (!"sync".equals(replicationMode) && !"async".equals(replicationMode)) {
+      p.add(ConfigException.Problem.of("replication.mode", "must be sync or async but was '" + replicationMode + "'"));
+    }
+    positive(p, "detection.interval", probeInterval);
+    positive(p, "detection.timeout", probeTimeout);
+    nonNegative(p, "pacing.warmup", warmup);
+    nonNegative(p, "pacing.on-backup", onBackup);
+    nonNegative(p, "pacing.settle", settle);
+    if (failuresToDown < 1) {
+      p.add(ConfigException.Problem.of("detection.failures", "must be >= 1 but was " + failuresToDown));
+    }
+    if (writers < 1 || writers > 64) {
+      p.add(ConfigException.Problem.of("load.writers", "must be in 1..64 but was " + writers));
+    }
+    if (!(writeRate > 0 && writeRate <= 10_000)) {
+      p.add(ConfigException.Problem.of("load.rate", "must be in (0, 10000] writes per second but was " + writeRate));
+    }
+    if (!p.isEmpty()) {
+      throw new ConfigException(p);
+    }
+  }
+
+  /** @return the defaults: orders, sync, 200 ms x 3 probes, 4 writers at 200/s, short pacing */
+  public static DrillSettings defaults() {
+    return new DrillSettings("orders", "sync", Duration.ofMillis(200), 3, Duration.ofMillis(150), 4, 200,
+        Duration.ofMillis(1500), Duration.ofSeconds(1), Duration.ofMillis(500));
+  }
+
+  /** @return the detection window: probe interval times failures to declare down */
+  public Duration detectionWindow() {
+    return probeInterval.multipliedBy(failuresToDown);
+  }
+
+  /**
+   * @param mode {@code sync} or {@code async}
+   * @return a copy with that replication mode
+   */
+  public DrillSettings withReplicationMode(String mode) {
+    return new DrillSettings(service, mode, probeInterval, failuresToDown, probeTimeout, writers, writeRate, warmup,
+        onBackup, settle);
+  }
+
+  /**
+   * @param newWarmup steady load before the disaster
+   * @param newOnBackup time on the backup
+   * @param newSettle time after the last phase
+   * @return a copy with that pacing (tests use short runs)
+   */
+  public DrillSettings withPacing(Duration newWarmup, Duration newOnBackup, Duration newSettle) {
+    return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, writers, writeRate,
+        newWarmup, newOnBackup, newSettle);
+  }
+
+  /**
+   * @param newWriters concurrent clients
+   * @param newRate writes per second
+   * @return a copy with that load
+   */
+  public DrillSettings withLoad(int newWriters, double newRate) {
+    return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, newWriters, newRate,
+        warmup, onBackup, settle);
+  }
+
+  /**
+   * @param file a settings file (YAML or JSON)
+   * @return the settings
+   * @throws ConfigException naming the file, line, column and field of every problem
+   */
+  public static DrillSettings load(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      return parse(in, file.toString());
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigException.Problem(file.toString(), 0, 0, "",
+          "cannot read drill settings: " + e.getMessage())), e);
+    }
+  }
+
+  /**
+   * @param in the settings document (YAML or JSON)
+   * @param source its name, for messages
+   * @return the settings
+   * @throws ConfigException naming the source, line, column and field of every problem
+   */
+  public static DrillSettings parse(InputStream in, String source) {
+    ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+    JsonNode root;
+    try {
+      root = yaml.readTree(in);
+    } catch (JsonProcessingException e) {
+      JsonLocation l = e.getLocation();
+      throw new ConfigException(List.of(new ConfigException.Problem(source, l == null ? 0 : l.getLineNr(),
+          l == null ? 0 : l.getColumnNr(), "", "not valid YAML: " + e.getOriginalMessage())), e);
+    } catch (IOException e) {
+      throw new ConfigException(List.of(new ConfigException.Problem(source, 0, 0, "", "cannot read: " + e.getMessage())),
+          e);
+    }
+    DrillSettings d = defaults();
+    if (root == null || root.isMissingNode() || root.isNull()) {
+      return d;
+    }
+    List<ConfigException.Problem> p = new ArrayList<>();
+    if (!root.isObject()) {
+      throw new ConfigException(List.of(new ConfigException.Problem(source, 1, 1, "", "must be a mapping")));
+    }
+    for (Iterator<String> it = root.fieldNames(); it.hasNext();) {
+      String k = it.next();
+      Set<String> nested = KEYS.get(k);
+      if (nested == null) {
+        p.add(new ConfigException.Problem(source, 0, 0, k, "unknown field (expected one of "
+            + new java.util.TreeSet<>(KEYS.keySet()) + ")"));
+        continue;
+      }
+      JsonNode child = root.get(k);
+      if (!nested.isEmpty()) {
+        if (!child.isObject()) {
+          p.add(new ConfigException.Problem(source, 0, 0, k, "must be a mapping with " + new java.util.TreeSet<>(nested)));
+          continue;
+        }
+        for (Iterator<String> jt = child.fieldNames(); jt.hasNext();) {
+          String f = jt.next();
+          if (!nested.contains(f)) {
+            p.add(new ConfigException.Problem(source, 0, 0, k + "." + f, "unknown field (expected one of "
+                + new java.util.TreeSet<>(nested) + ")"));
+          }
+        }
+      }
+    }
+    Reader r = new Reader(source, p);
+    String service = r.text(root, "service", d.service());
+    String mode = r.text(root.path("replication"), "replication.mode", d.replicationMode());
+    Duration interval = r.duration(root.path("detection"), "detection.interval", d.probeInterval());
+    int failures = (int) r.number(root.path("detection"), "detection.failures", d.failuresToDown());
+    Duration timeout = r.duration(root.path("detection"), "detection.timeout", d.probeTimeout());
+    int writers = (int) r.number(root.path("load"), "load.writers", d.writers());
+    double rate = r.number(root.path("load"), "load.rate", d.writeRate());
+    Duration warmup = r.duration(root.path("pacing"), "pacing.warmup", d.warmup());
+    Duration onBackup = r.duration(root.path("pacing"), "pacing.on-backup", d.onBackup());
+    Duration settle = r.duration(root.path("pacing"), "pacing.settle", d.settle());
+    if (!p.isEmpty()) {
+      throw new ConfigException(p);
+    }
+    try {
+      return new DrillSettings(service, mode.toLowerCase(Locale.ROOT), interval, failures, timeout, writers, rate, warmup,
+          onBackup, settle);
+    } catch (ConfigException e) {
+      throw e.prefixed(source + ": ");
+    }
+  }
+
+  /**
+   * @param text {@code 200ms}, {@code 1.5s}, {@code 2m} or a bare number of milliseconds
+   * @return the duration
+   * @throws IllegalArgumentException when malformed
+   */
+  static Duration parseDuration(String text) {
+    Matcher m = DURATION.matcher(text.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("'" + text + "' is not a duration (like 200ms, 1.5s, 2m)");
+    }
+    double v = Double.parseDouble(m.group(1));
+    String unit = m.group(2) == null ? "ms" : m.group(2);
+    double ms = switch (unit) {
+      case "s" -> v * 1000;
+      case "m" -> v * 60_000;
+      default -> v;
+    };
+    return Duration.ofNanos((long) (ms * 1_000_000));
+  }
+
+  private static void positive(List<ConfigException.Problem> p, String field, Duration d) {
+    if (d == null || d.isZero() || d.isNegative()) {
+      p.add(ConfigException.Problem.of(field, "must be a positive duration but was " + d));
+    }
+  }
+
+  private static void nonNegative(List<ConfigException.Problem> p, String field, Duration d) {
+    if (d == null || d.isNegative()) {
+      p.add(ConfigException.Problem.of(field, "must be zero or positive but was " + d));
+    }
+  }
+
+  private record Reader(String source, List<ConfigException.Problem> problems) {
+    private ConfigException.Problem problem(JsonNode n, String path, String message) {
+      return new ConfigException.Problem(source, 0, 0, path, message);
+    }
+
+    String text(JsonNode parent, String path, String dflt) {
+      JsonNode n = parent.path(last(path));
+      if (n.isMissingNode() || n.isNull()) {
+        return dflt;
+      }
+      if (!n.isTextual()) {
+        problems.add(problem(n, path, "must be a string but was " + n.getNodeType()));
+        return dflt;
+      }
+      return n.asText();
+    }
+
+    double number(JsonNode parent, String path, double dflt) {
+      JsonNode n = parent.path(last(path));
+      if (n.isMissingNode() || n.isNull()) {
+        return dflt;
+      }
+      if (!n.isNumber()) {
+        problems.add(problem(n, path, "must be a number but was '" + n.asText() + "'"));
+        return dflt;
+      }
+      return n.asDouble();
+    }
+
+    Duration duration(JsonNode parent, String path, Duration dflt) {
+      JsonNode n = parent.path(last(path));
+      if (n.isMissingNode() || n.isNull()) {
+        return dflt;
+      }
+      try {
+        return parseDuration(n.asText());
+      } catch (IllegalArgumentException e) {
+        problems.add(problem(n, path, e.getMessage()));
+        return dflt;
+      }
+    }
+
+    private static String last(String path) {
+      return path.substring(path.lastIndexOf('.') + 1);
+    }
+  }
+}

@@ -1,0 +1,385 @@
+package dev.drkit.examples.orders;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drkit.core.EventBus;
+import dev.drkit.replication.LogConfig;
+import dev.drkit.replication.ReplicaApplier;
+import dev.drkit.replication.ReplicationLog;
+import dev.drkit.replication.ReplicationMode;
+import dev.drkit.replication.ReplicationPrimary;
+import dev.drkit.replication.TcpTransport;
+import dev.drkit.spi.ReplicationSink;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentSkipListMap;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link OrderReplication} with dr-replication: every order the primary commits is appended to the
+ * primary's {@link ReplicationLog} at its epoch and shipped over {@link TcpTransport} (loopback)
+ * to a {@link ReplicaApplier} on the replica, whose {@link ReplicationSink} applies it to the
+ * replica's database together with its log offset (exactly once). In {@code sync} mode a write is
+ * acknowledged to the client only once the replica has it durably (and applied); in {@code async}
+ * mode the shipper follows.
+ *
+ * <p>Each role assignment starts a fresh log per site and epoch ({@code <site dir>/replog/e<epoch>}):
+ * the history before it is brought over by {@link OrderFailoverActions#resync}, which compares the
+ * databases and quarantines divergent orders. While no replica is attached, the primary appends to
+ * its log alone and the records are shipped when one attaches; in {@code sync} mode this is the
+ * documented degradation (the only copy of those writes is the primary's log).
+ */
+public final class LogShippingReplication implements OrderReplication {
+  private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+
+  private final String service;
+  private final boolean synchronous;
+  private final EventBus events;
+  private final Clock clock;
+  private @Nullable Source source;
+  private @Nullable Follower follower;
+
+  /** The primary side: its log and, while a replica is attached, its shipper. */
+  private final class Source {
+    final OrderSite site;
+    final long epoch;
+    final ReplicationLog log;
+    volatile @Nullable ReplicationPrimary shipper;
+    final ConcurrentSkipListMap<Long, Instant> unacked = new ConcurrentSkipListMap<>();
+    volatile long lastAppended = -1;
+    volatile boolean dead;
+
+    Source(OrderSite site, long epoch) {
+      this.site = site;
+      this.epoch = epoch;
+      this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch),
+          LogConfig.builder(service + "-" + site.name()).events(events).clock(clock).build());
+    }
+
+    void connect(int port) {
+      disconnect();
+      TcpTransport out = new TcpTransport(TcpTransport.Config.connecting(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+      ReplicationPrimary p = ReplicationPrimary.builder(service, log, out)
+          .mode(new ReplicationMode(synchronous ? ReplicationMode.Kind.SYNCHRONOUS : ReplicationMode.Kind.ASYNCHRONOUS,
+              null))
+          .epoch(epoch).events(events).clock(clock).replicaName(service + "-replica")
+          .reconnectDelay(Duration.ofMillis(20)).heartbeatInterval(Duration.ofMillis(100)).build();
+      p.start();
+      shipper = p;
+    }
+
+    void disconnect() {
+      ReplicationPrimary p = shipper;
+      shipper = null;
+      if (p != null) {
+        p.close();
+      }
+    }
+
+    void append(Order o) throws Exception {
+      if (dead) {
+        throw new SiteUnavailableException("the replication log of " + site.name() + " is closed");
+      }
+      byte[] payload = JSON.writeValueAsBytes(o);
+      ReplicationPrimary p = shipper;
+      long off;
+      if (p != null) {
+        off = p.append(payload);
+      } else {
+        off = log.append(epoch, payload);
+      }
+      lastAppended = Math.max(lastAppended, off);
+      if (p == null || !synchronous) {
+        unacked.put(off, o.createdAt());
+      }
+    }
+
+    long acked() {
+      ReplicationPrimary p = shipper;
+      long a = p == null ? -1 : p.ackedOffset();
+      unacked.headMap(a, true).clear();
+      return a;
+    }
+
+    void close() {
+      dead = true;
+      disconnect();
+      log.close();
+    }
+  }
+
+  /** The replica side: its log, the applier and the TCP endpoint. */
+  private final class Follower {
+    final OrderSite site;
+    final long epoch;
+    final ReplicationLog log;
+    final ReplicaApplier applier;
+    final TcpTransport in;
+    final AutoCloseable serving;
+
+    Follower(OrderSite site, long epoch) {
+      this.site = site;
+      this.epoch = epoch;
+      site.resetAppliedOffset(-1);
+      this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch + "-replica"),
+          LogConfig.builder(service + "-" + site.name() + "-replica").events(events).clock(clock).build());
+      this.applier = new ReplicaApplier(service, log, new Sink(site), events, clock);
+      this.in = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(InetAddress.getLoopbackAddress(),
+          0)));
+      this.serving = in.serve(service, applier);
+    }
+
+    void close() {
+      try {
+        serving.close();
+      } catch (Exception e) {
+        LOG.debug("closing the endpoint of {}: {}", site.name(), e.getMessage());
+      }
+      in.close();
+      log.close();
+    }
+  }
+
+  /** Applies shipped orders to a site's database with their offsets. */
+  private static final class Sink implements ReplicationSink {
+    private final OrderSite site;
+
+    Sink(OrderSite site) {
+      this.site = site;
+    }
+
+    @Override
+    public void apply(long epoch, long offset, ByteBuffer payload) throws Exception {
+      byte[] b = new byte[payload.remaining()];
+      payload.get(b);
+      Order o = JSON.readValue(b, Order.class);
+      site.applyReplicated(java.util.List.of(o), epoch, offset);
+    }
+
+    @Override
+    public long appliedOffset() {
+      return site.appliedOffset();
+    }
+
+    @Override
+    public void installSnapshot(long nextOffset, long epoch, InputStream data) throws IOException {
+      throw new UnsupportedOperationException("orders replicas are resynced by OrderFailoverActions.resync");
+    }
+  }
+
+  /**
+   * @param service the service
+   * @param synchronous whether a write is acknowledged only once the replica has it
+   * @param events where replication events go
+   * @param clock the clock
+   */
+  public LogShippingReplication(String service, boolean synchronous, EventBus events, Clock clock) {
+    this.service = Objects.requireNonNull(service, "service");
+    this.synchronous = synchronous;
+    this.events = Objects.requireNonNull(events, "events");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  @Override
+  public String mode() {
+    return synchronous ? "sync" : "async";
+  }
+
+  @Override
+  public synchronized void ship(OrderSite primary, long epoch) {
+    Source s = source;
+    if (s != null && s.site == primary && s.epoch == epoch) {
+      return;
+    }
+    Follower f = follower;
+    if (f != null && f.site == primary) {
+      // The replica takes over: apply everything it holds durably, then stop following.
+      f.applier.promote(epoch);
+      f.close();
+      follower = null;
+    }
+    if (s != null) {
+      s.site.writeHook(WriteHook.none());
+      s.close();
+    }
+    Source next = new Source(primary, epoch);
+    source = next;
+    primary.writeHook(next::append);
+    primary.onKill(() -> {
+      synchronized (this) {
+        if (source == next) {
+          next.close();
+          source = null;
+        }
+      }
+    });
+    Follower cur = follower;
+    if (cur != null) {
+      next.connect(cur.in.boundPort());
+    }
+    events.publish(dev.drkit.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
+        "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
+  }
+
+  @Override
+  public synchronized void attach(OrderSite replica, long epoch) {
+    Source s = source;
+    if (s != null && s.site == replica) {
+      throw new SiteUnavailableException("site " + replica.name() + " is the replication source and cannot follow itself");
+    }
+    Follower f = follower;
+    if (f != null && f.site == replica && f.epoch == epoch) {
+      return;
+    }
+    if (f != null) {
+      f.close();
+    }
+    Follower next = new Follower(replica, epoch);
+    follower = next;
+    replica.onKill(() -> {
+      synchronized (this) {
+        if (follower == next) {
+          detachFollower(next);
+        }
+      }
+    });
+    if (s != null) {
+      s.connect(next.in.boundPort());
+    }
+    events.publish(new dev.drkit.spi.DrEvent(clock.instant(), "orders.replication.replica",
+        dev.drkit.spi.DrEvent.Severity.INFO, service, epoch, replica.name() + " follows over TCP port "
+            + next.in.boundPort(), Map.of("port", Integer.toString(next.in.boundPort()))));
+  }
+
+  @Override
+  public synchronized void fence(OrderSite site, long epoch) {
+    Source s = source;
+    if (s != null && s.site == site) {
+      site.writeHook(WriteHook.none());
+      ReplicationPrimary p = s.shipper;
+      if (p != null) {
+        p.fence(epoch);
+      }
+      s.close();
+      source = null;
+    }
+    Follower f = follower;
+    if (f != null && f.site == site) {
+      detachFollower(f);
+    }
+  }
+
+  /** The replica is gone: the source keeps appending to its log alone (sync degrades, see above). */
+  private void detachFollower(Follower f) {
+    f.close();
+    follower = null;
+    Source s = source;
+    if (s != null) {
+      s.disconnect();
+    }
+  }
+
+  @Override
+  public Duration lag() {
+    Source s;
+    synchronized (this) {
+      s = source;
+    }
+    if (s == null) {
+      return Duration.ZERO;
+    }
+    s.acked();
+    Map.Entry<Long, Instant> oldest = s.unacked.firstEntry();
+    if (oldest == null) {
+      return Duration.ZERO;
+    }
+    Duration d = Duration.between(oldest.getValue(), clock.instant());
+    return d.isNegative() ? Duration.ZERO : d;
+  }
+
+  @Override
+  public boolean awaitCaughtUp(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (true) {
+      Source s;
+      Follower f;
+      synchronized (this) {
+        s = source;
+        f = follower;
+      }
+      if (s == null || s.lastAppended < 0) {
+        return true;
+      }
+      if (f == null || s.shipper == null) {
+        return false;
+      }
+      if (s.acked() >= s.lastAppended && f.applier.appliedOffset() >= s.lastAppended) {
+        return true;
+      }
+      if (System.nanoTime() > deadline) {
+        return false;
+      }
+      Thread.sleep(2);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    Source s = source;
+    if (s != null) {
+      s.site.writeHook(WriteHook.none());
+      s.close();
+      source = null;
+    }
+    Follower f = follower;
+    if (f != null) {
+      f.close();
+      follower = null;
+    }
+  }
+
+  /**
+   * Reads back every order a site appended as primary at {@code epoch} from its replication log
+   * (which lives beside, not inside, its database files, as a WAL archive would): what a site
+   * rebuilt from an older snapshot replays to catch up.
+   *
+   * @param site the site
+   * @param epoch the epoch whose log to read
+   * @param events where the log's recovery events go
+   * @param clock the clock
+   * @return the orders in log order (a torn tail is cut off by the log's recovery)
+   * @throws IOException when a record cannot be decoded
+   */
+  public static java.util.List<Order> readLog(OrderSite site, long epoch, EventBus events, Clock clock)
+      throws IOException {
+    Path dir = site.directory().resolve("replog").resolve("e" + epoch);
+    java.util.List<Order> out = new java.util.ArrayList<>();
+    try (ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("archive-" + site.name()).events(events)
+        .clock(clock).build())) {
+      long next = log.startOffset();
+      while (true) {
+        java.util.List<dev.drkit.replication.LogRecord> batch = log.read(next, 1024);
+        if (batch.isEmpty()) {
+          break;
+        }
+        for (dev.drkit.replication.LogRecord r : batch) {
+          out.add(JSON.readValue(r.payload(), Order.class));
+          next = r.offset() + 1;
+        }
+      }
+    }
+    return out;
+  }
+}

@@ -1,6 +1,7 @@
 package dev.drkit.examples.cli;
 
 import dev.drkit.examples.cli.backup.BackupCommands;
+import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.cli.plan.PlanCommands;
 import java.io.IOException;
 import java.io.InputStream;
@@ -28,7 +29,8 @@ public final class DrkitCli implements Runnable {
    */
   static final List<Supplier<List<Object>>> COMMAND_GROUPS = List.of(
       PlanCommands::commands,
-      BackupCommands::commands);
+      BackupCommands::commands,
+      DrillCommand::commands);
 
   @Spec
   CommandSpec spec;

@@ -8,7 +8,7 @@ import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.ReplicationMode;
 import dev.drkit.replication.ReplicationPrimary;
 import dev.drkit.replication.TcpTransport;
-import dev.drkit.spi.ReplicationSink;
+import dev.drkit.replication.spi.ReplicationSink;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;

@@ -64,6 +64,9 @@ public final class SnapshotFiles {
     byte[] plain = ctx.crypto().open(data, 0, data.length, AAD, "snapshot file " + key);
     SnapshotJson j = Json.read(plain, SnapshotJson.class, "snapshot file " + key);
     try {
+      for (String t : j.tree()) {
+        Id.parse(t);
+      }
       return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(), Set.copyOf(j.tags()),
           BackupType.parse(j.type()), j.parent(), j.stats(), j.tree());
     } catch (RuntimeException e) {

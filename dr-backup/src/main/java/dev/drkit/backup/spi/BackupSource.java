@@ -19,6 +19,17 @@ public interface BackupSource {
   String description();
 
   /**
+   * The roots this source captures, recorded in the snapshot. Incremental and differential backups
+   * take as parent the latest snapshot of the same host with the same <em>set</em> of paths (order
+   * and duplicates do not matter). The default is the single {@link #description()}.
+   *
+   * @return the captured roots (for a file tree, absolute paths), at least one
+   */
+  default java.util.List<String> paths() {
+    return java.util.List.of(description());
+  }
+
+  /**
    * Quiesces the source before capture; the default does nothing.
    *
    * @throws IOException when the source cannot be prepared (the backup then fails, release still runs)

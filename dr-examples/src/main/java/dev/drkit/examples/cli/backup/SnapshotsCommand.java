@@ -45,6 +45,7 @@ public final class SnapshotsCommand extends RepoCommand {
         m.put("time", s.time().toString());
         m.put("host", s.host());
         m.put("source", s.source());
+        m.put("paths", s.paths());
         m.put("tags", new TreeSet<>(s.tags()));
         m.put("type", s.type().configName());
         m.put("parent", s.parent());

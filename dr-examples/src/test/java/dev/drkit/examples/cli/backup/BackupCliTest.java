@@ -196,6 +196,19 @@ class BackupCliTest {
         .isEqualTo("would remove snapshot " + ids.get(0) + "\n");
     assertThat(ok("snapshots", "--repo", repo.toString()).out()).contains("3 snapshots");
 
+    // latest filtered by path (restic's --path): the newest snapshot holding 'other' is the second two-root one
+    Path filtered = tmp.resolve("filtered");
+    assertThat(ok("restore", "--repo", repo.toString(), "latest", "--path", other.toString(), "--target",
+        filtered.toString()).out()).contains("restored snapshot " + second.out().trim().substring(0, 8));
+    assertThat(filtered.resolve(other.toAbsolutePath().toString().substring(1)).resolve("c.txt")).exists();
+    assertThat(ok("snapshots", "--repo", repo.toString(), "--path", other.toString()).out()).contains("2 snapshots");
+    assertThat(ok("snapshots", "--repo", repo.toString(), "--path", src.toString()).out()).contains("3 snapshots");
+    Cli.Result noHost = cli.run("restore", "--repo", repo.toString(), "latest", "--host", "no-such-host", "--target",
+        tmp.resolve("none").toString());
+    assertThat(noHost.exitCode()).isEqualTo(1);
+    assertThat(noHost.err()).contains("the repository has no snapshots of host no-such-host");
+    assertThat(tmp.resolve("none")).doesNotExist();
+
     Cli.Result overlap = cli.run("backup", "--repo", repo.toString(), src.toString(), src.resolve("sub").toString());
     assertThat(overlap.exitCode()).isEqualTo(2);
     assertThat(overlap.err()).contains("overlap");

@@ -13,8 +13,9 @@ import java.util.function.Consumer;
  */
 public interface BackupSource {
   /**
-   * @return what is captured, recorded in the snapshot (for example the absolute path of a tree);
-   *     incremental backups compare against earlier snapshots with the same description and host
+   * @return what is captured, for display, recorded in the snapshot (for example the absolute path
+   *     of a tree); incremental backups compare against earlier snapshots of the same host and
+   *     {@link #paths()}, which default to this description
    */
   String description();
 

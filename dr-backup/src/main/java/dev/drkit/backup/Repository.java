@@ -348,11 +348,37 @@ public final class Repository implements AutoCloseable {
    * @throws IllegalArgumentException when none or several match (the message says which)
    */
   public Snapshot snapshot(String idOrPrefix) {
+    return snapshot(idOrPrefix, SnapshotFilter.ALL);
+  }
+
+  /**
+   * @param filter which snapshots to consider
+   * @return the snapshots matching {@code filter}, oldest first
+   * @throws IntegrityException when a snapshot file is damaged
+   */
+  public List<Snapshot> snapshots(SnapshotFilter filter) {
+    Objects.requireNonNull(filter, "filter");
+    return filter.filter(snapshots());
+  }
+
+  /**
+   * Finds a snapshot among those {@code filter} selects: {@code latest} is the newest matching one
+   * (like restic's {@code latest --host H --path P}); an id or prefix must also match the filter.
+   *
+   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits, or {@code latest}
+   * @param filter which snapshots to consider
+   * @return the snapshot
+   * @throws IllegalArgumentException when none or several match (the message says which)
+   */
+  public Snapshot snapshot(String idOrPrefix, SnapshotFilter filter) {
     Objects.requireNonNull(idOrPrefix, "idOrPrefix");
-    List<Snapshot> all = snapshots();
+    Objects.requireNonNull(filter, "filter");
+    List<Snapshot> all = filter.filter(snapshots());
+    String of = filter.isAll() ? "" : " of " + filter;
     if (idOrPrefix.equals("latest")) {
       if (all.isEmpty()) {
-        throw new IllegalArgumentException("the repository has no snapshots");
+        throw new IllegalArgumentException(filter.isAll() ? "the repository has no snapshots"
+            : "the repository has no snapshots" + of);
       }
       return all.get(all.size() - 1);
     }
@@ -367,7 +393,7 @@ public final class Repository implements AutoCloseable {
     }
     if (match.size() != 1) {
       throw new IllegalArgumentException((match.isEmpty() ? "no snapshot" : match.size() + " snapshots")
-          + " match id '" + idOrPrefix + "'");
+          + of + " match id '" + idOrPrefix + "'");
     }
     return match.get(0);
   }

@@ -14,13 +14,16 @@ import org.jspecify.annotations.Nullable;
  * @param time when it was taken
  * @param host the host that took it
  * @param source the source's description (for example the backed-up path)
+ * @param paths the roots the source captured (for example the backed-up directories); incremental
+ *     and differential backups take the latest snapshot of the same host and set of paths as parent
  * @param tags its tags
  * @param type what was re-read
  * @param parent the id of the snapshot it was compared with (incremental, differential), or null
  * @param stats what the backup did
  * @param tree ids of the blobs holding the entry stream (internal detail, for verify and tools)
  */
-public record Snapshot(String id, Instant time, String host, String source, Set<String> tags, BackupType type,
+public record Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
+    BackupType type,
     @Nullable String parent, BackupStats stats, List<String> tree) {
   /** Validates and copies. */
   public Snapshot {
@@ -28,6 +31,7 @@ public record Snapshot(String id, Instant time, String host, String source, Set<
     Objects.requireNonNull(time, "time");
     Objects.requireNonNull(host, "host");
     Objects.requireNonNull(source, "source");
+    paths = List.copyOf(paths);
     tags = Set.copyOf(tags);
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(stats, "stats");

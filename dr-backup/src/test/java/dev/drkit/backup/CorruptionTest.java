@@ -11,16 +11,23 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import dev.drkit.core.IntegrityException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** A single flipped byte in any repository file is detected, and restore never yields wrong data. */
+/**
+ * A single flipped byte in any repository file, encrypted or not, is detected, and restore never
+ * yields wrong data; every failure is a {@link DrException}, never a codec's own exception.
+ */
 class CorruptionTest {
   static final char[] PASS = "pw".toCharArray();
   @TempDir Path tmp;
 
-  @Test
-  void singleByteCorruptionOfAnyFileIsDetectedAndNeverRestoredSilently() throws IOException {
+  @ParameterizedTest(name = "encrypted={0}")
+  @ValueSource(booleans = {true, false})
+  void singleByteCorruptionOfAnyFileIsDetectedAndNeverRestoredSilently(boolean encrypted) throws IOException {
     Path src = tmp.resolve("src");
     Files.createDirectories(src.resolve("dir"));
     Random rnd = new Random(42);
@@ -32,7 +39,7 @@ class CorruptionTest {
     Files.writeString(src.resolve("text"), "hello ".repeat(10_000));
     InMemoryBlobStore pristine = new InMemoryBlobStore();
     RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).build();
-    try (Repository repo = Repository.init(pristine, EncryptionConfig.aes256Gcm("prompt"), PASS, opts)) {
+    try (Repository repo = Repository.init(pristine, encryption(encrypted), PASS, opts)) {
       repo.backup(BackupRequest.of(FileTreeSource.of(src)));
       Files.writeString(src.resolve("text"), "changed ".repeat(10_000));
       repo.backup(BackupRequest.of(FileTreeSource.of(src)));
@@ -41,7 +48,9 @@ class CorruptionTest {
     List<BlobInfo> files = pristine.list("");
     assertThat(files).extracting(BlobInfo::key).anyMatch(k -> k.startsWith("packs/"))
         .anyMatch(k -> k.startsWith("index/")).anyMatch(k -> k.startsWith("snapshots/"))
-        .anyMatch(k -> k.startsWith("keys/")).contains("config");
+        .contains("config");
+    assertThat(files).extracting(BlobInfo::key).as("key slots exist only when encrypted")
+        .matches(keys -> keys.stream().anyMatch(k -> k.startsWith("keys/")) == encrypted);
     int rounds = Integer.getInteger("drkit.test.corruptionRounds", 1);
     int checked = 0;
     for (int round = 0; round < rounds; round++) {
@@ -80,5 +89,49 @@ class CorruptionTest {
       }
     }
     assertThat(checked).isEqualTo(files.size() * rounds);
+  }
+
+  private static EncryptionConfig encryption(boolean encrypted) {
+    return encrypted ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none();
+  }
+
+  /**
+   * The reported case: an unencrypted repository whose every pack has byte 40 flipped (inside a
+   * zstd frame) must report each damaged blob and refuse restore with an IntegrityException naming
+   * the blob and the pack, never leak zstd's own exception.
+   */
+  @Test
+  void unencryptedRepositoryWithDamagedZstdFramesReportsBlobsAndRefusesRestore() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Files.writeString(src.resolve("a.txt"), "compressible text line\n".repeat(20_000));
+    Files.writeString(src.resolve("b.txt"), "another compressible line\n".repeat(30_000));
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    RepositoryOptions opts = RepositoryOptions.builder().build();
+    try (Repository repo = Repository.init(store, EncryptionConfig.none(), null, opts)) {
+      repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+    }
+    List<String> packs = store.list("packs/").stream().map(BlobInfo::key).toList();
+    assertThat(packs).isNotEmpty();
+    for (String key : packs) {
+      byte[] b = store.get(key);
+      b[40] ^= 0x5a;
+      store.put(key, b);
+    }
+    try (Repository repo = Repository.open(store, null, opts)) {
+      VerifyReport report = repo.verify(true, ProgressListener.NONE);
+      assertThat(report.ok()).isFalse();
+      assertThat(report.damage()).anySatisfy(d -> {
+        assertThat(packs).contains(d.object());
+        assertThat(d.blob()).isNotNull();
+        assertThat(d.reason()).contains("blob " + d.blob()).contains("damaged");
+        assertThat(d.affected()).isNotEmpty();
+      });
+      assertThat(report.damage()).noneSatisfy(d -> assertThat(d.reason()).contains("ZstdException:"));
+      Path out = tmp.resolve("out");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.restore("latest", out))
+          .isInstanceOf(IntegrityException.class)
+          .hasMessageMatching("(?s).*blob [0-9a-f]{64}.*pack packs/.*");
+    }
   }
 }

@@ -70,7 +70,7 @@ class MaliciousRepositoryTest {
     Id treeId = ctx.codec().id(m, 0, m.length);
     w.add(ctx.codec().encode(BlobCodec.TREE, treeId, m, 0, m.length));
     w.finish();
-    return SnapshotFiles.write(ctx, new SnapshotFiles.SnapshotJson(1, "2026-01-01T00:00:00Z", "evil-host", "forged",
+    return SnapshotFiles.write(ctx, new SnapshotFiles.SnapshotJson(1, "2026-01-01T00:00:00Z", "evil-host", "forged", null,
         List.of(), "full", null, List.of(treeId.hex()),
         new BackupStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)));
   }

@@ -165,10 +165,14 @@ public final class BackupRun {
     long startMs = ctx.clock().millis();
     Instant time = request.time() != null ? request.time() : ctx.clock().instant();
     String sourceName = request.source().description();
+    List<String> paths = List.copyOf(new TreeSet<>(request.source().paths()));
+    if (paths.isEmpty()) {
+      throw new IllegalArgumentException("backup source " + sourceName + " names no paths");
+    }
     Snapshot parent = null;
     if (request.type() != BackupType.FULL) {
       for (Snapshot s : snapshots) {
-        if (s.host().equals(ctx.options().host()) && s.source().equals(sourceName)
+        if (s.host().equals(ctx.options().host()) && new TreeSet<>(s.paths()).equals(new TreeSet<>(paths))
             && (request.type() == BackupType.INCREMENTAL || s.type() == BackupType.FULL)) {
           parent = s;
         }
@@ -291,10 +295,10 @@ public final class BackupRun {
         blobsAdded.get(), bytesAdded.get(), packs.bytes(), packs.packs(), duration);
     List<String> tags = new ArrayList<>(new TreeSet<>(request.tags()));
     SnapshotFiles.SnapshotJson json = new SnapshotFiles.SnapshotJson(1, time.toString(), ctx.options().host(),
-        sourceName, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats);
+        sourceName, paths, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats);
     String id = SnapshotFiles.write(ctx, json);
     progress.finish();
-    return new Snapshot(id, time, ctx.options().host(), sourceName, request.tags(), request.type(),
+    return new Snapshot(id, time, ctx.options().host(), sourceName, paths, request.tags(), request.type(),
         json.parent(), stats, tree);
   }
 

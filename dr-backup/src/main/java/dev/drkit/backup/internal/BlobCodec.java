@@ -6,7 +6,9 @@ import dev.drkit.core.IntegrityException;
 /**
  * Encodes one blob: keyed id of the plaintext, zstd compression with a stored-raw fallback when
  * compression saves less than 1/32, then sealing with associated data {@code type || id}. Decoding
- * reverses it and re-checks the id. Thread-safe.
+ * reverses it and re-checks the id; every decode failure of any kind (authentication, an impossible
+ * length, a corrupt zstd frame, an unknown codec) becomes an {@link IntegrityException} naming the
+ * blob and its pack. Thread-safe.
  */
 public final class BlobCodec {
   /** Codec byte: stored raw. */
@@ -17,6 +19,8 @@ public final class BlobCodec {
   public static final byte DATA = 0;
   /** Blob type: a piece of a snapshot's entry stream. */
   public static final byte TREE = 1;
+  /** Largest plaintext a blob can have: the chunker's maximum chunk size is at most 64 MiB. */
+  public static final int MAX_RAW_LENGTH = 64 << 20;
 
   private final Crypto crypto;
   private final int level;
@@ -113,28 +117,50 @@ public final class BlobCodec {
   public byte[] decode(byte type, Id id, int rawLength, byte[] sealed, int off, int len, String where,
       boolean rehash) {
     String what = "blob " + id.hex() + " in " + where;
-    byte[] payload = crypto.open(sealed, off, len, aad(type, id), what);
-    if (payload.length < 1) {
-      throw new IntegrityException(what + " is empty");
+    if (rawLength < 0 || rawLength > MAX_RAW_LENGTH) {
+      throw new IntegrityException(what + " has an impossible length " + rawLength + " (damaged index or header)");
+    }
+    if (off < 0 || len < 0 || (long) off + len > sealed.length) {
+      throw new IntegrityException(what + " extends past the end of the pack (truncated)");
     }
     byte[] plain;
-    if (payload[0] == RAW) {
-      plain = new byte[payload.length - 1];
-      System.arraycopy(payload, 1, plain, 0, plain.length);
-    } else if (payload[0] == ZSTD) {
-      plain = new byte[rawLength];
-      long n = Zstd.decompressByteArray(plain, 0, rawLength, payload, 1, payload.length - 1);
-      if (Zstd.isError(n) || n != rawLength) {
-        throw new IntegrityException(what + " does not decompress to " + rawLength + " bytes");
-      }
-    } else {
-      throw new IntegrityException(what + " has unknown codec " + payload[0]);
+    try {
+      plain = decodePayload(crypto.open(sealed, off, len, aad(type, id), what), rawLength, what);
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // zstd-jni throws ZstdException for corrupt frames; any other decode failure is damage too
+      String detail = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      throw new IntegrityException(what + " cannot be decoded (damaged): " + detail, e);
     }
-    if (plain.length != rawLength
-        || ((rehash || !crypto.encrypted()) && !crypto.blobId(plain, 0, plain.length).equals(id))) {
+    if (plain.length != rawLength) {
+      throw new IntegrityException(what + " decodes to " + plain.length + " bytes instead of " + rawLength
+          + " (damaged)");
+    }
+    if ((rehash || !crypto.encrypted()) && !crypto.blobId(plain, 0, plain.length).equals(id)) {
       throw new IntegrityException(what + " does not match its id (damaged)");
     }
     return plain;
+  }
+
+  private static byte[] decodePayload(byte[] payload, int rawLength, String what) {
+    if (payload.length < 1) {
+      throw new IntegrityException(what + " is empty (damaged)");
+    }
+    if (payload[0] == RAW) {
+      byte[] plain = new byte[payload.length - 1];
+      System.arraycopy(payload, 1, plain, 0, plain.length);
+      return plain;
+    }
+    if (payload[0] == ZSTD) {
+      byte[] plain = new byte[rawLength];
+      long n = Zstd.decompressByteArray(plain, 0, rawLength, payload, 1, payload.length - 1);
+      if (Zstd.isError(n) || n != rawLength) {
+        throw new IntegrityException(what + " does not decompress to " + rawLength + " bytes (damaged)");
+      }
+      return plain;
+    }
+    throw new IntegrityException(what + " has unknown codec " + payload[0] + " (damaged)");
   }
 
   private static byte[] aad(byte type, Id id) {

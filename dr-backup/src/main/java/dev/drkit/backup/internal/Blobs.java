@@ -32,7 +32,9 @@ public final class Blobs {
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " is truncated or unreadable: "
           + ex.getMessage(), ex);
     }
-    // authenticated by AES-GCM (AAD binds type and id); verify --read-data re-hashes everything
-    return ctx.codec().decode(e.type(), id, e.rawLength(), sealed, 0, sealed.length, "pack " + key, false);
+    // encrypted: authenticated by AES-GCM (AAD binds type and id; verify --read-data re-hashes
+    // everything). Unencrypted: no tag guards the bytes, so the keyed id is always recomputed.
+    boolean rehash = !ctx.crypto().encrypted();
+    return ctx.codec().decode(e.type(), id, e.rawLength(), sealed, 0, sealed.length, "pack " + key, rehash);
   }
 }

@@ -117,6 +117,10 @@ public final class Index {
       }
     } catch (BufferUnderflowException e) {
       throw new IntegrityException("index file " + key + " is truncated", e);
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IntegrityException("index file " + key + " is malformed: " + e, e);
     }
   }
 
@@ -169,6 +173,16 @@ public final class Index {
     int hlen = ByteBuffer.wrap(len).getInt();
     if (hlen < 0 || hlen > size - 4) {
       throw new IntegrityException("pack " + key + " has an impossible header length");
+    }
+    if (!crypto.encrypted()) {
+      // no AEAD tag guards the header of an unencrypted pack: trust it only when the whole pack
+      // still matches its name, or a damaged header could index wrong blobs for later deduplication
+      byte[] whole = store.get(key);
+      if (!Crypto.sha256(whole).equals(packId)) {
+        throw new IntegrityException("pack " + key + " does not match its name (damaged)");
+      }
+      return Packs.parseHeader(crypto, packId, java.util.Arrays.copyOfRange(whole, (int) (size - 4 - hlen), whole.length),
+          whole.length);
     }
     byte[] tail = store.getRange(key, size - 4 - hlen, hlen + 4);
     return Packs.parseHeader(crypto, packId, tail, size);

@@ -116,6 +116,10 @@ public final class Manifest {
       return out;
     } catch (BufferUnderflowException e) {
       throw new IntegrityException("entry stream of " + what + " is truncated", e);
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      throw new IntegrityException("entry stream of " + what + " is malformed: " + e, e);
     }
   }
 }

@@ -27,13 +27,15 @@ public final class SnapshotFiles {
    * @param time snapshot time
    * @param host host
    * @param source the source's description
+   * @param paths the source's roots (absent in snapshots written before it existed: then {@code [source]})
    * @param tags tags
    * @param type backup type
    * @param parent parent id or null
    * @param tree ids of the tree blobs, in order
    * @param stats statistics
    */
-  public record SnapshotJson(int version, String time, String host, String source, List<String> tags, String type,
+  public record SnapshotJson(int version, String time, String host, String source, @Nullable List<String> paths,
+      List<String> tags, String type,
       @Nullable String parent, List<String> tree, BackupStats stats) {}
 
   /**
@@ -64,7 +66,11 @@ public final class SnapshotFiles {
     byte[] plain = ctx.crypto().open(data, 0, data.length, AAD, "snapshot file " + key);
     SnapshotJson j = Json.read(plain, SnapshotJson.class, "snapshot file " + key);
     try {
-      return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(), Set.copyOf(j.tags()),
+      for (String t : j.tree()) {
+        Id.parse(t);
+      }
+      return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(),
+          j.paths() == null || j.paths().isEmpty() ? List.of(j.source()) : j.paths(), Set.copyOf(j.tags()),
           BackupType.parse(j.type()), j.parent(), j.stats(), j.tree());
     } catch (RuntimeException e) {
       throw new IntegrityException("snapshot file " + key + " is malformed: " + e.getMessage(), e);

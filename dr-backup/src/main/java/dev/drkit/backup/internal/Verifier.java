@@ -19,6 +19,11 @@ import java.util.TreeSet;
 public final class Verifier {
   private Verifier() {}
 
+  /** @param e a failure to read an object @return its message, or its type when it has none */
+  private static String reason(RuntimeException e) {
+    return e instanceof DrException && e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+
   /** A damaged or missing blob, before its affected files are known. */
   private record Bad(String object, Id blob, String reason) {}
 
@@ -35,16 +40,16 @@ public final class Verifier {
     for (BlobInfo info : ctx.store().list("index/")) {
       try {
         index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
-      } catch (DrException e) {
-        damage.add(new Damage(info.key(), null, e.getMessage(), List.of()));
+      } catch (RuntimeException e) {
+        damage.add(new Damage(info.key(), null, reason(e), List.of()));
       }
     }
     List<Snapshot> snapshots = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
       try {
         snapshots.add(SnapshotFiles.read(ctx, info.key()));
-      } catch (DrException e) {
-        damage.add(new Damage(info.key(), null, e.getMessage(), List.of("snapshot " + info.key().substring(10, 18))));
+      } catch (RuntimeException e) {
+        damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
       }
     }
     Map<Id, Long> stored = new HashMap<>();
@@ -73,7 +78,7 @@ public final class Verifier {
       List<Node> nodes;
       try {
         nodes = SnapshotFiles.entries(ctx, index, s);
-      } catch (DrException e) {
+      } catch (RuntimeException e) {
         continue; // the damaged tree blob is reported above or by read-data below
       }
       for (Node n : nodes) {
@@ -118,8 +123,8 @@ public final class Verifier {
           }
           try {
             ctx.codec().decode(pe.type(), pe.id(), pe.rawLength(), data, pe.offset(), pe.length(), "pack " + key);
-          } catch (DrException ex) {
-            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), ex.getMessage()));
+          } catch (RuntimeException ex) {
+            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), reason(ex)));
             badHere++;
           }
         }
@@ -150,7 +155,7 @@ public final class Verifier {
         List<Node> nodes;
         try {
           nodes = SnapshotFiles.entries(ctx, index, s);
-        } catch (DrException ex) {
+        } catch (RuntimeException ex) {
           continue;
         }
         for (Node n : nodes) {

@@ -62,7 +62,7 @@ public final class RepositoryBackupJob implements BackupJob.Blocking {
         return;
       }
       List<SnapshotDescriptor> mine = r.snapshots().stream().filter(x -> x.tags().contains(tag))
-          .map(x -> SnapshotDescriptor.of(x.id(), x.time(), x.host(), x.tags(), List.of(x.source()))).toList();
+          .map(x -> SnapshotDescriptor.of(x.id(), x.time(), x.host(), x.tags(), x.paths())).toList();
       RetentionPlan plan = planner.plan(mine, strategy.retention(), r.options().clock().instant());
       List<String> remove = plan.idsToRemove();
       if (!remove.isEmpty()) {

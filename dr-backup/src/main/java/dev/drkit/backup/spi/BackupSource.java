@@ -13,10 +13,22 @@ import java.util.function.Consumer;
  */
 public interface BackupSource {
   /**
-   * @return what is captured, recorded in the snapshot (for example the absolute path of a tree);
-   *     incremental backups compare against earlier snapshots with the same description and host
+   * @return what is captured, for display, recorded in the snapshot (for example the absolute path
+   *     of a tree); incremental backups compare against earlier snapshots of the same host and
+   *     {@link #paths()}, which default to this description
    */
   String description();
+
+  /**
+   * The roots this source captures, recorded in the snapshot. Incremental and differential backups
+   * take as parent the latest snapshot of the same host with the same <em>set</em> of paths (order
+   * and duplicates do not matter). The default is the single {@link #description()}.
+   *
+   * @return the captured roots (for a file tree, absolute paths), at least one
+   */
+  default java.util.List<String> paths() {
+    return java.util.List.of(description());
+  }
 
   /**
    * Quiesces the source before capture; the default does nothing.

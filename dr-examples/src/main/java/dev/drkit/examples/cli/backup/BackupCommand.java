@@ -22,11 +22,15 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code drkit backup --repo DIR [--type full|incremental|differential] [--tag T] [--time ISO8601] PATH...}:
- * backs up each PATH (a directory) into one snapshot per PATH and prints each snapshot's id on its
- * own line of standard output; a summary goes to standard error.
+ * backs up the PATHs (directories) into one snapshot and prints its id on standard output; a summary
+ * goes to standard error. One PATH is stored with its contents at the top of the snapshot; several
+ * are each stored under their absolute path (like restic), so a restore recreates all of them below
+ * its target. Incremental and differential backups compare with the latest snapshot of the same set
+ * of PATHs.
  */
 @Command(name = "backup", mixinStandardHelpOptions = true, description = {
-    "Backs up each PATH (a directory) as one snapshot and prints the snapshot ids, one per line."})
+    "Backs up the PATHs (directories) into one snapshot and prints its id.",
+    "Several PATHs are each stored under their absolute path; one PATH is stored with its contents at the top."})
 public final class BackupCommand extends RepoCommand {
   @Option(names = "--type", paramLabel = "TYPE", defaultValue = "incremental",
       description = "full (re-read everything), incremental (trust files unchanged since the latest snapshot)"
@@ -58,25 +62,31 @@ public final class BackupCommand extends RepoCommand {
       }
     }
     try (Repository r = open()) {
-      for (Path p : paths) {
-        BackupRequest.Builder b = BackupRequest.builder(FileTreeSource.of(p)).type(t).listener(progress());
-        tags.forEach(b::tag);
-        if (at != null) {
-          b.time(at);
-        }
-        Snapshot s = r.backup(b.build());
-        BackupStats st = s.stats();
-        env().out().println(s.id());
-        env().out().flush();
-        env().err().println(String.format(Locale.ROOT,
-            "snapshot %s of %s (%s): %d files, %d read, %d unchanged, %s read, %s added, %s stored, %d ms",
-            s.shortId(), s.source(), s.type().configName(), st.files(), st.filesRead(), st.filesUnchanged(),
-            ProgressBar.bytes(st.bytesRead()), ProgressBar.bytes(st.bytesAdded()), ProgressBar.bytes(st.bytesStored()),
-            st.durationMillis()));
-        env().err().flush();
+      BackupRequest.Builder b = BackupRequest.builder(source()).type(t).listener(progress());
+      tags.forEach(b::tag);
+      if (at != null) {
+        b.time(at);
       }
+      Snapshot s = r.backup(b.build());
+      BackupStats st = s.stats();
+      env().out().println(s.id());
+      env().out().flush();
+      env().err().println(String.format(Locale.ROOT,
+          "snapshot %s of %s (%s): %d files, %d read, %d unchanged, %s read, %s added, %s stored, %d ms",
+          s.shortId(), s.source(), s.type().configName(), st.files(), st.filesRead(), st.filesUnchanged(),
+          ProgressBar.bytes(st.bytesRead()), ProgressBar.bytes(st.bytesAdded()), ProgressBar.bytes(st.bytesStored()),
+          st.durationMillis()));
+      env().err().flush();
     }
     return OK;
+  }
+
+  private FileTreeSource source() {
+    try {
+      return FileTreeSource.of(paths);
+    } catch (IllegalArgumentException e) {
+      throw new CliFailure(USAGE, e.getMessage());
+    }
   }
 
   private Instant parseTime(String value) {

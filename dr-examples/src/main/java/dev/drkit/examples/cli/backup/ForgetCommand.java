@@ -175,6 +175,6 @@ public final class ForgetCommand extends RepoCommand {
   }
 
   static SnapshotDescriptor describe(Snapshot s) {
-    return SnapshotDescriptor.of(s.id(), s.time(), s.host(), s.tags(), List.of(s.source()));
+    return SnapshotDescriptor.of(s.id(), s.time(), s.host(), s.tags(), s.paths());
   }
 }

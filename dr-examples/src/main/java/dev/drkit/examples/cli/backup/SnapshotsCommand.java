@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.drkit.backup.BackupStats;
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.SnapshotFilter;
 import java.io.PrintWriter;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -16,13 +17,23 @@ import java.util.TreeSet;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code drkit snapshots --repo DIR [--json]}: lists the snapshots, oldest first. */
+/**
+ * {@code drkit snapshots --repo DIR [--host H] [--path P] [--json]}: lists the snapshots (of the
+ * given hosts, holding the given paths), oldest first.
+ */
 @Command(name = "snapshots", mixinStandardHelpOptions = true, description = "Lists the snapshots, oldest first.")
 public final class SnapshotsCommand extends RepoCommand {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
   @Option(names = "--json", description = "print JSON (full ids, UTC times, statistics)")
   boolean json;
+
+  @Option(names = "--host", paramLabel = "HOST", description = "list only snapshots of this host (repeatable: any of them)")
+  List<String> hosts = new ArrayList<>();
+
+  @Option(names = "--path", paramLabel = "PATH",
+      description = "list only snapshots that hold this backed-up path (repeatable: all of them)")
+  List<String> paths = new ArrayList<>();
 
   /** @param env the surroundings */
   public SnapshotsCommand(CliEnv env) {
@@ -33,7 +44,7 @@ public final class SnapshotsCommand extends RepoCommand {
   int run() throws Exception {
     List<Snapshot> all;
     try (Repository r = open()) {
-      all = r.snapshots();
+      all = r.snapshots(SnapshotFilter.of(hosts, paths));
     }
     PrintWriter out = env().out();
     if (json) {
@@ -45,6 +56,7 @@ public final class SnapshotsCommand extends RepoCommand {
         m.put("time", s.time().toString());
         m.put("host", s.host());
         m.put("source", s.source());
+        m.put("paths", s.paths());
         m.put("tags", new TreeSet<>(s.tags()));
         m.put("type", s.type().configName());
         m.put("parent", s.parent());

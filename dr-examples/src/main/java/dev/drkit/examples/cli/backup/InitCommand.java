@@ -1,9 +1,9 @@
 package dev.drkit.examples.cli.backup;
 
-import dev.drkit.backup.FileSystemBlobStore;
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.RepositoryExistsException;
 import dev.drkit.core.EncryptionConfig;
+import dev.drkit.spi.BlobStore;
 import java.nio.file.Files;
 import java.util.Arrays;
 import picocli.CommandLine.Command;
@@ -24,10 +24,11 @@ public final class InitCommand extends RepoCommand {
 
   @Override
   int run() throws Exception {
-    if (Files.exists(repo) && !Files.isDirectory(repo)) {
+    if (!onS3() && Files.exists(repoDir()) && !Files.isDirectory(repoDir())) {
       throw new CliFailure(FAILED, repo + " exists and is not a directory");
     }
-    if (Files.isDirectory(repo) && Repository.exists(new FileSystemBlobStore(repo))) {
+    BlobStore store = store(true);
+    if ((onS3() || Files.isDirectory(repoDir())) && Repository.exists(store)) {
       throw new CliFailure(FAILED, "a repository already exists at " + repo + "; nothing was changed");
     }
     char[] pass = null;
@@ -44,7 +45,7 @@ public final class InitCommand extends RepoCommand {
         pass = freshFromPrompt();
       }
     }
-    try (Repository r = Repository.init(new FileSystemBlobStore(repo),
+    try (Repository r = Repository.init(store,
         noEncryption ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm(keySource), pass, options())) {
       env().out().println("created " + (r.encrypted() ? "encrypted" : "UNENCRYPTED") + " repository " + r.id()
           + " at " + repo);

@@ -13,6 +13,9 @@ import dev.drkit.core.DrException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.WrongKeyException;
+import dev.drkit.s3.S3BlobStore;
+import dev.drkit.s3.S3Location;
+import dev.drkit.spi.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,8 +42,10 @@ abstract class RepoCommand implements Callable<Integer> {
   /** Exit code of bad usage. */
   static final int USAGE = 2;
 
-  @Option(names = "--repo", required = true, paramLabel = "DIR", description = "the repository directory")
-  Path repo;
+  @Option(names = "--repo", required = true, paramLabel = "DIR|s3:URL",
+      description = "the repository: a directory, or s3:http(s)://host:port/bucket/prefix"
+          + " (credentials from the AWS SDK's default chain)")
+  String repo;
 
   private CliEnv env;
 
@@ -100,12 +105,33 @@ abstract class RepoCommand implements Callable<Integer> {
     return RepositoryOptions.builder().clock(env.clock()).build();
   }
 
-  /** Opens the existing repository, never creating its directory. */
+  /** @return whether {@code --repo} names an S3 location rather than a directory */
+  boolean onS3() {
+    return repo.startsWith("s3:");
+  }
+
+  /** @return the repository directory ({@code --repo} must not be an S3 location) */
+  Path repoDir() {
+    return Path.of(repo);
+  }
+
+  /**
+   * @param creating whether a missing S3 bucket may be created ({@code init})
+   * @return the blob store {@code --repo} names
+   */
+  BlobStore store(boolean creating) {
+    if (onS3()) {
+      return S3BlobStore.builder(S3Location.parse(repo)).createBucketIfMissing(creating).build();
+    }
+    return new FileSystemBlobStore(repoDir());
+  }
+
+  /** Opens the existing repository, never creating its directory or bucket. */
   Repository open() {
-    if (!Files.isDirectory(repo)) {
+    if (!onS3() && !Files.isDirectory(repoDir())) {
       throw new RepositoryNotFoundException("no directory " + repo);
     }
-    FileSystemBlobStore store = new FileSystemBlobStore(repo);
+    BlobStore store = store(false);
     if (!Repository.exists(store)) {
       throw new RepositoryNotFoundException("no config in " + repo);
     }
@@ -120,7 +146,7 @@ abstract class RepoCommand implements Callable<Integer> {
         }
       }
     }
-    char[] pass = Passphrases.current(env, repo.toString());
+    char[] pass = Passphrases.current(env, repo);
     try {
       return Repository.open(store, pass, options());
     } finally {

@@ -98,6 +98,8 @@ public final class ReplicationLog implements AutoCloseable {
   private Segment active;
   private volatile long writtenOffset;
   private volatile long durableOffset;
+  private volatile long forces;
+  private volatile long forcedRecords;
   private volatile boolean closed;
   private volatile int failureCount;
 
@@ -497,6 +499,8 @@ public final class ReplicationLog implements AutoCloseable {
       if (force && durableOffset < writtenOffset) {
         active.channel().force(false);
         long w = writtenOffset;
+        forces++;
+        forcedRecords += w - durableOffset;
         synchronized (durableMonitor) {
           durableOffset = w;
           durableMonitor.notifyAll();
@@ -810,6 +814,19 @@ public final class ReplicationLog implements AutoCloseable {
   /** @return the last offset forced to stable storage, {@code startOffset()-1} if none */
   public long durableOffset() {
     return durableOffset;
+  }
+
+  /**
+   * @return how many forces made records durable since the log was opened (with
+   *     {@link #forcedRecords()}: how many records each force covered, the group-commit batching)
+   */
+  public long forceCount() {
+    return forces;
+  }
+
+  /** @return how many records those forces made durable */
+  public long forcedRecords() {
+    return forcedRecords;
   }
 
   /** @return the oldest offset still held */

@@ -98,6 +98,7 @@ public final class ReplicationLog implements AutoCloseable {
   private Segment active;
   private volatile long writtenOffset;
   private volatile long durableOffset;
+  private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
   private volatile long forces;
   private volatile long forcedRecords;
   private volatile boolean closed;
@@ -136,7 +137,7 @@ public final class ReplicationLog implements AutoCloseable {
         ownScheduler = null;
       }
       long ms = Math.max(1, Objects.requireNonNull(config.durability().interval()).toMillis());
-      intervalTask = s.scheduleWithFixedDelay(this::intervalFlush, ms, ms, TimeUnit.MILLISECONDS);
+      intervalTask = s.scheduleAtFixedRate(this::intervalFlush, ms, ms, TimeUnit.MILLISECONDS);
     } else {
       ownScheduler = null;
       intervalTask = null;
@@ -387,8 +388,11 @@ public final class ReplicationLog implements AutoCloseable {
   }
 
   /**
-   * Group commit: whoever gets the flush lock forces everything pending; the others wait on the
-   * durable monitor (no lock convoy) and are all released by the one notify after the force.
+   * Group commit, leader and followers: one appender (the leader) forces everything pending while
+   * the others wait on the durable monitor; when the leader is done it wakes them all, those it
+   * covered return and one of the rest leads the next force, which covers everything appended
+   * meanwhile. Followers are woken exactly when a force ends (no polling), so the next force
+   * starts as soon as the previous one ends.
    */
   private void syncTo(long offset, int gen) {
     while (true) {
@@ -396,7 +400,24 @@ public final class ReplicationLog implements AutoCloseable {
       if (durableOffset >= offset) {
         return;
       }
-      if (flushLock.tryLock()) {
+      synchronized (durableMonitor) {
+        while (leading && durableOffset < offset) {
+          checkOpen();
+          try {
+            durableMonitor.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("log " + name + ": interrupted while waiting for offset " + offset
+                + " to become durable (it may still become durable)");
+          }
+        }
+        if (durableOffset >= offset) {
+          continue;
+        }
+        leading = true;
+      }
+      try {
+        flushLock.lock();
         try {
           throwIfLost(offset, gen);
           if (durableOffset < offset) {
@@ -406,18 +427,10 @@ public final class ReplicationLog implements AutoCloseable {
         } finally {
           flushLock.unlock();
         }
-      } else {
+      } finally {
         synchronized (durableMonitor) {
-          if (durableOffset < offset) {
-            checkOpen();
-            try {
-              durableMonitor.wait(1);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new StorageException("log " + name + ": interrupted while waiting for offset " + offset
-                  + " to become durable (it may still become durable)");
-            }
-          }
+          leading = false;
+          durableMonitor.notifyAll();
         }
       }
     }

@@ -670,6 +670,7 @@ public final class ReplicationLog implements AutoCloseable {
       throw new OffsetUnavailableException(name, fromOffset, startOffset());
     }
     Segment s = e.getValue();
+    int cuts = s.cuts;
     try {
       long pos = locate(s, fromOffset);
       long end = s.size;
@@ -712,6 +713,7 @@ public final class ReplicationLog implements AutoCloseable {
         return null;
       }
       buf.limit(p).position(0);
+      s.readHint = new ReadHint(fromOffset + count, pos + p, cuts);
       return new FrameBatch(fromOffset, count, ts, buf.slice());
     } catch (ClosedChannelException ex) {
       throw new OffsetUnavailableException(name, fromOffset, startOffset());
@@ -766,6 +768,11 @@ public final class ReplicationLog implements AutoCloseable {
     Map.Entry<Long, Long> hint = s.index.floorEntry(offset);
     long pos = hint == null ? SEGMENT_HEADER : hint.getValue();
     long off = hint == null ? s.base : hint.getKey();
+    ReadHint rh = s.readHint;
+    if (rh != null && rh.cuts() == s.cuts && rh.offset() <= offset && rh.offset() > off) {
+      pos = rh.position(); // a sequential reader continues where it stopped: no scan from the index entry
+      off = rh.offset();
+    }
     ByteBuffer buf = null;
     long bufStart = 0;
     while (off < offset) {
@@ -1071,6 +1078,7 @@ public final class ReplicationLog implements AutoCloseable {
         s.size = pos;
         s.lastOffset = offset - 1;
         s.index.tailMap(offset, true).clear();
+        s.cuts++;
       }
       forceDir();
       active = s;
@@ -1308,6 +1316,7 @@ public final class ReplicationLog implements AutoCloseable {
     s.lastOffset = expected - 1;
     s.lastEpoch = lastEpoch;
     s.index.tailMap(expected, true).clear();
+    s.cuts++;
     if (s.lastOffset >= s.base) {
       ByteBuffer tail = readLastTimestamp(s);
       s.lastTimestamp = tail == null ? 0 : tail.getLong(0);
@@ -1459,6 +1468,10 @@ public final class ReplicationLog implements AutoCloseable {
     long lastTimestampFromFile;
     long lastIndexedPosition;
     final ConcurrentSkipListMap<Long, Long> index = new ConcurrentSkipListMap<>();
+    /** Bumped (under the flush lock) whenever the segment is cut: read hints from before are void. */
+    volatile int cuts;
+    /** Where the last read ended, so that the next sequential read needs no scan. */
+    volatile @Nullable ReadHint readHint;
     volatile @Nullable FileChannel ch;
 
     Segment(long base, Path path) {
@@ -1500,6 +1513,9 @@ public final class ReplicationLog implements AutoCloseable {
       }
     }
   }
+
+  /** The position of {@code offset} in a segment as of its {@code cuts}-th cut. */
+  private record ReadHint(long offset, long position, int cuts) {}
 
   private static final class Chunk {
     final long newSegmentBase;

@@ -101,6 +101,7 @@ public final class ReplicationLog implements AutoCloseable {
   private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
   private volatile long forces;
   private volatile long forcedRecords;
+  private volatile long longestForce;
   private volatile boolean closed;
   private volatile int failureCount;
 
@@ -510,7 +511,12 @@ public final class ReplicationLog implements AutoCloseable {
         rollbackSize = active.size;
       }
       if (force && durableOffset < writtenOffset) {
+        long t0 = System.nanoTime();
         active.channel().force(false);
+        long took = System.nanoTime() - t0;
+        if (took > longestForce) {
+          longestForce = took;
+        }
         long w = writtenOffset;
         forces++;
         forcedRecords += w - durableOffset;
@@ -842,6 +848,11 @@ public final class ReplicationLog implements AutoCloseable {
    */
   public long forceCount() {
     return forces;
+  }
+
+  /** @return the longest of those forces, in nanoseconds (a stall of the disk shows here) */
+  public long longestForceNanos() {
+    return longestForce;
   }
 
   /** @return how many records those forces made durable */

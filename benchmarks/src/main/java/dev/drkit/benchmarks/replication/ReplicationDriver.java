@@ -136,9 +136,10 @@ public final class ReplicationDriver {
   static String forceStats(Pair p) {
     ReplicationLog a = p.primaryLog();
     ReplicationLog b = p.backupLog();
-    return String.format(Locale.ROOT, "primary %d forces (%.1f records each), backup %d forces (%.1f records each)",
-        a.forceCount(), a.forcedRecords() / (double) Math.max(1, a.forceCount()), b.forceCount(),
-        b.forcedRecords() / (double) Math.max(1, b.forceCount()));
+    return String.format(Locale.ROOT, "primary %d forces (%.1f records each, longest %.1f ms), backup %d forces"
+        + " (%.1f records each, longest %.1f ms)", a.forceCount(), a.forcedRecords() / (double) Math.max(1,
+        a.forceCount()), a.longestForceNanos() / 1e6, b.forceCount(), b.forcedRecords() / (double) Math.max(1,
+        b.forceCount()), b.longestForceNanos() / 1e6);
   }
 
   static void throughput(Path dir, int seconds) throws Exception {
@@ -223,13 +224,19 @@ public final class ReplicationDriver {
       }
       done.set(true);
       watcher.join(300_000);
+      int worst = rate;
+      for (int i = rate; i < total; i++) {
+        if (lags[i] > lags[worst]) {
+          worst = i;
+        }
+      }
       long[] sorted = Arrays.copyOfRange(lags, rate, total); // skip the first second (warm-up)
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT,
           "lag: async, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
-              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms; %s%n",
+              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (record appended %.3f s into the run); %s%n",
           RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
-          sorted[sorted.length - 1] / 1e6, forceStats(p));
+          sorted[sorted.length - 1] / 1e6, (appended.get(worst) - appended.get(0)) / 1e9, forceStats(p));
     }
   }
 

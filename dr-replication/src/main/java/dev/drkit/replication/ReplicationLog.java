@@ -98,6 +98,10 @@ public final class ReplicationLog implements AutoCloseable {
   private Segment active;
   private volatile long writtenOffset;
   private volatile long durableOffset;
+  private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
+  private volatile long forces;
+  private volatile long forcedRecords;
+  private volatile long longestForce;
   private volatile boolean closed;
   private volatile int failureCount;
 
@@ -134,7 +138,7 @@ public final class ReplicationLog implements AutoCloseable {
         ownScheduler = null;
       }
       long ms = Math.max(1, Objects.requireNonNull(config.durability().interval()).toMillis());
-      intervalTask = s.scheduleWithFixedDelay(this::intervalFlush, ms, ms, TimeUnit.MILLISECONDS);
+      intervalTask = s.scheduleAtFixedRate(this::intervalFlush, ms, ms, TimeUnit.MILLISECONDS);
     } else {
       ownScheduler = null;
       intervalTask = null;
@@ -385,8 +389,11 @@ public final class ReplicationLog implements AutoCloseable {
   }
 
   /**
-   * Group commit: whoever gets the flush lock forces everything pending; the others wait on the
-   * durable monitor (no lock convoy) and are all released by the one notify after the force.
+   * Group commit, leader and followers: one appender (the leader) forces everything pending while
+   * the others wait on the durable monitor; when the leader is done it wakes them all, those it
+   * covered return and one of the rest leads the next force, which covers everything appended
+   * meanwhile. Followers are woken exactly when a force ends (no polling), so the next force
+   * starts as soon as the previous one ends.
    */
   private void syncTo(long offset, int gen) {
     while (true) {
@@ -394,7 +401,24 @@ public final class ReplicationLog implements AutoCloseable {
       if (durableOffset >= offset) {
         return;
       }
-      if (flushLock.tryLock()) {
+      synchronized (durableMonitor) {
+        while (leading && durableOffset < offset) {
+          checkOpen();
+          try {
+            durableMonitor.wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("log " + name + ": interrupted while waiting for offset " + offset
+                + " to become durable (it may still become durable)");
+          }
+        }
+        if (durableOffset >= offset) {
+          continue;
+        }
+        leading = true;
+      }
+      try {
+        flushLock.lock();
         try {
           throwIfLost(offset, gen);
           if (durableOffset < offset) {
@@ -404,18 +428,10 @@ public final class ReplicationLog implements AutoCloseable {
         } finally {
           flushLock.unlock();
         }
-      } else {
+      } finally {
         synchronized (durableMonitor) {
-          if (durableOffset < offset) {
-            checkOpen();
-            try {
-              durableMonitor.wait(1);
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              throw new StorageException("log " + name + ": interrupted while waiting for offset " + offset
-                  + " to become durable (it may still become durable)");
-            }
-          }
+          leading = false;
+          durableMonitor.notifyAll();
         }
       }
     }
@@ -495,8 +511,15 @@ public final class ReplicationLog implements AutoCloseable {
         rollbackSize = active.size;
       }
       if (force && durableOffset < writtenOffset) {
+        long t0 = System.nanoTime();
         active.channel().force(false);
+        long took = System.nanoTime() - t0;
+        if (took > longestForce) {
+          longestForce = took;
+        }
         long w = writtenOffset;
+        forces++;
+        forcedRecords += w - durableOffset;
         synchronized (durableMonitor) {
           durableOffset = w;
           durableMonitor.notifyAll();
@@ -653,6 +676,7 @@ public final class ReplicationLog implements AutoCloseable {
       throw new OffsetUnavailableException(name, fromOffset, startOffset());
     }
     Segment s = e.getValue();
+    int cuts = s.cuts;
     try {
       long pos = locate(s, fromOffset);
       long end = s.size;
@@ -695,6 +719,7 @@ public final class ReplicationLog implements AutoCloseable {
         return null;
       }
       buf.limit(p).position(0);
+      s.readHint = new ReadHint(fromOffset + count, pos + p, cuts);
       return new FrameBatch(fromOffset, count, ts, buf.slice());
     } catch (ClosedChannelException ex) {
       throw new OffsetUnavailableException(name, fromOffset, startOffset());
@@ -749,6 +774,11 @@ public final class ReplicationLog implements AutoCloseable {
     Map.Entry<Long, Long> hint = s.index.floorEntry(offset);
     long pos = hint == null ? SEGMENT_HEADER : hint.getValue();
     long off = hint == null ? s.base : hint.getKey();
+    ReadHint rh = s.readHint;
+    if (rh != null && rh.cuts() == s.cuts && rh.offset() <= offset && rh.offset() > off) {
+      pos = rh.position(); // a sequential reader continues where it stopped: no scan from the index entry
+      off = rh.offset();
+    }
     ByteBuffer buf = null;
     long bufStart = 0;
     while (off < offset) {
@@ -810,6 +840,24 @@ public final class ReplicationLog implements AutoCloseable {
   /** @return the last offset forced to stable storage, {@code startOffset()-1} if none */
   public long durableOffset() {
     return durableOffset;
+  }
+
+  /**
+   * @return how many forces made records durable since the log was opened (with
+   *     {@link #forcedRecords()}: how many records each force covered, the group-commit batching)
+   */
+  public long forceCount() {
+    return forces;
+  }
+
+  /** @return the longest of those forces, in nanoseconds (a stall of the disk shows here) */
+  public long longestForceNanos() {
+    return longestForce;
+  }
+
+  /** @return how many records those forces made durable */
+  public long forcedRecords() {
+    return forcedRecords;
   }
 
   /** @return the oldest offset still held */
@@ -1041,6 +1089,7 @@ public final class ReplicationLog implements AutoCloseable {
         s.size = pos;
         s.lastOffset = offset - 1;
         s.index.tailMap(offset, true).clear();
+        s.cuts++;
       }
       forceDir();
       active = s;
@@ -1278,6 +1327,7 @@ public final class ReplicationLog implements AutoCloseable {
     s.lastOffset = expected - 1;
     s.lastEpoch = lastEpoch;
     s.index.tailMap(expected, true).clear();
+    s.cuts++;
     if (s.lastOffset >= s.base) {
       ByteBuffer tail = readLastTimestamp(s);
       s.lastTimestamp = tail == null ? 0 : tail.getLong(0);
@@ -1429,6 +1479,10 @@ public final class ReplicationLog implements AutoCloseable {
     long lastTimestampFromFile;
     long lastIndexedPosition;
     final ConcurrentSkipListMap<Long, Long> index = new ConcurrentSkipListMap<>();
+    /** Bumped (under the flush lock) whenever the segment is cut: read hints from before are void. */
+    volatile int cuts;
+    /** Where the last read ended, so that the next sequential read needs no scan. */
+    volatile @Nullable ReadHint readHint;
     volatile @Nullable FileChannel ch;
 
     Segment(long base, Path path) {
@@ -1470,6 +1524,9 @@ public final class ReplicationLog implements AutoCloseable {
       }
     }
   }
+
+  /** The position of {@code offset} in a segment as of its {@code cuts}-th cut. */
+  private record ReadHint(long offset, long position, int cuts) {}
 
   private static final class Chunk {
     final long newSegmentBase;

@@ -132,6 +132,16 @@ public final class ReplicationDriver {
     return new Pair(plog, blog, server, client, applier, p);
   }
 
+  /** @return how the two logs batched their forces: forces and records per force on each side */
+  static String forceStats(Pair p) {
+    ReplicationLog a = p.primaryLog();
+    ReplicationLog b = p.backupLog();
+    return String.format(Locale.ROOT, "primary %d forces (%.1f records each, longest %.1f ms), backup %d forces"
+        + " (%.1f records each, longest %.1f ms)", a.forceCount(), a.forcedRecords() / (double) Math.max(1,
+        a.forceCount()), a.longestForceNanos() / 1e6, b.forceCount(), b.forcedRecords() / (double) Math.max(1,
+        b.forceCount()), b.longestForceNanos() / 1e6);
+  }
+
   static void throughput(Path dir, int seconds) throws Exception {
     try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(2)), ReplicationMode.async())) {
       byte[] payload = new byte[RECORD];
@@ -214,13 +224,19 @@ public final class ReplicationDriver {
       }
       done.set(true);
       watcher.join(300_000);
+      int worst = rate;
+      for (int i = rate; i < total; i++) {
+        if (lags[i] > lags[worst]) {
+          worst = i;
+        }
+      }
       long[] sorted = Arrays.copyOfRange(lags, rate, total); // skip the first second (warm-up)
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT,
           "lag: async, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
-              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms%n",
+              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (record appended %.3f s into the run); %s%n",
           RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
-          sorted[sorted.length - 1] / 1e6);
+          sorted[sorted.length - 1] / 1e6, (appended.get(worst) - appended.get(0)) / 1e9, forceStats(p));
     }
   }
 
@@ -275,8 +291,8 @@ public final class ReplicationDriver {
       finished.await();
       System.out.printf(Locale.ROOT,
           "sync: synchronous, TCP 127.0.0.1, %d-byte records, group commit + fsync on both sides, %d writers: %.0f"
-              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s)%n", RECORD, writers, n / secs, n, secs,
-          cpuSecs);
+              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s); %s%n", RECORD, writers, n / secs, n,
+          secs, cpuSecs, forceStats(p));
     }
   }
 

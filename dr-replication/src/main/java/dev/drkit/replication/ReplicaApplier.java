@@ -145,23 +145,6 @@ public final class ReplicaApplier implements ReplicationEndpoint {
     return ack();
   }
 
-  /** Forces what was received and acknowledges it; the sink is fed by {@link #applyAcknowledged()}. */
-  @Override
-  public synchronized ReplicationAck acknowledgeDurable() {
-    if (log.config().durability().kind() == Durability.Kind.INTERVAL) {
-      log.writeAppended();
-    } else {
-      log.sync();
-    }
-    return ack();
-  }
-
-  /** Applies every durable record the sink has not applied yet. */
-  @Override
-  public synchronized void applyAcknowledged() {
-    applyDurable();
-  }
-
   private ReplicationAck ack() {
     return new ReplicationAck(log.currentEpoch(), log.nextOffset() - 1, log.durableOffset(), applied);
   }

@@ -244,11 +244,10 @@ public final class TcpTransport implements ReplicationTransport {
           m = in.nextBuffered();
         } while (m != null);
         if (needAck) {
-          ReplicationAck a = ep.acknowledgeDurable();
+          ReplicationAck a = ep.acknowledge();
           ByteBuffer b = ByteBuffer.allocate(32);
           b.putLong(a.epoch()).putLong(a.receivedOffset()).putLong(a.durableOffset()).putLong(a.appliedOffset()).flip();
           Wire.writeFully(ch, Wire.message(Wire.ACK, b));
-          ep.applyAcknowledged(); // after the ACK: the primary's wait does not include the host's sink
         }
       }
     } catch (EOFException e) {

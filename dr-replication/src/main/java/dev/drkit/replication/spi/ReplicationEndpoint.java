@@ -37,25 +37,6 @@ public interface ReplicationEndpoint {
   ReplicationAck acknowledge();
 
   /**
-   * Like {@link #acknowledge()} but may leave applying to the sink for {@link #applyAcknowledged()},
-   * so that a transport can send the acknowledgement first and the primary does not wait for the
-   * host's sink. The acknowledgement's {@code appliedOffset} is then what was applied before. The
-   * default acknowledges and applies at once.
-   *
-   * @return the acknowledgement to send back
-   * @throws dev.drkit.core.StorageException if forcing failed
-   */
-  default ReplicationAck acknowledgeDurable() {
-    return acknowledge();
-  }
-
-  /**
-   * Applies to the host's sink what {@link #acknowledgeDurable()} made durable. The default does
-   * nothing (its {@code acknowledgeDurable} applied already).
-   */
-  default void applyAcknowledged() {}
-
-  /**
    * The primary is alive and has records up to {@code primaryNextOffset - 1}.
    *
    * @param epoch the primary's epoch

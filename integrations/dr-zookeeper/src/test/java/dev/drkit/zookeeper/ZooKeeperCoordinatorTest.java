@@ -135,7 +135,9 @@ class ZooKeeperCoordinatorTest {
     log.act("b", lb);
     Duration handover = Duration.ofNanos(System.nanoTime() - crashedAt);
 
-    assertThat(handover).isLessThan(SESSION.plusSeconds(1));
+    // Takeover waits for the crashed leader's session to expire; the timing itself is measured by
+    // LeadershipHandoverTimingTest, so this bound only has to be safe on a loaded machine.
+    assertThat(handover).isGreaterThanOrEqualTo(SESSION.dividedBy(2)).isLessThan(WAIT);
     assertThat(lb.token()).isGreaterThan(la.token());
     assertThat(la.isValid()).isFalse();
     assertThatThrownBy(() -> log.act("a", la)).isInstanceOf(LeadershipLostException.class);

@@ -4,7 +4,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.Delayed;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -12,12 +15,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A scheduler driven by a fake monotonic clock: {@link #advance} moves the time and runs, on the
- * calling thread, every task that falls due, in time order. Only what the detector uses is
- * supported (fixed-delay and one-shot scheduling).
+ * calling thread, every task that falls due, in time order. A task's future completes when it
+ * runs; {@code get()} on a task that has not run yet fails at once (with a manual scheduler nothing
+ * else would ever run it, so blocking would only hang the test).
  */
 public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
   private final AtomicLong nanos;
-  private final List<Task> tasks = new ArrayList<>();
+  private final List<Task<?>> tasks = new ArrayList<>();
   private boolean shutdown;
 
   /** @param nanos the fake monotonic time this scheduler advances */
@@ -39,9 +43,9 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
   public void advance(long amount, TimeUnit unit) {
     long target = nanos.get() + unit.toNanos(amount);
     while (true) {
-      Task next = null;
-      for (Task t : tasks) {
-        if (!t.cancelled && t.due <= target && (next == null || t.due < next.due)) {
+      Task<?> next = null;
+      for (Task<?> t : snapshot()) {
+        if (!t.isDone() && t.due <= target && (next == null || t.due < next.due)) {
           next = t;
         }
       }
@@ -49,29 +53,46 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
         break;
       }
       nanos.set(Math.max(nanos.get(), next.due));
-      next.command.run();
+      next.run();
       if (next.period > 0) {
         next.due = nanos.get() + next.period;
-      } else {
-        next.cancelled = true;
-        next.done = true;
       }
     }
     nanos.set(target);
   }
 
-  /** A scheduled task. */
-  private final class Task implements ScheduledFuture<Object> {
-    final Runnable command;
+  private synchronized List<Task<?>> snapshot() {
+    return new ArrayList<>(tasks);
+  }
+
+  /** A scheduled task: a one-shot callable or a periodic runnable. */
+  private final class Task<V> implements ScheduledFuture<V> {
+    final Callable<V> command;
     final long period;
     long due;
     volatile boolean cancelled;
     volatile boolean done;
+    private V result;
+    private Throwable failure;
 
-    Task(Runnable command, long due, long period) {
+    Task(Callable<V> command, long due, long period) {
       this.command = command;
       this.due = due;
       this.period = period;
+    }
+
+    /** Runs the task once; a periodic task stays scheduled unless it throws, as with the JDK's. */
+    void run() {
+      try {
+        V value = command.call();
+        if (period <= 0) {
+          result = value;
+          done = true;
+        }
+      } catch (Exception e) {
+        failure = e;
+        done = true;
+      }
     }
 
     @Override
@@ -86,6 +107,9 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
+      if (done) {
+        return false;
+      }
       cancelled = true;
       return true;
     }
@@ -101,40 +125,49 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
     }
 
     @Override
-    public Object get() {
-      throw new UnsupportedOperationException();
+    public V get() throws ExecutionException {
+      if (cancelled) {
+        throw new CancellationException("task was cancelled");
+      }
+      if (!done) {
+        throw new IllegalStateException("task has not run: advance the scheduler's time past its due time");
+      }
+      if (failure != null) {
+        throw new ExecutionException(failure);
+      }
+      return result;
     }
 
     @Override
-    public Object get(long timeout, TimeUnit unit) {
-      throw new UnsupportedOperationException();
+    public V get(long timeout, TimeUnit unit) throws ExecutionException {
+      return get();
     }
   }
 
-  private synchronized Task add(Runnable r, long delay, long period, TimeUnit unit) {
-    Task t = new Task(r, nanos.get() + unit.toNanos(delay), unit.toNanos(period));
+  private synchronized <V> Task<V> add(Callable<V> c, long delay, long period, TimeUnit unit) {
+    Task<V> t = new Task<>(c, nanos.get() + unit.toNanos(delay), unit.toNanos(period));
     tasks.add(t);
     return t;
   }
 
   @Override
   public ScheduledFuture<?> schedule(Runnable command, long delay, TimeUnit unit) {
-    return add(command, delay, 0, unit);
+    return add(Executors.callable(command), delay, 0, unit);
   }
 
   @Override
   public <V> ScheduledFuture<V> schedule(Callable<V> callable, long delay, TimeUnit unit) {
-    throw new UnsupportedOperationException();
+    return add(callable, delay, 0, unit);
   }
 
   @Override
   public ScheduledFuture<?> scheduleAtFixedRate(Runnable command, long initialDelay, long period, TimeUnit unit) {
-    return add(command, initialDelay, period, unit);
+    return add(Executors.callable(command), initialDelay, period, unit);
   }
 
   @Override
   public ScheduledFuture<?> scheduleWithFixedDelay(Runnable command, long initialDelay, long delay, TimeUnit unit) {
-    return add(command, initialDelay, delay, unit);
+    return add(Executors.callable(command), initialDelay, delay, unit);
   }
 
   @Override

@@ -33,7 +33,7 @@ public final class FileLockCoordinator implements Coordinator {
   private final Object monitor = new Object();
   private FileChannel channel;
   private FileLock lock;
-  private FileLease current;
+  private RevocableLease current;
   private boolean closed;
 
   /**
@@ -100,7 +100,7 @@ public final class FileLockCoordinator implements Coordinator {
       channel.write(buf, 0);
       channel.force(true);
       lock = l;
-      current = new FileLease(token);
+      current = new RevocableLease(token);
       LOG.info("acquired leadership through {} with token {}", file, token);
       return true;
     } catch (IOException e) {
@@ -132,7 +132,7 @@ public final class FileLockCoordinator implements Coordinator {
   public void relinquish() {
     synchronized (monitor) {
       if (current != null) {
-        current.valid = false;
+        current.revoke();
         current = null;
       }
       if (lock != null) {
@@ -165,29 +165,5 @@ public final class FileLockCoordinator implements Coordinator {
   @Override
   public String toString() {
     return "FileLockCoordinator{" + file + "}";
-  }
-
-  private static final class FileLease implements Lease {
-    private final long token;
-    private volatile boolean valid = true;
-
-    FileLease(long token) {
-      this.token = token;
-    }
-
-    @Override
-    public long token() {
-      return token;
-    }
-
-    @Override
-    public boolean isValid() {
-      return valid;
-    }
-
-    @Override
-    public String toString() {
-      return "Lease{token=" + token + ", valid=" + valid + "}";
-    }
   }
 }

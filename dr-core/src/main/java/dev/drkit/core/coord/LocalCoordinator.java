@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LocalCoordinator implements Coordinator {
   private final AtomicLong tokens;
   private final Object monitor = new Object();
-  private LocalLease current;
+  private RevocableLease current;
   private boolean closed;
 
   /** Creates a coordinator whose first term has token 1. */
@@ -52,7 +52,7 @@ public final class LocalCoordinator implements Coordinator {
         return Optional.empty();
       }
       if (current == null || !current.isValid()) {
-        current = new LocalLease(tokens.incrementAndGet());
+        current = new RevocableLease(tokens.incrementAndGet());
       }
       return Optional.of(current);
     }
@@ -69,7 +69,7 @@ public final class LocalCoordinator implements Coordinator {
   public void relinquish() {
     synchronized (monitor) {
       if (current != null) {
-        current.valid = false;
+        current.revoke();
         current = null;
       }
     }
@@ -86,29 +86,5 @@ public final class LocalCoordinator implements Coordinator {
   @Override
   public String toString() {
     return "LocalCoordinator{lastToken=" + tokens.get() + "}";
-  }
-
-  private static final class LocalLease implements Lease {
-    private final long token;
-    private volatile boolean valid = true;
-
-    LocalLease(long token) {
-      this.token = token;
-    }
-
-    @Override
-    public long token() {
-      return token;
-    }
-
-    @Override
-    public boolean isValid() {
-      return valid;
-    }
-
-    @Override
-    public String toString() {
-      return "Lease{token=" + token + ", valid=" + valid + "}";
-    }
   }
 }

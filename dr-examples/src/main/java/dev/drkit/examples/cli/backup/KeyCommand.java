@@ -5,6 +5,7 @@ import dev.drkit.backup.Repository;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.function.BiFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ParentCommand;
 
@@ -31,6 +32,23 @@ public final class KeyCommand implements Runnable {
         "key: give a subcommand: add, passwd or list (see 'drkit key --help')");
   }
 
+  /**
+   * Opens the repository, asks for a new passphrase (wiped afterwards), applies {@code change} and
+   * prints the line it returns.
+   */
+  private static int withNewPassphrase(RepoCommand command, BiFunction<Repository, char[], String> change) {
+    try (Repository r = command.open()) {
+      char[] pass = Passphrases.fresh(command.env(), "new passphrase");
+      try {
+        command.env().out().println(change.apply(r, pass));
+      } finally {
+        Arrays.fill(pass, '\0');
+      }
+    }
+    command.env().out().flush();
+    return RepoCommand.OK;
+  }
+
   /** {@code key add}: adds a key slot for a new passphrase; the old ones keep working. */
   @Command(name = "add", mixinStandardHelpOptions = true,
       description = "Adds a passphrase (from DRKIT_NEW_PASSWORD or asked) to the repository; existing ones keep working.")
@@ -46,17 +64,7 @@ public final class KeyCommand implements Runnable {
     @Override
     int run() {
       env(parent.env);
-      try (Repository r = open()) {
-        char[] pass = Passphrases.fresh(env(), "new passphrase");
-        try {
-          String slot = r.addKey(pass);
-          env().out().println("added key slot " + slot);
-        } finally {
-          Arrays.fill(pass, '\0');
-        }
-      }
-      env().out().flush();
-      return OK;
+      return withNewPassphrase(this, (r, pass) -> "added key slot " + r.addKey(pass));
     }
   }
 
@@ -76,17 +84,7 @@ public final class KeyCommand implements Runnable {
     @Override
     int run() {
       env(parent.env);
-      try (Repository r = open()) {
-        char[] pass = Passphrases.fresh(env(), "new passphrase");
-        try {
-          String slot = r.changePassphrase(pass);
-          env().out().println("changed the passphrase; new key slot " + slot);
-        } finally {
-          Arrays.fill(pass, '\0');
-        }
-      }
-      env().out().flush();
-      return OK;
+      return withNewPassphrase(this, (r, pass) -> "changed the passphrase; new key slot " + r.changePassphrase(pass));
     }
   }
 

@@ -3,12 +3,7 @@ package dev.drkit.replication.testing;
 import dev.drkit.replication.LogChannelFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
@@ -74,101 +69,25 @@ public final class CrashableDisk implements LogChannelFactory {
     }
   }
 
-  private final class Channel extends FileChannel {
+  /** Records what was forced; {@code force} itself does not reach the disk. */
+  private final class Channel extends ForwardingFileChannel {
     private final Path path;
-    private final FileChannel d;
 
     Channel(Path path, FileChannel d) {
+      super(d);
       this.path = path;
-      this.d = d;
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-      return d.read(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-      return d.read(dsts, offset, length);
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-      return d.write(src);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-      return d.write(srcs, offset, length);
-    }
-
-    @Override
-    public long position() throws IOException {
-      return d.position();
-    }
-
-    @Override
-    public FileChannel position(long newPosition) throws IOException {
-      d.position(newPosition);
-      return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return d.size();
     }
 
     @Override
     public FileChannel truncate(long size) throws IOException {
-      d.truncate(size);
+      delegate.truncate(size);
       forced.computeIfPresent(path, (k, v) -> Math.min(v, size));
       return this;
     }
 
     @Override
     public void force(boolean metaData) throws IOException {
-      forced.put(path, d.size());
-    }
-
-    @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-      return d.transferTo(position, count, target);
-    }
-
-    @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-      return d.transferFrom(src, position, count);
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return d.read(dst, position);
-    }
-
-    @Override
-    public int write(ByteBuffer src, long position) throws IOException {
-      return d.write(src, position);
-    }
-
-    @Override
-    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-      return d.map(mode, position, size);
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) throws IOException {
-      return d.lock(position, size, shared);
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-      return d.tryLock(position, size, shared);
-    }
-
-    @Override
-    protected void implCloseChannel() throws IOException {
-      d.close();
+      forced.put(path, delegate.size());
     }
   }
 }

@@ -3,11 +3,8 @@ package dev.drkit.replication.testing;
 import dev.drkit.replication.LogChannelFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.Set;
@@ -35,11 +32,10 @@ public final class FullDiskChannels implements LogChannelFactory {
     return new Channel(FileChannel.open(path, options));
   }
 
-  private final class Channel extends FileChannel {
-    private final FileChannel d;
-
+  /** Admits writes while the shared budget lasts, then fails like a full disk. */
+  private final class Channel extends ForwardingFileChannel {
     Channel(FileChannel d) {
-      this.d = d;
+      super(d);
     }
 
     private int admit(ByteBuffer src) throws IOException {
@@ -57,23 +53,13 @@ public final class FullDiskChannels implements LogChannelFactory {
         ByteBuffer part = src.duplicate();
         part.limit(part.position() + allowed);
         if (position < 0) {
-          d.write(part);
+          delegate.write(part);
         } else {
-          d.write(part, position);
+          delegate.write(part, position);
         }
         free.set(0);
       }
       return new IOException("No space left on device");
-    }
-
-    @Override
-    public int read(ByteBuffer dst) throws IOException {
-      return d.read(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-      return d.read(dsts, offset, length);
     }
 
     @Override
@@ -82,7 +68,7 @@ public final class FullDiskChannels implements LogChannelFactory {
       if (allowed >= 0) {
         throw full(src, allowed, -1);
       }
-      return d.write(src);
+      return delegate.write(src);
     }
 
     @Override
@@ -95,45 +81,8 @@ public final class FullDiskChannels implements LogChannelFactory {
     }
 
     @Override
-    public long position() throws IOException {
-      return d.position();
-    }
-
-    @Override
-    public FileChannel position(long newPosition) throws IOException {
-      d.position(newPosition);
-      return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return d.size();
-    }
-
-    @Override
-    public FileChannel truncate(long size) throws IOException {
-      d.truncate(size);
-      return this;
-    }
-
-    @Override
-    public void force(boolean metaData) throws IOException {
-      d.force(metaData);
-    }
-
-    @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-      return d.transferTo(position, count, target);
-    }
-
-    @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
       throw new IOException("transferFrom not supported by the test channel");
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return d.read(dst, position);
     }
 
     @Override
@@ -142,27 +91,7 @@ public final class FullDiskChannels implements LogChannelFactory {
       if (allowed >= 0) {
         throw full(src, allowed, position);
       }
-      return d.write(src, position);
-    }
-
-    @Override
-    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-      return d.map(mode, position, size);
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) throws IOException {
-      return d.lock(position, size, shared);
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-      return d.tryLock(position, size, shared);
-    }
-
-    @Override
-    protected void implCloseChannel() throws IOException {
-      d.close();
+      return delegate.write(src, position);
     }
   }
 }

@@ -27,8 +27,9 @@ public final class InitCommand extends RepoCommand {
     if (!onS3() && Files.exists(repoDir()) && !Files.isDirectory(repoDir())) {
       throw new CliFailure(FAILED, repo + " exists and is not a directory");
     }
-    BlobStore store = store(true);
-    if ((onS3() || Files.isDirectory(repoDir())) && Repository.exists(store)) {
+    // Nothing is created (directory or bucket) before the passphrase is in hand; an existing S3
+    // repository is refused by Repository.init below.
+    if (!onS3() && Files.isDirectory(repoDir()) && Repository.exists(store(false))) {
       throw new CliFailure(FAILED, "a repository already exists at " + repo + "; nothing was changed");
     }
     char[] pass = null;
@@ -45,7 +46,7 @@ public final class InitCommand extends RepoCommand {
         pass = freshFromPrompt();
       }
     }
-    try (Repository r = Repository.init(store,
+    try (Repository r = Repository.init(store(true),
         noEncryption ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm(keySource), pass, options())) {
       env().out().println("created " + (r.encrypted() ? "encrypted" : "UNENCRYPTED") + " repository " + r.id()
           + " at " + repo);

@@ -303,6 +303,14 @@ class BackupCliTest {
   }
 
   @Test
+  void initWithoutAPassphraseFailsAndCreatesNothing() {
+    Cli.Result r = new Cli().run("init", "--repo", repo.toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).contains("no passphrase: set DRKIT_PASSWORD");
+    assertThat(repo).doesNotExist();
+  }
+
+  @Test
   void initRefusesAnExistingRepositoryAndLeavesItIntact() {
     ok("init", "--repo", repo.toString(), "--no-encryption");
     String id = backup();

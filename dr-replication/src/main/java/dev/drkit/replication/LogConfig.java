@@ -24,10 +24,16 @@ import org.jspecify.annotations.Nullable;
  *     {@link dev.drkit.core.IntegrityException} and changes nothing)
  * @param scheduler runs the forces of {@link Durability.Kind#INTERVAL}; {@code null} to let the log
  *     start its own daemon thread
+ * @param preallocateBytes how far ahead of the writer the active segment is zero-filled (by a
+ *     background thread, never beyond {@code segmentBytes}), so that forces overwrite allocated
+ *     blocks and flush data only, without a file-size change and its journal commit; the same
+ *     thread trims closed segments and applies retention after a roll. {@code 0} (the default)
+ *     turns this off: the writer grows the file and retention runs in the appending thread
  */
 public record LogConfig(String name, long segmentBytes, Durability durability, long retentionBytes,
     @Nullable Duration retentionAge, boolean deleteAcknowledged, LogChannelFactory channelFactory, Clock clock,
-    EventBus events, boolean truncateOnCorruption, @Nullable ScheduledExecutorService scheduler) {
+    EventBus events, boolean truncateOnCorruption, @Nullable ScheduledExecutorService scheduler,
+    long preallocateBytes) {
 
   /** Validates. */
   public LogConfig {
@@ -44,6 +50,9 @@ public record LogConfig(String name, long segmentBytes, Durability durability, l
     }
     if (retentionAge != null && (retentionAge.isNegative() || retentionAge.isZero())) {
       throw new IllegalArgumentException("log.retentionAge must be positive, was " + retentionAge);
+    }
+    if (preallocateBytes != 0 && preallocateBytes < 4096) {
+      throw new IllegalArgumentException("log.preallocateBytes must be 0 (off) or >= 4096, was " + preallocateBytes);
     }
   }
 
@@ -69,6 +78,7 @@ public record LogConfig(String name, long segmentBytes, Durability durability, l
     private EventBus events = new EventBus();
     private boolean truncateOnCorruption;
     private @Nullable ScheduledExecutorService scheduler;
+    private long preallocateBytes;
 
     private Builder(String name) {
       this.name = Objects.requireNonNull(name, "name");
@@ -135,12 +145,22 @@ public record LogConfig(String name, long segmentBytes, Durability durability, l
     }
 
     /**
+     * @param v how many bytes ahead of the writer to keep zero-filled (0 = off, else at least
+     *     4096; 4 MiB is a good value for a busy log)
+     * @return this
+     */
+    public Builder preallocateBytes(long v) {
+      this.preallocateBytes = v;
+      return this;
+    }
+
+    /**
      * @return the config
      * @throws IllegalArgumentException naming the field when a value is out of range
      */
     public LogConfig build() {
       return new LogConfig(name, segmentBytes, durability, retentionBytes, retentionAge, deleteAcknowledged,
-          channelFactory, clock, events, truncateOnCorruption, scheduler);
+          channelFactory, clock, events, truncateOnCorruption, scheduler, preallocateBytes);
     }
   }
 }

@@ -26,10 +26,13 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
@@ -69,6 +72,9 @@ public final class ReplicationLog implements AutoCloseable {
   private static final String HISTORY_FILE = "epochs.history";
   private static final String FENCE_FILE = "fence.epoch";
   private static final String QUARANTINE_DIR = "quarantine";
+  private static final int ZERO_CHUNK = 1 << 20;
+  /** Buckets of {@link #forceLatencyHistogram()}: powers of two from 1 us to about 17 minutes. */
+  public static final int FORCE_BUCKETS = 30;
 
   private final Path dir;
   private final LogConfig config;
@@ -76,11 +82,17 @@ public final class ReplicationLog implements AutoCloseable {
   private final ReentrantLock appendLock = new ReentrantLock();
   private final ReentrantLock flushLock = new ReentrantLock();
   private final Object durableMonitor = new Object();
+  /** Readers of written but not yet forced records wait here ({@link #awaitWritten}). */
+  private final Object writtenMonitor = new Object();
+  private volatile boolean writtenWaiters;
   private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
   private final Map<String, Long> replicaAcks = new ConcurrentHashMap<>();
   private final RecoveryResult recovery;
   private final @Nullable ScheduledExecutorService ownScheduler;
   private final @Nullable ScheduledFuture<?> intervalTask;
+  /** Zero-fills ahead of the writer, trims closed segments and applies retention; null without preallocation. */
+  private final @Nullable ExecutorService maintenance;
+  private final AtomicBoolean extendQueued = new AtomicBoolean();
 
   // guarded by appendLock
   private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
@@ -95,14 +107,17 @@ public final class ReplicationLog implements AutoCloseable {
   private long appendedBytes;
 
   // guarded by flushLock (written), readable without
-  private Segment active;
+  private volatile Segment active;
   private volatile long writtenOffset;
   private volatile long durableOffset;
   private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
   private volatile long forces;
   private volatile long forcedRecords;
   private volatile long longestForce;
+  /** Force latencies: bucket {@code i} counts forces that took [2^i, 2^(i+1)) microseconds. */
+  private final AtomicLongArray forceHistogram = new AtomicLongArray(FORCE_BUCKETS);
   private volatile boolean closed;
+  private volatile boolean stopping;
   private volatile int failureCount;
 
   private ReplicationLog(Path dir, LogConfig config) throws IOException {
@@ -142,6 +157,16 @@ public final class ReplicationLog implements AutoCloseable {
     } else {
       ownScheduler = null;
       intervalTask = null;
+    }
+    if (config.preallocateBytes() > 0) {
+      maintenance = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "drkit-log-prealloc-" + name);
+        t.setDaemon(true);
+        return t;
+      });
+      maybeExtend();
+    } else {
+      maintenance = null;
     }
     if (recovery.repaired()) {
       LOG.warn("log {}: recovered after crash: {}", name, recovery);
@@ -500,9 +525,7 @@ public final class ReplicationLog implements AutoCloseable {
           active.index.put(c.firstOffset, pos);
           active.lastIndexedPosition = pos;
         }
-        while (b.hasRemaining()) {
-          pos += active.channel().write(b, pos);
-        }
+        pos = writeAt(active, b, pos);
         active.size = pos;
         active.lastOffset = c.lastOffset;
         active.lastEpoch = Math.max(active.lastEpoch, c.lastEpoch);
@@ -510,13 +533,15 @@ public final class ReplicationLog implements AutoCloseable {
         writtenOffset = c.lastOffset;
         rollbackSize = active.size;
       }
+      if (!chunks.isEmpty() && writtenWaiters) {
+        synchronized (writtenMonitor) {
+          writtenMonitor.notifyAll(); // early shippers send while this thread forces
+        }
+      }
       if (force && durableOffset < writtenOffset) {
         long t0 = System.nanoTime();
         active.channel().force(false);
-        long took = System.nanoTime() - t0;
-        if (took > longestForce) {
-          longestForce = took;
-        }
+        recordForce(System.nanoTime() - t0);
         long w = writtenOffset;
         forces++;
         forcedRecords += w - durableOffset;
@@ -530,7 +555,142 @@ public final class ReplicationLog implements AutoCloseable {
       failWrite(rollback, rollbackSize, io);
     }
     if (rolled) {
-      applyRetention();
+      if (maintenance != null) {
+        maintenance.execute(this::backgroundRetention);
+      } else {
+        applyRetention();
+      }
+    }
+    maybeExtend();
+  }
+
+  /**
+   * Writes {@code b} at {@code pos}. Below the zero-filled end of the segment no coordination is
+   * needed (the filler only writes beyond it); a write that grows the file holds the segment's
+   * extend lock so that the filler never writes zeros over it.
+   */
+  private static long writeAt(Segment seg, ByteBuffer b, long pos) throws IOException {
+    long end = pos + b.remaining();
+    if (end <= seg.allocated) {
+      while (b.hasRemaining()) {
+        pos += seg.channel().write(b, pos);
+      }
+      return pos;
+    }
+    seg.extendLock.lock();
+    try {
+      while (b.hasRemaining()) {
+        pos += seg.channel().write(b, pos);
+      }
+      seg.allocated = Math.max(seg.allocated, pos);
+      return pos;
+    } finally {
+      seg.extendLock.unlock();
+    }
+  }
+
+  /** Queues a zero-fill of the active segment when the writer came within half the preallocation of its end. */
+  private void maybeExtend() {
+    ExecutorService m = maintenance;
+    if (m == null || stopping) {
+      return;
+    }
+    Segment s = active;
+    long want = Math.min(config.segmentBytes(), s.size + config.preallocateBytes());
+    if (s.allocated - s.size >= config.preallocateBytes() / 2 || s.allocated >= want) {
+      return;
+    }
+    if (extendQueued.compareAndSet(false, true)) {
+      try {
+        m.execute(this::extendActive);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        extendQueued.set(false); // closing
+      }
+    }
+  }
+
+  /**
+   * Zero-fills the active segment up to {@link LogConfig#preallocateBytes()} beyond its logical
+   * end (at most to {@link LogConfig#segmentBytes()}) and forces the new size, so that the
+   * writer's later forces overwrite allocated blocks and flush data only (no file-size change,
+   * no journal commit). Runs on the maintenance thread; a failure (such as a full disk) only
+   * means the writer grows the file itself.
+   */
+  private void extendActive() {
+    Segment s = active;
+    try {
+      long target = Math.min(config.segmentBytes(), s.size + config.preallocateBytes());
+      boolean grew = false;
+      ByteBuffer zeros = ByteBuffer.allocate(ZERO_CHUNK);
+      while (!stopping && s == active) {
+        s.extendLock.lock();
+        try {
+          FileChannel ch = s.channel();
+          long from = Math.max(ch.size(), s.allocated);
+          if (from >= target || s != active || stopping) {
+            break;
+          }
+          zeros.clear().limit((int) Math.min(ZERO_CHUNK, target - from));
+          long p = from;
+          while (zeros.hasRemaining()) {
+            p += ch.write(zeros, p);
+          }
+          s.allocated = p;
+          grew = true;
+        } finally {
+          s.extendLock.unlock();
+        }
+      }
+      if (grew && !stopping) {
+        s.channel().force(true);
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("log {}: zero-filling {} ahead of the writer failed: {}", name, s.path, e.toString());
+    } finally {
+      extendQueued.set(false);
+    }
+  }
+
+  /**
+   * Waits until the background work queued so far (zero-filling, trimming, retention) is done.
+   * For tests; returns at once without preallocation.
+   *
+   * @throws InterruptedException if interrupted
+   */
+  void awaitMaintenance() throws InterruptedException {
+    ExecutorService m = maintenance;
+    if (m == null) {
+      return;
+    }
+    try {
+      m.submit(() -> { }).get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    }
+  }
+
+  /** Cuts a closed segment's zero-filled tail (it would only waste space). */
+  private void trimClosed(Segment s) {
+    s.extendLock.lock();
+    try {
+      if (s.ch != null && s.allocated > s.size) {
+        s.channel().truncate(s.size);
+        s.allocated = s.size;
+      }
+    } catch (IOException e) {
+      LOG.debug("log {}: trimming {} failed: {}", name, s.path, e.toString());
+    } finally {
+      s.extendLock.unlock();
+    }
+  }
+
+  private void backgroundRetention() {
+    try {
+      if (!closed) {
+        applyRetention();
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("log {}: retention failed", name, e);
     }
   }
 
@@ -544,7 +704,7 @@ public final class ReplicationLog implements AutoCloseable {
         Files.deleteIfExists(seg.path);
         active = segments.lastEntry().getValue();
       } else {
-        seg.channel().truncate(goodSize);
+        truncateSegment(seg, goodSize);
         seg.size = goodSize;
       }
     } catch (IOException | RuntimeException e2) {
@@ -576,6 +736,17 @@ public final class ReplicationLog implements AutoCloseable {
         Map.of("lostFromOffset", String.valueOf(lostFrom), "segment", seg.path.toString()));
     throw new StorageException("log " + name + ": write to " + seg.path + " failed (" + cause.getMessage()
         + "); records from offset " + lostFrom + " were not written, earlier records are intact", cause);
+  }
+
+  /** Cuts a segment's file (its zero-filled tail too) under its extend lock. */
+  private static void truncateSegment(Segment seg, long size) throws IOException {
+    seg.extendLock.lock();
+    try {
+      seg.channel().truncate(size);
+      seg.allocated = size;
+    } finally {
+      seg.extendLock.unlock();
+    }
   }
 
   private boolean lost(long offset, int gen) {
@@ -610,10 +781,14 @@ public final class ReplicationLog implements AutoCloseable {
   private record Failure(int generation, long lostFrom, String cause) {}
 
   private void roll(long base) throws IOException {
-    active.channel().force(false);
+    Segment old = active;
+    old.channel().force(false);
     Segment s = createSegment(base);
     segments.put(base, s);
     active = s;
+    if (maintenance != null && old.allocated > old.size) {
+      maintenance.execute(() -> trimClosed(old));
+    }
     LOG.debug("log {}: rolled to segment {}", name, s.path);
   }
 
@@ -642,6 +817,7 @@ public final class ReplicationLog implements AutoCloseable {
       throw e;
     }
     s.size = SEGMENT_HEADER;
+    s.allocated = SEGMENT_HEADER;
     return s;
   }
 
@@ -667,7 +843,28 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws IntegrityException if a stored frame fails its check
    */
   public @Nullable FrameBatch readFrames(long fromOffset, int maxBytes) {
-    long durable = durableOffset;
+    return readFrames(fromOffset, maxBytes, false);
+  }
+
+  /**
+   * Like {@link #readFrames(long, int)}, but also returns records written to the segment file and
+   * not yet forced: a primary that ships before its own force completes reads these (see
+   * {@code docs/replication-protocol.md}, "shipping before the primary's force"). Such records
+   * survive a process crash but may be lost, with the rest of the unforced tail, by a power loss
+   * or kernel crash.
+   *
+   * @param fromOffset the first offset wanted
+   * @param maxBytes a soft limit on the batch size (at least one record is returned)
+   * @return written frames from {@code fromOffset}, or {@code null} if none is written yet
+   * @throws OffsetUnavailableException if the log no longer holds {@code fromOffset}
+   * @throws IntegrityException if a stored frame fails its check
+   */
+  public @Nullable FrameBatch readWrittenFrames(long fromOffset, int maxBytes) {
+    return readFrames(fromOffset, maxBytes, true);
+  }
+
+  private @Nullable FrameBatch readFrames(long fromOffset, int maxBytes, boolean unforced) {
+    long durable = unforced ? writtenOffset : durableOffset;
     if (fromOffset > durable) {
       return null;
     }
@@ -686,7 +883,11 @@ public final class ReplicationLog implements AutoCloseable {
       int count = 0;
       long ts = 0;
       boolean reread = false;
+      long segmentLast = s.lastOffset;
       while (true) {
+        if (count > 0 && fromOffset + count > segmentLast) {
+          break; // a closed segment may end in zero-filled space
+        }
         int len = Frames.check(buf, p, buf.limit());
         if (len == -1 && count == 0 && !reread && buf.limit() >= Frames.HEADER) {
           int need = Frames.frameSize(Frames.payloadLength(buf, p));
@@ -804,6 +1005,30 @@ public final class ReplicationLog implements AutoCloseable {
   }
 
   /**
+   * Blocks until {@code offset} is written to its segment file (durable or not), the timeout
+   * passes or the thread is interrupted.
+   *
+   * @param offset the offset to wait for
+   * @param timeoutMillis the most to wait
+   * @return whether it is written
+   * @throws InterruptedException if interrupted
+   */
+  public boolean awaitWritten(long offset, long timeoutMillis) throws InterruptedException {
+    writtenWaiters = true;
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    synchronized (writtenMonitor) {
+      while (writtenOffset < offset && !closed) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(writtenMonitor, left);
+      }
+      return writtenOffset >= offset;
+    }
+  }
+
+  /**
    * Blocks until {@code offset} is durable, the timeout passes or the thread is interrupted.
    *
    * @param offset the offset to wait for
@@ -837,6 +1062,11 @@ public final class ReplicationLog implements AutoCloseable {
     }
   }
 
+  /** @return the last offset written to its segment file (durable or not) */
+  public long writtenOffset() {
+    return writtenOffset;
+  }
+
   /** @return the last offset forced to stable storage, {@code startOffset()-1} if none */
   public long durableOffset() {
     return durableOffset;
@@ -853,6 +1083,27 @@ public final class ReplicationLog implements AutoCloseable {
   /** @return the longest of those forces, in nanoseconds (a stall of the disk shows here) */
   public long longestForceNanos() {
     return longestForce;
+  }
+
+  /**
+   * @return a copy of the force-latency histogram: element {@code i} counts the forces that made
+   *     records durable and took from {@code 2^i} to under {@code 2^(i+1)} microseconds (element 0
+   *     also counts faster ones); {@link #FORCE_BUCKETS} elements
+   */
+  public long[] forceLatencyHistogram() {
+    long[] out = new long[FORCE_BUCKETS];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = forceHistogram.get(i);
+    }
+    return out;
+  }
+
+  private void recordForce(long nanos) {
+    if (nanos > longestForce) {
+      longestForce = nanos;
+    }
+    long micros = Math.max(1, nanos / 1000);
+    forceHistogram.incrementAndGet(Math.min(FORCE_BUCKETS - 1, 63 - Long.numberOfLeadingZeros(micros)));
   }
 
   /** @return how many records those forces made durable */
@@ -1084,7 +1335,7 @@ public final class ReplicationLog implements AutoCloseable {
         segments.put(offset, s);
       } else {
         long pos = locate(s, offset);
-        s.channel().truncate(pos);
+        truncateSegment(s, pos);
         s.channel().force(true);
         s.size = pos;
         s.lastOffset = offset - 1;
@@ -1229,6 +1480,7 @@ public final class ReplicationLog implements AutoCloseable {
       long base = Long.parseLong(p.getFileName().toString().substring(0, 20));
       Segment s = new Segment(base, p);
       s.size = Files.size(p);
+      s.allocated = s.size;
       checkHeader(s);
       if (i + 1 < kept.size()) {
         s.lastOffset = Long.parseLong(kept.get(i + 1).getFileName().toString().substring(0, 20)) - 1;
@@ -1273,6 +1525,12 @@ public final class ReplicationLog implements AutoCloseable {
           continue;
         }
         if (len < 0 || Frames.offset(buf, p) != expected || Frames.epoch(buf, p) < lastEpoch) {
+          if (zeroFrom(s, pos + p)) {
+            fileSize = pos + p; // the rest is zero-filled space preallocated for later records: not damage
+            pos = fileSize;
+            p = 0;
+            break;
+          }
           return tornOrCorrupt(s, pos + p, expected, lastEpoch, removed);
         }
         if ((pos + p) - s.lastIndexedPosition >= INDEX_INTERVAL || s.index.isEmpty()) {
@@ -1286,16 +1544,59 @@ public final class ReplicationLog implements AutoCloseable {
       }
       pos += p;
     }
+    s.size = fileSize;
     s.lastOffset = expected - 1;
     s.lastEpoch = lastEpoch;
     s.lastTimestamp = lastTs;
     return new RecoveryResult(null, -1, 0, removed, expected);
   }
 
+  private static boolean allZero(ByteBuffer b, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (b.get(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * @return whether the segment file holds only zeros from {@code from} on, at least a frame header's
+   *     worth: space preallocated for later records (a written frame header is never all zero,
+   *     while a shorter zero tail may be the start of a torn length field)
+   */
+  private boolean zeroFrom(Segment s, long from) throws IOException {
+    long end = s.channel().size();
+    if (end - from < Frames.HEADER) {
+      return false;
+    }
+    long pos = from;
+    while (pos < end) {
+      ByteBuffer b = readAt(s, pos, (int) Math.min(ZERO_CHUNK, end - pos));
+      if (b.limit() == 0) {
+        break;
+      }
+      if (!allZero(b, 0, b.limit())) {
+        return false;
+      }
+      pos += b.limit();
+    }
+    return true;
+  }
+
   private RecoveryResult tornOrCorrupt(Segment s, long badPos, long expected, long lastEpoch, List<Path> removed)
       throws IOException {
     long fileSize = s.size;
     ByteBuffer rest = readAt(s, badPos, (int) (fileSize - badPos));
+    // In a zero-filled (preallocated) segment a zero header means "never written": whatever follows
+    // was written after the last force and reached the disk out of order, so it was never durable.
+    // It is cut like a torn tail, but kept in quarantine (a zeroed sector could also look like this).
+    boolean neverWritten = allZero(rest, 0, Math.min(rest.limit(), Frames.HEADER));
+    int restEnd = rest.limit();
+    while (restEnd > 0 && rest.get(restEnd - 1) == 0) {
+      restEnd--;
+    }
+    rest.limit(restEnd);
     long validAt = -1;
     for (int q = 1; q + Frames.HEADER <= rest.limit(); q++) {
       long off = Frames.offset(rest, q);
@@ -1307,12 +1608,12 @@ public final class ReplicationLog implements AutoCloseable {
         break;
       }
     }
-    if (validAt >= 0 && !config.truncateOnCorruption()) {
+    if (validAt >= 0 && !config.truncateOnCorruption() && !neverWritten) {
       throw new IntegrityException("log " + name + ": segment " + s.path + " is damaged at byte " + badPos
           + " (offset " + expected + ") but valid records follow at byte " + validAt
           + "; refusing to cut them off (nothing was changed; see LogConfig.truncateOnCorruption)");
     }
-    if (validAt >= 0) {
+    if (validAt >= 0 || (neverWritten && restEnd > 0)) {
       Path qdir = dir.resolve(QUARANTINE_DIR);
       Files.createDirectories(qdir);
       Path q = qdir.resolve(String.format("%d-damaged-%s-at-%d.bin", config.clock().millis(),
@@ -1321,7 +1622,7 @@ public final class ReplicationLog implements AutoCloseable {
       LOG.warn("log {}: damaged tail of {} from byte {} moved to {}", name, s.path, badPos, q);
     }
     FileChannel ch = s.channel();
-    ch.truncate(badPos);
+    truncateSegment(s, badPos);
     ch.force(true);
     s.size = badPos;
     s.lastOffset = expected - 1;
@@ -1332,7 +1633,9 @@ public final class ReplicationLog implements AutoCloseable {
       ByteBuffer tail = readLastTimestamp(s);
       s.lastTimestamp = tail == null ? 0 : tail.getLong(0);
     }
-    return new RecoveryResult(s.path, badPos, fileSize - badPos, removed, expected);
+    long zeroFilled = fileSize - badPos - restEnd;
+    long torn = zeroFilled >= 4096 ? restEnd : fileSize - badPos; // preallocated zeros are not a torn record
+    return new RecoveryResult(s.path, badPos, torn, removed, expected);
   }
 
   private @Nullable ByteBuffer readLastTimestamp(Segment s) throws IOException {
@@ -1443,6 +1746,17 @@ public final class ReplicationLog implements AutoCloseable {
     if (ownScheduler != null) {
       ownScheduler.shutdownNow();
     }
+    if (maintenance != null) {
+      stopping = true; // the filler stops at its next chunk
+      maintenance.shutdown();
+      try {
+        if (!maintenance.awaitTermination(10, TimeUnit.SECONDS)) {
+          LOG.warn("log {}: background zero-filling did not stop within 10 s", name);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     flushLock.lock();
     try {
       try {
@@ -1460,6 +1774,9 @@ public final class ReplicationLog implements AutoCloseable {
     synchronized (durableMonitor) {
       durableMonitor.notifyAll();
     }
+    synchronized (writtenMonitor) {
+      writtenMonitor.notifyAll();
+    }
   }
 
   @Override
@@ -1473,6 +1790,9 @@ public final class ReplicationLog implements AutoCloseable {
     final long base;
     final Path path;
     volatile long size;
+    /** The file's bytes known to be written (records or zero fill): writes below need no extend lock. */
+    volatile long allocated;
+    final ReentrantLock extendLock = new ReentrantLock();
     volatile long lastOffset;
     volatile long lastEpoch;
     volatile long lastTimestamp;

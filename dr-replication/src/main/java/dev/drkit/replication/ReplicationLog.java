@@ -1259,6 +1259,7 @@ public final class ReplicationLog implements AutoCloseable {
   /**
    * Sets aside every record from {@code offset} on into a quarantine file (forced), then cuts the
    * log there. Used when an old primary returns: its divergent suffix is listed, never dropped.
+   * Epochs the log began at or after {@code offset} without writing a record are forgotten too.
    *
    * @param offset the divergence point
    * @return the quarantine file, or {@code null} when the log holds nothing from {@code offset}
@@ -1270,6 +1271,7 @@ public final class ReplicationLog implements AutoCloseable {
       flush(true);
       long end = nextOffset();
       if (offset >= end) {
+        dropEpochsBegunAt(end);
         return null;
       }
       if (offset < startOffset()) {
@@ -1308,6 +1310,24 @@ public final class ReplicationLog implements AutoCloseable {
       return qf;
     } finally {
       flushLock.unlock();
+    }
+  }
+
+  /**
+   * Forgets epochs begun at the end of the log without a record (a primary restarted at a new
+   * epoch and wrote nothing): the records copied in next by a resync carry the source's older
+   * epoch and continue its history.
+   */
+  private void dropEpochsBegunAt(long end) {
+    appendLock.lock();
+    try {
+      EpochHistory h = history.truncatedTo(end - 1);
+      if (!h.equals(history)) {
+        history = h;
+        writeHistoryUnchecked(h);
+      }
+    } finally {
+      appendLock.unlock();
     }
   }
 

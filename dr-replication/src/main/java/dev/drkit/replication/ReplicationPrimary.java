@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  * {@link ReplicationTransport}, waits for the backup as the {@link ReplicationMode} says, and
  * tracks lag ({@link #lagTracker()}, a {@link dev.drkit.spi.DataLossEstimator}).
  *
- * <p>Only records durable on the primary are shipped, so a backup never holds a record the
- * primary could lose in a crash. On any session failure the shipper reconnects and resumes from
+ * <p>By default only records durable on the primary are shipped, so a backup never holds a record
+ * the primary could lose in a crash. With {@link Builder#shipBeforeDurable(boolean)} records are
+ * shipped once written, while the primary forces them (the two sites' forces overlap); see that
+ * method for the rules that keep this safe. On any session failure the shipper reconnects and resumes from
  * the backup's next offset (the backup skips duplicates). A backup that has seen a newer epoch
  * refuses the session: this primary is then fenced, stops shipping and fails waiting appends with
  * {@link StaleEpochException}.
@@ -45,6 +47,7 @@ public final class ReplicationPrimary implements AutoCloseable {
   private final int maxBatchBytes;
   private final Duration heartbeatInterval;
   private final Duration reconnectDelay;
+  private final boolean shipBeforeDurable;
   private final Object ackMonitor = new Object();
   private final ReplicationSession.Listener listener = new Listener();
 
@@ -72,9 +75,20 @@ public final class ReplicationPrimary implements AutoCloseable {
     this.maxBatchBytes = b.maxBatchBytes;
     this.heartbeatInterval = b.heartbeatInterval;
     this.reconnectDelay = b.reconnectDelay;
+    this.shipBeforeDurable = b.shipBeforeDurable;
     this.lag = new LagTracker(service, b.replicaSite, clock, events, b.lagBounds);
     if (epoch < log.currentEpoch()) {
       throw new StaleEpochException("replication log " + log.name(), epoch, log.currentEpoch());
+    }
+    if (shipBeforeDurable) {
+      EpochHistory h = log.epochHistory();
+      long end = log.nextOffset();
+      if (h.find(epoch).map(e -> e.startOffset() < end).orElse(false)) {
+        throw new ReplicationException("primary of " + service + " ships before its own force, so it must start at an"
+            + " epoch newer than every record in its log (a crash may have lost records the backup holds, and their"
+            + " offsets must not be reused at the same epoch); its log holds records of epoch " + h.latestEpoch()
+            + ", asked to start at " + epoch);
+      }
     }
     log.beginEpoch(epoch);
     this.next = log.nextOffset();
@@ -191,7 +205,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
     FrameBatch b;
     try {
-      b = log.readFrames(next, maxBatchBytes);
+      b = shipBeforeDurable ? log.readWrittenFrames(next, maxBatchBytes) : log.readFrames(next, maxBatchBytes);
     } catch (OffsetUnavailableException e) {
       markNeedsResync(s, e);
       return false;
@@ -324,7 +338,11 @@ public final class ReplicationPrimary implements AutoCloseable {
               }
             }
           } else {
-            log.awaitDurable(next, Math.max(1, heartbeatInterval.toMillis()));
+            if (shipBeforeDurable) {
+              log.awaitWritten(next, Math.max(1, heartbeatInterval.toMillis()));
+            } else {
+              log.awaitDurable(next, Math.max(1, heartbeatInterval.toMillis()));
+            }
           }
         }
       } catch (InterruptedException e) {
@@ -479,6 +497,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     private int maxBatchBytes = 256 << 10;
     private Duration heartbeatInterval = Duration.ofMillis(500);
     private Duration reconnectDelay = Duration.ofMillis(200);
+    private boolean shipBeforeDurable;
 
     private Builder(String service, ReplicationLog log, ReplicationTransport transport) {
       this.service = Objects.requireNonNull(service, "service");
@@ -559,9 +578,29 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
 
     /**
+     * Whether records are shipped as soon as they are written to the log file, before the
+     * primary's own force completes, so that the two sites' forces overlap (default {@code false}:
+     * only durable records are shipped). A synchronous append still returns only once its record
+     * is durable locally and acknowledged durable by the backup. The backup may then hold records
+     * this primary loses in a crash; so every start of such a primary, after a restart too, must
+     * use an epoch newer than every record in its log ({@link #build()} refuses otherwise), and a
+     * backup holding a lost tail is reported diverged and resynced (its suffix quarantined). See
+     * {@code docs/replication-protocol.md}.
+     *
+     * @param v whether to ship before the local force
+     * @return this
+     */
+    public Builder shipBeforeDurable(boolean v) {
+      this.shipBeforeDurable = v;
+      return this;
+    }
+
+    /**
      * @return the primary (not yet shipping: call {@link ReplicationPrimary#start()} or drive
      *     {@link ReplicationPrimary#pump()})
      * @throws StaleEpochException if the log has seen a newer epoch than the one configured
+     * @throws ReplicationException if it ships before durability and its log already holds
+     *     records of the configured epoch
      */
     public ReplicationPrimary build() {
       return new ReplicationPrimary(this);

@@ -31,10 +31,17 @@ import org.junit.jupiter.api.Test;
  * failures, failovers (with and without fencing the old primary) and failback resyncs, over the
  * real log, primary and applier. Raise the count with {@code -Ddrkit.sim.schedules=N}.
  *
+ * <p>Half of the schedules ship before the primary's own force
+ * ({@link ReplicationPrimary.Builder#shipBeforeDurable}): there the primary may also lose power in
+ * the middle of a force, after the records being forced were shipped and perhaps stored, acked and
+ * applied by the backup; it then restarts at a new epoch, the backup is reported diverged and
+ * resynced (its copy of the lost records quarantined).
+ *
  * <p>Invariants checked after every step: the backup's applied sequence is a prefix of the
- * primary's committed sequence; no record from a fenced epoch is applied past its fence point; a
- * crash never loses a committed record; in synchronous mode no acknowledged record is lost across a
- * failover; after a failback resync and catch-up both sites hold the same sequence.
+ * primary's committed sequence (or, until the backup is resynced, of the sequence the primary had
+ * written before it lost an unforced tail); no record from a fenced epoch is applied past its fence
+ * point; a crash never loses a committed record; in synchronous mode no acknowledged record is
+ * lost across a failover; after a failback resync and catch-up both sites hold the same sequence.
  */
 class ReplicationSimulationTest {
   static final int SCHEDULES = Integer.getInteger("drkit.sim.schedules", 1000);
@@ -61,7 +68,7 @@ class ReplicationSimulationTest {
     for (int seed = 0; seed < SCHEDULES; seed++) {
       Path dir = root.resolve("s" + seed);
       try {
-        new Schedule(seed, dir, seed % 2 == 0, totals).run(70);
+        new Schedule(seed, dir, seed % 2 == 0, seed % 4 >= 2, totals).run(70);
       } catch (AssertionError | RuntimeException e) {
         throw new AssertionError("schedule with seed " + seed + " failed: " + e.getMessage(), e);
       }
@@ -72,10 +79,23 @@ class ReplicationSimulationTest {
     assertThat(totals.crashes).isGreaterThan(SCHEDULES / 2);
     assertThat(totals.faults).isGreaterThan(SCHEDULES / 2);
     assertThat(totals.staleRefused).isGreaterThan(0);
+    assertThat(totals.crashesMidForce).isGreaterThan(SCHEDULES / 10);
+    assertThat(totals.lostTailsHeldByBackup).as("the backup held records the primary lost").isGreaterThan(0);
+    assertThat(totals.divergedResyncs).isGreaterThan(0);
   }
 
   static final class Totals {
-    long failovers, resyncs, quarantined, crashes, faults, staleRefused;
+    long failovers, resyncs, quarantined, crashes, faults, staleRefused, crashesMidForce, lostTailsHeldByBackup,
+        divergedResyncs;
+  }
+
+  /** Thrown from inside a force to model a power loss while it runs. */
+  static final class PowerLoss extends Error {
+    private static final long serialVersionUID = 1L;
+
+    PowerLoss() {
+      super("power lost during a force", null, false, false);
+    }
   }
 
   record Rec(long epoch, long offset, String payload) {}
@@ -116,7 +136,10 @@ class ReplicationSimulationTest {
   final class Schedule {
     final Random r;
     final boolean sync;
+    final boolean early;
     final Totals totals;
+    /** Records the primary wrote, possibly shipped, and lost in a crash, which the backup may hold until resynced. */
+    final java.util.Set<Rec> lost = new java.util.HashSet<>();
     final FaultyTransport net;
     SiteState active;
     SiteState other;
@@ -131,9 +154,10 @@ class ReplicationSimulationTest {
     int failovers;
     @Nullable AutoCloseable serving;
 
-    Schedule(int seed, Path dir, boolean sync, Totals totals) throws IOException {
+    Schedule(int seed, Path dir, boolean sync, boolean early, Totals totals) throws IOException {
       this.r = new Random(seed);
       this.sync = sync;
+      this.early = early;
       this.totals = totals;
       this.net = new FaultyTransport(r);
       Files.createDirectories(dir);
@@ -145,7 +169,7 @@ class ReplicationSimulationTest {
 
     void startPrimary() {
       active.primary = ReplicationPrimary.builder(SVC, active.log, net).epoch(epoch).clock(clock).events(events)
-          .maxBatchBytes(1024).heartbeatInterval(Duration.ofDays(1)).build();
+          .maxBatchBytes(1024).heartbeatInterval(Duration.ofDays(1)).shipBeforeDurable(early).build();
     }
 
     void startReplica() {
@@ -179,7 +203,11 @@ class ReplicationSimulationTest {
     void step() throws Exception {
       int roll = r.nextInt(100);
       if (roll < 30) {
-        append(1 + r.nextInt(4));
+        if (early && r.nextInt(6) == 0) {
+          appendDuringForce();
+        } else {
+          append(1 + r.nextInt(4));
+        }
       } else if (roll < 50) {
         active.primary.pump();
       } else if (roll < 78) {
@@ -207,6 +235,9 @@ class ReplicationSimulationTest {
           other.applier.retryApply();
         }
       }
+      if (early && otherIsReplica && active.primary.needsResync()) {
+        resyncDivergedBackup();
+      }
       clock.advance(Duration.ofMillis(r.nextInt(5)));
       ReplicationPrimary p = active.primary;
       if (p != null && !p.stopped()) {
@@ -230,7 +261,102 @@ class ReplicationSimulationTest {
       active.crash(r);
       // every append returned after a group-commit force: nothing committed may be lost
       assertThat(records(active.log)).as("primary log after crash").isEqualTo(committed);
+      restartPrimary();
+    }
+
+    /** A primary that ships before its force restarts at a new epoch (as its coordinator would hand it). */
+    void restartPrimary() {
+      if (early) {
+        epoch++;
+      }
       startPrimary();
+    }
+
+    /**
+     * One append whose group-commit force first ships what it is about to force (the backup may
+     * store, acknowledge and apply it) and then, half the time, loses power before the force takes
+     * effect: the record was never committed, the primary may lose it, the backup may hold it.
+     */
+    void appendDuringForce() throws InterruptedException {
+      String payload = "e" + epoch + "-" + (counter++);
+      Rec rec = new Rec(epoch, committed.size(), payload);
+      boolean crash = r.nextBoolean();
+      active.disk.beforeNextForce(() -> {
+        try {
+          for (int i = 0; i < 3; i++) {
+            active.primary.pump();
+            while (!net.idle()) {
+              net.deliverOne(false);
+            }
+          }
+        } catch (InterruptedException e) {
+          throw new IllegalStateException(e);
+        }
+        if (crash) {
+          active.disk.freeze();
+          throw new PowerLoss();
+        }
+      });
+      long off;
+      try {
+        off = active.primary.append(payload.getBytes(StandardCharsets.UTF_8));
+      } catch (PowerLoss e) {
+        crashedDuringForce(rec);
+        return;
+      } finally {
+        active.disk.beforeNextForce(null);
+      }
+      assertThat(off).isEqualTo(rec.offset());
+      committed.add(rec);
+      active.sink.local(new ListSink.Entry(epoch, off, payload));
+    }
+
+    void crashedDuringForce(Rec inFlight) {
+      totals.crashes++;
+      totals.crashesMidForce++;
+      boolean backupHasIt = otherIsReplica && other.log.nextOffset() > inFlight.offset()
+          && records(other.log).contains(inFlight);
+      active.crash(r);
+      List<Rec> survived = records(active.log);
+      List<Rec> written = new ArrayList<>(committed);
+      written.add(inFlight);
+      // nothing committed is lost; the record being forced may or may not have survived
+      assertThat(survived.size()).as("primary log after a crash during a force").isBetween(committed.size(),
+          written.size());
+      assertThat(survived).isEqualTo(written.subList(0, survived.size()));
+      if (survived.size() == committed.size()) {
+        lost.add(inFlight);
+        if (backupHasIt) {
+          totals.lostTailsHeldByBackup++;
+        }
+      } else {
+        committed.add(inFlight); // it reached the disk after all: it is part of the log now
+        active.sink.local(new ListSink.Entry(inFlight.epoch(), inFlight.offset(), inFlight.payload()));
+      }
+      restartPrimary();
+    }
+
+    /**
+     * The primary found the backup holding records beyond its own history (a tail the primary lost):
+     * the backup is resynced from the primary, which sets those records aside in quarantine.
+     */
+    void resyncDivergedBackup() {
+      totals.divergedResyncs++;
+      long before = other.log.nextOffset();
+      ResyncResult res = Resync.run(SVC, other.log, other.sink, active.log, null, events, clock, off -> {});
+      if (res.quarantined() != null) {
+        totals.quarantined++;
+        List<LogRecord> q = ReplicationLog.readQuarantine(res.quarantined().path());
+        assertThat(q).hasSize((int) (before - res.divergenceOffset()));
+        for (LogRecord lr : q) {
+          Rec set = new Rec(lr.epoch(), lr.offset(), new String(lr.payload(), StandardCharsets.UTF_8));
+          assertThat(lost).as("only records the primary lost are set aside").contains(set);
+        }
+      }
+      assertThat(records(other.log)).isEqualTo(records(active.log).subList(0, (int) other.log.nextOffset()));
+      lost.clear();
+      active.primary.resynced();
+      startReplica();
     }
 
     void crashReplica() {
@@ -257,8 +383,13 @@ class ReplicationSimulationTest {
         }
       }
       List<Rec> promoted = records(other.log);
-      // the new primary's history is a prefix of what the old primary committed
-      assertThat(promoted).isEqualTo(committed.subList(0, promoted.size()));
+      // the new primary's history is a prefix of what the old primary committed, or wrote and lost
+      for (Rec p : promoted) {
+        boolean wasCommitted = p.offset() < committed.size() && committed.get((int) p.offset()).equals(p);
+        if (!wasCommitted && !lost.contains(p)) {
+          throw new AssertionError("promoted " + p + " was neither committed nor written by the old primary");
+        }
+      }
       if (sync) {
         assertThat(promoted.size() - 1L).as("sync mode loses no acknowledged record").isGreaterThanOrEqualTo(clientAcked);
       }
@@ -283,7 +414,9 @@ class ReplicationSimulationTest {
       }
       closeServing();
       old.primary.close();
-      committed.subList(promoted.size(), committed.size()).clear();
+      committed.clear();
+      committed.addAll(promoted); // records the old primary lost but the backup held are back
+      lost.clear();
       clientAcked = promoted.size() - 1L;
       epoch = newEpoch;
       active = other;
@@ -313,6 +446,9 @@ class ReplicationSimulationTest {
       }
       other.applier.retryApply();
       for (int i = 0; i < 10_000; i++) {
+        if (active.primary.needsResync()) {
+          resyncDivergedBackup();
+        }
         boolean progressed = active.primary.pump();
         while (!net.idle()) {
           net.deliverOne(false);
@@ -340,12 +476,16 @@ class ReplicationSimulationTest {
         return;
       }
       List<ListSink.Entry> applied = other.sink.entries();
-      if (applied.size() > committed.size()) {
-        throw new AssertionError("backup applied " + applied.size() + " records, primary committed " + committed.size());
-      }
       for (ListSink.Entry e : applied) {
+        Rec a = new Rec(e.epoch(), e.offset(), e.payload());
+        if (lost.contains(a)) {
+          continue; // written and shipped by the primary, lost in its crash: set aside when the backup is resynced
+        }
+        if (e.offset() >= committed.size()) {
+          throw new AssertionError("backup applied " + a + " beyond the primary's committed " + committed.size());
+        }
         Rec c = committed.get((int) e.offset());
-        if (!new Rec(e.epoch(), e.offset(), e.payload()).equals(c)) {
+        if (!a.equals(c)) {
           throw new AssertionError("applied " + e + " is not the committed " + c + " (not a prefix)");
         }
         Long fence = fencedAt.get(e.epoch());

@@ -47,6 +47,8 @@ import java.util.stream.Stream;
 public final class ReplicationDriver {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   private static final int RECORD = 256;
+  /** Zero-filled space kept ahead of each log's writer; {@code -Ddrkit.bench.preallocate=0} for the A/B run without. */
+  private static final long PREALLOCATE = Long.getLong("drkit.bench.preallocate", 4L << 20);
 
   private ReplicationDriver() {}
 
@@ -62,15 +64,23 @@ public final class ReplicationDriver {
     try {
       switch (what) {
         case "throughput" -> throughput(dir, seconds);
-        case "lag" -> lag(dir, seconds, 20_000);
-        case "sync" -> sync(dir, seconds, 64);
+        case "lag" -> {
+          lag(dir.resolve("a"), seconds, 20_000, false);
+          lag(dir.resolve("b"), seconds, 20_000, true);
+        }
+        case "sync" -> {
+          sync(dir.resolve("a"), seconds, 64, false);
+          sync(dir.resolve("b"), seconds, 64, true);
+        }
         case "memory" -> memory(dir, seconds);
         case "fsync" -> fsync(dir);
         case "all" -> {
           fsync(dir.resolve("f"));
           throughput(dir.resolve("t"), seconds);
-          lag(dir.resolve("l"), seconds, 20_000);
-          sync(dir.resolve("s"), seconds, 64);
+          lag(dir.resolve("l"), seconds, 20_000, false);
+          lag(dir.resolve("l2"), seconds, 20_000, true);
+          sync(dir.resolve("s"), seconds, 64, false);
+          sync(dir.resolve("s2"), seconds, 64, true);
           memory(dir.resolve("m"), seconds);
         }
         default -> throw new IllegalArgumentException("unknown scenario " + what);
@@ -110,23 +120,24 @@ public final class ReplicationDriver {
   }
 
   static Pair pair(Path dir, Durability durability, ReplicationMode mode) throws IOException {
-    return pair(dir, durability, durability, mode);
+    return pair(dir, durability, durability, mode, false);
   }
 
-  static Pair pair(Path dir, Durability primaryDurability, Durability backupDurability, ReplicationMode mode)
-      throws IOException {
+  static Pair pair(Path dir, Durability primaryDurability, Durability backupDurability, ReplicationMode mode,
+      boolean shipBeforeDurable) throws IOException {
     Files.createDirectories(dir);
     EventBus bus = new EventBus();
     ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
-        LogConfig.builder("bench").durability(primaryDurability).events(bus).build());
+        LogConfig.builder("bench").durability(primaryDurability).preallocateBytes(PREALLOCATE).events(bus).build());
     ReplicationLog blog = ReplicationLog.open(dir.resolve("backup"),
-        LogConfig.builder("bench").durability(backupDurability).events(bus).build());
+        LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).events(bus).build());
     ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
     TcpTransport server = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
     server.serve("bench", applier);
     TcpTransport client = new TcpTransport(
         TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
     ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
+        .shipBeforeDurable(shipBeforeDurable)
         .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();
     p.start();
     return new Pair(plog, blog, server, client, applier, p);
@@ -139,7 +150,26 @@ public final class ReplicationDriver {
     return String.format(Locale.ROOT, "primary %d forces (%.1f records each, longest %.1f ms), backup %d forces"
         + " (%.1f records each, longest %.1f ms)", a.forceCount(), a.forcedRecords() / (double) Math.max(1,
         a.forceCount()), a.longestForceNanos() / 1e6, b.forceCount(), b.forcedRecords() / (double) Math.max(1,
-        b.forceCount()), b.longestForceNanos() / 1e6);
+        b.forceCount()), b.longestForceNanos() / 1e6) + "; force latency primary " + histogram(a) + ", backup "
+        + histogram(b);
+  }
+
+  /** @return the log's force latencies as counts per power-of-two bucket, the fast ones merged */
+  static String histogram(ReplicationLog log) {
+    long[] h = log.forceLatencyHistogram();
+    StringBuilder sb = new StringBuilder("{");
+    long fast = 0;
+    for (int i = 0; i <= 8; i++) {
+      fast += h[i];
+    }
+    sb.append("<0.5ms:").append(fast);
+    for (int i = 9; i < h.length; i++) {
+      if (h[i] > 0) {
+        double lo = (1L << i) / 1000.0;
+        sb.append(String.format(Locale.ROOT, ", %.1f-%.1fms:%d", lo, lo * 2, h[i]));
+      }
+    }
+    return sb.append('}').toString();
   }
 
   static void throughput(Path dir, int seconds) throws Exception {
@@ -181,9 +211,9 @@ public final class ReplicationDriver {
     }
   }
 
-  static void lag(Path dir, int seconds, int rate) throws Exception {
+  static void lag(Path dir, int seconds, int rate, boolean early) throws Exception {
     try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(1)), Durability.groupCommit(),
-        ReplicationMode.async())) {
+        ReplicationMode.async(), early)) {
       int total = rate * seconds;
       AtomicLongArray appended = new AtomicLongArray(total);
       long[] lags = new long[total];
@@ -231,12 +261,32 @@ public final class ReplicationDriver {
         }
       }
       long[] sorted = Arrays.copyOfRange(lags, rate, total); // skip the first second (warm-up)
+      StringBuilder episodes = new StringBuilder();
+      int over = 0;
+      int runStart = -1;
+      long runMax = 0;
+      for (int i = rate; i <= total; i++) {
+        boolean late = i < total && lags[i] > 10_000_000L;
+        if (late) {
+          over++;
+          runMax = Math.max(runMax, lags[i]);
+          if (runStart < 0) {
+            runStart = i;
+          }
+        } else if (runStart >= 0) {
+          episodes.append(String.format(Locale.ROOT, " [at %.3f s, %d records, max %.1f ms]",
+              (appended.get(runStart) - appended.get(0)) / 1e9, i - runStart, runMax / 1e6));
+          runStart = -1;
+          runMax = 0;
+        }
+      }
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT,
-          "lag: async, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
+          "lag: async, %s, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
               + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (record appended %.3f s into the run); %s%n",
-          RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
+          early ? "shipped before the primary's force" : "shipped once durable", RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
           sorted[sorted.length - 1] / 1e6, (appended.get(worst) - appended.get(0)) / 1e9, forceStats(p));
+      System.out.printf(Locale.ROOT, "lag: %d records over 10 ms, in episodes:%s%n", over, episodes);
     }
   }
 
@@ -252,8 +302,8 @@ public final class ReplicationDriver {
     return sorted[(int) Math.min(sorted.length - 1, Math.floor(q * sorted.length))] / 1e6;
   }
 
-  static void sync(Path dir, int seconds, int writers) throws Exception {
-    try (Pair p = pair(dir, Durability.groupCommit(), ReplicationMode.sync())) {
+  static void sync(Path dir, int seconds, int writers, boolean early) throws Exception {
+    try (Pair p = pair(dir, Durability.groupCommit(), Durability.groupCommit(), ReplicationMode.sync(), early)) {
       AtomicLong count = new AtomicLong();
       AtomicBoolean measuring = new AtomicBoolean();
       AtomicBoolean stop = new AtomicBoolean();
@@ -290,8 +340,9 @@ public final class ReplicationDriver {
       stop.set(true);
       finished.await();
       System.out.printf(Locale.ROOT,
-          "sync: synchronous, TCP 127.0.0.1, %d-byte records, group commit + fsync on both sides, %d writers: %.0f"
-              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s); %s%n", RECORD, writers, n / secs, n,
+          "sync: synchronous, %s, TCP 127.0.0.1, %d-byte records, group commit + fsync on both sides, %d writers: %.0f"
+              + " records/s (%d acknowledged appends in %.2f s; process CPU %.2f s); %s%n",
+          early ? "shipped before the primary's force" : "shipped once durable", RECORD, writers, n / secs, n,
           secs, cpuSecs, forceStats(p));
     }
   }
@@ -304,7 +355,8 @@ public final class ReplicationDriver {
     }
     EventBus bus = new EventBus();
     try (ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
-            LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5))).events(bus).build());
+            LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5)))
+                .preallocateBytes(PREALLOCATE).events(bus).build());
         TcpTransport client = new TcpTransport(
             TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)));
         ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).events(bus)
@@ -336,23 +388,42 @@ public final class ReplicationDriver {
     }
   }
 
+  /**
+   * The machine's force latency, 2,000 forces each: appending 4 KiB (the file grows: the force
+   * must also commit the new size) with {@code force(false)} and {@code force(true)}, and
+   * overwriting 4 KiB of a zero-filled file (what a preallocated log does) with {@code force(false)}.
+   */
   static void fsync(Path dir) throws IOException {
     Files.createDirectories(dir);
-    Path f = dir.resolve("fsync-probe");
-    long[] t = new long[300];
-    try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-      ByteBuffer b = ByteBuffer.allocate(4096);
-      for (int i = 0; i < t.length; i++) {
-        b.clear();
-        long s = System.nanoTime();
-        ch.write(b);
-        ch.force(false);
-        t[i] = System.nanoTime() - s;
+    int n = 2000;
+    for (String variant : List.of("append+force(false)", "append+force(true)", "prezeroed overwrite+force(false)")) {
+      Path f = dir.resolve("fsync-probe");
+      Files.deleteIfExists(f);
+      long[] t = new long[n];
+      try (FileChannel ch = FileChannel.open(f, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        ByteBuffer b = ByteBuffer.allocate(4096);
+        boolean prezeroed = variant.startsWith("prezeroed");
+        if (prezeroed) {
+          ByteBuffer z = ByteBuffer.allocate(1 << 20);
+          for (long p = 0; p < 4096L * n; p += z.capacity()) {
+            z.clear();
+            ch.write(z, p);
+          }
+          ch.force(true);
+        }
+        boolean meta = variant.endsWith("(true)");
+        for (int i = 0; i < t.length; i++) {
+          b.clear();
+          long s = System.nanoTime();
+          ch.write(b, 4096L * i);
+          ch.force(meta);
+          t[i] = System.nanoTime() - s;
+        }
       }
+      long[] sorted = Arrays.copyOfRange(t, 20, t.length);
+      Arrays.sort(sorted);
+      System.out.printf(Locale.ROOT, "fsync: 4 KiB %s in %s: p50 %.3f ms, p99 %.3f ms, p99.9 %.3f ms, max %.3f ms%n",
+          variant, dir, pct(sorted, 0.5), pct(sorted, 0.99), pct(sorted, 0.999), sorted[sorted.length - 1] / 1e6);
     }
-    long[] sorted = Arrays.copyOfRange(t, 20, t.length);
-    Arrays.sort(sorted);
-    System.out.printf(Locale.ROOT, "fsync: 4 KiB append + FileChannel.force(false) in %s: p50 %.3f ms, p99 %.3f ms%n",
-        dir, pct(sorted, 0.5), pct(sorted, 0.99));
   }
 }

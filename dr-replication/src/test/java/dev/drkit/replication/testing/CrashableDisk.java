@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * A {@link LogChannelFactory} that simulates power loss: it remembers how much of each file was
@@ -24,6 +25,24 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class CrashableDisk implements LogChannelFactory {
   private final Map<Path, Long> forced = new ConcurrentHashMap<>();
   private final List<FileChannel> open = new ArrayList<>();
+  private volatile @Nullable Runnable onForce;
+  private volatile boolean frozen;
+
+  /**
+   * Runs {@code hook} once, at the start of the next {@code force} on any file of this disk (before
+   * the force takes effect): a simulation ships from there what was written but not yet forced,
+   * and may then {@link #freeze()} the disk and throw to model a power loss during the force.
+   *
+   * @param hook what to run, or {@code null} to disarm
+   */
+  public void beforeNextForce(@Nullable Runnable hook) {
+    this.onForce = hook;
+  }
+
+  /** Power is lost: from now until {@link #crash} no force takes effect (closing the log forces nothing). */
+  public void freeze() {
+    frozen = true;
+  }
 
   @Override
   public synchronized FileChannel open(Path path, Set<? extends OpenOption> options) throws IOException {
@@ -48,6 +67,8 @@ public final class CrashableDisk implements LogChannelFactory {
       }
     }
     open.clear();
+    frozen = false;
+    onForce = null;
     for (Map.Entry<Path, Long> e : forced.entrySet()) {
       Path p = e.getKey();
       try {
@@ -87,7 +108,14 @@ public final class CrashableDisk implements LogChannelFactory {
 
     @Override
     public void force(boolean metaData) throws IOException {
-      forced.put(path, delegate.size());
+      Runnable hook = onForce;
+      if (hook != null) {
+        onForce = null;
+        hook.run();
+      }
+      if (!frozen) {
+        forced.put(path, delegate.size());
+      }
     }
   }
 }

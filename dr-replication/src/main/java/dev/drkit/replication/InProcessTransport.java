@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationEndpoint;
 import dev.drkit.replication.spi.ReplicationHandshake;
@@ -71,6 +72,19 @@ public final class InProcessTransport implements ReplicationTransport {
       try {
         endpoint.receive(batch);
         listener.onAck(endpoint.acknowledge());
+      } catch (RuntimeException e) {
+        fail(e);
+        throw e;
+      }
+    }
+
+    @Override
+    public synchronized ReplicationHandshake rewind(PrimaryHistory primary) {
+      if (!open) {
+        throw new ReplicationException("in-process session of " + service + " is closed");
+      }
+      try {
+        return endpoint.rewind(service, primary);
       } catch (RuntimeException e) {
         fail(e);
         throw e;

@@ -5,6 +5,7 @@ import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
 import dev.drkit.spi.DrEvent;
+import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationEndpoint;
@@ -143,6 +144,58 @@ public final class ReplicaApplier implements ReplicationEndpoint {
     }
     applyDurable();
     return ack();
+  }
+
+  /**
+   * Cuts this replica back to where its history and the primary's diverge (a returning old
+   * primary, or a backup holding a tail its primary lost): the records from there go to the log's
+   * quarantine (listed, never dropped), the sink is rewound there, and the primary ships from there.
+   *
+   * @throws StaleEpochException if the replica has seen a newer epoch
+   * @throws ReplicationException if the replica was promoted, or its sink cannot rewind (nothing is
+   *     changed; it needs a snapshot resync, {@link Resync})
+   */
+  @Override
+  public synchronized ReplicationHandshake rewind(String service, PrimaryHistory primary) {
+    checkService(service);
+    long current = log.currentEpoch();
+    if (primary.epoch() < current) {
+      throw new StaleEpochException("replica of " + this.service, primary.epoch(), current);
+    }
+    checkNotPromoted();
+    log.fence(primary.epoch());
+    java.util.List<EpochHistory.Entry> entries = new java.util.ArrayList<>();
+    for (PrimaryHistory.EpochStart e : primary.epochs()) {
+      entries.add(new EpochHistory.Entry(e.epoch(), e.startOffset()));
+    }
+    long div = EpochHistory.divergenceOffset(log.epochHistory(), log.nextOffset(), new EpochHistory(entries),
+        primary.nextOffset());
+    // the host state first: if it cannot go back, nothing changes and the replica needs a snapshot resync
+    boolean rewound;
+    try {
+      rewound = sink.appliedOffset() < div || sink.rewindTo(div);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new ReplicationException("replica of " + this.service + ": sink could not rewind to offset " + div, e);
+    }
+    if (!rewound) {
+      throw new ReplicationException("replica of " + this.service + " diverged from the primary at offset " + div
+          + " but its sink cannot rewind there; resync it from a snapshot");
+    }
+    applied = sink.appliedOffset();
+    QuarantineFile q = log.quarantineFrom(div);
+    log.sync();
+    long nextOffset = log.nextOffset();
+    long lastEpoch = nextOffset > log.startOffset() ? log.epochHistory().epochAt(nextOffset - 1) : -1;
+    LOG.warn("replica {}: rewound to offset {} for the primary at epoch {}{}", this.service, div, primary.epoch(),
+        q == null ? "" : "; " + q.count() + " divergent records set aside in " + q.path());
+    events.publish(new DrEvent(clock.instant(), "replication.replica.rewound", DrEvent.Severity.WARN, this.service,
+        primary.epoch(), "replica of " + this.service + " rewound to offset " + div + " to follow the primary at epoch "
+            + primary.epoch() + (q == null ? "" : "; " + q.count() + " divergent records set aside in " + q.path()),
+        null).with("divergenceOffset", div).with("quarantined", q == null ? 0 : q.count()));
+    return new ReplicationHandshake(primary.epoch(), nextOffset, lastEpoch);
   }
 
   private ReplicationAck ack() {

@@ -4,6 +4,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
 import dev.drkit.spi.DrEvent;
+import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationHandshake;
@@ -48,6 +49,7 @@ public final class ReplicationPrimary implements AutoCloseable {
   private final Duration heartbeatInterval;
   private final Duration reconnectDelay;
   private final boolean shipBeforeDurable;
+  private final boolean rewindDivergedBackup;
   private final Object ackMonitor = new Object();
   private final ReplicationSession.Listener listener = new Listener();
 
@@ -76,6 +78,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     this.heartbeatInterval = b.heartbeatInterval;
     this.reconnectDelay = b.reconnectDelay;
     this.shipBeforeDurable = b.shipBeforeDurable;
+    this.rewindDivergedBackup = b.rewindDivergedBackup;
     this.lag = new LagTracker(service, b.replicaSite, clock, events, b.lagBounds);
     if (epoch < log.currentEpoch()) {
       throw new StaleEpochException("replication log " + log.name(), epoch, log.currentEpoch());
@@ -252,6 +255,25 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
     ReplicationHandshake h = s.handshake();
     long agreedEnd = agreedEnd(h);
+    if (h.nextOffset() > agreedEnd && rewindDivergedBackup) {
+      try {
+        h = s.rewind(primaryHistory());
+        agreedEnd = agreedEnd(h);
+        LOG.warn("replication of {}: the backup held records this primary does not; it rewound to offset {}", service,
+            h.nextOffset());
+      } catch (StaleEpochException e) {
+        fenced(e);
+        return false;
+      } catch (RuntimeException e) {
+        LOG.warn("replication of {}: the backup could not rewind over the wire: {}", service, e.toString());
+        if (!s.isOpen()) {
+          s = reopenedAfterRefusal(s);
+          if (s == null) {
+            return false;
+          }
+        }
+      }
+    }
     if (h.nextOffset() > agreedEnd) {
       s.close();
       RuntimeException e = new ReplicationException("backup of " + service + " holds offsets up to "
@@ -276,6 +298,27 @@ public final class ReplicationPrimary implements AutoCloseable {
     events.publish(DrEvent.info(clock.instant(), "replication.connected", service, epoch,
         "replication of " + service + " connected; resuming at offset " + h.nextOffset()));
     return true;
+  }
+
+  /** After a refused REWIND the session is closed: a new one reports the (unchanged) divergence. */
+  private @Nullable ReplicationSession reopenedAfterRefusal(ReplicationSession closed) {
+    try {
+      return transport.connect(service, epoch, listener);
+    } catch (StaleEpochException e) {
+      fenced(e);
+      return null;
+    } catch (RuntimeException e) {
+      LOG.debug("replication of {}: reconnect after a refused rewind failed: {}", service, e.toString());
+      return null;
+    }
+  }
+
+  private PrimaryHistory primaryHistory() {
+    java.util.List<PrimaryHistory.EpochStart> es = new java.util.ArrayList<>();
+    for (EpochHistory.Entry e : log.epochHistory().entries()) {
+      es.add(new PrimaryHistory.EpochStart(e.epoch(), e.startOffset()));
+    }
+    return new PrimaryHistory(epoch, log.nextOffset(), es);
   }
 
   /** The end of the prefix the backup and this primary share, judged by the epoch history. */
@@ -498,6 +541,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     private Duration heartbeatInterval = Duration.ofMillis(500);
     private Duration reconnectDelay = Duration.ofMillis(200);
     private boolean shipBeforeDurable;
+    private boolean rewindDivergedBackup;
 
     private Builder(String service, ReplicationLog log, ReplicationTransport transport) {
       this.service = Objects.requireNonNull(service, "service");
@@ -592,6 +636,22 @@ public final class ReplicationPrimary implements AutoCloseable {
      */
     public Builder shipBeforeDurable(boolean v) {
       this.shipBeforeDurable = v;
+      return this;
+    }
+
+    /**
+     * Whether a backup found holding records this primary does not (an old primary returning as a
+     * replica, or a backup holding a tail this primary lost) is asked over the transport to set
+     * them aside into its quarantine, rewind its host state and follow from the divergence point
+     * (message REWIND, {@code docs/replication-protocol.md}). Default {@code false}: such a backup is
+     * reported ({@code replication.replica.diverged}) and must be resynced by other means
+     * ({@link Resync}). A backup that cannot rewind (its sink cannot go back) is reported the same way.
+     *
+     * @param v whether to rewind a diverged backup remotely
+     * @return this
+     */
+    public Builder rewindDivergedBackup(boolean v) {
+      this.rewindDivergedBackup = v;
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.drkit.replication;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Wire;
+import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationEndpoint;
@@ -237,6 +238,18 @@ public final class TcpTransport implements ReplicationTransport {
           } else if (type == Wire.HEARTBEAT) {
             ep.heartbeat(m.getLong(), m.getLong(), m.getLong());
             needAck = true;
+          } else if (type == Wire.REWIND) {
+            PrimaryHistory ph = Wire.readHistory(m);
+            ReplicationHandshake rh;
+            try {
+              rh = ep.rewind(service, ph);
+            } catch (UnsupportedOperationException e) {
+              refuse(ch, Wire.E_REFUSED, 0, String.valueOf(e.getMessage()));
+              return;
+            }
+            ByteBuffer rw = ByteBuffer.allocate(2 + 8 + 8 + 8);
+            rw.putShort(Wire.VERSION).putLong(rh.epoch()).putLong(rh.nextOffset()).putLong(rh.lastRecordEpoch()).flip();
+            Wire.writeFully(ch, Wire.message(Wire.WELCOME, rw));
           } else {
             refuse(ch, Wire.E_PROTOCOL, 0, "unexpected message type " + type);
             return;
@@ -268,6 +281,8 @@ public final class TcpTransport implements ReplicationTransport {
       refuse(ch, Wire.E_STALE_EPOCH, se.currentEpoch(), e.getMessage());
     } else if (e instanceof IntegrityException) {
       refuse(ch, Wire.E_INTEGRITY, 0, e.getMessage());
+    } else if (e instanceof ProtocolException) {
+      refuse(ch, Wire.E_PROTOCOL, 0, e.getMessage());
     } else if (e instanceof IllegalArgumentException) {
       refuse(ch, Wire.E_UNKNOWN_SERVICE, 0, e.getMessage());
     } else {
@@ -396,6 +411,7 @@ public final class TcpTransport implements ReplicationTransport {
     private long inflightBytes;
     private volatile long lastHeard = System.nanoTime();
     private volatile boolean open = true;
+    private volatile @Nullable CompletableFuture<ReplicationHandshake> rewound;
 
     Session(String service, long epoch, SocketAddress peer, SocketChannel ch, Wire.Reader in, Listener listener,
         ReplicationHandshake h) {
@@ -438,6 +454,32 @@ public final class TcpTransport implements ReplicationTransport {
       ByteBuffer meta = ByteBuffer.allocate(20);
       meta.putLong(batch.epoch()).putLong(batch.firstOffset()).putInt(batch.count()).flip();
       write(h, meta, batch.frames().duplicate());
+    }
+
+    @Override
+    public ReplicationHandshake rewind(PrimaryHistory primary) {
+      CompletableFuture<ReplicationHandshake> f = new CompletableFuture<>();
+      rewound = f;
+      if (!open) {
+        throw new ReplicationException("session to the backup of " + service + " at " + peer + " is closed");
+      }
+      write(Wire.message(Wire.REWIND, Wire.history(primary)));
+      try {
+        return f.get(config.peerTimeout().toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        fail(null);
+        throw new ReplicationException("interrupted while the backup of " + service + " at " + peer + " rewound", e);
+      } catch (java.util.concurrent.TimeoutException e) {
+        fail(null);
+        throw new ReplicationException("backup of " + service + " at " + peer + " did not answer REWIND within "
+            + config.peerTimeout(), e);
+      } catch (java.util.concurrent.ExecutionException e) {
+        Throwable c = e.getCause();
+        throw c instanceof RuntimeException re ? re : new ReplicationException("REWIND failed: " + c, c);
+      } finally {
+        rewound = null;
+      }
     }
 
     @Override
@@ -491,8 +533,20 @@ public final class TcpTransport implements ReplicationTransport {
               lock.notifyAll();
             }
             listener.onAck(a);
+          } else if (type == Wire.WELCOME && rewound != null) {
+            short v = m.getShort();
+            ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
+            CompletableFuture<ReplicationHandshake> f = rewound;
+            if (f != null && v == Wire.VERSION) {
+              f.complete(h);
+            }
           } else if (type == Wire.ERROR) {
-            fail(errorFrom(m, service, epoch, peer));
+            RuntimeException err = errorFrom(m, service, epoch, peer);
+            CompletableFuture<ReplicationHandshake> f = rewound;
+            if (f != null) {
+              f.completeExceptionally(err);
+            }
+            fail(err);
             return;
           } else {
             fail(new ProtocolException("backup of " + service + " at " + peer + " sent unexpected message type " + type));
@@ -514,6 +568,11 @@ public final class TcpTransport implements ReplicationTransport {
         }
         open = false;
         lock.notifyAll();
+      }
+      CompletableFuture<ReplicationHandshake> f = rewound;
+      if (f != null) {
+        f.completeExceptionally(cause != null ? cause : new ReplicationException("session to the backup of " + service
+            + " at " + peer + " closed"));
       }
       closeQuietly(ch);
       connections.remove(ch);

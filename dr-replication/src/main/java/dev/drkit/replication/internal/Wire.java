@@ -1,10 +1,14 @@
 package dev.drkit.replication.internal;
 
+import dev.drkit.replication.ProtocolException;
+import dev.drkit.replication.spi.PrimaryHistory;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Message framing of the TCP replication protocol (see {@code docs/replication-protocol.md}):
@@ -28,6 +32,8 @@ public final class Wire {
   public static final byte ACK = 4;
   /** Primary -> backup: liveness and the primary's log end. */
   public static final byte HEARTBEAT = 5;
+  /** Primary -> backup: the primary's epoch history, for a backup holding records it does not; answered by WELCOME. */
+  public static final byte REWIND = 6;
   /** Either way: a refusal; the sender closes the connection after it. */
   public static final byte ERROR = 9;
 
@@ -93,6 +99,39 @@ public final class Wire {
     ByteBuffer b = ByteBuffer.allocate(2 + 8 + 2 + len);
     b.putShort(code).putLong(currentEpoch).putShort((short) len).put(t, 0, len).flip();
     return message(ERROR, b);
+  }
+
+  /**
+   * @param h a primary's history
+   * @return the body of a REWIND message (flipped): {@code u64 epoch, u64 nextOffset, u32 n}, then
+   *     {@code n} times {@code u64 epoch, u64 startOffset}
+   */
+  public static ByteBuffer history(PrimaryHistory h) {
+    ByteBuffer b = ByteBuffer.allocate(8 + 8 + 4 + 16 * h.epochs().size());
+    b.putLong(h.epoch()).putLong(h.nextOffset()).putInt(h.epochs().size());
+    for (PrimaryHistory.EpochStart e : h.epochs()) {
+      b.putLong(e.epoch()).putLong(e.startOffset());
+    }
+    return b.flip();
+  }
+
+  /**
+   * @param b the body of a REWIND message
+   * @return the history it carries
+   * @throws ProtocolException if the entry count does not match the body
+   */
+  public static PrimaryHistory readHistory(ByteBuffer b) {
+    long epoch = b.getLong();
+    long next = b.getLong();
+    int n = b.getInt();
+    if (n < 0 || b.remaining() != 16L * n) {
+      throw new ProtocolException("REWIND announces " + n + " epochs but carries " + b.remaining() + " bytes");
+    }
+    List<PrimaryHistory.EpochStart> es = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      es.add(new PrimaryHistory.EpochStart(b.getLong(), b.getLong()));
+    }
+    return new PrimaryHistory(epoch, next, es);
   }
 
   /**

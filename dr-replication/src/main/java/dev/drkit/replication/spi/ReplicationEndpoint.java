@@ -44,4 +44,21 @@ public interface ReplicationEndpoint {
    * @param primaryTimeMillis the primary's clock
    */
   void heartbeat(long epoch, long primaryNextOffset, long primaryTimeMillis);
+
+  /**
+   * The backup holds records the primary does not: find where the two histories diverge, set the
+   * backup's records from there aside (quarantine), rewind the host's state there and report where
+   * shipping resumes. The default refuses (the backup must then be resynced by other means).
+   *
+   * @param service the service
+   * @param primary the primary's epoch, log end and epoch history
+   * @return where shipping resumes, as after a handshake
+   * @throws dev.drkit.core.StaleEpochException if the backup has seen a newer epoch
+   * @throws dev.drkit.core.DrException if the backup cannot rewind (for instance its host state
+   *     cannot go back: it needs a snapshot)
+   * @throws UnsupportedOperationException if this endpoint cannot rewind at all
+   */
+  default ReplicationHandshake rewind(String service, PrimaryHistory primary) {
+    throw new UnsupportedOperationException("this replica of " + service + " cannot rewind over the wire");
+  }
 }

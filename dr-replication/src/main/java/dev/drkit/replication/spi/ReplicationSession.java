@@ -29,6 +29,20 @@ public interface ReplicationSession extends AutoCloseable {
    */
   void heartbeat(long primaryNextOffset, long primaryTimeMillis);
 
+  /**
+   * Asks a backup that holds records the primary does not to cut them off (into its quarantine)
+   * and rewind to where the histories diverge; call before the first {@link #send}. The default
+   * refuses.
+   *
+   * @param primary the primary's epoch, log end and epoch history
+   * @return the backup's new position, as after a handshake
+   * @throws dev.drkit.core.DrException if the backup refused or the session failed
+   * @throws UnsupportedOperationException if the transport cannot carry the request
+   */
+  default ReplicationHandshake rewind(PrimaryHistory primary) {
+    throw new UnsupportedOperationException("this replication transport cannot ask a backup to rewind");
+  }
+
   /** @return whether the session can still send */
   boolean isOpen();
 

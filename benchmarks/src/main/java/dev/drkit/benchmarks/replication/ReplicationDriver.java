@@ -47,6 +47,16 @@ import java.util.stream.Stream;
 public final class ReplicationDriver {
   private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
   private static final int RECORD = 256;
+  /** Seconds the lag scenario runs at its rate before measuring ({@code -Ddrkit.bench.lagWarmup}, default 2). */
+  private static final int LAG_WARMUP_SECONDS = Integer.getInteger("drkit.bench.lagWarmup", 2);
+  /**
+   * How often the lag scenario's watcher polls the primary's acknowledged offset: the lag figures
+   * are late by up to this much ({@code -Ddrkit.bench.watchMicros}, default 200). Polling faster
+   * burns CPU that, on a machine with a CPU quota, delays the replication threads themselves.
+   */
+  private static final long WATCH_NANOS = 1000 * Long.getLong("drkit.bench.watchMicros", 200);
+  /** How often the lag scenario's primary forces ({@code -Ddrkit.bench.lagIntervalMs}, default 1). */
+  private static final long LAG_INTERVAL_MS = Long.getLong("drkit.bench.lagIntervalMs", 1);
   /** Zero-filled space kept ahead of each log's writer; {@code -Ddrkit.bench.preallocate=0} for the A/B run without. */
   private static final long PREALLOCATE = Long.getLong("drkit.bench.preallocate", 4L << 20);
 
@@ -212,9 +222,10 @@ public final class ReplicationDriver {
   }
 
   static void lag(Path dir, int seconds, int rate, boolean early) throws Exception {
-    try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(1)), Durability.groupCommit(),
+    try (Pair p = pair(dir, Durability.interval(Duration.ofMillis(LAG_INTERVAL_MS)), Durability.groupCommit(),
         ReplicationMode.async(), early)) {
-      int total = rate * seconds;
+      int warm = rate * LAG_WARMUP_SECONDS; // the same load, not measured: the JIT compiles meanwhile
+      int total = rate * (seconds + LAG_WARMUP_SECONDS);
       AtomicLongArray appended = new AtomicLongArray(total);
       long[] lags = new long[total];
       long base = p.primaryLog().nextOffset();
@@ -234,7 +245,7 @@ public final class ReplicationDriver {
             }
             seen = a;
           } else {
-            LockSupport.parkNanos(20_000);
+            LockSupport.parkNanos(WATCH_NANOS);
           }
         }
       });
@@ -254,18 +265,18 @@ public final class ReplicationDriver {
       }
       done.set(true);
       watcher.join(300_000);
-      int worst = rate;
-      for (int i = rate; i < total; i++) {
+      int worst = warm;
+      for (int i = warm; i < total; i++) {
         if (lags[i] > lags[worst]) {
           worst = i;
         }
       }
-      long[] sorted = Arrays.copyOfRange(lags, rate, total); // skip the first second (warm-up)
+      long[] sorted = Arrays.copyOfRange(lags, warm, total); // skip the warm-up
       StringBuilder episodes = new StringBuilder();
       int over = 0;
       int runStart = -1;
       long runMax = 0;
-      for (int i = rate; i <= total; i++) {
+      for (int i = warm; i <= total; i++) {
         boolean late = i < total && lags[i] > 10_000_000L;
         if (late) {
           over++;
@@ -283,8 +294,10 @@ public final class ReplicationDriver {
       Arrays.sort(sorted);
       System.out.printf(Locale.ROOT,
           "lag: async, %s, TCP 127.0.0.1, %d-byte records at a steady %d records/s for %d s, primary log forced every"
-              + " 1 ms, backup forces before each ack; append-to-durable-ack lag (first second excluded): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (record appended %.3f s into the run); %s%n",
-          early ? "shipped before the primary's force" : "shipped once durable", RECORD, rate, seconds, pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
+              + " %d ms, backup forces before each ack; append-to-durable-ack lag (after %d s of warm-up at that rate): p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms (record appended %.3f s into the run); %s%n",
+          early ? "shipped before the primary's force" : "shipped once durable", RECORD, rate, seconds, LAG_INTERVAL_MS,
+          LAG_WARMUP_SECONDS,
+          pct(sorted, 0.50), pct(sorted, 0.99), pct(sorted, 0.999),
           sorted[sorted.length - 1] / 1e6, (appended.get(worst) - appended.get(0)) / 1e9, forceStats(p));
       System.out.printf(Locale.ROOT, "lag: %d records over 10 ms, in episodes:%s%n", over, episodes);
     }

@@ -554,14 +554,24 @@ public final class ReplicationLog implements AutoCloseable {
       IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
       failWrite(rollback, rollbackSize, io);
     }
-    if (rolled) {
-      if (maintenance != null) {
-        maintenance.execute(this::backgroundRetention);
-      } else {
-        applyRetention();
-      }
+    if (rolled && !inBackground(this::backgroundRetention)) {
+      applyRetention();
     }
     maybeExtend();
+  }
+
+  /** @return whether {@code task} was queued on the maintenance thread (false without one, or once closing) */
+  private boolean inBackground(Runnable task) {
+    ExecutorService m = maintenance;
+    if (m == null || stopping) {
+      return false;
+    }
+    try {
+      m.execute(task);
+      return true;
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      return false;
+    }
   }
 
   /**
@@ -600,12 +610,8 @@ public final class ReplicationLog implements AutoCloseable {
     if (s.allocated - s.size >= config.preallocateBytes() / 2 || s.allocated >= want) {
       return;
     }
-    if (extendQueued.compareAndSet(false, true)) {
-      try {
-        m.execute(this::extendActive);
-      } catch (java.util.concurrent.RejectedExecutionException e) {
-        extendQueued.set(false); // closing
-      }
+    if (extendQueued.compareAndSet(false, true) && !inBackground(this::extendActive)) {
+      extendQueued.set(false); // closing
     }
   }
 
@@ -786,8 +792,8 @@ public final class ReplicationLog implements AutoCloseable {
     Segment s = createSegment(base);
     segments.put(base, s);
     active = s;
-    if (maintenance != null && old.allocated > old.size) {
-      maintenance.execute(() -> trimClosed(old));
+    if (old.allocated > old.size && !inBackground(() -> trimClosed(old))) {
+      trimClosed(old);
     }
     LOG.debug("log {}: rolled to segment {}", name, s.path);
   }

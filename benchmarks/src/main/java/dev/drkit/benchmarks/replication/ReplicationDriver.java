@@ -341,7 +341,7 @@ public final class ReplicationDriver {
         t.start();
         ts.add(t);
       }
-      Thread.sleep(1000);
+      Thread.sleep(2000); // warm-up: the JIT compiles the hot paths meanwhile
       measuring.set(true);
       long start = System.nanoTime();
       long cpu0 = processCpuNanos();

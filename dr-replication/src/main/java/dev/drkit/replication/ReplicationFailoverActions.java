@@ -45,6 +45,8 @@ public final class ReplicationFailoverActions implements FailoverActions {
   private final EventBus events;
   private final Clock clock;
   private final @Nullable SnapshotProvider snapshots;
+  private final boolean shipBeforeDurable;
+  private final boolean rewindDivergedBackup;
   private @Nullable Site active;
 
   /**
@@ -87,6 +89,8 @@ public final class ReplicationFailoverActions implements FailoverActions {
     this.events = b.events;
     this.clock = b.clock;
     this.snapshots = b.snapshots;
+    this.shipBeforeDurable = b.shipBeforeDurable;
+    this.rewindDivergedBackup = b.rewindDivergedBackup;
     sites.putAll(b.sites);
     for (Site s : Site.values()) {
       SiteHandle h = sites.get(s);
@@ -219,7 +223,8 @@ public final class ReplicationFailoverActions implements FailoverActions {
   private void becomePrimary(SiteState s, long epoch) {
     ReplicationPrimary p = ReplicationPrimary.builder(service, s.handle.log(), s.handle.transport()).mode(mode)
         .epoch(epoch).events(events).clock(clock).lagBounds(lagBounds).replicaSite(s.site.other())
-        .replicaName(s.site.other().name()).build();
+        .replicaName(s.site.other().name()).shipBeforeDurable(shipBeforeDurable)
+        .rewindDivergedBackup(rewindDivergedBackup).build();
     p.start();
     s.primary = p;
     active = s.site;
@@ -308,6 +313,8 @@ public final class ReplicationFailoverActions implements FailoverActions {
     private EventBus events = new EventBus();
     private Clock clock = Clock.systemUTC();
     private @Nullable SnapshotProvider snapshots;
+    private boolean shipBeforeDurable;
+    private boolean rewindDivergedBackup;
 
     private Builder(String service) {
       this.service = Objects.requireNonNull(service, "service");
@@ -346,6 +353,28 @@ public final class ReplicationFailoverActions implements FailoverActions {
     /** @param v the clock @return this */
     public Builder clock(Clock v) {
       this.clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /**
+     * @param v whether the primary ships records before its own force
+     *     ({@link ReplicationPrimary.Builder#shipBeforeDurable}); then {@link #start} after a
+     *     restart, like every promotion, must use an epoch newer than the site's log holds
+     * @return this
+     */
+    public Builder shipBeforeDurable(boolean v) {
+      this.shipBeforeDurable = v;
+      return this;
+    }
+
+    /**
+     * @param v whether the primary asks a diverged replica (the returning old primary) to rewind
+     *     itself over the transport ({@link ReplicationPrimary.Builder#rewindDivergedBackup}), so
+     *     that {@link #demote} alone brings it back without {@link #resync}
+     * @return this
+     */
+    public Builder rewindDivergedBackup(boolean v) {
+      this.rewindDivergedBackup = v;
       return this;
     }
 

@@ -33,6 +33,10 @@ class ReplicationFailoverActionsTest {
   ReplicationFailoverActions actions;
 
   void setUp(ReplicationMode mode) {
+    setUp(mode, false);
+  }
+
+  void setUp(ReplicationMode mode, boolean early) {
     primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder(SVC).events(bus).build());
     backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder(SVC).events(bus).build());
     FailoverActions host = new FailoverActions() {
@@ -57,6 +61,7 @@ class ReplicationFailoverActionsTest {
       }
     };
     actions = ReplicationFailoverActions.builder(SVC).mode(mode).events(bus).host(host)
+        .shipBeforeDurable(early).rewindDivergedBackup(early)
         .site(Site.PRIMARY, new ReplicationFailoverActions.SiteHandle(primaryLog, primarySink, transport))
         .site(Site.BACKUP, new ReplicationFailoverActions.SiteHandle(backupLog, backupSink, transport)).build();
   }
@@ -154,6 +159,33 @@ class ReplicationFailoverActionsTest {
     actions.demote(SVC, Site.PRIMARY, 2);
     await("old primary caught up", () -> primarySink.entries().size() == 11);
     assertThat(primarySink.entries()).isEqualTo(backupSink.entries());
+  }
+
+  @Test
+  void shippingBeforeTheForceTheOldPrimaryComesBackByDemotionAloneAndRewindsOverTheTransport() throws Exception {
+    setUp(ReplicationMode.async(), true);
+    actions.start(Site.PRIMARY, 1);
+    for (int i = 0; i < 10; i++) {
+      append(Site.PRIMARY, "p" + i, primarySink);
+    }
+    await("backup has 10", () -> backupSink.entries().size() == 10);
+    actions.replica(Site.BACKUP).promote(2);
+    for (int i = 10; i < 13; i++) {
+      long off = primaryLog.append(1, bytes("lost" + i));
+      primarySink.local(new ListSink.Entry(1, off, "lost" + i));
+    }
+    actions.fence(SVC, Site.PRIMARY, 2);
+    actions.promote(SVC, Site.BACKUP, 2);
+    append(Site.BACKUP, "b0", backupSink);
+
+    actions.demote(SVC, Site.PRIMARY, 2); // no resync: the new primary rewinds the old one when it connects
+    await("old primary caught up", () -> primarySink.entries().size() == 11);
+    assertThat(primarySink.entries()).isEqualTo(backupSink.entries());
+    assertThat(ReplicationLog.readQuarantine(primaryLog.quarantineFiles().get(0))).extracting(
+        r -> new String(r.payload(), StandardCharsets.UTF_8)).containsExactly("lost10", "lost11", "lost12");
+    assertThat(events.ofType("replication.replica.rewound")).hasSize(1);
+    assertThat(primaryLog.read(0, 100)).usingRecursiveFieldByFieldElementComparator()
+        .isEqualTo(backupLog.read(0, 100));
   }
 
   @Test

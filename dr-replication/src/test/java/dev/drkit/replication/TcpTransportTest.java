@@ -136,6 +136,41 @@ class TcpTransportTest {
   }
 
   @Test
+  void synchronousAppendShippedBeforeItsForceReturnsOnlyOnceDurableAndAppliedOnBothSides() throws Exception {
+    Backup b = new Backup();
+    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    ReplicationLog plog = log("primary-early");
+    ReplicationPrimary p = track(ReplicationPrimary.builder(SVC, plog, t).mode(ReplicationMode.sync()).epoch(1)
+        .events(bus).shipBeforeDurable(true).heartbeatInterval(Duration.ofMillis(20))
+        .reconnectDelay(Duration.ofMillis(10)).build());
+    p.start();
+    java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int w = 0; w < 8; w++) {
+        int id = w;
+        fs.add(writers.submit(() -> {
+          for (int i = 0; i < 100; i++) {
+            long off = p.append(bytes("w" + id + "-" + i));
+            assertThat(plog.durableOffset()).as("durable on the primary").isGreaterThanOrEqualTo(off);
+            assertThat(b.log.durableOffset()).as("durable on the backup").isGreaterThanOrEqualTo(off);
+            assertThat(b.applier.appliedOffset()).as("applied on the backup").isGreaterThanOrEqualTo(off);
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get();
+      }
+    } finally {
+      writers.shutdownNow();
+    }
+    assertThat(b.sink.entries()).hasSize(800);
+    assertThat(b.log.read(0, 1000)).extracting(LogRecord::payload)
+        .containsExactlyElementsOf(plog.read(0, 1000).stream().map(LogRecord::payload).toList());
+  }
+
+  @Test
   void semiSynchronousFallsBackToAsyncOnTimeoutAndRestoresWhenCaughtUp() throws Exception {
     int port;
     try (ServerSocketChannel probe = ServerSocketChannel.open()) {

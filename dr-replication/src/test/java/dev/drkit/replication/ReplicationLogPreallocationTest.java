@@ -162,6 +162,42 @@ class ReplicationLogPreallocationTest {
   }
 
   @Test
+  void concurrentGroupCommitsRacingTheFillerAcrossManyRollsLoseNothing() throws Exception {
+    int threads = 8;
+    int each = 400;
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads);
+    java.util.Set<String> written = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    try (ReplicationLog log = ReplicationLog.open(dir, config(4096).segmentBytes(16 << 10).build())) {
+      List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        fs.add(pool.submit(() -> {
+          for (int i = 0; i < each; i++) {
+            String p = "t" + id + "-" + i + "-" + "x".repeat(i % 97);
+            log.append(1, bytes(p));
+            written.add(p);
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : fs) {
+        f.get();
+      }
+      log.awaitMaintenance();
+      assertThat(log.segmentFiles()).hasSizeGreaterThan(10);
+      assertThat(log.durableOffset()).isEqualTo(threads * each - 1L);
+      assertThat(new java.util.HashSet<>(payloads(log.read(0, threads * each)))).isEqualTo(written);
+    } finally {
+      pool.shutdownNow();
+    }
+    try (ReplicationLog log = ReplicationLog.open(dir, config(4096).segmentBytes(16 << 10).build())) {
+      assertThat(log.recovery().repaired()).isFalse();
+      assertThat(log.nextOffset()).isEqualTo(threads * each);
+      assertThat(new java.util.HashSet<>(payloads(log.read(0, threads * each)))).isEqualTo(written);
+    }
+  }
+
+  @Test
   void preallocationBelowAPageIsRefused() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> config(100).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("log.preallocateBytes");

@@ -231,6 +231,27 @@ class TcpTransportTest {
   }
 
   @Test
+  void aMalformedRewindIsRefusedWithAProtocolErrorAndChangesNothing() throws Exception {
+    Backup b = new Backup();
+    try (SocketChannel ch = SocketChannel.open(loopback(b.port()))) {
+      Wire.writeFully(ch, Wire.hello(SVC, 1, Wire.VERSION));
+      Wire.Reader in = new Wire.Reader(ch);
+      assertThat(in.next().get()).isEqualTo(Wire.WELCOME);
+      // announces two epochs but carries one
+      ByteBuffer body = ByteBuffer.allocate(8 + 8 + 4 + 16).putLong(1).putLong(0).putInt(2).putLong(1).putLong(0)
+          .flip();
+      Wire.writeFully(ch, Wire.message(Wire.REWIND, body));
+      ByteBuffer err = in.next();
+      assertThat(err.get()).isEqualTo(Wire.ERROR);
+      assertThat(err.getShort()).isEqualTo(Wire.E_PROTOCOL);
+      err.getLong();
+      assertThat(Wire.string(err)).contains("REWIND announces 2 epochs");
+    }
+    assertThat(b.log.nextOffset()).isZero();
+    assertThat(b.log.quarantineFiles()).isEmpty();
+  }
+
+  @Test
   void peerWithUnknownProtocolVersionGetsAClearError() throws Exception {
     Backup b = new Backup();
     TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.zip.CRC32C;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -85,6 +86,8 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 public final class S3BlobStore implements BlobStore {
   private static final Logger LOG = LoggerFactory.getLogger(S3BlobStore.class);
   private static final String WRITE_ID = "drkit-write-id";
+  /** User metadata holding the CRC32C of the whole object, checked on every whole-object get. */
+  private static final String CHECKSUM = "drkit-crc32c";
   /** The smallest part S3 accepts, except for the last. */
   public static final int MIN_PART_SIZE = 5 << 20;
 
@@ -109,6 +112,8 @@ public final class S3BlobStore implements BlobStore {
   private final Duration baseDelay;
   private final Duration maxDelay;
   private final boolean conditional;
+  private final KeyLayout keyLayout;
+  private final boolean verifyReads;
   private final ReentrantLock[] keyLocks = new ReentrantLock[64];
 
   private S3BlobStore(Builder b, S3Client s3) {
@@ -122,6 +127,8 @@ public final class S3BlobStore implements BlobStore {
     this.maxAttempts = b.maxAttempts;
     this.baseDelay = b.baseDelay;
     this.maxDelay = b.maxDelay;
+    this.keyLayout = b.keyLayout;
+    this.verifyReads = b.verifyReads;
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }
@@ -246,7 +253,22 @@ public final class S3BlobStore implements BlobStore {
   public byte[] get(String key) {
     BlobKeys.validate(key);
     try {
-      return retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key)))).asByteArray();
+      for (int attempt = 1; ; attempt++) {
+        ResponseBytes<GetObjectResponse> response = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket)
+            .key(objectKey(key))));
+        byte[] body = response.asByteArray();
+        String expected = verifyReads ? response.response().metadata().get(CHECKSUM) : null;
+        if (expected == null || expected.equals(crc32c(body))) {
+          return body;
+        }
+        if (attempt >= maxAttempts) {
+          throw new StorageException("S3 get of " + key + " in " + location + ": the body (" + body.length
+              + " bytes) does not match the CRC32C written with it (" + expected + ") in " + attempt
+              + " attempts: a torn read of a replaced object or corruption on the server or the wire");
+        }
+        LOG.debug("S3 store {}: get of {} returned a body that does not match its checksum (attempt {}); "
+            + "reading again", location, key, attempt);
+      }
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new BlobNotFoundException(key);
@@ -274,7 +296,7 @@ public final class S3BlobStore implements BlobStore {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     ResponseBytes<GetObjectResponse> bytes;
     try {
-      bytes = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(location.objectKey(key)).range(range)));
+      bytes = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(objectKey(key)).range(range)));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new BlobNotFoundException(key);
@@ -305,11 +327,11 @@ public final class S3BlobStore implements BlobStore {
     BlobKeys.validatePrefix(prefix);
     List<BlobInfo> out = new ArrayList<>();
     ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket)
-        .prefix(location.objectKey(prefix)).maxKeys(listPageSize).build();
+        .prefix(objectKey(prefix)).maxKeys(listPageSize).build();
     try {
       for (S3Object o : retrying(() -> listAll(request))) {
-        String key = o.key().substring(location.prefix().length());
-        if (isBlobKey(key)) {
+        String key = keyLayout.decode(o.key().substring(location.prefix().length()));
+        if (key != null) {
           out.add(new BlobInfo(key, o.size()));
         } else {
           LOG.debug("S3 store {}: skipping object {} (not a blob key)", location, o.key());
@@ -337,7 +359,7 @@ public final class S3BlobStore implements BlobStore {
       if (head(key).isEmpty()) {
         return false;
       }
-      retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(location.objectKey(key))));
+      retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(objectKey(key))));
       return true;
     } catch (SdkException e) {
       throw failure("delete", key, e);
@@ -398,8 +420,8 @@ public final class S3BlobStore implements BlobStore {
   }
 
   private void write(String key, byte[] content, String writeId, boolean ifAbsent) {
-    String objectKey = location.objectKey(key);
-    Map<String, String> meta = Map.of(WRITE_ID, writeId);
+    String objectKey = objectKey(key);
+    Map<String, String> meta = Map.of(WRITE_ID, writeId, CHECKSUM, crc32c(content));
     try {
       if (content.length > multipartThreshold) {
         writeMultipart(key, objectKey, content, meta, ifAbsent);
@@ -465,6 +487,12 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  private static String crc32c(byte[] content) {
+    CRC32C crc = new CRC32C();
+    crc.update(content, 0, content.length);
+    return Long.toHexString(crc.getValue());
+  }
+
   private static byte[] slice(byte[] content, int off, int len) {
     if (off == 0 && len == content.length) {
       return content;
@@ -480,7 +508,7 @@ public final class S3BlobStore implements BlobStore {
 
   private Optional<HeadObjectResponse> head(String key) {
     try {
-      return Optional.of(retrying(() -> s3.headObject(r -> r.bucket(bucket).key(location.objectKey(key)))));
+      return Optional.of(retrying(() -> s3.headObject(r -> r.bucket(bucket).key(objectKey(key)))));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         return Optional.empty();
@@ -533,13 +561,8 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
-  private static boolean isBlobKey(String key) {
-    try {
-      BlobKeys.validate(key);
-      return true;
-    } catch (IllegalArgumentException e) {
-      return false;
-    }
+  private String objectKey(String key) {
+    return location.objectKey(keyLayout.encode(key));
   }
 
   private static String md5(byte[] content, int off, int len) {
@@ -577,6 +600,8 @@ public final class S3BlobStore implements BlobStore {
     private boolean createBucket;
     private int listPageSize = 1000;
     private boolean contentMd5;
+    private KeyLayout keyLayout = KeyLayout.PLAIN;
+    private boolean verifyReads = true;
 
     private Builder(S3Location location) {
       this.location = Objects.requireNonNull(location, "location");
@@ -715,6 +740,29 @@ public final class S3BlobStore implements BlobStore {
         throw new IllegalArgumentException("listPageSize must be in [1, 1000] but was " + pageSize);
       }
       this.listPageSize = pageSize;
+      return this;
+    }
+
+    /**
+     * @param layout how blob keys map to object keys; default {@link KeyLayout#PLAIN}. Use
+     *     {@link KeyLayout#FILESYSTEM_SAFE} for servers that store objects as files. Every store
+     *     opening one repository must use the same layout.
+     * @return this
+     */
+    public Builder keyLayout(KeyLayout layout) {
+      this.keyLayout = Objects.requireNonNull(layout, "layout");
+      return this;
+    }
+
+    /**
+     * @param verify whether whole-object gets check the body against the CRC32C stored in the
+     *     object's metadata at write time, reading again on a mismatch (a torn read on servers
+     *     whose replacement is not atomic for readers, or corruption); default true. Objects
+     *     without the checksum (written by other tools) are returned unchecked.
+     * @return this
+     */
+    public Builder verifyReads(boolean verify) {
+      this.verifyReads = verify;
       return this;
     }
 

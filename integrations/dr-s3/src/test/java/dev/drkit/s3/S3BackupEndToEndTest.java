@@ -1,6 +1,7 @@
 package dev.drkit.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.backup.BackupRequest;
 import dev.drkit.backup.FileTreeSource;
@@ -19,8 +20,17 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+import dev.drkit.backup.RepositoryLockedException;
+import dev.drkit.backup.spi.BackupSource;
+import dev.drkit.backup.spi.SourceEntry;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The backup engine end to end on an S3 repository: S3Proxy (filesystem backend) on loopback.
@@ -73,24 +83,25 @@ class S3BackupEndToEndTest {
     return m;
   }
 
-  private static S3BlobStore store(S3ProxyServer server) {
+  private static S3BlobStore store(S3ProxyServer server, KeyLayout layout) {
     return server.store("backups/hosts/db1").multipartThreshold(S3BlobStore.MIN_PART_SIZE)
-        .partSize(S3BlobStore.MIN_PART_SIZE).build();
+        .partSize(S3BlobStore.MIN_PART_SIZE).keyLayout(layout).build();
   }
 
   private static RepositoryOptions options() {
     return RepositoryOptions.builder().host("test-host").packSize(8 << 20).build();
   }
 
-  @Test
-  void backupIncrementalRestoreVerifyPruneAndReopenAfterServerRestart() throws Exception {
+  @ParameterizedTest
+  @EnumSource(KeyLayout.class)
+  void backupIncrementalRestoreVerifyPruneAndReopenAfterServerRestart(KeyLayout layout) throws Exception {
     Path src = tmp.resolve("src");
     randomTree(src, new Random(42), 60);
     Path data = tmp.resolve("s3-data");
     Files.createDirectories(data);
     Snapshot full;
     Snapshot inc;
-    try (S3ProxyServer server = new S3ProxyServer(data); S3BlobStore store = store(server);
+    try (S3ProxyServer server = new S3ProxyServer(data); S3BlobStore store = store(server, layout);
         Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), PASS, options())) {
       full = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).tag("full").build());
       Files.writeString(src.resolve("changed.txt"), "changed after the full backup");
@@ -105,7 +116,7 @@ class S3BackupEndToEndTest {
       assertThat(store.list("")).isNotEmpty();
     }
 
-    try (S3ProxyServer restarted = new S3ProxyServer(data); S3BlobStore store = store(restarted);
+    try (S3ProxyServer restarted = new S3ProxyServer(data); S3BlobStore store = store(restarted, layout);
         Repository repo = Repository.open(store, PASS, options())) {
       assertThat(repo.snapshots()).extracting(Snapshot::id).containsExactly(full.id(), inc.id());
       Path out = tmp.resolve("out2");
@@ -119,6 +130,60 @@ class S3BackupEndToEndTest {
       Path out3 = tmp.resolve("out3");
       repo.restore(inc.id(), out3);
       assertThat(describe(out3)).isEqualTo(describe(src));
+    }
+  }
+
+  /** A source that holds the backup inside its capture until the test lets it go. */
+  private static final class HeldSource implements BackupSource {
+    final BackupSource delegate;
+    final CountDownLatch capturing = new CountDownLatch(1);
+    final CountDownLatch proceed = new CountDownLatch(1);
+
+    HeldSource(BackupSource delegate) {
+      this.delegate = delegate;
+    }
+
+    @Override
+    public String description() {
+      return delegate.description();
+    }
+
+    @Override
+    public void scan(Consumer<SourceEntry> sink) throws IOException {
+      capturing.countDown();
+      try {
+        if (!proceed.await(30, TimeUnit.SECONDS)) {
+          throw new IOException("the test never let the capture proceed");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException(e);
+      }
+      delegate.scan(sink);
+    }
+  }
+
+  @Test
+  void pruneFromASecondProcessHandleIsRefusedWhileABackupHoldsItsLockOnS3() throws Exception {
+    Path src = tmp.resolve("src");
+    randomTree(src, new Random(7), 10);
+    Path data = tmp.resolve("s3-data");
+    Files.createDirectories(data);
+    try (S3ProxyServer server = new S3ProxyServer(data); S3BlobStore storeA = store(server, KeyLayout.PLAIN);
+        Repository a = Repository.init(storeA, EncryptionConfig.aes256Gcm("prompt"), PASS, options());
+        S3BlobStore storeB = store(server, KeyLayout.PLAIN); Repository b = Repository.open(storeB, PASS, options())) {
+      HeldSource held = new HeldSource(FileTreeSource.of(src));
+      CompletableFuture<Snapshot> backup = CompletableFuture.supplyAsync(() -> a.backup(BackupRequest.of(held)));
+      assertThat(held.capturing.await(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(storeB.list("locks/")).hasSize(1);
+      assertThatThrownBy(() -> b.prune(ProgressListener.NONE)).isInstanceOf(RepositoryLockedException.class)
+          .hasMessageContaining("backup");
+      held.proceed.countDown();
+      Snapshot snap = backup.get(60, TimeUnit.SECONDS);
+      assertThat(storeB.list("locks/")).isEmpty();
+      b.prune(ProgressListener.NONE);
+      assertThat(b.snapshots()).extracting(Snapshot::id).containsExactly(snap.id());
+      assertThat(b.verify(true, ProgressListener.NONE).damage()).isEmpty();
     }
   }
 }

@@ -10,9 +10,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The BlobStore compatibility kit against a real S3 API server: S3Proxy on loopback with the
- * jclouds in-memory ({@code transient}) backend. (Its filesystem backend maps keys to files, so it
- * cannot hold both {@code a} and {@code a/b}, nor 255-character segments; the filesystem backend
- * is exercised by {@link S3BlobStoreFilesystemBackendTest} and the backup end-to-end tests.)
+ * jclouds in-memory ({@code transient}) backend and the {@link KeyLayout#PLAIN} layout, as on a
+ * flat object store. {@link S3BlobStoreFilesystemContractTest} runs the same kit on S3Proxy's
+ * filesystem backend.
  */
 class S3BlobStoreContractTest extends BlobStoreContract {
   private static final AtomicInteger PREFIXES = new AtomicInteger();

@@ -220,4 +220,37 @@ class S3BlobStoreFilesystemBackendTest {
     assertThatThrownBy(() -> b.listPageSize(0)).isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("listPageSize");
   }
+
+  @Test
+  void aBlobCorruptedOnTheServerIsRefusedWithItsChecksumAndLeftInPlace() throws Exception {
+    S3BlobStore store = store("corrupt/repo");
+    byte[] content = random(64 << 10, 3);
+    store.put("data/ab/blob", content);
+    Path file;
+    try (var files = java.nio.file.Files.walk(directory)) {
+      file = files.filter(p -> p.getFileName().toString().equals("blob")).findFirst().orElseThrow();
+    }
+    byte[] onDisk = java.nio.file.Files.readAllBytes(file);
+    onDisk[1234] ^= 0x01;
+    java.nio.file.Files.write(file, onDisk);
+    assertThatThrownBy(() -> store.get("data/ab/blob")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("data/ab/blob").hasMessageContaining("does not match the CRC32C");
+    assertThat(store.stat("data/ab/blob")).contains(new BlobInfo("data/ab/blob", content.length));
+    // with verification off the (corrupted) bytes come back as stored: nothing was changed or deleted
+    S3BlobStore unchecked = track(server.store("corrupt/repo").verifyReads(false).build());
+    assertThat(unchecked.get("data/ab/blob")).isEqualTo(onDisk);
+  }
+
+  @Test
+  void filesystemSafeLayoutStoresNestedKeysUnderSuffixedDirectories() throws Exception {
+    S3BlobStore store = track(server.store("layout/repo").keyLayout(KeyLayout.FILESYSTEM_SAFE).build());
+    store.put("a", "parent".getBytes(StandardCharsets.UTF_8));
+    store.put("a/b", "child".getBytes(StandardCharsets.UTF_8));
+    assertThat(java.nio.file.Files.isRegularFile(directory.resolve("layout/repo/a"))).isTrue();
+    assertThat(java.nio.file.Files.isRegularFile(directory.resolve("layout/repo/a~/b"))).isTrue();
+    assertThat(store.list("a")).extracting(BlobInfo::key).containsExactly("a", "a/b");
+    // a PLAIN store on the same prefix sees the objects of the other layout as foreign
+    S3BlobStore plain = store("layout/repo");
+    assertThat(plain.list("")).extracting(BlobInfo::key).containsExactly("a");
+  }
 }

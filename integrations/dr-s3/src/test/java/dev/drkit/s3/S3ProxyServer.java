@@ -26,6 +26,8 @@ final class S3ProxyServer implements AutoCloseable {
   S3ProxyServer(String provider, Path directory) throws Exception {
     Properties properties = new Properties();
     properties.setProperty("jclouds.filesystem.basedir", directory.toString());
+    properties.setProperty(provider + ".identity", "local");
+    properties.setProperty(provider + ".credential", "local");
     context = ContextBuilder.newBuilder(provider).overrides(properties).build(BlobStoreContext.class);
     proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();

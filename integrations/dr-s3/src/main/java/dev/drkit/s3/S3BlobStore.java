@@ -5,6 +5,8 @@ import dev.drkit.core.StorageException;
 import dev.drkit.spi.BlobInfo;
 import dev.drkit.spi.BlobKeys;
 import dev.drkit.spi.BlobStore;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -33,10 +35,13 @@ import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
 import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.http.AbortableInputStream;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
@@ -254,10 +259,11 @@ public final class S3BlobStore implements BlobStore {
     BlobKeys.validate(key);
     try {
       for (int attempt = 1; ; attempt++) {
-        ResponseBytes<GetObjectResponse> response = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket)
-            .key(objectKey(key))));
-        byte[] body = response.asByteArray();
-        String expected = verifyReads ? response.response().metadata().get(CHECKSUM) : null;
+        Fetched fetched = retrying(() -> s3.getObject(r -> r.bucket(bucket).key(objectKey(key)),
+            (GetObjectResponse response, AbortableInputStream in) -> new Fetched(response, readBody(in,
+                response.contentLength()))));
+        byte[] body = fetched.body();
+        String expected = verifyReads ? fetched.response().metadata().get(CHECKSUM) : null;
         if (expected == null || expected.equals(crc32c(body))) {
           return body;
         }
@@ -502,6 +508,23 @@ public final class S3BlobStore implements BlobStore {
     return part;
   }
 
+  /** A whole-object GET's response and body. */
+  private record Fetched(GetObjectResponse response, byte[] body) {}
+
+  /** Reads a body of known length into one array of that size (no growing buffer, no final copy). */
+  private static byte[] readBody(InputStream in, @Nullable Long contentLength) throws IOException {
+    if (contentLength == null || contentLength < 0 || contentLength > Integer.MAX_VALUE - 8) {
+      return in.readAllBytes();
+    }
+    byte[] body = new byte[(int) (long) contentLength];
+    int n = in.readNBytes(body, 0, body.length);
+    if (n != body.length || in.read() != -1) {
+      throw new IOException("response body of " + n + (n == body.length ? "+" : "") + " bytes, but Content-Length "
+          + contentLength);
+    }
+    return body;
+  }
+
   private boolean isOurs(String key, String writeId) {
     return head(key).map(h -> writeId.equals(h.metadata().get(WRITE_ID))).orElse(false);
   }
@@ -602,6 +625,7 @@ public final class S3BlobStore implements BlobStore {
     private boolean contentMd5;
     private KeyLayout keyLayout = KeyLayout.PLAIN;
     private boolean verifyReads = true;
+    private boolean signPayload = true;
 
     private Builder(S3Location location) {
       this.location = Objects.requireNonNull(location, "location");
@@ -767,6 +791,20 @@ public final class S3BlobStore implements BlobStore {
     }
 
     /**
+     * @param sign whether SigV4 covers a SHA-256 of every request body; default true. With false the
+     *     requests say {@code UNSIGNED-PAYLOAD}: one SHA-256 pass less per byte on the client and one
+     *     on the server. Safe over HTTPS (TLS protects the body) and on trusted paths (loopback,
+     *     a private link); over plain HTTP on an untrusted network a body could then be altered in
+     *     flight without the server noticing (drkit would still notice when reading: the
+     *     CRC32C and the repository's authenticated encryption).
+     * @return this
+     */
+    public Builder signPayload(boolean sign) {
+      this.signPayload = sign;
+      return this;
+    }
+
+    /**
      * @param create whether to create the bucket when it does not exist; default false (a missing
      *     bucket is a {@link StorageException})
      * @return this
@@ -799,6 +837,13 @@ public final class S3BlobStore implements BlobStore {
           .overrideConfiguration(o -> o.apiCallTimeout(apiCallTimeout)
               .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
                   .backoffStrategy(BackoffStrategy.exponentialDelay(baseDelay, maxDelay)).build()));
+      if (!signPayload) {
+        S3AuthSchemeProvider defaults = S3AuthSchemeProvider.defaultProvider();
+        b.authSchemeProvider(params -> defaults.resolveAuthScheme(params).stream()
+            .map(option -> option.toBuilder().putSignerProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false)
+                .build())
+            .toList());
+      }
       if (location.endpoint() != null) {
         b.endpointOverride(location.endpoint());
         b.region(Region.of(region != null ? region : "us-east-1"));

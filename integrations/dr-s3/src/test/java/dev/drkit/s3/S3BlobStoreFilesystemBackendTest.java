@@ -253,4 +253,17 @@ class S3BlobStoreFilesystemBackendTest {
     S3BlobStore plain = store("layout/repo");
     assertThat(plain.list("")).extracting(BlobInfo::key).containsExactly("a");
   }
+
+  @Test
+  void unsignedPayloadsAreAcceptedForSinglePartAndMultipartWrites() {
+    S3BlobStore store = track(server.store("unsigned/repo").signPayload(false)
+        .multipartThreshold(S3BlobStore.MIN_PART_SIZE).partSize(S3BlobStore.MIN_PART_SIZE).build());
+    byte[] small = random(100_000, 5);
+    byte[] big = random(11 << 20, 6);
+    store.put("small", small);
+    assertThat(store.putIfAbsent("packs/big", big)).isTrue();
+    assertThat(store.get("small")).isEqualTo(small);
+    assertThat(store.get("packs/big")).isEqualTo(big);
+    assertThat(store.getRange("packs/big", 5 << 20, 1000)).isEqualTo(Arrays.copyOfRange(big, 5 << 20, (5 << 20) + 1000));
+  }
 }

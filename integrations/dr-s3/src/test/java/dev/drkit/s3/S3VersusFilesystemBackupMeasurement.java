@@ -58,7 +58,7 @@ class S3VersusFilesystemBackupMeasurement {
       for (int round = 0; round < rounds; round++) {
         int r = round;
         long fs = time(() -> new FileSystemBlobStore(tmp.resolve("fs-repo-" + r)), src);
-        long s3 = time(() -> server.store("bench/run-" + r).build(), src);
+        long s3 = time(() -> server.store("bench/run-" + r).signPayload(!Boolean.getBoolean("drkit.measure.unsigned")).build(), src);
         fsTotal += fs;
         s3Total += s3;
         lines.add(round + "\t" + fs + "\t" + s3 + "\t" + String.format("%.2f", (double) s3 / fs));

@@ -1,7 +1,9 @@
 package dev.drkit.examples.drill;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -11,10 +13,14 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -147,8 +153,11 @@ public record DrillSettings(String service, String replicationMode, Duration pro
   public static DrillSettings parse(InputStream in, String source) {
     ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
     JsonNode root;
+    Map<String, JsonLocation> where;
     try {
-      root = yaml.readTree(in);
+      byte[] content = in.readAllBytes();
+      root = yaml.readTree(content);
+      where = fieldLocations(yaml, content);
     } catch (JsonProcessingException e) {
       JsonLocation l = e.getLocation();
       throw new ConfigException(List.of(new ConfigException.Problem(source, l == null ? 0 : l.getLineNr(),
@@ -169,26 +178,26 @@ public record DrillSettings(String service, String replicationMode, Duration pro
       String k = it.next();
       Set<String> nested = KEYS.get(k);
       if (nested == null) {
-        p.add(new ConfigException.Problem(source, 0, 0, k, "unknown field (expected one of "
+        p.add(located(source, where, k, "unknown field (expected one of "
             + new java.util.TreeSet<>(KEYS.keySet()) + ")"));
         continue;
       }
       JsonNode child = root.get(k);
       if (!nested.isEmpty()) {
         if (!child.isObject()) {
-          p.add(new ConfigException.Problem(source, 0, 0, k, "must be a mapping with " + new java.util.TreeSet<>(nested)));
+          p.add(located(source, where, k, "must be a mapping with " + new java.util.TreeSet<>(nested)));
           continue;
         }
         for (Iterator<String> jt = child.fieldNames(); jt.hasNext();) {
           String f = jt.next();
           if (!nested.contains(f)) {
-            p.add(new ConfigException.Problem(source, 0, 0, k + "." + f, "unknown field (expected one of "
+            p.add(located(source, where, k + "." + f, "unknown field (expected one of "
                 + new java.util.TreeSet<>(nested) + ")"));
           }
         }
       }
     }
-    Reader r = new Reader(source, p);
+    Reader r = new Reader(source, where, p);
     String service = r.text(root, "service", d.service());
     String mode = r.text(root.path("replication"), "replication.mode", d.replicationMode());
     Duration interval = r.duration(root.path("detection"), "detection.interval", d.probeInterval());
@@ -206,8 +215,50 @@ public record DrillSettings(String service, String replicationMode, Duration pro
       return new DrillSettings(service, mode.toLowerCase(Locale.ROOT), interval, failures, timeout, writers, rate, warmup,
           onBackup, settle);
     } catch (ConfigException e) {
-      throw e.prefixed(source + ": ");
+      List<ConfigException.Problem> located = new ArrayList<>();
+      for (ConfigException.Problem problem : e.problems()) {
+        located.add(located(source, where, problem.path(), problem.message()));
+      }
+      throw new ConfigException(located);
     }
+  }
+
+  /** A problem at the position of the field's key in the document (0:0 when it is not there). */
+  private static ConfigException.Problem located(String source, Map<String, JsonLocation> where, String path,
+      String message) {
+    JsonLocation l = where.get(path);
+    return new ConfigException.Problem(source, l == null ? 0 : l.getLineNr(), l == null ? 0 : l.getColumnNr(), path,
+        message);
+  }
+
+  /**
+   * One streaming pass over the document recording where each field's key stands, by dotted path
+   * ({@code detection.interval}), since a {@link JsonNode} tree keeps no positions.
+   */
+  private static Map<String, JsonLocation> fieldLocations(ObjectMapper mapper, byte[] content) throws IOException {
+    Map<String, JsonLocation> where = new HashMap<>();
+    Deque<String> path = new ArrayDeque<>();
+    try (JsonParser parser = mapper.getFactory().createParser(content)) {
+      String pending = null;
+      for (JsonToken t = parser.nextToken(); t != null; t = parser.nextToken()) {
+        switch (t) {
+          case FIELD_NAME -> {
+            pending = parser.currentName();
+            String base = path.isEmpty() ? "" : path.peekLast();
+            String full = base.isEmpty() ? pending : base + "." + pending;
+            where.putIfAbsent(full, parser.currentTokenLocation());
+          }
+          case START_OBJECT, START_ARRAY -> {
+            String base = path.isEmpty() ? "" : path.peekLast();
+            path.addLast(pending == null ? base : base.isEmpty() ? pending : base + "." + pending);
+            pending = null;
+          }
+          case END_OBJECT, END_ARRAY -> path.pollLast();
+          default -> pending = null;
+        }
+      }
+    }
+    return where;
   }
 
   /**
@@ -242,9 +293,9 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     }
   }
 
-  private record Reader(String source, List<ConfigException.Problem> problems) {
+  private record Reader(String source, Map<String, JsonLocation> where, List<ConfigException.Problem> problems) {
     private ConfigException.Problem problem(JsonNode n, String path, String message) {
-      return new ConfigException.Problem(source, 0, 0, path, message);
+      return located(source, where, path, message);
     }
 
     String text(JsonNode parent, String path, String dflt) {

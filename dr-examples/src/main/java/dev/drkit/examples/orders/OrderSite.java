@@ -172,7 +172,7 @@ public final class OrderSite implements AutoCloseable {
             this.lastCommit = t == null ? null : t.toInstant();
           }
         }
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+        HttpServer server = HttpServers.loopback(64);
         ExecutorService executor = Executors.newFixedThreadPool(6, r -> {
           Thread t = new Thread(r, "orders-" + name + "-http");
           t.setDaemon(true);

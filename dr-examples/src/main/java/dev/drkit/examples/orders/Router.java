@@ -81,7 +81,7 @@ public final class Router implements AutoCloseable {
     });
     this.client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .connectTimeout(forwardTimeout).build();
-    this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+    this.server = HttpServers.loopback(128);
     server.setExecutor(executor);
     server.createContext("/", this::forward);
     server.start();

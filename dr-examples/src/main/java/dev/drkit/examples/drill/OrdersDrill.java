@@ -1,12 +1,8 @@
 package dev.drkit.examples.drill;
 
-import dev.drkit.backup.BackupRequest;
-import dev.drkit.backup.FileSystemBlobStore;
-import dev.drkit.backup.FileTreeSource;
 import dev.drkit.backup.Repository;
-import dev.drkit.backup.RepositoryOptions;
 import dev.drkit.backup.Snapshot;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.BackupStrategy;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.RecoveryConfig;
@@ -73,6 +69,7 @@ public final class OrdersDrill {
   private final DrillSettings settings;
   private final Path workDir;
   private final Clock clock;
+  private List<BackupStrategy> strategies = List.of();
 
   /**
    * @param config the service's recovery config (RPO, RTO, validation steps) from the plan
@@ -88,6 +85,20 @@ public final class OrdersDrill {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.workDir = Objects.requireNonNull(workDir, "workDir");
     this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /**
+   * @param backups the drilled service's backup strategies from the plan; the {@code restore}
+   *     scenario runs them on their cron schedules (when empty, {@link ScheduledBackups#DEFAULT})
+   * @return this
+   */
+  public OrdersDrill backups(List<BackupStrategy> backups) {
+    this.strategies = List.copyOf(backups);
+    return this;
+  }
+
+  private static String describe(BackupStrategy s) {
+    return s.name() + " (" + s.type().name().toLowerCase(java.util.Locale.ROOT) + ", cron '" + s.schedule().expression() + "')";
   }
 
   /**
@@ -657,25 +668,18 @@ public final class OrdersDrill {
     Recorder rec = st.rec;
     String svc = config.name();
     Duration rto = config.rto();
-    Path staging = workDir.resolve("backup-staging");
     Path restored = workDir.resolve("restored");
-    Repository repo = Repository.init(new FileSystemBlobStore(workDir.resolve("backup-repo")), EncryptionConfig.none(),
-        null, RepositoryOptions.defaults());
-    st.closeables.add(repo);
-    st.rec.phase("warm-up on primary", null, () -> {
-      pause(settings.warmup().dividedBy(2));
-      return st.load.acknowledged() + " writes acknowledged";
-    });
-    Snapshot snap = rec.phase("backup: snapshot the primary into the repository", null, () -> {
-      st.primary.dumpTo(staging.resolve("orders.sql"));
-      Snapshot sn = repo.backup(BackupRequest.of(FileTreeSource.of(staging)));
-      st.bus.publish(DrEvent.info(clock.instant(), "backup.succeeded", svc, 1, "snapshot " + sn.shortId()
-          + " of the primary's database"));
-      return sn;
-    });
-    st.rec.phase("load after the snapshot", null, () -> {
-      pause(settings.warmup().dividedBy(2));
-      return st.load.acknowledged() + " writes acknowledged";
+    ScheduledBackups backups = new ScheduledBackups(svc, strategies, () -> st.primary, workDir, st.bus, clock);
+    st.closeables.add(backups);
+    rec.note("backups: " + (strategies.isEmpty() ? "the drill's default strategy " + describe(ScheduledBackups.DEFAULT)
+        + " (the plan has none for " + svc + ")" : "the plan's strategies " + strategies.stream()
+        .map(OrdersDrill::describe).toList()) + ", run by dr-backup's BackupScheduler on their cron schedules");
+    st.rec.phase("warm-up on primary, backups on schedule", null, () -> {
+      pause(settings.warmup());
+      if (!backups.awaitFirstSnapshot(Duration.ofSeconds(30))) {
+        throw new IllegalStateException("no scheduled backup completed within 30 s of the warm-up");
+      }
+      return st.load.acknowledged() + " writes acknowledged, " + backups.snapshots().size() + " scheduled snapshots";
     });
     long lossNanos = System.nanoTime();
     Instant lostAt = clock.instant();
@@ -686,12 +690,19 @@ public final class OrdersDrill {
     st.bus.publish(new DrEvent(lostAt, "drill.data.lost", DrEvent.Severity.ERROR, svc, 1,
         "both sites killed and their databases deleted; the primary's replication log survives (separate volume)",
         Map.of()));
+    backups.close(); // the scheduler's host went down with the sites; a run in progress finishes first
+    List<Snapshot> scheduled = backups.snapshots();
+    Snapshot snap = scheduled.get(scheduled.size() - 1);
     long e2 = st.engine.state().epoch() + 1;
     Snapshot[] used = new Snapshot[1];
     rec.phase("restore: latest snapshot from the repository", null, () -> {
-      Snapshot latest = repo.snapshots().get(repo.snapshots().size() - 1);
-      used[0] = latest;
-      repo.restore(latest.id(), restored);
+      try (Repository repo = backups.open()) {
+        List<Snapshot> all = repo.snapshots().stream().sorted(java.util.Comparator.comparing(Snapshot::time)).toList();
+        Snapshot latest = all.get(all.size() - 1);
+        used[0] = latest;
+        repo.restore(latest.id(), restored);
+      }
+      Snapshot latest = used[0];
       return "snapshot " + latest.shortId() + " (taken " + Duration.between(latest.time(), lostAt).toMillis()
           + " ms before the loss)";
     });
@@ -728,8 +739,9 @@ public final class OrdersDrill {
     objective(objectives, "RTO (restore)", "<= " + rto.toMillis() + " ms", ms + " ms", v.passed() && ms <= rto.toMillis());
     objective(objectives, "validation after restore", "passed", v.passed() ? "passed" : "failed", v.passed());
     rpoObjectives(objectives, rpo, "restore");
-    objective(objectives, "snapshot restored", "the latest (" + snap.shortId() + ")", used[0].shortId(),
-        used[0].id().equals(snap.id()));
+    objective(objectives, "snapshot restored", "the latest scheduled (" + snap.shortId() + ", " + scheduled.size()
+        + " taken on schedule)", used[0].shortId(), used[0].id().equals(snap.id()) && used[0].tags().stream()
+        .anyMatch(t -> t.startsWith(dev.drkit.backup.schedule.RepositoryBackupJob.STRATEGY_TAG)));
     rec.phase("rebuild the replica from the primary", null, () -> {
       st.backup.start();
       st.actions.resync(svc, Site.BACKUP, Site.PRIMARY, e2);

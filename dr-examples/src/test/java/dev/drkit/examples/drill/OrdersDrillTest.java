@@ -90,13 +90,19 @@ class OrdersDrillTest {
     assertThat(r.rpo().lostWrites()).isZero();
     assertThat(r.rpo().acknowledgedWrites()).isPositive();
     assertThat(r.phases()).extracting(DrillReport.Phase::name).contains(
-        "backup: snapshot the primary into the repository", "restore: latest snapshot from the repository",
+        "warm-up on primary, backups on schedule", "restore: latest snapshot from the repository",
         "restore: seed and start the primary", "restore: catch up from the replication log",
         "validation: after restore (primary)", "rebuild the replica from the primary");
     // Writes acknowledged after the snapshot came back from the replication log, not the snapshot.
     assertThat(r.phases()).filteredOn(p -> p.name().equals("restore: catch up from the replication log"))
         .singleElement().satisfies(p -> assertThat(p.detail()).doesNotStartWith("0 orders replayed"));
-    assertThat(r.events()).extracting(DrillReport.Event::type).contains("backup.succeeded", "drill.data.lost");
+    // The snapshot came from dr-backup's BackupScheduler on the strategy's cron schedule, not from a
+    // backup taken by hand at the failure.
+    assertThat(r.events()).extracting(DrillReport.Event::type)
+        .contains("backup.run.started", "backup.run.succeeded", "drill.data.lost");
+    assertThat(r.objectives()).filteredOn(o -> o.name().equals("snapshot restored")).singleElement()
+        .satisfies(o -> assertThat(o.met()).isTrue()).satisfies(o -> assertThat(o.target()).contains("taken on schedule"));
+    assertThat(r.notes()).anySatisfy(n -> assertThat(n).contains("BackupScheduler").contains("drill-every-2s"));
   }
 
   @Test

@@ -93,6 +93,7 @@ public final class DrillCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Scenario s;
     RecoveryConfig config;
+    java.util.List<dev.drkit.core.BackupStrategy> strategies;
     DrillSettings settings;
     String planSource;
     try {
@@ -104,6 +105,7 @@ public final class DrillCommand implements Callable<Integer> {
       RecoveryPlan p = loadPlan();
       planSource = plan != null ? plan.toString() : "bundled:" + BUNDLED_PLAN;
       config = p.service(settings.service());
+      strategies = p.backups(config.name());
       out.println("plan " + planSource + ": recovery order " + p.waves().stream()
           .map(w -> w.stream().map(RecoveryConfig::name).toList().toString()).toList()
           + "; drilling '" + config.name() + "' (RPO " + config.rpo().toMillis() + " ms, RTO " + config.rto().toMillis()
@@ -127,7 +129,7 @@ public final class DrillCommand implements Callable<Integer> {
     try {
       out.println("running " + s.cliName() + " with " + settings.replicationMode() + " replication ...");
       out.flush();
-      report = new OrdersDrill(config, planSource, settings, work, Clock.systemUTC()).run(s);
+      report = new OrdersDrill(config, planSource, settings, work, Clock.systemUTC()).backups(strategies).run(s);
     } finally {
       if (!keep) {
         deleteTree(work);

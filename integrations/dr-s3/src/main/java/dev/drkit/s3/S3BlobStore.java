@@ -259,17 +259,32 @@ public final class S3BlobStore implements BlobStore {
     BlobKeys.validate(key);
     try {
       for (int attempt = 1; ; attempt++) {
-        Fetched fetched = retrying(() -> s3.getObject(r -> r.bucket(bucket).key(objectKey(key)),
-            (GetObjectResponse response, AbortableInputStream in) -> new Fetched(response, readBody(in,
-                response.contentLength()))));
+        Fetched fetched;
+        try {
+          fetched = retrying(() -> s3.getObject(r -> r.bucket(bucket).key(objectKey(key)),
+              (GetObjectResponse response, AbortableInputStream in) -> new Fetched(response, readBody(in,
+                  response.contentLength()))));
+        } catch (SdkClientException e) {
+          // the body broke off while being read (the SDK does not retry failures inside the
+          // response transformer): read again, like a body that fails its checksum
+          if (attempt >= maxAttempts || !causedBy(e, IOException.class)) {
+            throw e;
+          }
+          LOG.debug("S3 store {}: get of {} broke off while reading the body (attempt {}); reading again", location,
+              key, attempt, e);
+          continue;
+        }
         byte[] body = fetched.body();
+        Long length = fetched.response().contentLength();
+        boolean whole = length == null || length == body.length;
         String expected = verifyReads ? fetched.response().metadata().get(CHECKSUM) : null;
-        if (expected == null || expected.equals(crc32c(body))) {
+        if (whole && (expected == null || expected.equals(crc32c(body)))) {
           return body;
         }
         if (attempt >= maxAttempts) {
           throw new StorageException("S3 get of " + key + " in " + location + ": the body (" + body.length
-              + " bytes) does not match the CRC32C written with it (" + expected + ") in " + attempt
+              + " bytes) does not match " + (whole ? "the CRC32C written with it (" + expected + ")"
+              : "its Content-Length (" + length + ")") + " in " + attempt
               + " attempts: a torn read of a replaced object or corruption on the server or the wire");
         }
         LOG.debug("S3 store {}: get of {} returned a body that does not match its checksum (attempt {}); "
@@ -401,6 +416,15 @@ public final class S3BlobStore implements BlobStore {
     }
   }
 
+  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   private static boolean causedByUncheckedIo(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof UncheckedIOException) {
@@ -511,16 +535,23 @@ public final class S3BlobStore implements BlobStore {
   /** A whole-object GET's response and body. */
   private record Fetched(GetObjectResponse response, byte[] body) {}
 
-  /** Reads a body of known length into one array of that size (no growing buffer, no final copy). */
+  /**
+   * Reads a body of known length into one array of that size (no growing buffer, no final copy).
+   * A body shorter than its Content-Length comes back shorter, one longer is cut at one byte past
+   * it: the caller sees the mismatch and reads again (a server whose replacement is not atomic can
+   * send one version's length with the other's bytes).
+   */
   private static byte[] readBody(InputStream in, @Nullable Long contentLength) throws IOException {
     if (contentLength == null || contentLength < 0 || contentLength > Integer.MAX_VALUE - 8) {
       return in.readAllBytes();
     }
     byte[] body = new byte[(int) (long) contentLength];
     int n = in.readNBytes(body, 0, body.length);
-    if (n != body.length || in.read() != -1) {
-      throw new IOException("response body of " + n + (n == body.length ? "+" : "") + " bytes, but Content-Length "
-          + contentLength);
+    if (n < body.length) {
+      return java.util.Arrays.copyOf(body, n);
+    }
+    if (in.read() != -1) {
+      return java.util.Arrays.copyOf(body, n + 1);
     }
     return body;
   }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A measurement, run only with {@code -Ddrkit.measure=true}: the same full backup of the same
  * tree into a {@link FileSystemBlobStore} and into an {@link S3BlobStore} on S3Proxy (filesystem
- * backend, in the same JVM, loopback), alternating, each into a fresh repository. Tree size:
+ * backend, loopback; in the same JVM, or with {@code -Ddrkit.measure.s3proxy=process} in a JVM of
+ * its own, as a storage server would be), alternating, each into a fresh repository. Tree size:
  * {@code -Ddrkit.measure.files} (default 200 files, about 60 MiB); rounds:
  * {@code -Ddrkit.measure.rounds} (default 3). Writes {@code target/s3-vs-filesystem-backup.txt}.
  */
@@ -52,19 +53,49 @@ class S3VersusFilesystemBackupMeasurement {
     List<String> lines = new ArrayList<>();
     lines.add("# full backup of " + files + " files, " + bytes + " bytes, AES-256-GCM + zstd; ms per backup");
     lines.add("round\tfilesystem_ms\ts3proxy_ms\tratio");
-    try (S3ProxyServer server = new S3ProxyServer(Files.createDirectories(tmp.resolve("s3")))) {
+    boolean separate = "process".equals(System.getProperty("drkit.measure.s3proxy", "in-process"));
+    lines.add("# S3Proxy " + (separate ? "in a separate JVM process" : "in the same JVM") + ", loopback");
+    Process proxy = null;
+    try (S3ProxyServer inProcess = separate ? null : new S3ProxyServer(Files.createDirectories(tmp.resolve("s3")))) {
+      String endpoint;
+      if (separate) {
+        proxy = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+            "-cp", System.getProperty("java.class.path"), S3ProxyMain.class.getName(),
+            Files.createDirectories(tmp.resolve("s3")).toString()).redirectError(ProcessBuilder.Redirect.DISCARD)
+            .start();
+        java.io.BufferedReader out = new java.io.BufferedReader(
+            new java.io.InputStreamReader(proxy.getInputStream(), StandardCharsets.UTF_8));
+        String line;
+        while ((line = out.readLine()) != null && !line.startsWith("PORT ")) {
+          // skip start-up output
+        }
+        assertThat(line).as("S3Proxy process announces its port").isNotNull();
+        endpoint = "http://127.0.0.1:" + line.substring("PORT ".length()).trim();
+      } else {
+        endpoint = inProcess.endpoint();
+      }
+      String s3Endpoint = endpoint;
       double fsTotal = 0;
       double s3Total = 0;
       for (int round = 0; round < rounds; round++) {
         int r = round;
         long fs = time(() -> new FileSystemBlobStore(tmp.resolve("fs-repo-" + r)), src);
-        long s3 = time(() -> server.store("bench/run-" + r).signPayload(!Boolean.getBoolean("drkit.measure.unsigned")).build(), src);
+        long s3 = time(() -> S3BlobStore.builder(S3Location.parse("s3:" + s3Endpoint + "/bench/run-" + r))
+            .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY).createBucketIfMissing(true)
+            .signPayload(!Boolean.getBoolean("drkit.measure.unsigned")).build(), src);
         fsTotal += fs;
         s3Total += s3;
         lines.add(round + "\t" + fs + "\t" + s3 + "\t" + String.format("%.2f", (double) s3 / fs));
       }
       lines.add("mean\t" + Math.round(fsTotal / rounds) + "\t" + Math.round(s3Total / rounds) + "\t"
           + String.format("%.2f", s3Total / fsTotal));
+    } finally {
+      if (proxy != null) {
+        proxy.getOutputStream().close();
+        if (!proxy.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+          proxy.destroyForcibly();
+        }
+      }
     }
     Path out = Path.of("target", "s3-vs-filesystem-backup.txt");
     Files.write(out, lines, StandardCharsets.UTF_8);

@@ -193,6 +193,11 @@ public final class Repository implements AutoCloseable {
       throw new WrongKeyException("repository " + cfg.id().substring(0, 8) + " is encrypted: a passphrase is required");
     }
     List<BlobInfo> slots = store.list("keys/");
+    if (slots.isEmpty()) {
+      throw new IntegrityException("repository " + cfg.id().substring(0, 8) + " is encrypted but holds no key slot"
+          + " under keys/: its key slots were deleted, or it is read through a store that maps keys differently"
+          + " from the one that wrote it (for S3, another key layout)");
+    }
     IntegrityException damaged = null;
     for (BlobInfo info : slots) {
       byte[] data = store.get(info.key());

@@ -246,4 +246,16 @@ class RepositoryTest {
       });
     }
   }
+
+  @Test
+  void anEncryptedRepositoryWithoutKeySlotsIsReportedAsSuchNotAsAWrongPassphrase() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), PASS, options()).close();
+    for (var slot : store.list("keys/")) {
+      store.delete(slot.key());
+    }
+    assertThatThrownBy(() -> Repository.open(store, PASS, options())).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("holds no key slot").hasMessageContaining("key layout");
+    assertThat(store.stat("config")).isPresent();
+  }
 }

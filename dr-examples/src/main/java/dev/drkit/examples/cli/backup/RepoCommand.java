@@ -13,6 +13,7 @@ import dev.drkit.core.DrException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.WrongKeyException;
+import dev.drkit.s3.KeyLayout;
 import dev.drkit.s3.S3BlobStore;
 import dev.drkit.s3.S3Location;
 import dev.drkit.spi.BlobStore;
@@ -46,6 +47,26 @@ abstract class RepoCommand implements Callable<Integer> {
       description = "the repository: a directory, or s3:http(s)://host:port/bucket/prefix"
           + " (credentials from the AWS SDK's default chain)")
   String repo;
+
+  @Option(names = "--s3-key-layout", paramLabel = "plain|filesystem-safe", defaultValue = "plain",
+      converter = KeyLayoutConverter.class,
+      description = "how blob keys map to S3 object keys: plain (Amazon S3, Ceph, any flat object store; the"
+          + " default) or filesystem-safe (servers that keep each object in a file, such as single-drive MinIO or"
+          + " S3Proxy's filesystem backend). Every command on one repository must use the same layout.")
+  KeyLayout keyLayout = KeyLayout.PLAIN;
+
+  /** Parses {@code plain} / {@code filesystem-safe}. */
+  static final class KeyLayoutConverter implements picocli.CommandLine.ITypeConverter<KeyLayout> {
+    @Override
+    public KeyLayout convert(String value) {
+      return switch (value.toLowerCase(java.util.Locale.ROOT)) {
+        case "plain" -> KeyLayout.PLAIN;
+        case "filesystem-safe" -> KeyLayout.FILESYSTEM_SAFE;
+        default -> throw new picocli.CommandLine.TypeConversionException(
+            "'" + value + "' is not a key layout (expected plain or filesystem-safe)");
+      };
+    }
+  }
 
   private CliEnv env;
 
@@ -121,7 +142,7 @@ abstract class RepoCommand implements Callable<Integer> {
    */
   BlobStore store(boolean creating) {
     if (onS3()) {
-      return S3BlobStore.builder(S3Location.parse(repo)).createBucketIfMissing(creating).build();
+      return S3BlobStore.builder(S3Location.parse(repo)).keyLayout(keyLayout).createBucketIfMissing(creating).build();
     }
     return new FileSystemBlobStore(repoDir());
   }

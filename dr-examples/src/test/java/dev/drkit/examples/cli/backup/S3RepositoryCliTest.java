@@ -109,6 +109,28 @@ class S3RepositoryCliTest {
   }
 
   @Test
+  void theFilesystemSafeKeyLayoutIsChosenPerCommandAndMustMatch() throws Exception {
+    Path src = Files.createDirectories(tmp.resolve("src2"));
+    Files.writeString(src.resolve("c.txt"), "charlie\n");
+    String repo = "s3:http://127.0.0.1:" + proxy.getPort() + "/drkit-cli/repos/layout";
+
+    Cli.Result init = run("init", "--repo", repo, "--s3-key-layout", "filesystem-safe");
+    assertThat(init.exitCode()).as(init.err()).isZero();
+    Cli.Result backup = run("backup", "--repo", repo, "--s3-key-layout", "filesystem-safe", src.toString());
+    assertThat(backup.exitCode()).as(backup.err()).isZero();
+    Cli.Result list = run("snapshots", "--repo", repo, "--s3-key-layout", "filesystem-safe", "--json");
+    assertThat(list.exitCode()).as(list.err()).isZero();
+    assertThat(list.out()).contains(backup.out().trim());
+    // the same prefix read with the other layout holds no repository
+    Cli.Result plain = run("snapshots", "--repo", repo);
+    assertThat(plain.exitCode()).isEqualTo(1);
+    assertThat(plain.err()).contains("holds no key slot").contains("key layout");
+    Cli.Result bad = run("snapshots", "--repo", repo, "--s3-key-layout", "nested");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("not a key layout");
+  }
+
+  @Test
   void aMissingS3RepositoryAndAWrongPassphraseHaveTheirOwnMessages() {
     String base = "s3:http://127.0.0.1:" + proxy.getPort();
     Cli.Result noBucket = run("snapshots", "--repo", base + "/no-such-bucket/repo");

@@ -36,13 +36,13 @@ import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.AbortableInputStream;
+import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.retries.api.BackoffStrategy;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
 import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
@@ -81,6 +81,12 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *       {@link StorageException}.</li>
  *   <li><b>{@link #list}</b>: ListObjectsV2 with pagination; keys under the location's prefix that
  *       are not valid blob keys (foreign objects, this store's probes) are skipped.</li>
+ *   <li><b>{@link #get}</b>: the body is checked against the CRC32C every write stores in the
+ *       object's metadata and against its Content-Length, and read again on a mismatch (servers
+ *       whose replacement is not atomic for readers can send one version's headers with the
+ *       other's bytes); see {@link Builder#verifyReads}.</li>
+ *   <li><b>Key layout</b>: blob keys map to object keys through a {@link KeyLayout}
+ *       ({@link Builder#keyLayout}); {@code PLAIN} by default.</li>
  *   <li><b>{@link #delete}</b>: HEAD then DELETE (S3 deletes are idempotent and do not say whether
  *       anything existed), so the boolean is exact only without a concurrent deleter.</li>
  * </ul>

@@ -98,7 +98,8 @@ public final class OrdersDrill {
   }
 
   private static String describe(BackupStrategy s) {
-    return s.name() + " (" + s.type().name().toLowerCase(java.util.Locale.ROOT) + ", cron '" + s.schedule().expression() + "')";
+    return s.name() + " (" + s.type().name().toLowerCase(java.util.Locale.ROOT) + ", cron '"
+        + s.schedule().expression() + "')";
   }
 
   /**
@@ -681,6 +682,11 @@ public final class OrdersDrill {
       }
       return st.load.acknowledged() + " writes acknowledged, " + backups.snapshots().size() + " scheduled snapshots";
     });
+    // The scheduler's host goes down with the sites; it is stopped just before the loss, so that a
+    // run in progress finishes (or a pending one is dropped) outside the measured recovery time.
+    backups.close();
+    List<Snapshot> scheduled = backups.snapshots();
+    Snapshot snap = scheduled.get(scheduled.size() - 1);
     long lossNanos = System.nanoTime();
     Instant lostAt = clock.instant();
     st.primary.kill();
@@ -690,9 +696,6 @@ public final class OrdersDrill {
     st.bus.publish(new DrEvent(lostAt, "drill.data.lost", DrEvent.Severity.ERROR, svc, 1,
         "both sites killed and their databases deleted; the primary's replication log survives (separate volume)",
         Map.of()));
-    backups.close(); // the scheduler's host went down with the sites; a run in progress finishes first
-    List<Snapshot> scheduled = backups.snapshots();
-    Snapshot snap = scheduled.get(scheduled.size() - 1);
     long e2 = st.engine.state().epoch() + 1;
     Snapshot[] used = new Snapshot[1];
     rec.phase("restore: latest snapshot from the repository", null, () -> {

@@ -28,8 +28,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -75,11 +75,15 @@ final class ScheduledBackups implements AutoCloseable {
     Path staging = dir.resolve("backup-staging");
     Files.createDirectories(staging);
     Repository.init(new FileSystemBlobStore(repoDir), EncryptionConfig.none(), null, options(clock)).close();
-    this.executor = Executors.newScheduledThreadPool(2, r -> {
+    ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
       Thread t = new Thread(r, "drill-backup-scheduler");
       t.setDaemon(true);
       return t;
     });
+    // closing drops the next cron wake-up and pending retries instead of waiting for them
+    pool.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    pool.setContinueExistingPeriodicTasksAfterShutdownPolicy(false);
+    this.executor = pool;
     RepositoryBackupJob job = new RepositoryBackupJob(
         () -> Repository.open(new FileSystemBlobStore(repoDir), null, options(clock)),
         strategy -> new DumpSource(active, staging), ZoneOffset.UTC, bus);

@@ -265,6 +265,12 @@ public final class FileSystemBlobStore implements BlobStore {
     return SEGMENT.matcher(s).matches() && !s.equals(".") && !s.equals("..");
   }
 
+  /** @return 2: one pack's write and fsync overlap the next one's */
+  @Override
+  public int writeConcurrency() {
+    return 2;
+  }
+
   @Override
   public boolean delete(String key) {
     BlobKeys.validate(key);

@@ -84,6 +84,17 @@ public interface BlobStore extends AutoCloseable {
    */
   boolean delete(String key);
 
+  /**
+   * How many large writes (backup packs) a client should keep in flight at once. A local disk
+   * gains little from more than one or two; a remote object store, where a write is mostly
+   * waiting on the network and the server, gains from several. The default is 1.
+   *
+   * @return at least 1
+   */
+  default int writeConcurrency() {
+    return 1;
+  }
+
   /** Releases resources; the default does nothing. */
   @Override
   default void close() {}

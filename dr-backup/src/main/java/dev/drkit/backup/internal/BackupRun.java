@@ -135,6 +135,8 @@ public final class BackupRun {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
+      // after a failure, no upload may outlive the backup (the caller releases the lock next)
+      run.packs.abandon();
     }
   }
 

@@ -10,18 +10,30 @@ import java.util.concurrent.atomic.AtomicLong;
  * Groups encoded blobs into packs of about the target size, uploads each finished pack, adds it to
  * the index and writes an index file every few packs (so an interrupted backup leaves indexed,
  * reusable packs). Packs stay below the target unless one blob is larger. Thread-safe: blobs are
- * added under a lock; a full pack is assembled and uploaded by the thread that filled it, one
- * upload at a time.
+ * added under a lock. A full pack is handed to uploader threads (as many as the store's
+ * {@link dev.drkit.spi.BlobStore#writeConcurrency()}), so the threads that encode blobs keep
+ * encoding while a pack travels to the store (on a remote store, an upload is mostly waiting).
+ * At most {@value #MAX_QUEUED} full pack waits for an uploader besides those being uploaded; a
+ * thread that fills another one waits, which bounds memory (to {@code writeConcurrency + 2}
+ * packs) and throttles the encoders to the store's pace. A failed upload fails the next
+ * {@link #add} and {@link #finish}.
  */
 public final class PackWriter {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackWriter.class);
   private static final int PACKS_PER_INDEX_FILE = 8;
+  /** Full packs that may wait for the uploader while it uploads another. */
+  static final int MAX_QUEUED = 1;
   private final Ctx ctx;
   private final Index index;
   private final int target;
   private List<BlobCodec.Encoded> current = new ArrayList<>();
   private long currentBytes;
   private final Map<Id, List<PackEntry>> pendingIndex = new LinkedHashMap<>();
-  private final Object uploadLock = new Object();
+  private final int uploaders;
+  private final java.util.concurrent.Semaphore slots;
+  private final List<java.util.concurrent.Future<?>> inFlight = new ArrayList<>();
+  private java.util.concurrent.ExecutorService uploader;
+  private volatile RuntimeException failure;
   private final AtomicLong packs = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 
@@ -33,10 +45,13 @@ public final class PackWriter {
     this.ctx = ctx;
     this.index = index;
     this.target = ctx.options().packSize();
+    this.uploaders = Math.max(1, Math.min(16, ctx.store().writeConcurrency()));
+    this.slots = new java.util.concurrent.Semaphore(uploaders + MAX_QUEUED);
   }
 
   /** @param blob an encoded blob to store */
   public void add(BlobCodec.Encoded blob) {
+    rethrow();
     List<BlobCodec.Encoded> full = null;
     synchronized (this) {
       if (!current.isEmpty() && currentBytes + blob.sealed().length > target) {
@@ -48,14 +63,49 @@ public final class PackWriter {
       currentBytes += blob.sealed().length;
     }
     if (full != null) {
-      upload(full);
+      submit(full);
     }
   }
 
-  private void upload(List<BlobCodec.Encoded> blobs) {
-    // one upload at a time: bounds memory to about three packs and throttles the encoders
-    synchronized (uploadLock) {
-      uploadNow(blobs);
+  private void submit(List<BlobCodec.Encoded> blobs) {
+    try {
+      slots.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the pack uploader", e);
+    }
+    synchronized (inFlight) {
+      if (uploader == null) {
+        uploader = java.util.concurrent.Executors.newFixedThreadPool(uploaders, r -> {
+          Thread t = new Thread(r, "drkit-pack-upload");
+          t.setDaemon(true);
+          return t;
+        });
+      }
+      inFlight.removeIf(java.util.concurrent.Future::isDone);
+      inFlight.add(uploader.submit(() -> {
+        try {
+          if (failure == null) {
+            uploadNow(blobs);
+          }
+        } catch (RuntimeException | Error e) {
+          if (failure == null) {
+            failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+          }
+          if (e instanceof Error err) {
+            throw err;
+          }
+        } finally {
+          slots.release();
+        }
+      }));
+    }
+  }
+
+  private void rethrow() {
+    RuntimeException f = failure;
+    if (f != null) {
+      throw f;
     }
   }
 
@@ -81,7 +131,12 @@ public final class PackWriter {
     }
   }
 
-  /** Uploads the last partial pack and writes the remaining index entries. */
+  /**
+   * Uploads the last partial pack, waits for every upload and writes the remaining index entries.
+   * Stops the uploader thread; the writer can be used again afterwards.
+   *
+   * @throws RuntimeException the first upload's failure, as the store threw it
+   */
   public void finish() {
     List<BlobCodec.Encoded> rest;
     synchronized (this) {
@@ -90,13 +145,61 @@ public final class PackWriter {
       currentBytes = 0;
     }
     if (!rest.isEmpty()) {
-      upload(rest);
+      submit(rest);
     }
+    awaitUploads();
+    rethrow();
     synchronized (pendingIndex) {
       if (!pendingIndex.isEmpty()) {
         index.write(ctx.store(), ctx.crypto(), pendingIndex);
         pendingIndex.clear();
       }
+    }
+  }
+
+  private void awaitUploads() {
+    List<java.util.concurrent.Future<?>> all;
+    java.util.concurrent.ExecutorService u;
+    synchronized (inFlight) {
+      all = new ArrayList<>(inFlight);
+      inFlight.clear();
+      u = uploader;
+      uploader = null;
+    }
+    try {
+      for (java.util.concurrent.Future<?> f : all) {
+        try {
+          f.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          // an Error from the upload (the RuntimeExceptions are kept in failure)
+          if (e.getCause() instanceof Error err) {
+            throw err;
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for pack uploads", e);
+    } finally {
+      if (u != null) {
+        u.shutdown();
+      }
+    }
+  }
+
+  /**
+   * Stops the uploader without writing what is left (after a failure): waits for the upload in
+   * progress, so no pack is half-handled when the caller goes on.
+   */
+  public void abandon() {
+    synchronized (this) {
+      current = new ArrayList<>();
+      currentBytes = 0;
+    }
+    try {
+      awaitUploads();
+    } catch (RuntimeException e) {
+      LOG.debug("pack upload stopped: {}", e.toString());
     }
   }
 

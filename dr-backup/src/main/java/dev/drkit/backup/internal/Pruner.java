@@ -67,44 +67,48 @@ public final class Pruner {
     long repacked = 0;
     long blobsRemoved = 0;
     long freed = 0;
-    for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
-      Id packId = e.getKey();
-      if (!stored.containsKey(packId)) {
-        LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
-        continue;
-      }
-      List<PackEntry> live = new ArrayList<>();
-      for (PackEntry pe : e.getValue()) {
-        PackEntry canonical = index.get(pe.id());
-        if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
-          live.add(pe);
+    try {
+      for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
+        Id packId = e.getKey();
+        if (!stored.containsKey(packId)) {
+          LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
+          continue;
         }
-      }
-      if (live.size() == e.getValue().size()) {
-        keep.put(packId, e.getValue());
-      } else {
-        blobsRemoved += e.getValue().size() - live.size();
-        if (!live.isEmpty()) {
-          byte[] data = ctx.store().get(Packs.key(packId));
-          for (PackEntry pe : live) {
-            byte[] sealed = java.util.Arrays.copyOfRange(data, pe.offset(), pe.offset() + pe.length());
-            writer.add(new BlobCodec.Encoded(pe.type(), pe.id(), pe.rawLength(), sealed));
+        List<PackEntry> live = new ArrayList<>();
+        for (PackEntry pe : e.getValue()) {
+          PackEntry canonical = index.get(pe.id());
+          if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
+            live.add(pe);
           }
-          repacked++;
         }
-        delete.add(packId);
-        freed += stored.get(packId);
-      }
-      progress.addFiles(1);
-    }
-    for (Id p : stored.keySet()) {
-      if (!index.packs().containsKey(p)) {
-        delete.add(p);
-        freed += stored.get(p);
+        if (live.size() == e.getValue().size()) {
+          keep.put(packId, e.getValue());
+        } else {
+          blobsRemoved += e.getValue().size() - live.size();
+          if (!live.isEmpty()) {
+            byte[] data = ctx.store().get(Packs.key(packId));
+            for (PackEntry pe : live) {
+              byte[] sealed = java.util.Arrays.copyOfRange(data, pe.offset(), pe.offset() + pe.length());
+              writer.add(new BlobCodec.Encoded(pe.type(), pe.id(), pe.rawLength(), sealed));
+            }
+            repacked++;
+          }
+          delete.add(packId);
+          freed += stored.get(packId);
+        }
         progress.addFiles(1);
       }
+      for (Id p : stored.keySet()) {
+        if (!index.packs().containsKey(p)) {
+          delete.add(p);
+          freed += stored.get(p);
+          progress.addFiles(1);
+        }
+      }
+      writer.finish();
+    } finally {
+      writer.abandon(); // a failure above must not leave an upload running
     }
-    writer.finish();
     Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();
     for (Map.Entry<Id, List<PackEntry>> e : keep.entrySet()) {
       batch.put(e.getKey(), e.getValue());

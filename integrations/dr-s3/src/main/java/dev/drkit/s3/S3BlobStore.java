@@ -117,6 +117,7 @@ public final class S3BlobStore implements BlobStore {
   private final String bucket;
   private final long multipartThreshold;
   private final int partSize;
+  private final int writeConcurrency;
   private final int listPageSize;
   private final boolean contentMd5;
   private final int maxAttempts;
@@ -133,6 +134,7 @@ public final class S3BlobStore implements BlobStore {
     this.bucket = b.location.bucket();
     this.multipartThreshold = b.multipartThreshold;
     this.partSize = b.partSize;
+    this.writeConcurrency = b.writeConcurrency;
     this.listPageSize = b.listPageSize;
     this.contentMd5 = b.contentMd5;
     this.maxAttempts = b.maxAttempts;
@@ -445,6 +447,12 @@ public final class S3BlobStore implements BlobStore {
   }
 
   /** Closes the SDK client and its HTTP connections. */
+  /** @return the builder's {@link Builder#writeConcurrency(int)}, default 4 */
+  @Override
+  public int writeConcurrency() {
+    return writeConcurrency;
+  }
+
   @Override
   public void close() {
     s3.close();
@@ -663,6 +671,7 @@ public final class S3BlobStore implements BlobStore {
     private KeyLayout keyLayout = KeyLayout.PLAIN;
     private boolean verifyReads = true;
     private boolean signPayload = true;
+    private int writeConcurrency = 4;
 
     private Builder(S3Location location) {
       this.location = Objects.requireNonNull(location, "location");
@@ -838,6 +847,19 @@ public final class S3BlobStore implements BlobStore {
      */
     public Builder signPayload(boolean sign) {
       this.signPayload = sign;
+      return this;
+    }
+
+    /**
+     * @param uploads how many packs a backup uploads at once (see {@link BlobStore#writeConcurrency()});
+     *     default 4. Each costs up to one pack of memory (16 MiB by default).
+     * @return this
+     */
+    public Builder writeConcurrency(int uploads) {
+      if (uploads < 1 || uploads > 16) {
+        throw new IllegalArgumentException("writeConcurrency must be in [1, 16] but was " + uploads);
+      }
+      this.writeConcurrency = uploads;
       return this;
     }
 

@@ -79,8 +79,10 @@ class S3VersusFilesystemBackupMeasurement {
       double s3Total = 0;
       for (int round = 0; round < rounds; round++) {
         int r = round;
-        long fs = time(() -> new FileSystemBlobStore(tmp.resolve("fs-repo-" + r)), src);
-        long s3 = time(() -> S3BlobStore.builder(S3Location.parse("s3:" + s3Endpoint + "/bench/run-" + r))
+        // -Ddrkit.measure.only=s3|filesystem runs one side (for a profiler), the other reads 1 ms
+        String only = System.getProperty("drkit.measure.only", "");
+        long fs = only.equals("s3") ? 1 : time(() -> new FileSystemBlobStore(tmp.resolve("fs-repo-" + r)), src);
+        long s3 = only.equals("filesystem") ? 1 : time(() -> S3BlobStore.builder(S3Location.parse("s3:" + s3Endpoint + "/bench/run-" + r))
             .staticCredentials(S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY).createBucketIfMissing(true)
             .signPayload(!Boolean.getBoolean("drkit.measure.unsigned")).build(), src);
         fsTotal += fs;

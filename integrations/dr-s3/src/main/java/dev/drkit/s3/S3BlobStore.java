@@ -479,12 +479,22 @@ public final class S3BlobStore implements BlobStore {
         if (ifAbsent) {
           r.ifNoneMatch("*");
         }
-      }, RequestBody.fromBytes(content)));
+      }, body(content, 0, content.length)));
     } catch (S3Exception e) {
       throw e;
     } catch (SdkException | UncheckedIOException e) {
       throw failure(ifAbsent ? "conditional put" : "put", key, e);
     }
+  }
+
+  /**
+   * A request body over a range of {@code content} without copying it ({@link RequestBody#fromBytes}
+   * copies the whole array first): each attempt, retries included, reads a fresh stream over the
+   * same bytes. The caller does not modify them while the request runs.
+   */
+  private static RequestBody body(byte[] content, int off, int len) {
+    return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(content, off, len), len,
+        "application/octet-stream");
   }
 
   private void writeMultipart(String key, String objectKey, byte[] content, Map<String, String> meta,
@@ -499,9 +509,9 @@ public final class S3BlobStore implements BlobStore {
         int len = Math.min(partSize, content.length - off);
         int number = partNumber;
         String md5 = contentMd5 ? md5(content, off, len) : null;
-        byte[] body = slice(content, off, len);
+        int from = off;
         UploadPartResponse part = retrying(() -> s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)
-            .partNumber(number).contentLength((long) len).contentMD5(md5), RequestBody.fromBytes(body)));
+            .partNumber(number).contentLength((long) len).contentMD5(md5), body(content, from, len)));
         parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
         LOG.debug("S3 store {}: {} part {} uploaded ({} of {} bytes)", location, key, number, off + len, content.length);
       }
@@ -535,15 +545,6 @@ public final class S3BlobStore implements BlobStore {
     CRC32C crc = new CRC32C();
     crc.update(content, 0, content.length);
     return Long.toHexString(crc.getValue());
-  }
-
-  private static byte[] slice(byte[] content, int off, int len) {
-    if (off == 0 && len == content.length) {
-      return content;
-    }
-    byte[] part = new byte[len];
-    System.arraycopy(content, off, part, 0, len);
-    return part;
   }
 
   /** A whole-object GET's response and body. */

@@ -39,19 +39,30 @@ class S3VersusFilesystemBackupMeasurement {
     Assumptions.assumeTrue(Boolean.getBoolean("drkit.measure"), "measurement: run with -Ddrkit.measure=true");
     int files = Integer.getInteger("drkit.measure.files", 200);
     int rounds = Integer.getInteger("drkit.measure.rounds", 3);
-    Path src = tmp.resolve("src");
-    Files.createDirectories(src);
-    Random rnd = new Random(1);
+    // -Ddrkit.measure.source=DIR backs up a given tree instead (for example the peer comparison's
+    // data set of real files, benchmarks/peers/compare-backup.sh)
+    String given = System.getProperty("drkit.measure.source", "");
+    Path src = given.isEmpty() ? tmp.resolve("src") : Path.of(given);
     long bytes = 0;
-    for (int i = 0; i < files; i++) {
-      byte[] b = new byte[100_000 + rnd.nextInt(500_000)];
-      rnd.nextBytes(b);
-      java.util.Arrays.fill(b, 0, b.length / 3, (byte) (i % 7)); // a third compressible
-      Files.write(src.resolve("f" + i), b);
-      bytes += b.length;
+    if (given.isEmpty()) {
+      Files.createDirectories(src);
+      Random rnd = new Random(1);
+      for (int i = 0; i < files; i++) {
+        byte[] b = new byte[100_000 + rnd.nextInt(500_000)];
+        rnd.nextBytes(b);
+        java.util.Arrays.fill(b, 0, b.length / 3, (byte) (i % 7)); // a third compressible
+        Files.write(src.resolve("f" + i), b);
+        bytes += b.length;
+      }
+    } else {
+      try (java.util.stream.Stream<Path> all = Files.walk(src)) {
+        bytes = all.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+      }
+      files = -1;
     }
     List<String> lines = new ArrayList<>();
-    lines.add("# full backup of " + files + " files, " + bytes + " bytes, AES-256-GCM + zstd; ms per backup");
+    lines.add("# full backup of " + (given.isEmpty() ? files + " files" : given) + ", " + bytes
+        + " bytes, AES-256-GCM + zstd; ms per backup");
     lines.add("round\tfilesystem_ms\ts3proxy_ms\tratio");
     boolean separate = "process".equals(System.getProperty("drkit.measure.s3proxy", "in-process"));
     lines.add("# S3Proxy " + (separate ? "in a separate JVM process" : "in the same JVM") + ", loopback");

@@ -70,7 +70,7 @@ public final class Repository implements AutoCloseable {
    *
    * @param version format version (1)
    * @param id the repository id
-   * @param encryption {@code aes-256-gcm} or {@code none}
+   * @param encryption {@code aes-256-gcm}, {@code chacha20-poly1305} or {@code none}
    * @param chunkMin chunker minimum
    * @param chunkAvg chunker average
    * @param chunkMax chunker maximum
@@ -81,7 +81,7 @@ public final class Repository implements AutoCloseable {
 
   private Repository(BlobStore store, ConfigJson config, @Nullable KeyMaterial material, @Nullable String slot,
       KeyMaterial effective, RepositoryOptions options) {
-    Crypto crypto = new Crypto(effective, material != null);
+    Crypto crypto = new Crypto(effective, material == null ? null : Crypto.Aead.ofConfigName(config.encryption()));
     this.ctx = new Ctx(store, config.id(), crypto, new BlobCodec(crypto, options.compressionLevel()),
         new Chunker(effective.gearSeed(), config.chunkMin(), config.chunkAvg(), config.chunkMax()), options);
     this.material = material;
@@ -105,22 +105,22 @@ public final class Repository implements AutoCloseable {
    * Creates a repository.
    *
    * @param store an empty blob store (or one without a repository)
-   * @param encryption {@link EncryptionConfig#aes256Gcm} or, explicitly, {@link EncryptionConfig#none()}
+   * @param encryption {@link EncryptionConfig#aes256Gcm}, {@link EncryptionConfig#chacha20Poly1305} or,
+   *     explicitly, {@link EncryptionConfig#none()}
    * @param passphrase the first key slot's passphrase (ignored when unencrypted; may then be null)
    * @param options options (chunk sizes and KDF cost are fixed here)
    * @return the open repository
    * @throws RepositoryExistsException when the store already holds one
-   * @throws ConfigException for an unsupported algorithm or an empty passphrase
+   * @throws ConfigException for an empty passphrase
    */
   public static Repository init(BlobStore store, EncryptionConfig encryption, char @Nullable [] passphrase,
       RepositoryOptions options) {
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(encryption, "encryption");
     Objects.requireNonNull(options, "options");
-    if (encryption.algorithm() == EncryptionConfig.Algorithm.CHACHA20_POLY1305) {
-      throw new ConfigException("algorithm", "chacha20-poly1305 is not supported by dr-backup; use aes-256-gcm");
-    }
     boolean encrypted = encryption.enabled();
+    Crypto.Aead aead = encryption.algorithm() == EncryptionConfig.Algorithm.CHACHA20_POLY1305
+        ? Crypto.Aead.CHACHA20_POLY1305 : Crypto.Aead.AES_256_GCM;
     if (encrypted && (passphrase == null || passphrase.length == 0)) {
       throw new ConfigException("passphrase", "must not be empty for an encrypted repository");
     }
@@ -129,7 +129,7 @@ public final class Repository implements AutoCloseable {
     }
     String id = HexFormat.of().formatHex(Crypto.random(32));
     KeyMaterial material = KeyMaterial.generate();
-    ConfigJson cfg = new ConfigJson(1, id, encrypted ? "aes-256-gcm" : "none", options.chunkMin(),
+    ConfigJson cfg = new ConfigJson(1, id, encrypted ? aead.configName() : "none", options.chunkMin(),
         options.chunkAvg(), options.chunkMax(),
         encrypted ? null : Base64.getEncoder().encodeToString(material.toBytes()));
     String slot = null;
@@ -238,7 +238,7 @@ public final class Repository implements AutoCloseable {
     }
     ConfigJson cfg = Json.read(json, ConfigJson.class, "repository config");
     if (cfg.version() != 1 || cfg.id() == null
-        || !("aes-256-gcm".equals(cfg.encryption()) || "none".equals(cfg.encryption()))
+        || !(Crypto.Aead.ofConfigName(cfg.encryption()) != null || "none".equals(cfg.encryption()))
         || ("none".equals(cfg.encryption()) != (cfg.plainKeys() != null))) {
       throw new IntegrityException("repository config has an unsupported version or encryption: " + lines[0]);
     }

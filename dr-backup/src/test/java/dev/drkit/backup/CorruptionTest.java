@@ -25,9 +25,10 @@ class CorruptionTest {
   static final char[] PASS = "pw".toCharArray();
   @TempDir Path tmp;
 
-  @ParameterizedTest(name = "encrypted={0}")
-  @ValueSource(booleans = {true, false})
-  void singleByteCorruptionOfAnyFileIsDetectedAndNeverRestoredSilently(boolean encrypted) throws IOException {
+  @ParameterizedTest(name = "encryption={0}")
+  @ValueSource(strings = {"aes-256-gcm", "chacha20-poly1305", "none"})
+  void singleByteCorruptionOfAnyFileIsDetectedAndNeverRestoredSilently(String cipher) throws IOException {
+    boolean encrypted = !cipher.equals("none");
     Path src = tmp.resolve("src");
     Files.createDirectories(src.resolve("dir"));
     Random rnd = new Random(42);
@@ -39,7 +40,8 @@ class CorruptionTest {
     Files.writeString(src.resolve("text"), "hello ".repeat(10_000));
     InMemoryBlobStore pristine = new InMemoryBlobStore();
     RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).build();
-    try (Repository repo = Repository.init(pristine, encryption(encrypted), PASS, opts)) {
+    try (Repository repo = Repository.init(pristine, new EncryptionConfig(EncryptionConfig.Algorithm.parse(cipher), "prompt"), PASS,
+        opts)) {
       repo.backup(BackupRequest.of(FileTreeSource.of(src)));
       Files.writeString(src.resolve("text"), "changed ".repeat(10_000));
       repo.backup(BackupRequest.of(FileTreeSource.of(src)));
@@ -89,10 +91,6 @@ class CorruptionTest {
       }
     }
     assertThat(checked).isEqualTo(files.size() * rounds);
-  }
-
-  private static EncryptionConfig encryption(boolean encrypted) {
-    return encrypted ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none();
   }
 
   /**

@@ -39,7 +39,11 @@ class RepositoryTest {
       Path src = tmp.resolve("src" + round);
       TestTrees.randomTree(src, new Random(round), 40);
       FileSystemBlobStore store = new FileSystemBlobStore(tmp.resolve("repo" + round));
-      EncryptionConfig enc = round % 2 == 0 ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none();
+      EncryptionConfig enc = switch (round % 3) {
+        case 0 -> EncryptionConfig.aes256Gcm("prompt");
+        case 1 -> EncryptionConfig.chacha20Poly1305("prompt");
+        default -> EncryptionConfig.none();
+      };
       try (Repository repo = Repository.init(store, enc, PASS, options())) {
         Snapshot s = repo.backup(BackupRequest.builder(FileTreeSource.of(src)).tag("t" + round).build());
         assertThat(s.stats().files()).isGreaterThan(40);
@@ -191,6 +195,29 @@ class RepositoryTest {
         .isInstanceOf(WrongKeyException.class);
     Repository.open(store, "third".toCharArray(), options()).close();
     Repository.open(store, PASS, options()).close();
+  }
+
+  @Test
+  void aChaCha20Poly1305RepositoryReopensWithItsCipherAndRefusesTheWrongPassphrase() throws IOException {
+    Path src = tmp.resolve("src");
+    TestTrees.randomTree(src, new Random(11), 20);
+    FileSystemBlobStore store = new FileSystemBlobStore(tmp.resolve("repo"));
+    String id;
+    try (Repository repo = Repository.init(store, EncryptionConfig.chacha20Poly1305("prompt"), PASS, options())) {
+      assertThat(repo.encrypted()).isTrue();
+      id = repo.backup(BackupRequest.of(FileTreeSource.of(src))).id();
+    }
+    assertThat(new String(store.get("config"), java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"encryption\":\"chacha20-poly1305\"");
+    assertThatThrownBy(() -> Repository.open(store, "wrong".toCharArray(), options()))
+        .isInstanceOf(WrongKeyException.class);
+    try (Repository repo = Repository.open(store, PASS, options())) {
+      repo.restore(id, tmp.resolve("out"));
+      TestTrees.assertSameTree(src, tmp.resolve("out"));
+      assertThat(repo.verify(true, ProgressListener.NONE).ok()).isTrue();
+      // a second backup through the reopened repository deduplicates against the first
+      assertThat(repo.backup(BackupRequest.of(FileTreeSource.of(src))).stats().blobsAdded()).isLessThanOrEqualTo(1);
+    }
   }
 
   @Test

@@ -81,6 +81,14 @@ public record EncryptionConfig(Algorithm algorithm, String keySource) {
     return new EncryptionConfig(Algorithm.AES_256_GCM, keySource);
   }
 
+  /**
+   * @param keySource the passphrase reference
+   * @return ChaCha20-Poly1305 with that passphrase (for CPUs without AES instructions)
+   */
+  public static EncryptionConfig chacha20Poly1305(String keySource) {
+    return new EncryptionConfig(Algorithm.CHACHA20_POLY1305, keySource);
+  }
+
   /** @return an explicitly unencrypted configuration */
   public static EncryptionConfig none() {
     return new EncryptionConfig(Algorithm.NONE, "");

@@ -20,7 +20,8 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * The whole per-chunk pipeline on one thread: chunk, keyed id (HMAC-SHA-256), zstd (with raw
- * fallback), AES-256-GCM, over 64 MiB that is half random (incompressible) and half text-like.
+ * fallback), AES-256-GCM or ChaCha20-Poly1305, over 64 MiB that is half random (incompressible)
+ * and half text-like.
  * MB/s per core = 64 MiB / (time per operation).
  */
 @State(Scope.Thread)
@@ -31,6 +32,10 @@ public class PipelineBenchmark {
   /** zstd level. */
   @Param({"1", "3"})
   public int level;
+
+  /** The repository's AEAD. */
+  @Param({"aes-256-gcm", "chacha20-poly1305"})
+  public String cipher;
 
   private byte[] data;
   private Chunker chunker;
@@ -49,7 +54,7 @@ public class PipelineBenchmark {
     }
     KeyMaterial km = KeyMaterial.generate();
     chunker = new Chunker(km.gearSeed(), 512 << 10, 1 << 20, 8 << 20);
-    codec = new BlobCodec(new Crypto(km, true), level);
+    codec = new BlobCodec(new Crypto(km, Crypto.Aead.ofConfigName(cipher)), level);
   }
 
   /** @return total sealed bytes of 64 MiB */

@@ -15,16 +15,58 @@ import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The repository's cryptography: keyed blob ids (HMAC-SHA-256) and authenticated encryption
- * (AES-256-GCM, random 96-bit nonce per message, output {@code nonce || ciphertext || tag}), or
- * the identity when the repository is explicitly unencrypted. Thread-safe (per-thread cipher and
- * MAC instances).
+ * (AES-256-GCM or ChaCha20-Poly1305, a random 96-bit nonce per message, output
+ * {@code nonce || ciphertext || tag(16)} either way), or the identity when the repository is
+ * explicitly unencrypted. Thread-safe (per-thread cipher and MAC instances).
  */
 public final class Crypto {
+  /** The authenticated encryption of repository objects (key slots always use AES-256-GCM). */
+  public enum Aead {
+    /** AES-256 in Galois/counter mode: fastest where the CPU has AES and carry-less multiply. */
+    AES_256_GCM("aes-256-gcm", "AES/GCM/NoPadding", "AES"),
+    /** ChaCha20-Poly1305 (RFC 8439): constant-time in software, for CPUs without AES instructions. */
+    CHACHA20_POLY1305("chacha20-poly1305", "ChaCha20-Poly1305", "ChaCha20");
+
+    private final String configName;
+    private final String transformation;
+    private final String keyAlgorithm;
+
+    Aead(String configName, String transformation, String keyAlgorithm) {
+      this.configName = configName;
+      this.transformation = transformation;
+      this.keyAlgorithm = keyAlgorithm;
+    }
+
+    /** @return the name in the repository config ({@code aes-256-gcm}, {@code chacha20-poly1305}) */
+    public String configName() {
+      return configName;
+    }
+
+    /**
+     * @param name a config name
+     * @return the algorithm, or null when the name is none of them
+     */
+    public static @org.jspecify.annotations.Nullable Aead ofConfigName(String name) {
+      for (Aead a : values()) {
+        if (a.configName.equals(name)) {
+          return a;
+        }
+      }
+      return null;
+    }
+
+    java.security.spec.AlgorithmParameterSpec params(byte[] buf, int off) {
+      return this == AES_256_GCM ? new GCMParameterSpec(128, buf, off, 12)
+          : new javax.crypto.spec.IvParameterSpec(buf, off, 12);
+    }
+  }
+
   /** Bytes a sealed message adds to its plaintext when encrypting. */
   public static final int OVERHEAD = 12 + 16;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private final boolean encrypted;
+  private final Aead aead;
   private final SecretKeySpec encKey;
   private final SecretKeySpec idKey;
   private final ThreadLocal<Cipher> ciphers;
@@ -32,17 +74,27 @@ public final class Crypto {
 
   /**
    * @param material the master key material (enc key, id key, gear seed)
-   * @param encrypted whether to encrypt (false only for explicitly unencrypted repositories)
+   * @param encrypted whether to encrypt (false only for explicitly unencrypted repositories), with AES-256-GCM
    */
   public Crypto(KeyMaterial material, boolean encrypted) {
-    this.encrypted = encrypted;
-    this.encKey = new SecretKeySpec(material.encKey(), "AES");
+    this(material, encrypted ? Aead.AES_256_GCM : null);
+  }
+
+  /**
+   * @param material the master key material (enc key, id key, gear seed)
+   * @param aead the encryption, or null for an explicitly unencrypted repository
+   */
+  public Crypto(KeyMaterial material, @org.jspecify.annotations.Nullable Aead aead) {
+    this.encrypted = aead != null;
+    this.aead = aead == null ? Aead.AES_256_GCM : aead;
+    Aead a = this.aead;
+    this.encKey = new SecretKeySpec(material.encKey(), a.keyAlgorithm);
     this.idKey = new SecretKeySpec(material.idKey(), "HmacSHA256");
     this.ciphers = ThreadLocal.withInitial(() -> {
       try {
-        return Cipher.getInstance("AES/GCM/NoPadding");
+        return Cipher.getInstance(a.transformation);
       } catch (GeneralSecurityException e) {
-        throw new IllegalStateException("AES/GCM unavailable", e);
+        throw new IllegalStateException(a.transformation + " unavailable", e);
       }
     });
     this.macs = ThreadLocal.withInitial(() -> {
@@ -77,6 +129,11 @@ public final class Crypto {
       w.open(x, 0, x.length, aad, "warm-up");
       w.blobId(s, 0, s.length);
     }
+  }
+
+  /** @return the encryption (meaningful only when {@link #encrypted()}) */
+  public Aead aead() {
+    return aead;
   }
 
   /** @return whether messages are encrypted */
@@ -123,7 +180,8 @@ public final class Crypto {
 
   /**
    * Encrypts as a sequence of segments of {@link #SEGMENT} plaintext bytes (the last one shorter,
-   * at least one segment): each is {@code nonce(12) || AES-256-GCM ciphertext || tag(16)} with
+   * at least one segment): each is {@code nonce(12) || ciphertext || tag(16)} (AES-256-GCM or
+   * ChaCha20-Poly1305, as the repository's config says) with
    * associated data {@code aad || uint32(index) || uint8(1 if last else 0)}, so segments cannot be
    * reordered, dropped or truncated unnoticed. (Segmenting also keeps the JDK's GCM on its fast,
    * intrinsified path, which very large single messages are not.)
@@ -151,7 +209,7 @@ public final class Crypto {
       byte[] nonce = NONCE_SCRATCH.get();
       System.arraycopy(nonce, 0, out, o, 12);
       try {
-        c.init(Cipher.ENCRYPT_MODE, encKey, new GCMParameterSpec(128, out, o, 12));
+        c.init(Cipher.ENCRYPT_MODE, encKey, aead.params(out, o));
         c.updateAAD(segAad);
         o += 12 + c.doFinal(plain, from, n, out, o + 12);
       } catch (GeneralSecurityException e) {
@@ -194,14 +252,13 @@ public final class Crypto {
     }
     byte[] out = new byte[plainLen];
     byte[] segAad = Arrays.copyOf(aad, aad.length + 5);
-    Cipher c = ciphers.get();
     int in = off;
     int o = 0;
     try {
       for (int i = 0; i < segments; i++) {
         int n = Math.min(full, off + len - in);
         putIndex(segAad, aad.length, i, i == segments - 1);
-        c.init(Cipher.DECRYPT_MODE, encKey, new GCMParameterSpec(128, sealed, in, 12));
+        Cipher c = decrypting(sealed, in);
         c.updateAAD(segAad);
         o += c.doFinal(sealed, in + 12, n - 12, out, o);
         in += n;
@@ -211,6 +268,28 @@ public final class Crypto {
       throw new IntegrityException(what + " failed authentication (damaged or tampered ciphertext)", e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("decryption failed", e);
+    }
+  }
+
+  /**
+   * This thread's cipher, initialised to decrypt with the nonce at {@code buf[off..off+12)}. The
+   * JDK's ChaCha20-Poly1305 refuses to be initialised twice in a row with the same key and nonce,
+   * even to decrypt (it guards against nonce reuse on encryption), so opening one message twice on
+   * one thread (reading a snapshot again, say) takes a fresh instance.
+   */
+  private Cipher decrypting(byte[] buf, int off) throws GeneralSecurityException {
+    Cipher c = ciphers.get();
+    try {
+      c.init(Cipher.DECRYPT_MODE, encKey, aead.params(buf, off));
+      return c;
+    } catch (java.security.InvalidKeyException e) {
+      if (aead != Aead.CHACHA20_POLY1305) {
+        throw e;
+      }
+      Cipher fresh = Cipher.getInstance(aead.transformation);
+      fresh.init(Cipher.DECRYPT_MODE, encKey, aead.params(buf, off));
+      ciphers.set(fresh);
+      return fresh;
     }
   }
 

@@ -9,13 +9,18 @@ import java.util.Arrays;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code drkit init --repo DIR [--no-encryption]}: creates a repository. */
+/** {@code drkit init --repo DIR [--cipher aes-256-gcm|chacha20-poly1305] [--no-encryption]}: creates a repository. */
 @Command(name = "init", mixinStandardHelpOptions = true, description = {
     "Creates an encrypted backup repository in DIR.",
     "The passphrase comes from DRKIT_PASSWORD, or is asked twice on a terminal."})
 public final class InitCommand extends RepoCommand {
   @Option(names = "--no-encryption", description = "create an unencrypted repository (only when you mean it)")
   boolean noEncryption;
+
+  @Option(names = "--cipher", paramLabel = "aes-256-gcm|chacha20-poly1305", defaultValue = "aes-256-gcm",
+      description = "authenticated encryption of the repository's data (default ${DEFAULT-VALUE}; chacha20-poly1305"
+          + " for CPUs without AES instructions)")
+  String cipher;
 
   /** @param env the surroundings */
   public InitCommand(CliEnv env) {
@@ -24,6 +29,15 @@ public final class InitCommand extends RepoCommand {
 
   @Override
   int run() throws Exception {
+    EncryptionConfig.Algorithm algorithm = switch (cipher) {
+      case "aes-256-gcm" -> EncryptionConfig.Algorithm.AES_256_GCM;
+      case "chacha20-poly1305" -> EncryptionConfig.Algorithm.CHACHA20_POLY1305;
+      default -> throw new CliFailure(USAGE, "--cipher: unknown cipher '" + cipher
+          + "' (use aes-256-gcm or chacha20-poly1305)");
+    };
+    if (noEncryption && !cipher.equals("aes-256-gcm")) {
+      throw new CliFailure(USAGE, "--cipher and --no-encryption contradict each other");
+    }
     if (!onS3() && Files.exists(repoDir()) && !Files.isDirectory(repoDir())) {
       throw new CliFailure(FAILED, repo + " exists and is not a directory");
     }
@@ -47,9 +61,9 @@ public final class InitCommand extends RepoCommand {
       }
     }
     try (Repository r = Repository.init(store(true),
-        noEncryption ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm(keySource), pass, options())) {
+        noEncryption ? EncryptionConfig.none() : new EncryptionConfig(algorithm, keySource), pass, options())) {
       env().out().println("created " + (r.encrypted() ? "encrypted" : "UNENCRYPTED") + " repository " + r.id()
-          + " at " + repo);
+          + " at " + repo + (r.encrypted() ? " (" + cipher + ")" : ""));
       env().out().flush();
       return OK;
     } catch (RepositoryExistsException e) {

@@ -281,6 +281,26 @@ class BackupCliTest {
   }
 
   @Test
+  void initWithChaCha20Poly1305BacksUpAndRestoresAndAnUnknownCipherIsBadUsage() throws IOException {
+    cli.password("chacha pass");
+    Cli.Result bad = cli.run("init", "--repo", repo.toString(), "--cipher", "rot13");
+    assertThat(bad.exitCode()).isEqualTo(2);
+    assertThat(bad.err()).contains("--cipher: unknown cipher 'rot13' (use aes-256-gcm or chacha20-poly1305)");
+    assertThat(cli.run("init", "--repo", repo.toString(), "--cipher", "chacha20-poly1305", "--no-encryption")
+        .exitCode()).isEqualTo(2);
+    assertThat(repo).doesNotExist();
+    assertThat(ok("init", "--repo", repo.toString(), "--cipher", "chacha20-poly1305").out())
+        .contains("created encrypted repository").contains("(chacha20-poly1305)");
+    assertThat(Files.readString(repo.resolve("config"))).contains("\"encryption\":\"chacha20-poly1305\"");
+    String id = backup();
+    ok("restore", "--repo", repo.toString(), id, "--target", tmp.resolve("out").toString());
+    assertThat(tree(tmp.resolve("out"))).isEqualTo(tree(src));
+    assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no errors were found");
+    Cli.Result wrong = new Cli().password("wrong").run("snapshots", "--repo", repo.toString());
+    assertThat(wrong.err()).contains("wrong passphrase");
+  }
+
+  @Test
   void keyPasswdAsksTwiceOnATerminalAndRefusesAMismatch() {
     Cli init = new Cli();
     init.canPrompt = true;

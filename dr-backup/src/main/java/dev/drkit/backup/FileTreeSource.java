@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * The built-in {@link BackupSource} of one or several directory trees: regular files, directories
  * (also empty ones) and symbolic links (stored as links, never followed). Entry names are the raw
  * bytes the file system holds, so names in any encoding survive. Other file types (sockets, FIFOs,
- * devices) are skipped with a warning. The change-tracking token is {@code dev:inode:ctime}. Files
+ * devices) are skipped with a warning. The change-tracking token is {@code dev:inode:ctime}, so hard
+ * links (two names of one inode) are recognised and restored as hard links. Files
  * are read with {@code O_NOFOLLOW}. Sparse files are read as their logical content (holes read as
  * zeros, which deduplicate to one blob and are restored as holes).
  *

@@ -110,8 +110,9 @@ public final class Restorer {
         pool.execute(Crypto::warmUp);
       }
       List<Future<?>> futures = new ArrayList<>();
+      java.util.Map<Node, Node> hardLinks = hardLinks(selected); // restored after the files they link to
       for (Node n : selected) {
-        if (n.type() == EntryType.FILE) {
+        if (n.type() == EntryType.FILE && !hardLinks.containsKey(n)) {
           futures.add(pool.submit(() -> {
             bytes.addAndGet(restoreFile(ctx, index, safe, n, progress));
             progress.addFiles(1);
@@ -139,6 +140,10 @@ public final class Restorer {
           throw new StorageException("restore interrupted", e);
         }
       }
+      for (java.util.Map.Entry<Node, Node> link : hardLinks.entrySet()) {
+        bytes.addAndGet(restoreHardLink(ctx, index, safe, link.getKey(), link.getValue(), progress));
+        progress.addFiles(1);
+      }
     } finally {
       pool.shutdownNow();
       try {
@@ -156,6 +161,62 @@ public final class Restorer {
     }
     progress.finish();
     return new RestoreResult(files, dirs, links, bytes.get(), ctx.clock().millis() - start);
+  }
+
+  /** A file key that names an inode: {@code DEV:INODE:...}, as {@code FileTreeSource} writes it. */
+  private static final java.util.regex.Pattern INODE_KEY = java.util.regex.Pattern.compile("[0-9]+:[0-9]+:.+");
+
+  /**
+   * The files to restore as hard links: a file whose inode file key ({@link #INODE_KEY}: device,
+   * inode and change time at backup) equals an earlier selected file's, with the same size, mode,
+   * time and chunks, maps to that earlier file. A pair whose other half is not selected is
+   * restored as two files; other file keys (a source's version tokens) never link files.
+   */
+  private static java.util.Map<Node, Node> hardLinks(List<Node> selected) {
+    java.util.Map<String, Node> first = new java.util.HashMap<>();
+    java.util.Map<Node, Node> links = new java.util.IdentityHashMap<>();
+    for (Node n : selected) {
+      if (n.type() != EntryType.FILE || n.fileKey() == null || !INODE_KEY.matcher(n.fileKey()).matches()) {
+        continue;
+      }
+      Node earlier = first.putIfAbsent(n.fileKey(), n);
+      if (earlier != null && earlier.size() == n.size() && earlier.mode() == n.mode()
+          && earlier.mtimeNanos() == n.mtimeNanos() && java.util.Arrays.equals(earlier.chunks(), n.chunks())) {
+        links.put(n, earlier);
+      }
+    }
+    return links;
+  }
+
+  /**
+   * Makes {@code n} a hard link to the already restored {@code existing} (both inside the target);
+   * where the file system cannot link, restores it as a file of its own.
+   */
+  private static long restoreHardLink(Ctx ctx, Index index, SafeTarget safe, Node n, Node existing,
+      ProgressTracker progress) {
+    Path p = safe.resolve(n.path());
+    Path to = safe.resolve(existing.path());
+    safe.ensureParents(p);
+    try {
+      try {
+        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        if (a.isDirectory()) {
+          throw new UnsafePathException("refusing to replace directory " + p + " with a hard link");
+        }
+        Files.delete(p);
+      } catch (java.nio.file.NoSuchFileException absent) {
+        // nothing to replace
+      }
+      if (!Files.isRegularFile(to, LinkOption.NOFOLLOW_LINKS)) {
+        throw new UnsafePathException("refusing to hard-link " + p + " to " + to + ", which is not a restored file");
+      }
+      Files.createLink(p, to);
+      progress.addBytes(n.size());
+      return n.size();
+    } catch (IOException | UnsupportedOperationException e) {
+      LOG.debug("cannot hard-link {} to {} ({}); restoring it as a file of its own", p, to, e.toString());
+      return restoreFile(ctx, index, safe, n, progress);
+    }
   }
 
   private static boolean included(byte[] path, List<byte[]> inc) {

@@ -76,7 +76,10 @@ public final class SourceEntry {
    * @param size content length
    * @param mode permission bits (07777)
    * @param mtime modification time
-   * @param fileKey change-tracking token (inode, version), or null
+   * @param fileKey change-tracking token (inode, version), or null. A key of the form
+   *     {@code DEV:INODE:...} (digits, digits, anything; {@code FileTreeSource} writes device, inode and
+   *     change time) also names the inode: files of one snapshot with equal such keys, size, mode,
+   *     time and content are hard links and are restored as hard links.
    * @param content opens the content
    * @return a regular-file entry
    * @throws IllegalArgumentException for an invalid path, size or mode

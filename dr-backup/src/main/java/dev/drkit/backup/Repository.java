@@ -504,10 +504,30 @@ public final class Repository implements AutoCloseable {
    * @throws RepositoryLockedException when another process holds a lock
    */
   public PruneResult prune(ProgressListener listener) {
+    return prune(0.0, listener);
+  }
+
+  /**
+   * Like {@link #prune(ProgressListener)}, but leaves partly used packs alone as long as the bytes
+   * they waste stay within {@code maxUnused} of the repository (restic's {@code --max-unused}):
+   * fewer bytes rewritten (and, on object stores, fewer requests and less egress) for some space
+   * kept. Packs nothing uses are always deleted.
+   *
+   * @param maxUnused the tolerated fraction of unused bytes, 0 (repack every partly used pack) to
+   *     1 (repack none)
+   * @param listener progress (packs)
+   * @return what was reclaimed
+   * @throws IllegalArgumentException when {@code maxUnused} is outside [0, 1]
+   * @throws RepositoryLockedException when another process holds a lock
+   */
+  public PruneResult prune(double maxUnused, ProgressListener listener) {
     Objects.requireNonNull(listener, "listener");
+    if (!(maxUnused >= 0 && maxUnused <= 1)) {
+      throw new IllegalArgumentException("maxUnused must be in [0, 1] but was " + maxUnused);
+    }
     ctx.event(DrEvent.Severity.INFO, "prune.started", "prune started");
     try {
-      PruneResult r = locked("prune", true, () -> Pruner.prune(ctx, listener));
+      PruneResult r = locked("prune", true, () -> Pruner.prune(ctx, maxUnused, listener));
       ctx.event(DrEvent.Severity.INFO, "prune.succeeded", "prune freed " + r.bytesFreed() + " bytes",
           "packsDeleted", r.packsDeleted(), "packsRepacked", r.packsRepacked(), "bytesFreed", r.bytesFreed());
       return r;

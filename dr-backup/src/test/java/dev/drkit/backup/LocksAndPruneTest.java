@@ -129,6 +129,54 @@ class LocksAndPruneTest {
     assertThat(progress).last().satisfies(p -> assertThat(p.done()).isTrue());
   }
 
+  /**
+   * {@code maxUnused} (restic's {@code --max-unused}): 100 % only deletes what nothing uses, a
+   * middle value repacks just enough of the partly used packs, 0 % repacks them all; the data
+   * stays whole throughout.
+   */
+  @Test
+  void maxUnusedLeavesPartlyUsedPacksWithinTheLimitAndRepacksTheRest() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src);
+    Random rnd = new Random(9);
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).chunkSizes(64 << 10, 128 << 10, 1 << 20)
+        .build();
+    try (Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), "pw".toCharArray(), opts)) {
+      for (int i = 0; i < 40; i++) {
+        byte[] b = new byte[100_000];
+        rnd.nextBytes(b);
+        Files.write(src.resolve("f" + i), b);
+      }
+      Snapshot all = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      for (int i = 0; i < 40; i += 2) {
+        Files.delete(src.resolve("f" + i));
+      }
+      Snapshot half = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+      repo.forget(List.of(all.id()));
+      long before = size(store);
+
+      PruneResult none = repo.prune(1.0, ProgressListener.NONE);
+      assertThat(none.packsRepacked()).as("100 %% tolerates every partly used pack").isZero();
+      assertThat(none.packsWritten()).isZero();
+      assertThat(size(store)).isGreaterThan(before - 200_000); // at most a pack nothing used went
+
+      PruneResult some = repo.prune(0.25, ProgressListener.NONE);
+      assertThat(some.packsRepacked()).isPositive();
+      assertThat(some.bytesFreed()).isPositive();
+      PruneResult rest = repo.prune(0.0, ProgressListener.NONE);
+      assertThat(rest.packsRepacked()).as("25 %% left some partly used packs for 0 %% to repack").isPositive();
+      assertThat(repo.prune(0.0, ProgressListener.NONE).packsRepacked()).isZero();
+      assertThat(size(store)).isLessThan(before - 1_500_000);
+
+      assertThat(repo.verify(true, ProgressListener.NONE).ok()).isTrue();
+      repo.restore(half.id(), tmp.resolve("out"));
+      TestTrees.assertSameTree(src, tmp.resolve("out"));
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> repo.prune(1.5, ProgressListener.NONE))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxUnused");
+    }
+  }
+
   private static long size(InMemoryBlobStore store) {
     return store.list("").stream().mapToLong(BlobInfo::size).sum();
   }

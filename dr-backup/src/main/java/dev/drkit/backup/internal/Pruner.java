@@ -34,6 +34,23 @@ public final class Pruner {
    * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
    */
   public static PruneResult prune(Ctx ctx, ProgressListener listener) {
+    return prune(ctx, 0.0, listener);
+  }
+
+  /**
+   * @param ctx the repository (held exclusively)
+   * @param maxUnused the fraction (0 to 1) of the repository's bytes that may stay unused in
+   *     partly used packs after the prune, as restic's {@code --max-unused}: 0 repacks every partly
+   *     used pack; 1 only deletes packs nothing uses. Packs with the most unused bytes are repacked
+   *     first.
+   * @param listener progress
+   * @return what was reclaimed
+   * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
+   */
+  public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener) {
+    if (!(maxUnused >= 0 && maxUnused <= 1)) {
+      throw new IllegalArgumentException("maxUnused must be in [0, 1] but was " + maxUnused);
+    }
     long start = ctx.clock().millis();
     Index index = Index.load(ctx.store(), ctx.crypto());
     Set<Id> used = new HashSet<>();
@@ -67,6 +84,51 @@ public final class Pruner {
     long repacked = 0;
     long blobsRemoved = 0;
     long freed = 0;
+    // plan: which partly used packs to leave as they are (the fewest unused bytes first) so that
+    // at most maxUnused of the repository's bytes stay unused
+    Map<Id, List<PackEntry>> liveOf = new HashMap<>();
+    List<Id> partly = new ArrayList<>();
+    long totalBytes = 0;
+    for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
+      Id packId = e.getKey();
+      if (!stored.containsKey(packId)) {
+        continue;
+      }
+      List<PackEntry> live = new ArrayList<>();
+      for (PackEntry pe : e.getValue()) {
+        PackEntry canonical = index.get(pe.id());
+        if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
+          live.add(pe);
+        }
+      }
+      liveOf.put(packId, live);
+      totalBytes += stored.get(packId);
+      if (!live.isEmpty() && live.size() < e.getValue().size()) {
+        partly.add(packId);
+      }
+    }
+    Map<Id, Long> unusedOf = new HashMap<>();
+    for (Id p : partly) {
+      long liveBytes = 0;
+      for (PackEntry pe : liveOf.get(p)) {
+        liveBytes += pe.length();
+      }
+      unusedOf.put(p, Math.max(0, stored.get(p) - liveBytes));
+    }
+    partly.sort(java.util.Comparator.comparingLong(unusedOf::get));
+    Set<Id> tolerated = new HashSet<>();
+    long budget = (long) Math.floor(maxUnused * totalBytes);
+    for (Id p : partly) {
+      if (unusedOf.get(p) > budget) {
+        break;
+      }
+      budget -= unusedOf.get(p);
+      tolerated.add(p);
+    }
+    if (!tolerated.isEmpty()) {
+      LOG.info("prune leaves {} partly used packs as they are (max unused {} %)", tolerated.size(),
+          Math.round(maxUnused * 1000) / 10.0);
+    }
     try {
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
@@ -74,14 +136,8 @@ public final class Pruner {
           LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
           continue;
         }
-        List<PackEntry> live = new ArrayList<>();
-        for (PackEntry pe : e.getValue()) {
-          PackEntry canonical = index.get(pe.id());
-          if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
-            live.add(pe);
-          }
-        }
-        if (live.size() == e.getValue().size()) {
+        List<PackEntry> live = liveOf.get(packId);
+        if (live.size() == e.getValue().size() || tolerated.contains(packId)) {
           keep.put(packId, e.getValue());
         } else {
           blobsRemoved += e.getValue().size() - live.size();

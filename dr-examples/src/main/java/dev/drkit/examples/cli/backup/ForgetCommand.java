@@ -71,6 +71,10 @@ public final class ForgetCommand extends RepoCommand {
   @Option(names = "--prune", description = "prune the repository after removing snapshots")
   boolean prune;
 
+  @Option(names = "--max-unused", paramLabel = "P%|unlimited", defaultValue = "0%",
+      description = "with --prune: unused space to tolerate in partly used packs (see prune); default ${DEFAULT-VALUE}")
+  String maxUnused;
+
   @Parameters(arity = "0..*", paramLabel = "ID", description = "snapshots to remove (instead of a policy)")
   List<String> ids = new ArrayList<>();
 
@@ -104,6 +108,7 @@ public final class ForgetCommand extends RepoCommand {
 
   @Override
   int run() {
+    PruneCommand.maxUnused(maxUnused); // bad usage is reported before anything is removed
     RetentionPolicy policy = policy();
     if (!ids.isEmpty()) {
       if (!policy.isKeepAll()) {
@@ -145,7 +150,7 @@ public final class ForgetCommand extends RepoCommand {
         if (remove.isEmpty()) {
           out.println("no snapshot was removed; nothing to prune");
         } else {
-          PruneCommand.report(this, r.prune(progress()));
+          PruneCommand.report(this, r.prune(PruneCommand.maxUnused(maxUnused), progress()));
         }
         out.flush();
       }
@@ -168,7 +173,7 @@ public final class ForgetCommand extends RepoCommand {
       }
       out.flush();
       if (prune) {
-        PruneCommand.report(this, r.prune(progress()));
+        PruneCommand.report(this, r.prune(PruneCommand.maxUnused(maxUnused), progress()));
       }
     }
     return OK;

@@ -4,11 +4,17 @@ import dev.drkit.backup.PruneResult;
 import dev.drkit.backup.Repository;
 import java.util.Locale;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** {@code drkit prune --repo DIR}: reclaims the space of data no snapshot references. */
+/** {@code drkit prune --repo DIR [--max-unused P%|unlimited]}: reclaims the space of data no snapshot references. */
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
     "Deletes data no snapshot references and repacks partly used packs (exclusive: no backup may run meanwhile)."})
 public final class PruneCommand extends RepoCommand {
+  @Option(names = "--max-unused", paramLabel = "P%|unlimited", defaultValue = "0%",
+      description = "unused space to tolerate in partly used packs, in % of the repository, instead of repacking"
+          + " them ('unlimited': only delete packs nothing uses); default ${DEFAULT-VALUE}")
+  String maxUnused;
+
   /** @param env the surroundings */
   public PruneCommand(CliEnv env) {
     super(env);
@@ -16,10 +22,33 @@ public final class PruneCommand extends RepoCommand {
 
   @Override
   int run() {
+    double limit = maxUnused(maxUnused);
     try (Repository r = open()) {
-      report(this, r.prune(progress()));
+      report(this, r.prune(limit, progress()));
     }
     return OK;
+  }
+
+  /**
+   * @param value {@code P%} (0 to 100) or {@code unlimited}
+   * @return the fraction
+   * @throws CliFailure (bad usage) for anything else
+   */
+  static double maxUnused(String value) {
+    if (value.equals("unlimited")) {
+      return 1.0;
+    }
+    try {
+      if (value.endsWith("%")) {
+        double p = Double.parseDouble(value.substring(0, value.length() - 1));
+        if (p >= 0 && p <= 100) {
+          return p / 100;
+        }
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new CliFailure(USAGE, "--max-unused: '" + value + "' is not a percentage from 0% to 100% or 'unlimited'");
   }
 
   static void report(RepoCommand cmd, PruneResult p) {

@@ -106,6 +106,12 @@ class BackupCliTest {
         .contains("no errors were found");
 
     assertThat(ok("forget", "--repo", repo.toString(), first).out()).contains("removed snapshot " + first);
+    Cli.Result badLimit = cli.run("prune", "--repo", repo.toString(), "--max-unused", "150%");
+    assertThat(badLimit.exitCode()).isEqualTo(2);
+    assertThat(badLimit.err()).contains("--max-unused: '150%' is not a percentage from 0% to 100% or 'unlimited'");
+    assertThat(ok("prune", "--repo", repo.toString(), "--max-unused", "unlimited").out())
+        .contains("0 repacked, 0 written");
+    assertThat(ok("prune", "--repo", repo.toString(), "--max-unused", "5%").out()).contains("pruned:");
     assertThat(ok("prune", "--repo", repo.toString()).out()).contains("pruned:");
     assertThat(ok("snapshots", "--repo", repo.toString()).out()).contains("1 snapshot").doesNotContain(first.substring(0, 8));
     assertThat(ok("verify", "--repo", repo.toString(), "--read-data").out()).contains("no errors were found");
@@ -223,6 +229,9 @@ class BackupCliTest {
     assertThat(within.exitCode()).isEqualTo(2);
     assertThat(within.err()).contains("years and months have no fixed length");
     assertThat(cli.run("snapshots").exitCode()).isEqualTo(2); // no --repo
+    // a bad --max-unused is bad usage before any snapshot is removed
+    assertThat(cli.run("forget", "--repo", repo.toString(), "--keep-last", "1", "--prune", "--max-unused", "lots")
+        .exitCode()).isEqualTo(2);
     assertThat(cli.run("key", "--repo", repo.toString()).exitCode()).isEqualTo(2);
     Cli.Result type = cli.run("backup", "--repo", repo.toString(), "--type", "weekly", src.toString());
     assertThat(type.exitCode()).isEqualTo(2);

@@ -35,7 +35,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each role assignment starts a fresh log per site and epoch ({@code <site dir>/replog/e<epoch>}):
  * the history before it is brought over by {@link OrderFailoverActions#resync}, which compares the
- * databases and quarantines divergent orders. While no replica is attached, the primary appends to
+ * databases and quarantines divergent orders. A replica can also be brought up to date by a
+ * snapshot ({@link #writeSnapshot}; its sink's {@code installSnapshot}), as dr-replication's
+ * {@code Resync} does for a replica too far behind the log. While no replica is attached, the primary appends to
  * its log alone and the records are shipped when one attaches; in {@code sync} mode this is the
  * documented degradation (the only copy of those writes is the primary's log).
  */
@@ -152,8 +154,11 @@ public final class LogShippingReplication implements OrderReplication {
     }
   }
 
-  /** Applies shipped orders to a site's database with their offsets. */
-  private static final class Sink implements ReplicationSink {
+  /**
+   * Applies shipped orders to a site's database with their offsets, and installs snapshots (a JSON
+   * array of every order, see {@link #writeSnapshot}) for a replica too far behind the log.
+   */
+  static final class Sink implements ReplicationSink {
     private final OrderSite site;
 
     Sink(OrderSite site) {
@@ -175,8 +180,24 @@ public final class LogShippingReplication implements OrderReplication {
 
     @Override
     public void installSnapshot(long nextOffset, long epoch, InputStream data) throws IOException {
-      throw new UnsupportedOperationException("orders replicas are resynced by OrderFailoverActions.resync");
+      java.util.List<Order> orders = JSON.readValue(data, new com.fasterxml.jackson.core.type.TypeReference<
+          java.util.List<Order>>() { });
+      java.util.List<Order> setAside = site.installSnapshot(orders, epoch, nextOffset - 1);
+      LOG.info("{}: installed a snapshot of {} orders (log offsets below {}, epoch {}); {} orders it did not hold"
+          + " were quarantined", site.name(), orders.size(), nextOffset, epoch, setAside.size());
     }
+  }
+
+  /**
+   * Writes the snapshot format {@link Sink#installSnapshot} reads: a JSON array of orders.
+   *
+   * @param orders every order of the snapshot
+   * @param out where to write (not closed)
+   * @throws IOException when writing fails
+   */
+  public static void writeSnapshot(java.util.List<Order> orders, java.io.OutputStream out) throws IOException {
+    JSON.writerFor(new com.fasterxml.jackson.core.type.TypeReference<java.util.List<Order>>() { })
+        .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, orders);
   }
 
   /**

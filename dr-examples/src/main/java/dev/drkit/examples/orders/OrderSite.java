@@ -805,31 +805,12 @@ public final class OrderSite implements AutoCloseable {
       throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
           + "; its orders cannot be quarantined");
     }
-    List<Order> moved = new ArrayList<>();
     try (Connection c = connection(r)) {
       c.setAutoCommit(false);
-      try (PreparedStatement ins = c.prepareStatement("INSERT INTO quarantine (id, customer, amount_cents,"
-          + " created_at, epoch, site, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
-          PreparedStatement del = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
-        for (String id : ids) {
-          Optional<Order> o = find(c, id);
-          if (o.isEmpty()) {
-            continue;
-          }
-          Order order = o.get();
-          ins.setString(1, order.id());
-          ins.setString(2, order.customer());
-          ins.setLong(3, order.amountCents());
-          ins.setObject(4, order.createdAt().atOffset(java.time.ZoneOffset.UTC));
-          ins.setLong(5, order.epoch());
-          ins.setString(6, order.site());
-          ins.setObject(7, clock.instant().atOffset(java.time.ZoneOffset.UTC));
-          ins.executeUpdate();
-          del.setString(1, id);
-          del.executeUpdate();
-          moved.add(order);
-        }
+      try {
+        List<Order> moved = moveToQuarantine(c, ids);
         c.commit();
+        return moved;
       } catch (SQLException e) {
         c.rollback();
         throw e;
@@ -837,7 +818,102 @@ public final class OrderSite implements AutoCloseable {
     } catch (SQLException e) {
       throw new SiteUnavailableException("site " + name + ": could not quarantine orders: " + e.getMessage(), e);
     }
+  }
+
+  /** Moves orders from {@code orders} to {@code quarantine} inside the caller's transaction. */
+  private List<Order> moveToQuarantine(Connection c, Set<String> ids) throws SQLException {
+    List<Order> moved = new ArrayList<>();
+    try (PreparedStatement ins = c.prepareStatement("INSERT INTO quarantine (id, customer, amount_cents,"
+        + " created_at, epoch, site, quarantined_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
+        PreparedStatement del = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
+      for (String id : ids) {
+        Optional<Order> o = find(c, id);
+        if (o.isEmpty()) {
+          continue;
+        }
+        Order order = o.get();
+        ins.setString(1, order.id());
+        ins.setString(2, order.customer());
+        ins.setLong(3, order.amountCents());
+        ins.setObject(4, order.createdAt().atOffset(java.time.ZoneOffset.UTC));
+        ins.setLong(5, order.epoch());
+        ins.setString(6, order.site());
+        ins.setObject(7, clock.instant().atOffset(java.time.ZoneOffset.UTC));
+        ins.executeUpdate();
+        del.setString(1, id);
+        del.executeUpdate();
+        moved.add(order);
+      }
+    }
     return moved;
+  }
+
+  /**
+   * Makes this replica's orders exactly a snapshot's, in one transaction, and records the
+   * snapshot's last replication-log offset as applied: what a replica too far behind the log does
+   * before following the log again. Orders the snapshot does not hold are moved to
+   * {@code quarantine} (set aside and listed, never dropped), missing ones are inserted.
+   *
+   * @param snapshot every order of the snapshot
+   * @param writerEpoch the epoch at which the snapshot was taken
+   * @param appliedOffset the offset of the last log record the snapshot holds, or {@code -1}
+   * @return the orders set aside
+   * @throws StaleEpochException when {@code writerEpoch} is older than this site's epoch
+   * @throws SiteUnavailableException when the site is down or is itself primary
+   */
+  public List<Order> installSnapshot(List<Order> snapshot, long writerEpoch, long appliedOffset) {
+    Running r = requireRunning("install a snapshot of " + snapshot.size() + " orders");
+    roleLock.readLock().lock();
+    try {
+      if (writerEpoch < epoch) {
+        throw new StaleEpochException("replica " + name, writerEpoch, epoch);
+      }
+      if (role == SiteRole.PRIMARY) {
+        throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
+            + " and does not install snapshots");
+      }
+      try (Connection c = connection(r)) {
+        c.setAutoCommit(false);
+        try {
+          Set<String> wanted = new LinkedHashSet<>();
+          for (Order o : snapshot) {
+            wanted.add(o.id());
+          }
+          Set<String> extra = new LinkedHashSet<>();
+          try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM orders")) {
+            while (rs.next()) {
+              if (!wanted.contains(rs.getString(1))) {
+                extra.add(rs.getString(1));
+              }
+            }
+          }
+          List<Order> moved = moveToQuarantine(c, extra);
+          Instant newest = null;
+          for (Order o : snapshot) {
+            if (find(c, o.id()).isEmpty()) {
+              insert(c, o);
+              newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
+            }
+          }
+          try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
+            ps.setString(1, Long.toString(appliedOffset));
+            ps.executeUpdate();
+          }
+          c.commit();
+          if (newest != null) {
+            noteCommit(newest);
+          }
+          return moved;
+        } catch (SQLException e) {
+          c.rollback();
+          throw e;
+        }
+      } catch (SQLException ex) {
+        throw new SiteUnavailableException("site " + name + ": could not install a snapshot: " + ex.getMessage(), ex);
+      }
+    } finally {
+      roleLock.readLock().unlock();
+    }
   }
 
   /**

@@ -198,15 +198,7 @@ public final class Restorer {
     Path to = safe.resolve(existing.path());
     safe.ensureParents(p);
     try {
-      try {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isDirectory()) {
-          throw new UnsafePathException("refusing to replace directory " + p + " with a hard link");
-        }
-        Files.delete(p);
-      } catch (java.nio.file.NoSuchFileException absent) {
-        // nothing to replace
-      }
+      removeExisting(p, "a hard link");
       if (!Files.isRegularFile(to, LinkOption.NOFOLLOW_LINKS)) {
         throw new UnsafePathException("refusing to hard-link " + p + " to " + to + ", which is not a restored file");
       }
@@ -240,19 +232,24 @@ public final class Restorer {
     return path.length == prefix.length || path[prefix.length] == '/';
   }
 
+  /** Deletes what stands at {@code p} (never following a link there); a directory is refused. */
+  private static void removeExisting(Path p, String replacement) throws IOException {
+    try {
+      BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (a.isDirectory()) {
+        throw new UnsafePathException("refusing to replace directory " + p + " with " + replacement);
+      }
+      Files.delete(p);
+    } catch (java.nio.file.NoSuchFileException absent) {
+      // nothing to replace
+    }
+  }
+
   private static void restoreLink(SafeTarget safe, Node n) {
     Path p = safe.resolve(n.path());
     safe.ensureParents(p);
     try {
-      try {
-        BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isDirectory()) {
-          throw new UnsafePathException("refusing to replace directory " + p + " with a symbolic link");
-        }
-        Files.delete(p);
-      } catch (java.nio.file.NoSuchFileException absent) {
-        // nothing to replace
-      }
+      removeExisting(p, "a symbolic link");
       Files.createSymbolicLink(p, rawPath(n.target()));
       try {
         Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

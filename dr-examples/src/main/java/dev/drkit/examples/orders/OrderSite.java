@@ -467,13 +467,7 @@ public final class OrderSite implements AutoCloseable {
     Running r = requireRunning("apply replicated order " + order.id());
     roleLock.readLock().lock();
     try {
-      if (writerEpoch < epoch) {
-        throw new StaleEpochException("replica " + name, writerEpoch, epoch);
-      }
-      if (role == SiteRole.PRIMARY) {
-        throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
-            + " and does not apply replicated writes (order " + order.id() + ")");
-      }
+      requireReplicaOf(writerEpoch, "apply replicated writes (order " + order.id() + ")");
       try (Connection c = connection(r)) {
         c.setAutoCommit(false);
         try {
@@ -491,10 +485,7 @@ public final class OrderSite implements AutoCloseable {
             }
           }
           if (offset >= 0) {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
-              ps.setString(1, Long.toString(offset));
-              ps.executeUpdate();
-            }
+            recordApplied(c, offset);
           }
           c.commit();
           if (fresh) {
@@ -529,13 +520,7 @@ public final class OrderSite implements AutoCloseable {
     Running r = requireRunning("apply " + orders.size() + " replicated orders");
     roleLock.readLock().lock();
     try {
-      if (writerEpoch < epoch) {
-        throw new StaleEpochException("replica " + name, writerEpoch, epoch);
-      }
-      if (role == SiteRole.PRIMARY) {
-        throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
-            + " and does not apply replicated writes");
-      }
+      requireReplicaOf(writerEpoch, "apply replicated writes");
       try (Connection c = connection(r)) {
         c.setAutoCommit(false);
         int fresh = 0;
@@ -558,10 +543,7 @@ public final class OrderSite implements AutoCloseable {
             }
           }
           if (lastOffset >= 0) {
-            try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
-              ps.setString(1, Long.toString(lastOffset));
-              ps.executeUpdate();
-            }
+            recordApplied(c, lastOffset);
           }
           c.commit();
         } catch (SQLException e) {
@@ -820,6 +802,24 @@ public final class OrderSite implements AutoCloseable {
     }
   }
 
+  /** Under the role lock: refuses writes from an older epoch, and any on a primary. */
+  private void requireReplicaOf(long writerEpoch, String what) {
+    if (writerEpoch < epoch) {
+      throw new StaleEpochException("replica " + name, writerEpoch, epoch);
+    }
+    if (role == SiteRole.PRIMARY) {
+      throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch + " and does not " + what);
+    }
+  }
+
+  /** Records the applied replication-log offset inside the caller's transaction. */
+  private static void recordApplied(Connection c, long offset) throws SQLException {
+    try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
+      ps.setString(1, Long.toString(offset));
+      ps.executeUpdate();
+    }
+  }
+
   /** Moves orders from {@code orders} to {@code quarantine} inside the caller's transaction. */
   private List<Order> moveToQuarantine(Connection c, Set<String> ids) throws SQLException {
     List<Order> moved = new ArrayList<>();
@@ -865,13 +865,7 @@ public final class OrderSite implements AutoCloseable {
     Running r = requireRunning("install a snapshot of " + snapshot.size() + " orders");
     roleLock.readLock().lock();
     try {
-      if (writerEpoch < epoch) {
-        throw new StaleEpochException("replica " + name, writerEpoch, epoch);
-      }
-      if (role == SiteRole.PRIMARY) {
-        throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
-            + " and does not install snapshots");
-      }
+      requireReplicaOf(writerEpoch, "install snapshots");
       try (Connection c = connection(r)) {
         c.setAutoCommit(false);
         try {
@@ -895,10 +889,7 @@ public final class OrderSite implements AutoCloseable {
               newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
             }
           }
-          try (PreparedStatement ps = c.prepareStatement("MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)")) {
-            ps.setString(1, Long.toString(appliedOffset));
-            ps.executeUpdate();
-          }
+          recordApplied(c, appliedOffset);
           c.commit();
           if (newest != null) {
             noteCommit(newest);

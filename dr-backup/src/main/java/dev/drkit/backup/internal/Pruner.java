@@ -39,8 +39,8 @@ public final class Pruner {
 
   /**
    * @param ctx the repository (held exclusively)
-   * @param maxUnused the fraction (0 to 1) of the repository's bytes that may stay unused in
-   *     partly used packs after the prune, as restic's {@code --max-unused}: 0 repacks every partly
+   * @param maxUnused the fraction (0 to 1) of the bytes of the packs still in use that may stay
+   *     unused in partly used packs after the prune, as restic's {@code --max-unused}: 0 repacks every partly
    *     used pack; 1 only deletes packs nothing uses. Packs with the most unused bytes are repacked
    *     first.
    * @param listener progress
@@ -102,7 +102,9 @@ public final class Pruner {
         }
       }
       liveOf.put(packId, live);
-      totalBytes += stored.get(packId);
+      if (!live.isEmpty()) {
+        totalBytes += stored.get(packId); // what stays: packs nothing uses go whatever the limit
+      }
       if (!live.isEmpty() && live.size() < e.getValue().size()) {
         partly.add(packId);
       }

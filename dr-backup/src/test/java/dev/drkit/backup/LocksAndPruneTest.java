@@ -140,8 +140,9 @@ class LocksAndPruneTest {
     Files.createDirectories(src);
     Random rnd = new Random(9);
     InMemoryBlobStore store = new InMemoryBlobStore();
+    // one encoder thread: which file lands in which pack is then the same in every run
     RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).chunkSizes(64 << 10, 128 << 10, 1 << 20)
-        .build();
+        .parallelism(1).build();
     try (Repository repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), "pw".toCharArray(), opts)) {
       for (int i = 0; i < 40; i++) {
         byte[] b = new byte[100_000];

@@ -58,7 +58,7 @@ class ParallelUploadTest {
       int now = running.incrementAndGet();
       maxRunning.accumulateAndGet(now, Math::max);
       try {
-        Thread.sleep(40);
+        Thread.sleep(150); // long beside encoding a 1 MiB pack, even on a loaded machine
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new StorageException("interrupted", e);

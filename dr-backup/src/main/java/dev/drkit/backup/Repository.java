@@ -119,8 +119,7 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(encryption, "encryption");
     Objects.requireNonNull(options, "options");
     boolean encrypted = encryption.enabled();
-    Crypto.Aead aead = encryption.algorithm() == EncryptionConfig.Algorithm.CHACHA20_POLY1305
-        ? Crypto.Aead.CHACHA20_POLY1305 : Crypto.Aead.AES_256_GCM;
+
     if (encrypted && (passphrase == null || passphrase.length == 0)) {
       throw new ConfigException("passphrase", "must not be empty for an encrypted repository");
     }
@@ -129,7 +128,7 @@ public final class Repository implements AutoCloseable {
     }
     String id = HexFormat.of().formatHex(Crypto.random(32));
     KeyMaterial material = KeyMaterial.generate();
-    ConfigJson cfg = new ConfigJson(1, id, encrypted ? aead.configName() : "none", options.chunkMin(),
+    ConfigJson cfg = new ConfigJson(1, id, encryption.algorithm().configName(), options.chunkMin(),
         options.chunkAvg(), options.chunkMax(),
         encrypted ? null : Base64.getEncoder().encodeToString(material.toBytes()));
     String slot = null;

@@ -48,9 +48,6 @@ public final class Pruner {
    * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
    */
   public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener) {
-    if (!(maxUnused >= 0 && maxUnused <= 1)) {
-      throw new IllegalArgumentException("maxUnused must be in [0, 1] but was " + maxUnused);
-    }
     long start = ctx.clock().millis();
     Index index = Index.load(ctx.store(), ctx.crypto());
     Set<Id> used = new HashSet<>();
@@ -88,6 +85,7 @@ public final class Pruner {
     // at most maxUnused of the repository's bytes stay unused
     Map<Id, List<PackEntry>> liveOf = new HashMap<>();
     List<Id> partly = new ArrayList<>();
+    Map<Id, Long> unusedOf = new HashMap<>();
     long totalBytes = 0;
     for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
       Id packId = e.getKey();
@@ -107,15 +105,12 @@ public final class Pruner {
       }
       if (!live.isEmpty() && live.size() < e.getValue().size()) {
         partly.add(packId);
+        long liveBytes = 0;
+        for (PackEntry pe : live) {
+          liveBytes += pe.length();
+        }
+        unusedOf.put(packId, Math.max(0, stored.get(packId) - liveBytes));
       }
-    }
-    Map<Id, Long> unusedOf = new HashMap<>();
-    for (Id p : partly) {
-      long liveBytes = 0;
-      for (PackEntry pe : liveOf.get(p)) {
-        liveBytes += pe.length();
-      }
-      unusedOf.put(p, Math.max(0, stored.get(p) - liveBytes));
     }
     partly.sort(java.util.Comparator.comparingLong(unusedOf::get));
     Set<Id> tolerated = new HashSet<>();

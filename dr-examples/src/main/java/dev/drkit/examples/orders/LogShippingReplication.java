@@ -44,6 +44,9 @@ import org.slf4j.LoggerFactory;
 public final class LogShippingReplication implements OrderReplication {
   private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  /** The snapshot format: every order, as a JSON array. */
+  private static final com.fasterxml.jackson.core.type.TypeReference<java.util.List<Order>> ORDER_LIST =
+      new com.fasterxml.jackson.core.type.TypeReference<>() { };
 
   private final String service;
   private final boolean synchronous;
@@ -180,8 +183,7 @@ public final class LogShippingReplication implements OrderReplication {
 
     @Override
     public void installSnapshot(long nextOffset, long epoch, InputStream data) throws IOException {
-      java.util.List<Order> orders = JSON.readValue(data, new com.fasterxml.jackson.core.type.TypeReference<
-          java.util.List<Order>>() { });
+      java.util.List<Order> orders = JSON.readValue(data, ORDER_LIST);
       java.util.List<Order> setAside = site.installSnapshot(orders, epoch, nextOffset - 1);
       LOG.info("{}: installed a snapshot of {} orders (log offsets below {}, epoch {}); {} orders it did not hold"
           + " were quarantined", site.name(), orders.size(), nextOffset, epoch, setAside.size());
@@ -196,7 +198,7 @@ public final class LogShippingReplication implements OrderReplication {
    * @throws IOException when writing fails
    */
   public static void writeSnapshot(java.util.List<Order> orders, java.io.OutputStream out) throws IOException {
-    JSON.writerFor(new com.fasterxml.jackson.core.type.TypeReference<java.util.List<Order>>() { })
+    JSON.writerFor(ORDER_LIST)
         .without(com.fasterxml.jackson.core.JsonGenerator.Feature.AUTO_CLOSE_TARGET).writeValue(out, orders);
   }
 

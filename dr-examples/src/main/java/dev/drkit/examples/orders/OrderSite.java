@@ -468,38 +468,15 @@ public final class OrderSite implements AutoCloseable {
     roleLock.readLock().lock();
     try {
       requireReplicaOf(writerEpoch, "apply replicated writes (order " + order.id() + ")");
-      try (Connection c = connection(r)) {
-        c.setAutoCommit(false);
-        try {
-          boolean fresh = find(c, order.id()).isEmpty();
-          if (fresh) {
-            try {
-              insert(c, order);
-            } catch (SQLException dup) {
-              if (!"23505".equals(dup.getSQLState())) {
-                throw dup;
-              }
-              // applied concurrently by another path (resync copy and replication): already there
-              c.rollback();
-              fresh = false;
-            }
-          }
-          if (offset >= 0) {
-            recordApplied(c, offset);
-          }
-          c.commit();
-          if (fresh) {
-            noteCommit(order.createdAt());
-          }
-          return fresh;
-        } catch (SQLException e) {
-          c.rollback();
-          throw e;
+      Inserted done = transaction(r, "could not apply order " + order.id(), c -> {
+        Inserted i = insertMissing(c, List.of(order));
+        if (offset >= 0) {
+          recordApplied(c, offset);
         }
-      } catch (SQLException ex) {
-        throw new SiteUnavailableException("site " + name + ": could not apply order " + order.id() + ": "
-            + ex.getMessage(), ex);
-      }
+        return i;
+      });
+      noteInserted(done);
+      return done.count() == 1;
     } finally {
       roleLock.readLock().unlock();
     }
@@ -521,43 +498,15 @@ public final class OrderSite implements AutoCloseable {
     roleLock.readLock().lock();
     try {
       requireReplicaOf(writerEpoch, "apply replicated writes");
-      try (Connection c = connection(r)) {
-        c.setAutoCommit(false);
-        int fresh = 0;
-        Instant newest = null;
-        try {
-          for (Order o : orders) {
-            if (find(c, o.id()).isEmpty()) {
-              try {
-                insert(c, o);
-              } catch (SQLException dup) {
-                if (!"23505".equals(dup.getSQLState())) {
-                  throw dup;
-                }
-                // inserted concurrently by another path (resync copy and replication): already
-                // there; H2 rolls back only the failed statement
-                continue;
-              }
-              fresh++;
-              newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
-            }
-          }
-          if (lastOffset >= 0) {
-            recordApplied(c, lastOffset);
-          }
-          c.commit();
-        } catch (SQLException e) {
-          c.rollback();
-          throw e;
+      Inserted done = transaction(r, "could not apply " + orders.size() + " replicated orders", c -> {
+        Inserted i = insertMissing(c, orders);
+        if (lastOffset >= 0) {
+          recordApplied(c, lastOffset);
         }
-        if (newest != null) {
-          noteCommit(newest);
-        }
-        return fresh;
-      } catch (SQLException ex) {
-        throw new SiteUnavailableException("site " + name + ": could not apply " + orders.size()
-            + " replicated orders: " + ex.getMessage(), ex);
-      }
+        return i;
+      });
+      noteInserted(done);
+      return done.count();
     } finally {
       roleLock.readLock().unlock();
     }
@@ -787,18 +736,68 @@ public final class OrderSite implements AutoCloseable {
       throw new SiteUnavailableException("site " + name + " is primary at epoch " + epoch
           + "; its orders cannot be quarantined");
     }
+    return transaction(r, "could not quarantine orders", c -> moveToQuarantine(c, ids));
+  }
+
+  /** SQL that {@link #transaction} runs in one transaction. */
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run(Connection c) throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction on the running database: commits what it did, or rolls
+   * it back on an SQL error, reported as {@code site NAME: FAILURE: cause}.
+   */
+  private <T> T transaction(Running r, String failure, SqlWork<T> work) {
     try (Connection c = connection(r)) {
       c.setAutoCommit(false);
       try {
-        List<Order> moved = moveToQuarantine(c, ids);
+        T result = work.run(c);
         c.commit();
-        return moved;
+        return result;
       } catch (SQLException e) {
         c.rollback();
         throw e;
       }
     } catch (SQLException e) {
-      throw new SiteUnavailableException("site " + name + ": could not quarantine orders: " + e.getMessage(), e);
+      throw new SiteUnavailableException("site " + name + ": " + failure + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** What {@link #insertMissing} inserted: how many orders, and the newest one's time. */
+  private record Inserted(int count, @Nullable Instant newest) {}
+
+  /**
+   * Inserts, inside the caller's transaction, the orders not yet here (orders already present are
+   * left as they are).
+   */
+  private static Inserted insertMissing(Connection c, List<Order> orders) throws SQLException {
+    int fresh = 0;
+    Instant newest = null;
+    for (Order o : orders) {
+      if (find(c, o.id()).isEmpty()) {
+        try {
+          insert(c, o);
+        } catch (SQLException dup) {
+          if (!"23505".equals(dup.getSQLState())) {
+            throw dup;
+          }
+          // inserted concurrently by another path (resync copy and replication): already there;
+          // H2 rolls back only the failed statement
+          continue;
+        }
+        fresh++;
+        newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
+      }
+    }
+    return new Inserted(fresh, newest);
+  }
+
+  /** After the commit: notes the time of the newest order inserted, if any. */
+  private void noteInserted(Inserted inserted) {
+    if (inserted.newest() != null) {
+      noteCommit(inserted.newest());
     }
   }
 
@@ -866,42 +865,27 @@ public final class OrderSite implements AutoCloseable {
     roleLock.readLock().lock();
     try {
       requireReplicaOf(writerEpoch, "install snapshots");
-      try (Connection c = connection(r)) {
-        c.setAutoCommit(false);
-        try {
-          Set<String> wanted = new LinkedHashSet<>();
-          for (Order o : snapshot) {
-            wanted.add(o.id());
-          }
-          Set<String> extra = new LinkedHashSet<>();
-          try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM orders")) {
-            while (rs.next()) {
-              if (!wanted.contains(rs.getString(1))) {
-                extra.add(rs.getString(1));
-              }
-            }
-          }
-          List<Order> moved = moveToQuarantine(c, extra);
-          Instant newest = null;
-          for (Order o : snapshot) {
-            if (find(c, o.id()).isEmpty()) {
-              insert(c, o);
-              newest = newest == null || o.createdAt().isAfter(newest) ? o.createdAt() : newest;
-            }
-          }
-          recordApplied(c, appliedOffset);
-          c.commit();
-          if (newest != null) {
-            noteCommit(newest);
-          }
-          return moved;
-        } catch (SQLException e) {
-          c.rollback();
-          throw e;
+      record Installed(List<Order> moved, Inserted inserted) {}
+      Installed done = transaction(r, "could not install a snapshot", c -> {
+        Set<String> wanted = new LinkedHashSet<>();
+        for (Order o : snapshot) {
+          wanted.add(o.id());
         }
-      } catch (SQLException ex) {
-        throw new SiteUnavailableException("site " + name + ": could not install a snapshot: " + ex.getMessage(), ex);
-      }
+        Set<String> extra = new LinkedHashSet<>();
+        try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("SELECT id FROM orders")) {
+          while (rs.next()) {
+            if (!wanted.contains(rs.getString(1))) {
+              extra.add(rs.getString(1));
+            }
+          }
+        }
+        List<Order> moved = moveToQuarantine(c, extra);
+        Inserted inserted = insertMissing(c, snapshot);
+        recordApplied(c, appliedOffset);
+        return new Installed(moved, inserted);
+      });
+      noteInserted(done.inserted());
+      return done.moved();
     } finally {
       roleLock.readLock().unlock();
     }

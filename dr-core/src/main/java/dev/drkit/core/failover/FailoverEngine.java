@@ -771,13 +771,17 @@ public final class FailoverEngine {
             + ", over its budget " + budget, cur.value(), Map.of("phase", phase, "budget", budget, "elapsed", took,
             "escalated", false));
       }
+      // The record is visible before the state it leads to, so whoever sees the next state (a poller,
+      // a listener of the transition event) also sees how the phase went.
+      PhaseRecord done = new PhaseRecord(phase, cur.value().epoch(), entered, now, "succeeded", "all steps done");
+      phases.add(done);
       try {
         transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, Map.of());
       } catch (VersionConflictException e) {
+        phases.remove(done);
         phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, now, "interrupted", e.getMessage()));
         return false;
       }
-      phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, now, "succeeded", "all steps done"));
       return true;
     } catch (PhaseStopped e) {
       ServiceState now = state();
@@ -790,13 +794,16 @@ public final class FailoverEngine {
     } catch (DrTimeoutException | StepFailed e) {
       String msg = e.getMessage();
       Versioned<ServiceState> cur = current.get();
+      Instant ended = clock.instant();
+      PhaseRecord failed = new PhaseRecord(phase, cur.value().epoch(), entered, ended, "failed", msg);
+      phases.add(failed);
       try {
         transition(cur, Trigger.PHASE_FAILED, phase + " failed: " + msg, Map.of(ATTR_ERROR, msg));
       } catch (VersionConflictException | IllegalTransitionException lost) {
-        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, clock.instant(), "interrupted", msg));
+        phases.remove(failed);
+        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, ended, "interrupted", msg));
         return false;
       }
-      phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, clock.instant(), "failed", msg));
       return true;
     }
   }

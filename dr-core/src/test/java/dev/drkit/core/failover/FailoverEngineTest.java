@@ -10,6 +10,7 @@ import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.ValidationStep;
 import dev.drkit.core.CheckSpec;
+import dev.drkit.core.EventBus;
 import dev.drkit.core.store.FileStateStore;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.DrEvent;
@@ -20,6 +21,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,6 +62,28 @@ class FailoverEngineTest {
     assertThat(e.phaseHistory()).extracting(PhaseRecord::phase, PhaseRecord::outcome).containsExactly(
         org.assertj.core.groups.Tuple.tuple(FailoverState.FAILING_OVER, "succeeded"),
         org.assertj.core.groups.Tuple.tuple(FailoverState.VALIDATING, "succeeded"));
+  }
+
+  @Test
+  void whoeverSeesTheNextStateAlsoSeesTheRecordOfThePhaseThatLedToIt() {
+    AtomicReference<FailoverEngine> engine = new AtomicReference<>();
+    Map<FailoverState, List<FailoverState>> seen = new ConcurrentHashMap<>();
+    EventBus bus = EventBus.of(h.events::add, ev -> {
+      FailoverEngine e = engine.get();
+      if (e != null && ev.type().endsWith("transition")) {
+        seen.put(FailoverState.valueOf(ev.attributes().get("to")),
+            e.phaseHistory().stream().map(PhaseRecord::phase).toList());
+      }
+    });
+    engine.set(h.builder().eventBus(bus).build());
+    FailoverEngine e = engine.get();
+    e.recordProbe(false);
+    e.recordProbe(false);
+    e.recordProbe(false);
+    assertThat(e.state().state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+    assertThat(seen.get(FailoverState.VALIDATING)).containsExactly(FailoverState.FAILING_OVER);
+    assertThat(seen.get(FailoverState.BACKUP_ACTIVE)).containsExactly(FailoverState.FAILING_OVER,
+        FailoverState.VALIDATING);
   }
 
   @Test

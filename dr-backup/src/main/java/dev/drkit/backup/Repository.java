@@ -32,6 +32,7 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Executors;
@@ -191,6 +192,8 @@ public final class Repository implements AutoCloseable {
     if (passphrase == null || passphrase.length == 0) {
       throw new WrongKeyException("repository " + cfg.id().substring(0, 8) + " is encrypted: a passphrase is required");
     }
+    // Data binding sets itself up on the other core while this one derives the key.
+    Json.warmUpInBackground();
     List<BlobInfo> slots = store.list("keys/");
     if (slots.isEmpty()) {
       throw new IntegrityException("repository " + cfg.id().substring(0, 8) + " is encrypted but holds no key slot"
@@ -235,7 +238,11 @@ public final class Repository implements AutoCloseable {
     if (!Crypto.sha256(json).hex().equals(lines[1].trim())) {
       throw new IntegrityException("repository config does not match its checksum (damaged)");
     }
-    ConfigJson cfg = Json.read(json, ConfigJson.class, "repository config");
+    String what = "repository config";
+    Map<String, @Nullable Object> m = Json.readFlat(json, what);
+    ConfigJson cfg = new ConfigJson(Json.integer(m, "version", what), Json.string(m, "id", what),
+        Json.string(m, "encryption", what), Json.integer(m, "chunkMin", what), Json.integer(m, "chunkAvg", what),
+        Json.integer(m, "chunkMax", what), Json.string(m, "plainKeys", what));
     if (cfg.version() != 1 || cfg.id() == null
         || !(Crypto.Aead.ofConfigName(cfg.encryption()) != null || "none".equals(cfg.encryption()))
         || ("none".equals(cfg.encryption()) != (cfg.plainKeys() != null))) {

@@ -5,12 +5,12 @@ import java.security.GeneralSecurityException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Map;
 import java.util.Optional;
 import javax.crypto.AEADBadTagException;
 import javax.crypto.Cipher;
-import javax.crypto.SecretKeyFactory;
-import javax.crypto.spec.PBEKeySpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Key slots: the master key material wrapped (AES-256-GCM) by a key derived from a passphrase with
@@ -66,7 +66,11 @@ public final class KeySlots {
    * @throws IntegrityException when malformed
    */
   public static Slot parse(byte[] json, String name) {
-    Slot s = Json.read(json, Slot.class, "key slot " + name);
+    String what = "key slot " + name;
+    Map<String, @Nullable Object> m = Json.readFlat(json, what);
+    Slot s = new Slot(Json.integer(m, "version", what), Json.string(m, "kdf", what), Json.integer(m, "iterations", what),
+        Json.string(m, "salt", what), Json.string(m, "created", what), Json.string(m, "host", what),
+        Json.string(m, "data", what));
     if (!"pbkdf2-hmac-sha256".equals(s.kdf()) || s.iterations() < 1 || s.salt() == null || s.data() == null) {
       throw new IntegrityException("key slot " + name + " is malformed (kdf " + s.kdf() + ")");
     }
@@ -105,16 +109,9 @@ public final class KeySlots {
   }
 
   private static SecretKeySpec derive(char[] passphrase, byte[] salt, int iterations) {
-    PBEKeySpec spec = new PBEKeySpec(passphrase, salt, iterations, 256);
-    try {
-      byte[] k = SecretKeyFactory.getInstance("PBKDF2WithHmacSHA256").generateSecret(spec).getEncoded();
-      SecretKeySpec key = new SecretKeySpec(k, "AES");
-      Arrays.fill(k, (byte) 0);
-      return key;
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("PBKDF2WithHmacSHA256 unavailable", e);
-    } finally {
-      spec.clearPassword();
-    }
+    byte[] k = Pbkdf2.deriveHmacSha256(passphrase, salt, iterations, 32);
+    SecretKeySpec key = new SecretKeySpec(k, "AES");
+    Arrays.fill(k, (byte) 0);
+    return key;
   }
 }

@@ -1,0 +1,103 @@
+package dev.drkit.backup.internal;
+
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+
+/**
+ * PBKDF2-HMAC-SHA256 (RFC 8018), byte for byte what the JDK's {@code PBKDF2WithHmacSHA256} derives
+ * from the same passphrase (encoded as UTF-8, unpaired surrogates replaced by {@code '?'}), salt,
+ * iteration count and length, in about half the time.
+ *
+ * <p>The JDK's HMAC re-hashes the padded key at every call, which costs two SHA-256 compressions of
+ * the four an iteration takes. Here the digests are keyed once, with the inner and outer pads, and
+ * each iteration clones those states: two compressions an iteration, the minimum. A repository is
+ * opened once per command, so this halves the time every command of a fresh process spends before it
+ * can read anything (about 560 ms down to about 290 ms at 600,000 iterations on the reference
+ * machine; see {@code benchmarks/RESULTS.md}).
+ */
+public final class Pbkdf2 {
+  private static final int BLOCK = 64;
+  private static final int HASH = 32;
+
+  private Pbkdf2() {}
+
+  /**
+   * @param passphrase the passphrase (not modified)
+   * @param salt the salt
+   * @param iterations at least 1
+   * @param length the derived key's length in bytes, at least 1
+   * @return the derived key
+   */
+  public static byte[] deriveHmacSha256(char[] passphrase, byte[] salt, int iterations, int length) {
+    if (iterations < 1 || length < 1) {
+      throw new IllegalArgumentException("iterations and length must be positive: " + iterations + ", " + length);
+    }
+    byte[] password = utf8(passphrase);
+    byte[] inner = new byte[BLOCK];
+    byte[] outer = new byte[BLOCK];
+    byte[] u = new byte[HASH];
+    byte[] t = new byte[HASH];
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      byte[] key = password.length > BLOCK ? sha.digest(password) : password;
+      for (int i = 0; i < BLOCK; i++) {
+        byte k = i < key.length ? key[i] : 0;
+        inner[i] = (byte) (k ^ 0x36);
+        outer[i] = (byte) (k ^ 0x5c);
+      }
+      if (key != password) {
+        Arrays.fill(key, (byte) 0);
+      }
+      MessageDigest innerKeyed = MessageDigest.getInstance("SHA-256");
+      MessageDigest outerKeyed = MessageDigest.getInstance("SHA-256");
+      innerKeyed.update(inner);
+      outerKeyed.update(outer);
+      byte[] out = new byte[length];
+      for (int block = 1, off = 0; off < length; block++, off += HASH) {
+        MessageDigest d = (MessageDigest) innerKeyed.clone();
+        d.update(salt);
+        d.update(new byte[] {(byte) (block >>> 24), (byte) (block >>> 16), (byte) (block >>> 8), (byte) block});
+        d.digest(u, 0, HASH);
+        d = (MessageDigest) outerKeyed.clone();
+        d.update(u);
+        d.digest(u, 0, HASH);
+        System.arraycopy(u, 0, t, 0, HASH);
+        for (int n = 1; n < iterations; n++) {
+          d = (MessageDigest) innerKeyed.clone();
+          d.update(u);
+          d.digest(u, 0, HASH);
+          d = (MessageDigest) outerKeyed.clone();
+          d.update(u);
+          d.digest(u, 0, HASH);
+          for (int i = 0; i < HASH; i++) {
+            t[i] ^= u[i];
+          }
+        }
+        System.arraycopy(t, 0, out, off, Math.min(HASH, length - off));
+      }
+      return out;
+    } catch (NoSuchAlgorithmException | CloneNotSupportedException | java.security.DigestException e) {
+      throw new IllegalStateException("SHA-256 unavailable or not cloneable", e);
+    } finally {
+      Arrays.fill(password, (byte) 0);
+      Arrays.fill(inner, (byte) 0);
+      Arrays.fill(outer, (byte) 0);
+      Arrays.fill(u, (byte) 0);
+      Arrays.fill(t, (byte) 0);
+    }
+  }
+
+  private static byte[] utf8(char[] passphrase) {
+    ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
+    byte[] bytes = new byte[b.remaining()];
+    b.get(bytes);
+    if (b.hasArray()) {
+      Arrays.fill(b.array(), (byte) 0);
+    }
+    return bytes;
+  }
+}

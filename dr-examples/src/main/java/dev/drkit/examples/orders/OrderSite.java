@@ -641,14 +641,19 @@ public final class OrderSite implements AutoCloseable {
   private static void insert(Connection c, Order o) throws SQLException {
     try (PreparedStatement ps = c.prepareStatement(
         "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site) VALUES (?, ?, ?, ?, ?, ?)")) {
-      ps.setString(1, o.id());
-      ps.setString(2, o.customer());
-      ps.setLong(3, o.amountCents());
-      ps.setObject(4, o.createdAt().atOffset(java.time.ZoneOffset.UTC));
-      ps.setLong(5, o.epoch());
-      ps.setString(6, o.site());
+      bindOrder(ps, o);
       ps.executeUpdate();
     }
+  }
+
+  /** Binds an order's six columns (id, customer, amount_cents, created_at, epoch, site) to parameters 1-6. */
+  private static void bindOrder(PreparedStatement ps, Order o) throws SQLException {
+    ps.setString(1, o.id());
+    ps.setString(2, o.customer());
+    ps.setLong(3, o.amountCents());
+    ps.setObject(4, o.createdAt().atOffset(java.time.ZoneOffset.UTC));
+    ps.setLong(5, o.epoch());
+    ps.setString(6, o.site());
   }
 
   private static Optional<Order> find(Connection c, String id) throws SQLException {
@@ -831,12 +836,7 @@ public final class OrderSite implements AutoCloseable {
           continue;
         }
         Order order = o.get();
-        ins.setString(1, order.id());
-        ins.setString(2, order.customer());
-        ins.setLong(3, order.amountCents());
-        ins.setObject(4, order.createdAt().atOffset(java.time.ZoneOffset.UTC));
-        ins.setLong(5, order.epoch());
-        ins.setString(6, order.site());
+        bindOrder(ins, order);
         ins.setObject(7, clock.instant().atOffset(java.time.ZoneOffset.UTC));
         ins.executeUpdate();
         del.setString(1, id);

@@ -3,6 +3,7 @@ package dev.drkit.backup.internal;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.DigestException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
@@ -58,21 +59,15 @@ public final class Pbkdf2 {
       outerKeyed.update(outer);
       byte[] out = new byte[length];
       for (int block = 1, off = 0; off < length; block++, off += HASH) {
-        MessageDigest d = (MessageDigest) innerKeyed.clone();
-        d.update(salt);
-        d.update(new byte[] {(byte) (block >>> 24), (byte) (block >>> 16), (byte) (block >>> 8), (byte) block});
-        d.digest(u, 0, HASH);
-        d = (MessageDigest) outerKeyed.clone();
-        d.update(u);
-        d.digest(u, 0, HASH);
+        byte[] first = Arrays.copyOf(salt, salt.length + 4);
+        first[salt.length] = (byte) (block >>> 24);
+        first[salt.length + 1] = (byte) (block >>> 16);
+        first[salt.length + 2] = (byte) (block >>> 8);
+        first[salt.length + 3] = (byte) block;
+        hmac(innerKeyed, outerKeyed, first, u);
         System.arraycopy(u, 0, t, 0, HASH);
         for (int n = 1; n < iterations; n++) {
-          d = (MessageDigest) innerKeyed.clone();
-          d.update(u);
-          d.digest(u, 0, HASH);
-          d = (MessageDigest) outerKeyed.clone();
-          d.update(u);
-          d.digest(u, 0, HASH);
+          hmac(innerKeyed, outerKeyed, u, u);
           for (int i = 0; i < HASH; i++) {
             t[i] ^= u[i];
           }
@@ -80,7 +75,7 @@ public final class Pbkdf2 {
         System.arraycopy(t, 0, out, off, Math.min(HASH, length - off));
       }
       return out;
-    } catch (NoSuchAlgorithmException | CloneNotSupportedException | java.security.DigestException e) {
+    } catch (NoSuchAlgorithmException | CloneNotSupportedException | DigestException e) {
       throw new IllegalStateException("SHA-256 unavailable or not cloneable", e);
     } finally {
       Arrays.fill(password, (byte) 0);
@@ -89,6 +84,20 @@ public final class Pbkdf2 {
       Arrays.fill(u, (byte) 0);
       Arrays.fill(t, (byte) 0);
     }
+  }
+
+  /**
+   * {@code into = HMAC(message)}, from the digests already keyed with the inner and outer pads;
+   * {@code message} may be {@code into}.
+   */
+  private static void hmac(MessageDigest innerKeyed, MessageDigest outerKeyed, byte[] message, byte[] into)
+      throws CloneNotSupportedException, DigestException {
+    MessageDigest d = (MessageDigest) innerKeyed.clone();
+    d.update(message);
+    d.digest(into, 0, HASH);
+    d = (MessageDigest) outerKeyed.clone();
+    d.update(into, 0, HASH);
+    d.digest(into, 0, HASH);
   }
 
   private static byte[] utf8(char[] passphrase) {

@@ -120,7 +120,6 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(encryption, "encryption");
     Objects.requireNonNull(options, "options");
     boolean encrypted = encryption.enabled();
-
     if (encrypted && (passphrase == null || passphrase.length == 0)) {
       throw new ConfigException("passphrase", "must not be empty for an encrypted repository");
     }

@@ -446,13 +446,13 @@ public final class S3BlobStore implements BlobStore {
     return keyLocks[Math.floorMod(key.hashCode(), keyLocks.length)];
   }
 
-  /** Closes the SDK client and its HTTP connections. */
   /** @return the builder's {@link Builder#writeConcurrency(int)}, default 4 */
   @Override
   public int writeConcurrency() {
     return writeConcurrency;
   }
 
+  /** Closes the SDK client and its HTTP connections. */
   @Override
   public void close() {
     s3.close();

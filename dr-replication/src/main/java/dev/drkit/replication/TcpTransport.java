@@ -1,7 +1,9 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.ConfigException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
+import dev.drkit.replication.internal.FrameCodec;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
@@ -10,7 +12,6 @@ import dev.drkit.replication.spi.ReplicationEndpoint;
 import dev.drkit.replication.spi.ReplicationHandshake;
 import dev.drkit.replication.spi.ReplicationSession;
 import dev.drkit.replication.spi.ReplicationTransport;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -18,22 +19,44 @@ import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Replication over TCP ({@code java.nio} socket channels), speaking the protocol of
- * {@code docs/replication-protocol.md}: a versioned handshake, length-prefixed messages, batches of
- * CRC32C-checked record frames, acknowledgements, heartbeats and error messages.
+ * {@code docs/replication-protocol.md}: a versioned, authenticated handshake, length-prefixed
+ * messages sealed with a sequence number and a MAC, batches of CRC32C-checked record frames,
+ * acknowledgements, heartbeats and error messages.
+ *
+ * <p>Peers authenticate each other with a pre-shared key ({@link ReplicationKeys}): an HMAC-SHA256
+ * challenge-response with nonces from both sides, session keys derived with HKDF-SHA256, and a MAC
+ * over every message and its sequence number. A transport is built with {@link #builder(Config)}
+ * and either {@link Builder#keys(ReplicationKeys)} or, as an explicit and logged opt-out,
+ * {@link Builder#insecure()}; without either it refuses to build. A backup applies nothing from a
+ * peer (no record, no epoch) before the peer proved its key.
+ *
+ * <p>Bounds: a message length over the limit ({@link Config#maxMessageBytes()}, before
+ * authentication {@value Wire#MAX_PREAUTH_MESSAGE} bytes) is refused before anything is allocated;
+ * a connection's read buffer starts at {@value Wire#INITIAL_BUFFER} bytes and grows only for a
+ * message within the limit; a peer that has not completed the handshake within
+ * {@link Config#handshakeTimeout()} is dropped; a backup holds at most
+ * {@link Config#maxConnections()} connections (and as many connection threads), refusing more with
+ * error {@code 11}.
  *
  * <p>Backpressure: a session blocks {@link ReplicationSession#send} while more than
  * {@link Config#maxInflightBytes()} are sent but not acknowledged as received, so memory stays
@@ -44,9 +67,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
+  private static final SecureRandom RANDOM = new SecureRandom();
   private final Config config;
+  private final @Nullable ReplicationKeys keys;
   private final Map<String, ReplicationEndpoint> endpoints = new ConcurrentHashMap<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+  private final Semaphore slots;
+  private final ScheduledExecutorService timers;
   private volatile @Nullable ServerSocketChannel server;
   private volatile @Nullable Thread acceptor;
   private volatile boolean closed;
@@ -57,55 +84,177 @@ public final class TcpTransport implements ReplicationTransport {
    * @param listen where the backup side listens, or {@code null} for a primary-only transport
    * @param peer where the primary side connects, or {@code null} for a backup-only transport
    * @param maxInflightBytes the most bytes a session has sent and not yet had acknowledged
-   * @param connectTimeout how long a connect and handshake may take
+   * @param connectTimeout how long a connect and handshake may take on the primary side
    * @param peerTimeout how long a connection may stay silent before it is closed
+   * @param handshakeTimeout how long the backup side waits for a connection to complete the
+   *     handshake before dropping it
+   * @param maxMessageBytes the largest message (its {@code u32 length}) accepted from an
+   *     authenticated peer; must exceed the largest batch a primary sends (one record of up to 16 MiB
+   *     plus headers), and a primary refuses to send a larger one
+   * @param maxConnections the most connections a backup side holds at once (authenticated or not)
    */
   public record Config(@Nullable InetSocketAddress listen, @Nullable InetSocketAddress peer, int maxInflightBytes,
-      Duration connectTimeout, Duration peerTimeout) {
-    /** Validates. */
+      Duration connectTimeout, Duration peerTimeout, Duration handshakeTimeout, int maxMessageBytes,
+      int maxConnections) {
+    /** The default {@link #maxMessageBytes()}: a 16 MiB record with its frame, batch and seal headers, and room. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = (16 << 20) + (64 << 10);
+    /** The default {@link #maxConnections()}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+
+    /**
+     * Validates.
+     *
+     * @throws IllegalArgumentException naming the field if a value is out of range
+     */
     public Config {
       Objects.requireNonNull(connectTimeout, "connectTimeout");
       Objects.requireNonNull(peerTimeout, "peerTimeout");
+      Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
       if (maxInflightBytes < 64 << 10) {
         throw new IllegalArgumentException("tcp.maxInflightBytes must be >= 64 KiB, was " + maxInflightBytes);
       }
-      if (connectTimeout.isNegative() || connectTimeout.isZero() || peerTimeout.isNegative() || peerTimeout.isZero()) {
-        throw new IllegalArgumentException("tcp timeouts must be positive, were " + connectTimeout + ", " + peerTimeout);
+      for (Duration d : new Duration[] {connectTimeout, peerTimeout, handshakeTimeout}) {
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("tcp timeouts must be positive, were connectTimeout " + connectTimeout
+              + ", peerTimeout " + peerTimeout + ", handshakeTimeout " + handshakeTimeout);
+        }
+      }
+      if (maxMessageBytes < 64 << 10) {
+        throw new IllegalArgumentException("tcp.maxMessageBytes must be >= 64 KiB, was " + maxMessageBytes);
+      }
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("tcp.maxConnections must be >= 1, was " + maxConnections);
       }
     }
 
     /**
      * @param listen the address to listen on
-     * @return a backup-side config (8 MiB in flight, 5 s connect, 15 s peer timeout)
+     * @return a backup-side config (8 MiB in flight, 5 s connect, 15 s peer timeout, 5 s handshake
+     *     deadline, {@link #DEFAULT_MAX_MESSAGE_BYTES}, {@link #DEFAULT_MAX_CONNECTIONS})
      */
     public static Config listening(InetSocketAddress listen) {
       return new Config(Objects.requireNonNull(listen, "listen"), null, 8 << 20, Duration.ofSeconds(5),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15), Duration.ofSeconds(5), DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_CONNECTIONS);
     }
 
     /**
      * @param peer the backup's address
-     * @return a primary-side config (8 MiB in flight, 5 s connect, 15 s peer timeout)
+     * @return a primary-side config (same defaults as {@link #listening})
      */
     public static Config connecting(InetSocketAddress peer) {
       return new Config(null, Objects.requireNonNull(peer, "peer"), 8 << 20, Duration.ofSeconds(5),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15), Duration.ofSeconds(5), DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_CONNECTIONS);
     }
 
-    /** @param bytes the in-flight limit @return a copy with it */
+    /** @param bytes the in-flight limit @return a copy with it @throws IllegalArgumentException if below 64 KiB */
     public Config withMaxInflightBytes(int bytes) {
-      return new Config(listen, peer, bytes, connectTimeout, peerTimeout);
+      return new Config(listen, peer, bytes, connectTimeout, peerTimeout, handshakeTimeout, maxMessageBytes,
+          maxConnections);
     }
 
-    /** @param timeout the silence limit @return a copy with it */
+    /** @param timeout the silence limit @return a copy with it @throws IllegalArgumentException if not positive */
     public Config withPeerTimeout(Duration timeout) {
-      return new Config(listen, peer, maxInflightBytes, connectTimeout, timeout);
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, timeout, handshakeTimeout, maxMessageBytes,
+          maxConnections);
+    }
+
+    /** @param timeout the handshake deadline @return a copy with it @throws IllegalArgumentException if not positive */
+    public Config withHandshakeTimeout(Duration timeout) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, timeout, maxMessageBytes,
+          maxConnections);
+    }
+
+    /** @param bytes the message size limit @return a copy with it @throws IllegalArgumentException if below 64 KiB */
+    public Config withMaxMessageBytes(int bytes) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, handshakeTimeout, bytes,
+          maxConnections);
+    }
+
+    /** @param n the connection limit @return a copy with it @throws IllegalArgumentException if below 1 */
+    public Config withMaxConnections(int n) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, handshakeTimeout,
+          maxMessageBytes, n);
     }
   }
 
-  /** @param config the settings */
-  public TcpTransport(Config config) {
-    this.config = Objects.requireNonNull(config, "config");
+  /**
+   * @param config the settings
+   * @return a builder; choose {@link Builder#keys} or {@link Builder#insecure} before {@link Builder#build}
+   */
+  public static Builder builder(Config config) {
+    return new Builder(config);
+  }
+
+  /** Builds a {@link TcpTransport}: credentials are required unless explicitly waived. */
+  public static final class Builder {
+    private final Config config;
+    private @Nullable ReplicationKeys keys;
+    private boolean insecure;
+
+    private Builder(Config config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * @param keys the pre-shared keys: a backup accepts any of them, a primary proves the active one
+     * @return this
+     */
+    public Builder keys(ReplicationKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * Opts out of authentication: anyone who reaches the port can open a session, ship records and
+     * raise the replica's fence epoch. For tests and trusted loopback setups only; logged as a
+     * warning when built.
+     *
+     * @return this
+     */
+    public Builder insecure() {
+      this.insecure = true;
+      return this;
+    }
+
+    /**
+     * @return the transport
+     * @throws ConfigException (path {@code tcp.keys}) if neither keys nor {@code insecure()} were
+     *     given, or both
+     */
+    public TcpTransport build() {
+      if (keys == null && !insecure) {
+        throw new ConfigException("tcp.keys", "a TcpTransport needs replication keys"
+            + " (TcpTransport.builder(config).keys(ReplicationKeys...)) so that peers authenticate each other;"
+            + " call insecure() to run without authentication explicitly");
+      }
+      if (keys != null && insecure) {
+        throw new ConfigException("tcp.keys", "a TcpTransport cannot have replication keys and be insecure()");
+      }
+      if (insecure) {
+        LOG.warn("replication transport {} is insecure(): peers are not authenticated; anyone who can reach {} can"
+            + " ship records and raise the fence epoch", config.listen() != null ? "listening on " + config.listen()
+            : "to " + config.peer(), config.listen() != null ? "the port" : "the peer's port");
+      }
+      return new TcpTransport(config, keys);
+    }
+  }
+
+  private TcpTransport(Config config, @Nullable ReplicationKeys keys) {
+    this.config = config;
+    this.keys = keys;
+    this.slots = new Semaphore(config.maxConnections());
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "drkit-repl-timer");
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    this.timers = t;
+  }
+
+  /** @return whether this transport authenticates its peers (built with keys, not {@code insecure()}) */
+  public boolean authenticated() {
+    return keys != null;
   }
 
   /** @return the port the backup side listens on, once {@link #serve} was called */
@@ -119,6 +268,11 @@ public final class TcpTransport implements ReplicationTransport {
     } catch (IOException e) {
       throw new ReplicationException("cannot read the listening address", e);
     }
+  }
+
+  /** @return how many connections the backup side holds now (at most {@link Config#maxConnections()}) */
+  public int openConnections() {
+    return config.maxConnections() - slots.availablePermits();
   }
 
   // ------------------------------------------------------------------ backup side
@@ -153,154 +307,64 @@ public final class TcpTransport implements ReplicationTransport {
   private void acceptLoop() {
     ServerSocketChannel s = server;
     while (!closed && s != null && s.isOpen()) {
+      SocketChannel ch;
       try {
-        SocketChannel ch = s.accept();
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        connections.add(ch);
-        Thread t = new Thread(() -> serveConnection(ch), "drkit-repl-conn-" + ch.getRemoteAddress());
-        t.setDaemon(true);
-        t.start();
+        ch = s.accept();
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("replication listener {} failed to accept: {}", config.listen(), e.toString());
         }
+        continue;
       }
-    }
-  }
-
-  private void watch(SocketChannel ch, long[] lastHeard) {
-    long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
-    CompletableFuture.delayedExecutor(periodMs, TimeUnit.MILLISECONDS).execute(() -> {
-      if (!ch.isOpen()) {
-        return;
-      }
-      if (System.nanoTime() - lastHeard[0] > config.peerTimeout().toNanos()) {
-        LOG.warn("replication peer silent for more than {}; closing the connection", config.peerTimeout());
-        closeQuietly(ch);
-      } else {
-        watch(ch, lastHeard);
-      }
-    });
-  }
-
-  private void serveConnection(SocketChannel ch) {
-    SocketAddress peer = null;
-    long[] lastHeard = {System.nanoTime()};
-    watch(ch, lastHeard);
-    try {
-      peer = ch.getRemoteAddress();
-      Wire.Reader in = new Wire.Reader(ch);
-      ByteBuffer hello = in.next();
-      if (hello.get() != Wire.HELLO) {
-        refuse(ch, Wire.E_PROTOCOL, 0, "expected HELLO as the first message");
-        return;
-      }
-      int magic = hello.getInt();
-      short version = hello.getShort();
-      if (magic != Wire.MAGIC) {
-        refuse(ch, Wire.E_PROTOCOL, 0, "bad magic 0x" + Integer.toHexString(magic) + " in HELLO");
-        return;
-      }
-      if (version != Wire.VERSION) {
-        refuse(ch, Wire.E_VERSION, 0, "unsupported replication protocol version " + version
-            + "; this backup speaks version " + Wire.VERSION);
-        return;
-      }
-      long epoch = hello.getLong();
-      String service = Wire.string(hello);
-      ReplicationEndpoint ep = endpoints.get(service);
-      if (ep == null) {
-        refuse(ch, Wire.E_UNKNOWN_SERVICE, 0, "no replica serves service " + service + " here");
-        return;
-      }
-      ReplicationHandshake h;
-      try {
-        h = ep.handshake(service, epoch);
-      } catch (RuntimeException e) {
-        refuseFor(ch, e);
-        return;
-      }
-      ByteBuffer w = ByteBuffer.allocate(2 + 8 + 8 + 8);
-      w.putShort(Wire.VERSION).putLong(h.epoch()).putLong(h.nextOffset()).putLong(h.lastRecordEpoch()).flip();
-      Wire.writeFully(ch, Wire.message(Wire.WELCOME, w));
-      while (!closed) {
-        ByteBuffer m = in.next();
-        lastHeard[0] = System.nanoTime();
-        boolean needAck = false;
-        do {
-          byte type = m.get();
-          if (type == Wire.BATCH) {
-            long bEpoch = m.getLong();
-            long first = m.getLong();
-            int count = m.getInt();
-            ep.receive(new ReplicationBatch(service, bEpoch, first, count, m.slice()));
-            needAck = true;
-          } else if (type == Wire.HEARTBEAT) {
-            ep.heartbeat(m.getLong(), m.getLong(), m.getLong());
-            needAck = true;
-          } else if (type == Wire.REWIND) {
-            PrimaryHistory ph = Wire.readHistory(m);
-            ReplicationHandshake rh;
-            try {
-              rh = ep.rewind(service, ph);
-            } catch (UnsupportedOperationException e) {
-              refuse(ch, Wire.E_REFUSED, 0, String.valueOf(e.getMessage()));
-              return;
-            }
-            ByteBuffer rw = ByteBuffer.allocate(2 + 8 + 8 + 8);
-            rw.putShort(Wire.VERSION).putLong(rh.epoch()).putLong(rh.nextOffset()).putLong(rh.lastRecordEpoch()).flip();
-            Wire.writeFully(ch, Wire.message(Wire.WELCOME, rw));
-          } else {
-            refuse(ch, Wire.E_PROTOCOL, 0, "unexpected message type " + type);
-            return;
-          }
-          m = in.nextBuffered();
-        } while (m != null);
-        if (needAck) {
-          ReplicationAck a = ep.acknowledge();
-          ByteBuffer b = ByteBuffer.allocate(32);
-          b.putLong(a.epoch()).putLong(a.receivedOffset()).putLong(a.durableOffset()).putLong(a.appliedOffset()).flip();
-          Wire.writeFully(ch, Wire.message(Wire.ACK, b));
+      if (!slots.tryAcquire()) {
+        LOG.warn("replication listener {} is at its limit of {} connections; refusing one more", config.listen(),
+            config.maxConnections());
+        try {
+          Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, "this backup is at its limit of "
+              + config.maxConnections() + " replication connections")));
+        } catch (IOException e) {
+          LOG.debug("could not refuse a connection: {}", e.toString());
         }
+        closeQuietly(ch);
+        continue;
       }
-    } catch (EOFException e) {
-      LOG.debug("replication peer {} closed the connection", peer);
-    } catch (IOException e) {
-      LOG.debug("replication connection from {} failed: {}", peer, e.toString());
-    } catch (RuntimeException e) {
-      LOG.warn("replication from {} refused: {}", peer, e.getMessage());
-      refuseFor(ch, e);
-    } finally {
-      closeQuietly(ch);
-      connections.remove(ch);
+      TcpBackupConnection c;
+      Thread t;
+      try {
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        c = new TcpBackupConnection(config, keys, endpoints::get, ch, () -> {
+          connections.remove(ch);
+          slots.release();
+        });
+        t = new Thread(c, "drkit-repl-conn-" + ch.getRemoteAddress());
+        t.setDaemon(true);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("replication listener {} could not start a connection: {}", config.listen(), e.toString());
+        closeQuietly(ch);
+        slots.release();
+        continue;
+      }
+      connections.add(ch);
+      t.start(); // from here on the connection releases its slot when it ends
+      try {
+        timers.schedule(c::handshakeDeadline, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        watchSilence(c);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        closeQuietly(ch); // the transport is closing
+      }
     }
   }
 
-  private void refuseFor(SocketChannel ch, RuntimeException e) {
-    if (e instanceof StaleEpochException se) {
-      refuse(ch, Wire.E_STALE_EPOCH, se.currentEpoch(), e.getMessage());
-    } else if (e instanceof IntegrityException) {
-      refuse(ch, Wire.E_INTEGRITY, 0, e.getMessage());
-    } else if (e instanceof ProtocolException) {
-      refuse(ch, Wire.E_PROTOCOL, 0, e.getMessage());
-    } else if (e instanceof IllegalArgumentException) {
-      refuse(ch, Wire.E_UNKNOWN_SERVICE, 0, e.getMessage());
-    } else {
-      refuse(ch, Wire.E_REFUSED, 0, String.valueOf(e.getMessage()));
-    }
+  private void watchSilence(TcpBackupConnection c) {
+    long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
+    timers.schedule(() -> {
+      if (c.checkSilence()) {
+        watchSilence(c);
+      }
+    }, periodMs, TimeUnit.MILLISECONDS);
   }
 
-  private static void refuse(SocketChannel ch, short code, long epoch, String text) {
-    try {
-      Wire.writeFully(ch, Wire.error(code, epoch, text));
-    } catch (IOException e) {
-      LOG.debug("could not send replication error {}: {}", code, e.toString());
-    } finally {
-      closeQuietly(ch);
-    }
-  }
-
-  private static void closeQuietly(SocketChannel ch) {
+  static void closeQuietly(SocketChannel ch) {
     try {
       ch.close();
     } catch (IOException e) {
@@ -339,40 +403,85 @@ public final class TcpTransport implements ReplicationTransport {
     } catch (IOException e) {
       throw new ReplicationException("cannot connect to the backup of " + service + " at " + peer + ": " + e, e);
     }
-    java.util.concurrent.atomic.AtomicBoolean handshakeDone = new java.util.concurrent.atomic.AtomicBoolean();
-    CompletableFuture.delayedExecutor(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
+    AtomicBoolean handshakeDone = new AtomicBoolean();
+    timers.schedule(() -> {
       if (!handshakeDone.get()) {
         closeQuietly(ch); // unblocks the handshake read below
       }
-    });
+    }, config.connectTimeout().toNanos(), TimeUnit.NANOSECONDS);
+    String who = "backup of " + service + " at " + peer;
     try {
-      Wire.writeFully(ch, Wire.hello(service, epoch, version));
-      Wire.Reader in = new Wire.Reader(ch);
+      ReplicationKeys ks = keys;
+      byte[] nonce = new byte[ks == null ? 0 : Wire.NONCE];
+      RANDOM.nextBytes(nonce);
+      ByteBuffer hello = Wire.plain(Wire.HELLO, Wire.helloBody(service, epoch, version,
+          ks == null ? Wire.AUTH_NONE : Wire.AUTH_PSK, ks == null ? "" : ks.activeId(), nonce));
+      byte[] helloBytes = Wire.toArray(hello);
+      Wire.writeFully(ch, hello);
+      Wire.Reader in = new Wire.Reader(ch, Wire.MAX_PREAUTH_MESSAGE);
+      FrameCodec codec;
+      if (ks == null) {
+        codec = FrameCodec.insecure();
+      } else {
+        ByteBuffer m = in.next();
+        byte type = m.get(m.position());
+        if (type == Wire.REJECT) {
+          m.get();
+          throw errorFrom(m, who, epoch, false);
+        }
+        if (type != Wire.CHALLENGE) {
+          throw new ProtocolException(who + " answered HELLO with " + Wire.typeName(type), Wire.E_PROTOCOL);
+        }
+        byte[] challengeBytes = TcpBackupConnection.withLength(m);
+        m.get();
+        Wire.Body b = new Wire.Body("CHALLENGE", m);
+        byte[] backupNonce = b.bytes(Wire.NONCE, "nonce");
+        b.end();
+        byte[] secret = Objects.requireNonNull(ks.secret(ks.activeId()), "active key");
+        codec = FrameCodec.keyed(secret, ks.activeId(), nonce, backupNonce, true);
+        Arrays.fill(secret, (byte) 0);
+        Wire.writeFully(ch, codec.seal(Wire.AUTH,
+            ByteBuffer.wrap(TcpBackupConnection.transcript(helloBytes, challengeBytes))));
+      }
       ByteBuffer m = in.next();
-      byte type = m.get();
+      byte type = m.get(m.position());
+      if (type == Wire.REJECT) {
+        m.get();
+        throw errorFrom(m, who, epoch, false);
+      }
+      in.limit(config.maxMessageBytes());
+      ByteBuffer body;
+      try {
+        body = codec.open(m);
+      } catch (PeerAuthenticationException e) {
+        throw new PeerAuthenticationException(who + " failed to prove replication key '"
+            + (ks == null ? "" : ks.activeId()) + "' in its " + Wire.typeName(type) + ": " + e.getMessage(), e.code());
+      }
       if (type == Wire.ERROR) {
-        throw errorFrom(m, service, epoch, peer);
+        throw errorFrom(body, who, epoch, true);
       }
       if (type != Wire.WELCOME) {
-        throw new ProtocolException("backup of " + service + " at " + peer + " answered HELLO with message type " + type);
+        throw new ProtocolException(who + " answered the handshake with " + Wire.typeName(type), Wire.E_PROTOCOL);
       }
-      short v = m.getShort();
+      Wire.Body w = new Wire.Body("WELCOME", body);
+      short v = w.u16("version");
       if (v != Wire.VERSION) {
-        throw new ProtocolException("backup of " + service + " at " + peer + " speaks replication protocol version " + v
-            + "; this primary speaks version " + Wire.VERSION);
+        throw new ProtocolException(who + " speaks replication protocol version " + v
+            + "; this primary speaks version " + Wire.VERSION, Wire.E_VERSION);
       }
-      ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
+      ReplicationHandshake h = new ReplicationHandshake(w.nonNegative("epoch"), w.nonNegative("nextOffset"),
+          w.offsetOrNone("lastRecordEpoch"));
       if (!handshakeDone.compareAndSet(false, true) || !ch.isOpen()) {
         throw new IOException("handshake timed out after " + config.connectTimeout());
       }
-      Session s = new Session(service, epoch, peer, ch, in, listener, h);
+      Session s = new Session(service, epoch, peer, ch, in, codec, listener, h);
       s.start();
       return s;
     } catch (IOException e) {
       handshakeDone.set(true);
       closeQuietly(ch);
-      throw new ReplicationException("handshake with the backup of " + service + " at " + peer + " failed"
-          + " (timeout " + config.connectTimeout() + "): " + e, e);
+      throw new ReplicationException("handshake with the " + who + " failed (timeout " + config.connectTimeout()
+          + "): " + e, e);
     } catch (RuntimeException e) {
       handshakeDone.set(true);
       closeQuietly(ch);
@@ -380,19 +489,35 @@ public final class TcpTransport implements ReplicationTransport {
     }
   }
 
-  private static RuntimeException errorFrom(ByteBuffer m, String service, long epoch, SocketAddress peer) {
-    short code = m.getShort();
-    long current = m.getLong();
-    String text = Wire.string(m);
-    String prefix = "backup of " + service + " at " + peer + ": ";
+  /**
+   * @param body an ERROR or REJECT body
+   * @param who the peer, for messages
+   * @param epoch this side's epoch
+   * @param authenticated whether it came sealed by the authenticated peer; an unauthenticated
+   *     refusal never fences this primary
+   */
+  private static RuntimeException errorFrom(ByteBuffer body, String who, long epoch, boolean authenticated) {
+    Wire.Body b = new Wire.Body(authenticated ? "ERROR" : "REJECT", body);
+    short code = b.u16("code");
+    long current = b.u64("currentEpoch");
+    String text = b.string("text");
+    String prefix = who + ": ";
     switch (code) {
       case Wire.E_STALE_EPOCH:
-        return new StaleEpochException("replica of " + service + " at " + peer, epoch, current);
+        if (authenticated) {
+          return new StaleEpochException("replica of " + who, epoch, current);
+        }
+        return new ProtocolException(prefix + "unauthenticated stale-epoch refusal ignored for fencing: " + text, code);
+      case Wire.E_INTEGRITY:
+        return authenticated ? new IntegrityException(prefix + text) : new ReplicationException(prefix + text);
+      case Wire.E_UNAUTHENTICATED:
+      case Wire.E_BAD_MAC:
+      case Wire.E_SEQUENCE:
+        return new PeerAuthenticationException(prefix + text, code);
       case Wire.E_VERSION:
       case Wire.E_PROTOCOL:
-        return new ProtocolException(prefix + text);
-      case Wire.E_INTEGRITY:
-        return new IntegrityException(prefix + text);
+      case Wire.E_TOO_LARGE:
+        return new ProtocolException(prefix + text, code);
       default:
         return new ReplicationException(prefix + text + " (error " + code + ")");
     }
@@ -404,8 +529,10 @@ public final class TcpTransport implements ReplicationTransport {
     private final SocketAddress peer;
     private final SocketChannel ch;
     private final Wire.Reader in;
+    private final FrameCodec codec;
     private final Listener listener;
     private final ReplicationHandshake handshake;
+    private final String who;
     private final Object lock = new Object();
     private final ArrayDeque<long[]> inflight = new ArrayDeque<>(); // {lastOffset, bytes}
     private long inflightBytes;
@@ -413,15 +540,17 @@ public final class TcpTransport implements ReplicationTransport {
     private volatile boolean open = true;
     private volatile @Nullable CompletableFuture<ReplicationHandshake> rewound;
 
-    Session(String service, long epoch, SocketAddress peer, SocketChannel ch, Wire.Reader in, Listener listener,
-        ReplicationHandshake h) {
+    Session(String service, long epoch, SocketAddress peer, SocketChannel ch, Wire.Reader in, FrameCodec codec,
+        Listener listener, ReplicationHandshake h) {
       this.service = service;
       this.epoch = epoch;
       this.peer = peer;
       this.ch = ch;
       this.in = in;
+      this.codec = codec;
       this.listener = listener;
       this.handshake = h;
+      this.who = "backup of " + service + " at " + peer;
     }
 
     void start() {
@@ -439,21 +568,25 @@ public final class TcpTransport implements ReplicationTransport {
     @Override
     public void send(ReplicationBatch batch) throws InterruptedException {
       int bytes = batch.frames().remaining();
+      long size = (long) codec.overhead() + 20 + bytes;
+      if (size > config.maxMessageBytes()) {
+        throw new ReplicationException("batch of " + service + " at offset " + batch.firstOffset() + " is " + size
+            + " bytes sealed, over tcp.maxMessageBytes " + config.maxMessageBytes() + "; raise it on both sides");
+      }
       synchronized (lock) {
         while (open && inflightBytes > 0 && inflightBytes + bytes > config.maxInflightBytes()) {
           lock.wait(100);
           checkSilence();
         }
         if (!open) {
-          throw new ReplicationException("session to the backup of " + service + " at " + peer + " is closed");
+          throw new ReplicationException("session to the " + who + " is closed");
         }
         inflight.addLast(new long[] {batch.lastOffset(), bytes});
         inflightBytes += bytes;
       }
-      ByteBuffer h = Wire.header(Wire.BATCH, 20 + bytes);
       ByteBuffer meta = ByteBuffer.allocate(20);
       meta.putLong(batch.epoch()).putLong(batch.firstOffset()).putInt(batch.count()).flip();
-      write(h, meta, batch.frames().duplicate());
+      write(Wire.BATCH, meta, batch.frames());
     }
 
     @Override
@@ -461,19 +594,18 @@ public final class TcpTransport implements ReplicationTransport {
       CompletableFuture<ReplicationHandshake> f = new CompletableFuture<>();
       rewound = f;
       if (!open) {
-        throw new ReplicationException("session to the backup of " + service + " at " + peer + " is closed");
+        throw new ReplicationException("session to the " + who + " is closed");
       }
-      write(Wire.message(Wire.REWIND, Wire.history(primary)));
+      write(Wire.REWIND, Wire.history(primary));
       try {
         return f.get(config.peerTimeout().toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         fail(null);
-        throw new ReplicationException("interrupted while the backup of " + service + " at " + peer + " rewound", e);
+        throw new ReplicationException("interrupted while the " + who + " rewound", e);
       } catch (java.util.concurrent.TimeoutException e) {
         fail(null);
-        throw new ReplicationException("backup of " + service + " at " + peer + " did not answer REWIND within "
-            + config.peerTimeout(), e);
+        throw new ReplicationException(who + " did not answer REWIND within " + config.peerTimeout(), e);
       } catch (java.util.concurrent.ExecutionException e) {
         Throwable c = e.getCause();
         throw c instanceof RuntimeException re ? re : new ReplicationException("REWIND failed: " + c, c);
@@ -491,7 +623,7 @@ public final class TcpTransport implements ReplicationTransport {
       ByteBuffer b = ByteBuffer.allocate(24);
       b.putLong(epoch).putLong(primaryNextOffset).putLong(primaryTimeMillis).flip();
       try {
-        write(Wire.message(Wire.HEARTBEAT, b));
+        write(Wire.HEARTBEAT, b);
       } catch (ReplicationException e) {
         LOG.debug("heartbeat to {} failed: {}", peer, e.getMessage());
       }
@@ -500,18 +632,17 @@ public final class TcpTransport implements ReplicationTransport {
     private void checkSilence() {
       long silent = System.nanoTime() - lastHeard;
       if (open && silent > config.peerTimeout().toNanos()) {
-        fail(new ReplicationException("backup of " + service + " at " + peer + " silent for "
-            + TimeUnit.NANOSECONDS.toMillis(silent) + " ms; connection closed"));
+        fail(new ReplicationException(who + " silent for " + TimeUnit.NANOSECONDS.toMillis(silent)
+            + " ms; connection closed"));
       }
     }
 
-    private void write(ByteBuffer... bufs) {
+    private void write(byte type, ByteBuffer... body) {
       synchronized (ch) {
         try {
-          Wire.writeFully(ch, bufs);
+          Wire.writeFully(ch, codec.seal(type, body));
         } catch (IOException e) {
-          ReplicationException re = new ReplicationException("write to the backup of " + service + " at " + peer
-              + " failed: " + e, e);
+          ReplicationException re = new ReplicationException("write to the " + who + " failed: " + e, e);
           fail(re);
           throw re;
         }
@@ -522,10 +653,13 @@ public final class TcpTransport implements ReplicationTransport {
       try {
         while (open) {
           ByteBuffer m = in.next();
+          byte type = m.get(m.position());
+          ByteBuffer body = codec.open(m);
           lastHeard = System.nanoTime();
-          byte type = m.get();
           if (type == Wire.ACK) {
-            ReplicationAck a = new ReplicationAck(m.getLong(), m.getLong(), m.getLong(), m.getLong());
+            Wire.Body b = new Wire.Body("ACK", body);
+            ReplicationAck a = new ReplicationAck(b.u64("epoch"), b.offsetOrNone("receivedOffset"),
+                b.offsetOrNone("durableOffset"), b.offsetOrNone("appliedOffset"));
             synchronized (lock) {
               while (!inflight.isEmpty() && inflight.peekFirst()[0] <= a.receivedOffset()) {
                 inflightBytes -= inflight.removeFirst()[1];
@@ -534,14 +668,16 @@ public final class TcpTransport implements ReplicationTransport {
             }
             listener.onAck(a);
           } else if (type == Wire.WELCOME && rewound != null) {
-            short v = m.getShort();
-            ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
+            Wire.Body b = new Wire.Body("WELCOME", body);
+            short v = b.u16("version");
+            ReplicationHandshake h = new ReplicationHandshake(b.nonNegative("epoch"), b.nonNegative("nextOffset"),
+                b.offsetOrNone("lastRecordEpoch"));
             CompletableFuture<ReplicationHandshake> f = rewound;
             if (f != null && v == Wire.VERSION) {
               f.complete(h);
             }
           } else if (type == Wire.ERROR) {
-            RuntimeException err = errorFrom(m, service, epoch, peer);
+            RuntimeException err = errorFrom(body, who, epoch, true);
             CompletableFuture<ReplicationHandshake> f = rewound;
             if (f != null) {
               f.completeExceptionally(err);
@@ -549,13 +685,12 @@ public final class TcpTransport implements ReplicationTransport {
             fail(err);
             return;
           } else {
-            fail(new ProtocolException("backup of " + service + " at " + peer + " sent unexpected message type " + type));
+            fail(new ProtocolException(who + " sent unexpected message type " + Wire.typeName(type), Wire.E_PROTOCOL));
             return;
           }
         }
       } catch (IOException e) {
-        fail(open ? new ReplicationException("connection to the backup of " + service + " at " + peer + " lost: " + e, e)
-            : null);
+        fail(open ? new ReplicationException("connection to the " + who + " lost: " + e, e) : null);
       } catch (RuntimeException e) {
         fail(e);
       }
@@ -571,8 +706,7 @@ public final class TcpTransport implements ReplicationTransport {
       }
       CompletableFuture<ReplicationHandshake> f = rewound;
       if (f != null) {
-        f.completeExceptionally(cause != null ? cause : new ReplicationException("session to the backup of " + service
-            + " at " + peer + " closed"));
+        f.completeExceptionally(cause != null ? cause : new ReplicationException("session to the " + who + " closed"));
       }
       closeQuietly(ch);
       connections.remove(ch);
@@ -616,5 +750,6 @@ public final class TcpTransport implements ReplicationTransport {
     if (t != null) {
       t.interrupt();
     }
+    timers.shutdownNow();
   }
 }

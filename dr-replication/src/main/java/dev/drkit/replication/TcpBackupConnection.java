@@ -236,8 +236,8 @@ final class TcpBackupConnection implements Runnable {
       proof = c.open(authMsg);
     } catch (PeerAuthenticationException e) {
       if (e.code() == Wire.E_BAD_MAC) {
-        throw new PeerAuthenticationException("primary failed to prove replication key '" + keyId + "': wrong key",
-            Wire.E_UNAUTHENTICATED);
+        throw new PeerAuthenticationException("primary failed to prove replication key '" + keyId + "': wrong key,"
+            + " or an AUTH replayed from another connection", Wire.E_UNAUTHENTICATED);
       }
       throw e;
     }

@@ -67,8 +67,26 @@ final class RawPeer implements AutoCloseable {
     return Wire.helloBody(service, epoch, Wire.VERSION, auth, keyId, nonce);
   }
 
+  /** Every byte this peer wrote, in order (for replay tests). */
+  final java.io.ByteArrayOutputStream sent = new java.io.ByteArrayOutputStream();
+
   void write(ByteBuffer... bufs) throws IOException {
+    for (ByteBuffer b : bufs) {
+      sent.writeBytes(Wire.toArray(b));
+    }
     Wire.writeFully(ch, bufs);
+  }
+
+  /** Reads the next sealed message, which must be of {@code type}, and returns its body. */
+  ByteBuffer expect(byte type) throws IOException {
+    ByteBuffer m = in.next();
+    byte t = m.get(m.position());
+    if (t != type) {
+      pending = m;
+      throw new AssertionError("expected " + Wire.typeName(type) + ", got " + Wire.typeName(t) + ": "
+          + (t == Wire.ERROR || t == Wire.REJECT ? refusal() : ""));
+    }
+    return java.util.Objects.requireNonNull(codec, "no session").open(m);
   }
 
   void writePlain(byte type, ByteBuffer body) throws IOException {
@@ -192,7 +210,11 @@ final class RawPeer implements AutoCloseable {
     ByteBuffer ch = Wire.plain(Wire.CHALLENGE, ByteBuffer.wrap(backupNonce));
     Wire.writeFully(c, ch.duplicate());
     FrameCodec codec = FrameCodec.keyed(secret, KEY_ID, primaryNonce, backupNonce, false);
-    codec.open(in.next());
+    try {
+      codec.open(in.next());
+    } catch (PeerAuthenticationException e) {
+      // a fake backup with another key carries on regardless: the primary must notice
+    }
     return codec;
   }
 

@@ -4,6 +4,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.replication.Durability;
 import dev.drkit.replication.LogConfig;
 import dev.drkit.replication.ReplicaApplier;
+import dev.drkit.replication.ReplicationKeys;
 import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.ReplicationMode;
 import dev.drkit.replication.ReplicationPrimary;
@@ -142,10 +143,12 @@ public final class ReplicationDriver {
     ReplicationLog blog = ReplicationLog.open(dir.resolve("backup"),
         LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).events(bus).build());
     ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
-    TcpTransport server = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
+    ReplicationKeys keys = ReplicationKeys.generate("bench");
+    TcpTransport server = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)))
+        .keys(keys).build();
     server.serve("bench", applier);
-    TcpTransport client = new TcpTransport(
-        TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
+    TcpTransport client = TcpTransport.builder(
+        TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort()))).keys(keys).build();
     ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
         .shipBeforeDurable(shipBeforeDurable)
         .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();
@@ -370,8 +373,9 @@ public final class ReplicationDriver {
     try (ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
             LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5)))
                 .preallocateBytes(PREALLOCATE).events(bus).build());
-        TcpTransport client = new TcpTransport(
-            TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)));
+        TcpTransport client = TcpTransport.builder(
+            TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)))
+            .keys(ReplicationKeys.generate("bench")).build();
         ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).events(bus)
             .reconnectDelay(Duration.ofMillis(50)).build()) {
       p.start();

@@ -173,7 +173,7 @@ public final class FrameCodec {
     }
     int fixed = Wire.fixedBodySize(type);
     if (fixed >= 0 && n != 1 + 8 + fixed + tag) {
-      throw new ProtocolException("malformed " + name + ": message is " + n + " bytes; a " + name + " is "
+      throw new ProtocolException("malformed " + name + ": message is " + n + " bytes; " + name + " must be "
           + (1 + 8 + fixed + tag) + " (u8 type, u64 seq, " + fixed + "-byte body" + (tag > 0 ? ", 32-byte MAC" : "")
           + "): truncated or padded", Wire.E_PROTOCOL);
     }

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 final class TcpBackupConnection implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(TcpBackupConnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int DRAIN_LIMIT = 64 << 10;
   private final TcpTransport.Config config;
   private final @Nullable ReplicationKeys keys;
   private final Function<String, @Nullable ReplicationEndpoint> endpoints;
@@ -342,8 +343,29 @@ final class TcpBackupConnection implements Runnable {
       } else {
         write(Wire.plain(Wire.REJECT, Wire.errorBody(code, current, text)));
       }
+      lingeringClose();
     } catch (IOException | RuntimeException x) {
       LOG.debug("could not send replication error {} to {}: {}", code, peer, x.toString());
+    }
+  }
+
+  /**
+   * Ends the output after the refusal and discards what the peer still sends (at most
+   * {@value #DRAIN_LIMIT} bytes) until it closes, so that closing with unread input does not reset
+   * the connection before the peer has read the refusal. The handshake deadline and the silence
+   * timeout still close a peer that never closes.
+   */
+  private void lingeringClose() throws IOException {
+    ch.shutdownOutput();
+    ByteBuffer sink = ByteBuffer.allocate(512);
+    long drained = 0;
+    while (drained < DRAIN_LIMIT) {
+      sink.clear();
+      int n = ch.read(sink);
+      if (n < 0) {
+        return;
+      }
+      drained += n;
     }
   }
 }

@@ -62,7 +62,9 @@ final class TcpBackupConnection implements Runnable {
 
   /** Called by the transport's timer at the handshake deadline: drops a peer that has not finished it. */
   void handshakeDeadline() {
-    if (!established && ch.isOpen()) {
+    if (!established && stopping) {
+      TcpTransport.closeQuietly(ch); // refused already, still draining: done
+    } else if (!established && ch.isOpen()) {
       LOG.warn("replication peer {} did not complete the handshake within {}; connection dropped", peer,
           config.handshakeTimeout());
       abort(Wire.E_HANDSHAKE_TIMEOUT, "no complete handshake within " + config.handshakeTimeout());
@@ -321,6 +323,7 @@ final class TcpBackupConnection implements Runnable {
 
   /** Answers a refusal: sealed ERROR once the session is established, plain REJECT before. */
   private void refuse(RuntimeException e) {
+    stopping = true;
     short code;
     long current = 0;
     String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();

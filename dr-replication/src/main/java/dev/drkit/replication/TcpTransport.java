@@ -395,6 +395,9 @@ public final class TcpTransport implements ReplicationTransport {
     if (peer == null) {
       throw new IllegalStateException("this TcpTransport has no peer address");
     }
+    if (closed) {
+      throw new ReplicationException("this TcpTransport to " + peer + " is closed");
+    }
     SocketChannel ch;
     try {
       ch = SocketChannel.open();

@@ -300,6 +300,20 @@ class TcpTransportAuthTest {
   }
 
   @Test
+  void buildingAnInsecureTransportLogsAWarning() {
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      track(TcpTransport.builder(TcpTransport.Config.listening(RawPeer.loopback(0))).insecure().build());
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(captured.toString(StandardCharsets.UTF_8)).contains("WARN").contains("insecure()")
+        .contains("peers are not authenticated");
+  }
+
+  @Test
   void aKeyedBackupRefusesAnInsecurePrimaryAndAnInsecureBackupRefusesAKeyedOne() throws Exception {
     TcpTransport insecurePrimary = track(TcpTransport.builder(
         TcpTransport.Config.connecting(RawPeer.loopback(backup.boundPort()))).insecure().build());

@@ -145,7 +145,7 @@ class WireErrorCodesTest {
         Arguments.of("a length of 64 MiB before the handshake", Msg.firstRaw(ByteBuffer.allocate(4).putInt(0, big)),
             Wire.E_TOO_LARGE, "message length 67108864 exceeds the limit of 4096 bytes before authentication"),
         Arguments.of("a length of 2^32-1", Msg.firstRaw(bytes(0xff, 0xff, 0xff, 0xff)), Wire.E_TOO_LARGE,
-            "length field is 4294967295"),
+            "message length 4294967295 exceeds the limit of 4096 bytes"),
         // after CHALLENGE
         Arguments.of("HEARTBEAT instead of AUTH", Msg.challenged(Wire.HEARTBEAT, longs(1, 0, 0)),
             Wire.E_UNAUTHENTICATED, "expected AUTH after CHALLENGE, got HEARTBEAT"),

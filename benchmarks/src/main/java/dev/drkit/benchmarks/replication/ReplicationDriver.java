@@ -60,6 +60,8 @@ public final class ReplicationDriver {
   private static final long LAG_INTERVAL_MS = Long.getLong("drkit.bench.lagIntervalMs", 1);
   /** Zero-filled space kept ahead of each log's writer; {@code -Ddrkit.bench.preallocate=0} for the A/B run without. */
   private static final long PREALLOCATE = Long.getLong("drkit.bench.preallocate", 4L << 20);
+  /** {@code -Ddrkit.bench.insecure=true}: both sites without authentication, for the A/B of the MAC's cost. */
+  private static final boolean INSECURE = Boolean.getBoolean("drkit.bench.insecure");
 
   private ReplicationDriver() {}
 
@@ -144,11 +146,12 @@ public final class ReplicationDriver {
         LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).events(bus).build());
     ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
     ReplicationKeys keys = ReplicationKeys.generate("bench");
-    TcpTransport server = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)))
-        .keys(keys).build();
+    TcpTransport.Builder sb = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
+    TcpTransport server = (INSECURE ? sb.insecure() : sb.keys(keys)).build();
     server.serve("bench", applier);
-    TcpTransport client = TcpTransport.builder(
-        TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort()))).keys(keys).build();
+    TcpTransport.Builder cb = TcpTransport.builder(
+        TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
+    TcpTransport client = (INSECURE ? cb.insecure() : cb.keys(keys)).build();
     ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
         .shipBeforeDurable(shipBeforeDurable)
         .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();

@@ -367,13 +367,13 @@ public final class Wire {
 
     private int checkedLength(int at) {
       int len = buf.getInt(at);
-      if (len < 1) {
-        throw new ProtocolException("malformed message: length field is " + Integer.toUnsignedString(len)
-            + "; a message holds at least its type byte", len == 0 ? E_PROTOCOL : E_TOO_LARGE);
+      if (len == 0) {
+        throw new ProtocolException("malformed message: length field is 0; a message holds at least its type byte",
+            E_PROTOCOL);
       }
-      if (len > limit) {
-        throw new ProtocolException("message length " + len + " exceeds the limit of " + limit + " bytes"
-            + (limit == MAX_PREAUTH_MESSAGE ? " before authentication" : ""), E_TOO_LARGE);
+      if (len < 0 || len > limit) {
+        throw new ProtocolException("message length " + Integer.toUnsignedString(len) + " exceeds the limit of "
+            + limit + " bytes" + (limit == MAX_PREAUTH_MESSAGE ? " before authentication" : ""), E_TOO_LARGE);
       }
       return len;
     }

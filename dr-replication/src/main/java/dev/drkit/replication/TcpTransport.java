@@ -1,38 +1,24 @@
 package dev.drkit.replication;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.IntegrityException;
-import dev.drkit.core.StaleEpochException;
-import dev.drkit.replication.internal.FrameCodec;
 import dev.drkit.replication.internal.Wire;
-import dev.drkit.replication.spi.PrimaryHistory;
-import dev.drkit.replication.spi.ReplicationAck;
-import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationEndpoint;
-import dev.drkit.replication.spi.ReplicationHandshake;
 import dev.drkit.replication.spi.ReplicationSession;
 import dev.drkit.replication.spi.ReplicationTransport;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +53,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
-  private static final SecureRandom RANDOM = new SecureRandom();
   private final Config config;
   private final @Nullable ReplicationKeys keys;
   private final Map<String, ReplicationEndpoint> endpoints = new ConcurrentHashMap<>();

@@ -3,6 +3,7 @@ package dev.drkit.replication;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.FrameCodec;
+import dev.drkit.replication.internal.Link;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
@@ -20,6 +21,8 @@ import java.security.SecureRandom;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +39,7 @@ final class TcpBackupConnection implements Runnable {
   private static final int DRAIN_LIMIT = 64 << 10;
   private final TcpTransport.Config config;
   private final @Nullable ReplicationKeys keys;
+  private final @Nullable SSLContext tls;
   private final Function<String, @Nullable ReplicationEndpoint> endpoints;
   private final SocketChannel ch;
   private final Runnable onExit;
@@ -45,11 +49,13 @@ final class TcpBackupConnection implements Runnable {
   private volatile long lastHeard = System.nanoTime();
   private @Nullable FrameCodec codec;
   private @Nullable SocketAddress peer;
+  private volatile @Nullable Link link;
 
-  TcpBackupConnection(TcpTransport.Config config, @Nullable ReplicationKeys keys,
+  TcpBackupConnection(TcpTransport.Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls,
       Function<String, @Nullable ReplicationEndpoint> endpoints, SocketChannel ch, Runnable onExit) {
     this.config = config;
     this.keys = keys;
+    this.tls = tls;
     this.endpoints = endpoints;
     this.ch = ch;
     this.onExit = onExit;
@@ -92,9 +98,10 @@ final class TcpBackupConnection implements Runnable {
   /** Sends a plain REJECT if the connection is not busy writing, then closes it. */
   private void abort(short code, String text) {
     stopping = true;
-    if (writeLock.tryLock()) {
+    Link l = link;
+    if (l != null && writeLock.tryLock()) {
       try {
-        Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(code, 0, text)));
+        l.write(Wire.plain(Wire.REJECT, Wire.errorBody(code, 0, text)));
       } catch (IOException e) {
         LOG.debug("could not send REJECT {} to {}: {}", code, peer, e.toString());
       } finally {
@@ -111,6 +118,10 @@ final class TcpBackupConnection implements Runnable {
       serve();
     } catch (EOFException e) {
       LOG.debug("replication peer {} closed the connection", peer);
+    } catch (SSLException e) {
+      if (!stopping) {
+        LOG.warn("replication peer {} failed the TLS handshake or session: {}", peer, e.toString());
+      }
     } catch (IOException e) {
       LOG.debug("replication connection from {} failed: {}", peer, e.toString());
     } catch (RuntimeException e) {
@@ -125,7 +136,10 @@ final class TcpBackupConnection implements Runnable {
   }
 
   private void serve() throws IOException {
-    Wire.Reader in = new Wire.Reader(ch, Wire.MAX_PREAUTH_MESSAGE);
+    SSLContext context = tls;
+    Link l = context == null ? Link.plain(ch) : Link.tls(ch, context, false);
+    link = l;
+    Wire.Reader in = new Wire.Reader(l.in(), Wire.MAX_PREAUTH_MESSAGE);
     ByteBuffer helloMsg = in.next();
     byte[] helloBytes = withLength(helloMsg);
     byte type = helloMsg.get();
@@ -149,22 +163,33 @@ final class TcpBackupConnection implements Runnable {
     if (auth == Wire.AUTH_PSK) {
       byte[] primaryNonce = hello.bytes(Wire.NONCE, "nonce");
       hello.end();
+      if (tls != null) {
+        throw new PeerAuthenticationException("this backup authenticates primaries by mutual TLS, not by a"
+            + " replication key", Wire.E_UNAUTHENTICATED);
+      }
       codec = authenticate(in, helloBytes, keyId, primaryNonce);
+    } else if (auth == Wire.AUTH_TLS) {
+      hello.end();
+      if (tls == null) {
+        throw new PeerAuthenticationException("this backup does not speak TLS; HELLO for " + service
+            + " claims a TLS session", Wire.E_UNAUTHENTICATED);
+      }
+      codec = FrameCodec.insecure(); // TLS 1.3 protects integrity, order and replay
     } else if (auth == Wire.AUTH_NONE) {
       hello.end();
-      if (keys != null) {
+      if (keys != null || tls != null) {
         throw new PeerAuthenticationException("authentication required: this backup accepts only primaries that"
             + " prove a replication key; HELLO for " + service + " at epoch " + epoch + " carries none",
             Wire.E_UNAUTHENTICATED);
       }
       codec = FrameCodec.insecure();
     } else {
-      throw hello.malformed("field auth is " + auth + "; must be 0 (none) or 1 (pre-shared key)");
+      throw hello.malformed("field auth is " + auth + "; must be 0 (none), 1 (pre-shared key) or 2 (TLS)");
     }
     established = true;
     in.limit(config.maxMessageBytes());
     LOG.debug("replication peer {} established a session for {} at epoch {}{}", peer, service, epoch,
-        keys == null ? " (insecure)" : " with key '" + keyId + "'");
+        tls != null ? " as " + l.peerIdentity() : keys == null ? " (insecure)" : " with key '" + keyId + "'");
     ReplicationEndpoint ep = endpoints.apply(service);
     if (ep == null) {
       throw new ProtocolException("no replica serves service " + service + " here", Wire.E_UNKNOWN_SERVICE);
@@ -295,6 +320,14 @@ final class TcpBackupConnection implements Runnable {
     return w;
   }
 
+  private Link linked() {
+    Link l = link;
+    if (l == null) {
+      throw new IllegalStateException("no link yet");
+    }
+    return l;
+  }
+
   private FrameCodec sealed() {
     FrameCodec c = codec;
     if (c == null) {
@@ -306,7 +339,7 @@ final class TcpBackupConnection implements Runnable {
   private void send(byte type, ByteBuffer body) throws IOException {
     writeLock.lock();
     try {
-      Wire.writeFully(ch, sealed().seal(type, body));
+      linked().write(sealed().seal(type, body));
     } finally {
       writeLock.unlock();
     }
@@ -315,7 +348,7 @@ final class TcpBackupConnection implements Runnable {
   private void write(ByteBuffer plain) throws IOException {
     writeLock.lock();
     try {
-      Wire.writeFully(ch, plain);
+      linked().write(plain);
     } finally {
       writeLock.unlock();
     }
@@ -359,12 +392,13 @@ final class TcpBackupConnection implements Runnable {
    * timeout still close a peer that never closes.
    */
   private void lingeringClose() throws IOException {
-    ch.shutdownOutput();
+    Link l = linked();
+    l.shutdownOutput();
     ByteBuffer sink = ByteBuffer.allocate(512);
     long drained = 0;
     while (drained < DRAIN_LIMIT) {
       sink.clear();
-      int n = ch.read(sink);
+      int n = l.in().read(sink);
       if (n < 0) {
         return;
       }

@@ -3,6 +3,7 @@ package dev.drkit.replication;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.FrameCodec;
+import dev.drkit.replication.internal.Link;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
@@ -24,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,6 +45,7 @@ final class TcpPrimarySession implements ReplicationSession {
   private final long epoch;
   private final SocketAddress peer;
   private final SocketChannel ch;
+  private final Link link;
   private final Wire.Reader in;
   private final FrameCodec codec;
   private final Listener listener;
@@ -56,7 +59,7 @@ final class TcpPrimarySession implements ReplicationSession {
   private volatile @Nullable CompletableFuture<ReplicationHandshake> rewound;
 
   private TcpPrimarySession(TcpTransport.Config config, Set<SocketChannel> connections, String service, long epoch,
-      SocketAddress peer, SocketChannel ch, Wire.Reader in, FrameCodec codec, Listener listener,
+      SocketAddress peer, SocketChannel ch, Link link, Wire.Reader in, FrameCodec codec, Listener listener,
       ReplicationHandshake h) {
     this.config = config;
     this.connections = connections;
@@ -64,6 +67,7 @@ final class TcpPrimarySession implements ReplicationSession {
     this.epoch = epoch;
     this.peer = peer;
     this.ch = ch;
+    this.link = link;
     this.in = in;
     this.codec = codec;
     this.listener = listener;
@@ -158,7 +162,7 @@ final class TcpPrimarySession implements ReplicationSession {
   private void write(byte type, ByteBuffer... body) {
     synchronized (ch) {
       try {
-        Wire.writeFully(ch, codec.seal(type, body));
+        link.write(codec.seal(type, body));
       } catch (IOException e) {
         ReplicationException re = new ReplicationException("write to the " + who + " failed: " + e, e);
         fail(re);
@@ -249,7 +253,7 @@ final class TcpPrimarySession implements ReplicationSession {
    * @throws PeerAuthenticationException if either side fails to authenticate the other
    * @throws ReplicationException if the backup cannot be reached or refuses
    */
-  static TcpPrimarySession open(TcpTransport.Config config, @Nullable ReplicationKeys keys,
+  static TcpPrimarySession open(TcpTransport.Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls,
       ScheduledExecutorService timers, Set<SocketChannel> connections, String service, long epoch,
       ReplicationSession.Listener listener, short version) {
     Objects.requireNonNull(listener, "listener");
@@ -274,13 +278,15 @@ final class TcpPrimarySession implements ReplicationSession {
     String who = "backup of " + service + " at " + peer;
     try {
       ReplicationKeys ks = keys;
+      Link link = tls == null ? Link.plain(ch) : Link.tls(ch, tls, true);
       byte[] nonce = new byte[ks == null ? 0 : Wire.NONCE];
       RANDOM.nextBytes(nonce);
-      ByteBuffer hello = Wire.plain(Wire.HELLO, Wire.helloBody(service, epoch, version,
-          ks == null ? Wire.AUTH_NONE : Wire.AUTH_PSK, ks == null ? "" : ks.activeId(), nonce));
+      byte auth = tls != null ? Wire.AUTH_TLS : ks == null ? Wire.AUTH_NONE : Wire.AUTH_PSK;
+      ByteBuffer hello = Wire.plain(Wire.HELLO, Wire.helloBody(service, epoch, version, auth,
+          ks == null ? "" : ks.activeId(), nonce));
       byte[] helloBytes = Wire.toArray(hello);
-      Wire.writeFully(ch, hello);
-      Wire.Reader in = new Wire.Reader(ch, Wire.MAX_PREAUTH_MESSAGE);
+      link.write(hello);
+      Wire.Reader in = new Wire.Reader(link.in(), Wire.MAX_PREAUTH_MESSAGE);
       FrameCodec codec;
       if (ks == null) {
         codec = FrameCodec.insecure();
@@ -302,7 +308,7 @@ final class TcpPrimarySession implements ReplicationSession {
         byte[] secret = Objects.requireNonNull(ks.secret(ks.activeId()), "active key");
         codec = FrameCodec.keyed(secret, ks.activeId(), nonce, backupNonce, true);
         Arrays.fill(secret, (byte) 0);
-        Wire.writeFully(ch, codec.seal(Wire.AUTH,
+        link.write(codec.seal(Wire.AUTH,
             ByteBuffer.wrap(TcpBackupConnection.transcript(helloBytes, challengeBytes))));
       }
       ByteBuffer m = in.next();
@@ -336,8 +342,8 @@ final class TcpPrimarySession implements ReplicationSession {
       if (!handshakeDone.compareAndSet(false, true) || !ch.isOpen()) {
         throw new IOException("handshake timed out after " + config.connectTimeout());
       }
-      TcpPrimarySession s = new TcpPrimarySession(config, connections, service, epoch, peer, ch, in, codec, listener,
-          h);
+      TcpPrimarySession s = new TcpPrimarySession(config, connections, service, epoch, peer, ch, link, in, codec,
+          listener, h);
       s.start();
       return s;
     } catch (IOException e) {

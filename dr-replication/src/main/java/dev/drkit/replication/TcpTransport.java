@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +56,7 @@ public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
   private final Config config;
   private final @Nullable ReplicationKeys keys;
+  private final @Nullable SSLContext tls;
   private final Map<String, ReplicationEndpoint> endpoints = new ConcurrentHashMap<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final Semaphore slots;
@@ -174,6 +176,7 @@ public final class TcpTransport implements ReplicationTransport {
   public static final class Builder {
     private final Config config;
     private @Nullable ReplicationKeys keys;
+    private @Nullable SSLContext tls;
     private boolean insecure;
 
     private Builder(Config config) {
@@ -181,11 +184,29 @@ public final class TcpTransport implements ReplicationTransport {
     }
 
     /**
+     * Authenticates peers with pre-shared keys (the built-in scheme, {@code docs/replication-protocol.md} §4.1).
+     *
      * @param keys the pre-shared keys: a backup accepts any of them, a primary proves the active one
      * @return this
      */
     public Builder keys(ReplicationKeys keys) {
       this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * Authenticates peers with mutual TLS 1.3 instead of keys: the connection runs TLS 1.3 only, a
+     * backup requires a client certificate, and each side checks the other's chain with the
+     * context's trust managers (trust only the certificates or CA of your replication peers). Key
+     * material comes from the host (PKCS12 through {@link java.security.KeyStore}, or PEM through its
+     * own loader). The host names of peers are not checked. Both sides must use TLS.
+     *
+     * @param context the host's TLS context, with a key manager (this side's certificate) and a
+     *     trust manager (the peers')
+     * @return this
+     */
+    public Builder tls(SSLContext context) {
+      this.tls = Objects.requireNonNull(context, "context");
       return this;
     }
 
@@ -203,30 +224,38 @@ public final class TcpTransport implements ReplicationTransport {
 
     /**
      * @return the transport
-     * @throws ConfigException (path {@code tcp.keys}) if neither keys nor {@code insecure()} were
-     *     given, or both
+     * @throws ConfigException (path {@code tcp.keys}) if none or more than one of keys, TLS and
+     *     {@code insecure()} were chosen, or (path {@code tcp.tls}) if the TLS context cannot do TLS 1.3
      */
     public TcpTransport build() {
-      if (keys == null && !insecure) {
+      int chosen = (keys != null ? 1 : 0) + (tls != null ? 1 : 0) + (insecure ? 1 : 0);
+      if (chosen == 0) {
         throw new ConfigException("tcp.keys", "a TcpTransport needs replication keys"
-            + " (TcpTransport.builder(config).keys(ReplicationKeys...)) so that peers authenticate each other;"
-            + " call insecure() to run without authentication explicitly");
+            + " (TcpTransport.builder(config).keys(ReplicationKeys...)) or a TLS context (tls(SSLContext)) so that"
+            + " peers authenticate each other; call insecure() to run without authentication explicitly");
       }
-      if (keys != null && insecure) {
-        throw new ConfigException("tcp.keys", "a TcpTransport cannot have replication keys and be insecure()");
+      if (chosen > 1) {
+        throw new ConfigException("tcp.keys", "a TcpTransport takes exactly one of keys(...), tls(...) and"
+            + " insecure()");
+      }
+      SSLContext context = tls;
+      if (context != null && !java.util.Arrays.asList(context.getSupportedSSLParameters().getProtocols())
+          .contains(dev.drkit.replication.internal.Link.TLS_13)) {
+        throw new ConfigException("tcp.tls", "the TLS context (" + context.getProtocol() + ") does not support TLSv1.3");
       }
       if (insecure) {
         LOG.warn("replication transport {} is insecure(): peers are not authenticated; anyone who can reach {} can"
             + " ship records and raise the fence epoch", config.listen() != null ? "listening on " + config.listen()
             : "to " + config.peer(), config.listen() != null ? "the port" : "the peer's port");
       }
-      return new TcpTransport(config, keys);
+      return new TcpTransport(config, keys, tls);
     }
   }
 
-  private TcpTransport(Config config, @Nullable ReplicationKeys keys) {
+  private TcpTransport(Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls) {
     this.config = config;
     this.keys = keys;
+    this.tls = tls;
     this.slots = new Semaphore(config.maxConnections());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
       Thread th = new Thread(r, "drkit-repl-timer");
@@ -237,9 +266,9 @@ public final class TcpTransport implements ReplicationTransport {
     this.timers = t;
   }
 
-  /** @return whether this transport authenticates its peers (built with keys, not {@code insecure()}) */
+  /** @return whether this transport authenticates its peers (built with keys or TLS, not {@code insecure()}) */
   public boolean authenticated() {
-    return keys != null;
+    return keys != null || tls != null;
   }
 
   /** @return the port the backup side listens on, once {@link #serve} was called */
@@ -317,7 +346,7 @@ public final class TcpTransport implements ReplicationTransport {
       Thread t;
       try {
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c = new TcpBackupConnection(config, keys, endpoints::get, ch, () -> {
+        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, () -> {
           connections.remove(ch);
           slots.release();
         });
@@ -379,7 +408,7 @@ public final class TcpTransport implements ReplicationTransport {
     if (closed) {
       throw new ReplicationException("this TcpTransport to " + config.peer() + " is closed");
     }
-    return TcpPrimarySession.open(config, keys, timers, connections, service, epoch, listener, version);
+    return TcpPrimarySession.open(config, keys, tls, timers, connections, service, epoch, listener, version);
   }
 
   /** Closes every open connection but keeps listening (fault injection: a network reset). */

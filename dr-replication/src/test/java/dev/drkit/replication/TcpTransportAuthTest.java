@@ -7,7 +7,6 @@ import dev.drkit.core.ConfigException;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.FrameCodec;
-import dev.drkit.replication.internal.Frames;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationSession;
@@ -376,12 +375,5 @@ class TcpTransportAuthTest {
 
     @Override
     public void onClosed(@Nullable Throwable cause) {}
-  }
-
-  static {
-    // Frames is referenced so the frame layout the batches use stays visible here.
-    if (Frames.HEADER != 32) {
-      throw new AssertionError();
-    }
   }
 }

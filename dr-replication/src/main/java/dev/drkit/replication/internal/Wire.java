@@ -37,6 +37,8 @@ public final class Wire {
   public static final byte AUTH_NONE = 0;
   /** HELLO's auth mode: pre-shared key, HMAC-SHA256 challenge-response and per-frame MACs. */
   public static final byte AUTH_PSK = 1;
+  /** HELLO's auth mode: both sides were authenticated by mutual TLS 1.3 before the HELLO. */
+  public static final byte AUTH_TLS = 2;
 
   /** Primary -> backup: open a session (plain). */
   public static final byte HELLO = 1;

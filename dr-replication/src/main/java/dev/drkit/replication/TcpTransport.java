@@ -32,9 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Peers authenticate each other with a pre-shared key ({@link ReplicationKeys}): an HMAC-SHA256
  * challenge-response with nonces from both sides, session keys derived with HKDF-SHA256, and a MAC
- * over every message and its sequence number. A transport is built with {@link #builder(Config)}
- * and either {@link Builder#keys(ReplicationKeys)} or, as an explicit and logged opt-out,
- * {@link Builder#insecure()}; without either it refuses to build. A backup applies nothing from a
+ * over every message and its sequence number; or, as the second option, with mutual TLS 1.3 from
+ * a host-supplied {@link SSLContext}. A transport is built with {@link #builder(Config)} and one of
+ * {@link Builder#keys(ReplicationKeys)}, {@link Builder#tls(SSLContext)} or, as an explicit and
+ * logged opt-out, {@link Builder#insecure()}; without one it refuses to build. A backup applies nothing from a
  * peer (no record, no epoch) before the peer proved its key.
  *
  * <p>Bounds: a message length over the limit ({@link Config#maxMessageBytes()}, before

@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link OrderReplication} with dr-replication: every order the primary commits is appended to the
- * primary's {@link ReplicationLog} at its epoch and shipped over {@link TcpTransport} (loopback)
- * (authenticated with a pre-shared key generated for this instance, so for each drill run; nothing
- * else on the machine can feed the replica) to a {@link ReplicaApplier} on the replica, whose {@link ReplicationSink} applies it to the
- * replica's database together with its log offset (exactly once). In {@code sync} mode a write is
+ * primary's {@link ReplicationLog} at its epoch and shipped over {@link TcpTransport} (loopback,
+ * authenticated with a pre-shared key generated for this instance, so for each drill run: nothing
+ * else on the machine can feed the replica) to a {@link ReplicaApplier} on the replica, whose
+ * {@link ReplicationSink} applies it to the replica's database together with its log offset (exactly once). In {@code sync} mode a write is
  * acknowledged to the client only once the replica has it durably (and applied); in {@code async}
  * mode the shipper follows.
  *

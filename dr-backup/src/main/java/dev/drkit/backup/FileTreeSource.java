@@ -1,8 +1,8 @@
 package dev.drkit.backup;
 
+import dev.drkit.backup.internal.RawPaths;
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.SourceEntry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.DirectoryStream;
@@ -176,7 +176,7 @@ public final class FileTreeSource implements BackupSource {
         sink.accept(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
             () -> Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
       } else if (fmt == 0120000) {
-        sink.accept(SourceEntry.symlink(path, rawBytes(Files.readSymbolicLink(p)), mtime));
+        sink.accept(SourceEntry.symlink(path, RawPaths.bytes(Files.readSymbolicLink(p)), mtime));
       } else {
         LOG.warn("skipping {} of backup source {}: not a regular file, directory or symlink (mode {})", p, dir,
             Integer.toOctalString(mode));
@@ -197,53 +197,7 @@ public final class FileTreeSource implements BackupSource {
     String raw = p.toUri().getRawPath();
     int end = raw.endsWith("/") ? raw.length() - 1 : raw.length();
     int start = raw.lastIndexOf('/', end - 1) + 1;
-    return unescape(raw, start, end);
-  }
-
-  /** A path's raw bytes as stored (relative or absolute, unresolved). */
-  static byte[] rawBytes(Path p) {
-    String s = p.toString();
-    boolean ascii = true;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == 0xFFFD || c > 0x7e) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-    // toUri() makes it absolute against the working directory; strip that again for relative links
-    String raw = p.toUri().getRawPath();
-    if (!p.isAbsolute()) {
-      String cwd = Path.of("").toAbsolutePath().toUri().getRawPath();
-      if (!cwd.endsWith("/")) {
-        cwd = cwd + "/";
-      }
-      if (raw.startsWith(cwd)) {
-        raw = raw.substring(cwd.length());
-      }
-    }
-    if (raw.endsWith("/") && !p.toString().endsWith("/")) {
-      raw = raw.substring(0, raw.length() - 1);
-    }
-    return unescape(raw, 0, raw.length());
-  }
-
-  private static byte[] unescape(String raw, int start, int end) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(end - start);
-    for (int i = start; i < end; i++) {
-      char c = raw.charAt(i);
-      if (c == '%' && i + 2 < end + 1) {
-        out.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        byte[] b = String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.write(b, 0, b.length);
-      }
-    }
-    return out.toByteArray();
+    return RawPaths.unescape(raw, start, end);
   }
 
   @Override

@@ -246,11 +246,25 @@ public final class Restorer {
   }
 
   private static void restoreLink(SafeTarget safe, Node n) {
+    byte[] target = n.target();
+    for (byte x : target) {
+      if (x == 0) {
+        throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path())
+            + "': its target '" + RawPaths.display(target) + "' contains a NUL byte");
+      }
+    }
+    if (target.length == 0) {
+      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target is empty");
+    }
     Path p = safe.resolve(n.path());
     safe.ensureParents(p);
     try {
       removeExisting(p, "a symbolic link");
-      Files.createSymbolicLink(p, rawPath(n.target()));
+      if (RawPaths.representable(target)) {
+        Files.createSymbolicLink(p, RawPaths.path(target));
+      } else {
+        RawPaths.symlinkWithLn(p, target); // an empty component or a trailing slash: NIO would drop it
+      }
       try {
         Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
             .setTimes(FileTime.from(n.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
@@ -258,51 +272,9 @@ public final class Restorer {
         LOG.debug("cannot set time of symlink {}", p, e);
       }
     } catch (IOException e) {
-      throw new StorageException("cannot restore symlink " + p + ": " + e, e);
+      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "' (to '"
+          + RawPaths.display(target) + "') at " + p + ": " + e, e);
     }
-  }
-
-  /** Builds a Path with exactly the target's bytes, relative or absolute, never resolved. */
-  private static Path rawPath(byte[] target) {
-    boolean ascii = true;
-    for (byte b : target) {
-      if (b <= 0) {
-        ascii = false;
-      }
-    }
-    if (ascii) {
-      return Path.of(new String(target, StandardCharsets.US_ASCII));
-    }
-    if (target[0] == '/') {
-      try {
-        return Path.of(new java.net.URI("file://" + percent(target)));
-      } catch (java.net.URISyntaxException e) {
-        throw new StorageException("cannot represent symlink target: " + e, e);
-      }
-    }
-    // relative non-ASCII target: build it from components relative to an absolute URI, then relativize
-    try {
-      Path base = Path.of(new java.net.URI("file:///"));
-      Path abs = Path.of(new java.net.URI("file:///" + percent(target)));
-      return base.relativize(abs);
-    } catch (java.net.URISyntaxException e) {
-      throw new StorageException("cannot represent symlink target: " + e, e);
-    }
-  }
-
-  private static String percent(byte[] b) {
-    StringBuilder sb = new StringBuilder();
-    for (byte x : b) {
-      int c = x & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '-'
-          || c == '.' || c == '_' || c == '~') {
-        sb.append((char) c);
-      } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-      }
-    }
-    return sb.toString();
   }
 
   private static long restoreFile(Ctx ctx, Index index, SafeTarget safe, Node n, ProgressTracker progress) {

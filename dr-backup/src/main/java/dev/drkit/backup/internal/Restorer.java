@@ -47,6 +47,7 @@ public final class Restorer {
    * @param listener progress
    * @return what was restored
    * @throws UnsafePathException when an entry would leave the target (nothing is written for it)
+   * @throws IllegalArgumentException when an include matches no entry (nothing is written)
    */
   public static RestoreResult restore(Ctx ctx, Index index, Snapshot snapshot, Path target, List<String> includes,
       ProgressListener listener) {
@@ -66,11 +67,26 @@ public final class Restorer {
       }
     }
     List<Node> selected = new ArrayList<>();
+    boolean[] matched = new boolean[inc.size()];
     for (Node n : nodes) {
       SafeTarget.validate(n.path());
       if (inc.isEmpty() || included(n.path(), inc)) {
         selected.add(n);
+        for (int i = 0; i < inc.size(); i++) {
+          matched[i] |= startsWithComponent(n.path(), inc.get(i));
+        }
       }
+    }
+    List<String> unmatched = new ArrayList<>();
+    for (int i = 0; i < inc.size(); i++) {
+      if (!matched[i]) {
+        unmatched.add("'" + RawPaths.display(inc.get(i)) + "'");
+      }
+    }
+    if (!unmatched.isEmpty()) {
+      throw new IllegalArgumentException("no entry of snapshot " + snapshot.shortId() + " matches include "
+          + String.join(", ", unmatched) + " (includes are paths in the snapshot, relative to its root and"
+          + " '/'-separated); nothing was restored");
     }
     SafeTarget safe = new SafeTarget(target);
     ProgressTracker progress = new ProgressTracker("restore", listener, ctx.clock());

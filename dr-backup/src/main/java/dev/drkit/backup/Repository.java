@@ -333,7 +333,7 @@ public final class Repository implements AutoCloseable {
       BackupStats st = s.stats();
       ctx.event(DrEvent.Severity.INFO, "backup.succeeded", "backup of " + source + " stored snapshot " + s.shortId(),
           "snapshot", s.id(), "type", s.type().configName(), "files", st.files(), "bytes", st.totalBytes(),
-          "bytesStored", st.bytesStored(), "durationMillis", st.durationMillis());
+          "bytesStored", st.bytesStored(), "durationMillis", st.durationMillis(), "skipped", s.skipped().size());
       return s;
     } catch (RuntimeException | Error e) {
       publishFailure("backup.failed", "backup of " + source + " failed: " + e.getMessage(), e);

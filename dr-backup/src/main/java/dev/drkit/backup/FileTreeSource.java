@@ -1,10 +1,10 @@
 package dev.drkit.backup;
 
+import dev.drkit.backup.internal.FileOpener;
 import dev.drkit.backup.internal.RawPaths;
 import dev.drkit.backup.spi.BackupSource;
-import dev.drkit.backup.spi.SourceEntry;
-import dev.drkit.backup.internal.FileOpener;
 import dev.drkit.backup.spi.ScanSink;
+import dev.drkit.backup.spi.SourceEntry;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
@@ -33,12 +33,15 @@ import org.slf4j.LoggerFactory;
  * The built-in {@link BackupSource} of one or several directory trees: regular files, directories
  * (also empty ones) and symbolic links (stored as links, never followed). Entry names are the raw
  * bytes the file system holds, so names and symlink targets in any encoding survive byte for byte.
- * Other file types (sockets, FIFOs, devices), and entries that cannot be read, vanish or change type
- * during the backup, or whose path is too long, are left out and reported as {@link SkippedEntry}s. The change-tracking token is {@code dev:inode:ctime}, so hard
- * links (two names of one inode) are recognised and restored as hard links. Files
- * are read with {@code O_NOFOLLOW}, and opened so that a FIFO swapped in can never block the backup
- * (see {@link #scan(Excludes, ScanSink)}). Sparse files are read as their logical content (holes read as
- * zeros, which deduplicate to one blob and are restored as holes).
+ * Other file types (sockets, FIFOs, devices), and entries that cannot be read, vanish or change
+ * type during the backup, or whose path is too long, are left out and reported as
+ * {@link SkippedEntry}s. The change-tracking token is {@code dev:inode:ctime}, so hard links (two
+ * names of one inode) are recognised and restored as hard links. Files are read with
+ * {@code O_NOFOLLOW}, and opened so that a FIFO swapped in can never block the backup (checked
+ * before and after opening, the open itself bounded in time). Sparse files are read as their
+ * logical content (holes read as zeros, which deduplicate to one blob and are restored as holes).
+ * {@link #scan(Excludes, ScanSink)} applies {@link Excludes} while walking: patterns match
+ * absolute paths and an excluded directory is never read.
  *
  * <p>With one root ({@link #of(Path)}) entries are relative to it. With several roots
  * ({@link #of(Collection)}, like restic) each root is stored under its absolute path without the

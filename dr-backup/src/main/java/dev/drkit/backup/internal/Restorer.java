@@ -5,6 +5,7 @@ import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.UnsafePathException;
 import dev.drkit.core.DrException;
+import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
@@ -70,11 +71,21 @@ public final class Restorer {
     boolean[] matched = new boolean[inc.size()];
     for (Node n : nodes) {
       SafeTarget.validate(n.path());
+      if (n.type() == EntryType.SYMLINK) {
+        validateTarget(n);
+      }
       if (inc.isEmpty() || included(n.path(), inc)) {
         selected.add(n);
         for (int i = 0; i < inc.size(); i++) {
           matched[i] |= startsWithComponent(n.path(), inc.get(i));
         }
+      }
+    }
+    java.util.Set<BackupRun.ByteKey> seen = new java.util.HashSet<>();
+    for (Node n : selected) {
+      if (!seen.add(new BackupRun.ByteKey(n.path()))) {
+        throw new IntegrityException("snapshot " + snapshot.shortId() + " holds '" + RawPaths.display(n.path())
+            + "' more than once; a restore could give either, so nothing was restored");
       }
     }
     List<String> unmatched = new ArrayList<>();
@@ -261,17 +272,23 @@ public final class Restorer {
     }
   }
 
-  private static void restoreLink(SafeTarget safe, Node n) {
+  /** A symlink target no file system can hold fails the restore, naming the entry, before anything is written. */
+  private static void validateTarget(Node n) {
     byte[] target = n.target();
+    if (target.length == 0) {
+      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target is empty;"
+          + " nothing was restored");
+    }
     for (byte x : target) {
       if (x == 0) {
-        throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path())
-            + "': its target '" + RawPaths.display(target) + "' contains a NUL byte");
+        throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target '"
+            + RawPaths.display(target) + "' contains a NUL byte; nothing was restored");
       }
     }
-    if (target.length == 0) {
-      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target is empty");
-    }
+  }
+
+  private static void restoreLink(SafeTarget safe, Node n) {
+    byte[] target = n.target();
     Path p = safe.resolve(n.path());
     safe.ensureParents(p);
     try {

@@ -31,7 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * if it cannot be released, or the open is merely slow, the entry is skipped and the opener
  * thread is left to finish (closing what it opens); (3) after opening, the channel itself is
  * checked: {@code lseek} fails on a FIFO or socket, reading a directory fails, and the path must
- * still be a regular file. The backup thread therefore waits at most the timeout per entry.
+ * still be a regular file. The backup thread therefore waits at most twice the timeout for one
+ * entry (once before a release, once after it), never indefinitely.
  */
 public final class FileOpener {
   /** How long an open may take before its entry is skipped. */

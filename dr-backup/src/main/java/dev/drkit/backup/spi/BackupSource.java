@@ -65,12 +65,12 @@ public interface BackupSource {
       throw new IllegalArgumentException("backup source " + description()
           + " has no file system: --exclude-if-present, --exclude-caches and --one-file-system do not apply to it");
     }
-    java.util.List<byte[]> excludedDirs = new java.util.ArrayList<>();
+    java.util.Set<java.nio.ByteBuffer> excludedDirs = new java.util.HashSet<>();
     scan(e -> {
       byte[] path = e.path();
-      for (byte[] d : excludedDirs) {
-        if (path.length > d.length && path[d.length] == '/' && java.util.Arrays.equals(path, 0, d.length, d, 0, d.length)) {
-          return;
+      for (int i = 0; i < path.length; i++) {
+        if (path[i] == '/' && excludedDirs.contains(java.nio.ByteBuffer.wrap(path, 0, i))) {
+          return; // below an excluded directory
         }
       }
       byte[] abs = new byte[path.length + 1];
@@ -78,7 +78,7 @@ public interface BackupSource {
       System.arraycopy(path, 0, abs, 1, path.length);
       if (excludes.excludes(abs)) {
         if (e.type() == EntryType.DIRECTORY) {
-          excludedDirs.add(path);
+          excludedDirs.add(java.nio.ByteBuffer.wrap(path));
         }
         return;
       }

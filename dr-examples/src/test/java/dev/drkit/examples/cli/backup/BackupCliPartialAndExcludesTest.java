@@ -56,7 +56,10 @@ class BackupCliPartialAndExcludesTest {
     assertThat(r.out().trim()).matches("[0-9a-f]{64}");
     assertThat(r.err()).contains("drkit: skipped pipe: special file (a FIFO is not a regular file")
         .contains("is incomplete: 1 entries could not be backed up");
-    assertThat(cli.run("snapshots", "--repo", repo.toString()).out()).contains("1 snapshot");
+    assertThat(cli.run("snapshots", "--repo", repo.toString()).out()).contains("1 snapshot")
+        .contains("(incomplete: 1 skipped)");
+    assertThat(cli.run("snapshots", "--repo", repo.toString(), "--json").out())
+        .contains("\"skipped\" : [ {").contains("\"path\" : \"pipe\"").contains("\"reason\" : \"SPECIAL_FILE\"");
     Path out = tmp.resolve("out");
     assertThat(cli.run("restore", "--repo", repo.toString(), "latest", "--target", out.toString()).exitCode()).isZero();
     assertThat(Files.readString(out.resolve("a.txt"))).isEqualTo("alpha");

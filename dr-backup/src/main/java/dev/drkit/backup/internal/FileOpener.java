@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -30,8 +31,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * open), the opener is released by opening the FIFO read-write, which never blocks on Linux;
  * if it cannot be released, or the open is merely slow, the entry is skipped and the opener
  * thread is left to finish (closing what it opens); (3) after opening, the channel itself is
- * checked: {@code lseek} fails on a FIFO or socket, reading a directory fails, and the path must
- * still be a regular file. The backup thread therefore waits at most twice the timeout for one
+ * checked: {@code lseek} fails on a FIFO or socket, reading a directory fails ({@code EISDIR}) and
+ * {@code O_NOFOLLOW} refuses a symbolic link ({@code ELOOP}). The backup thread therefore waits at most twice the timeout for one
  * entry (once before a release, once after it), never indefinitely.
  */
 public final class FileOpener {
@@ -83,7 +84,6 @@ public final class FileOpener {
         throw new EntrySkippedException(SkippedEntry.Reason.TYPE_CHANGED,
             "it is now a FIFO or socket, not a regular file (" + e.getMessage() + ")");
       }
-      checkRegular(p);
       return ch;
     } catch (IOException | RuntimeException e) {
       ch.close();
@@ -164,8 +164,10 @@ public final class FileOpener {
    * @throws IOException when it cannot be examined
    */
   static void checkRegular(Path p) throws IOException {
-    int fmt = (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000;
-    if (fmt != 0100000) {
+    BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    if (!a.isRegularFile()) {
+      int fmt = a.isDirectory() ? 0040000 : a.isSymbolicLink() ? 0120000
+          : (Integer) Files.getAttribute(p, "unix:mode", LinkOption.NOFOLLOW_LINKS) & 0170000;
       throw new EntrySkippedException(SkippedEntry.Reason.TYPE_CHANGED, "it is now " + kind(fmt)
           + ", not a regular file");
     }

@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * write), each crash followed by a fresh engine on the same store. After every operation: at most
  * one writable site, at most one site promoted and one active site per epoch, epochs never shrink,
  * versions are consecutive, and every persisted state follows from the previous one through the
- * transition table (or a bookkeeping update inside a phase).
+ * transition table (or a bookkeeping update inside a phase: a step done, the failback's switch, a
+ * rollback to the old site at a new epoch, a re-assignment at a new epoch).
  *
  * <p>Raise the count with {@code -Ddrkit.test.randomRuns=N}; reproduce with
  * {@code -Ddrkit.test.seed=S}.
@@ -191,7 +192,14 @@ class FailoverEngineRandomizedTest {
       boolean failbackSwitch = a.state() == FailoverState.FAILING_BACK && b.epoch() == a.epoch() + 1
           && a.activeSite() == Site.BACKUP && b.activeSite() == Site.PRIMARY
           && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("switch");
-      return TransitionTable.isPhase(a.state()) && (same || failbackSwitch);
+      // After a failure past the fence: the old site is restored at a new epoch.
+      boolean rollback = b.epoch() == a.epoch() + 1 && b.activeSite() == a.activeSite().other()
+          && a.since().equals(b.since()) && FailoverEngine.servingAfter(a) != a.activeSite()
+          && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("rollback");
+      // A new leadership term, or a retry after a rollback: the roles are assigned anew at a new epoch.
+      boolean reassigned = b.epoch() == a.epoch() + 1 && a.since().equals(b.since())
+          && Long.toString(a.epoch()).equals(b.attributes().get(FailoverEngine.ATTR_PREVIOUS_EPOCH));
+      return TransitionTable.isPhase(a.state()) && (same || failbackSwitch || rollback || reassigned);
     }
     for (Transition t : TransitionTable.all()) {
       if (t.from() == a.state() && t.to() == b.state() && b.epoch() == a.epoch() + (t.roleChange() ? 1 : 0)

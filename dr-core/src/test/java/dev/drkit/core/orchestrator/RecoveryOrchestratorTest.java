@@ -293,6 +293,8 @@ class RecoveryOrchestratorTest {
     };
     loss.put("db", Duration.ofSeconds(90));
     RecoveryReport r = orchestrator(2).run(RecoveryAction.FORCED_FAILOVER, "ops", "json test");
+    assertThat(r.service("auth").orElseThrow().reason()).as("a FAILED service says which site serves: here none, the router refuses every redirect")
+        .contains("(no site serves)").contains("the rollback failed too");
     String json = r.toJson();
     assertThat(json).contains("\"action\" : \"FORCED_FAILOVER\"").contains("\"measuredRpo\" : \"PT1M30S\"")
         .contains("\"outcome\" : \"BLOCKED\"").contains("router says no").contains("2026-11-24T01:00:00Z");

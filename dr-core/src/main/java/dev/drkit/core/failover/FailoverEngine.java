@@ -63,14 +63,26 @@ import org.slf4j.LoggerFactory;
  * store whose state is in the middle of a phase therefore resumes with {@link #resume()} from the
  * first step not yet recorded, repeating at most the step that was running when the previous
  * process died. Each step is retried by a Failsafe {@link RetryPolicy} (the waits go through the
- * injected {@link Sleeper}) within the phase's {@linkplain PhaseBudgets time budget}; past either,
- * the service moves to FAILED.
+ * injected {@link Sleeper}).
+ *
+ * <p><b>The rule: never the outage.</b> Once a phase has fenced the serving site (its point of no
+ * return: FAILING_OVER and VALIDATING from their start, FAILING_BACK from its {@code switch}),
+ * nothing may leave the service without a serving site. The {@linkplain PhaseBudgets time budget}
+ * is checked only before that point, where aborting to FAILED leaves the old site serving; after
+ * it the phase completes, and a breach is recorded ({@code failover.budget.breached} WARN, the
+ * {@link PhaseRecord}, {@link #ATTR_BUDGET_BREACHED}) as a missed objective. A step failing past
+ * its retries after that point, before the new site receives traffic, rolls back: the old site is
+ * restored at a new epoch (fence the new one, promote and redirect to the old one, demote the new
+ * one); FAILED then records in {@link #ATTR_SERVING_SITE} which site serves.
  *
  * <p><b>Epochs.</b> Every role change increments the epoch (entering FAILING_OVER, the switch of
- * roles inside FAILING_BACK, an operator's resolve); every action receives the epoch in force,
- * and the old active site is fenced at the new epoch before the other one is promoted, so at most
- * one site is promoted at any epoch. The {@link Coordinator}'s lease is checked before every
- * transition and every action.
+ * roles inside FAILING_BACK, a rollback, an operator's resolve); every action receives the epoch in
+ * force, and the old active site is fenced at the new epoch before the other one is promoted, so at
+ * most one site is promoted at any epoch. The {@link Coordinator}'s lease is checked before every
+ * transition and every action; a phase run is pinned to the lease it started under. A phase driven
+ * under a leadership term other than the one its epoch was assigned under ({@link #ATTR_TERM}) is
+ * first re-assigned at a new epoch, persisted before any action, so every late action of a paused
+ * predecessor carries an older epoch than its receiver has seen and is refused there.
  *
  * <p><b>Threads.</b> Thread-safe. Probe outcomes, verdicts and commands may arrive from any
  * thread. Transitions are serialized; one thread at a time drives a phase (the one whose command
@@ -494,7 +506,9 @@ public final class FailoverEngine {
   }
 
   /**
-   * Re-runs the phase that failed, from its first step not yet done, with a fresh time budget.
+   * Re-runs the phase that failed, from its first step not yet done, with a fresh time budget. A
+   * phase that was rolled back (the old site serves again) is re-run with its roles assigned anew
+   * at a new epoch: every fence, promote and redirect is done again.
    *
    * @param by who orders it
    * @param why why

@@ -1,5 +1,28 @@
 package dev.drkit.core.failover;
 
+import static dev.drkit.core.failover.PhaseSteps.STEP_DEMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_DRAIN;
+import static dev.drkit.core.failover.PhaseSteps.STEP_FENCE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_MEASURE_LOSS;
+import static dev.drkit.core.failover.PhaseSteps.STEP_PROMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_REDIRECT;
+import static dev.drkit.core.failover.PhaseSteps.STEP_RESYNC;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_DEMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_FENCE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_PROMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_REDIRECT;
+import static dev.drkit.core.failover.PhaseSteps.STEP_SWITCH;
+import static dev.drkit.core.failover.PhaseSteps.STEP_VALIDATE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_VALIDATE_PRIMARY;
+import static dev.drkit.core.failover.PhaseSteps.committed;
+import static dev.drkit.core.failover.PhaseSteps.done;
+import static dev.drkit.core.failover.PhaseSteps.reassignment;
+import static dev.drkit.core.failover.PhaseSteps.servingAfter;
+import static dev.drkit.core.failover.PhaseSteps.siteName;
+import static dev.drkit.core.failover.PhaseSteps.target;
+import static dev.drkit.core.failover.PhaseSteps.withDone;
+
 import dev.drkit.core.DetectionPolicy;
 import dev.drkit.core.DrTimeoutException;
 import dev.drkit.core.EventBus;
@@ -11,6 +34,7 @@ import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.VersionConflictException;
+import dev.drkit.core.failover.PhaseSteps.Reassignment;
 import dev.drkit.core.failover.TransitionTable.Transition;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.Coordinator;
@@ -31,10 +55,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -132,22 +154,6 @@ public final class FailoverEngine {
   public static final String ATTR_REASSIGN = "reassign";
   /** The value of {@link #ATTR_SERVING_SITE} when no site serves. */
   public static final String NO_SITE = "NONE";
-
-  static final String STEP_FENCE = "fence";
-  static final String STEP_DRAIN = "drain";
-  static final String STEP_MEASURE_LOSS = "measure-loss";
-  static final String STEP_PROMOTE = "promote";
-  static final String STEP_REDIRECT = "redirect";
-  static final String STEP_DEMOTE = "demote";
-  static final String STEP_VALIDATE = "validate";
-  static final String STEP_RESYNC = "resync";
-  static final String STEP_VALIDATE_PRIMARY = "validate-primary";
-  static final String STEP_SWITCH = "switch";
-  static final String STEP_ROLLBACK = "rollback";
-  static final String STEP_ROLLBACK_FENCE = "rollback-fence";
-  static final String STEP_ROLLBACK_PROMOTE = "rollback-promote";
-  static final String STEP_ROLLBACK_REDIRECT = "rollback-redirect";
-  static final String STEP_ROLLBACK_DEMOTE = "rollback-demote";
 
   private static final Set<String> OPERATION_ATTRS = Set.of(ATTR_MODE, ATTR_BY, ATTR_WHY, ATTR_PLANNED,
       ATTR_ESTIMATED_LOSS, ATTR_MEASURED_LOSS, ATTR_BUDGET_BREACHED);
@@ -568,7 +574,10 @@ public final class FailoverEngine {
 
   /**
    * Continues the phase the stored state is in (after this or another process stopped in the
-   * middle of it, or a thread driving it was interrupted); does nothing in a steady state.
+   * middle of it, or a thread driving it was interrupted); does nothing in a steady state. A phase
+   * whose epoch was assigned under another leadership term (or a state that records none) is first
+   * re-assigned at a new epoch, persisted before any action, so that nothing this instance does can
+   * be confused with a late action of the previous leader (see docs/failover.md).
    *
    * @return the state afterwards
    */
@@ -757,20 +766,6 @@ public final class FailoverEngine {
     }
   }
 
-  private static Set<String> done(ServiceState s) {
-    String d = s.attributes().get(ATTR_DONE);
-    return d == null || d.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(d.split(",")));
-  }
-
-  private static ServiceState withDone(ServiceState s, String step, Map<String, String> extra, long epoch, Site active,
-      String reason) {
-    Map<String, String> a = new TreeMap<>(s.attributes());
-    Set<String> d = new LinkedHashSet<>(done(s));
-    d.add(step);
-    a.put(ATTR_DONE, String.join(",", d));
-    a.putAll(extra);
-    return new ServiceState(s.service(), s.state(), epoch, active, s.since(), reason, a);
-  }
 
   // ---------------------------------------------------------------- phases
 
@@ -840,54 +835,6 @@ public final class FailoverEngine {
       this.entered = entered;
       this.budget = budget;
     }
-  }
-
-  private static final Set<String> ROLLBACK_STEPS = Set.of(STEP_ROLLBACK_FENCE, STEP_ROLLBACK_PROMOTE,
-      STEP_ROLLBACK_REDIRECT, STEP_ROLLBACK_DEMOTE);
-
-  /**
-   * Whether the phase has passed its point of no return. FAILING_OVER fences the serving primary as
-   * its first action and VALIDATING follows it, so both are committed from their start; FAILING_BACK
-   * commits with its {@code switch} step (persisted just before the backup is fenced).
-   */
-  private static boolean committed(ServiceState s) {
-    return switch (s.state()) {
-      case FAILING_OVER, VALIDATING -> true;
-      case FAILING_BACK -> done(s).contains(STEP_SWITCH) || done(s).contains(STEP_ROLLBACK);
-      case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> false;
-    };
-  }
-
-  /** The site a committed phase is moving traffic to, and the one it moves it from. */
-  private static Site target(ServiceState s) {
-    return s.state() == FailoverState.FAILING_BACK ? Site.PRIMARY : Site.BACKUP;
-  }
-
-  /**
-   * Which site serves, as far as the steps recorded in {@code s} tell: the old site before the
-   * point of no return, the new one once it was redirected to, the old one again after a completed
-   * rollback, and none in between.
-   */
-  static @Nullable Site servingAfter(ServiceState s) {
-    Set<String> d = done(s);
-    if (d.contains(STEP_ROLLBACK)) {
-      return d.contains(STEP_ROLLBACK_REDIRECT) ? s.activeSite() : null;
-    }
-    return switch (s.state()) {
-      case FAILING_OVER -> d.contains(STEP_REDIRECT) ? Site.BACKUP
-          : d.isEmpty() && !s.attributes().containsKey(ATTR_PREVIOUS_EPOCH) ? Site.PRIMARY : null;
-      case VALIDATING, BACKUP_ACTIVE -> Site.BACKUP;
-      case FAILING_BACK -> !d.contains(STEP_SWITCH) ? Site.BACKUP : d.contains(STEP_REDIRECT) ? Site.PRIMARY : null;
-      case PRIMARY_ACTIVE, PRIMARY_DEGRADED -> Site.PRIMARY;
-      case FAILED -> {
-        String v = s.attributes().get(ATTR_SERVING_SITE);
-        yield v == null || v.equals(NO_SITE) ? null : Site.valueOf(v);
-      }
-    };
-  }
-
-  private static String siteName(@Nullable Site s) {
-    return s == null ? NO_SITE : s.name();
   }
 
   private boolean runPhase(Versioned<ServiceState> start) {
@@ -1076,34 +1023,12 @@ public final class FailoverEngine {
     if (!retryAfterRollback && myTerm.equals(term)) {
       return cur;
     }
-    Set<String> d = done(s);
-    Set<String> keep = new LinkedHashSet<>();
-    Site active;
-    if (d.contains(STEP_ROLLBACK) && !retryAfterRollback) {
-      keep.addAll(d);
-      keep.removeAll(ROLLBACK_STEPS);
-      active = s.activeSite();
-    } else {
-      switch (s.state()) {
-        case FAILING_OVER, VALIDATING -> active = Site.BACKUP;
-        case FAILING_BACK -> {
-          if (d.contains(STEP_SWITCH) && !d.contains(STEP_ROLLBACK)) {
-            keep.addAll(List.of(STEP_RESYNC, STEP_VALIDATE_PRIMARY, STEP_SWITCH));
-            keep.retainAll(d);
-            active = Site.PRIMARY;
-          } else if (!d.contains(STEP_ROLLBACK)) {
-            keep.addAll(d);
-            active = Site.BACKUP;
-          } else {
-            active = Site.BACKUP;
-          }
-        }
-        case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> {
-          return cur;
-        }
-        default -> throw new IllegalStateException("unknown state " + s.state());
-      }
+    if (!TransitionTable.isPhase(s.state())) {
+      return cur;
     }
+    Reassignment plan = reassignment(s, retryAfterRollback);
+    Set<String> keep = plan.keep();
+    Site active = plan.active();
     run.lease.ensureValid();
     long e = s.epoch() + 1;
     String why = retryAfterRollback ? "retry after a rollback" : "driven under leadership term " + myTerm

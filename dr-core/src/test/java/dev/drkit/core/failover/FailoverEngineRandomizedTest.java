@@ -194,7 +194,7 @@ class FailoverEngineRandomizedTest {
           && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("switch");
       // After a failure past the fence: the old site is restored at a new epoch.
       boolean rollback = b.epoch() == a.epoch() + 1 && b.activeSite() == a.activeSite().other()
-          && a.since().equals(b.since()) && FailoverEngine.servingAfter(a) != a.activeSite()
+          && a.since().equals(b.since()) && PhaseSteps.servingAfter(a) != a.activeSite()
           && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("rollback");
       // A new leadership term, or a retry after a rollback: the roles are assigned anew at a new epoch.
       boolean reassigned = b.epoch() == a.epoch() + 1 && a.since().equals(b.since())

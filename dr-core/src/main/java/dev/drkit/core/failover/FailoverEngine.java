@@ -889,10 +889,13 @@ public final class FailoverEngine {
       phases.add(done);
       try {
         transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, extra, run.lease);
-      } catch (VersionConflictException e) {
+      } catch (VersionConflictException | LeadershipLostException e) {
         phases.remove(done);
         phases.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, now, "interrupted", e.getMessage(),
             budget, breached, servingAfter(state())));
+        if (e instanceof LeadershipLostException lost) {
+          throw lost;
+        }
         return false;
       }
       return true;
@@ -999,10 +1002,13 @@ public final class FailoverEngine {
       transition(cur, Trigger.PHASE_FAILED, phase + " failed (" + (serving == null ? "no site serves"
           : serving + " serves") + "): " + msg, Map.of(ATTR_ERROR, msg, ATTR_SERVING_SITE, siteName(serving)),
           run.lease);
-    } catch (VersionConflictException | IllegalTransitionException lost) {
+    } catch (VersionConflictException | IllegalTransitionException | LeadershipLostException lost) {
       phases.remove(failed);
       phases.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, ended, "interrupted", msg, run.budget,
           failed.budgetBreached(), servingAfter(state())));
+      if (lost instanceof LeadershipLostException l) {
+        throw l;
+      }
       return false;
     }
     return true;

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of random sequences of probes, verdicts, operator commands, clock jumps, failing and
- * crashing actions, and crashes of the orchestrator itself (inside actions and around every store
+ * crashing actions, changes of leadership term, and crashes of the orchestrator itself (inside actions and around every store
  * write), each crash followed by a fresh engine on the same store. After every operation: at most
  * one writable site, at most one site promoted and one active site per epoch, epochs never shrink,
  * versions are consecutive, and every persisted state follows from the previous one through the
@@ -39,6 +39,8 @@ class FailoverEngineRandomizedTest {
   void randomSequencesWithCrashesKeepEverySafetyInvariant() {
     int crashes = 0;
     int transitions = 0;
+    int reassigned = 0;
+    int rollbacks = 0;
     for (int run = 0; run < RUNS; run++) {
       long seed = SEED + run;
       Random r = new Random(seed);
@@ -89,9 +91,13 @@ class FailoverEngineRandomizedTest {
           .as("seed %d: a fault-free resume ends every phase", seed).isFalse();
       check(h, checker, seed, OPS, "final resume");
       transitions += h.events("failover.transition").size();
+      reassigned += h.events("failover.reassigned").size();
+      rollbacks += h.events("failover.rollback").size();
     }
     assertThat(crashes).as("the test crashed the orchestrator often").isGreaterThan(RUNS / 2);
     assertThat(transitions).isGreaterThan(RUNS * 3);
+    assertThat(reassigned).as("phases were taken over by new terms").isGreaterThan(RUNS / 20);
+    assertThat(rollbacks).as("phases failed after the fence and rolled back").isGreaterThan(RUNS / 20);
   }
 
   private static FailoverEngine newEngine(Harness h, Random r) {
@@ -120,7 +126,7 @@ class FailoverEngineRandomizedTest {
   }
 
   private static String randomOp(Harness h, FailoverEngine e, Random r) {
-    int k = r.nextInt(17);
+    int k = r.nextInt(18);
     switch (k) {
       case 0, 1 -> e.recordProbe(r.nextInt(3) == 0);
       case 2 -> e.onVerdict(HealthVerdict.values()[r.nextInt(3)], "detector");
@@ -136,6 +142,11 @@ class FailoverEngineRandomizedTest {
       case 12 -> h.validationPasses.set(r.nextInt(4) != 0);
       case 13 -> e.resume();
       case 14 -> throw new SimulatedCrash("between steps");
+      case 17 -> {
+        // A new leadership term: whatever phase is in progress is re-assigned at a new epoch.
+        h.coordinator.relinquish();
+        h.coordinator.awaitLeadership(Duration.ZERO);
+      }
       default -> e.onVerdict(HealthVerdict.DOWN, "detector");
     }
     return "op" + k;

@@ -98,6 +98,9 @@ class ReplicationFailoverActionsTest {
     setUp(ReplicationMode.async());
     actions.start(Site.PRIMARY, 1);
     append(Site.PRIMARY, "p0", primarySink);
+    // Let the shipper go idle first: closing a primary interrupts its shipper, and an interrupt in
+    // the middle of the in-process replica's file write would close the backup's log channel.
+    await("p0 applied on the backup", () -> backupSink.entries().size() == 1);
     actions.fence(SVC, Site.PRIMARY, 2);
     // a new leader took over the phase and acts at epoch 3; the old leader's promote at 2 arrives late
     actions.fence(SVC, Site.PRIMARY, 3);

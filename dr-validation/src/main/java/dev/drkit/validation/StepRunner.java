@@ -135,7 +135,7 @@ public final class StepRunner {
     Objects.requireNonNull(step, "step");
     List<NamedCheck> named = new ArrayList<>(step.checks().size());
     for (CheckSpec spec : step.checks()) {
-      String name = CheckRegistry.displayName(spec);
+      String name = CheckRegistry.displayName(spec, site);
       try {
         named.add(new NamedCheck(name, registry.create(spec, site), null));
       } catch (ConfigException e) {

@@ -265,6 +265,13 @@ public final class Repository implements AutoCloseable {
     return material != null;
   }
 
+  /** @return the repository's cipher, {@link EncryptionConfig.Algorithm#NONE} when unencrypted */
+  public EncryptionConfig.Algorithm algorithm() {
+    Crypto crypto = ctx.crypto();
+    return crypto.encrypted() ? EncryptionConfig.Algorithm.parse(crypto.aead().configName())
+        : EncryptionConfig.Algorithm.NONE;
+  }
+
   /** @return this handle's options */
   public RepositoryOptions options() {
     return ctx.options();

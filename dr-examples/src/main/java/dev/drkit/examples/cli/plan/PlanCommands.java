@@ -8,9 +8,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
-import java.util.ServiceLoader;
 import org.jspecify.annotations.Nullable;
 import picocli.CommandLine.Command;
 
@@ -18,9 +16,8 @@ import picocli.CommandLine.Command;
  * The {@code plan} command group: {@code plan check FILE} and {@code plan show [FILE]}. Register
  * with {@code PlanCommands.commands().forEach(commandLine::addSubcommand)}.
  *
- * <p>Check specs are validated by the first {@link CheckSpecValidator} found with
- * {@link ServiceLoader} (dr-validation registers one that knows the check types); without one,
- * every check type is accepted.
+ * <p>Check specs are validated by {@link PlanLoader#create()}'s default,
+ * {@link CheckSpecValidator#discovered()} (dr-validation registers one that knows the check types).
  */
 @Command(name = "plan", description = "Check or show a recovery plan (YAML or JSON).",
     mixinStandardHelpOptions = true, subcommands = {PlanCheckCommand.class, PlanShowCommand.class})
@@ -48,10 +45,9 @@ public final class PlanCommands implements Runnable {
         "missing subcommand: choose one of " + String.join(", ", spec.subcommands().keySet()));
   }
 
-  /** @return a loader with the check validator found on the class path, if any */
+  /** @return the default loader, which validates checks with the validators found on the class path */
   static PlanLoader loader() {
-    Iterator<CheckSpecValidator> found = ServiceLoader.load(CheckSpecValidator.class).iterator();
-    return found.hasNext() ? PlanLoader.withCheckValidator(found.next()) : PlanLoader.create();
+    return PlanLoader.create();
   }
 
   /**

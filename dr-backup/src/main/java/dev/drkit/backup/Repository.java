@@ -276,18 +276,21 @@ public final class Repository implements AutoCloseable {
     return held;
   }
 
-  private <T> T locked(String owner, boolean exclusive, java.util.function.Supplier<T> body) {
+  private <T> T locked(String owner, boolean exclusive, java.util.function.Function<Locks.Held, T> body) {
     try (Locks.Held held = lock(owner, exclusive)) {
       long every = Math.max(1, ctx.options().lockLease().toMillis() / 3);
       ScheduledFuture<?> f = refresher.scheduleAtFixedRate(() -> {
         try {
           held.refresh();
+        } catch (LeaseExpiredException e) {
+          LOG.warn("lock {} is lost: {}", held.key(), e.getMessage());
+          throw e; // no further refreshes: the operation fails at its next commit point
         } catch (DrException e) {
           LOG.warn("could not refresh lock {}", held.key(), e);
         }
       }, every, every, TimeUnit.MILLISECONDS);
       try {
-        return body.get();
+        return body.apply(held);
       } finally {
         f.cancel(false);
       }
@@ -309,14 +312,16 @@ public final class Repository implements AutoCloseable {
     ctx.event(DrEvent.Severity.INFO, "backup.started", "backup of " + source + " started",
         "source", source, "type", request.type().configName());
     try {
-      Snapshot s = locked("backup of " + source, false, () -> {
+      Snapshot s = locked("backup of " + source, false, held -> {
         boolean prepared = false;
         try {
           request.source().prepare();
           prepared = true;
-          Index index = Index.load(ctx.store(), ctx.crypto());
-          BackupRun.recoverUnindexedPacks(ctx, index);
-          return BackupRun.run(ctx, index, SnapshotFiles.list(ctx), request);
+          // only packs that exist with their indexed size, none a prune is deleting: a backup
+          // never deduplicates against a blob whose pack is gone
+          Index index = Index.loadUsable(ctx, true);
+          BackupRun.recoverUnindexedPacks(ctx, index, held);
+          return BackupRun.run(ctx, index, SnapshotFiles.list(ctx), request, held);
         } catch (IOException e) {
           throw new dev.drkit.core.StorageException("cannot prepare backup source " + source + ": " + e, e);
         } finally {
@@ -424,18 +429,27 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(includes, "includes");
     Objects.requireNonNull(listener, "listener");
-    Snapshot s = snapshot(snapshotId);
-    ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
-        + " started", "snapshot", s.id(), "target", target);
-    try {
-      RestoreResult r = Restorer.restore(ctx, Index.load(ctx.store(), ctx.crypto()), s, target, includes, listener);
-      ctx.event(DrEvent.Severity.INFO, "restore.succeeded", "restored snapshot " + s.shortId() + " to " + target,
-          "snapshot", s.id(), "files", r.files(), "bytes", r.bytes(), "durationMillis", r.durationMillis());
-      return r;
-    } catch (RuntimeException | Error e) {
-      publishFailure("restore.failed", "restore of snapshot " + s.shortId() + " failed: " + e.getMessage(), e);
-      throw e;
-    }
+    return locked("restore of " + snapshotId, false, held -> {
+      Snapshot s = snapshot(snapshotId);
+      ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
+          + " started", "snapshot", s.id(), "target", target);
+      try {
+        RestoreResult r;
+        try {
+          r = Restorer.restore(ctx, Index.loadUsable(ctx, false), s, target, includes, listener);
+        } catch (IntegrityException e) {
+          // data vanished under a restore whose lease lapsed: a prune ran meanwhile; not damage
+          held.check("restore of snapshot " + s.shortId() + " interrupted (" + e.getMessage() + "); run it again");
+          throw e;
+        }
+        ctx.event(DrEvent.Severity.INFO, "restore.succeeded", "restored snapshot " + s.shortId() + " to " + target,
+            "snapshot", s.id(), "files", r.files(), "bytes", r.bytes(), "durationMillis", r.durationMillis());
+        return r;
+      } catch (RuntimeException | Error e) {
+        publishFailure("restore.failed", "restore of snapshot " + s.shortId() + " failed: " + e.getMessage(), e);
+        throw e;
+      }
+    });
   }
 
   /**
@@ -461,7 +475,7 @@ public final class Repository implements AutoCloseable {
    */
   public VerifyReport verify(boolean readData, ProgressListener listener) {
     ctx.event(DrEvent.Severity.INFO, "verify.started", "verify started", "readData", readData);
-    VerifyReport r = locked("verify", false, () -> Verifier.verify(ctx, readData, listener));
+    VerifyReport r = locked("verify", false, held -> Verifier.verify(ctx, readData, listener, held));
     if (r.ok()) {
       ctx.event(DrEvent.Severity.INFO, "verify.succeeded", "repository verified without damage", "readData", readData,
           "packs", r.packs(), "blobs", r.blobs(), "snapshots", r.snapshots());
@@ -482,13 +496,15 @@ public final class Repository implements AutoCloseable {
    */
   public List<String> forget(Collection<String> ids) {
     Objects.requireNonNull(ids, "ids");
-    return locked("forget", true, () -> {
+    return locked("forget", true, held -> {
       List<Snapshot> targets = new ArrayList<>();
       for (String id : ids) {
         targets.add(snapshot(id));
       }
       List<String> removed = new ArrayList<>();
       for (Snapshot s : targets) {
+        held.check("snapshot " + s.shortId() + " and those after it not forgotten (forgotten: " + removed.size()
+            + "); run forget again");
         if (ctx.store().delete("snapshots/" + s.id())) {
           removed.add(s.id());
           ctx.event(DrEvent.Severity.INFO, "snapshot.forgotten", "snapshot " + s.shortId() + " forgotten",
@@ -532,7 +548,7 @@ public final class Repository implements AutoCloseable {
     }
     ctx.event(DrEvent.Severity.INFO, "prune.started", "prune started");
     try {
-      PruneResult r = locked("prune", true, () -> Pruner.prune(ctx, maxUnused, listener));
+      PruneResult r = locked("prune", true, held -> Pruner.prune(ctx, maxUnused, listener, held));
       ctx.event(DrEvent.Severity.INFO, "prune.succeeded", "prune freed " + r.bytesFreed() + " bytes",
           "packsDeleted", r.packsDeleted(), "packsRepacked", r.packsRepacked(), "bytesFreed", r.bytesFreed());
       return r;
@@ -564,54 +580,83 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Adds a key slot for another passphrase. No data is re-encrypted.
+   * Adds a key slot for another passphrase. No data is re-encrypted. Takes a shared lock (backups
+   * may run meanwhile) and writes the slot only while its lease holds.
    *
    * @param passphrase the new passphrase
    * @return the new slot's id
+   * @throws LeaseExpiredException when the lease lapsed before the slot was written
+   * @throws RepositoryLockedException when a prune, forget or key removal holds the repository
    */
   public String addKey(char[] passphrase) {
     requireEncrypted();
     if (passphrase == null || passphrase.length == 0) {
       throw new ConfigException("passphrase", "must not be empty");
     }
-    String key = writeSlot(ctx.store(), ctx.repoId(), material, passphrase, ctx.options());
+    return locked("key add", false, held -> addKeyLocked(passphrase, held));
+  }
+
+  private String addKeyLocked(char[] passphrase, Locks.Held held) {
+    byte[] slotBytes = KeySlots.create(ctx.repoId(), material, passphrase, ctx.options().kdfIterations(),
+        ctx.clock().instant(), ctx.options().host());
+    String key = "keys/" + Crypto.sha256(slotBytes).hex();
+    held.check("key slot not added; run the key change again");
+    ctx.store().putIfAbsent(key, slotBytes);
     ctx.event(DrEvent.Severity.INFO, "key.added", "key slot added", "slot", key);
     return key.substring("keys/".length());
   }
 
   /**
    * Replaces the passphrase this handle was opened with: adds a slot for {@code newPassphrase},
-   * then removes the old slot. No data is re-encrypted.
+   * then removes the old slot. No data is re-encrypted. Both writes are commit points guarded by
+   * the lease: when it lapses in between, the new slot exists and the old one too.
    *
    * @param newPassphrase the new passphrase
    * @return the new slot's id
+   * @throws LeaseExpiredException when the lease lapsed before a slot was written or removed
+   * @throws RepositoryLockedException when a prune, forget or key removal holds the repository
    */
   public String changePassphrase(char[] newPassphrase) {
-    String added = addKey(newPassphrase);
-    if (slot != null) {
-      ctx.store().delete(slot);
-      ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot replaced", "slot", slot);
+    requireEncrypted();
+    if (newPassphrase == null || newPassphrase.length == 0) {
+      throw new ConfigException("passphrase", "must not be empty");
     }
-    return added;
+    return locked("key passwd", false, held -> {
+      String added = addKeyLocked(newPassphrase, held);
+      if (slot != null) {
+        held.check("new key slot " + added + " added but the old slot " + slot + " not removed; remove it with"
+            + " key remove");
+        ctx.store().delete(slot);
+        ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot replaced", "slot", slot);
+      }
+      return added;
+    });
   }
 
   /**
-   * Removes a key slot.
+   * Removes a key slot. Takes the repository alone, so two removals cannot together remove the
+   * last two slots.
    *
    * @param slotId the slot's id
    * @throws IllegalArgumentException when it is the last slot or does not exist
+   * @throws LeaseExpiredException when the lease lapsed before the slot was removed
+   * @throws RepositoryLockedException when another operation holds a lock
    */
   public void removeKey(String slotId) {
     requireEncrypted();
-    List<BlobInfo> slots = ctx.store().list("keys/");
-    if (slots.stream().noneMatch(i -> i.key().equals("keys/" + slotId))) {
-      throw new IllegalArgumentException("no key slot " + slotId);
-    }
-    if (slots.size() == 1) {
-      throw new IllegalArgumentException("refusing to remove the last key slot " + slotId);
-    }
-    ctx.store().delete("keys/" + slotId);
-    ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot removed", "slot", slotId);
+    locked("key remove", true, held -> {
+      List<BlobInfo> slots = ctx.store().list("keys/");
+      if (slots.stream().noneMatch(i -> i.key().equals("keys/" + slotId))) {
+        throw new IllegalArgumentException("no key slot " + slotId);
+      }
+      if (slots.size() == 1) {
+        throw new IllegalArgumentException("refusing to remove the last key slot " + slotId);
+      }
+      held.check("key slot " + slotId + " not removed; run the key change again");
+      ctx.store().delete("keys/" + slotId);
+      ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot removed", "slot", slotId);
+      return null;
+    });
   }
 
   private void requireEncrypted() {

@@ -4,7 +4,10 @@ import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 
-/** Reads one blob through the index. */
+/**
+ * Reads one blob through the index. When the pack an entry names is missing, the pack is dropped
+ * from the (in-memory) index and another copy of the blob serves, if there is one.
+ */
 public final class Blobs {
   private Blobs() {}
 
@@ -26,6 +29,10 @@ public final class Blobs {
     try {
       sealed = ctx.store().getRange(key, e.offset(), e.length());
     } catch (BlobNotFoundException ex) {
+      index.dropPacks(java.util.List.of(e.pack()));
+      if (index.get(id) != null) {
+        return read(ctx, index, id, forWhat); // another copy serves
+      }
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " needed by " + forWhat
           + " is missing", ex);
     } catch (StorageException ex) {

@@ -60,6 +60,88 @@ public final class Index {
   }
 
   /**
+   * Forgets packs (missing, truncated, or about to be deleted by a prune): their entries no longer
+   * serve, and every blob they held that another pack also holds is served from that other copy.
+   *
+   * @param gone the packs to forget
+   * @return the entries forgotten, by pack (only packs this index held)
+   */
+  public synchronized Map<Id, List<PackEntry>> dropPacks(Collection<Id> gone) {
+    Map<Id, List<PackEntry>> removed = new java.util.LinkedHashMap<>();
+    for (Id p : gone) {
+      List<PackEntry> l = packs.remove(p);
+      if (l != null) {
+        removed.put(p, l);
+      }
+    }
+    for (List<PackEntry> l : removed.values()) {
+      for (PackEntry e : l) {
+        blobs.remove(e.id(), e);
+      }
+    }
+    if (!removed.isEmpty()) {
+      for (List<PackEntry> l : packs.values()) {
+        for (PackEntry e : l) {
+          blobs.putIfAbsent(e.id(), e);
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * The size a pack must have given its index entries: its blobs, its sealed header (whose length
+   * follows from the number of blobs) and the 4-byte header length. Every writer indexes every blob
+   * of a pack, so a pack of another size is truncated or damaged.
+   *
+   * @param crypto the crypto (sealing overhead)
+   * @param entries all the pack's blobs
+   * @return the expected size in bytes
+   */
+  public static long expectedPackSize(Crypto crypto, List<PackEntry> entries) {
+    long data = 0;
+    for (PackEntry e : entries) {
+      data += e.length();
+    }
+    long header = 9L + entries.size() * (1L + Id.LENGTH + 8);
+    return data + crypto.sealedLength(header) + 4;
+  }
+
+  /**
+   * Loads the index and keeps only what can serve: packs that exist with the size their entries
+   * say, and, for a writer, none that an interrupted or running prune has scheduled for deletion.
+   * Other copies of the blobs of a dropped pack serve instead; a backup never deduplicates
+   * against a blob whose pack is gone.
+   *
+   * @param ctx the repository
+   * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
+   * @return the index of usable packs
+   * @throws IntegrityException naming a damaged index file or deletion record
+   */
+  public static Index loadUsable(Ctx ctx, boolean forWriting) {
+    Index idx = load(ctx.store(), ctx.crypto());
+    Map<Id, Long> stored = new java.util.HashMap<>();
+    for (BlobInfo info : ctx.store().list("packs/")) {
+      Id id = Packs.idOfKey(info.key());
+      if (id != null) {
+        stored.put(id, info.size());
+      }
+    }
+    List<Id> unusable = new ArrayList<>();
+    for (Map.Entry<Id, List<PackEntry>> e : idx.packs.entrySet()) {
+      Long size = stored.get(e.getKey());
+      if (size == null || size != expectedPackSize(ctx.crypto(), e.getValue())) {
+        unusable.add(e.getKey());
+      }
+    }
+    if (forWriting) {
+      unusable.addAll(Deletions.doomed(ctx));
+    }
+    idx.dropPacks(unusable);
+    return idx;
+  }
+
+  /**
    * Loads every index file.
    *
    * @param store the store

@@ -25,6 +25,8 @@ public final class PackWriter {
   static final int MAX_QUEUED = 1;
   private final Ctx ctx;
   private final Index index;
+  private final Lease lease;
+  private final String consequence;
   private final int target;
   private List<BlobCodec.Encoded> current = new ArrayList<>();
   private long currentBytes;
@@ -42,8 +44,20 @@ public final class PackWriter {
    * @param index the index to extend
    */
   public PackWriter(Ctx ctx, Index index) {
+    this(ctx, index, Lease.NONE, "");
+  }
+
+  /**
+   * @param ctx the repository
+   * @param index the index to extend
+   * @param lease checked before every index file is written (a commit point)
+   * @param consequence what the operation does not do when the lease lapsed (for the message)
+   */
+  public PackWriter(Ctx ctx, Index index, Lease lease, String consequence) {
     this.ctx = ctx;
     this.index = index;
+    this.lease = lease;
+    this.consequence = consequence;
     this.target = ctx.options().packSize();
     this.uploaders = Math.max(1, Math.min(16, ctx.store().writeConcurrency()));
     this.slots = new java.util.concurrent.Semaphore(uploaders + MAX_QUEUED);
@@ -125,6 +139,7 @@ public final class PackWriter {
       index.addPack(packId, entries);
       pendingIndex.put(packId, entries);
       if (pendingIndex.size() >= PACKS_PER_INDEX_FILE) {
+        lease.check("index file not written; " + consequence);
         index.write(ctx.store(), ctx.crypto(), pendingIndex);
         pendingIndex.clear();
       }
@@ -151,6 +166,7 @@ public final class PackWriter {
     rethrow();
     synchronized (pendingIndex) {
       if (!pendingIndex.isEmpty()) {
+        lease.check("index file not written; " + consequence);
         index.write(ctx.store(), ctx.crypto(), pendingIndex);
         pendingIndex.clear();
       }

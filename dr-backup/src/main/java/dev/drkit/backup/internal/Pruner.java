@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prune: mark the blobs snapshots reference, keep fully used packs, copy the live blobs of partly
- * used packs into new packs (ciphertext copied as is), then write the new index, delete the old
- * index files, and only then delete the obsolete packs - so a crash at any point leaves every
- * snapshot restorable (at worst with extra, unreferenced packs that the next prune removes).
+ * used packs into new packs (ciphertext copied as is), write a deletion record naming the packs to
+ * delete, then the new index, delete the old index files, and only then delete the obsolete packs
+ * and the record - so a crash at any point leaves every snapshot restorable (at worst with extra,
+ * unreferenced packs that the next prune removes). Every step after the repacking is a commit
+ * point guarded by the prune's lease: a prune paused past its lease stops at its next step, and
+ * a backup started meanwhile never relies on a pack the record names.
  */
 public final class Pruner {
   private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
@@ -34,7 +37,7 @@ public final class Pruner {
    * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
    */
   public static PruneResult prune(Ctx ctx, ProgressListener listener) {
-    return prune(ctx, 0.0, listener);
+    return prune(ctx, 0.0, listener, Lease.NONE);
   }
 
   /**
@@ -44,12 +47,35 @@ public final class Pruner {
    *     used pack; 1 only deletes packs nothing uses. Packs with the most unused bytes are repacked
    *     first.
    * @param listener progress
+   * @param lease the prune's exclusive lock, checked before every commit point
    * @return what was reclaimed
-   * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
+   * @throws IntegrityException when a snapshot references a blob in no index or only in missing
+   *     packs (prune refuses to run)
+   * @throws dev.drkit.backup.LeaseExpiredException when the lease lapsed before a commit point (what
+   *     was deleted before stays deleted; the next prune finishes the job)
    */
-  public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener) {
+  public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener, Lease lease) {
     long start = ctx.clock().millis();
+    String stop = "prune stopped before deleting anything; run it again";
     Index index = Index.load(ctx.store(), ctx.crypto());
+    List<String> recordsBefore = Deletions.keys(ctx);
+    // packs an interrupted prune doomed are deleted now (their live blobs were copied before)
+    Set<Id> doomed = Deletions.doomed(ctx);
+    Map<Id, Long> stored = new HashMap<>();
+    for (BlobInfo info : ctx.store().list("packs/")) {
+      Id id = Packs.idOfKey(info.key());
+      if (id != null) {
+        stored.put(id, info.size());
+      }
+    }
+    List<Id> gone = new ArrayList<>(doomed);
+    for (Id p : index.packs().keySet()) {
+      if (!stored.containsKey(p)) {
+        LOG.warn("indexed pack {} is missing; dropping its stale index entries", p.hex());
+        gone.add(p);
+      }
+    }
+    index.dropPacks(gone); // other copies serve
     Set<Id> used = new HashSet<>();
     for (Snapshot s : SnapshotFiles.list(ctx)) {
       for (String t : s.tree()) {
@@ -59,23 +85,16 @@ public final class Pruner {
         for (Id c : n.chunks()) {
           if (!index.contains(c)) {
             throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
-                + n.pathString() + " which is in no index; prune refuses to run (run verify)");
+                + n.pathString() + " which is in no index or only in missing packs; prune refuses to run (run verify)");
           }
           used.add(c);
         }
       }
     }
-    Map<Id, Long> stored = new HashMap<>();
-    for (BlobInfo info : ctx.store().list("packs/")) {
-      Id id = Packs.idOfKey(info.key());
-      if (id != null) {
-        stored.put(id, info.size());
-      }
-    }
     ProgressTracker progress = new ProgressTracker("prune", listener, ctx.clock());
     progress.totals(stored.size(), -1);
     Index fresh = new Index();
-    PackWriter writer = new PackWriter(ctx, fresh);
+    PackWriter writer = new PackWriter(ctx, fresh, lease, stop);
     Map<Id, List<PackEntry>> keep = new LinkedHashMap<>();
     List<Id> delete = new ArrayList<>();
     long repacked = 0;
@@ -129,10 +148,6 @@ public final class Pruner {
     try {
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
-        if (!stored.containsKey(packId)) {
-          LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
-          continue;
-        }
         List<PackEntry> live = liveOf.get(packId);
         if (live.size() == e.getValue().size() || tolerated.contains(packId)) {
           keep.put(packId, e.getValue());
@@ -162,27 +177,69 @@ public final class Pruner {
     } finally {
       writer.abandon(); // a failure above must not leave an upload running
     }
+    // commit: name what goes before anything goes, so a backup started while this prune is paused
+    // past its lease never relies on it
+    lease.check(stop);
+    String record = delete.isEmpty() ? null : Deletions.write(ctx, "prune", delete);
+    lease.check(stop);
+    String late = "prune stopped before deleting all it planned; run it again to finish";
     Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();
     for (Map.Entry<Id, List<PackEntry>> e : keep.entrySet()) {
       batch.put(e.getKey(), e.getValue());
       if (batch.size() >= PACKS_PER_INDEX_FILE) {
+        lease.check(late);
         fresh.write(ctx.store(), ctx.crypto(), batch);
         batch.clear();
       }
     }
     if (!batch.isEmpty()) {
+      lease.check(late);
       fresh.write(ctx.store(), ctx.crypto(), batch);
     }
     for (String old : index.files()) {
       if (!fresh.files().contains(old)) {
+        lease.check(late);
         ctx.store().delete(old);
       }
     }
     for (Id p : delete) {
+      lease.check(late);
       ctx.store().delete(Packs.key(p));
+    }
+    int temporary = deleteTemporaryFiles(ctx, lease, late);
+    if (record != null) {
+      ctx.store().delete(record);
+    }
+    for (String r : recordsBefore) {
+      ctx.store().delete(r); // every pack it named was deleted above (or was gone)
     }
     freed -= writer.bytes();
     progress.finish();
+    if (temporary > 0) {
+      LOG.info("prune removed {} temporary files of writes that did not finish", temporary);
+    }
     return new PruneResult(delete.size(), repacked, writer.packs(), blobsRemoved, freed, ctx.clock().millis() - start);
+  }
+
+  /**
+   * Deletes the temporary files of unfinished writes older than a lease and its margin: the prune
+   * holds the repository alone, so they belong to writers that died or lost their lease.
+   */
+  private static int deleteTemporaryFiles(Ctx ctx, Lease lease, String late) {
+    if (!(ctx.store() instanceof dev.drkit.backup.TemporaryFiles tf)) {
+      return 0;
+    }
+    java.time.Duration l = ctx.options().lockLease();
+    java.time.Instant cutoff = ctx.clock().instant().minus(l).minus(Locks.margin(l));
+    int n = 0;
+    for (dev.drkit.backup.TemporaryFiles.TemporaryFile f : tf.temporaryFiles()) {
+      if (f.lastModified().isBefore(cutoff)) {
+        lease.check(late);
+        if (tf.deleteTemporaryFile(f.name())) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 }

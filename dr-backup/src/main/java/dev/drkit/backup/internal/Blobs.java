@@ -22,6 +22,11 @@ public final class Blobs {
   public static byte[] read(Ctx ctx, Index index, Id id, String forWhat) {
     PackEntry e = index.get(id);
     if (e == null) {
+      PackEntry was = index.dropped(id);
+      if (was != null) {
+        throw new IntegrityException("pack " + Packs.key(was.pack()) + " holding blob " + id.hex() + " needed by "
+            + forWhat + " is missing or truncated, and no other pack holds the blob");
+      }
       throw new IntegrityException("blob " + id.hex() + " needed by " + forWhat + " is in no index (missing)");
     }
     String key = Packs.key(e.pack());
@@ -30,6 +35,9 @@ public final class Blobs {
       sealed = ctx.store().getRange(key, e.offset(), e.length());
     } catch (BlobNotFoundException ex) {
       index.dropPacks(java.util.List.of(e.pack()));
+      if (index.get(id) == null) {
+        index.reload(ctx); // once per vanished pack: a prune may have copied the blob elsewhere
+      }
       if (index.get(id) != null) {
         return read(ctx, index, id, forWhat); // another copy serves
       }

@@ -25,10 +25,19 @@ public final class Index {
   private final Map<Id, PackEntry> blobs = new ConcurrentHashMap<>();
   private final Map<Id, List<PackEntry>> packs = new ConcurrentHashMap<>();
   private final Set<String> files = ConcurrentHashMap.newKeySet();
+  private final Map<Id, PackEntry> dropped = new ConcurrentHashMap<>();
 
   /** @param id a blob id @return where it is, or null */
   public PackEntry get(Id id) {
     return blobs.get(id);
+  }
+
+  /**
+   * @param id a blob id in no usable pack
+   * @return the entry of a dropped (missing, truncated or doomed) pack that held it, or null
+   */
+  public PackEntry dropped(Id id) {
+    return dropped.get(id);
   }
 
   /** @param id a blob id @return whether indexed */
@@ -85,8 +94,39 @@ public final class Index {
           blobs.putIfAbsent(e.id(), e);
         }
       }
+      for (List<PackEntry> l : removed.values()) {
+        for (PackEntry e : l) {
+          if (!blobs.containsKey(e.id())) {
+            dropped.putIfAbsent(e.id(), e);
+          }
+        }
+      }
     }
     return removed;
+  }
+
+  /**
+   * Re-reads the index files (after a pack vanished under a reader: a prune may have repacked its
+   * blobs) and adds the usable packs this index does not know yet. Packs dropped before stay dropped.
+   *
+   * @param ctx the repository
+   * @return how many packs were added
+   */
+  public synchronized int reload(Ctx ctx) {
+    Index fresh = loadUsable(ctx, false);
+    int added = 0;
+    for (Map.Entry<Id, List<PackEntry>> e : fresh.packs.entrySet()) {
+      if (!packs.containsKey(e.getKey())) {
+        addPack(e.getKey(), e.getValue());
+        added++;
+      }
+    }
+    for (Id id : new ArrayList<>(dropped.keySet())) {
+      if (blobs.containsKey(id)) {
+        dropped.remove(id);
+      }
+    }
+    return added;
   }
 
   /**

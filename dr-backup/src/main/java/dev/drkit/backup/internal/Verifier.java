@@ -120,13 +120,19 @@ public final class Verifier {
           + " (stale index entries; other copies serve, prune removes them)");
     }
     for (Map.Entry<Id, List<PackEntry>> e : wrong.entrySet()) {
+      boolean allServed = true;
       for (PackEntry pe : e.getValue()) {
         if (index.contains(pe.id())) {
           bad.remove(pe.id()); // another, intact copy serves; the pack itself is still damage
+        } else {
+          allServed = false;
         }
       }
-      damage.add(new Damage(Packs.key(e.getKey()), null, "pack is " + stored.get(e.getKey())
-          + " bytes but its index entries say " + Index.expectedPackSize(ctx.crypto(), e.getValue()), List.of()));
+      if (allServed) {
+        damage.add(new Damage(Packs.key(e.getKey()), null, "pack is " + stored.get(e.getKey())
+            + " bytes but its index entries say " + Index.expectedPackSize(ctx.crypto(), e.getValue())
+            + "; other packs hold all its blobs", List.of()));
+      }
     }
     // every referenced blob in a usable pack; entries well-formed
     for (Snapshot s : snapshots) {

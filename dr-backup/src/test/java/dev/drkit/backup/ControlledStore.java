@@ -47,6 +47,7 @@ final class ControlledStore implements BlobStore {
   private volatile CountDownLatch reached = new CountDownLatch(1);
   private final Object gate = new Object();
   private volatile String pausedAt = "";
+  private volatile boolean injected;
 
   ControlledStore(BlobStore delegate) {
     this.delegate = delegate;
@@ -84,6 +85,11 @@ final class ControlledStore implements BlobStore {
 
   String pausedAt() {
     return pausedAt;
+  }
+
+  /** @return whether a drop, a lost acknowledgement or a kill reached an operation */
+  boolean injected() {
+    return injected || killed;
   }
 
   int operations() {
@@ -133,6 +139,9 @@ final class ControlledStore implements BlobStore {
     }
     if (killed) {
       throw new Killed(op);
+    }
+    if (hit && fault != Fault.PAUSE) {
+      injected = true;
     }
     if (hit && fault == Fault.DROP) {
       throw new StorageException("injected: " + op + " dropped");

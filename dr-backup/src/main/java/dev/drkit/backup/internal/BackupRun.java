@@ -61,7 +61,7 @@ public final class BackupRun {
     this.ctx = ctx;
     this.index = index;
     this.lease = lease;
-    this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN);
+    this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN, Deletions.doomed(ctx));
     int n = ctx.options().parallelism();
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {

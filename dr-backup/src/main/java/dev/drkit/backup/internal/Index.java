@@ -190,13 +190,24 @@ public final class Index {
    * @throws IntegrityException naming a damaged index file
    */
   public static Index load(BlobStore store, Crypto crypto) {
-    Index idx = new Index();
-    for (BlobInfo info : store.list("index/")) {
-      byte[] data = store.get(info.key());
-      idx.read(info.key(), data, crypto);
+    for (int attempt = 1; ; attempt++) {
+      Index idx = new Index();
+      try {
+        for (BlobInfo info : store.list("index/")) {
+          byte[] data = store.get(info.key());
+          idx.read(info.key(), data, crypto);
+        }
+        return idx;
+      } catch (dev.drkit.core.BlobNotFoundException e) {
+        // a prune replaced index files between the listing and the read: list again
+        if (attempt == 3) {
+          throw new dev.drkit.core.StorageException("index files keep vanishing while being read (" + e.getMessage()
+              + "); is a prune running without a lock?", e);
+        }
+      }
     }
-    return idx;
   }
+
 
   /**
    * Adds one index file's content.

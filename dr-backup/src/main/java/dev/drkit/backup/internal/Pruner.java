@@ -57,6 +57,9 @@ public final class Pruner {
   public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener, Lease lease) {
     long start = ctx.clock().millis();
     String stop = "prune stopped before deleting anything; run it again";
+    // snapshots before the index files, the index files before the packs: each is written after
+    // what it refers to
+    List<Snapshot> snapshots = SnapshotFiles.list(ctx);
     Index index = Index.load(ctx.store(), ctx.crypto());
     List<String> recordsBefore = Deletions.keys(ctx);
     // packs an interrupted prune doomed are deleted now (their live blobs were copied before)
@@ -77,24 +80,29 @@ public final class Pruner {
     }
     index.dropPacks(gone); // other copies serve
     Set<Id> used = new HashSet<>();
-    for (Snapshot s : SnapshotFiles.list(ctx)) {
-      for (String t : s.tree()) {
-        used.add(Id.parse(t));
-      }
-      for (Node n : SnapshotFiles.entries(ctx, index, s)) {
-        for (Id c : n.chunks()) {
-          if (!index.contains(c)) {
-            throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
-                + n.pathString() + " which is in no index or only in missing packs; prune refuses to run (run verify)");
+    try {
+      for (Snapshot s : snapshots) {
+        for (String t : s.tree()) {
+          used.add(Id.parse(t));
+        }
+        for (Node n : SnapshotFiles.entries(ctx, index, s)) {
+          for (Id c : n.chunks()) {
+            if (!index.contains(c)) {
+              throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
+                  + n.pathString() + " which is in no index or only in missing packs; prune refuses to run (run verify)");
+            }
+            used.add(c);
           }
-          used.add(c);
         }
       }
+    } catch (IntegrityException e) {
+      lease.check(stop + " (" + e.getMessage() + ")"); // what looks damaged may be another writer's work
+      throw e;
     }
     ProgressTracker progress = new ProgressTracker("prune", listener, ctx.clock());
     progress.totals(stored.size(), -1);
     Index fresh = new Index();
-    PackWriter writer = new PackWriter(ctx, fresh, lease, stop);
+    PackWriter writer = new PackWriter(ctx, fresh, lease, stop, doomed);
     Map<Id, List<PackEntry>> keep = new LinkedHashMap<>();
     List<Id> delete = new ArrayList<>();
     long repacked = 0;
@@ -177,11 +185,21 @@ public final class Pruner {
     } finally {
       writer.abandon(); // a failure above must not leave an upload running
     }
+    // a repacked pack can be byte-identical to an unindexed one (left by an interrupted prune that
+    // repacked the same blobs): content addressing made them one, and it must stay
+    for (Id p : fresh.packs().keySet()) {
+      if (delete.remove(p)) {
+        freed -= stored.get(p);
+      }
+    }
     // commit: name what goes before anything goes, so a backup started while this prune is paused
     // past its lease never relies on it
     lease.check(stop);
     String record = delete.isEmpty() ? null : Deletions.write(ctx, "prune", delete);
     lease.check(stop);
+    for (String r : recordsBefore) {
+      ctx.store().delete(r); // the new record names every pack they named that still exists
+    }
     String late = "prune stopped before deleting all it planned; run it again to finish";
     Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();
     for (Map.Entry<Id, List<PackEntry>> e : keep.entrySet()) {
@@ -209,9 +227,6 @@ public final class Pruner {
     int temporary = deleteTemporaryFiles(ctx, lease, late);
     if (record != null) {
       ctx.store().delete(record);
-    }
-    for (String r : recordsBefore) {
-      ctx.store().delete(r); // every pack it named was deleted above (or was gone)
     }
     freed -= writer.bytes();
     progress.finish();

@@ -28,8 +28,16 @@ import java.util.TreeSet;
 public final class Verifier {
   private Verifier() {}
 
-  /** @param e a failure to read an object @return its message, or its type when it has none */
+  /**
+   * @param e a failure to read an object
+   * @return its message, or its type when it has none
+   * @throws dev.drkit.core.StorageException {@code e} itself when the store failed: that is no
+   *     finding about the repository, and verify fails instead of reporting damage
+   */
   private static String reason(RuntimeException e) {
+    if (e instanceof dev.drkit.core.StorageException se) {
+      throw se;
+    }
     return e instanceof DrException && e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
@@ -59,16 +67,8 @@ public final class Verifier {
     List<Damage> damage = new ArrayList<>();
     List<String> notices = new ArrayList<>();
     Map<Id, Bad> bad = new LinkedHashMap<>();
-    Index index = new Index();
-    for (BlobInfo info : ctx.store().list("index/")) {
-      try {
-        index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
-      } catch (BlobNotFoundException e) {
-        continue; // replaced by a prune between listing and reading
-      } catch (RuntimeException e) {
-        damage.add(new Damage(info.key(), null, reason(e), List.of()));
-      }
-    }
+    // snapshots first, then index files, then packs: each is written after what it refers to, so a
+    // backup committing meanwhile is seen whole or not at all
     List<Snapshot> snapshots = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
       try {
@@ -77,6 +77,16 @@ public final class Verifier {
         continue; // forgotten between listing and reading
       } catch (RuntimeException e) {
         damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
+      }
+    }
+    Index index = new Index();
+    for (BlobInfo info : ctx.store().list("index/")) {
+      try {
+        index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
+      } catch (BlobNotFoundException e) {
+        continue; // replaced by a prune between listing and reading
+      } catch (RuntimeException e) {
+        damage.add(new Damage(info.key(), null, reason(e), List.of()));
       }
     }
     Map<Id, Long> stored = new HashMap<>();
@@ -145,6 +155,8 @@ public final class Verifier {
       List<Node> nodes;
       try {
         nodes = SnapshotFiles.entries(ctx, index, s);
+      } catch (dev.drkit.core.StorageException e) {
+        throw e;
       } catch (RuntimeException e) {
         continue; // the damaged tree blob is reported above or by read-data below
       }
@@ -194,6 +206,9 @@ public final class Verifier {
         try {
           data = ctx.store().get(key);
         } catch (BlobNotFoundException ex) {
+          for (PackEntry pe : e.getValue()) {
+            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), "pack vanished while verify ran"));
+          }
           continue;
         }
         boolean hashOk = Crypto.sha256(data).equals(packId);
@@ -248,6 +263,8 @@ public final class Verifier {
         List<Node> nodes;
         try {
           nodes = SnapshotFiles.entries(ctx, index, s);
+        } catch (dev.drkit.core.StorageException ex) {
+          throw ex;
         } catch (RuntimeException ex) {
           continue;
         }

@@ -51,8 +51,11 @@ import org.slf4j.LoggerFactory;
  * management ({@link #addKey}, {@link #changePassphrase}, {@link #removeKey}, {@link #keys}).
  * The format is described in {@code docs/repository-format.md}.
  *
- * <p>Thread-safe; several backups (in this and other processes) may run at once, while
- * {@link #forget} and {@link #prune} take the repository alone (lease locks in the store).
+ * <p>Thread-safe; several backups, restores and verifies (in this and other processes) may run at
+ * once, while {@link #forget}, {@link #prune} and {@link #removeKey} take the repository alone
+ * (lease locks in the store). Every write another process can see is made only while the
+ * operation's lease holds: an operation paused past its lease (SIGSTOP, a suspended VM) fails with
+ * {@link LeaseExpiredException} at its next commit point instead of committing.
  * Every operation publishes events ({@code backup.started}, {@code backup.succeeded},
  * {@code backup.failed}, {@code restore.*}, {@code verify.*}, {@code prune.*},
  * {@code snapshot.forgotten}, {@code key.*}) on the options' {@link dev.drkit.core.EventBus}.
@@ -305,6 +308,8 @@ public final class Repository implements AutoCloseable {
    * @return the new snapshot
    * @throws dev.drkit.core.StorageException when the source or the store fails (no snapshot is written)
    * @throws RepositoryLockedException when a prune or forget holds the repository
+   * @throws LeaseExpiredException when the lock lease lapsed before the snapshot was committed (no
+   *     snapshot is written; running the backup again is safe)
    */
   public Snapshot backup(BackupRequest request) {
     Objects.requireNonNull(request, "request");
@@ -426,6 +431,10 @@ public final class Repository implements AutoCloseable {
    * @return what was restored
    * @throws UnsafePathException when an entry would leave the target
    * @throws IntegrityException naming the blob and pack when data is missing or damaged
+   * @throws RepositoryLockedException when a prune or forget holds the repository (restore takes a
+   *     shared lock, so no prune deletes data under it)
+   * @throws LeaseExpiredException when data vanished after the restore's lease lapsed (a prune ran
+   *     meanwhile; run it again)
    */
   public RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener) {
     Objects.requireNonNull(target, "target");
@@ -469,7 +478,11 @@ public final class Repository implements AutoCloseable {
    * Checks the repository: structure always (every snapshot readable, every referenced blob
    * indexed, every indexed pack present) and, with {@code readData}, every pack downloaded, every
    * blob decrypted, decompressed and re-hashed. Never throws for damage: it is reported, naming
-   * each damaged object and blob and the snapshots and files it breaks.
+   * each damaged object and blob and the snapshots and files it breaks. Also checks every pack's
+   * size against its index entries, every file entry's size against its content and that no tree
+   * holds a name twice. Stale index entries, temporary files of unfinished writes and interrupted
+   * prunes are reported as {@link VerifyReport#notices()}, not damage. Takes a shared lock; fails
+   * with {@link LeaseExpiredException} rather than report damage seen after its lease lapsed.
    *
    * @param readData whether to read all data
    * @param listener progress (packs and bytes)
@@ -495,6 +508,8 @@ public final class Repository implements AutoCloseable {
    * @return the full ids removed
    * @throws IllegalArgumentException when an id matches no or several snapshots (nothing is removed)
    * @throws RepositoryLockedException when another process holds a lock
+   * @throws LeaseExpiredException when the lease lapsed before a snapshot was deleted (those before
+   *     it are forgotten)
    */
   public List<String> forget(Collection<String> ids) {
     Objects.requireNonNull(ids, "ids");
@@ -519,12 +534,15 @@ public final class Repository implements AutoCloseable {
 
   /**
    * Reclaims the space of data no snapshot references: deletes unused packs, repacks partly used
-   * ones, and removes packs left by interrupted backups. Takes the repository alone. Memory is
+   * ones, and removes packs left by interrupted backups and their temporary files once older than a
+   * lease (see {@link TemporaryFiles}). Takes the repository alone. Memory is
    * bounded by the number of blobs (ids only), never by data size.
    *
    * @param listener progress (packs)
    * @return what was reclaimed
    * @throws RepositoryLockedException when another process holds a lock
+   * @throws LeaseExpiredException when the lease lapsed before a commit point (the next prune
+   *     finishes the job; see {@code docs/repository-format.md})
    */
   public PruneResult prune(ProgressListener listener) {
     return prune(0.0, listener);

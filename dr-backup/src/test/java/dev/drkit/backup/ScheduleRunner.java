@@ -73,7 +73,9 @@ final class ScheduleRunner {
           .append(" dropped writes, ").append(lostAcks).append(" lost acknowledgements; ").append(refusedAfterLapse)
           .append(" operations refused after their lease lapsed, ").append(lockConflicts)
           .append(" lock conflicts; ").append(opNanos / 1_000_000).append(" ms in operations, ")
-          .append(checkNanos / 1_000_000).append(" ms in checks; findings: ").append(findings.size()).append('\n');
+          .append(checkNanos / 1_000_000).append(" ms in checks; findings: ").append(findings.size())
+          .append(" in ").append(findings.stream().map(f -> f.substring(0, f.indexOf(' ', 5))).distinct().count())
+          .append(" schedules").append('\n');
       outcomes.forEach((k, v) -> sb.append("  ").append(k).append(": ").append(v).append('\n'));
       if (Boolean.getBoolean("drkit.schedules.trace")) {
         firstSeen.forEach((k, v) -> sb.append("  first ").append(k).append(": ").append(v).append('\n'));

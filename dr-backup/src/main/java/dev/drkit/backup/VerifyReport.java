@@ -9,8 +9,9 @@ import java.util.List;
  * @param snapshots snapshots checked
  * @param packs packs checked
  * @param blobs blobs checked
- * @param unindexedPacks packs no index mentions (left by an interrupted backup; reused by the next
- *     backup, removed by prune) - not damage
+ * @param unindexedPacks packs no index mentions (left by an interrupted backup, or whose index file
+ *     a prune paused past its lease removed): their headers serve; the next backup or prune indexes
+ *     them, prune removes them when nothing uses them - not damage
  * @param staleIndexEntries index entries that name a pack which does not exist (left by a writer
  *     that lost its lease, or index files copied back by hand); not damage as long as another copy
  *     serves or nothing needs them; prune removes them

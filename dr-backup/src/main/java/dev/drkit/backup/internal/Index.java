@@ -83,22 +83,30 @@ public final class Index {
         removed.put(p, l);
       }
     }
+    if (removed.isEmpty()) {
+      return removed;
+    }
+    Set<Id> affected = new java.util.HashSet<>();
     for (List<PackEntry> l : removed.values()) {
       for (PackEntry e : l) {
-        blobs.remove(e.id(), e);
+        affected.add(e.id());
       }
     }
-    if (!removed.isEmpty()) {
-      for (List<PackEntry> l : packs.values()) {
-        for (PackEntry e : l) {
-          blobs.putIfAbsent(e.id(), e);
+    Map<Id, PackEntry> other = new java.util.HashMap<>();
+    for (List<PackEntry> l : packs.values()) {
+      for (PackEntry e : l) {
+        if (affected.contains(e.id())) {
+          other.putIfAbsent(e.id(), e);
         }
       }
-      for (List<PackEntry> l : removed.values()) {
-        for (PackEntry e : l) {
-          if (!blobs.containsKey(e.id())) {
-            dropped.putIfAbsent(e.id(), e);
-          }
+    }
+    // each blob is re-pointed in one step, so a concurrent reader never finds it absent meanwhile
+    for (List<PackEntry> l : removed.values()) {
+      for (PackEntry e : l) {
+        PackEntry alt = other.get(e.id());
+        blobs.compute(e.id(), (k, cur) -> cur == null || cur.equals(e) ? alt : cur);
+        if (alt == null) {
+          dropped.putIfAbsent(e.id(), e);
         }
       }
     }
@@ -148,10 +156,39 @@ public final class Index {
   }
 
   /**
+   * Adds the blobs of stored packs that no index file lists, read from their headers: a pack is
+   * self-describing, so its data serves even when the index file that listed it is gone (a writer
+   * that lost its lease, a prune paused past its lease that deleted an index file another prune
+   * had just written again). Packs whose header cannot be read are left out.
+   *
+   * @param ctx the repository
+   * @param stored every stored pack and its size
+   * @param except packs not to add (those a prune is deleting)
+   * @return the packs added
+   */
+  public List<Id> addUnindexed(Ctx ctx, Map<Id, Long> stored, Set<Id> except) {
+    List<Id> added = new ArrayList<>();
+    for (Map.Entry<Id, Long> e : stored.entrySet()) {
+      if (packs.containsKey(e.getKey()) || except.contains(e.getKey())) {
+        continue;
+      }
+      try {
+        addPack(e.getKey(), readPackHeader(ctx.store(), ctx.crypto(), e.getKey(), e.getValue()));
+        added.add(e.getKey());
+      } catch (dev.drkit.core.DrException ex) {
+        org.slf4j.LoggerFactory.getLogger(Index.class).warn("ignoring unreadable unindexed pack {}: {}",
+            Packs.key(e.getKey()), ex.getMessage());
+      }
+    }
+    return added;
+  }
+
+  /**
    * Loads the index and keeps only what can serve: packs that exist with the size their entries
    * say, and, for a writer, none that an interrupted or running prune has scheduled for deletion.
    * Other copies of the blobs of a dropped pack serve instead; a backup never deduplicates
-   * against a blob whose pack is gone.
+   * against a blob whose pack is gone. For a reader, stored packs no index file lists serve too
+   * (from their headers); a writer indexes them itself ({@link BackupRun#recoverUnindexedPacks}).
    *
    * @param ctx the repository
    * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
@@ -178,6 +215,9 @@ public final class Index {
       unusable.addAll(Deletions.doomed(ctx));
     }
     idx.dropPacks(unusable);
+    if (!forWriting) {
+      idx.addUnindexed(ctx, stored, Set.of());
+    }
     return idx;
   }
 

@@ -78,7 +78,22 @@ public final class Pruner {
         gone.add(p);
       }
     }
-    index.dropPacks(gone); // other copies serve
+    Map<Id, List<PackEntry>> dropped = index.dropPacks(gone); // other copies serve
+    // packs no index file lists: an interrupted backup's (garbage unless a snapshot uses them), or
+    // packs whose index file a prune paused past its lease deleted; their headers decide
+    List<Id> unindexed = index.addUnindexed(ctx, stored, doomed);
+    if (!unindexed.isEmpty()) {
+      LOG.info("prune read the headers of {} packs no index file lists", unindexed.size());
+    }
+    // doomed packs serve last: normally every blob they hold that is still used has another copy
+    // and they are deleted; a record that landed after its prune lost its lease may doom a pack a
+    // snapshot needs, and then it is kept (or repacked) like any other
+    for (Map.Entry<Id, List<PackEntry>> e : dropped.entrySet()) {
+      if (doomed.contains(e.getKey()) && stored.containsKey(e.getKey())) {
+        index.addPack(e.getKey(), e.getValue());
+      }
+    }
+    index.addUnindexed(ctx, stored, Set.of());
     Set<Id> used = new HashSet<>();
     try {
       for (Snapshot s : snapshots) {
@@ -196,7 +211,16 @@ public final class Pruner {
     // past its lease never relies on it
     lease.check(stop);
     String record = delete.isEmpty() ? null : Deletions.write(ctx, "prune", delete);
-    lease.check(stop);
+    try {
+      lease.check(stop);
+    } catch (dev.drkit.backup.LeaseExpiredException e) {
+      // the record may have landed after the lease lapsed, when a backup could already rely on
+      // what it names: withdraw it
+      if (record != null) {
+        ctx.store().delete(record);
+      }
+      throw e;
+    }
     for (String r : recordsBefore) {
       ctx.store().delete(r); // the new record names every pack they named that still exists
     }

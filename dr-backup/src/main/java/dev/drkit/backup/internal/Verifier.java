@@ -97,6 +97,11 @@ public final class Verifier {
       }
     }
     long unindexed = stored.keySet().stream().filter(id -> !index.packs().containsKey(id)).count();
+    // their headers serve: data whose index file is gone is not damage
+    for (Id p : index.addUnindexed(ctx, stored, Set.of())) {
+      notices.add("pack " + Packs.key(p) + " is listed in no index file; its header serves (the next backup or"
+          + " prune indexes it, prune deletes it when nothing uses it)");
+    }
     // packs that cannot serve: missing (their entries are stale) or of the wrong size (damage)
     List<Id> missing = new ArrayList<>();
     List<Id> wrongSize = new ArrayList<>();

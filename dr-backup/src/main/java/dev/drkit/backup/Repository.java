@@ -7,6 +7,7 @@ import dev.drkit.backup.internal.Crypto;
 import dev.drkit.backup.internal.Ctx;
 import dev.drkit.backup.internal.Index;
 import dev.drkit.backup.internal.Json;
+import dev.drkit.backup.internal.Lease;
 import dev.drkit.backup.internal.KeyMaterial;
 import dev.drkit.backup.internal.KeySlots;
 import dev.drkit.backup.internal.Locks;
@@ -279,8 +280,32 @@ public final class Repository implements AutoCloseable {
     return held;
   }
 
+  /**
+   * Runs a reader under a shared lock; on a store that refuses the lock's write (a read-only
+   * replica, read-only credentials) it runs without one, after a warning: a prune running
+   * meanwhile can then make it fail, never report damage that is not there (a vanished pack makes
+   * it re-read the index once).
+   */
+  private <T> T readLocked(String owner, java.util.function.Function<Lease, T> body) {
+    Locks.Held held;
+    try {
+      held = lock(owner, false);
+    } catch (dev.drkit.core.StorageException e) {
+      LOG.warn("cannot write a lock for {} ({}); reading without one", owner, e.getMessage());
+      ctx.event(DrEvent.Severity.WARN, "lock.unavailable", owner + " runs without a lock: " + e.getMessage(),
+          "owner", owner);
+      return body.apply(Lease.NONE);
+    }
+    return holding(held, body::apply);
+  }
+
   private <T> T locked(String owner, boolean exclusive, java.util.function.Function<Locks.Held, T> body) {
-    try (Locks.Held held = lock(owner, exclusive)) {
+    return holding(lock(owner, exclusive), body);
+  }
+
+  /** Runs {@code body} while {@code lock} is refreshed, and releases it. */
+  private <T> T holding(Locks.Held lock, java.util.function.Function<Locks.Held, T> body) {
+    try (Locks.Held held = lock) {
       long every = Math.max(1, ctx.options().lockLease().toMillis() / 3);
       ScheduledFuture<?> f = refresher.scheduleAtFixedRate(() -> {
         try {
@@ -440,7 +465,7 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(includes, "includes");
     Objects.requireNonNull(listener, "listener");
-    return locked("restore of " + snapshotId, false, held -> {
+    return readLocked("restore of " + snapshotId, held -> {
       Snapshot s = snapshot(snapshotId);
       ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
           + " started", "snapshot", s.id(), "target", target);
@@ -490,7 +515,7 @@ public final class Repository implements AutoCloseable {
    */
   public VerifyReport verify(boolean readData, ProgressListener listener) {
     ctx.event(DrEvent.Severity.INFO, "verify.started", "verify started", "readData", readData);
-    VerifyReport r = locked("verify", false, held -> Verifier.verify(ctx, readData, listener, held));
+    VerifyReport r = readLocked("verify", held -> Verifier.verify(ctx, readData, listener, held));
     if (r.ok()) {
       ctx.event(DrEvent.Severity.INFO, "verify.succeeded", "repository verified without damage", "readData", readData,
           "packs", r.packs(), "blobs", r.blobs(), "snapshots", r.snapshots());

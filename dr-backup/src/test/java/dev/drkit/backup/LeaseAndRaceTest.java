@@ -262,6 +262,63 @@ class LeaseAndRaceTest {
     }
   }
 
+  /** A read-only store (a replica, read-only credentials) refuses lock files: readers run without one. */
+  @Test
+  void readersWorkOnAReadOnlyStoreWithoutALock() throws Exception {
+    Map<String, byte[]> files = Map.of("a.bin", random(10_000, 12));
+    Repository.init(shared, EncryptionConfig.none(), null, options()).close();
+    Snapshot s;
+    try (Repository r = handle(new ControlledStore(shared))) {
+      s = r.backup(BackupRequest.of(FileTreeSource.of(tree("src", files))));
+    }
+    dev.drkit.spi.BlobStore readOnly = new dev.drkit.spi.BlobStore() {
+      @Override
+      public boolean putIfAbsent(String key, byte[] content) {
+        throw new dev.drkit.core.StorageException("read-only store: cannot write " + key);
+      }
+
+      @Override
+      public void put(String key, byte[] content) {
+        throw new dev.drkit.core.StorageException("read-only store: cannot write " + key);
+      }
+
+      @Override
+      public byte[] get(String key) {
+        return shared.get(key);
+      }
+
+      @Override
+      public byte[] getRange(String key, long offset, int length) {
+        return shared.getRange(key, offset, length);
+      }
+
+      @Override
+      public java.util.Optional<BlobInfo> stat(String key) {
+        return shared.stat(key);
+      }
+
+      @Override
+      public List<BlobInfo> list(String prefix) {
+        return shared.list(prefix);
+      }
+
+      @Override
+      public boolean delete(String key) {
+        throw new dev.drkit.core.StorageException("read-only store: cannot delete " + key);
+      }
+    };
+    List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+    dev.drkit.core.EventBus bus = dev.drkit.core.EventBus.of(e -> events.add(e.type()));
+    RepositoryOptions o = RepositoryOptions.builder().clock(clock).lockLease(LEASE).events(bus).build();
+    try (Repository r = Repository.open(readOnly, null, o)) {
+      assertRestores(r, s, files);
+      assertThat(r.verify(true, ProgressListener.NONE).ok()).isTrue();
+      assertThatThrownBy(() -> r.prune(ProgressListener.NONE)).isInstanceOf(dev.drkit.core.StorageException.class);
+    }
+    assertThat(events).contains("lock.unavailable");
+    assertThat(shared.list("locks/")).isEmpty();
+  }
+
   /** Two key removals at once could remove the last two slots; removal now takes the repository alone. */
   @Test
   void keyRemovalHoldsTheRepositoryAlone() throws Exception {

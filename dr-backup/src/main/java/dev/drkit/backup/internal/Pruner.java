@@ -222,7 +222,8 @@ public final class Pruner {
       throw e;
     }
     for (String r : recordsBefore) {
-      ctx.store().delete(r); // the new record names every pack they named that still exists
+      ctx.store().delete(r); // the new record names what they named that still goes (a pack a snapshot
+      // needs stays, un-doomed)
     }
     String late = "prune stopped before deleting all it planned; run it again to finish";
     Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();

@@ -40,12 +40,15 @@ import org.slf4j.LoggerFactory;
  * ({@link #putIfAbsent}: {@code link(2)} fails when the target exists, so of concurrent writers,
  * even in different processes, exactly one wins), then the directory is fsynced. A failure (full
  * disk, I/O error) removes the temporary file and is reported as a {@link StorageException}. The
- * file system must support hard links (every local POSIX file system does).
+ * file system must support hard links (every local POSIX file system does). A process killed
+ * while writing leaves its temporary file behind: {@link #temporaryFiles} lists such files and
+ * {@link #deleteTemporaryFile} removes them (prune does, once they are older than a lock lease).
  */
-public final class FileSystemBlobStore implements BlobStore {
+public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
   private static final Logger LOG = LoggerFactory.getLogger(FileSystemBlobStore.class);
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
   private static final String DIR_SUFFIX = "~";
+  private static final String TEMP_PREFIX = "#tmp-";
   private final Path root;
 
   /**
@@ -120,7 +123,7 @@ public final class FileSystemBlobStore implements BlobStore {
 
   private Path writeTemp(String key, Path target, byte[] content) {
     Path dir = target.getParent();
-    Path tmp = dir.resolve("#tmp-" + UUID.randomUUID());
+    Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
       try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -283,6 +286,62 @@ public final class FileSystemBlobStore implements BlobStore {
       return deleted;
     } catch (IOException e) {
       throw new StorageException("cannot delete blob " + key + " in " + root + ": " + e, e);
+    }
+  }
+
+  @Override
+  public List<TemporaryFile> temporaryFiles() {
+    List<TemporaryFile> out = new ArrayList<>();
+    try {
+      collectTemporary(root, "", out);
+    } catch (IOException e) {
+      throw new StorageException("cannot list temporary files in " + root + ": " + e, e);
+    }
+    out.sort(Comparator.comparing(TemporaryFile::name));
+    return out;
+  }
+
+  private void collectTemporary(Path dir, String prefix, List<TemporaryFile> out) throws IOException {
+    if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+      for (Path p : ds) {
+        String name = p.getFileName().toString();
+        BasicFileAttributes a;
+        try {
+          a = Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException e) {
+          continue;
+        }
+        if (a.isDirectory() && name.endsWith(DIR_SUFFIX)) {
+          collectTemporary(p, prefix + name + "/", out);
+        } else if (a.isRegularFile() && name.startsWith(TEMP_PREFIX)) {
+          out.add(new TemporaryFile(prefix + name, a.size(), a.lastModifiedTime().toInstant()));
+        }
+      }
+    }
+  }
+
+  @Override
+  public boolean deleteTemporaryFile(String name) {
+    Objects.requireNonNull(name, "name");
+    String[] segs = name.split("/", -1);
+    Path p = root;
+    for (int i = 0; i < segs.length - 1; i++) {
+      if (!segs[i].endsWith(DIR_SUFFIX) || !isSegment(segs[i].substring(0, segs[i].length() - 1))) {
+        throw new IllegalArgumentException("'" + name + "' is not a temporary file of " + root);
+      }
+      p = p.resolve(segs[i]);
+    }
+    String last = segs[segs.length - 1];
+    if (!last.startsWith(TEMP_PREFIX) || last.contains("/") || last.contains("\\")) {
+      throw new IllegalArgumentException("'" + name + "' is not a temporary file of " + root);
+    }
+    try {
+      return Files.deleteIfExists(p.resolve(last));
+    } catch (IOException e) {
+      throw new StorageException("cannot delete temporary file " + name + " in " + root + ": " + e, e);
     }
   }
 

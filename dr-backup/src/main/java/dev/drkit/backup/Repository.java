@@ -7,6 +7,7 @@ import dev.drkit.backup.internal.Crypto;
 import dev.drkit.backup.internal.Ctx;
 import dev.drkit.backup.internal.Index;
 import dev.drkit.backup.internal.Json;
+import dev.drkit.backup.internal.Lease;
 import dev.drkit.backup.internal.KeyMaterial;
 import dev.drkit.backup.internal.KeySlots;
 import dev.drkit.backup.internal.Locks;
@@ -51,8 +52,11 @@ import org.slf4j.LoggerFactory;
  * management ({@link #addKey}, {@link #changePassphrase}, {@link #removeKey}, {@link #keys}).
  * The format is described in {@code docs/repository-format.md}.
  *
- * <p>Thread-safe; several backups (in this and other processes) may run at once, while
- * {@link #forget} and {@link #prune} take the repository alone (lease locks in the store).
+ * <p>Thread-safe; several backups, restores and verifies (in this and other processes) may run at
+ * once, while {@link #forget}, {@link #prune} and {@link #removeKey} take the repository alone
+ * (lease locks in the store). Every write another process can see is made only while the
+ * operation's lease holds: an operation paused past its lease (SIGSTOP, a suspended VM) fails with
+ * {@link LeaseExpiredException} at its next commit point instead of committing.
  * Every operation publishes events ({@code backup.started}, {@code backup.succeeded},
  * {@code backup.failed}, {@code restore.*}, {@code verify.*}, {@code prune.*},
  * {@code snapshot.forgotten}, {@code key.*}) on the options' {@link dev.drkit.core.EventBus}.
@@ -283,18 +287,45 @@ public final class Repository implements AutoCloseable {
     return held;
   }
 
-  private <T> T locked(String owner, boolean exclusive, java.util.function.Supplier<T> body) {
-    try (Locks.Held held = lock(owner, exclusive)) {
+  /**
+   * Runs a reader under a shared lock; on a store that refuses the lock's write (a read-only
+   * replica, read-only credentials) it runs without one, after a warning: a prune running
+   * meanwhile can then make it fail, never report damage that is not there (a vanished pack makes
+   * it re-read the index once).
+   */
+  private <T> T readLocked(String owner, java.util.function.Function<Lease, T> body) {
+    Locks.Held held;
+    try {
+      held = lock(owner, false);
+    } catch (dev.drkit.core.StorageException e) {
+      LOG.warn("cannot write a lock for {} ({}); reading without one", owner, e.getMessage());
+      ctx.event(DrEvent.Severity.WARN, "lock.unavailable", owner + " runs without a lock: " + e.getMessage(),
+          "owner", owner);
+      return body.apply(Lease.NONE);
+    }
+    return holding(held, body::apply);
+  }
+
+  private <T> T locked(String owner, boolean exclusive, java.util.function.Function<Locks.Held, T> body) {
+    return holding(lock(owner, exclusive), body);
+  }
+
+  /** Runs {@code body} while {@code lock} is refreshed, and releases it. */
+  private <T> T holding(Locks.Held lock, java.util.function.Function<Locks.Held, T> body) {
+    try (Locks.Held held = lock) {
       long every = Math.max(1, ctx.options().lockLease().toMillis() / 3);
       ScheduledFuture<?> f = refresher.scheduleAtFixedRate(() -> {
         try {
           held.refresh();
+        } catch (LeaseExpiredException e) {
+          LOG.warn("lock {} is lost: {}", held.key(), e.getMessage());
+          throw e; // no further refreshes: the operation fails at its next commit point
         } catch (DrException e) {
           LOG.warn("could not refresh lock {}", held.key(), e);
         }
       }, every, every, TimeUnit.MILLISECONDS);
       try {
-        return body.get();
+        return body.apply(held);
       } finally {
         f.cancel(false);
       }
@@ -312,6 +343,8 @@ public final class Repository implements AutoCloseable {
    * @throws IllegalArgumentException when the source yields a path twice, or the request's
    *     {@link Excludes} need a file system the source does not have (no snapshot is written)
    * @throws RepositoryLockedException when a prune or forget holds the repository
+   * @throws LeaseExpiredException when the lock lease lapsed before the snapshot was committed (no
+   *     snapshot is written; running the backup again is safe)
    */
   public Snapshot backup(BackupRequest request) {
     Objects.requireNonNull(request, "request");
@@ -319,14 +352,18 @@ public final class Repository implements AutoCloseable {
     ctx.event(DrEvent.Severity.INFO, "backup.started", "backup of " + source + " started",
         "source", source, "type", request.type().configName());
     try {
-      Snapshot s = locked("backup of " + source, false, () -> {
+      Snapshot s = locked("backup of " + source, false, held -> {
         boolean prepared = false;
         try {
           request.source().prepare();
           prepared = true;
-          Index index = Index.load(ctx.store(), ctx.crypto());
-          BackupRun.recoverUnindexedPacks(ctx, index);
-          return BackupRun.run(ctx, index, SnapshotFiles.list(ctx), request);
+          // snapshots before the index: a snapshot another backup commits meanwhile is either
+          // not seen or seen with its index. Only packs that exist with their indexed size, none a
+          // prune is deleting: a backup never deduplicates against a blob whose pack is gone
+          List<Snapshot> snapshots = SnapshotFiles.list(ctx);
+          Index index = Index.loadUsable(ctx, true);
+          BackupRun.recoverUnindexedPacks(ctx, index, held);
+          return BackupRun.run(ctx, index, snapshots, request, held);
         } catch (IOException e) {
           throw new dev.drkit.core.StorageException("cannot prepare backup source " + source + ": " + e, e);
         } finally {
@@ -430,23 +467,36 @@ public final class Repository implements AutoCloseable {
    * @throws UnsafePathException when an entry would leave the target
    * @throws IllegalArgumentException when one of {@code includes} matches no entry (nothing is restored)
    * @throws IntegrityException naming the blob and pack when data is missing or damaged
+   * @throws RepositoryLockedException when a prune or forget holds the repository (restore takes a
+   *     shared lock, so no prune deletes data under it)
+   * @throws LeaseExpiredException when data vanished after the restore's lease lapsed (a prune ran
+   *     meanwhile; run it again)
    */
   public RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener) {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(includes, "includes");
     Objects.requireNonNull(listener, "listener");
-    Snapshot s = snapshot(snapshotId);
-    ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
-        + " started", "snapshot", s.id(), "target", target);
-    try {
-      RestoreResult r = Restorer.restore(ctx, Index.load(ctx.store(), ctx.crypto()), s, target, includes, listener);
-      ctx.event(DrEvent.Severity.INFO, "restore.succeeded", "restored snapshot " + s.shortId() + " to " + target,
-          "snapshot", s.id(), "files", r.files(), "bytes", r.bytes(), "durationMillis", r.durationMillis());
-      return r;
-    } catch (RuntimeException | Error e) {
-      publishFailure("restore.failed", "restore of snapshot " + s.shortId() + " failed: " + e.getMessage(), e);
-      throw e;
-    }
+    return readLocked("restore of " + snapshotId, held -> {
+      Snapshot s = snapshot(snapshotId);
+      ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target
+          + " started", "snapshot", s.id(), "target", target);
+      try {
+        RestoreResult r;
+        try {
+          r = Restorer.restore(ctx, Index.loadUsable(ctx, false), s, target, includes, listener);
+        } catch (IntegrityException e) {
+          // data vanished under a restore whose lease lapsed: a prune ran meanwhile; not damage
+          held.check("restore of snapshot " + s.shortId() + " interrupted (" + e.getMessage() + "); run it again");
+          throw e;
+        }
+        ctx.event(DrEvent.Severity.INFO, "restore.succeeded", "restored snapshot " + s.shortId() + " to " + target,
+            "snapshot", s.id(), "files", r.files(), "bytes", r.bytes(), "durationMillis", r.durationMillis());
+        return r;
+      } catch (RuntimeException | Error e) {
+        publishFailure("restore.failed", "restore of snapshot " + s.shortId() + " failed: " + e.getMessage(), e);
+        throw e;
+      }
+    });
   }
 
   /**
@@ -464,7 +514,11 @@ public final class Repository implements AutoCloseable {
    * Checks the repository: structure always (every snapshot readable, every referenced blob
    * indexed, every indexed pack present) and, with {@code readData}, every pack downloaded, every
    * blob decrypted, decompressed and re-hashed. Never throws for damage: it is reported, naming
-   * each damaged object and blob and the snapshots and files it breaks.
+   * each damaged object and blob and the snapshots and files it breaks. Also checks every pack's
+   * size against its index entries, every file entry's size against its content and that no tree
+   * holds a name twice. Stale index entries, temporary files of unfinished writes and interrupted
+   * prunes are reported as {@link VerifyReport#notices()}, not damage. Takes a shared lock; fails
+   * with {@link LeaseExpiredException} rather than report damage seen after its lease lapsed.
    *
    * @param readData whether to read all data
    * @param listener progress (packs and bytes)
@@ -472,7 +526,7 @@ public final class Repository implements AutoCloseable {
    */
   public VerifyReport verify(boolean readData, ProgressListener listener) {
     ctx.event(DrEvent.Severity.INFO, "verify.started", "verify started", "readData", readData);
-    VerifyReport r = locked("verify", false, () -> Verifier.verify(ctx, readData, listener));
+    VerifyReport r = readLocked("verify", held -> Verifier.verify(ctx, readData, listener, held));
     if (r.ok()) {
       ctx.event(DrEvent.Severity.INFO, "verify.succeeded", "repository verified without damage", "readData", readData,
           "packs", r.packs(), "blobs", r.blobs(), "snapshots", r.snapshots());
@@ -490,16 +544,20 @@ public final class Repository implements AutoCloseable {
    * @return the full ids removed
    * @throws IllegalArgumentException when an id matches no or several snapshots (nothing is removed)
    * @throws RepositoryLockedException when another process holds a lock
+   * @throws LeaseExpiredException when the lease lapsed before a snapshot was deleted (those before
+   *     it are forgotten)
    */
   public List<String> forget(Collection<String> ids) {
     Objects.requireNonNull(ids, "ids");
-    return locked("forget", true, () -> {
+    return locked("forget", true, held -> {
       List<Snapshot> targets = new ArrayList<>();
       for (String id : ids) {
         targets.add(snapshot(id));
       }
       List<String> removed = new ArrayList<>();
       for (Snapshot s : targets) {
+        held.check("snapshot " + s.shortId() + " and those after it not forgotten (forgotten: " + removed.size()
+            + "); run forget again");
         if (ctx.store().delete("snapshots/" + s.id())) {
           removed.add(s.id());
           ctx.event(DrEvent.Severity.INFO, "snapshot.forgotten", "snapshot " + s.shortId() + " forgotten",
@@ -587,12 +645,15 @@ public final class Repository implements AutoCloseable {
 
   /**
    * Reclaims the space of data no snapshot references: deletes unused packs, repacks partly used
-   * ones, and removes packs left by interrupted backups. Takes the repository alone. Memory is
+   * ones, and removes packs left by interrupted backups and their temporary files once older than a
+   * lease (see {@link TemporaryFiles}). Takes the repository alone. Memory is
    * bounded by the number of blobs (ids only), never by data size.
    *
    * @param listener progress (packs)
    * @return what was reclaimed
    * @throws RepositoryLockedException when another process holds a lock
+   * @throws LeaseExpiredException when the lease lapsed before a commit point (the next prune
+   *     finishes the job; see {@code docs/repository-format.md})
    */
   public PruneResult prune(ProgressListener listener) {
     return prune(0.0, listener);
@@ -618,7 +679,7 @@ public final class Repository implements AutoCloseable {
     }
     ctx.event(DrEvent.Severity.INFO, "prune.started", "prune started");
     try {
-      PruneResult r = locked("prune", true, () -> Pruner.prune(ctx, maxUnused, listener));
+      PruneResult r = locked("prune", true, held -> Pruner.prune(ctx, maxUnused, listener, held));
       ctx.event(DrEvent.Severity.INFO, "prune.succeeded", "prune freed " + r.bytesFreed() + " bytes",
           "packsDeleted", r.packsDeleted(), "packsRepacked", r.packsRepacked(), "bytesFreed", r.bytesFreed());
       return r;
@@ -650,54 +711,83 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Adds a key slot for another passphrase. No data is re-encrypted.
+   * Adds a key slot for another passphrase. No data is re-encrypted. Takes a shared lock (backups
+   * may run meanwhile) and writes the slot only while its lease holds.
    *
    * @param passphrase the new passphrase
    * @return the new slot's id
+   * @throws LeaseExpiredException when the lease lapsed before the slot was written
+   * @throws RepositoryLockedException when a prune, forget or key removal holds the repository
    */
   public String addKey(char[] passphrase) {
     requireEncrypted();
     if (passphrase == null || passphrase.length == 0) {
       throw new ConfigException("passphrase", "must not be empty");
     }
-    String key = writeSlot(ctx.store(), ctx.repoId(), material, passphrase, ctx.options());
+    return locked("key add", false, held -> addKeyLocked(passphrase, held));
+  }
+
+  private String addKeyLocked(char[] passphrase, Locks.Held held) {
+    byte[] slotBytes = KeySlots.create(ctx.repoId(), material, passphrase, ctx.options().kdfIterations(),
+        ctx.clock().instant(), ctx.options().host());
+    String key = "keys/" + Crypto.sha256(slotBytes).hex();
+    held.check("key slot not added; run the key change again");
+    ctx.store().putIfAbsent(key, slotBytes);
     ctx.event(DrEvent.Severity.INFO, "key.added", "key slot added", "slot", key);
     return key.substring("keys/".length());
   }
 
   /**
    * Replaces the passphrase this handle was opened with: adds a slot for {@code newPassphrase},
-   * then removes the old slot. No data is re-encrypted.
+   * then removes the old slot. No data is re-encrypted. Both writes are commit points guarded by
+   * the lease: when it lapses in between, the new slot exists and the old one too.
    *
    * @param newPassphrase the new passphrase
    * @return the new slot's id
+   * @throws LeaseExpiredException when the lease lapsed before a slot was written or removed
+   * @throws RepositoryLockedException when a prune, forget or key removal holds the repository
    */
   public String changePassphrase(char[] newPassphrase) {
-    String added = addKey(newPassphrase);
-    if (slot != null) {
-      ctx.store().delete(slot);
-      ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot replaced", "slot", slot);
+    requireEncrypted();
+    if (newPassphrase == null || newPassphrase.length == 0) {
+      throw new ConfigException("passphrase", "must not be empty");
     }
-    return added;
+    return locked("key passwd", false, held -> {
+      String added = addKeyLocked(newPassphrase, held);
+      if (slot != null) {
+        held.check("new key slot " + added + " added but the old slot " + slot + " not removed; remove it with"
+            + " key remove");
+        ctx.store().delete(slot);
+        ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot replaced", "slot", slot);
+      }
+      return added;
+    });
   }
 
   /**
-   * Removes a key slot.
+   * Removes a key slot. Takes the repository alone, so two removals cannot together remove the
+   * last two slots.
    *
    * @param slotId the slot's id
    * @throws IllegalArgumentException when it is the last slot or does not exist
+   * @throws LeaseExpiredException when the lease lapsed before the slot was removed
+   * @throws RepositoryLockedException when another operation holds a lock
    */
   public void removeKey(String slotId) {
     requireEncrypted();
-    List<BlobInfo> slots = ctx.store().list("keys/");
-    if (slots.stream().noneMatch(i -> i.key().equals("keys/" + slotId))) {
-      throw new IllegalArgumentException("no key slot " + slotId);
-    }
-    if (slots.size() == 1) {
-      throw new IllegalArgumentException("refusing to remove the last key slot " + slotId);
-    }
-    ctx.store().delete("keys/" + slotId);
-    ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot removed", "slot", slotId);
+    locked("key remove", true, held -> {
+      List<BlobInfo> slots = ctx.store().list("keys/");
+      if (slots.stream().noneMatch(i -> i.key().equals("keys/" + slotId))) {
+        throw new IllegalArgumentException("no key slot " + slotId);
+      }
+      if (slots.size() == 1) {
+        throw new IllegalArgumentException("refusing to remove the last key slot " + slotId);
+      }
+      held.check("key slot " + slotId + " not removed; run the key change again");
+      ctx.store().delete("keys/" + slotId);
+      ctx.event(DrEvent.Severity.INFO, "key.removed", "key slot removed", "slot", slotId);
+      return null;
+    });
   }
 
   private void requireEncrypted() {

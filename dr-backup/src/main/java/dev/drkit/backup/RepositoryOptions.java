@@ -169,7 +169,12 @@ public final class RepositoryOptions {
       return this;
     }
 
-    /** @param lease lock lease, at least 10 s (checked in build) @return this builder */
+    /**
+     * @param lease lock lease, at least 2 s (checked in build): how long a lock outlives its last
+     *     refresh; an operation that cannot refresh for longer (paused, suspended, starved) stops
+     *     before its next commit point
+     * @return this builder
+     */
     public Builder lockLease(Duration lease) {
       this.lockLease = Objects.requireNonNull(lease, "lockLease");
       return this;
@@ -208,8 +213,8 @@ public final class RepositoryOptions {
       if (packSize < (1 << 20) || packSize > (256 << 20)) {
         throw new ConfigException("pack-size", "must be 1 MiB - 256 MiB but was " + packSize);
       }
-      if (lockLease.compareTo(Duration.ofSeconds(10)) < 0) {
-        throw new ConfigException("lock-lease", "must be at least 10s but was " + lockLease);
+      if (lockLease.compareTo(Duration.ofSeconds(2)) < 0) {
+        throw new ConfigException("lock-lease", "must be at least 2s but was " + lockLease);
       }
       if (chunkMin < 64 || chunkMin >= chunkAvg || chunkAvg >= chunkMax || chunkMax > (64 << 20)
           || Integer.bitCount(chunkAvg) != 1) {

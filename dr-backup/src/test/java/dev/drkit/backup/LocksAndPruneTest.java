@@ -79,6 +79,53 @@ class LocksAndPruneTest {
   }
 
   @Test
+  void aLeaseLapsesForItsHolderAMarginBeforeOthersMayTakeIt() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    FakeClock clock = new FakeClock();
+    Duration lease = Duration.ofSeconds(100); // margin 10 s
+    Locks.Held held = Locks.acquire(store, "backup A", "h1", false, clock, lease);
+    clock.now = clock.now.plusSeconds(89);
+    held.check("nothing"); // 89 + 10 < 100: still valid for the holder
+    clock.now = clock.now.plusSeconds(1);
+    assertThatThrownBy(() -> held.check("snapshot not written; run the backup again"))
+        .isInstanceOf(LeaseExpiredException.class)
+        .hasMessageContaining("lock lease of backup A expired at " + Instant.parse("2026-01-01T00:01:40Z"))
+        .hasMessageContaining("snapshot not written; run the backup again");
+    clock.now = clock.now.plusSeconds(19); // 109 s: expired, but within everyone else's margin
+    assertThatThrownBy(() -> Locks.acquire(store, "prune", "h2", true, clock, lease))
+        .isInstanceOf(RepositoryLockedException.class);
+    clock.now = clock.now.plusSeconds(1); // 110 s: expires + margin
+    Locks.acquire(store, "prune", "h2", true, clock, lease).close();
+  }
+
+  @Test
+  void aRefreshAfterTheLeaseLapsedDoesNotReviveIt() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    FakeClock clock = new FakeClock();
+    Duration lease = Duration.ofSeconds(100);
+    Locks.Held held = Locks.acquire(store, "backup A", "h1", false, clock, lease);
+    clock.now = clock.now.plusSeconds(50);
+    held.refresh(); // in time: now expires at 150
+    clock.now = clock.now.plusSeconds(95);
+    assertThatThrownBy(held::refresh).isInstanceOf(LeaseExpiredException.class);
+    clock.now = clock.now.minusSeconds(90); // even if the clock came back, the lock stays lost
+    assertThatThrownBy(() -> held.check("x")).isInstanceOf(LeaseExpiredException.class);
+    assertThat(held.lapsed()).isTrue();
+  }
+
+  @Test
+  void aLockRemovedByAnotherProcessIsLostAtTheNextRefresh() {
+    InMemoryBlobStore store = new InMemoryBlobStore();
+    FakeClock clock = new FakeClock();
+    Duration lease = Duration.ofSeconds(100);
+    Locks.Held held = Locks.acquire(store, "backup A", "h1", false, clock, lease);
+    store.delete(held.key());
+    assertThatThrownBy(held::refresh).isInstanceOf(LeaseExpiredException.class)
+        .hasMessageContaining("was removed by another process");
+    assertThat(store.list("locks/")).as("a lost lock is not written again").isEmpty();
+  }
+
+  @Test
   void pruneIsRefusedWhileABackupHoldsTheRepository() {
     InMemoryBlobStore store = new InMemoryBlobStore();
     try (Repository repo = Repository.init(store, EncryptionConfig.none(), null, RepositoryOptions.defaults())) {

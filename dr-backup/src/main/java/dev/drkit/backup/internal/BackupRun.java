@@ -46,8 +46,11 @@ public final class BackupRun {
   private static final Id[] NO_CHUNKS = new Id[0];
   private static final long WARM_UP_THRESHOLD = 64L << 20;
 
+  /** What a backup whose lease lapsed did not do. */
+  static final String NOT_WRITTEN = "snapshot not written; run the backup again";
   private final Ctx ctx;
   private final Index index;
+  private final Lease lease;
   private final PackWriter packs;
   private final Set<Id> claimed = ConcurrentHashMap.newKeySet();
   private final Semaphore inflight = new Semaphore((int) INFLIGHT_KIB);
@@ -58,10 +61,11 @@ public final class BackupRun {
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
       new java.util.concurrent.atomic.AtomicReference<>();
 
-  private BackupRun(Ctx ctx, Index index) {
+  private BackupRun(Ctx ctx, Index index, Lease lease) {
     this.ctx = ctx;
     this.index = index;
-    this.packs = new PackWriter(ctx, index);
+    this.lease = lease;
+    this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN, Deletions.doomed(ctx));
     int n = ctx.options().parallelism();
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {
@@ -90,14 +94,16 @@ public final class BackupRun {
    *
    * @param ctx the repository
    * @param index the loaded index
+   * @param lease checked before the index file is written
    * @return how many packs were recovered
    */
-  public static int recoverUnindexedPacks(Ctx ctx, Index index) {
+  public static int recoverUnindexedPacks(Ctx ctx, Index index, Lease lease) {
     Map<Id, List<PackEntry>> found = new LinkedHashMap<>();
+    java.util.Set<Id> doomed = Deletions.doomed(ctx);
     for (BlobInfo info : ctx.store().list("packs/")) {
       Id id = Packs.idOfKey(info.key());
-      if (id == null || index.packs().containsKey(id)) {
-        continue;
+      if (id == null || index.packs().containsKey(id) || doomed.contains(id)) {
+        continue; // a pack a prune is deleting is never reused
       }
       try {
         found.put(id, Index.readPackHeader(ctx.store(), ctx.crypto(), id, info.size()));
@@ -109,6 +115,7 @@ public final class BackupRun {
       for (Map.Entry<Id, List<PackEntry>> e : found.entrySet()) {
         index.addPack(e.getKey(), e.getValue());
       }
+      lease.check("index file not written; " + NOT_WRITTEN);
       index.write(ctx.store(), ctx.crypto(), found);
       LOG.info("reusing {} packs of an interrupted backup", found.size());
     }
@@ -122,10 +129,14 @@ public final class BackupRun {
    * @param index the current index (extended in place)
    * @param snapshots the existing snapshots, oldest first
    * @param request the request
+   * @param lease the backup's lock, checked before every commit point (index files, the snapshot)
+   *     and after the snapshot was written
    * @return the new snapshot
+   * @throws dev.drkit.backup.LeaseExpiredException when the lease lapsed before the snapshot was
+   *     written, or while it was being written (then it is removed again)
    */
-  public static Snapshot run(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request) {
-    BackupRun run = new BackupRun(ctx, index);
+  public static Snapshot run(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request, Lease lease) {
+    BackupRun run = new BackupRun(ctx, index, lease);
     try {
       return run.execute(snapshots, request);
     } catch (RuntimeException | Error e) {
@@ -326,7 +337,16 @@ public final class BackupRun {
     SnapshotFiles.SnapshotJson json = new SnapshotFiles.SnapshotJson(1, time.toString(), ctx.options().host(),
         sourceName, paths, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats,
         skipped.isEmpty() ? null : List.copyOf(skipped));
+    lease.check(NOT_WRITTEN);
     String id = SnapshotFiles.write(ctx, json);
+    try {
+      // the write may have been paused past the lease: then a prune may have removed data it
+      // references, and it must not stay
+      lease.check(NOT_WRITTEN);
+    } catch (dev.drkit.backup.LeaseExpiredException e) {
+      ctx.store().delete("snapshots/" + id);
+      throw e;
+    }
     progress.finish();
     for (SkippedEntry sk : skipped) {
       ctx.event(DrEvent.Severity.WARN, "backup.entry-skipped", "backup of " + sourceName + " skipped " + sk,

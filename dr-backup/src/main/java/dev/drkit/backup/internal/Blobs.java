@@ -4,7 +4,10 @@ import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 
-/** Reads one blob through the index. */
+/**
+ * Reads one blob through the index. When the pack an entry names is missing, the pack is dropped
+ * from the (in-memory) index and another copy of the blob serves, if there is one.
+ */
 public final class Blobs {
   private Blobs() {}
 
@@ -19,6 +22,11 @@ public final class Blobs {
   public static byte[] read(Ctx ctx, Index index, Id id, String forWhat) {
     PackEntry e = index.get(id);
     if (e == null) {
+      PackEntry was = index.dropped(id);
+      if (was != null) {
+        throw new IntegrityException("pack " + Packs.key(was.pack()) + " holding blob " + id.hex() + " needed by "
+            + forWhat + " is missing or truncated, and no other pack holds the blob");
+      }
       throw new IntegrityException("blob " + id.hex() + " needed by " + forWhat + " is in no index (missing)");
     }
     String key = Packs.key(e.pack());
@@ -26,9 +34,20 @@ public final class Blobs {
     try {
       sealed = ctx.store().getRange(key, e.offset(), e.length());
     } catch (BlobNotFoundException ex) {
+      index.dropPacks(java.util.List.of(e.pack()));
+      if (index.get(id) == null) {
+        index.reload(ctx); // once per vanished pack: a prune may have copied the blob elsewhere
+      }
+      if (index.get(id) != null) {
+        return read(ctx, index, id, forWhat); // another copy serves
+      }
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " needed by " + forWhat
           + " is missing", ex);
     } catch (StorageException ex) {
+      java.util.Optional<dev.drkit.spi.BlobInfo> st = ctx.store().stat(key);
+      if (st.isPresent() && st.get().size() >= (long) e.offset() + e.length()) {
+        throw ex; // the pack is whole: the store failed, the repository is not damaged
+      }
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " is truncated or unreadable: "
           + ex.getMessage(), ex);
     }

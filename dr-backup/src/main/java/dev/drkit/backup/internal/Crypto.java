@@ -179,6 +179,17 @@ public final class Crypto {
   public static final int SEGMENT = 64 * 1024;
 
   /**
+   * @param plainLength a plaintext length
+   * @return the length {@link #seal} makes of it
+   */
+  public long sealedLength(long plainLength) {
+    if (!encrypted) {
+      return plainLength;
+    }
+    return plainLength + Math.max(1, (plainLength + SEGMENT - 1) / SEGMENT) * OVERHEAD;
+  }
+
+  /**
    * Encrypts as a sequence of segments of {@link #SEGMENT} plaintext bytes (the last one shorter,
    * at least one segment): each is {@code nonce(12) || ciphertext || tag(16)} (AES-256-GCM or
    * ChaCha20-Poly1305, as the repository's config says) with

@@ -25,10 +25,19 @@ public final class Index {
   private final Map<Id, PackEntry> blobs = new ConcurrentHashMap<>();
   private final Map<Id, List<PackEntry>> packs = new ConcurrentHashMap<>();
   private final Set<String> files = ConcurrentHashMap.newKeySet();
+  private final Map<Id, PackEntry> dropped = new ConcurrentHashMap<>();
 
   /** @param id a blob id @return where it is, or null */
   public PackEntry get(Id id) {
     return blobs.get(id);
+  }
+
+  /**
+   * @param id a blob id in no usable pack
+   * @return the entry of a dropped (missing, truncated or doomed) pack that held it, or null
+   */
+  public PackEntry dropped(Id id) {
+    return dropped.get(id);
   }
 
   /** @param id a blob id @return whether indexed */
@@ -60,6 +69,159 @@ public final class Index {
   }
 
   /**
+   * Forgets packs (missing, truncated, or about to be deleted by a prune): their entries no longer
+   * serve, and every blob they held that another pack also holds is served from that other copy.
+   *
+   * @param gone the packs to forget
+   * @return the entries forgotten, by pack (only packs this index held)
+   */
+  public synchronized Map<Id, List<PackEntry>> dropPacks(Collection<Id> gone) {
+    Map<Id, List<PackEntry>> removed = new java.util.LinkedHashMap<>();
+    for (Id p : gone) {
+      List<PackEntry> l = packs.remove(p);
+      if (l != null) {
+        removed.put(p, l);
+      }
+    }
+    if (removed.isEmpty()) {
+      return removed;
+    }
+    Set<Id> affected = new java.util.HashSet<>();
+    for (List<PackEntry> l : removed.values()) {
+      for (PackEntry e : l) {
+        affected.add(e.id());
+      }
+    }
+    Map<Id, PackEntry> other = new java.util.HashMap<>();
+    for (List<PackEntry> l : packs.values()) {
+      for (PackEntry e : l) {
+        if (affected.contains(e.id())) {
+          other.putIfAbsent(e.id(), e);
+        }
+      }
+    }
+    // each blob is re-pointed in one step, so a concurrent reader never finds it absent meanwhile
+    for (List<PackEntry> l : removed.values()) {
+      for (PackEntry e : l) {
+        PackEntry alt = other.get(e.id());
+        blobs.compute(e.id(), (k, cur) -> cur == null || cur.equals(e) ? alt : cur);
+        if (alt == null) {
+          dropped.putIfAbsent(e.id(), e);
+        }
+      }
+    }
+    return removed;
+  }
+
+  /**
+   * Re-reads the index files (after a pack vanished under a reader: a prune may have repacked its
+   * blobs) and adds the usable packs this index does not know yet. Packs dropped before stay dropped.
+   *
+   * @param ctx the repository
+   * @return how many packs were added
+   */
+  public synchronized int reload(Ctx ctx) {
+    Index fresh = loadUsable(ctx, false);
+    int added = 0;
+    for (Map.Entry<Id, List<PackEntry>> e : fresh.packs.entrySet()) {
+      if (!packs.containsKey(e.getKey())) {
+        addPack(e.getKey(), e.getValue());
+        added++;
+      }
+    }
+    for (Id id : new ArrayList<>(dropped.keySet())) {
+      if (blobs.containsKey(id)) {
+        dropped.remove(id);
+      }
+    }
+    return added;
+  }
+
+  /**
+   * The size a pack must have given its index entries: its blobs, its sealed header (whose length
+   * follows from the number of blobs) and the 4-byte header length. Every writer indexes every blob
+   * of a pack, so a pack of another size is truncated or damaged.
+   *
+   * @param crypto the crypto (sealing overhead)
+   * @param entries all the pack's blobs
+   * @return the expected size in bytes
+   */
+  public static long expectedPackSize(Crypto crypto, List<PackEntry> entries) {
+    long data = 0;
+    for (PackEntry e : entries) {
+      data += e.length();
+    }
+    long header = 9L + entries.size() * (1L + Id.LENGTH + 8);
+    return data + crypto.sealedLength(header) + 4;
+  }
+
+  /**
+   * Adds the blobs of stored packs that no index file lists, read from their headers: a pack is
+   * self-describing, so its data serves even when the index file that listed it is gone (a writer
+   * that lost its lease, a prune paused past its lease that deleted an index file another prune
+   * had just written again). Packs whose header cannot be read are left out.
+   *
+   * @param ctx the repository
+   * @param stored every stored pack and its size
+   * @param except packs not to add (those a prune is deleting)
+   * @return the packs added
+   */
+  public List<Id> addUnindexed(Ctx ctx, Map<Id, Long> stored, Set<Id> except) {
+    List<Id> added = new ArrayList<>();
+    for (Map.Entry<Id, Long> e : stored.entrySet()) {
+      if (packs.containsKey(e.getKey()) || except.contains(e.getKey())) {
+        continue;
+      }
+      try {
+        addPack(e.getKey(), readPackHeader(ctx.store(), ctx.crypto(), e.getKey(), e.getValue()));
+        added.add(e.getKey());
+      } catch (dev.drkit.core.DrException ex) {
+        org.slf4j.LoggerFactory.getLogger(Index.class).warn("ignoring unreadable unindexed pack {}: {}",
+            Packs.key(e.getKey()), ex.getMessage());
+      }
+    }
+    return added;
+  }
+
+  /**
+   * Loads the index and keeps only what can serve: packs that exist with the size their entries
+   * say, and, for a writer, none that an interrupted or running prune has scheduled for deletion.
+   * Other copies of the blobs of a dropped pack serve instead; a backup never deduplicates
+   * against a blob whose pack is gone. For a reader, stored packs no index file lists serve too
+   * (from their headers); a writer indexes them itself ({@link BackupRun#recoverUnindexedPacks}).
+   *
+   * @param ctx the repository
+   * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
+   * @return the index of usable packs
+   * @throws IntegrityException naming a damaged index file or deletion record
+   */
+  public static Index loadUsable(Ctx ctx, boolean forWriting) {
+    Index idx = load(ctx.store(), ctx.crypto());
+    Map<Id, Long> stored = new java.util.HashMap<>();
+    for (BlobInfo info : ctx.store().list("packs/")) {
+      Id id = Packs.idOfKey(info.key());
+      if (id != null) {
+        stored.put(id, info.size());
+      }
+    }
+    List<Id> unusable = new ArrayList<>();
+    for (Map.Entry<Id, List<PackEntry>> e : idx.packs.entrySet()) {
+      Long size = stored.get(e.getKey());
+      if (size == null || size != expectedPackSize(ctx.crypto(), e.getValue())) {
+        unusable.add(e.getKey());
+      }
+    }
+    if (forWriting) {
+      unusable.addAll(Deletions.doomed(ctx));
+    }
+    idx.dropPacks(unusable);
+    if (!forWriting) {
+      idx.addUnindexed(ctx, stored, Set.of());
+    }
+    return idx;
+  }
+
+  /**
    * Loads every index file.
    *
    * @param store the store
@@ -68,13 +230,24 @@ public final class Index {
    * @throws IntegrityException naming a damaged index file
    */
   public static Index load(BlobStore store, Crypto crypto) {
-    Index idx = new Index();
-    for (BlobInfo info : store.list("index/")) {
-      byte[] data = store.get(info.key());
-      idx.read(info.key(), data, crypto);
+    for (int attempt = 1; ; attempt++) {
+      Index idx = new Index();
+      try {
+        for (BlobInfo info : store.list("index/")) {
+          byte[] data = store.get(info.key());
+          idx.read(info.key(), data, crypto);
+        }
+        return idx;
+      } catch (dev.drkit.core.BlobNotFoundException e) {
+        // a prune replaced index files between the listing and the read: list again
+        if (attempt == 3) {
+          throw new dev.drkit.core.StorageException("index files keep vanishing while being read (" + e.getMessage()
+              + "); is a prune running without a lock?", e);
+        }
+      }
     }
-    return idx;
   }
+
 
   /**
    * Adds one index file's content.

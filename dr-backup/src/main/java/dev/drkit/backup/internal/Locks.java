@@ -1,5 +1,6 @@
 package dev.drkit.backup.internal;
 
+import dev.drkit.backup.LeaseExpiredException;
 import dev.drkit.backup.RepositoryLockedException;
 import dev.drkit.core.DrException;
 import dev.drkit.spi.BlobInfo;
@@ -18,6 +19,14 @@ import org.slf4j.LoggerFactory;
  * repository for longer than one lease. Shared locks coexist; an exclusive lock excludes all others.
  * Acquisition writes the lock first, then lists: two racing exclusive acquirers may both back off,
  * but never both proceed.
+ *
+ * <p>Leases and clocks: every party allows a safety margin of {@link #margin lease/10}. Another
+ * process's lock counts as expired only when {@code now >= expires + margin}; a holder considers
+ * its own lease valid only while {@code now + margin < expires}. A holder never extends a lease
+ * that has lapsed (a refresh that starts or returns too late marks the lock lost), and its
+ * {@link Held#check} fails once the lease lapsed, the lock was lost or its file was removed, so an
+ * operation paused for longer than its lease (SIGSTOP, a VM pause, a laptop asleep) never commits
+ * after it wakes up. Clocks of the hosts sharing a repository must agree within the margin.
  */
 public final class Locks {
   private static final Logger LOG = LoggerFactory.getLogger(Locks.class);
@@ -36,21 +45,35 @@ public final class Locks {
    */
   public record LockFile(String owner, String host, long pid, boolean exclusive, String created, String expires) {}
 
-  /** A held lock. */
-  public static final class Held implements AutoCloseable {
+  /**
+   * @param lease a lease duration
+   * @return the safety margin both sides of a lease allow for clock skew and for the time between a
+   *     check and the write it guards: a tenth of the lease
+   */
+  public static Duration margin(Duration lease) {
+    return lease.dividedBy(10);
+  }
+
+  /** A held lock: its lease is refreshed by {@link #refresh} and checked by {@link #check}. */
+  public static final class Held implements AutoCloseable, Lease {
     private final BlobStore store;
     private final String key;
     private final LockFile file;
     private final Clock clock;
     private final Duration lease;
+    private final Duration margin;
+    private volatile Instant expires;
+    private volatile String lost;
     private volatile boolean released;
 
-    private Held(BlobStore store, String key, LockFile file, Clock clock, Duration lease) {
+    private Held(BlobStore store, String key, LockFile file, Clock clock, Duration lease, Instant expires) {
       this.store = store;
       this.key = key;
       this.file = file;
       this.clock = clock;
       this.lease = lease;
+      this.margin = margin(lease);
+      this.expires = expires;
     }
 
     /** @return the lock's blob key */
@@ -58,15 +81,75 @@ public final class Locks {
       return key;
     }
 
-    /** Extends the lease from now. */
+    /** @return when the lease lapses unless refreshed (as last written successfully) */
+    public Instant expires() {
+      return expires;
+    }
+
+    /**
+     * Extends the lease from now, unless it has already lapsed (then the lock is lost for good: the
+     * lease is not revived, because another process may have taken the repository meanwhile).
+     *
+     * @throws LeaseExpiredException when the lease had lapsed or the lock file was removed
+     * @throws dev.drkit.core.StorageException when the store fails (the lease is unchanged)
+     */
     public void refresh() {
-      if (!released) {
-        store.put(key, Json.write(new LockFile(file.owner(), file.host(), file.pid(), file.exclusive(), file.created(),
-            clock.instant().plus(lease).toString())));
+      if (released) {
+        return;
+      }
+      check("lease not extended");
+      Instant start = clock.instant();
+      if (store.stat(key).isEmpty()) {
+        lose("lock file " + key + " of " + file.owner() + " was removed by another process (it took the lease of "
+            + expires + " for expired)");
+      }
+      Instant next = start.plus(lease);
+      store.put(key, Json.write(new LockFile(file.owner(), file.host(), file.pid(), file.exclusive(), file.created(),
+          next.toString())));
+      Instant previous = expires;
+      // the new lease counts only when it landed while the old one still held: a refresh paused
+      // in flight may have written it after another process removed the lock as expired
+      if (!clock.instant().plus(margin).isBefore(previous)) {
+        lose("lock lease of " + file.owner() + " expired at " + previous + " while it was being refreshed");
+      }
+      expires = next;
+    }
+
+    private void lose(String why) {
+      if (lost == null) {
+        lost = why;
+      }
+      throw new LeaseExpiredException(why);
+    }
+
+    @Override
+    public void check(String consequence) {
+      String why = lost;
+      if (why == null) {
+        Instant exp = expires;
+        Instant now = clock.instant();
+        if (!now.plus(margin).isBefore(exp)) {
+          why = "lock lease of " + file.owner() + " expired at " + exp + " (now " + now + ", safety margin "
+              + margin + "; the process was paused or starved longer than its lease)";
+          lost = why;
+        }
+      }
+      if (why != null) {
+        throw new LeaseExpiredException(why + "; " + consequence);
       }
     }
 
-    /** Removes the lock. */
+    /** @return whether the lease lapsed or the lock was lost (checked now) */
+    public boolean lapsed() {
+      try {
+        check("");
+        return false;
+      } catch (LeaseExpiredException e) {
+        return true;
+      }
+    }
+
+    /** Removes the lock file (also of a lost lock: a late refresh may have written it again). */
     @Override
     public void close() {
       if (!released) {
@@ -97,7 +180,8 @@ public final class Locks {
         now.plus(lease).toString());
     String key = "locks/" + HexFormat.of().formatHex(Crypto.random(16));
     store.put(key, Json.write(mine));
-    Held held = new Held(store, key, mine, clock, lease);
+    Held held = new Held(store, key, mine, clock, lease, now.plus(lease));
+    Duration margin = margin(lease);
     String conflict = null;
     for (BlobInfo info : store.list("locks/")) {
       if (info.key().equals(key)) {
@@ -116,7 +200,7 @@ public final class Locks {
       } catch (RuntimeException e) {
         expires = Instant.EPOCH;
       }
-      if (!expires.isAfter(now)) {
+      if (!expires.plus(margin).isAfter(now)) {
         LOG.info("removing stale lock {} of {} on {} (expired {})", info.key(), other.owner(), other.host(), expires);
         store.delete(info.key());
         continue;
@@ -130,6 +214,12 @@ public final class Locks {
     if (conflict != null) {
       held.close();
       throw new RepositoryLockedException(conflict);
+    }
+    try {
+      held.check(owner + " did not start"); // acquiring took longer than the lease
+    } catch (LeaseExpiredException e) {
+      held.close();
+      throw e;
     }
     return held;
   }

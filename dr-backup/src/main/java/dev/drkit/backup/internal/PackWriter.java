@@ -25,6 +25,9 @@ public final class PackWriter {
   static final int MAX_QUEUED = 1;
   private final Ctx ctx;
   private final Index index;
+  private final Lease lease;
+  private final String consequence;
+  private final java.util.Set<Id> avoid;
   private final int target;
   private List<BlobCodec.Encoded> current = new ArrayList<>();
   private long currentBytes;
@@ -42,8 +45,24 @@ public final class PackWriter {
    * @param index the index to extend
    */
   public PackWriter(Ctx ctx, Index index) {
+    this(ctx, index, Lease.NONE, "", java.util.Set.of());
+  }
+
+  /**
+   * @param ctx the repository
+   * @param index the index to extend
+   * @param lease checked before every index file is written (a commit point)
+   * @param consequence what the operation does not do when the lease lapsed (for the message)
+   * @param avoid packs this writer must not produce: those a prune is deleting. Packs are named by
+   *     their content, so in an unencrypted repository a pack of the same blobs in the same order
+   *     would be the doomed pack itself; such a pack gets a small random padding blob instead
+   */
+  public PackWriter(Ctx ctx, Index index, Lease lease, String consequence, java.util.Set<Id> avoid) {
     this.ctx = ctx;
     this.index = index;
+    this.lease = lease;
+    this.consequence = consequence;
+    this.avoid = java.util.Set.copyOf(avoid);
     this.target = ctx.options().packSize();
     this.uploaders = Math.max(1, Math.min(16, ctx.store().writeConcurrency()));
     this.slots = new java.util.concurrent.Semaphore(uploaders + MAX_QUEUED);
@@ -109,9 +128,18 @@ public final class PackWriter {
     }
   }
 
-  private void uploadNow(List<BlobCodec.Encoded> blobs) {
+  private void uploadNow(List<BlobCodec.Encoded> content) {
+    List<BlobCodec.Encoded> blobs = content;
     byte[] pack = Packs.assemble(ctx.crypto(), blobs);
     Id packId = Crypto.sha256(pack);
+    while (avoid.contains(packId)) {
+      byte[] pad = Crypto.random(32);
+      blobs = new ArrayList<>(blobs);
+      blobs.add(ctx.codec().encode(BlobCodec.DATA, ctx.codec().id(pad, 0, pad.length), pad, 0, pad.length));
+      pack = Packs.assemble(ctx.crypto(), blobs);
+      packId = Crypto.sha256(pack);
+      LOG.info("pack {} would repeat a pack a prune is deleting; padded it", packId.hex());
+    }
     ctx.store().putIfAbsent(Packs.key(packId), pack);
     List<PackEntry> entries = new ArrayList<>(blobs.size());
     int offset = 0;
@@ -125,6 +153,7 @@ public final class PackWriter {
       index.addPack(packId, entries);
       pendingIndex.put(packId, entries);
       if (pendingIndex.size() >= PACKS_PER_INDEX_FILE) {
+        lease.check("index file not written; " + consequence);
         index.write(ctx.store(), ctx.crypto(), pendingIndex);
         pendingIndex.clear();
       }
@@ -151,6 +180,7 @@ public final class PackWriter {
     rethrow();
     synchronized (pendingIndex) {
       if (!pendingIndex.isEmpty()) {
+        lease.check("index file not written; " + consequence);
         index.write(ctx.store(), ctx.crypto(), pendingIndex);
         pendingIndex.clear();
       }

@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Prune: mark the blobs snapshots reference, keep fully used packs, copy the live blobs of partly
- * used packs into new packs (ciphertext copied as is), then write the new index, delete the old
- * index files, and only then delete the obsolete packs - so a crash at any point leaves every
- * snapshot restorable (at worst with extra, unreferenced packs that the next prune removes).
+ * used packs into new packs (ciphertext copied as is), write a deletion record naming the packs to
+ * delete, then the new index, delete the old index files, and only then delete the obsolete packs
+ * and the record - so a crash at any point leaves every snapshot restorable (at worst with extra,
+ * unreferenced packs that the next prune removes). Every step after the repacking is a commit
+ * point guarded by the prune's lease: a prune paused past its lease stops at its next step, and
+ * a backup started meanwhile never relies on a pack the record names.
  */
 public final class Pruner {
   private static final Logger LOG = LoggerFactory.getLogger(Pruner.class);
@@ -34,7 +37,7 @@ public final class Pruner {
    * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
    */
   public static PruneResult prune(Ctx ctx, ProgressListener listener) {
-    return prune(ctx, 0.0, listener);
+    return prune(ctx, 0.0, listener, Lease.NONE);
   }
 
   /**
@@ -44,27 +47,23 @@ public final class Pruner {
    *     used pack; 1 only deletes packs nothing uses. Packs with the most unused bytes are repacked
    *     first.
    * @param listener progress
+   * @param lease the prune's exclusive lock, checked before every commit point
    * @return what was reclaimed
-   * @throws IntegrityException when a snapshot references a blob in no index (prune refuses to run)
+   * @throws IntegrityException when a snapshot references a blob in no index or only in missing
+   *     packs (prune refuses to run)
+   * @throws dev.drkit.backup.LeaseExpiredException when the lease lapsed before a commit point (what
+   *     was deleted before stays deleted; the next prune finishes the job)
    */
-  public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener) {
+  public static PruneResult prune(Ctx ctx, double maxUnused, ProgressListener listener, Lease lease) {
     long start = ctx.clock().millis();
+    String stop = "prune stopped before deleting anything; run it again";
+    // snapshots before the index files, the index files before the packs: each is written after
+    // what it refers to
+    List<Snapshot> snapshots = SnapshotFiles.list(ctx);
     Index index = Index.load(ctx.store(), ctx.crypto());
-    Set<Id> used = new HashSet<>();
-    for (Snapshot s : SnapshotFiles.list(ctx)) {
-      for (String t : s.tree()) {
-        used.add(Id.parse(t));
-      }
-      for (Node n : SnapshotFiles.entries(ctx, index, s)) {
-        for (Id c : n.chunks()) {
-          if (!index.contains(c)) {
-            throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
-                + n.pathString() + " which is in no index; prune refuses to run (run verify)");
-          }
-          used.add(c);
-        }
-      }
-    }
+    List<String> recordsBefore = Deletions.keys(ctx);
+    // packs an interrupted prune doomed are deleted now (their live blobs were copied before)
+    Set<Id> doomed = Deletions.doomed(ctx);
     Map<Id, Long> stored = new HashMap<>();
     for (BlobInfo info : ctx.store().list("packs/")) {
       Id id = Packs.idOfKey(info.key());
@@ -72,10 +71,53 @@ public final class Pruner {
         stored.put(id, info.size());
       }
     }
+    List<Id> gone = new ArrayList<>(doomed);
+    for (Id p : index.packs().keySet()) {
+      if (!stored.containsKey(p)) {
+        LOG.warn("indexed pack {} is missing; dropping its stale index entries", p.hex());
+        gone.add(p);
+      }
+    }
+    Map<Id, List<PackEntry>> dropped = index.dropPacks(gone); // other copies serve
+    // packs no index file lists: an interrupted backup's (garbage unless a snapshot uses them), or
+    // packs whose index file a prune paused past its lease deleted; their headers decide
+    List<Id> unindexed = index.addUnindexed(ctx, stored, doomed);
+    if (!unindexed.isEmpty()) {
+      LOG.info("prune read the headers of {} packs no index file lists", unindexed.size());
+    }
+    // doomed packs serve last: normally every blob they hold that is still used has another copy
+    // and they are deleted; a record that landed after its prune lost its lease may doom a pack a
+    // snapshot needs, and then it is kept (or repacked) like any other
+    for (Map.Entry<Id, List<PackEntry>> e : dropped.entrySet()) {
+      if (doomed.contains(e.getKey()) && stored.containsKey(e.getKey())) {
+        index.addPack(e.getKey(), e.getValue());
+      }
+    }
+    index.addUnindexed(ctx, stored, Set.of());
+    Set<Id> used = new HashSet<>();
+    try {
+      for (Snapshot s : snapshots) {
+        for (String t : s.tree()) {
+          used.add(Id.parse(t));
+        }
+        for (Node n : SnapshotFiles.entries(ctx, index, s)) {
+          for (Id c : n.chunks()) {
+            if (!index.contains(c)) {
+              throw new IntegrityException("snapshot " + s.shortId() + " references blob " + c.hex() + " of "
+                  + n.pathString() + " which is in no index or only in missing packs; prune refuses to run (run verify)");
+            }
+            used.add(c);
+          }
+        }
+      }
+    } catch (IntegrityException e) {
+      lease.check(stop + " (" + e.getMessage() + ")"); // what looks damaged may be another writer's work
+      throw e;
+    }
     ProgressTracker progress = new ProgressTracker("prune", listener, ctx.clock());
     progress.totals(stored.size(), -1);
     Index fresh = new Index();
-    PackWriter writer = new PackWriter(ctx, fresh);
+    PackWriter writer = new PackWriter(ctx, fresh, lease, stop, doomed);
     Map<Id, List<PackEntry>> keep = new LinkedHashMap<>();
     List<Id> delete = new ArrayList<>();
     long repacked = 0;
@@ -129,10 +171,6 @@ public final class Pruner {
     try {
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
-        if (!stored.containsKey(packId)) {
-          LOG.warn("indexed pack {} is missing; dropping it from the index", packId.hex());
-          continue;
-        }
         List<PackEntry> live = liveOf.get(packId);
         if (live.size() == e.getValue().size() || tolerated.contains(packId)) {
           keep.put(packId, e.getValue());
@@ -162,27 +200,86 @@ public final class Pruner {
     } finally {
       writer.abandon(); // a failure above must not leave an upload running
     }
+    // a repacked pack can be byte-identical to an unindexed one (left by an interrupted prune that
+    // repacked the same blobs): content addressing made them one, and it must stay
+    for (Id p : fresh.packs().keySet()) {
+      if (delete.remove(p)) {
+        freed -= stored.get(p);
+      }
+    }
+    // commit: name what goes before anything goes, so a backup started while this prune is paused
+    // past its lease never relies on it
+    lease.check(stop);
+    String record = delete.isEmpty() ? null : Deletions.write(ctx, "prune", delete);
+    try {
+      lease.check(stop);
+    } catch (dev.drkit.backup.LeaseExpiredException e) {
+      // the record may have landed after the lease lapsed, when a backup could already rely on
+      // what it names: withdraw it
+      if (record != null) {
+        ctx.store().delete(record);
+      }
+      throw e;
+    }
+    for (String r : recordsBefore) {
+      ctx.store().delete(r); // the new record names what they named that still goes (a pack a snapshot
+      // needs stays, un-doomed)
+    }
+    String late = "prune stopped before deleting all it planned; run it again to finish";
     Map<Id, List<PackEntry>> batch = new LinkedHashMap<>();
     for (Map.Entry<Id, List<PackEntry>> e : keep.entrySet()) {
       batch.put(e.getKey(), e.getValue());
       if (batch.size() >= PACKS_PER_INDEX_FILE) {
+        lease.check(late);
         fresh.write(ctx.store(), ctx.crypto(), batch);
         batch.clear();
       }
     }
     if (!batch.isEmpty()) {
+      lease.check(late);
       fresh.write(ctx.store(), ctx.crypto(), batch);
     }
     for (String old : index.files()) {
       if (!fresh.files().contains(old)) {
+        lease.check(late);
         ctx.store().delete(old);
       }
     }
     for (Id p : delete) {
+      lease.check(late);
       ctx.store().delete(Packs.key(p));
+    }
+    int temporary = deleteTemporaryFiles(ctx, lease, late);
+    if (record != null) {
+      ctx.store().delete(record);
     }
     freed -= writer.bytes();
     progress.finish();
+    if (temporary > 0) {
+      LOG.info("prune removed {} temporary files of writes that did not finish", temporary);
+    }
     return new PruneResult(delete.size(), repacked, writer.packs(), blobsRemoved, freed, ctx.clock().millis() - start);
+  }
+
+  /**
+   * Deletes the temporary files of unfinished writes older than a lease and its margin: the prune
+   * holds the repository alone, so they belong to writers that died or lost their lease.
+   */
+  private static int deleteTemporaryFiles(Ctx ctx, Lease lease, String late) {
+    if (!(ctx.store() instanceof dev.drkit.backup.TemporaryFiles tf)) {
+      return 0;
+    }
+    java.time.Duration l = ctx.options().lockLease();
+    java.time.Instant cutoff = ctx.clock().instant().minus(l).minus(Locks.margin(l));
+    int n = 0;
+    for (dev.drkit.backup.TemporaryFiles.TemporaryFile f : tf.temporaryFiles()) {
+      if (f.lastModified().isBefore(cutoff)) {
+        lease.check(late);
+        if (tf.deleteTemporaryFile(f.name())) {
+          n++;
+        }
+      }
+    }
+    return n;
   }
 }

@@ -101,13 +101,17 @@ public final class SnapshotFiles {
 
   /**
    * @param ctx the repository
-   * @return every snapshot, oldest first
+   * @return every snapshot, oldest first (one forgotten while being listed is left out)
    * @throws IntegrityException when one is damaged
    */
   public static List<Snapshot> list(Ctx ctx) {
     List<Snapshot> out = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
-      out.add(read(ctx, info.key()));
+      try {
+        out.add(read(ctx, info.key()));
+      } catch (dev.drkit.core.BlobNotFoundException e) {
+        // forgotten between the listing and the read: not damage
+      }
     }
     out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
     return out;

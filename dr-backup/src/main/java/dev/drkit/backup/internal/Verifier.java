@@ -3,24 +3,41 @@ package dev.drkit.backup.internal;
 import dev.drkit.backup.Damage;
 import dev.drkit.backup.ProgressListener;
 import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.TemporaryFiles;
 import dev.drkit.backup.VerifyReport;
+import dev.drkit.backup.spi.EntryType;
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.DrException;
 import dev.drkit.spi.BlobInfo;
-import dev.drkit.backup.spi.EntryType;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
 
-/** Structure and read-data checks; see {@link dev.drkit.backup.Repository#verify}. */
+/**
+ * Structure and read-data checks; see {@link dev.drkit.backup.Repository#verify}. Index entries of
+ * missing packs are stale, not damage, as long as nothing needs them or another copy serves; a pack
+ * whose size differs from what its index entries say is damage (checked without reading data).
+ */
 public final class Verifier {
   private Verifier() {}
 
-  /** @param e a failure to read an object @return its message, or its type when it has none */
+  /**
+   * @param e a failure to read an object
+   * @return its message, or its type when it has none
+   * @throws dev.drkit.core.StorageException {@code e} itself when the store failed: that is no
+   *     finding about the repository, and verify fails instead of reporting damage
+   */
   private static String reason(RuntimeException e) {
+    if (e instanceof dev.drkit.core.StorageException se) {
+      throw se;
+    }
     return e instanceof DrException && e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
@@ -34,22 +51,42 @@ public final class Verifier {
    * @return the report
    */
   public static VerifyReport verify(Ctx ctx, boolean readData, ProgressListener listener) {
+    return verify(ctx, readData, listener, Lease.NONE);
+  }
+
+  /**
+   * @param ctx the repository
+   * @param readData whether to read every blob
+   * @param listener progress
+   * @param lease the verify's shared lock: when damage was found and the lease lapsed meanwhile, a
+   *     prune may have run under the verify, so it fails instead of reporting damage that may not be there
+   * @return the report
+   * @throws dev.drkit.backup.LeaseExpiredException see {@code lease}
+   */
+  public static VerifyReport verify(Ctx ctx, boolean readData, ProgressListener listener, Lease lease) {
     List<Damage> damage = new ArrayList<>();
+    List<String> notices = new ArrayList<>();
     Map<Id, Bad> bad = new LinkedHashMap<>();
-    Index index = new Index();
-    for (BlobInfo info : ctx.store().list("index/")) {
-      try {
-        index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
-      } catch (RuntimeException e) {
-        damage.add(new Damage(info.key(), null, reason(e), List.of()));
-      }
-    }
+    // snapshots first, then index files, then packs: each is written after what it refers to, so a
+    // backup committing meanwhile is seen whole or not at all
     List<Snapshot> snapshots = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
       try {
         snapshots.add(SnapshotFiles.read(ctx, info.key()));
+      } catch (BlobNotFoundException e) {
+        continue; // forgotten between listing and reading
       } catch (RuntimeException e) {
         damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
+      }
+    }
+    Index index = new Index();
+    for (BlobInfo info : ctx.store().list("index/")) {
+      try {
+        index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
+      } catch (BlobNotFoundException e) {
+        continue; // replaced by a prune between listing and reading
+      } catch (RuntimeException e) {
+        damage.add(new Damage(info.key(), null, reason(e), List.of()));
       }
     }
     Map<Id, Long> stored = new HashMap<>();
@@ -60,32 +97,97 @@ public final class Verifier {
       }
     }
     long unindexed = stored.keySet().stream().filter(id -> !index.packs().containsKey(id)).count();
+    // their headers serve: data whose index file is gone is not damage
+    for (Id p : index.addUnindexed(ctx, stored, Set.of())) {
+      notices.add("pack " + Packs.key(p) + " is listed in no index file; its header serves (the next backup or"
+          + " prune indexes it, prune deletes it when nothing uses it)");
+    }
+    // packs that cannot serve: missing (their entries are stale) or of the wrong size (damage)
+    List<Id> missing = new ArrayList<>();
+    List<Id> wrongSize = new ArrayList<>();
     for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
-      if (!stored.containsKey(e.getKey())) {
+      Long size = stored.get(e.getKey());
+      if (size == null) {
+        missing.add(e.getKey());
+        continue;
+      }
+      long expected = Index.expectedPackSize(ctx.crypto(), e.getValue());
+      if (size != expected) {
+        wrongSize.add(e.getKey());
+        String why = "pack is " + size + " bytes but its index entries say " + expected
+            + (size < expected ? " (truncated)" : " (damaged)");
         for (PackEntry pe : e.getValue()) {
-          bad.putIfAbsent(pe.id(), new Bad(Packs.key(e.getKey()), pe.id(), "pack is missing"));
+          bad.putIfAbsent(pe.id(), new Bad(Packs.key(e.getKey()), pe.id(), why));
         }
       }
     }
-    // every referenced blob indexed
+    long packsChecked = index.packs().size();
+    Map<Id, List<PackEntry>> stale = index.dropPacks(missing);
+    Map<Id, List<PackEntry>> wrong = index.dropPacks(wrongSize);
+    Map<Id, String> goneFrom = new HashMap<>(); // blob -> the missing pack that was to hold it
+    long staleEntries = 0;
+    for (Map.Entry<Id, List<PackEntry>> e : stale.entrySet()) {
+      staleEntries += e.getValue().size();
+      for (PackEntry pe : e.getValue()) {
+        goneFrom.putIfAbsent(pe.id(), Packs.key(e.getKey()));
+      }
+      notices.add("index lists " + e.getValue().size() + " entries of missing pack " + Packs.key(e.getKey())
+          + " (stale index entries; other copies serve, prune removes them)");
+    }
+    for (Map.Entry<Id, List<PackEntry>> e : wrong.entrySet()) {
+      boolean allServed = true;
+      for (PackEntry pe : e.getValue()) {
+        if (index.contains(pe.id())) {
+          bad.remove(pe.id()); // another, intact copy serves; the pack itself is still damage
+        } else {
+          allServed = false;
+        }
+      }
+      if (allServed) {
+        damage.add(new Damage(Packs.key(e.getKey()), null, "pack is " + stored.get(e.getKey())
+            + " bytes but its index entries say " + Index.expectedPackSize(ctx.crypto(), e.getValue())
+            + "; other packs hold all its blobs", List.of()));
+      }
+    }
+    // every referenced blob in a usable pack; entries well-formed
     for (Snapshot s : snapshots) {
       for (String t : s.tree()) {
         Id id = Id.parse(t);
         if (!index.contains(id)) {
-          bad.putIfAbsent(id, new Bad("snapshots/" + s.id(), id, "tree blob is in no index (missing)"));
+          bad.putIfAbsent(id, missingBlob(goneFrom, "snapshots/" + s.id(), id, "tree"));
         }
       }
       List<Node> nodes;
       try {
         nodes = SnapshotFiles.entries(ctx, index, s);
+      } catch (dev.drkit.core.StorageException e) {
+        throw e;
       } catch (RuntimeException e) {
         continue; // the damaged tree blob is reported above or by read-data below
       }
+      Map<String, Integer> seen = new LinkedHashMap<>();
       for (Node n : nodes) {
+        seen.merge(n.pathString(), 1, Integer::sum);
+        long content = 0;
+        boolean complete = true;
         for (Id c : n.chunks()) {
-          if (!index.contains(c)) {
-            bad.putIfAbsent(c, new Bad("snapshots/" + s.id(), c, "data blob is in no index (missing)"));
+          PackEntry pe = index.get(c);
+          if (pe == null) {
+            bad.putIfAbsent(c, missingBlob(goneFrom, "snapshots/" + s.id(), c, "data"));
+            complete = false;
+          } else {
+            content += pe.rawLength();
           }
+        }
+        if (n.type() == EntryType.FILE && complete && content != n.size()) {
+          damage.add(new Damage("snapshots/" + s.id(), null, "entry " + n.pathString() + " records " + n.size()
+              + " bytes but its content blobs hold " + content, List.of(s.shortId() + ":" + n.pathString())));
+        }
+      }
+      for (Map.Entry<String, Integer> e : seen.entrySet()) {
+        if (e.getValue() > 1) {
+          damage.add(new Damage("snapshots/" + s.id(), null, "entry name " + e.getKey() + " occurs " + e.getValue()
+              + " times in one tree (a restore could keep only one)", List.of(s.shortId() + ":" + e.getKey())));
         }
       }
     }
@@ -100,16 +202,18 @@ public final class Verifier {
       if (total > (64L << 20)) {
         Crypto.warmUp();
       }
+      Set<Id> good = new HashSet<>();
+      Map<Id, Bad> badCopies = new LinkedHashMap<>();
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
         String key = Packs.key(packId);
-        if (!stored.containsKey(packId)) {
-          continue;
-        }
         byte[] data;
         try {
           data = ctx.store().get(key);
         } catch (BlobNotFoundException ex) {
+          for (PackEntry pe : e.getValue()) {
+            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), "pack vanished while verify ran"));
+          }
           continue;
         }
         boolean hashOk = Crypto.sha256(data).equals(packId);
@@ -117,14 +221,15 @@ public final class Verifier {
         for (PackEntry pe : e.getValue()) {
           blobs++;
           if (pe.offset() + (long) pe.length() > data.length) {
-            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), "blob extends past the end of the pack (truncated)"));
+            badCopies.putIfAbsent(pe.id(), new Bad(key, pe.id(), "blob extends past the end of the pack (truncated)"));
             badHere++;
             continue;
           }
           try {
             ctx.codec().decode(pe.type(), pe.id(), pe.rawLength(), data, pe.offset(), pe.length(), "pack " + key);
+            good.add(pe.id());
           } catch (RuntimeException ex) {
-            bad.putIfAbsent(pe.id(), new Bad(key, pe.id(), reason(ex)));
+            badCopies.putIfAbsent(pe.id(), new Bad(key, pe.id(), reason(ex)));
             badHere++;
           }
         }
@@ -134,6 +239,14 @@ public final class Verifier {
         }
         progress.addFiles(1);
         progress.addBytes(data.length);
+      }
+      for (Bad b : badCopies.values()) {
+        if (good.contains(b.blob())) {
+          damage.add(new Damage(b.object(), b.blob().hex(), b.reason() + " (another copy is intact and serves)",
+              List.of()));
+        } else {
+          bad.putIfAbsent(b.blob(), b);
+        }
       }
     } else {
       for (List<PackEntry> l : index.packs().values()) {
@@ -155,6 +268,8 @@ public final class Verifier {
         List<Node> nodes;
         try {
           nodes = SnapshotFiles.entries(ctx, index, s);
+        } catch (dev.drkit.core.StorageException ex) {
+          throw ex;
         } catch (RuntimeException ex) {
           continue;
         }
@@ -174,7 +289,38 @@ public final class Verifier {
         damage.add(new Damage(b.object(), b.blob().hex(), b.reason(), new ArrayList<>(affected.get(b.blob()))));
       }
     }
+    temporaryFiles(ctx, notices);
+    List<String> records = Deletions.keys(ctx);
+    if (!records.isEmpty()) {
+      notices.add(records.size() + " deletion record(s) of an interrupted prune (" + records.get(0) + "): the packs"
+          + " they name are not reused; the next prune deletes them");
+    }
     progress.finish();
-    return new VerifyReport(readData, snapshots.size(), index.packs().size(), blobs, unindexed, damage);
+    if (!damage.isEmpty()) {
+      lease.check("verify interrupted: it may have seen a prune's work in progress; run it again");
+    }
+    return new VerifyReport(readData, snapshots.size(), packsChecked, blobs, unindexed, staleEntries, notices, damage);
+  }
+
+  private static Bad missingBlob(Map<Id, String> goneFrom, String object, Id id, String kind) {
+    String pack = goneFrom.get(id);
+    if (pack != null) {
+      return new Bad(pack, id, "pack is missing (" + kind + " blob needed by " + object + "; no other copy)");
+    }
+    return new Bad(object, id, kind + " blob is in no index (missing)");
+  }
+
+  private static void temporaryFiles(Ctx ctx, List<String> notices) {
+    if (!(ctx.store() instanceof TemporaryFiles tf)) {
+      return;
+    }
+    Duration lease = ctx.options().lockLease();
+    Instant cutoff = ctx.clock().instant().minus(lease).minus(Locks.margin(lease));
+    for (TemporaryFiles.TemporaryFile f : tf.temporaryFiles()) {
+      if (f.lastModified().isBefore(cutoff)) {
+        notices.add("temporary file " + f.name() + " (" + f.size() + " bytes, last written " + f.lastModified()
+            + ") of a write that did not finish; prune removes it");
+      }
+    }
   }
 }

@@ -37,6 +37,9 @@ public final class VerifyCommand extends RepoCommand {
       out.println(report.unindexedPacks() + " packs left by an interrupted backup are not indexed"
           + " (the next backup reuses them, prune removes them)");
     }
+    for (String notice : report.notices()) {
+      out.println("note: " + notice);
+    }
     out.flush();
     if (report.ok()) {
       out.println("no errors were found");

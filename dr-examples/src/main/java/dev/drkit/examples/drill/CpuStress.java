@@ -83,6 +83,27 @@ public final class CpuStress implements AutoCloseable {
     return s;
   }
 
+  /**
+   * Starts busy threads only (no writer): CPU starvation without disk load.
+   *
+   * @param busyThreads how many, {@code >= 0}
+   * @return the running load; close it to stop it
+   * @throws IllegalArgumentException for a negative count
+   */
+  public static CpuStress spinOnly(int busyThreads) {
+    if (busyThreads < 0) {
+      throw new IllegalArgumentException("cpu-stress: the number of busy threads must be >= 0 but was " + busyThreads);
+    }
+    CpuStress s = new CpuStress(busyThreads, DEFAULT_CHUNK_BYTES);
+    for (int i = 0; i < busyThreads; i++) {
+      Thread t = new Thread(s::spin, "cpu-stress-busy-" + i);
+      t.setDaemon(true);
+      s.threads.add(t);
+    }
+    s.threads.forEach(Thread::start);
+    return s;
+  }
+
   private void spin() {
     long x = 0x9E3779B97F4A7C15L;
     long n = 0;

@@ -54,6 +54,7 @@ public final class LogShippingReplication implements OrderReplication {
   private final Clock clock;
   private @Nullable Source source;
   private @Nullable Follower follower;
+  private volatile java.util.function.IntUnaryOperator link = java.util.function.IntUnaryOperator.identity();
 
   /** The primary side: its log and, while a replica is attached, its shipper. */
   private final class Source {
@@ -215,6 +216,19 @@ public final class LogShippingReplication implements OrderReplication {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
+  /**
+   * Routes the replication link through something between the sites (the soak's fault-injecting
+   * proxy): given the replica endpoint's loopback port, {@code route} returns the port the primary
+   * connects to. Applies to connections made from now on. The default is the direct path.
+   *
+   * @param route maps the replica's port to the port to connect to
+   * @return this
+   */
+  public LogShippingReplication linkThrough(java.util.function.IntUnaryOperator route) {
+    this.link = Objects.requireNonNull(route, "route");
+    return this;
+  }
+
   @Override
   public String mode() {
     return synchronous ? "sync" : "async";
@@ -250,7 +264,7 @@ public final class LogShippingReplication implements OrderReplication {
     });
     Follower cur = follower;
     if (cur != null) {
-      next.connect(cur.in.boundPort());
+      next.connect(link.applyAsInt(cur.in.boundPort()));
     }
     events.publish(dev.drkit.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
         "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
@@ -279,7 +293,7 @@ public final class LogShippingReplication implements OrderReplication {
       }
     });
     if (s != null) {
-      s.connect(next.in.boundPort());
+      s.connect(link.applyAsInt(next.in.boundPort()));
     }
     events.publish(new dev.drkit.spi.DrEvent(clock.instant(), "orders.replication.replica",
         dev.drkit.spi.DrEvent.Severity.INFO, service, epoch, replica.name() + " follows over TCP port "

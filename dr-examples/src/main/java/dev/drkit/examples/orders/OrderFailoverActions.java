@@ -44,6 +44,7 @@ public final class OrderFailoverActions implements FailoverActions {
   private final EventBus events;
   private final Clock clock;
   private final Duration catchUpTimeout;
+  private final Duration drainTimeout;
   private final List<Order> quarantined = new CopyOnWriteArrayList<>();
 
   /**
@@ -57,6 +58,24 @@ public final class OrderFailoverActions implements FailoverActions {
    */
   public OrderFailoverActions(OrderSite primary, OrderSite backup, Router router, OrderReplication replication,
       EventBus events, Clock clock, Duration catchUpTimeout) {
+    this(primary, backup, router, replication, events, clock, catchUpTimeout, catchUpTimeout);
+  }
+
+  /**
+   * @param primary the primary site
+   * @param backup the backup site
+   * @param router the router in front of them
+   * @param replication the replication between them
+   * @param events where the actions' events go
+   * @param clock the clock stamping events
+   * @param drainTimeout how long fencing a reachable site may wait for replication to ship what it
+   *     already acknowledged (part of the outage: keep it short)
+   * @param catchUpTimeout how long resync may wait for the target to catch up (before the switch:
+   *     the active site serves meanwhile)
+   */
+  public OrderFailoverActions(OrderSite primary, OrderSite backup, Router router, OrderReplication replication,
+      EventBus events, Clock clock, Duration drainTimeout, Duration catchUpTimeout) {
+    this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
     this.sites = Map.of(Site.PRIMARY, Objects.requireNonNull(primary, "primary"),
         Site.BACKUP, Objects.requireNonNull(backup, "backup"));
     this.router = Objects.requireNonNull(router, "router");
@@ -89,7 +108,7 @@ public final class OrderFailoverActions implements FailoverActions {
         atSite = true;
         // The site takes no more writes; ship what it already acknowledged before closing its
         // replication, so that a planned switchover loses nothing.
-        drained = replication.awaitCaughtUp(catchUpTimeout);
+        drained = replication.awaitCaughtUp(drainTimeout);
       } catch (SiteUnavailableException e) {
         LOG.warn("{}: site {} went down while being fenced; fenced at the router and replication", service,
             s.name());

@@ -82,6 +82,9 @@ public final class OrderSite implements AutoCloseable {
   private volatile @Nullable Instant lastCommit;
   private volatile @Nullable URI lastUri;
   private final List<Runnable> killListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Open while the site runs freely; a paused site's handlers and replicated applies wait on it. */
+  private volatile java.util.concurrent.@Nullable CountDownLatch pausedUntil;
+  private volatile java.util.function.Consumer<Order> acceptListener = o -> { };
 
   private record Running(HttpServer server, ExecutorService executor, JdbcConnectionPool pool, URI uri) {}
 
@@ -230,6 +233,61 @@ public final class OrderSite implements AutoCloseable {
    */
   public void onKill(Runnable listener) {
     killListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
+  /**
+   * Pauses the site as a stopped process would be ({@code SIGSTOP}): from now on its HTTP handlers
+   * (client writes, reads and health probes) and replicated applies wait at their entry until
+   * {@link #resume()}; nothing is refused and nothing times out on the site's side. Role changes
+   * made in-process (by the failover actions) still go through, as a storage-level fence would.
+   * Idempotent.
+   */
+  public void pause() {
+    synchronized (lifecycle) {
+      if (pausedUntil == null) {
+        pausedUntil = new java.util.concurrent.CountDownLatch(1);
+        LOG.warn("site {} paused", name);
+      }
+    }
+  }
+
+  /** Lets a {@link #pause() paused} site run again: every waiting request continues. Idempotent. */
+  public void resume() {
+    synchronized (lifecycle) {
+      java.util.concurrent.CountDownLatch l = pausedUntil;
+      pausedUntil = null;
+      if (l != null) {
+        l.countDown();
+        LOG.warn("site {} resumed", name);
+      }
+    }
+  }
+
+  /** @return whether the site is paused */
+  public boolean isPaused() {
+    return pausedUntil != null;
+  }
+
+  private void awaitResumed() {
+    java.util.concurrent.CountDownLatch l = pausedUntil;
+    if (l != null) {
+      try {
+        l.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Registers the site's acceptance log: called for every client write the site accepts (committed
+   * as primary and handed to replication), before it is acknowledged, while the site still holds
+   * its role; the order carries the epoch it was accepted under. Must be quick and must not throw.
+   *
+   * @param listener the listener (replaces the previous one)
+   */
+  public void onAccept(java.util.function.Consumer<Order> listener) {
+    this.acceptListener = Objects.requireNonNull(listener, "listener");
   }
 
   /** @return the site's current role */
@@ -431,6 +489,7 @@ public final class OrderSite implements AutoCloseable {
         throw new SiteUnavailableException("site " + name + ": order " + id + " committed locally but not replicated: "
             + ex.getMessage(), ex);
       }
+      acceptListener.accept(order);
     } finally {
       roleLock.readLock().unlock();
     }
@@ -494,6 +553,7 @@ public final class OrderSite implements AutoCloseable {
    * @throws SiteUnavailableException when the site is down or is itself primary
    */
   public int applyReplicated(List<Order> orders, long writerEpoch, long lastOffset) {
+    awaitResumed();
     Running r = requireRunning("apply " + orders.size() + " replicated orders");
     roleLock.readLock().lock();
     try {
@@ -993,6 +1053,7 @@ public final class OrderSite implements AutoCloseable {
   // ---- HTTP ----
 
   private void handleHealth(HttpExchange ex) throws IOException {
+    awaitResumed();
     try (ex) {
       Running r = running;
       if (r == null) {
@@ -1018,6 +1079,7 @@ public final class OrderSite implements AutoCloseable {
   }
 
   private void handleOrders(HttpExchange ex) throws IOException {
+    awaitResumed();
     try (ex) {
       try {
         routeOrders(ex);

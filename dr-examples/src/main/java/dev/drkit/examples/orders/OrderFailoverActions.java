@@ -102,13 +102,22 @@ public final class OrderFailoverActions implements FailoverActions {
     boolean drained = false;
     if (s.isRunning()) {
       try {
-        if (s.epoch() < epoch || s.role() == SiteRole.PRIMARY) {
+        boolean stuck = false;
+        if ((s.epoch() < epoch || s.role() == SiteRole.PRIMARY) && !s.tryFence(epoch, drainTimeout)) {
+          // Writes in flight hold the site: each waits for a replica that does not answer (sync
+          // replication over a broken link, a paused replica). Fence replication first: those
+          // writes fail and are never acknowledged; then the site takes the fence. Without this
+          // the fence, and the failover with it, would wait for as long as the link is down.
+          LOG.warn("{}: writes in flight held site {} for {}; fencing its replication first", service, s.name(),
+              drainTimeout);
+          replication.fence(s, epoch);
           s.fence(epoch);
+          stuck = true;
         }
         atSite = true;
         // The site takes no more writes; ship what it already acknowledged before closing its
         // replication, so that a planned switchover loses nothing.
-        drained = replication.awaitCaughtUp(drainTimeout);
+        drained = !stuck && replication.awaitCaughtUp(drainTimeout);
       } catch (SiteUnavailableException e) {
         LOG.warn("{}: site {} went down while being fenced; fenced at the router and replication", service,
             s.name());

@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -390,6 +391,30 @@ public final class OrderSite implements AutoCloseable {
    */
   public void fence(long newEpoch) {
     changeRole(newEpoch, SiteRole.FENCED);
+  }
+
+  /**
+   * Fences this site at {@code newEpoch} like {@link #fence(long)}, but waits at most {@code wait}
+   * for the client writes in flight (each holds the site until replication has taken it).
+   *
+   * @param newEpoch the epoch
+   * @param wait how long to wait for the writes in flight
+   * @return whether the site is fenced; false when writes in flight still held it after
+   *     {@code wait} (nothing changed)
+   * @throws StaleEpochException when the site is already at a newer epoch
+   * @throws SiteUnavailableException when the site is not running
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public boolean tryFence(long newEpoch, Duration wait) throws InterruptedException {
+    if (!roleLock.writeLock().tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    try {
+      changeRole(newEpoch, SiteRole.FENCED);
+      return true;
+    } finally {
+      roleLock.writeLock().unlock();
+    }
   }
 
   /**

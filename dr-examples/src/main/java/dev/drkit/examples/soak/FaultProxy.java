@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@link Mode#PASS}: bytes flow both ways;</li>
  *   <li>{@link Mode#DELAY}: each chunk is held for the delay before it is forwarded;</li>
- *   <li>{@link Mode#BLACKHOLE}: bytes are read and discarded both ways; connections stay open, so
- *       the peers see silence until their own timeouts;</li>
+ *   <li>{@link Mode#BLACKHOLE}: nothing gets through either way, as when every packet is dropped:
+ *       connections stay open and the peers see silence until their own timeouts; what was in
+ *       flight is held (as TCP retransmits it) and delivered in order once the fault heals, so a
+ *       stream is never corrupted;</li>
  *   <li>{@link Mode#DROP}: open connections are closed (FIN) and new ones are closed at once;</li>
  *   <li>{@link Mode#RESET}: open connections are reset (RST, {@code SO_LINGER} 0) and new ones are
  *       reset at once.</li>
@@ -45,7 +47,7 @@ public final class FaultProxy implements AutoCloseable {
     PASS,
     /** Forward after a delay. */
     DELAY,
-    /** Swallow every byte, keep connections open. */
+    /** Let nothing through, keep connections open; deliver what was held when healed. */
     BLACKHOLE,
     /** Close connections (FIN). */
     DROP,
@@ -86,6 +88,7 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong connections = new AtomicLong();
   private volatile Fault fault = Fault.PASS;
   private volatile boolean closed;
+  private final Object changes = new Object();
 
   /**
    * Opens the proxy on an ephemeral loopback port.
@@ -124,7 +127,10 @@ public final class FaultProxy implements AutoCloseable {
    * @param f the fault ({@link Fault#PASS} heals)
    */
   public void fault(Fault f) {
-    this.fault = Objects.requireNonNull(f, "fault");
+    synchronized (changes) {
+      this.fault = Objects.requireNonNull(f, "fault");
+      changes.notifyAll();
+    }
     LOG.info("fault proxy {}: {}", name, f);
     if (f.mode() == Mode.DROP || f.mode() == Mode.RESET) {
       for (Socket s : sockets) {
@@ -192,7 +198,14 @@ public final class FaultProxy implements AutoCloseable {
             out.write(buf, 0, n);
           }
           case BLACKHOLE -> {
-            // swallowed
+            // Hold the chunk (and stop reading: the sender's buffers fill) until the fault changes.
+            Fault now = awaitChange(Mode.BLACKHOLE);
+            if (now.mode() == Mode.DROP || now.mode() == Mode.RESET) {
+              kill(from, now.mode() == Mode.RESET);
+              kill(to, now.mode() == Mode.RESET);
+              return;
+            }
+            out.write(buf, 0, n);
           }
           case DROP, RESET -> {
             kill(from, f.mode() == Mode.RESET);
@@ -214,6 +227,15 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  private Fault awaitChange(Mode from) throws InterruptedException {
+    synchronized (changes) {
+      while (fault.mode() == from && !closed) {
+        changes.wait();
+      }
+      return fault;
+    }
+  }
+
   private static void kill(Socket s, boolean reset) {
     try {
       if (reset && !s.isClosed()) {
@@ -232,7 +254,10 @@ public final class FaultProxy implements AutoCloseable {
   /** Closes the proxy and every connection through it. */
   @Override
   public void close() {
-    closed = true;
+    synchronized (changes) {
+      closed = true;
+      changes.notifyAll();
+    }
     try {
       server.close();
     } catch (IOException e) {

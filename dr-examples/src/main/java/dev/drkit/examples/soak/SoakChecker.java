@@ -40,8 +40,8 @@ public final class SoakChecker {
    * What the checker found.
    *
    * @param acknowledged how many writes the clients saw acknowledged
-   * @param lostAcknowledged how many of them the final serving site does not hold (all of them when
-   *     no site serves at the end)
+   * @param lostAcknowledged how many of them the final site does not hold (the serving site, or when
+   *     none serves the site the engine names active; all of them when that site is down)
    * @param lostIds up to 20 of the lost ids
    * @param splitBrainMs how long two sites accepted client writes at once: the total overlap of
    *     the sites' tenures, a tenure being a site's first to last accepted write under one epoch
@@ -70,13 +70,15 @@ public final class SoakChecker {
   /**
    * @param acknowledged the ids of every write the clients saw acknowledged
    * @param accepts every site's acceptance log
-   * @param finalSite the orders on the site serving at the end, or null when none serves
+   * @param finalSite the orders on the site serving at the end or, when none serves, on the site the
+   *     engine names active; null when that site is down
+   * @param servingAtEnd whether a site serves at the end
    * @param loadFromNanos when the clients started writing
    * @param loadToNanos when they stopped
    * @return the verdict
    */
   public static Verdict check(Collection<String> acknowledged, Collection<Accept> accepts,
-      @Nullable Set<String> finalSite, long loadFromNanos, long loadToNanos) {
+      @Nullable Set<String> finalSite, boolean servingAtEnd, long loadFromNanos, long loadToNanos) {
     List<String> lost = new ArrayList<>();
     for (String id : acknowledged) {
       if (finalSite == null || !finalSite.contains(id)) {
@@ -122,6 +124,6 @@ public final class SoakChecker {
     }
     longest = Math.max(longest, loadToNanos - prev);
     return new Verdict(acknowledged.size(), lost.size(), lost.stream().sorted().limit(20).toList(),
-        Math.round(overlapNanos / 1e6), List.copyOf(shared), Math.round(longest / 1e6), finalSite != null);
+        Math.round(overlapNanos / 1e6), List.copyOf(shared), Math.round(longest / 1e6), servingAtEnd);
   }
 }

@@ -13,6 +13,7 @@ import dev.drkit.examples.drill.OrdersDrill;
 import dev.drkit.examples.orders.Ledger;
 import dev.drkit.examples.orders.LoadGenerator;
 import dev.drkit.examples.orders.LogShippingReplication;
+import dev.drkit.examples.orders.OrderChecks;
 import dev.drkit.examples.orders.OrderFailoverActions;
 import dev.drkit.examples.orders.OrderSite;
 import dev.drkit.examples.orders.OrderTopology;
@@ -20,7 +21,6 @@ import dev.drkit.examples.orders.Router;
 import dev.drkit.examples.orders.SiteRole;
 import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.Site;
 import dev.drkit.validation.CheckRegistry;
@@ -28,9 +28,6 @@ import dev.drkit.validation.FailureDetector;
 import dev.drkit.validation.Validator;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -61,8 +58,6 @@ import org.slf4j.LoggerFactory;
 public final class SoakRun {
   private static final Logger LOG = LoggerFactory.getLogger(SoakRun.class);
   private static final String BY = "soak operator";
-  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofMillis(300)).build();
 
   /**
    * What one run found.
@@ -189,12 +184,8 @@ public final class SoakRun {
       router.switchTo(primary, epoch);
       decisions = Executors.newSingleThreadExecutor(r -> new Thread(r, "soak-failover"));
       // The detector sits beside the router: it probes the primary through the router's path to it.
-      HealthCheck alive = ctx -> {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + toPrimary.port()
-            + "/health")).timeout(ctx.timeout()).GET().build(), HttpResponse.BodyHandlers.ofString());
-        return r.statusCode() == 200 ? HealthResult.healthy("primary answers 200")
-            : HealthResult.unhealthy("primary answered " + r.statusCode());
-      };
+      HealthCheck alive = OrderChecks.servesAsPrimary(site -> URI.create("http://127.0.0.1:"
+          + (site == Site.PRIMARY ? toPrimary : toBackup).port()));
       detector = FailureDetector.builder(config.name(), Site.PRIMARY, alive, new ConsecutiveFailuresPolicy(3, 1))
           .interval(Duration.ofMillis(200)).probeTimeout(Duration.ofMillis(150)).events(bus).clock(jump)
           .epoch(() -> engine.state().epoch()).build();
@@ -287,9 +278,10 @@ public final class SoakRun {
       OrderSite serving = serving();
       Set<String> acked = new java.util.HashSet<>();
       ledger.entries().forEach(en -> acked.add(en.id()));
-      SoakChecker.Verdict v = SoakChecker.check(acked, accepts, serving == null ? null : serving.orderIds(), loadFrom,
-          loadTo);
       ServiceState st = engine.state();
+      OrderSite holder = serving != null ? serving : site(st.activeSite());
+      SoakChecker.Verdict v = SoakChecker.check(acked, accepts, holder.isRunning() ? holder.orderIds() : null,
+          serving != null, loadFrom, loadTo);
       List<String> notes = new ArrayList<>(log);
       return new Result(schedule, v, st.state(), st.epoch(), serving == null ? "" : serving.name(),
           (int) engine.phaseHistory().stream().filter(p -> p.outcome().equals("succeeded")

@@ -14,7 +14,7 @@ class SoakCheckerTest {
   void aCleanHandOverHasNoSplitBrainAndItsGapIsTheLongestNoServingWindow() {
     List<Accept> log = List.of(new Accept("primary", 1, "a", 10 * MS), new Accept("primary", 1, "b", 100 * MS),
         new Accept("backup", 2, "c", 400 * MS), new Accept("backup", 2, "d", 450 * MS));
-    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b", "c", "d"), log, Set.of("a", "b", "c", "d"), 0,
+    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b", "c", "d"), log, Set.of("a", "b", "c", "d"), true, 0,
         500 * MS);
     assertThat(v.splitBrainMs()).isZero();
     assertThat(v.sharedEpochs()).isEmpty();
@@ -28,7 +28,7 @@ class SoakCheckerTest {
     // The old primary goes on accepting at epoch 1 until 300 ms; the backup took over at 200 ms.
     List<Accept> log = List.of(new Accept("primary", 1, "a", 0), new Accept("primary", 1, "b", 300 * MS),
         new Accept("backup", 2, "c", 200 * MS), new Accept("backup", 2, "d", 600 * MS));
-    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b", "c", "d"), log, Set.of("a", "b", "c", "d"), 0,
+    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b", "c", "d"), log, Set.of("a", "b", "c", "d"), true, 0,
         600 * MS);
     assertThat(v.splitBrainMs()).isEqualTo(100);
     assertThat(v.clean()).isFalse();
@@ -37,7 +37,7 @@ class SoakCheckerTest {
   @Test
   void bothSitesAcceptingUnderOneEpochIsSplitBrainWhateverTheTiming() {
     List<Accept> log = List.of(new Accept("primary", 2, "a", 0), new Accept("backup", 2, "b", 500 * MS));
-    SoakChecker.Verdict v = SoakChecker.check(List.of(), log, Set.of(), 0, 500 * MS);
+    SoakChecker.Verdict v = SoakChecker.check(List.of(), log, Set.of(), true, 0, 500 * MS);
     assertThat(v.splitBrainMs()).isZero();
     assertThat(v.sharedEpochs()).containsExactly(2L);
     assertThat(v.clean()).isFalse();
@@ -46,14 +46,18 @@ class SoakCheckerTest {
   @Test
   void acknowledgedWritesMissingFromTheFinalSiteAreLostAndNoServingSiteLosesThemAll() {
     List<Accept> log = List.of(new Accept("primary", 1, "a", 0), new Accept("primary", 1, "b", 10 * MS));
-    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b"), log, Set.of("a"), 0, 20 * MS);
+    SoakChecker.Verdict v = SoakChecker.check(List.of("a", "b"), log, Set.of("a"), true, 0, 20 * MS);
     assertThat(v.lostAcknowledged()).isEqualTo(1);
     assertThat(v.lostIds()).containsExactly("b");
 
-    SoakChecker.Verdict none = SoakChecker.check(List.of("a", "b"), log, null, 0, 1000 * MS);
+    SoakChecker.Verdict none = SoakChecker.check(List.of("a", "b"), log, null, false, 0, 1000 * MS);
     assertThat(none.servingAtEnd()).isFalse();
     assertThat(none.lostAcknowledged()).isEqualTo(2);
     // Nothing accepted after 10 ms until the load stopped at 1 s.
     assertThat(none.longestNoServingMs()).isEqualTo(990);
+    // No site serves, but the engine's active site still holds both: an outage, not a loss.
+    SoakChecker.Verdict held = SoakChecker.check(List.of("a", "b"), log, Set.of("a", "b"), false, 0, 1000 * MS);
+    assertThat(held.lostAcknowledged()).isZero();
+    assertThat(held.clean()).isFalse();
   }
 }

@@ -838,6 +838,9 @@ public final class OrdersDrill {
     });
     st.validator.label("after restore");
     rec.phase("restore: promote and redirect at epoch " + e2, null, () -> {
+      // The lost replica is fenced out at the new epoch first: only then may the rebuilt primary
+      // acknowledge writes alone in sync mode (until the replica is rebuilt from it).
+      st.actions.fence(svc, Site.BACKUP, e2);
       st.actions.promote(svc, Site.PRIMARY, e2);
       st.actions.redirect(svc, Site.PRIMARY, e2);
       return "router -> rebuilt primary";

@@ -38,8 +38,12 @@ import org.slf4j.LoggerFactory;
  * databases and quarantines divergent orders. A replica can also be brought up to date by a
  * snapshot ({@link #writeSnapshot}; its sink's {@code installSnapshot}), as dr-replication's
  * {@code Resync} does for a replica too far behind the log. While no replica is attached, the primary appends to
- * its log alone and the records are shipped when one attaches; in {@code sync} mode this is the
- * documented degradation (the only copy of those writes is the primary's log).
+ * its log alone and the records are shipped when one attaches. In {@code sync} mode a write only one
+ * site holds is acknowledged only once the other site has been {@linkplain #fence fenced} out at the
+ * source's epoch or later (the failover actions do so before promoting a site alone); while the
+ * replica is merely gone (dead, partitioned, paused) a write waits {@link #syncAloneWait} for a
+ * replica to acknowledge it and is refused otherwise, so that a failover to that replica cannot
+ * lose an acknowledged write.
  */
 public final class LogShippingReplication implements OrderReplication {
   private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
@@ -55,6 +59,11 @@ public final class LogShippingReplication implements OrderReplication {
   private @Nullable Source source;
   private @Nullable Follower follower;
   private volatile java.util.function.IntUnaryOperator link = java.util.function.IntUnaryOperator.identity();
+  /** The last source that stopped (killed or fenced) since a new one shipped: what the lag still counts. */
+  private volatile @Nullable Source lastSource;
+  /** Sites fenced out of replication, with the epoch: a sync source may run alone only past them. */
+  private final Map<OrderSite, Long> fencedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Duration syncAloneWait = Duration.ofSeconds(1);
 
   /** The primary side: its log and, while a replica is attached, its shipper. */
   private final class Source {
@@ -110,6 +119,27 @@ public final class LogShippingReplication implements OrderReplication {
       if (p == null || !synchronous) {
         unacked.put(off, o.createdAt());
       }
+      if (p == null && synchronous && !mayRunAlone(site, epoch)) {
+        awaitReplicaAck(o, off);
+      }
+    }
+
+    /**
+     * Sync mode without a replica that was fenced out: the write is acknowledged only once a
+     * replica holds it (one that attaches gets the log shipped from where it stands), or refused.
+     */
+    private void awaitReplicaAck(Order o, long off) throws InterruptedException {
+      long deadline = System.nanoTime() + syncAloneWait.toNanos();
+      while (System.nanoTime() < deadline && !dead) {
+        ReplicationPrimary q = shipper;
+        if (q != null && q.ackedOffset() >= off) {
+          return;
+        }
+        Thread.sleep(2);
+      }
+      throw new SiteUnavailableException("order " + o.id() + " is committed on " + site.name() + " but no replica"
+          + " acknowledged it within " + syncAloneWait.toMillis() + " ms: sync replication does not acknowledge a write"
+          + " only one site holds while the other is not fenced out");
     }
 
     long acked() {
@@ -229,6 +259,33 @@ public final class LogShippingReplication implements OrderReplication {
     return this;
   }
 
+  /**
+   * How long a sync write waits for a replica to acknowledge it while none is attached and the other
+   * site has not been fenced out (a replica that died or lost its link) before it is refused
+   * (default 1 s).
+   *
+   * @param wait the wait, {@code >= 0}
+   * @return this
+   * @throws IllegalArgumentException for a negative wait
+   */
+  public LogShippingReplication syncAloneWait(Duration wait) {
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException("syncAloneWait must be >= 0 but was " + wait);
+    }
+    this.syncAloneWait = wait;
+    return this;
+  }
+
+  /** A sync source may acknowledge alone only once another site was fenced out at its epoch or later. */
+  private boolean mayRunAlone(OrderSite site, long epoch) {
+    for (Map.Entry<OrderSite, Long> e : fencedAt.entrySet()) {
+      if (e.getKey() != site && e.getValue() >= epoch) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public String mode() {
     return synchronous ? "sync" : "async";
@@ -253,12 +310,15 @@ public final class LogShippingReplication implements OrderReplication {
     }
     Source next = new Source(primary, epoch);
     source = next;
+    lastSource = null;
+    fencedAt.remove(primary);
     primary.writeHook(next::append);
     primary.onKill(() -> {
       synchronized (this) {
         if (source == next) {
           next.close();
           source = null;
+          lastSource = next;
         }
       }
     });
@@ -285,6 +345,7 @@ public final class LogShippingReplication implements OrderReplication {
     }
     Follower next = new Follower(replica, epoch);
     follower = next;
+    fencedAt.remove(replica);
     replica.onKill(() -> {
       synchronized (this) {
         if (follower == next) {
@@ -302,6 +363,7 @@ public final class LogShippingReplication implements OrderReplication {
 
   @Override
   public synchronized void fence(OrderSite site, long epoch) {
+    fencedAt.merge(site, epoch, Math::max);
     Source s = source;
     if (s != null && s.site == site) {
       site.writeHook(WriteHook.none());
@@ -309,8 +371,10 @@ public final class LogShippingReplication implements OrderReplication {
       if (p != null) {
         p.fence(epoch);
       }
+      s.acked();
       s.close();
       source = null;
+      lastSource = s;
     }
     Follower f = follower;
     if (f != null && f.site == site) {
@@ -332,7 +396,7 @@ public final class LogShippingReplication implements OrderReplication {
   public Duration lag() {
     Source s;
     synchronized (this) {
-      s = source;
+      s = source != null ? source : lastSource;
     }
     if (s == null) {
       return Duration.ZERO;

@@ -119,7 +119,14 @@ public final class SoakRun {
   private final class Service implements AutoCloseable, OrderTopology {
     final Clock real = Clock.systemUTC();
     final JumpClock jump = new JumpClock(real);
-    final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
+    final ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>() {
+      private static final long serialVersionUID = 1L;
+
+      @Override
+      public boolean add(String line) {
+        return super.add("+" + java.time.Duration.between(loadStartedAt, real.instant()).toMillis() + " ms " + line);
+      }
+    };
     final ConcurrentLinkedQueue<SoakChecker.Accept> accepts = new ConcurrentLinkedQueue<>();
     final Map<String, Integer> eventCounts = new ConcurrentHashMap<>();
     final EventBus bus;
@@ -141,11 +148,13 @@ public final class SoakRun {
     final Set<String> needsResync = ConcurrentHashMap.newKeySet();
     final List<AutoCloseable> running = new ArrayList<>();
     volatile boolean stopOperator;
+    java.time.Instant loadStartedAt = java.time.Instant.EPOCH;
 
     Service() throws IOException {
       bus = EventBus.of(e -> {
         eventCounts.merge(e.type(), 1, Integer::sum);
-        if (e.severity() == DrEvent.Severity.ERROR) {
+        if (e.severity() == DrEvent.Severity.ERROR || e.type().endsWith(".transition") || e.type().startsWith("orders.")
+            || e.type().equals("validation.failed")) {
           log.add("event " + e.type() + ": " + e.message());
         }
       });
@@ -226,6 +235,7 @@ public final class SoakRun {
       detector.start();
       load.start();
       long loadFrom = System.nanoTime();
+      loadStartedAt = real.instant();
       Thread operator = new Thread(this::operate, "soak-operator");
       operator.setDaemon(true);
       operator.start();
@@ -247,6 +257,7 @@ public final class SoakRun {
           Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
         }
         try {
+          log.add("fault " + (e.start() ? "starts: " : "ends: ") + e.f());
           apply(e.f(), e.start(), cpu);
         } catch (RuntimeException ex) {
           log.add("fault " + e.f() + (e.start() ? " start" : " end") + " failed: " + ex);
@@ -283,6 +294,14 @@ public final class SoakRun {
       SoakChecker.Verdict v = SoakChecker.check(acked, accepts, holder.isRunning() ? holder.orderIds() : null,
           serving != null, loadFrom, loadTo);
       List<String> notes = new ArrayList<>(log);
+      if (v.lostAcknowledged() > 0) {
+        // Who acknowledged what was lost, and when (ms after the load started): the first lead when
+        // chasing the cause.
+        Set<String> lostIds = Set.copyOf(v.lostIds());
+        ledger.entries().stream().filter(en -> lostIds.contains(en.id())).limit(5).forEach(en -> notes.add(
+            "lost " + en.id() + ": acknowledged by " + en.site() + " at epoch " + en.epoch() + ", "
+                + java.time.Duration.between(loadStartedAt, en.ackedAt()).toMillis() + " ms into the load"));
+      }
       return new Result(schedule, v, st.state(), st.epoch(), serving == null ? "" : serving.name(),
           (int) engine.phaseHistory().stream().filter(p -> p.outcome().equals("succeeded")
               && p.phase() != FailoverState.VALIDATING).count(), countFailed(),

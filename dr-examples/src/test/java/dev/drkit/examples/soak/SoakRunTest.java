@@ -47,6 +47,26 @@ class SoakRunTest {
     assertThat(r.verdict().clean()).isTrue();
   }
 
+  /**
+   * The shape of seed 1039: the replica dies, and while it is down the primary dies too. The
+   * failover goes to the returning replica, so nothing acknowledged may exist on the primary alone.
+   */
+  @Test
+  void theReplicaDyingThenThePrimaryDyingLosesNoAcknowledgedWrite() throws Exception {
+    SoakSchedule schedule = new SoakSchedule(1039, List.of(
+        fault(600, 1200, SoakSchedule.Kind.KILL, "backup", SoakSchedule.Link.REPLICATION, FaultProxy.Fault.PASS,
+            Duration.ZERO),
+        fault(1100, 1000, SoakSchedule.Kind.KILL, "primary", SoakSchedule.Link.REPLICATION, FaultProxy.Fault.PASS,
+            Duration.ZERO)), Duration.ofMillis(2100));
+
+    SoakRun.Result r = new SoakRun(schedule, tmp, true, SoakCommand.soakConfig(), Duration.ofSeconds(60)).run();
+
+    assertThat(r.verdict().lostAcknowledged()).as(r.notes().toString()).isZero();
+    assertThat(r.verdict().acknowledged()).isPositive();
+    assertThat(r.verdict().splitBrainMs()).isZero();
+    assertThat(r.verdict().servingAtEnd()).as(r.notes().toString()).isTrue();
+  }
+
   private static SoakSchedule.Fault fault(long at, long duration, SoakSchedule.Kind kind, String site,
       SoakSchedule.Link link, FaultProxy.Fault network, Duration jump) {
     return new SoakSchedule.Fault(Duration.ofMillis(at), Duration.ofMillis(duration), kind, site, link, network, 0,

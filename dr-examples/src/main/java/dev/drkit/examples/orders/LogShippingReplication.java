@@ -137,6 +137,9 @@ public final class LogShippingReplication implements OrderReplication {
         }
         Thread.sleep(2);
       }
+      // Refused: never acknowledged, so no loss a failover would take (the lag counts acknowledged
+      // writes only); it is still in the log and shipped if a replica attaches.
+      unacked.remove(off);
       throw new SiteUnavailableException("order " + o.id() + " is committed on " + site.name() + " but no replica"
           + " acknowledged it within " + syncAloneWait.toMillis() + " ms: sync replication does not acknowledge a write"
           + " only one site holds while the other is not fenced out");

@@ -148,13 +148,14 @@ public final class SoakRun {
     final Set<String> needsResync = ConcurrentHashMap.newKeySet();
     final List<AutoCloseable> running = new ArrayList<>();
     volatile boolean stopOperator;
+    private long downSince;
     java.time.Instant loadStartedAt = java.time.Instant.EPOCH;
 
     Service() throws IOException {
       bus = EventBus.of(e -> {
         eventCounts.merge(e.type(), 1, Integer::sum);
         if (e.severity() == DrEvent.Severity.ERROR || e.type().endsWith(".transition") || e.type().startsWith("orders.")
-            || e.type().equals("validation.failed")) {
+            || e.type().equals("validation.failed") || e.type().endsWith(".refused")) {
           log.add("event " + e.type() + ": " + e.message());
         }
       });
@@ -447,7 +448,23 @@ public final class SoakRun {
               }
               nextAction = System.nanoTime() + 300_000_000L;
             }
-            case PRIMARY_DEGRADED, FAILING_OVER, VALIDATING, FAILING_BACK -> {
+            case PRIMARY_DEGRADED -> {
+              // The engine refuses an automatic failover whose estimated loss exceeds the RPO, and
+              // the detector reports DOWN once: the runbook forces it after 3 s of a dead primary.
+              if (detector.verdict() == HealthVerdict.DOWN) {
+                if (downSince == 0) {
+                  downSince = System.nanoTime();
+                } else if (System.nanoTime() - downSince > 3_000_000_000L) {
+                  log.add("operator: primary DOWN for 3 s and not failed over; forcing the failover");
+                  engine.forceFailover(BY, "primary down, automatic failover refused");
+                  downSince = 0;
+                  nextAction = System.nanoTime() + 300_000_000L;
+                }
+              } else {
+                downSince = 0;
+              }
+            }
+            case FAILING_OVER, VALIDATING, FAILING_BACK -> {
               // the engine is at work
             }
             default -> throw new IllegalStateException("unknown state " + st.state());

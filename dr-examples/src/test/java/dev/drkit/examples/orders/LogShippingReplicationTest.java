@@ -120,6 +120,8 @@ class LogShippingReplicationTest {
     b.kill();
     assertThatThrownBy(() -> a.accept("alone", "c", 2, null)).isInstanceOf(SiteUnavailableException.class)
         .hasMessageContaining("no replica acknowledged it").hasMessageContaining("alone");
+    // A refused write is no loss a failover would take: the lag counts acknowledged writes only.
+    assertThat(repl.lag()).isZero();
     // Refused, not lost: committed on the primary and shipped once the replica is back.
     b.start();
     b.demote(1);

@@ -81,6 +81,25 @@ public final class SoakRun {
     }
   }
 
+  /**
+   * A listener that runs {@code action} each time the failover engine moves a service to
+   * PRIMARY_ACTIVE (a failback, a resolve). The soak resets its failure detector with it: a
+   * detector reports a verdict only when it changes, so a DOWN it still held from before the
+   * failback would never be reported again, and a primary that dies right after the failback would
+   * never be failed over (found by seed 3038).
+   *
+   * @param action what to run
+   * @return the listener
+   */
+  public static dev.drkit.spi.EventListener whenPrimaryActiveAgain(Runnable action) {
+    Objects.requireNonNull(action, "action");
+    return e -> {
+      if (e.type().equals("failover.transition") && "PRIMARY_ACTIVE".equals(e.attributes().get("state"))) {
+        action.run();
+      }
+    };
+  }
+
   private final SoakSchedule schedule;
   private final Path dir;
   private final boolean sync;
@@ -148,12 +167,14 @@ public final class SoakRun {
     final Set<String> needsResync = ConcurrentHashMap.newKeySet();
     final List<AutoCloseable> running = new ArrayList<>();
     volatile boolean stopOperator;
+    final dev.drkit.spi.EventListener resetOnPrimaryActive = whenPrimaryActiveAgain(this::resetDetector);
     private long downSince;
     java.time.Instant loadStartedAt = java.time.Instant.EPOCH;
 
     Service() throws IOException {
       bus = EventBus.of(e -> {
         eventCounts.merge(e.type(), 1, Integer::sum);
+        resetOnPrimaryActive.onEvent(e);
         if (e.severity() == DrEvent.Severity.ERROR || e.type().endsWith(".transition") || e.type().startsWith("orders.")
             || e.type().equals("validation.failed") || e.type().endsWith(".refused")) {
           log.add("event " + e.type() + ": " + e.message());
@@ -208,6 +229,14 @@ public final class SoakRun {
             }
           }));
       load = new LoadGenerator(router.uri(), ledger, real, 3, 150, "s" + Long.toHexString(schedule.seed()));
+    }
+
+    private void resetDetector() {
+      FailureDetector d = detector;
+      ExecutorService x = decisions;
+      if (d != null && x != null && !x.isShutdown()) {
+        x.submit(d::reset);
+      }
     }
 
     @Override

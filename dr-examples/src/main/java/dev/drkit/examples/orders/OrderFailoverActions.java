@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>demote</b>: the site becomes a replica of the active site.</li>
  * </ul>
  *
- * <p>Every action is idempotent for the same epoch, as the SPI requires.
+ * <p>Every action is idempotent for the same epoch, as the SPI requires, and refuses an epoch older
+ * than the newest any action was called with ({@link dev.drkit.core.StaleEpochException}) before it
+ * touches anything: that is what stops a paused leader's late call after its successor acted.
  */
 public final class OrderFailoverActions implements FailoverActions {
   private static final Logger LOG = LoggerFactory.getLogger(OrderFailoverActions.class);
@@ -46,6 +48,8 @@ public final class OrderFailoverActions implements FailoverActions {
   private final Duration catchUpTimeout;
   private final Duration drainTimeout;
   private final List<Order> quarantined = new CopyOnWriteArrayList<>();
+  /** The newest epoch any action was called with: an older call is a paused leader's late one. */
+  private final java.util.concurrent.atomic.AtomicLong newestEpoch = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param primary the primary site
@@ -90,12 +94,20 @@ public final class OrderFailoverActions implements FailoverActions {
     return List.copyOf(quarantined);
   }
 
+  private void requireNewest(String action, long epoch) {
+    long newest = newestEpoch.accumulateAndGet(epoch, Math::max);
+    if (epoch < newest) {
+      throw new dev.drkit.core.StaleEpochException("orders failover action " + action, epoch, newest);
+    }
+  }
+
   private OrderSite site(Site site) {
     return sites.get(Objects.requireNonNull(site, "site"));
   }
 
   @Override
   public void fence(String service, Site site, long epoch) throws Exception {
+    requireNewest("fence", epoch);
     OrderSite s = site(site);
     router.fence(s.name(), epoch);
     boolean atSite = false;
@@ -131,6 +143,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void promote(String service, Site site, long epoch) throws Exception {
+    requireNewest("promote", epoch);
     OrderSite s = site(site);
     // Replication first: a promoted replica applies everything it holds before it takes writes.
     replication.ship(s, epoch);
@@ -141,6 +154,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void redirect(String service, Site site, long epoch) throws Exception {
+    requireNewest("redirect", epoch);
     OrderSite s = site(site);
     Router.Route r = router.switchTo(s, epoch);
     publish("orders.redirected", service, epoch, "router sends traffic to " + s.name() + " at " + r.target(),
@@ -149,6 +163,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void resync(String service, Site target, Site source, long epoch) throws Exception {
+    requireNewest("resync", epoch);
     OrderSite t = site(target);
     OrderSite src = site(source);
     if (!t.isRunning()) {
@@ -188,6 +203,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void demote(String service, Site site, long epoch) throws Exception {
+    requireNewest("demote", epoch);
     OrderSite s = site(site);
     s.demote(epoch);
     replication.attach(s, epoch);

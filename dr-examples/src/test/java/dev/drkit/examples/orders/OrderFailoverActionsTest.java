@@ -85,4 +85,38 @@ class OrderFailoverActionsTest {
     assertThatThrownBy(() -> inFlight.get(60, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
         .hasCauseInstanceOf(SiteUnavailableException.class);
   }
+
+  @Test
+  void aLateActionAtAnOlderEpochIsRefusedBeforeItTouchesAnything() throws Exception {
+    primary = new OrderSite("primary", Site.PRIMARY, tmp.resolve("p"), Clock.systemUTC()).start();
+    backup = new OrderSite("backup", Site.BACKUP, tmp.resolve("b"), Clock.systemUTC()).start();
+    router = new Router(Clock.systemUTC(), Duration.ofSeconds(2));
+    repl = new LogShippingReplication("orders", true, new EventBus(), Clock.systemUTC());
+    repl.ship(primary, 1);
+    primary.promote(1);
+    backup.demote(1);
+    repl.attach(backup, 1);
+    router.switchTo(primary, 1);
+    OrderFailoverActions actions = new OrderFailoverActions(primary, backup, router, repl, new EventBus(),
+        Clock.systemUTC(), Duration.ofSeconds(1), Duration.ofSeconds(5));
+    // A new leader fails over at epoch 3 ...
+    actions.fence("orders", Site.PRIMARY, 3);
+    actions.promote("orders", Site.BACKUP, 3);
+    actions.redirect("orders", Site.BACKUP, 3);
+    backup.accept("on-backup", "c", 1, null);
+    // ... then the paused old leader's promote of epoch 2 arrives: refused, replication untouched.
+    assertThatThrownBy(() -> actions.promote("orders", Site.PRIMARY, 2))
+        .isInstanceOf(dev.drkit.core.StaleEpochException.class);
+    assertThatThrownBy(() -> actions.resync("orders", Site.PRIMARY, Site.BACKUP, 2))
+        .isInstanceOf(dev.drkit.core.StaleEpochException.class);
+    assertThat(primary.role()).isEqualTo(SiteRole.FENCED);
+    assertThat(backup.role()).isEqualTo(SiteRole.PRIMARY);
+    backup.accept("still-on-backup", "c", 2, null);
+    assertThat(backup.orderIds()).contains("on-backup", "still-on-backup");
+    assertThat(router.route()).hasValueSatisfying(r -> assertThat(r.siteName()).isEqualTo("backup"));
+    // Replication still ships from the backup: the old primary follows it again and gets every write.
+    actions.resync("orders", Site.PRIMARY, Site.BACKUP, 3);
+    backup.accept("after-resync", "c", 3, null);
+    assertThat(primary.orderIds()).contains("on-backup", "still-on-backup", "after-resync");
+  }
 }

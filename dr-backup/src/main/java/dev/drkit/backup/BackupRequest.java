@@ -10,7 +10,7 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One backup to run: the source, the {@link BackupType}, tags, an optional snapshot time (defaults
- * to the repository clock's now) and a progress listener. Immutable; {@link #of(BackupSource)} or
+ * to the repository clock's now), a progress listener and {@link Excludes}. Immutable; {@link #of(BackupSource)} or
  * {@link #builder(BackupSource)}.
  */
 public final class BackupRequest {
@@ -19,8 +19,10 @@ public final class BackupRequest {
   private final Set<String> tags;
   private final @Nullable Instant time;
   private final ProgressListener listener;
+  private final Excludes excludes;
 
   private BackupRequest(Builder b) {
+    this.excludes = b.excludes;
     this.source = b.source;
     this.type = b.type;
     this.tags = Set.copyOf(b.tags);
@@ -63,6 +65,11 @@ public final class BackupRequest {
     return listener;
   }
 
+  /** @return what the backup leaves out ({@link Excludes#NONE} unless set) */
+  public Excludes excludes() {
+    return excludes;
+  }
+
   /** Builds a {@link BackupRequest}; not thread-safe. */
   public static final class Builder {
     private final BackupSource source;
@@ -70,6 +77,7 @@ public final class BackupRequest {
     private final Set<String> tags = new TreeSet<>();
     private @Nullable Instant time;
     private ProgressListener listener = ProgressListener.NONE;
+    private Excludes excludes = Excludes.NONE;
 
     private Builder(BackupSource source) {
       this.source = Objects.requireNonNull(source, "source");
@@ -104,6 +112,16 @@ public final class BackupRequest {
     /** @param listener progress listener @return this builder */
     public Builder listener(ProgressListener listener) {
       this.listener = Objects.requireNonNull(listener, "listener");
+      return this;
+    }
+
+    /**
+     * @param excludes what to leave out: patterns, marker files, caches, other file systems (the
+     *     file-system options need a source with a file system, such as {@link FileTreeSource})
+     * @return this builder
+     */
+    public Builder excludes(Excludes excludes) {
+      this.excludes = Objects.requireNonNull(excludes, "excludes");
       return this;
     }
 

@@ -1,15 +1,18 @@
 package dev.drkit.backup;
 
+import dev.drkit.backup.internal.FileOpener;
+import dev.drkit.backup.internal.RawPaths;
 import dev.drkit.backup.spi.BackupSource;
+import dev.drkit.backup.spi.ScanSink;
 import dev.drkit.backup.spi.SourceEntry;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,17 +25,23 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The built-in {@link BackupSource} of one or several directory trees: regular files, directories
  * (also empty ones) and symbolic links (stored as links, never followed). Entry names are the raw
- * bytes the file system holds, so names in any encoding survive. Other file types (sockets, FIFOs,
- * devices) are skipped with a warning. The change-tracking token is {@code dev:inode:ctime}, so hard
- * links (two names of one inode) are recognised and restored as hard links. Files
- * are read with {@code O_NOFOLLOW}. Sparse files are read as their logical content (holes read as
- * zeros, which deduplicate to one blob and are restored as holes).
+ * bytes the file system holds, so names and symlink targets in any encoding survive byte for byte.
+ * Other file types (sockets, FIFOs, devices), and entries that cannot be read, vanish or change
+ * type during the backup, or whose path is too long, are left out and reported as
+ * {@link SkippedEntry}s. The change-tracking token is {@code dev:inode:ctime}, so hard links (two
+ * names of one inode) are recognised and restored as hard links. Files are read with
+ * {@code O_NOFOLLOW}, and opened so that a FIFO swapped in can never block the backup (checked
+ * before and after opening, the open itself bounded in time). Sparse files are read as their
+ * logical content (holes read as zeros, which deduplicate to one blob and are restored as holes).
+ * {@link #scan(Excludes, ScanSink)} applies {@link Excludes} while walking: patterns match
+ * absolute paths and an excluded directory is never read.
  *
  * <p>With one root ({@link #of(Path)}) entries are relative to it. With several roots
  * ({@link #of(Collection)}, like restic) each root is stored under its absolute path without the
@@ -106,10 +115,37 @@ public final class FileTreeSource implements BackupSource {
     return roots.stream().map(Path::toString).toList();
   }
 
+  /** Scans without excludes; entries that cannot be captured are logged and left out. */
   @Override
   public void scan(Consumer<SourceEntry> sink) throws IOException {
+    Objects.requireNonNull(sink, "sink");
+    scan(Excludes.NONE, new ScanSink() {
+      @Override
+      public void entry(SourceEntry entry) {
+        sink.accept(entry);
+      }
+
+      @Override
+      public void skipped(SkippedEntry skipped) {
+        LOG.warn("skipping {}", skipped);
+      }
+    });
+  }
+
+  /**
+   * Scans, leaving out what {@code excludes} names (patterns match the absolute path on disk;
+   * an excluded directory is never read) and reporting each entry that cannot be captured (see
+   * {@link SkippedEntry.Reason}) instead of failing.
+   *
+   * @throws IOException when a root cannot be read at all
+   */
+  @Override
+  public void scan(Excludes excludes, ScanSink sink) throws IOException {
+    Objects.requireNonNull(excludes, "excludes");
+    Objects.requireNonNull(sink, "sink");
     if (roots.size() == 1) {
-      walk(rootDir(roots.get(0)), new byte[0], sink);
+      Path dir = rootDir(roots.get(0));
+      new Walk(excludes, sink, dir).walk(dir, RawPaths.bytes(roots.get(0)), new byte[0]);
       return;
     }
     // several roots: each under its absolute path, ancestors emitted once, parents before children
@@ -124,11 +160,11 @@ public final class FileTreeSource implements BackupSource {
         if (emitted.add(ByteBuffer.wrap(rel))) {
           Map<String, Object> a = Files.readAttributes(i == root.getNameCount() - 1 ? dir : component,
               "unix:mode,lastModifiedTime");
-          sink.accept(SourceEntry.directory(rel, (Integer) a.get("mode") & 07777,
+          sink.entry(SourceEntry.directory(rel, (Integer) a.get("mode") & 07777,
               ((FileTime) a.get("lastModifiedTime")).toInstant()));
         }
       }
-      walk(dir, rel, sink);
+      new Walk(excludes, sink, dir).walk(dir, RawPaths.bytes(root), rel);
     }
   }
 
@@ -141,45 +177,119 @@ public final class FileTreeSource implements BackupSource {
     return dir;
   }
 
-  private void walk(Path dir, byte[] rel, Consumer<SourceEntry> sink) throws IOException {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path p : ds) {
-        children.add(p);
+  /** One root's walk: excludes, skipped entries and the root's device. */
+  private static final class Walk {
+    private final Excludes excludes;
+    private final ScanSink sink;
+    private final @Nullable Object rootDev;
+
+    Walk(Excludes excludes, ScanSink sink, Path root) throws IOException {
+      this.excludes = excludes;
+      this.sink = sink;
+      this.rootDev = excludes.oneFileSystem() ? Files.getAttribute(root, "unix:dev", LinkOption.NOFOLLOW_LINKS) : null;
+    }
+
+    /**
+     * @param dir the directory on disk
+     * @param abs its absolute path bytes (what patterns match)
+     * @param rel its path in the snapshot (empty for the root)
+     */
+    void walk(Path dir, byte[] abs, byte[] rel) throws IOException {
+      List<Path> children = new ArrayList<>();
+      try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+        for (Path p : ds) {
+          children.add(p);
+        }
+      } catch (IOException | java.nio.file.DirectoryIteratorException e) {
+        IOException io = e instanceof IOException x ? x : ((java.nio.file.DirectoryIteratorException) e).getCause();
+        if (rel.length == 0) {
+          throw new IOException("cannot list backup source " + dir + ": " + io, io);
+        }
+        // the directory stays in the snapshot, empty; its contents are reported missing
+        sink.skipped(SkippedEntry.of(rel, io));
+        return;
+      }
+      List<byte[]> names = new ArrayList<>(children.size());
+      Integer[] order = new Integer[children.size()];
+      for (int i = 0; i < children.size(); i++) {
+        names.add(nameBytes(children.get(i)));
+        order[i] = i;
+      }
+      Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(names.get(a), names.get(b)));
+      Set<String> markers = markers(dir, children, names);
+      for (int i : order) {
+        Path p = children.get(i);
+        byte[] name = names.get(i);
+        if (!markers.isEmpty() && !markers.contains(new String(name, StandardCharsets.ISO_8859_1))) {
+          continue; // a tagged directory keeps its tag file only
+        }
+        byte[] path = rel.length == 0 ? name : concat(rel, name);
+        byte[] childAbs = abs.length == 1 ? concat(new byte[0], name) : concat(abs, name);
+        if (excludes.excludes(childAbs)) {
+          continue;
+        }
+        try {
+          entry(p, name, path, childAbs);
+        } catch (IOException e) {
+          sink.skipped(SkippedEntry.of(path, e));
+        } catch (IllegalArgumentException e) {
+          sink.skipped(SkippedEntry.of(path, SkippedEntry.Reason.PATH_TOO_LONG, e.getMessage()));
+        }
       }
     }
-    List<byte[]> names = new ArrayList<>(children.size());
-    Integer[] order = new Integer[children.size()];
-    for (int i = 0; i < children.size(); i++) {
-      names.add(nameBytes(children.get(i)));
-      order[i] = i;
-    }
-    Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(names.get(a), names.get(b)));
-    for (int i : order) {
-      Path p = children.get(i);
-      byte[] name = names.get(i);
-      byte[] path = rel.length == 0 ? name : concat(rel, name);
-      Map<String, Object> a;
-      try {
-        a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
-      } catch (java.nio.file.NoSuchFileException e) {
-        continue; // vanished since listing
-      }
+
+    private void entry(Path p, byte[] name, byte[] path, byte[] abs) throws IOException {
+      Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
       int mode = (Integer) a.get("mode");
       Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
       int fmt = mode & 0170000;
       if (fmt == 0040000) {
-        sink.accept(SourceEntry.directory(path, mode & 07777, mtime));
-        walk(p, path, sink);
+        sink.entry(SourceEntry.directory(path, mode & 07777, mtime));
+        if (rootDev != null && !rootDev.equals(a.get("dev"))) {
+          return; // a mount point: stored empty with --one-file-system
+        }
+        walk(p, abs, path);
       } else if (fmt == 0100000) {
         String fileKey = a.get("dev") + ":" + a.get("ino") + ":" + ((FileTime) a.get("ctime")).toInstant();
-        sink.accept(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
-            () -> Files.newInputStream(p, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)));
+        sink.entry(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
+            () -> Channels.newInputStream(FileOpener.open(p))));
       } else if (fmt == 0120000) {
-        sink.accept(SourceEntry.symlink(path, rawBytes(Files.readSymbolicLink(p)), mtime));
+        sink.entry(SourceEntry.symlink(path, RawPaths.bytes(Files.readSymbolicLink(p)), mtime));
       } else {
-        LOG.warn("skipping {} of backup source {}: not a regular file, directory or symlink (mode {})", p, dir,
-            Integer.toOctalString(mode));
+        sink.skipped(SkippedEntry.of(path, SkippedEntry.Reason.SPECIAL_FILE, FileOpener.kind(fmt)
+            + " is not a regular file, directory or symlink"));
+      }
+    }
+
+    /**
+     * @return the names (bytes as ISO-8859-1 strings) of the marker files in {@code dir}: a file
+     *     named by {@code --exclude-if-present}, or a {@code CACHEDIR.TAG} with its signature; empty
+     *     when there is none
+     */
+    private Set<String> markers(Path dir, List<Path> children, List<byte[]> names) {
+      if (excludes.ifPresent().isEmpty() && !excludes.excludeCaches()) {
+        return Set.of();
+      }
+      Set<String> found = new TreeSet<>();
+      for (int i = 0; i < children.size(); i++) {
+        String utf8 = new String(names.get(i), StandardCharsets.UTF_8);
+        String key = new String(names.get(i), StandardCharsets.ISO_8859_1);
+        if (excludes.ifPresent().contains(utf8)) {
+          found.add(key);
+        } else if (excludes.excludeCaches() && utf8.equals(Excludes.CACHEDIR_TAG) && validTag(children.get(i))) {
+          found.add(key);
+        }
+      }
+      return found;
+    }
+
+    private static boolean validTag(Path tag) {
+      byte[] sig = Excludes.CACHEDIR_SIGNATURE.getBytes(StandardCharsets.US_ASCII);
+      try (java.io.InputStream in = Channels.newInputStream(FileOpener.open(tag))) {
+        return Arrays.equals(in.readNBytes(sig.length), sig);
+      } catch (IOException e) {
+        LOG.warn("cannot read cache directory tag {}: {}", tag, e.toString());
+        return false;
       }
     }
   }
@@ -197,53 +307,7 @@ public final class FileTreeSource implements BackupSource {
     String raw = p.toUri().getRawPath();
     int end = raw.endsWith("/") ? raw.length() - 1 : raw.length();
     int start = raw.lastIndexOf('/', end - 1) + 1;
-    return unescape(raw, start, end);
-  }
-
-  /** A path's raw bytes as stored (relative or absolute, unresolved). */
-  static byte[] rawBytes(Path p) {
-    String s = p.toString();
-    boolean ascii = true;
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == 0xFFFD || c > 0x7e) {
-        ascii = false;
-        break;
-      }
-    }
-    if (ascii) {
-      return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-    }
-    // toUri() makes it absolute against the working directory; strip that again for relative links
-    String raw = p.toUri().getRawPath();
-    if (!p.isAbsolute()) {
-      String cwd = Path.of("").toAbsolutePath().toUri().getRawPath();
-      if (!cwd.endsWith("/")) {
-        cwd = cwd + "/";
-      }
-      if (raw.startsWith(cwd)) {
-        raw = raw.substring(cwd.length());
-      }
-    }
-    if (raw.endsWith("/") && !p.toString().endsWith("/")) {
-      raw = raw.substring(0, raw.length() - 1);
-    }
-    return unescape(raw, 0, raw.length());
-  }
-
-  private static byte[] unescape(String raw, int start, int end) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(end - start);
-    for (int i = start; i < end; i++) {
-      char c = raw.charAt(i);
-      if (c == '%' && i + 2 < end + 1) {
-        out.write(Integer.parseInt(raw.substring(i + 1, i + 3), 16));
-        i += 2;
-      } else {
-        byte[] b = String.valueOf(c).getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        out.write(b, 0, b.length);
-      }
-    }
-    return out.toByteArray();
+    return RawPaths.unescape(raw, start, end);
   }
 
   @Override

@@ -299,8 +299,11 @@ public final class Repository implements AutoCloseable {
    * and always runs {@code release}. Packs left by an interrupted earlier backup are reused.
    *
    * @param request what to back up
-   * @return the new snapshot
+   * @return the new snapshot; entries the source could not capture are left out and listed in
+   *     {@link Snapshot#skipped()} (a partial snapshot, restic's way)
    * @throws dev.drkit.core.StorageException when the source or the store fails (no snapshot is written)
+   * @throws IllegalArgumentException when the source yields a path twice, or the request's
+   *     {@link Excludes} need a file system the source does not have (no snapshot is written)
    * @throws RepositoryLockedException when a prune or forget holds the repository
    */
   public Snapshot backup(BackupRequest request) {
@@ -330,7 +333,7 @@ public final class Repository implements AutoCloseable {
       BackupStats st = s.stats();
       ctx.event(DrEvent.Severity.INFO, "backup.succeeded", "backup of " + source + " stored snapshot " + s.shortId(),
           "snapshot", s.id(), "type", s.type().configName(), "files", st.files(), "bytes", st.totalBytes(),
-          "bytesStored", st.bytesStored(), "durationMillis", st.durationMillis());
+          "bytesStored", st.bytesStored(), "durationMillis", st.durationMillis(), "skipped", s.skipped().size());
       return s;
     } catch (RuntimeException | Error e) {
       publishFailure("backup.failed", "backup of " + source + " failed: " + e.getMessage(), e);
@@ -418,6 +421,7 @@ public final class Repository implements AutoCloseable {
    * @param listener progress
    * @return what was restored
    * @throws UnsafePathException when an entry would leave the target
+   * @throws IllegalArgumentException when one of {@code includes} matches no entry (nothing is restored)
    * @throws IntegrityException naming the blob and pack when data is missing or damaged
    */
   public RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener) {

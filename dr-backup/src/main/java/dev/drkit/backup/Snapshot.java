@@ -21,10 +21,31 @@ import org.jspecify.annotations.Nullable;
  * @param parent the id of the snapshot it was compared with (incremental, differential), or null
  * @param stats what the backup did
  * @param tree ids of the blobs holding the entry stream (internal detail, for verify and tools)
+ * @param skipped the entries the backup had to leave out (unreadable, vanished, changed type, a
+ *     special file, a path too long); empty for a complete snapshot
  */
 public record Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
     BackupType type,
-    @Nullable String parent, BackupStats stats, List<String> tree) {
+    @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped) {
+  /**
+   * A complete snapshot (no skipped entries).
+   *
+   * @param id the id
+   * @param time the time
+   * @param host the host
+   * @param source the source's description
+   * @param paths the roots
+   * @param tags the tags
+   * @param type what was re-read
+   * @param parent the parent's id, or null
+   * @param stats what the backup did
+   * @param tree the tree blobs' ids
+   */
+  public Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
+      BackupType type, @Nullable String parent, BackupStats stats, List<String> tree) {
+    this(id, time, host, source, paths, tags, type, parent, stats, tree, List.of());
+  }
+
   /** Validates and copies. */
   public Snapshot {
     Objects.requireNonNull(id, "id");
@@ -36,6 +57,12 @@ public record Snapshot(String id, Instant time, String host, String source, List
     Objects.requireNonNull(type, "type");
     Objects.requireNonNull(stats, "stats");
     tree = List.copyOf(tree);
+    skipped = List.copyOf(skipped);
+  }
+
+  /** @return whether the backup left entries out ({@link #skipped()} is not empty) */
+  public boolean isPartial() {
+    return !skipped.isEmpty();
   }
 
   /** @return the first 8 hex digits of the id, for display */

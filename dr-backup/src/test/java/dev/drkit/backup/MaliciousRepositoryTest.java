@@ -85,6 +85,22 @@ class MaliciousRepositoryTest {
   }
 
   @Test
+  void refusesASymlinkTargetWithANulNamingTheEntryBeforeWritingAnything() throws IOException {
+    String id = forge(dir("ok"), file("ok/fine"), link("ok/bad", "a\u0000b"));
+    assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(dev.drkit.core.StorageException.class)
+        .hasMessageContaining("ok/bad").hasMessageContaining("NUL");
+    assertThat(target.resolve("ok")).doesNotExist();
+  }
+
+  @Test
+  void refusesDuplicateNamesInsteadOfRestoringEitherAtRandom() throws IOException {
+    String id = forge(dir("d"), file("d/twice"), link("d/twice", "elsewhere"));
+    assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(dev.drkit.core.IntegrityException.class)
+        .hasMessageContaining("'d/twice' more than once");
+    assertThat(target.resolve("d")).doesNotExist();
+  }
+
+  @Test
   void refusesDotDotNames() throws IOException {
     String id = forge(dir("ok"), file("ok/fine"), file("../escape"));
     assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(UnsafePathException.class)
@@ -137,7 +153,10 @@ class MaliciousRepositoryTest {
   void refusesAFileEntryWhereASymlinkWasRestored() throws IOException {
     Files.writeString(outside.resolve("victim"), "precious");
     String id = forge(link("s", outside.resolve("victim").toString()), file("s"));
-    assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(UnsafePathException.class);
+    // two entries named "s": refused as a whole before anything is written (it used to fail at the file)
+    assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(dev.drkit.core.IntegrityException.class)
+        .hasMessageContaining("'s' more than once");
+    assertThat(target.resolve("s")).doesNotExist();
     assertThat(Files.readString(outside.resolve("victim"))).isEqualTo("precious");
     Files.delete(outside.resolve("victim"));
     assertNothingEscaped();

@@ -64,7 +64,8 @@ class ResumeAndConcurrencyTest {
               () -> new FilterInputStream(e.openContent()) {
                 @Override
                 public int read(byte[] b, int off, int len) throws IOException {
-                  throw new IOException("disk read error (injected)");
+                  // unchecked: a source's IOException only skips its entry, this fails the backup
+                  throw new java.io.UncheckedIOException(new IOException("disk read error (injected)"));
                 }
               }));
         } else {

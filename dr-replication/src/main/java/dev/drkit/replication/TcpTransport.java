@@ -1,39 +1,50 @@
 package dev.drkit.replication;
 
-import dev.drkit.core.IntegrityException;
-import dev.drkit.core.StaleEpochException;
+import dev.drkit.core.ConfigException;
 import dev.drkit.replication.internal.Wire;
-import dev.drkit.replication.spi.PrimaryHistory;
-import dev.drkit.replication.spi.ReplicationAck;
-import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationEndpoint;
-import dev.drkit.replication.spi.ReplicationHandshake;
 import dev.drkit.replication.spi.ReplicationSession;
 import dev.drkit.replication.spi.ReplicationTransport;
-import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
-import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Replication over TCP ({@code java.nio} socket channels), speaking the protocol of
- * {@code docs/replication-protocol.md}: a versioned handshake, length-prefixed messages, batches of
- * CRC32C-checked record frames, acknowledgements, heartbeats and error messages.
+ * {@code docs/replication-protocol.md}: a versioned, authenticated handshake, length-prefixed
+ * messages sealed with a sequence number and a MAC, batches of CRC32C-checked record frames,
+ * acknowledgements, heartbeats and error messages.
+ *
+ * <p>Peers authenticate each other with a pre-shared key ({@link ReplicationKeys}): an HMAC-SHA256
+ * challenge-response with nonces from both sides, session keys derived with HKDF-SHA256, and a MAC
+ * over every message and its sequence number; or, as the second option, with mutual TLS 1.3 from
+ * a host-supplied {@link SSLContext}. A transport is built with {@link #builder(Config)} and one of
+ * {@link Builder#keys(ReplicationKeys)}, {@link Builder#tls(SSLContext)} or, as an explicit and
+ * logged opt-out, {@link Builder#insecure()}; without one it refuses to build. A backup applies nothing from a
+ * peer (no record, no epoch) before the peer proved its key.
+ *
+ * <p>Bounds: a message length over the limit ({@link Config#maxMessageBytes()}, before
+ * authentication {@value Wire#MAX_PREAUTH_MESSAGE} bytes) is refused before anything is allocated;
+ * a connection's read buffer starts at {@value Wire#INITIAL_BUFFER} bytes and grows only for a
+ * message within the limit; a peer that has not completed the handshake within
+ * {@link Config#handshakeTimeout()} is dropped; a backup holds at most
+ * {@link Config#maxConnections()} connections (and as many connection threads), refusing more with
+ * error {@code 11}.
  *
  * <p>Backpressure: a session blocks {@link ReplicationSession#send} while more than
  * {@link Config#maxInflightBytes()} are sent but not acknowledged as received, so memory stays
@@ -45,8 +56,12 @@ import org.slf4j.LoggerFactory;
 public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
   private final Config config;
+  private final @Nullable ReplicationKeys keys;
+  private final @Nullable SSLContext tls;
   private final Map<String, ReplicationEndpoint> endpoints = new ConcurrentHashMap<>();
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
+  private final Semaphore slots;
+  private final ScheduledExecutorService timers;
   private volatile @Nullable ServerSocketChannel server;
   private volatile @Nullable Thread acceptor;
   private volatile boolean closed;
@@ -57,55 +72,204 @@ public final class TcpTransport implements ReplicationTransport {
    * @param listen where the backup side listens, or {@code null} for a primary-only transport
    * @param peer where the primary side connects, or {@code null} for a backup-only transport
    * @param maxInflightBytes the most bytes a session has sent and not yet had acknowledged
-   * @param connectTimeout how long a connect and handshake may take
+   * @param connectTimeout how long a connect and handshake may take on the primary side
    * @param peerTimeout how long a connection may stay silent before it is closed
+   * @param handshakeTimeout how long the backup side waits for a connection to complete the
+   *     handshake before dropping it
+   * @param maxMessageBytes the largest message (its {@code u32 length}) accepted from an
+   *     authenticated peer; must exceed the largest batch a primary sends (one record of up to 16 MiB
+   *     plus headers), and a primary refuses to send a larger one
+   * @param maxConnections the most connections a backup side holds at once (authenticated or not)
    */
   public record Config(@Nullable InetSocketAddress listen, @Nullable InetSocketAddress peer, int maxInflightBytes,
-      Duration connectTimeout, Duration peerTimeout) {
-    /** Validates. */
+      Duration connectTimeout, Duration peerTimeout, Duration handshakeTimeout, int maxMessageBytes,
+      int maxConnections) {
+    /** The default {@link #maxMessageBytes()}: a 16 MiB record with its frame, batch and seal headers, and room. */
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = (16 << 20) + (64 << 10);
+    /** The default {@link #maxConnections()}. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 16;
+
+    /**
+     * Validates.
+     *
+     * @throws IllegalArgumentException naming the field if a value is out of range
+     */
     public Config {
       Objects.requireNonNull(connectTimeout, "connectTimeout");
       Objects.requireNonNull(peerTimeout, "peerTimeout");
+      Objects.requireNonNull(handshakeTimeout, "handshakeTimeout");
       if (maxInflightBytes < 64 << 10) {
         throw new IllegalArgumentException("tcp.maxInflightBytes must be >= 64 KiB, was " + maxInflightBytes);
       }
-      if (connectTimeout.isNegative() || connectTimeout.isZero() || peerTimeout.isNegative() || peerTimeout.isZero()) {
-        throw new IllegalArgumentException("tcp timeouts must be positive, were " + connectTimeout + ", " + peerTimeout);
+      for (Duration d : new Duration[] {connectTimeout, peerTimeout, handshakeTimeout}) {
+        if (d.isNegative() || d.isZero()) {
+          throw new IllegalArgumentException("tcp timeouts must be positive, were connectTimeout " + connectTimeout
+              + ", peerTimeout " + peerTimeout + ", handshakeTimeout " + handshakeTimeout);
+        }
+      }
+      if (maxMessageBytes < 64 << 10) {
+        throw new IllegalArgumentException("tcp.maxMessageBytes must be >= 64 KiB, was " + maxMessageBytes);
+      }
+      if (maxConnections < 1) {
+        throw new IllegalArgumentException("tcp.maxConnections must be >= 1, was " + maxConnections);
       }
     }
 
     /**
      * @param listen the address to listen on
-     * @return a backup-side config (8 MiB in flight, 5 s connect, 15 s peer timeout)
+     * @return a backup-side config (8 MiB in flight, 5 s connect, 15 s peer timeout, 5 s handshake
+     *     deadline, {@link #DEFAULT_MAX_MESSAGE_BYTES}, {@link #DEFAULT_MAX_CONNECTIONS})
      */
     public static Config listening(InetSocketAddress listen) {
       return new Config(Objects.requireNonNull(listen, "listen"), null, 8 << 20, Duration.ofSeconds(5),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15), Duration.ofSeconds(5), DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_CONNECTIONS);
     }
 
     /**
      * @param peer the backup's address
-     * @return a primary-side config (8 MiB in flight, 5 s connect, 15 s peer timeout)
+     * @return a primary-side config (same defaults as {@link #listening})
      */
     public static Config connecting(InetSocketAddress peer) {
       return new Config(null, Objects.requireNonNull(peer, "peer"), 8 << 20, Duration.ofSeconds(5),
-          Duration.ofSeconds(15));
+          Duration.ofSeconds(15), Duration.ofSeconds(5), DEFAULT_MAX_MESSAGE_BYTES, DEFAULT_MAX_CONNECTIONS);
     }
 
-    /** @param bytes the in-flight limit @return a copy with it */
+    /** @param bytes the in-flight limit @return a copy with it @throws IllegalArgumentException if below 64 KiB */
     public Config withMaxInflightBytes(int bytes) {
-      return new Config(listen, peer, bytes, connectTimeout, peerTimeout);
+      return new Config(listen, peer, bytes, connectTimeout, peerTimeout, handshakeTimeout, maxMessageBytes,
+          maxConnections);
     }
 
-    /** @param timeout the silence limit @return a copy with it */
+    /** @param timeout the silence limit @return a copy with it @throws IllegalArgumentException if not positive */
     public Config withPeerTimeout(Duration timeout) {
-      return new Config(listen, peer, maxInflightBytes, connectTimeout, timeout);
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, timeout, handshakeTimeout, maxMessageBytes,
+          maxConnections);
+    }
+
+    /** @param timeout the handshake deadline @return a copy with it @throws IllegalArgumentException if not positive */
+    public Config withHandshakeTimeout(Duration timeout) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, timeout, maxMessageBytes,
+          maxConnections);
+    }
+
+    /** @param bytes the message size limit @return a copy with it @throws IllegalArgumentException if below 64 KiB */
+    public Config withMaxMessageBytes(int bytes) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, handshakeTimeout, bytes,
+          maxConnections);
+    }
+
+    /** @param n the connection limit @return a copy with it @throws IllegalArgumentException if below 1 */
+    public Config withMaxConnections(int n) {
+      return new Config(listen, peer, maxInflightBytes, connectTimeout, peerTimeout, handshakeTimeout,
+          maxMessageBytes, n);
     }
   }
 
-  /** @param config the settings */
-  public TcpTransport(Config config) {
-    this.config = Objects.requireNonNull(config, "config");
+  /**
+   * @param config the settings
+   * @return a builder; choose {@link Builder#keys} or {@link Builder#insecure} before {@link Builder#build}
+   */
+  public static Builder builder(Config config) {
+    return new Builder(config);
+  }
+
+  /** Builds a {@link TcpTransport}: credentials are required unless explicitly waived. */
+  public static final class Builder {
+    private final Config config;
+    private @Nullable ReplicationKeys keys;
+    private @Nullable SSLContext tls;
+    private boolean insecure;
+
+    private Builder(Config config) {
+      this.config = Objects.requireNonNull(config, "config");
+    }
+
+    /**
+     * Authenticates peers with pre-shared keys (the built-in scheme, {@code docs/replication-protocol.md} §4.1).
+     *
+     * @param keys the pre-shared keys: a backup accepts any of them, a primary proves the active one
+     * @return this
+     */
+    public Builder keys(ReplicationKeys keys) {
+      this.keys = Objects.requireNonNull(keys, "keys");
+      return this;
+    }
+
+    /**
+     * Authenticates peers with mutual TLS 1.3 instead of keys: the connection runs TLS 1.3 only, a
+     * backup requires a client certificate, and each side checks the other's chain with the
+     * context's trust managers (trust only the certificates or CA of your replication peers). Key
+     * material comes from the host (PKCS12 through {@link java.security.KeyStore}, or PEM through its
+     * own loader). The host names of peers are not checked. Both sides must use TLS.
+     *
+     * @param context the host's TLS context, with a key manager (this side's certificate) and a
+     *     trust manager (the peers')
+     * @return this
+     */
+    public Builder tls(SSLContext context) {
+      this.tls = Objects.requireNonNull(context, "context");
+      return this;
+    }
+
+    /**
+     * Opts out of authentication: anyone who reaches the port can open a session, ship records and
+     * raise the replica's fence epoch. For tests and trusted loopback setups only; logged as a
+     * warning when built.
+     *
+     * @return this
+     */
+    public Builder insecure() {
+      this.insecure = true;
+      return this;
+    }
+
+    /**
+     * @return the transport
+     * @throws ConfigException (path {@code tcp.keys}) if none or more than one of keys, TLS and
+     *     {@code insecure()} were chosen, or (path {@code tcp.tls}) if the TLS context cannot do TLS 1.3
+     */
+    public TcpTransport build() {
+      int chosen = (keys != null ? 1 : 0) + (tls != null ? 1 : 0) + (insecure ? 1 : 0);
+      if (chosen == 0) {
+        throw new ConfigException("tcp.keys", "a TcpTransport needs replication keys"
+            + " (TcpTransport.builder(config).keys(ReplicationKeys...)) or a TLS context (tls(SSLContext)) so that"
+            + " peers authenticate each other; call insecure() to run without authentication explicitly");
+      }
+      if (chosen > 1) {
+        throw new ConfigException("tcp.keys", "a TcpTransport takes exactly one of keys(...), tls(...) and"
+            + " insecure()");
+      }
+      SSLContext context = tls;
+      if (context != null && !java.util.Arrays.asList(context.getSupportedSSLParameters().getProtocols())
+          .contains(dev.drkit.replication.internal.Link.TLS_13)) {
+        throw new ConfigException("tcp.tls", "the TLS context (" + context.getProtocol() + ") does not support TLSv1.3");
+      }
+      if (insecure) {
+        LOG.warn("replication transport {} is insecure(): peers are not authenticated; anyone who can reach {} can"
+            + " ship records and raise the fence epoch", config.listen() != null ? "listening on " + config.listen()
+            : "to " + config.peer(), config.listen() != null ? "the port" : "the peer's port");
+      }
+      return new TcpTransport(config, keys, tls);
+    }
+  }
+
+  private TcpTransport(Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls) {
+    this.config = config;
+    this.keys = keys;
+    this.tls = tls;
+    this.slots = new Semaphore(config.maxConnections());
+    ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread th = new Thread(r, "drkit-repl-timer");
+      th.setDaemon(true);
+      return th;
+    });
+    t.setRemoveOnCancelPolicy(true);
+    this.timers = t;
+  }
+
+  /** @return whether this transport authenticates its peers (built with keys or TLS, not {@code insecure()}) */
+  public boolean authenticated() {
+    return keys != null || tls != null;
   }
 
   /** @return the port the backup side listens on, once {@link #serve} was called */
@@ -119,6 +283,11 @@ public final class TcpTransport implements ReplicationTransport {
     } catch (IOException e) {
       throw new ReplicationException("cannot read the listening address", e);
     }
+  }
+
+  /** @return how many connections the backup side holds now (at most {@link Config#maxConnections()}) */
+  public int openConnections() {
+    return config.maxConnections() - slots.availablePermits();
   }
 
   // ------------------------------------------------------------------ backup side
@@ -153,154 +322,64 @@ public final class TcpTransport implements ReplicationTransport {
   private void acceptLoop() {
     ServerSocketChannel s = server;
     while (!closed && s != null && s.isOpen()) {
+      SocketChannel ch;
       try {
-        SocketChannel ch = s.accept();
-        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        connections.add(ch);
-        Thread t = new Thread(() -> serveConnection(ch), "drkit-repl-conn-" + ch.getRemoteAddress());
-        t.setDaemon(true);
-        t.start();
+        ch = s.accept();
       } catch (IOException e) {
         if (!closed) {
           LOG.warn("replication listener {} failed to accept: {}", config.listen(), e.toString());
         }
+        continue;
       }
-    }
-  }
-
-  private void watch(SocketChannel ch, long[] lastHeard) {
-    long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
-    CompletableFuture.delayedExecutor(periodMs, TimeUnit.MILLISECONDS).execute(() -> {
-      if (!ch.isOpen()) {
-        return;
-      }
-      if (System.nanoTime() - lastHeard[0] > config.peerTimeout().toNanos()) {
-        LOG.warn("replication peer silent for more than {}; closing the connection", config.peerTimeout());
-        closeQuietly(ch);
-      } else {
-        watch(ch, lastHeard);
-      }
-    });
-  }
-
-  private void serveConnection(SocketChannel ch) {
-    SocketAddress peer = null;
-    long[] lastHeard = {System.nanoTime()};
-    watch(ch, lastHeard);
-    try {
-      peer = ch.getRemoteAddress();
-      Wire.Reader in = new Wire.Reader(ch);
-      ByteBuffer hello = in.next();
-      if (hello.get() != Wire.HELLO) {
-        refuse(ch, Wire.E_PROTOCOL, 0, "expected HELLO as the first message");
-        return;
-      }
-      int magic = hello.getInt();
-      short version = hello.getShort();
-      if (magic != Wire.MAGIC) {
-        refuse(ch, Wire.E_PROTOCOL, 0, "bad magic 0x" + Integer.toHexString(magic) + " in HELLO");
-        return;
-      }
-      if (version != Wire.VERSION) {
-        refuse(ch, Wire.E_VERSION, 0, "unsupported replication protocol version " + version
-            + "; this backup speaks version " + Wire.VERSION);
-        return;
-      }
-      long epoch = hello.getLong();
-      String service = Wire.string(hello);
-      ReplicationEndpoint ep = endpoints.get(service);
-      if (ep == null) {
-        refuse(ch, Wire.E_UNKNOWN_SERVICE, 0, "no replica serves service " + service + " here");
-        return;
-      }
-      ReplicationHandshake h;
-      try {
-        h = ep.handshake(service, epoch);
-      } catch (RuntimeException e) {
-        refuseFor(ch, e);
-        return;
-      }
-      ByteBuffer w = ByteBuffer.allocate(2 + 8 + 8 + 8);
-      w.putShort(Wire.VERSION).putLong(h.epoch()).putLong(h.nextOffset()).putLong(h.lastRecordEpoch()).flip();
-      Wire.writeFully(ch, Wire.message(Wire.WELCOME, w));
-      while (!closed) {
-        ByteBuffer m = in.next();
-        lastHeard[0] = System.nanoTime();
-        boolean needAck = false;
-        do {
-          byte type = m.get();
-          if (type == Wire.BATCH) {
-            long bEpoch = m.getLong();
-            long first = m.getLong();
-            int count = m.getInt();
-            ep.receive(new ReplicationBatch(service, bEpoch, first, count, m.slice()));
-            needAck = true;
-          } else if (type == Wire.HEARTBEAT) {
-            ep.heartbeat(m.getLong(), m.getLong(), m.getLong());
-            needAck = true;
-          } else if (type == Wire.REWIND) {
-            PrimaryHistory ph = Wire.readHistory(m);
-            ReplicationHandshake rh;
-            try {
-              rh = ep.rewind(service, ph);
-            } catch (UnsupportedOperationException e) {
-              refuse(ch, Wire.E_REFUSED, 0, String.valueOf(e.getMessage()));
-              return;
-            }
-            ByteBuffer rw = ByteBuffer.allocate(2 + 8 + 8 + 8);
-            rw.putShort(Wire.VERSION).putLong(rh.epoch()).putLong(rh.nextOffset()).putLong(rh.lastRecordEpoch()).flip();
-            Wire.writeFully(ch, Wire.message(Wire.WELCOME, rw));
-          } else {
-            refuse(ch, Wire.E_PROTOCOL, 0, "unexpected message type " + type);
-            return;
-          }
-          m = in.nextBuffered();
-        } while (m != null);
-        if (needAck) {
-          ReplicationAck a = ep.acknowledge();
-          ByteBuffer b = ByteBuffer.allocate(32);
-          b.putLong(a.epoch()).putLong(a.receivedOffset()).putLong(a.durableOffset()).putLong(a.appliedOffset()).flip();
-          Wire.writeFully(ch, Wire.message(Wire.ACK, b));
+      if (!slots.tryAcquire()) {
+        LOG.warn("replication listener {} is at its limit of {} connections; refusing one more", config.listen(),
+            config.maxConnections());
+        try {
+          Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, "this backup is at its limit of "
+              + config.maxConnections() + " replication connections")));
+        } catch (IOException e) {
+          LOG.debug("could not refuse a connection: {}", e.toString());
         }
+        closeQuietly(ch);
+        continue;
       }
-    } catch (EOFException e) {
-      LOG.debug("replication peer {} closed the connection", peer);
-    } catch (IOException e) {
-      LOG.debug("replication connection from {} failed: {}", peer, e.toString());
-    } catch (RuntimeException e) {
-      LOG.warn("replication from {} refused: {}", peer, e.getMessage());
-      refuseFor(ch, e);
-    } finally {
-      closeQuietly(ch);
-      connections.remove(ch);
+      TcpBackupConnection c;
+      Thread t;
+      try {
+        ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, () -> {
+          connections.remove(ch);
+          slots.release();
+        });
+        t = new Thread(c, "drkit-repl-conn-" + ch.getRemoteAddress());
+        t.setDaemon(true);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn("replication listener {} could not start a connection: {}", config.listen(), e.toString());
+        closeQuietly(ch);
+        slots.release();
+        continue;
+      }
+      connections.add(ch);
+      t.start(); // from here on the connection releases its slot when it ends
+      try {
+        timers.schedule(c::handshakeDeadline, config.handshakeTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        watchSilence(c);
+      } catch (java.util.concurrent.RejectedExecutionException e) {
+        closeQuietly(ch); // the transport is closing
+      }
     }
   }
 
-  private void refuseFor(SocketChannel ch, RuntimeException e) {
-    if (e instanceof StaleEpochException se) {
-      refuse(ch, Wire.E_STALE_EPOCH, se.currentEpoch(), e.getMessage());
-    } else if (e instanceof IntegrityException) {
-      refuse(ch, Wire.E_INTEGRITY, 0, e.getMessage());
-    } else if (e instanceof ProtocolException) {
-      refuse(ch, Wire.E_PROTOCOL, 0, e.getMessage());
-    } else if (e instanceof IllegalArgumentException) {
-      refuse(ch, Wire.E_UNKNOWN_SERVICE, 0, e.getMessage());
-    } else {
-      refuse(ch, Wire.E_REFUSED, 0, String.valueOf(e.getMessage()));
-    }
+  private void watchSilence(TcpBackupConnection c) {
+    long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
+    timers.schedule(() -> {
+      if (c.checkSilence()) {
+        watchSilence(c);
+      }
+    }, periodMs, TimeUnit.MILLISECONDS);
   }
 
-  private static void refuse(SocketChannel ch, short code, long epoch, String text) {
-    try {
-      Wire.writeFully(ch, Wire.error(code, epoch, text));
-    } catch (IOException e) {
-      LOG.debug("could not send replication error {}: {}", code, e.toString());
-    } finally {
-      closeQuietly(ch);
-    }
-  }
-
-  private static void closeQuietly(SocketChannel ch) {
+  static void closeQuietly(SocketChannel ch) {
     try {
       ch.close();
     } catch (IOException e) {
@@ -327,267 +406,10 @@ public final class TcpTransport implements ReplicationTransport {
    */
   ReplicationSession connect(String service, long epoch, ReplicationSession.Listener listener, short version) {
     Objects.requireNonNull(listener, "listener");
-    InetSocketAddress peer = config.peer();
-    if (peer == null) {
-      throw new IllegalStateException("this TcpTransport has no peer address");
+    if (closed) {
+      throw new ReplicationException("this TcpTransport to " + config.peer() + " is closed");
     }
-    SocketChannel ch;
-    try {
-      ch = SocketChannel.open();
-      ch.socket().connect(peer, (int) config.connectTimeout().toMillis());
-      ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-    } catch (IOException e) {
-      throw new ReplicationException("cannot connect to the backup of " + service + " at " + peer + ": " + e, e);
-    }
-    java.util.concurrent.atomic.AtomicBoolean handshakeDone = new java.util.concurrent.atomic.AtomicBoolean();
-    CompletableFuture.delayedExecutor(config.connectTimeout().toMillis(), TimeUnit.MILLISECONDS).execute(() -> {
-      if (!handshakeDone.get()) {
-        closeQuietly(ch); // unblocks the handshake read below
-      }
-    });
-    try {
-      Wire.writeFully(ch, Wire.hello(service, epoch, version));
-      Wire.Reader in = new Wire.Reader(ch);
-      ByteBuffer m = in.next();
-      byte type = m.get();
-      if (type == Wire.ERROR) {
-        throw errorFrom(m, service, epoch, peer);
-      }
-      if (type != Wire.WELCOME) {
-        throw new ProtocolException("backup of " + service + " at " + peer + " answered HELLO with message type " + type);
-      }
-      short v = m.getShort();
-      if (v != Wire.VERSION) {
-        throw new ProtocolException("backup of " + service + " at " + peer + " speaks replication protocol version " + v
-            + "; this primary speaks version " + Wire.VERSION);
-      }
-      ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
-      if (!handshakeDone.compareAndSet(false, true) || !ch.isOpen()) {
-        throw new IOException("handshake timed out after " + config.connectTimeout());
-      }
-      Session s = new Session(service, epoch, peer, ch, in, listener, h);
-      s.start();
-      return s;
-    } catch (IOException e) {
-      handshakeDone.set(true);
-      closeQuietly(ch);
-      throw new ReplicationException("handshake with the backup of " + service + " at " + peer + " failed"
-          + " (timeout " + config.connectTimeout() + "): " + e, e);
-    } catch (RuntimeException e) {
-      handshakeDone.set(true);
-      closeQuietly(ch);
-      throw e;
-    }
-  }
-
-  private static RuntimeException errorFrom(ByteBuffer m, String service, long epoch, SocketAddress peer) {
-    short code = m.getShort();
-    long current = m.getLong();
-    String text = Wire.string(m);
-    String prefix = "backup of " + service + " at " + peer + ": ";
-    switch (code) {
-      case Wire.E_STALE_EPOCH:
-        return new StaleEpochException("replica of " + service + " at " + peer, epoch, current);
-      case Wire.E_VERSION:
-      case Wire.E_PROTOCOL:
-        return new ProtocolException(prefix + text);
-      case Wire.E_INTEGRITY:
-        return new IntegrityException(prefix + text);
-      default:
-        return new ReplicationException(prefix + text + " (error " + code + ")");
-    }
-  }
-
-  private final class Session implements ReplicationSession {
-    private final String service;
-    private final long epoch;
-    private final SocketAddress peer;
-    private final SocketChannel ch;
-    private final Wire.Reader in;
-    private final Listener listener;
-    private final ReplicationHandshake handshake;
-    private final Object lock = new Object();
-    private final ArrayDeque<long[]> inflight = new ArrayDeque<>(); // {lastOffset, bytes}
-    private long inflightBytes;
-    private volatile long lastHeard = System.nanoTime();
-    private volatile boolean open = true;
-    private volatile @Nullable CompletableFuture<ReplicationHandshake> rewound;
-
-    Session(String service, long epoch, SocketAddress peer, SocketChannel ch, Wire.Reader in, Listener listener,
-        ReplicationHandshake h) {
-      this.service = service;
-      this.epoch = epoch;
-      this.peer = peer;
-      this.ch = ch;
-      this.in = in;
-      this.listener = listener;
-      this.handshake = h;
-    }
-
-    void start() {
-      connections.add(ch);
-      Thread t = new Thread(this::readLoop, "drkit-repl-acks-" + service);
-      t.setDaemon(true);
-      t.start();
-    }
-
-    @Override
-    public ReplicationHandshake handshake() {
-      return handshake;
-    }
-
-    @Override
-    public void send(ReplicationBatch batch) throws InterruptedException {
-      int bytes = batch.frames().remaining();
-      synchronized (lock) {
-        while (open && inflightBytes > 0 && inflightBytes + bytes > config.maxInflightBytes()) {
-          lock.wait(100);
-          checkSilence();
-        }
-        if (!open) {
-          throw new ReplicationException("session to the backup of " + service + " at " + peer + " is closed");
-        }
-        inflight.addLast(new long[] {batch.lastOffset(), bytes});
-        inflightBytes += bytes;
-      }
-      ByteBuffer h = Wire.header(Wire.BATCH, 20 + bytes);
-      ByteBuffer meta = ByteBuffer.allocate(20);
-      meta.putLong(batch.epoch()).putLong(batch.firstOffset()).putInt(batch.count()).flip();
-      write(h, meta, batch.frames().duplicate());
-    }
-
-    @Override
-    public ReplicationHandshake rewind(PrimaryHistory primary) {
-      CompletableFuture<ReplicationHandshake> f = new CompletableFuture<>();
-      rewound = f;
-      if (!open) {
-        throw new ReplicationException("session to the backup of " + service + " at " + peer + " is closed");
-      }
-      write(Wire.message(Wire.REWIND, Wire.history(primary)));
-      try {
-        return f.get(config.peerTimeout().toMillis(), TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        fail(null);
-        throw new ReplicationException("interrupted while the backup of " + service + " at " + peer + " rewound", e);
-      } catch (java.util.concurrent.TimeoutException e) {
-        fail(null);
-        throw new ReplicationException("backup of " + service + " at " + peer + " did not answer REWIND within "
-            + config.peerTimeout(), e);
-      } catch (java.util.concurrent.ExecutionException e) {
-        Throwable c = e.getCause();
-        throw c instanceof RuntimeException re ? re : new ReplicationException("REWIND failed: " + c, c);
-      } finally {
-        rewound = null;
-      }
-    }
-
-    @Override
-    public void heartbeat(long primaryNextOffset, long primaryTimeMillis) {
-      checkSilence();
-      if (!open) {
-        return;
-      }
-      ByteBuffer b = ByteBuffer.allocate(24);
-      b.putLong(epoch).putLong(primaryNextOffset).putLong(primaryTimeMillis).flip();
-      try {
-        write(Wire.message(Wire.HEARTBEAT, b));
-      } catch (ReplicationException e) {
-        LOG.debug("heartbeat to {} failed: {}", peer, e.getMessage());
-      }
-    }
-
-    private void checkSilence() {
-      long silent = System.nanoTime() - lastHeard;
-      if (open && silent > config.peerTimeout().toNanos()) {
-        fail(new ReplicationException("backup of " + service + " at " + peer + " silent for "
-            + TimeUnit.NANOSECONDS.toMillis(silent) + " ms; connection closed"));
-      }
-    }
-
-    private void write(ByteBuffer... bufs) {
-      synchronized (ch) {
-        try {
-          Wire.writeFully(ch, bufs);
-        } catch (IOException e) {
-          ReplicationException re = new ReplicationException("write to the backup of " + service + " at " + peer
-              + " failed: " + e, e);
-          fail(re);
-          throw re;
-        }
-      }
-    }
-
-    private void readLoop() {
-      try {
-        while (open) {
-          ByteBuffer m = in.next();
-          lastHeard = System.nanoTime();
-          byte type = m.get();
-          if (type == Wire.ACK) {
-            ReplicationAck a = new ReplicationAck(m.getLong(), m.getLong(), m.getLong(), m.getLong());
-            synchronized (lock) {
-              while (!inflight.isEmpty() && inflight.peekFirst()[0] <= a.receivedOffset()) {
-                inflightBytes -= inflight.removeFirst()[1];
-              }
-              lock.notifyAll();
-            }
-            listener.onAck(a);
-          } else if (type == Wire.WELCOME && rewound != null) {
-            short v = m.getShort();
-            ReplicationHandshake h = new ReplicationHandshake(m.getLong(), m.getLong(), m.getLong());
-            CompletableFuture<ReplicationHandshake> f = rewound;
-            if (f != null && v == Wire.VERSION) {
-              f.complete(h);
-            }
-          } else if (type == Wire.ERROR) {
-            RuntimeException err = errorFrom(m, service, epoch, peer);
-            CompletableFuture<ReplicationHandshake> f = rewound;
-            if (f != null) {
-              f.completeExceptionally(err);
-            }
-            fail(err);
-            return;
-          } else {
-            fail(new ProtocolException("backup of " + service + " at " + peer + " sent unexpected message type " + type));
-            return;
-          }
-        }
-      } catch (IOException e) {
-        fail(open ? new ReplicationException("connection to the backup of " + service + " at " + peer + " lost: " + e, e)
-            : null);
-      } catch (RuntimeException e) {
-        fail(e);
-      }
-    }
-
-    private void fail(@Nullable Throwable cause) {
-      synchronized (lock) {
-        if (!open) {
-          return;
-        }
-        open = false;
-        lock.notifyAll();
-      }
-      CompletableFuture<ReplicationHandshake> f = rewound;
-      if (f != null) {
-        f.completeExceptionally(cause != null ? cause : new ReplicationException("session to the backup of " + service
-            + " at " + peer + " closed"));
-      }
-      closeQuietly(ch);
-      connections.remove(ch);
-      listener.onClosed(cause);
-    }
-
-    @Override
-    public boolean isOpen() {
-      return open;
-    }
-
-    @Override
-    public void close() {
-      fail(null);
-    }
+    return TcpPrimarySession.open(config, keys, tls, timers, connections, service, epoch, listener, version);
   }
 
   /** Closes every open connection but keeps listening (fault injection: a network reset). */
@@ -616,5 +438,6 @@ public final class TcpTransport implements ReplicationTransport {
     if (t != null) {
       t.interrupt();
     }
+    timers.shutdownNow();
   }
 }

@@ -95,16 +95,14 @@ class RemoteRewindTest {
   }
 
   private ReplicationPrimary primaryShippingTo(ReplicationLog log, int port, long epoch, boolean rewind) {
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), port))));
+    TcpTransport t = track(RawPeer.primary(port));
     return track(ReplicationPrimary.builder(SVC, log, t).epoch(epoch).clock(clock).events(bus)
         .heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10))
         .rewindDivergedBackup(rewind).build());
   }
 
   private int serve(ReplicaApplier applier) {
-    TcpTransport server = track(new TcpTransport(TcpTransport.Config.listening(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))));
+    TcpTransport server = track(RawPeer.backup(0));
     track(server.serve(SVC, applier));
     return server.boundPort();
   }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
+import dev.drkit.replication.internal.FrameCodec;
 import dev.drkit.replication.internal.Frames;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.testing.ListSink;
@@ -65,7 +66,7 @@ class TcpTransportTest {
     final ReplicationLog log = log("backup");
     final ListSink sink = new ListSink();
     final ReplicaApplier applier = new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC());
-    final TcpTransport transport = track(new TcpTransport(TcpTransport.Config.listening(loopback(0))));
+    final TcpTransport transport = track(RawPeer.backup(0));
 
     Backup() {
       track(transport.serve(SVC, applier));
@@ -77,7 +78,7 @@ class TcpTransportTest {
   }
 
   ReplicationPrimary primary(int port, ReplicationMode mode, long epoch) {
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(port))));
+    TcpTransport t = track(RawPeer.primary(port));
     ReplicationPrimary p = ReplicationPrimary.builder(SVC, log("primary-" + epoch), t).mode(mode).epoch(epoch)
         .events(bus).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build();
     track(p);
@@ -138,7 +139,7 @@ class TcpTransportTest {
   @Test
   void synchronousAppendShippedBeforeItsForceReturnsOnlyOnceDurableAndAppliedOnBothSides() throws Exception {
     Backup b = new Backup();
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    TcpTransport t = track(RawPeer.primary(b.port()));
     ReplicationLog plog = log("primary-early");
     ReplicationPrimary p = track(ReplicationPrimary.builder(SVC, plog, t).mode(ReplicationMode.sync()).epoch(1)
         .events(bus).shipBeforeDurable(true).heartbeatInterval(Duration.ofMillis(20))
@@ -185,7 +186,7 @@ class TcpTransportTest {
     ReplicationLog blog = log("late-backup");
     ListSink sink = new ListSink();
     ReplicaApplier applier = new ReplicaApplier(SVC, blog, sink, bus, Clock.systemUTC());
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.listening(loopback(port))));
+    TcpTransport t = track(RawPeer.backup(port));
     track(t.serve(SVC, applier));
     await("restored", () -> !p.degraded() && events.ofType("replication.mode.restored").size() == 1);
     await("applied", () -> sink.entries().size() == 2);
@@ -210,21 +211,15 @@ class TcpTransportTest {
   @Test
   void refusesABatchWithABadCrcWithAnIntegrityError() throws Exception {
     Backup b = new Backup();
-    try (SocketChannel ch = SocketChannel.open(loopback(b.port()))) {
-      Wire.writeFully(ch, Wire.hello(SVC, 1, Wire.VERSION));
-      Wire.Reader in = new Wire.Reader(ch);
-      assertThat(in.next().get()).isEqualTo(Wire.WELCOME);
-      ByteBuffer frames = ByteBuffer.allocate(64);
-      Frames.encode(frames, 1, 0, 0, bytes("hello"), 0, 5);
-      frames.flip();
-      frames.put(34, (byte) (frames.get(34) ^ 0x01));
-      ByteBuffer meta = ByteBuffer.allocate(20).putLong(1).putLong(0).putInt(1).flip();
-      Wire.writeFully(ch, Wire.header(Wire.BATCH, 20 + frames.remaining()), meta, frames);
-      ByteBuffer err = in.next();
-      assertThat(err.get()).isEqualTo(Wire.ERROR);
-      assertThat(err.getShort()).isEqualTo(Wire.E_INTEGRITY);
-      err.getLong();
-      assertThat(Wire.string(err)).contains("fails its check");
+    try (RawPeer peer = RawPeer.connect(b.port())) {
+      peer.handshake(SVC, 1);
+      ByteBuffer batch = RawPeer.batchBody(1, 0, "hello");
+      batch.put(20 + 34, (byte) (batch.get(20 + 34) ^ 0x01));
+      peer.writeSealed(Wire.BATCH, batch);
+      RawPeer.Refusal err = peer.refusal();
+      assertThat(err.type()).isEqualTo(Wire.ERROR);
+      assertThat(err.code()).isEqualTo(Wire.E_INTEGRITY);
+      assertThat(err.text()).contains("fails its check");
     }
     assertThat(b.sink.entries()).isEmpty();
     assertThat(b.log.nextOffset()).isZero();
@@ -233,19 +228,15 @@ class TcpTransportTest {
   @Test
   void aMalformedRewindIsRefusedWithAProtocolErrorAndChangesNothing() throws Exception {
     Backup b = new Backup();
-    try (SocketChannel ch = SocketChannel.open(loopback(b.port()))) {
-      Wire.writeFully(ch, Wire.hello(SVC, 1, Wire.VERSION));
-      Wire.Reader in = new Wire.Reader(ch);
-      assertThat(in.next().get()).isEqualTo(Wire.WELCOME);
+    try (RawPeer peer = RawPeer.connect(b.port())) {
+      peer.handshake(SVC, 1);
       // announces two epochs but carries one
       ByteBuffer body = ByteBuffer.allocate(8 + 8 + 4 + 16).putLong(1).putLong(0).putInt(2).putLong(1).putLong(0)
           .flip();
-      Wire.writeFully(ch, Wire.message(Wire.REWIND, body));
-      ByteBuffer err = in.next();
-      assertThat(err.get()).isEqualTo(Wire.ERROR);
-      assertThat(err.getShort()).isEqualTo(Wire.E_PROTOCOL);
-      err.getLong();
-      assertThat(Wire.string(err)).contains("REWIND announces 2 epochs");
+      peer.writeSealed(Wire.REWIND, body);
+      RawPeer.Refusal err = peer.refusal();
+      assertThat(err.code()).isEqualTo(Wire.E_PROTOCOL);
+      assertThat(err.text()).contains("field n announces 2 epochs");
     }
     assertThat(b.log.nextOffset()).isZero();
     assertThat(b.log.quarantineFiles()).isEmpty();
@@ -254,11 +245,11 @@ class TcpTransportTest {
   @Test
   void peerWithUnknownProtocolVersionGetsAClearError() throws Exception {
     Backup b = new Backup();
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    TcpTransport t = track(RawPeer.primary(b.port()));
     assertThatThrownBy(() -> t.connect(SVC, 1, new NoopListener(), (short) 99))
         .isInstanceOf(ProtocolException.class)
         .hasMessageContaining("unsupported replication protocol version 99")
-        .hasMessageContaining("speaks version 1");
+        .hasMessageContaining("speaks version 2");
   }
 
   @Test
@@ -268,15 +259,16 @@ class TcpTransportTest {
       int port = ((InetSocketAddress) fake.getLocalAddress()).getPort();
       Thread server = new Thread(() -> {
         try (SocketChannel c = fake.accept()) {
-          new Wire.Reader(c).next();
+          Wire.Reader r = new Wire.Reader(c, 1 << 20);
+          FrameCodec codec = RawPeer.acceptHandshake(c, r, RawPeer.SECRET);
           ByteBuffer w = ByteBuffer.allocate(26).putShort((short) 7).putLong(1).putLong(0).putLong(-1).flip();
-          Wire.writeFully(c, Wire.message(Wire.WELCOME, w));
+          Wire.writeFully(c, codec.seal(Wire.WELCOME, w));
         } catch (IOException e) {
           throw new IllegalStateException(e);
         }
       });
       server.start();
-      TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(port))));
+      TcpTransport t = track(RawPeer.primary(port));
       assertThatThrownBy(() -> t.connect(SVC, 1, new NoopListener())).isInstanceOf(ProtocolException.class)
           .hasMessageContaining("speaks replication protocol version 7");
       server.join(10_000);
@@ -287,7 +279,7 @@ class TcpTransportTest {
   void fencedPrimaryIsRefusedWithStaleEpoch() throws Exception {
     Backup b = new Backup();
     b.log.fence(5);
-    TcpTransport t = track(new TcpTransport(TcpTransport.Config.connecting(loopback(b.port()))));
+    TcpTransport t = track(RawPeer.primary(b.port()));
     assertThatThrownBy(() -> t.connect(SVC, 3, new NoopListener())).isInstanceOf(StaleEpochException.class)
         .satisfies(e -> assertThat(((StaleEpochException) e).currentEpoch()).isEqualTo(5));
     ReplicationPrimary p = primary(b.port(), ReplicationMode.async(), 3);
@@ -320,9 +312,10 @@ class TcpTransportTest {
       Thread server = new Thread(() -> {
         try {
           SocketChannel c = silent.accept();
-          new Wire.Reader(c).next();
+          Wire.Reader r = new Wire.Reader(c, 1 << 20);
+          FrameCodec codec = RawPeer.acceptHandshake(c, r, RawPeer.SECRET);
           ByteBuffer w = ByteBuffer.allocate(26).putShort(Wire.VERSION).putLong(1).putLong(0).putLong(-1).flip();
-          Wire.writeFully(c, Wire.message(Wire.WELCOME, w));
+          Wire.writeFully(c, codec.seal(Wire.WELCOME, w));
           // never reads again, never acknowledges
           closeables.add(c);
         } catch (IOException e) {
@@ -330,8 +323,8 @@ class TcpTransportTest {
         }
       });
       server.start();
-      TcpTransport t = track(new TcpTransport(
-          TcpTransport.Config.connecting(loopback(port)).withMaxInflightBytes(64 << 10)));
+      TcpTransport t = track(TcpTransport.builder(TcpTransport.Config.connecting(loopback(port))
+          .withMaxInflightBytes(64 << 10)).keys(RawPeer.KEYS).build());
       ReplicationSession s = t.connect(SVC, 1, new NoopListener());
       server.join(10_000);
       ByteBuffer frames = ByteBuffer.allocate(16 << 10);
@@ -387,7 +380,11 @@ class TcpTransportTest {
               open.add(down);
               open.add(up);
             }
-            int corruptAt = 4 + 1 + 4 + 2 + 8 + 2 + SVC.length() + 5 + 20 + Frames.HEADER + 1;
+            // HELLO (magic, version, auth, epoch, service, key id, nonce), AUTH (seq, hash, MAC), then
+            // the first BATCH's header, seq, meta and frame header: one byte into the first payload
+            int hello = 4 + 1 + 4 + 2 + 1 + 8 + 2 + SVC.length() + 2 + RawPeer.KEY_ID.length() + Wire.NONCE;
+            int auth = 4 + 1 + 8 + 32 + FrameCodec.TAG;
+            int corruptAt = hello + auth + 4 + 1 + 8 + 20 + Frames.HEADER + 1;
             pump(down, up, corrupted.get() ? -1 : corruptAt);
             pump(up, down, -1);
           } catch (IOException e) {

@@ -4,6 +4,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.replication.Durability;
 import dev.drkit.replication.LogConfig;
 import dev.drkit.replication.ReplicaApplier;
+import dev.drkit.replication.ReplicationKeys;
 import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.ReplicationMode;
 import dev.drkit.replication.ReplicationPrimary;
@@ -59,6 +60,8 @@ public final class ReplicationDriver {
   private static final long LAG_INTERVAL_MS = Long.getLong("drkit.bench.lagIntervalMs", 1);
   /** Zero-filled space kept ahead of each log's writer; {@code -Ddrkit.bench.preallocate=0} for the A/B run without. */
   private static final long PREALLOCATE = Long.getLong("drkit.bench.preallocate", 4L << 20);
+  /** {@code -Ddrkit.bench.insecure=true}: both sites without authentication, for the A/B of the MAC's cost. */
+  private static final boolean INSECURE = Boolean.getBoolean("drkit.bench.insecure");
 
   private ReplicationDriver() {}
 
@@ -142,10 +145,13 @@ public final class ReplicationDriver {
     ReplicationLog blog = ReplicationLog.open(dir.resolve("backup"),
         LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).events(bus).build());
     ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
-    TcpTransport server = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
+    ReplicationKeys keys = ReplicationKeys.generate("bench");
+    TcpTransport.Builder sb = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
+    TcpTransport server = (INSECURE ? sb.insecure() : sb.keys(keys)).build();
     server.serve("bench", applier);
-    TcpTransport client = new TcpTransport(
+    TcpTransport.Builder cb = TcpTransport.builder(
         TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
+    TcpTransport client = (INSECURE ? cb.insecure() : cb.keys(keys)).build();
     ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
         .shipBeforeDurable(shipBeforeDurable)
         .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();
@@ -370,8 +376,9 @@ public final class ReplicationDriver {
     try (ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
             LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5)))
                 .preallocateBytes(PREALLOCATE).events(bus).build());
-        TcpTransport client = new TcpTransport(
-            TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)));
+        TcpTransport client = TcpTransport.builder(
+            TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)))
+            .keys(ReplicationKeys.generate("bench")).build();
         ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).events(bus)
             .reconnectDelay(Duration.ofMillis(50)).build()) {
       p.start();

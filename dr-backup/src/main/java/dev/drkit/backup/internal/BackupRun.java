@@ -2,12 +2,15 @@ package dev.drkit.backup.internal;
 
 import dev.drkit.backup.BackupRequest;
 import dev.drkit.backup.BackupStats;
+import dev.drkit.backup.SkippedEntry;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.core.BackupType;
 import dev.drkit.core.DrException;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.BlobInfo;
 import dev.drkit.backup.spi.EntryType;
+import dev.drkit.backup.spi.ScanSink;
+import dev.drkit.spi.DrEvent;
 import dev.drkit.backup.spi.SourceEntry;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +21,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
@@ -72,6 +76,7 @@ public final class BackupRun {
     final SourceEntry entry;
     final List<CompletableFuture<Id>> chunks = new ArrayList<>();
     @Nullable Node done;
+    @Nullable SkippedEntry skipped;
     long bytesRead;
 
     Pending(SourceEntry entry) {
@@ -189,11 +194,23 @@ public final class BackupRun {
       }
     }
     List<SourceEntry> entries = new ArrayList<>();
+    List<SkippedEntry> skipped = new ArrayList<>();
     try {
-      request.source().scan(entries::add);
+      request.source().scan(request.excludes(), new ScanSink() {
+        @Override
+        public void entry(SourceEntry entry) {
+          entries.add(Objects.requireNonNull(entry, "entry"));
+        }
+
+        @Override
+        public void skipped(SkippedEntry entry) {
+          skipped.add(Objects.requireNonNull(entry, "skipped"));
+        }
+      });
     } catch (IOException e) {
       throw new StorageException("cannot scan backup source " + sourceName + ": " + e, e);
     }
+    refuseDuplicates(entries, sourceName);
     long totalBytes = 0;
     long files = 0;
     long dirs = 0;
@@ -250,8 +267,15 @@ public final class BackupRun {
             unchanged++;
             progress.addBytes(e.size());
           } else {
-            bytesRead += readFile(p, buf);
-            filesRead++;
+            long n = readFile(p, buf);
+            if (p.skipped == null) {
+              bytesRead += n;
+              filesRead++;
+            } else {
+              skipped.add(p.skipped);
+              files--;
+              totalBytes -= e.size();
+            }
           }
           progress.addFiles(1);
           break;
@@ -262,6 +286,9 @@ public final class BackupRun {
     }
     List<Node> nodes = new ArrayList<>(pending.size());
     for (Pending p : pending) {
+      if (p.skipped != null) {
+        continue; // its chunks already handed to the workers are unreferenced data for a later prune
+      }
       if (p.done != null) {
         nodes.add(p.done);
         continue;
@@ -297,11 +324,37 @@ public final class BackupRun {
         blobsAdded.get(), bytesAdded.get(), packs.bytes(), packs.packs(), duration);
     List<String> tags = new ArrayList<>(new TreeSet<>(request.tags()));
     SnapshotFiles.SnapshotJson json = new SnapshotFiles.SnapshotJson(1, time.toString(), ctx.options().host(),
-        sourceName, paths, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats);
+        sourceName, paths, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats,
+        skipped.isEmpty() ? null : List.copyOf(skipped));
     String id = SnapshotFiles.write(ctx, json);
     progress.finish();
+    for (SkippedEntry sk : skipped) {
+      ctx.event(DrEvent.Severity.WARN, "backup.entry-skipped", "backup of " + sourceName + " skipped " + sk,
+          "snapshot", id, "path", sk.path(), "reason", sk.reason().name(), "detail", sk.detail());
+    }
     return new Snapshot(id, time, ctx.options().host(), sourceName, paths, request.tags(), request.type(),
-        json.parent(), stats, tree);
+        json.parent(), stats, tree, skipped);
+  }
+
+  /**
+   * Refuses a source that yields two entries with one path: a restore could only give one of them.
+   *
+   * @throws IllegalArgumentException naming the duplicated paths (at most ten)
+   */
+  private static void refuseDuplicates(List<SourceEntry> entries, String sourceName) {
+    Set<ByteKey> seen = new java.util.HashSet<>();
+    Set<String> dups = new TreeSet<>();
+    for (SourceEntry e : entries) {
+      if (!seen.add(new ByteKey(e.path()))) {
+        dups.add(RawPaths.display(e.path()));
+      }
+    }
+    if (!dups.isEmpty()) {
+      List<String> shown = new ArrayList<>(dups).subList(0, Math.min(10, dups.size()));
+      throw new IllegalArgumentException("backup source " + sourceName + " yields " + dups.size()
+          + " path(s) more than once, which a restore could not tell apart: " + String.join(", ", shown)
+          + (dups.size() > shown.size() ? ", ..." : "") + "; no snapshot was written");
+    }
   }
 
   /** @return the entry's node built from its unchanged previous version, or null when it must be read */
@@ -343,7 +396,7 @@ public final class BackupRun {
       int max = ctx.chunker().max();
       while (true) {
         while (!eof && filled < buf.length) {
-          int n = in.read(buf, filled, buf.length - filled);
+          int n = readSource(in, buf, filled, e);
           if (n < 0) {
             eof = true;
           } else {
@@ -364,10 +417,27 @@ public final class BackupRun {
         filled -= pos;
       }
     } catch (IOException ex) {
-      throw new StorageException("cannot read " + e.pathString() + " of backup source: " + ex, ex);
+      // restic's way: the entry is left out and reported, the snapshot is still written
+      p.skipped = SkippedEntry.of(e.path(), ex);
+      LOG.warn("skipping {} of the backup source: {}", e.pathString(), p.skipped);
+      return total;
     }
     p.bytesRead = total;
     return total;
+  }
+
+  /**
+   * Reads from a source's stream; an unchecked exception of the source fails the backup with a
+   * message naming the entry (an {@link IOException} only skips it).
+   */
+  private static int readSource(InputStream in, byte[] buf, int off, SourceEntry e) throws IOException {
+    try {
+      return in.read(buf, off, buf.length - off);
+    } catch (DrException ex) {
+      throw ex;
+    } catch (RuntimeException ex) {
+      throw new StorageException("backup source failed reading " + e.pathString() + ": " + ex, ex);
+    }
   }
 
   private void submit(Pending p, byte[] chunk) {

@@ -5,6 +5,7 @@ import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.UnsafePathException;
 import dev.drkit.core.DrException;
+import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
@@ -47,6 +48,7 @@ public final class Restorer {
    * @param listener progress
    * @return what was restored
    * @throws UnsafePathException when an entry would leave the target (nothing is written for it)
+   * @throws IllegalArgumentException when an include matches no entry (nothing is written)
    */
   public static RestoreResult restore(Ctx ctx, Index index, Snapshot snapshot, Path target, List<String> includes,
       ProgressListener listener) {
@@ -66,11 +68,36 @@ public final class Restorer {
       }
     }
     List<Node> selected = new ArrayList<>();
+    boolean[] matched = new boolean[inc.size()];
     for (Node n : nodes) {
       SafeTarget.validate(n.path());
+      if (n.type() == EntryType.SYMLINK) {
+        validateTarget(n);
+      }
       if (inc.isEmpty() || included(n.path(), inc)) {
         selected.add(n);
+        for (int i = 0; i < inc.size(); i++) {
+          matched[i] |= startsWithComponent(n.path(), inc.get(i));
+        }
       }
+    }
+    java.util.Set<BackupRun.ByteKey> seen = new java.util.HashSet<>();
+    for (Node n : selected) {
+      if (!seen.add(new BackupRun.ByteKey(n.path()))) {
+        throw new IntegrityException("snapshot " + snapshot.shortId() + " holds '" + RawPaths.display(n.path())
+            + "' more than once; a restore could give either, so nothing was restored");
+      }
+    }
+    List<String> unmatched = new ArrayList<>();
+    for (int i = 0; i < inc.size(); i++) {
+      if (!matched[i]) {
+        unmatched.add("'" + RawPaths.display(inc.get(i)) + "'");
+      }
+    }
+    if (!unmatched.isEmpty()) {
+      throw new IllegalArgumentException("no entry of snapshot " + snapshot.shortId() + " matches include "
+          + String.join(", ", unmatched) + " (includes are paths in the snapshot, relative to its root and"
+          + " '/'-separated); nothing was restored");
     }
     SafeTarget safe = new SafeTarget(target);
     ProgressTracker progress = new ProgressTracker("restore", listener, ctx.clock());
@@ -245,12 +272,32 @@ public final class Restorer {
     }
   }
 
+  /** A symlink target no file system can hold fails the restore, naming the entry, before anything is written. */
+  private static void validateTarget(Node n) {
+    byte[] target = n.target();
+    if (target.length == 0) {
+      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target is empty;"
+          + " nothing was restored");
+    }
+    for (byte x : target) {
+      if (x == 0) {
+        throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "': its target '"
+            + RawPaths.display(target) + "' contains a NUL byte; nothing was restored");
+      }
+    }
+  }
+
   private static void restoreLink(SafeTarget safe, Node n) {
+    byte[] target = n.target();
     Path p = safe.resolve(n.path());
     safe.ensureParents(p);
     try {
       removeExisting(p, "a symbolic link");
-      Files.createSymbolicLink(p, rawPath(n.target()));
+      if (RawPaths.representable(target)) {
+        Files.createSymbolicLink(p, RawPaths.path(target));
+      } else {
+        RawPaths.symlinkWithLn(p, target); // an empty component or a trailing slash: NIO would drop it
+      }
       try {
         Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
             .setTimes(FileTime.from(n.mtimeNanos(), TimeUnit.NANOSECONDS), null, null);
@@ -258,51 +305,9 @@ public final class Restorer {
         LOG.debug("cannot set time of symlink {}", p, e);
       }
     } catch (IOException e) {
-      throw new StorageException("cannot restore symlink " + p + ": " + e, e);
+      throw new StorageException("cannot restore symlink '" + RawPaths.display(n.path()) + "' (to '"
+          + RawPaths.display(target) + "') at " + p + ": " + e, e);
     }
-  }
-
-  /** Builds a Path with exactly the target's bytes, relative or absolute, never resolved. */
-  private static Path rawPath(byte[] target) {
-    boolean ascii = true;
-    for (byte b : target) {
-      if (b <= 0) {
-        ascii = false;
-      }
-    }
-    if (ascii) {
-      return Path.of(new String(target, StandardCharsets.US_ASCII));
-    }
-    if (target[0] == '/') {
-      try {
-        return Path.of(new java.net.URI("file://" + percent(target)));
-      } catch (java.net.URISyntaxException e) {
-        throw new StorageException("cannot represent symlink target: " + e, e);
-      }
-    }
-    // relative non-ASCII target: build it from components relative to an absolute URI, then relativize
-    try {
-      Path base = Path.of(new java.net.URI("file:///"));
-      Path abs = Path.of(new java.net.URI("file:///" + percent(target)));
-      return base.relativize(abs);
-    } catch (java.net.URISyntaxException e) {
-      throw new StorageException("cannot represent symlink target: " + e, e);
-    }
-  }
-
-  private static String percent(byte[] b) {
-    StringBuilder sb = new StringBuilder();
-    for (byte x : b) {
-      int c = x & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '-'
-          || c == '.' || c == '_' || c == '~') {
-        sb.append((char) c);
-      } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-      }
-    }
-    return sb.toString();
   }
 
   private static long restoreFile(Ctx ctx, Index index, SafeTarget safe, Node n, ProgressTracker progress) {

@@ -1,6 +1,7 @@
 package dev.drkit.backup.internal;
 
 import dev.drkit.backup.BackupStats;
+import dev.drkit.backup.SkippedEntry;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.core.BackupType;
 import dev.drkit.core.IntegrityException;
@@ -33,10 +34,31 @@ public final class SnapshotFiles {
    * @param parent parent id or null
    * @param tree ids of the tree blobs, in order
    * @param stats statistics
+   * @param skipped the entries the backup left out (absent in snapshots written before it existed,
+   *     and when none was skipped)
    */
   public record SnapshotJson(int version, String time, String host, String source, @Nullable List<String> paths,
       List<String> tags, String type,
-      @Nullable String parent, List<String> tree, BackupStats stats) {}
+      @Nullable String parent, List<String> tree, BackupStats stats, @Nullable List<SkippedEntry> skipped) {
+    /**
+     * A complete snapshot's JSON.
+     *
+     * @param version format version (1)
+     * @param time snapshot time
+     * @param host host
+     * @param source the source's description
+     * @param paths the source's roots
+     * @param tags tags
+     * @param type backup type
+     * @param parent parent id or null
+     * @param tree ids of the tree blobs
+     * @param stats statistics
+     */
+    public SnapshotJson(int version, String time, String host, String source, @Nullable List<String> paths,
+        List<String> tags, String type, @Nullable String parent, List<String> tree, BackupStats stats) {
+      this(version, time, host, source, paths, tags, type, parent, tree, stats, null);
+    }
+  }
 
   /**
    * @param ctx the repository
@@ -71,7 +93,7 @@ public final class SnapshotFiles {
       }
       return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(),
           j.paths() == null || j.paths().isEmpty() ? List.of(j.source()) : j.paths(), Set.copyOf(j.tags()),
-          BackupType.parse(j.type()), j.parent(), j.stats(), j.tree());
+          BackupType.parse(j.type()), j.parent(), j.stats(), j.tree(), j.skipped() == null ? List.of() : j.skipped());
     } catch (RuntimeException e) {
       throw new IntegrityException("snapshot file " + key + " is malformed: " + e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package dev.drkit.backup.spi;
 
+import dev.drkit.backup.Excludes;
 import java.io.IOException;
 import java.util.function.Consumer;
 
@@ -45,6 +46,45 @@ public interface BackupSource {
    * @throws IOException when the source cannot be read
    */
   void scan(Consumer<SourceEntry> sink) throws IOException;
+
+  /**
+   * Emits every entry that {@code excludes} does not leave out, and reports the entries that cannot
+   * be captured instead of failing (restic's partial snapshots). The default runs
+   * {@link #scan(Consumer)} and drops the entries whose path, as {@code /PATH}, the patterns
+   * exclude, with everything below an excluded directory; it supports no file-system options.
+   * {@code FileTreeSource} overrides it: patterns match absolute paths, excluded directories are
+   * never read, and the file-system options work.
+   *
+   * @param excludes what to leave out
+   * @param sink receives the entries and the skipped entries
+   * @throws IOException when the source cannot be read at all (the backup then fails)
+   * @throws IllegalArgumentException when {@code excludes} has options this source cannot apply
+   */
+  default void scan(Excludes excludes, ScanSink sink) throws IOException {
+    if (excludes.needsFileSystem()) {
+      throw new IllegalArgumentException("backup source " + description()
+          + " has no file system: --exclude-if-present, --exclude-caches and --one-file-system do not apply to it");
+    }
+    java.util.Set<java.nio.ByteBuffer> excludedDirs = new java.util.HashSet<>();
+    scan(e -> {
+      byte[] path = e.path();
+      for (int i = 0; i < path.length; i++) {
+        if (path[i] == '/' && excludedDirs.contains(java.nio.ByteBuffer.wrap(path, 0, i))) {
+          return; // below an excluded directory
+        }
+      }
+      byte[] abs = new byte[path.length + 1];
+      abs[0] = '/';
+      System.arraycopy(path, 0, abs, 1, path.length);
+      if (excludes.excludes(abs)) {
+        if (e.type() == EntryType.DIRECTORY) {
+          excludedDirs.add(java.nio.ByteBuffer.wrap(path));
+        }
+        return;
+      }
+      sink.entry(e);
+    });
+  }
 
   /**
    * Ends the capture; runs after every {@link #prepare()} attempt, whatever happened. The default

@@ -65,7 +65,8 @@ public final class SourceEntry {
         }
         start = i + 1;
       } else if (path[i] == 0) {
-        throw new IllegalArgumentException("entry path contains a NUL byte");
+        throw new IllegalArgumentException("entry path '" + new String(path, StandardCharsets.UTF_8)
+            + "' contains a NUL byte");
       }
     }
     return path.clone();
@@ -102,16 +103,27 @@ public final class SourceEntry {
 
   /**
    * @param path relative path bytes
-   * @param target the link's target bytes, stored as is
+   * @param target the link's target bytes, stored and restored exactly (relative or absolute, any
+   *     bytes but NUL)
    * @param mtime modification time of the link itself
    * @return a symlink entry
+   * @throws IllegalArgumentException for an invalid path, or a target that is empty, longer than
+   *     65535 bytes or holds a NUL byte (the message names the entry)
    */
   public static SourceEntry symlink(byte[] path, byte[] target, Instant mtime) {
     Objects.requireNonNull(target, "target");
+    SourceEntry e = new SourceEntry(EntryType.SYMLINK, path, 0, 0777, mtime, target.clone(), null, null);
     if (target.length == 0 || target.length > 65535) {
-      throw new IllegalArgumentException("symlink target must be 1-65535 bytes");
+      throw new IllegalArgumentException("symlink target of '" + e.pathString() + "' must be 1-65535 bytes, not "
+          + target.length);
     }
-    return new SourceEntry(EntryType.SYMLINK, path, 0, 0777, mtime, target.clone(), null, null);
+    for (int i = 0; i < target.length; i++) {
+      if (target[i] == 0) {
+        throw new IllegalArgumentException("symlink target of '" + e.pathString() + "' contains a NUL byte (at offset "
+            + i + "); no file system can store it");
+      }
+    }
+    return e;
   }
 
   /** @return the kind */

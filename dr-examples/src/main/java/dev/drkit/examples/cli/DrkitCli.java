@@ -15,12 +15,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * The {@code drkit} command-line tool: {@code java -jar dr-examples/target/drkit.jar --help}.
- * Exit codes: {@code 0} success, {@code 1} failure while running, {@code 2} invalid input (a bad
- * option, or an invalid plan for {@code plan check}).
+ * Exit codes: {@code 0} success, {@code 1} failure (nothing written, or a damaged repository named),
+ * {@code 2} invalid input (a bad option, or an invalid plan for {@code plan check}), {@code 3} a
+ * backup's snapshot was written but entries had to be skipped (they are listed on standard error).
  */
 @Command(name = "drkit", mixinStandardHelpOptions = true, versionProvider = DrkitCli.Version.class,
     description = "drkit: disaster recovery for JVM services - plans, backups, replication, failover drills.",
-    synopsisSubcommandLabel = "COMMAND")
+    synopsisSubcommandLabel = "COMMAND",
+    footer = {"", "Exit codes: 0 success, 1 failure (nothing written, or a damaged repository named),",
+        "2 invalid input, 3 snapshot written with skipped entries (backup)."})
 public final class DrkitCli implements Runnable {
 
   /**

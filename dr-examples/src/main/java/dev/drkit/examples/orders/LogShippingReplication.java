@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.LogConfig;
 import dev.drkit.replication.ReplicaApplier;
+import dev.drkit.replication.ReplicationKeys;
 import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.ReplicationMode;
 import dev.drkit.replication.ReplicationPrimary;
@@ -27,11 +28,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link OrderReplication} with dr-replication: every order the primary commits is appended to the
- * primary's {@link ReplicationLog} at its epoch and shipped over {@link TcpTransport} (loopback)
- * to a {@link ReplicaApplier} on the replica, whose {@link ReplicationSink} applies it to the
- * replica's database together with its log offset (exactly once). In {@code sync} mode a write is
- * acknowledged to the client only once the replica has it durably (and applied); in {@code async}
- * mode the shipper follows.
+ * primary's {@link ReplicationLog} at its epoch and shipped over {@link TcpTransport} (loopback,
+ * authenticated with a pre-shared key generated for this instance, so for each drill run: nothing
+ * else on the machine can feed the replica) to a {@link ReplicaApplier} on the replica, whose
+ * {@link ReplicationSink} applies it to the replica's database together with its log offset
+ * (exactly once). In {@code sync} mode a write is acknowledged to the client only once the replica
+ * has it durably (and applied); in {@code async} mode the shipper follows.
  *
  * <p>Each role assignment starts a fresh log per site and epoch ({@code <site dir>/replog/e<epoch>}):
  * the history before it is brought over by {@link OrderFailoverActions#resync}, which compares the
@@ -56,6 +58,8 @@ public final class LogShippingReplication implements OrderReplication {
   private final boolean synchronous;
   private final EventBus events;
   private final Clock clock;
+  /** A fresh pre-shared key for this instance (one drill run): both ends authenticate with it. */
+  private final ReplicationKeys keys = ReplicationKeys.generate("orders-run");
   private @Nullable Source source;
   private @Nullable Follower follower;
   private volatile java.util.function.IntUnaryOperator link = java.util.function.IntUnaryOperator.identity();
@@ -84,8 +88,8 @@ public final class LogShippingReplication implements OrderReplication {
 
     void connect(int port) {
       disconnect();
-      TcpTransport out = new TcpTransport(TcpTransport.Config.connecting(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), port)));
+      TcpTransport out = TcpTransport.builder(TcpTransport.Config.connecting(
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).keys(keys).build();
       ReplicationPrimary p = ReplicationPrimary.builder(service, log, out)
           .mode(new ReplicationMode(synchronous ? ReplicationMode.Kind.SYNCHRONOUS : ReplicationMode.Kind.ASYNCHRONOUS,
               null))
@@ -175,8 +179,8 @@ public final class LogShippingReplication implements OrderReplication {
       this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch + "-replica"),
           LogConfig.builder(service + "-" + site.name() + "-replica").events(events).clock(clock).build());
       this.applier = new ReplicaApplier(service, log, new Sink(site), events, clock);
-      this.in = new TcpTransport(TcpTransport.Config.listening(new InetSocketAddress(InetAddress.getLoopbackAddress(),
-          0)));
+      this.in = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(
+          InetAddress.getLoopbackAddress(), 0))).keys(keys).build();
       this.serving = in.serve(service, applier);
     }
 
@@ -287,6 +291,15 @@ public final class LogShippingReplication implements OrderReplication {
       }
     }
     return false;
+  }
+
+  /**
+   * @return the port the current replica accepts replication on, or {@code -1} without a replica
+   *     (for tests that probe it as an outsider would)
+   */
+  public synchronized int replicaPort() {
+    Follower f = follower;
+    return f == null ? -1 : f.in.boundPort();
   }
 
   @Override

@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.EventBus;
+import dev.drkit.replication.internal.Frames;
 import dev.drkit.spi.Site;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -40,6 +47,55 @@ class LogShippingReplicationTest {
     a.promote(1);
     b.demote(1);
     repl.attach(b, 1);
+  }
+
+  /**
+   * Issue 12, finding 2, against the example's own replica port: an outsider's HELLO claiming epoch
+   * 2^62 followed by a BATCH carrying an order is refused (old and current protocol version alike),
+   * nothing is applied, and the real primary keeps replicating at its epoch.
+   */
+  @Test
+  void anOutsiderOnTheReplicationPortCannotInjectAnOrderOrLockOutThePrimary() throws Exception {
+    wire(true);
+    a.accept("before", "c", 1, null);
+    int port = repl.replicaPort();
+    byte[] svc = "orders".getBytes(StandardCharsets.UTF_8);
+    byte[] order = "{\"id\":\"INJECTED\",\"customer\":\"x\",\"amountCents\":1}".getBytes(StandardCharsets.UTF_8);
+    for (int version : new int[] {1, 2}) {
+      try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+        ByteBuffer hello = ByteBuffer.allocate(64);
+        hello.put((byte) 1).putInt(0x44524B52).putShort((short) version);
+        if (version == 2) {
+          hello.put((byte) 0); // no authentication
+        }
+        hello.putLong(1L << 62).putShort((short) svc.length).put(svc);
+        if (version == 2) {
+          hello.putShort((short) 0); // no key id
+        }
+        hello.flip();
+        ByteBuffer frames = ByteBuffer.allocate(Frames.frameSize(order.length));
+        Frames.encode(frames, 1L << 62, 1, 0, order, 0, order.length);
+        java.io.ByteArrayOutputStream attack = new java.io.ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(attack);
+        out.writeInt(hello.remaining());
+        out.write(hello.array(), 0, hello.remaining());
+        out.writeInt(1 + 20 + frames.capacity());
+        out.writeByte(3);
+        out.writeLong(1L << 62);
+        out.writeLong(1);
+        out.writeInt(1);
+        out.write(frames.array());
+        s.getOutputStream().write(attack.toByteArray()); // HELLO and BATCH in one write
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        in.readInt();
+        assertThat(in.readByte()).as("REJECT").isEqualTo((byte) 10);
+        assertThat(in.readShort()).as("error code").isEqualTo((short) (version == 1 ? 1 : 7));
+      }
+    }
+    a.accept("after", "c", 2, null); // synchronous: acknowledged only once the replica has it
+    assertThat(b.get("after")).isPresent();
+    assertThat(b.get("INJECTED")).isEmpty();
+    assertThat(b.orderIds()).containsExactlyInAnyOrder("before", "after");
   }
 
   @Test

@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
     "Deletes data no snapshot references and repacks partly used packs (exclusive: no backup may run meanwhile)."})
 public final class PruneCommand extends RepoCommand {
   @Option(names = "--max-unused", paramLabel = "P%|unlimited", defaultValue = "0%",
-      description = "unused space to tolerate in partly used packs, in % of the repository, instead of repacking"
+      description = "unused space to tolerate in partly used packs, in %% of the repository, instead of repacking"
           + " them ('unlimited': only delete packs nothing uses); default ${DEFAULT-VALUE}")
   String maxUnused;
 

@@ -31,8 +31,8 @@ import picocli.CommandLine.Option;
 /**
  * Base of the commands that work on a repository ({@code --repo DIR}): opening it with the
  * passphrase, a progress bar on a terminal, and the translation of failures into one clear line on
- * standard error and an exit code (0 success, 1 failure, 2 bad usage; picocli itself returns 2 for
- * unparseable arguments).
+ * standard error and an exit code (0 success, 1 failure, 2 bad usage, 3 a backup's snapshot written
+ * with skipped entries; picocli itself returns 2 for unparseable arguments).
  */
 abstract class RepoCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(RepoCommand.class);
@@ -42,6 +42,8 @@ abstract class RepoCommand implements Callable<Integer> {
   static final int FAILED = 1;
   /** Exit code of bad usage. */
   static final int USAGE = 2;
+  /** Exit code of a backup that wrote its snapshot but had to skip entries. */
+  static final int PARTIAL = 3;
 
   @Option(names = "--repo", required = true, paramLabel = "DIR|s3:URL",
       description = "the repository: a directory, or s3:http(s)://host:port/bucket/prefix"

@@ -71,6 +71,15 @@ public final class SnapshotsCommand extends RepoCommand {
         stats.put("bytes_stored", st.bytesStored());
         stats.put("duration_ms", st.durationMillis());
         m.put("stats", stats);
+        List<Map<String, Object>> skipped = new ArrayList<>();
+        for (dev.drkit.backup.SkippedEntry k : s.skipped()) {
+          Map<String, Object> row = new LinkedHashMap<>();
+          row.put("path", k.path());
+          row.put("reason", k.reason().name());
+          row.put("detail", k.detail());
+          skipped.add(row);
+        }
+        m.put("skipped", skipped);
         rows.add(m);
       }
       out.println(new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(rows));
@@ -81,7 +90,8 @@ public final class SnapshotsCommand extends RepoCommand {
       for (Snapshot s : all) {
         out.println(String.format(Locale.ROOT, "%-8s  %-19s  %-12s  %-12s  %-16s  %s", s.shortId(),
             TIME.format(s.time().atZone(env().zone())), s.host(), s.type().configName(),
-            String.join(",", new TreeSet<>(s.tags())), s.source()));
+            String.join(",", new TreeSet<>(s.tags())),
+            s.source() + (s.isPartial() ? " (incomplete: " + s.skipped().size() + " skipped)" : "")));
       }
       out.println("-".repeat(90));
       out.println(all.size() + (all.size() == 1 ? " snapshot" : " snapshots"));

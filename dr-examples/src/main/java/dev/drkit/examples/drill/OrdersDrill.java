@@ -949,7 +949,8 @@ public final class OrdersDrill {
     drillCoordinator.awaitLeadership(Duration.ofSeconds(5));
     FailoverEngine drillEngine = FailoverEngine.builder(config).stateStore(st.store).actions(isolatedActions)
         .coordinator(drillCoordinator).validator(copyValidator)
-        .dataLossEstimator((service, target) -> st.replication.lag()).eventBus(st.bus).clock(clock).build();
+        .dataLossEstimator((service, target) -> st.replication.lag()).eventBus(st.bus).clock(clock)
+        .phaseBudgets(BUDGETS).build();
     long t0 = System.nanoTime();
     DrillResult result = drillEngine.drill(isolatedActions, BY);
     long done = System.nanoTime();

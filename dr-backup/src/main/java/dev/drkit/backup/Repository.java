@@ -265,6 +265,13 @@ public final class Repository implements AutoCloseable {
     return material != null;
   }
 
+  /** @return the repository's cipher, {@link EncryptionConfig.Algorithm#NONE} when unencrypted */
+  public EncryptionConfig.Algorithm algorithm() {
+    Crypto crypto = ctx.crypto();
+    return crypto.encrypted() ? EncryptionConfig.Algorithm.parse(crypto.aead().configName())
+        : EncryptionConfig.Algorithm.NONE;
+  }
+
   /** @return this handle's options */
   public RepositoryOptions options() {
     return ctx.options();
@@ -501,6 +508,81 @@ public final class Repository implements AutoCloseable {
       }
       return removed;
     });
+  }
+
+  /**
+   * What {@link #applyRetention(dev.drkit.core.RetentionPolicy)} would do, without changing anything
+   * (a dry run): every snapshot with the decision to keep or remove it and the rules that keep it.
+   * Snapshots are grouped by host and paths, calendar rules use the zone of the repository's clock
+   * ({@link RepositoryOptions#clock()}, UTC by default) and {@code keep-within} counts back from
+   * that clock's now.
+   *
+   * @param policy the retention policy (no rule at all keeps everything)
+   * @return the plan; {@link dev.drkit.backup.retention.RetentionPlan#render(int)} prints it
+   * @throws NullPointerException when {@code policy} is null
+   */
+  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.RetentionPolicy policy) {
+    return planRetention(policy, dev.drkit.backup.retention.RetentionPlanner.create(ctx.clock().getZone()));
+  }
+
+  /**
+   * Like {@link #planRetention(dev.drkit.core.RetentionPolicy)} with a planner of the caller's zone
+   * and grouping.
+   *
+   * @param policy the retention policy
+   * @param planner the planner (zone of the calendar rules, grouping)
+   * @return the plan
+   * @throws NullPointerException when an argument is null
+   */
+  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.RetentionPolicy policy,
+      dev.drkit.backup.retention.RetentionPlanner planner) {
+    Objects.requireNonNull(policy, "policy");
+    Objects.requireNonNull(planner, "planner");
+    return planner.plan(snapshots(), policy, ctx.clock().instant());
+  }
+
+  /**
+   * Applies a retention policy: plans as {@link #planRetention(dev.drkit.core.RetentionPolicy)} does
+   * and {@linkplain #forget forgets} every snapshot the plan removes (their data stays until
+   * {@link #prune}). Like restic, refuses a plan that would leave a group without any snapshot
+   * (only a policy of {@code keep-tags} alone can) rather than delete a whole backup set by a
+   * mistyped tag.
+   *
+   * @param policy the retention policy
+   * @return the plan that was carried out
+   * @throws IllegalStateException when the plan would remove every snapshot of a group (nothing is
+   *     removed)
+   * @throws RepositoryLockedException when another process holds a lock
+   */
+  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.RetentionPolicy policy) {
+    return applyRetention(policy, dev.drkit.backup.retention.RetentionPlanner.create(ctx.clock().getZone()));
+  }
+
+  /**
+   * Like {@link #applyRetention(dev.drkit.core.RetentionPolicy)} with a planner of the caller's zone
+   * and grouping.
+   *
+   * @param policy the retention policy
+   * @param planner the planner (zone of the calendar rules, grouping)
+   * @return the plan that was carried out
+   * @throws IllegalStateException when the plan would remove every snapshot of a group
+   * @throws RepositoryLockedException when another process holds a lock
+   */
+  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.RetentionPolicy policy,
+      dev.drkit.backup.retention.RetentionPlanner planner) {
+    dev.drkit.backup.retention.RetentionPlan plan = planRetention(policy, planner);
+    if (!plan.emptiedGroups().isEmpty()) {
+      throw new IllegalStateException("retention policy " + policy + " would remove every snapshot of "
+          + plan.emptiedGroups().get(0).describe() + "; refusing to apply it (keep-tags alone removes every"
+          + " snapshot without one of the tags)");
+    }
+    if (!plan.idsToRemove().isEmpty()) {
+      forget(plan.idsToRemove());
+    }
+    ctx.event(DrEvent.Severity.INFO, "retention.applied", "retention kept " + plan.toKeep().size()
+        + " and removed " + plan.toRemove().size() + " snapshot(s)",
+        "kept", plan.toKeep().size(), "removed", plan.toRemove().size());
+    return plan;
   }
 
   /**

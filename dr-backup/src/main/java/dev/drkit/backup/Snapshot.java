@@ -1,5 +1,6 @@
 package dev.drkit.backup;
 
+import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.core.BackupType;
 import java.time.Instant;
 import java.util.List;
@@ -8,7 +9,9 @@ import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
- * A snapshot: one logically complete capture of a {@link dev.drkit.backup.spi.BackupSource}.
+ * A snapshot: one logically complete capture of a {@link dev.drkit.backup.spi.BackupSource}. It is
+ * a {@link SnapshotDescriptor}, so a repository's snapshots can be passed to
+ * {@link dev.drkit.backup.retention.RetentionPlanner} as they are.
  *
  * @param id the snapshot's id (64 hex digits; any unique prefix of at least 4 finds it)
  * @param time when it was taken
@@ -26,7 +29,8 @@ import org.jspecify.annotations.Nullable;
  */
 public record Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
     BackupType type,
-    @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped) {
+    @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped)
+    implements SnapshotDescriptor {
   /**
    * A complete snapshot (no skipped entries).
    *

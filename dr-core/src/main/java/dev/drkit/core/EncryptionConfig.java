@@ -11,8 +11,10 @@ import java.util.regex.Pattern;
  *   <li>{@code env:NAME} - the environment variable {@code NAME};</li>
  *   <li>{@code file:PATH} - the first line of a file;</li>
  *   <li>{@code prompt} - asked on the terminal;</li>
- *   <li>{@code host:NAME} - supplied by the host application under {@code NAME}.</li>
+ *   <li>{@code host:NAME} - supplied by the host application under {@code NAME};</li>
+ *   <li>{@code scheme:NAME} - resolved by a host's {@link dev.drkit.spi.KeySource} for that scheme.</li>
  * </ul>
+ * {@link KeySources} resolves a reference to the passphrase.
  * An unencrypted repository must be asked for explicitly with {@link Algorithm#NONE}.
  *
  * @param algorithm the cipher
@@ -20,7 +22,8 @@ import java.util.regex.Pattern;
  */
 public record EncryptionConfig(Algorithm algorithm, String keySource) {
   private static final Pattern KEY_SOURCE =
-      Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|prompt|host:[A-Za-z0-9._-]+)");
+      Pattern.compile("(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|prompt|host:[A-Za-z0-9._-]+"
+          + "|(?!(?:env|file|host):)[a-z][a-z0-9-]{0,30}:\\S.*)");
 
   /** Authenticated ciphers drkit supports. */
   public enum Algorithm {
@@ -67,7 +70,7 @@ public record EncryptionConfig(Algorithm algorithm, String keySource) {
     } else {
       Objects.requireNonNull(keySource, "keySource");
       if (!KEY_SOURCE.matcher(keySource).matches()) {
-        throw new ConfigException("key-source", "must be a reference (env:NAME, file:PATH, prompt or host:NAME),"
+        throw new ConfigException("key-source", "must be a reference (env:NAME, file:PATH, prompt, host:NAME or scheme:NAME),"
             + " never the key itself");
       }
     }

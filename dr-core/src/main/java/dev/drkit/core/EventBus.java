@@ -32,13 +32,85 @@ public final class EventBus implements EventListener {
   }
 
   /**
+   * Adds a listener; the same as {@link #subscribe(EventListener)}.
+   *
    * @param listener a listener to add
-   * @return a handle whose {@code close()} removes it again
+   * @return a handle whose {@link Subscription#close() close()} removes it again
+   * @throws NullPointerException when {@code listener} is null
    */
-  public AutoCloseable register(EventListener listener) {
+  public Subscription register(EventListener listener) {
+    return subscribe(listener);
+  }
+
+  /**
+   * Adds a listener that receives every event, in registration order with the other listeners.
+   *
+   * @param listener a listener to add
+   * @return a handle whose {@link Subscription#close() close()} removes it again
+   * @throws NullPointerException when {@code listener} is null
+   */
+  public Subscription subscribe(EventListener listener) {
     Objects.requireNonNull(listener, "listener");
-    listeners.add(listener);
-    return () -> listeners.remove(listener);
+    // a wrapper per subscription, so that closing one of two subscriptions of one listener removes
+    // exactly that one
+    EventListener entry = new EventListener() {
+      @Override
+      public void onEvent(DrEvent event) {
+        listener.onEvent(event);
+      }
+
+      @Override
+      public String toString() {
+        return listener.toString();
+      }
+    };
+    listeners.add(entry);
+    return new Subscription() {
+      private volatile boolean active = true;
+
+      @Override
+      public void close() {
+        active = false;
+        listeners.remove(entry);
+      }
+
+      @Override
+      public boolean isActive() {
+        return active;
+      }
+
+      @Override
+      public String toString() {
+        return "Subscription[" + listener + (active ? "" : ", closed") + "]";
+      }
+    };
+  }
+
+  /**
+   * Adds a listener that receives only the events whose type starts with a prefix (for example
+   * {@code "replication."} or {@code "backup.succeeded"}).
+   *
+   * @param typePrefix the prefix of the event types wanted; {@code ""} for every event
+   * @param listener a listener to add
+   * @return a handle whose {@link Subscription#close() close()} removes it again
+   * @throws NullPointerException when an argument is null
+   */
+  public Subscription subscribe(String typePrefix, EventListener listener) {
+    Objects.requireNonNull(typePrefix, "typePrefix");
+    Objects.requireNonNull(listener, "listener");
+    return subscribe(new EventListener() {
+      @Override
+      public void onEvent(DrEvent event) {
+        if (event.type().startsWith(typePrefix)) {
+          listener.onEvent(event);
+        }
+      }
+
+      @Override
+      public String toString() {
+        return listener + " (events " + typePrefix + "*)";
+      }
+    });
   }
 
   /** @param event the event to deliver to every listener, in registration order */

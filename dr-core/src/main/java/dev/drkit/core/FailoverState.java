@@ -17,6 +17,10 @@ public enum FailoverState {
   BACKUP_ACTIVE,
   /** Resyncing and validating the primary, switching traffic back, fencing the backup. */
   FAILING_BACK,
-  /** A phase failed past its retries or its RTO budget; an operator resolves, retries or aborts. */
+  /**
+   * A phase failed past its retries, ran past its budget before its point of no return, or was
+   * aborted; the state's {@code servingSite} attribute says which site serves. An operator
+   * resolves or retries.
+   */
   FAILED
 }

@@ -1,5 +1,6 @@
 package dev.drkit.core;
 
+import dev.drkit.core.internal.config.CheckValidation;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -108,6 +109,7 @@ public final class RecoveryConfig {
     private Priority priority = Priority.MEDIUM;
     private final Set<String> dependencies = new LinkedHashSet<>();
     private final List<ValidationStep> validation = new ArrayList<>();
+    private CheckSpecValidator checkValidator = CheckSpecValidator.discovered();
 
     private Builder(String name) {
       this.name = name;
@@ -182,10 +184,29 @@ public final class RecoveryConfig {
     }
 
     /**
+     * Sets what checks every {@link CheckSpec} of the validation steps in {@link #build()}. The
+     * default, {@link CheckSpecValidator#discovered()}, knows dr-validation's built-in check types
+     * and the types registered on its {@code CheckRegistry} when dr-validation is on the class path;
+     * pass {@code registry.specValidator()} to also require that every DataSource or other resource
+     * a check names is registered, or {@link CheckSpecValidator#acceptAll()} to check nothing.
+     *
+     * @param validator the validator; not kept by the built config
+     * @return this builder
+     * @throws NullPointerException when {@code validator} is null
+     */
+    public Builder checkValidator(CheckSpecValidator validator) {
+      this.checkValidator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /**
      * @return the config
      * @throws ConfigException naming every invalid field: a missing or malformed name, a missing,
-     *     zero or negative {@code rpo} or {@code rto}, a blank or self dependency, a null step or
-     *     two steps with one name
+     *     zero or negative {@code rpo} or {@code rto}, a blank or self dependency, a null step, two
+     *     steps with one name, or a check the {@linkplain #checkValidator check validator} refuses
+     *     (an unknown type or an unknown, missing or ill-typed parameter, with the service, the step
+     *     and a "did you mean" hint in the message, at paths such as
+     *     {@code validation[0].checks[1].params.urll})
      */
     public RecoveryConfig build() {
       List<ConfigException.Problem> problems = new ArrayList<>();
@@ -217,6 +238,7 @@ public final class RecoveryConfig {
               "duplicate validation step name '" + step.name() + "'"));
         }
       }
+      problems.addAll(CheckValidation.problems(name == null ? "" : name, validation, checkValidator, ""));
       if (!problems.isEmpty()) {
         throw new ConfigException(problems);
       }

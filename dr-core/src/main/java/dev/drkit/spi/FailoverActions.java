@@ -8,10 +8,15 @@ package dev.drkit.spi;
  *
  * <p>Every method receives the fencing epoch of the role change. An implementation should pass
  * the epoch on to whatever it reconfigures (storage, replication, a router) so that writes from an
- * older epoch are refused there ({@link dev.drkit.core.StaleEpochException}). A method that fails
- * throws any exception; drkit retries it within the phase's time budget and then moves the service
- * to {@code FAILED}. Methods are called from one thread per service at a time, but different
- * services may be acted on concurrently. Implementations must honour interruption.
+ * older epoch are refused there ({@link dev.drkit.core.StaleEpochException}). The receivers must
+ * also refuse any call whose epoch is older than the newest they have seen: drkit never calls them
+ * with an older one, and an instance that took over from a paused leader acts at a newer epoch, so
+ * that refusal is what stops the paused leader's late calls (drkit's lease checks happen at an
+ * instant and cannot). A method that fails throws any exception; drkit retries it, and past the
+ * retries either moves the service to {@code FAILED} (before the serving site was fenced) or
+ * restores the old site at a new epoch by calling these methods again (after). Methods are called
+ * from one thread per service at a time, but different services may be acted on concurrently.
+ * Implementations must honour interruption.
  */
 public interface FailoverActions {
   /**

@@ -1,6 +1,7 @@
 package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
+import dev.drkit.core.StaleEpochException;
 import dev.drkit.spi.DataLossEstimator;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.replication.spi.ReplicationSink;
@@ -32,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Replication runs first, then the host's action. Every method is idempotent for the same
- * epoch. Both sites' logs must be reachable from this process (in-process sites, or a process
+ * epoch, and refuses an epoch older than the newest the site's log has seen
+ * ({@link StaleEpochException}, before anything changes), so a late action of a deposed leader
+ * cannot undo what its successor did at a newer epoch. Both sites' logs must be reachable from this process (in-process sites, or a process
  * with both sites' storage mounted); shipping between them may run over any transport. Thread-safe.
  */
 public final class ReplicationFailoverActions implements FailoverActions {
@@ -125,6 +128,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
     checkService(service);
     synchronized (this) {
       SiteState s = states.get(site);
+      refuseOlder(s, "fence", epoch);
       if (s.primary != null) {
         s.primary.fence(epoch);
         s.primary.close();
@@ -146,6 +150,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
     checkService(service);
     synchronized (this) {
       SiteState s = states.get(site);
+      refuseOlder(s, "promote", epoch);
       if (s.primary == null || s.primary.epoch() != epoch) {
         if (s.primary != null) {
           s.primary.close();
@@ -180,6 +185,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
     synchronized (this) {
       SiteState t = states.get(target);
       SiteState s = states.get(source);
+      refuseOlder(t, "resync", epoch);
       if (t.primary != null) {
         t.primary.fence(epoch);
         t.primary.close();
@@ -202,6 +208,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
     checkService(service);
     synchronized (this) {
       SiteState s = states.get(site);
+      refuseOlder(s, "demote", epoch);
       if (s.primary != null) {
         s.primary.fence(epoch);
         s.primary.close();
@@ -217,6 +224,17 @@ public final class ReplicationFailoverActions implements FailoverActions {
     }
     if (host != null) {
       host.demote(service, site, epoch);
+    }
+  }
+
+  /**
+   * Refuses an action older than the newest epoch the site's log has seen: a late action of a
+   * leader that was paused while another one moved the roles on must not undo them.
+   */
+  private void refuseOlder(SiteState s, String action, long epoch) {
+    long newest = s.handle.log().currentEpoch();
+    if (epoch < newest) {
+      throw new StaleEpochException(action + " of " + s.site + " for " + service, epoch, newest);
     }
   }
 

@@ -94,6 +94,32 @@ class ReplicationFailoverActionsTest {
   }
 
   @Test
+  void aLatePromoteFromAnOlderEpochIsRefusedAndLeavesTheNewerPrimaryShipping() throws Exception {
+    setUp(ReplicationMode.async());
+    actions.start(Site.PRIMARY, 1);
+    append(Site.PRIMARY, "p0", primarySink);
+    // Let the shipper go idle first: closing a primary interrupts its shipper, and an interrupt in
+    // the middle of the in-process replica's file write would close the backup's log channel.
+    await("p0 applied on the backup", () -> backupSink.entries().size() == 1);
+    actions.fence(SVC, Site.PRIMARY, 2);
+    // a new leader took over the phase and acts at epoch 3; the old leader's promote at 2 arrives late
+    actions.fence(SVC, Site.PRIMARY, 3);
+    actions.promote(SVC, Site.BACKUP, 3);
+    ReplicationPrimary current = actions.primary(Site.BACKUP);
+    hostCalls.clear();
+
+    assertThatThrownBy(() -> actions.promote(SVC, Site.BACKUP, 2)).isInstanceOf(StaleEpochException.class);
+    assertThatThrownBy(() -> actions.demote(SVC, Site.BACKUP, 2)).isInstanceOf(StaleEpochException.class);
+    assertThatThrownBy(() -> actions.resync(SVC, Site.PRIMARY, Site.BACKUP, 2))
+        .isInstanceOf(StaleEpochException.class);
+    assertThatThrownBy(() -> actions.fence(SVC, Site.PRIMARY, 2)).isInstanceOf(StaleEpochException.class);
+    assertThat(actions.primary(Site.BACKUP)).as("the epoch-3 primary is untouched").isSameAs(current);
+    assertThat(current.epoch()).isEqualTo(3);
+    assertThat(hostCalls).as("nothing reached the host either").isEmpty();
+    append(Site.BACKUP, "b0", backupSink);
+  }
+
+  @Test
   void failsOverAndBackWithoutLosingSynchronousWritesAndEndsWithIdenticalSites() throws Exception {
     setUp(ReplicationMode.sync());
     actions.start(Site.PRIMARY, 1);

@@ -1,6 +1,7 @@
 package dev.drkit.validation;
 
 import dev.drkit.core.ConfigException;
+import dev.drkit.core.Names;
 import dev.drkit.spi.Site;
 import dev.drkit.validation.internal.Durations;
 import java.net.URI;
@@ -34,15 +35,45 @@ public final class CheckParams {
   private final Map<String, Object> values;
   private final @Nullable Site site;
   private final Function<String, @Nullable Object> resources;
+  private final boolean shapeOnly;
   private final Set<String> read = new LinkedHashSet<>();
+  private final Set<String> unresolved = new LinkedHashSet<>();
   private final List<ConfigException.Problem> problems = new ArrayList<>();
 
   CheckParams(String type, Map<String, Object> values, @Nullable Site site,
       Function<String, @Nullable Object> resources) {
+    this(type, values, site, resources, false);
+  }
+
+  /**
+   * @param shapeOnly validate the parameters without building a check: a named resource that is
+   *     not registered (yet) is not a problem, and {@link #ensureValid()} ends the factory with
+   *     {@link ShapeValid} instead of returning when nothing is wrong
+   */
+  CheckParams(String type, Map<String, Object> values, @Nullable Site site,
+      Function<String, @Nullable Object> resources, boolean shapeOnly) {
     this.type = type;
     this.values = Collections.unmodifiableMap(new LinkedHashMap<>(values));
     this.site = site;
     this.resources = resources;
+    this.shapeOnly = shapeOnly;
+  }
+
+  /**
+   * Thrown by {@link #ensureValid()} in shape-only validation when the parameters are valid, so
+   * that the factory stops before it builds a check from resources that may not be registered yet.
+   */
+  static final class ShapeValid extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    ShapeValid() {
+      super("the parameters are valid", null, false, false);
+    }
+  }
+
+  /** @return the resource parameters whose names no registry knew (shape-only validation) */
+  Set<String> unresolved() {
+    return unresolved;
   }
 
   /**
@@ -402,6 +433,10 @@ public final class CheckParams {
 
   private <T> @Nullable T resource(String key, String name, Class<T> kind, String label) {
     Object r = resources.apply(kind.getName() + ":" + name);
+    if (r == null && shapeOnly) {
+      unresolved.add(key);
+      return null;
+    }
     if (r == null) {
       problem(key, "no " + label + " is registered under the name '" + name + "'");
       return null;
@@ -431,12 +466,17 @@ public final class CheckParams {
     List<ConfigException.Problem> all = new ArrayList<>(problems);
     for (String k : values.keySet()) {
       if (!read.contains(k) && !COMMON.contains(k)) {
-        all.add(ConfigException.Problem.of("params." + k, "unknown parameter for a '" + type + "' check"
+        String suggestion = Names.closest(k, read);
+        all.add(ConfigException.Problem.of("params." + k, "unknown parameter '" + k + "' for a '" + type + "' check"
+            + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
             + (read.isEmpty() ? " (it takes none)" : "; known: " + String.join(", ", read))));
       }
     }
     if (!all.isEmpty()) {
       throw new ConfigException(all);
+    }
+    if (shapeOnly) {
+      throw new ShapeValid();
     }
   }
 

@@ -15,13 +15,17 @@ import dev.drkit.validation.checks.PerformanceCheck;
 import dev.drkit.validation.checks.SyntheticCheck;
 import dev.drkit.validation.checks.TcpCheck;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import javax.sql.DataSource;
 import org.jspecify.annotations.Nullable;
 
@@ -39,11 +43,30 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe.
  */
 public final class CheckRegistry {
+  /** The built-in types, in the order they are listed. */
+  private static final Map<String, CheckFactory> BUILT_INS = builtIns();
+  /** Every registry still referenced, for {@link #validateShape}; weak so registries can be collected. */
+  private static final Set<CheckRegistry> LIVE =
+      Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+
   private final Map<String, CheckFactory> factories = new ConcurrentHashMap<>();
   private final Map<String, HealthCheck> checks = new ConcurrentHashMap<>();
   private final Map<String, Object> resources = new ConcurrentHashMap<>();
 
-  private CheckRegistry() {}
+  private CheckRegistry() {
+    LIVE.add(this);
+  }
+
+  private static Map<String, CheckFactory> builtIns() {
+    Map<String, CheckFactory> m = new LinkedHashMap<>();
+    m.put("tcp", TcpCheck.factory());
+    m.put("http", HttpCheck.factory());
+    m.put("jdbc", JdbcCheck.factory());
+    m.put("integrity", IntegrityCheck.factory());
+    m.put("synthetic", SyntheticCheck.factory());
+    m.put("performance", PerformanceCheck.factory());
+    return Collections.unmodifiableMap(m);
+  }
 
   /** @return a registry without any type */
   public static CheckRegistry empty() {
@@ -53,12 +76,7 @@ public final class CheckRegistry {
   /** @return a registry with the built-in check types */
   public static CheckRegistry withBuiltIns() {
     CheckRegistry r = new CheckRegistry();
-    r.registerType("tcp", TcpCheck.factory());
-    r.registerType("http", HttpCheck.factory());
-    r.registerType("jdbc", JdbcCheck.factory());
-    r.registerType("integrity", IntegrityCheck.factory());
-    r.registerType("synthetic", SyntheticCheck.factory());
-    r.registerType("performance", PerformanceCheck.factory());
+    BUILT_INS.forEach(r::registerType);
     return r;
   }
 
@@ -193,6 +211,53 @@ public final class CheckRegistry {
   }
 
   private @Nullable HealthCheck collect(CheckSpec spec, @Nullable Site site, Set<ConfigException.Problem> out) {
+    return collect(spec, site, out, factories.get(spec.type()), checks.get(spec.type()), resources::get, false,
+        types(), "");
+  }
+
+  /**
+   * Validates a spec's type and parameters against the built-in types and the types and checks
+   * registered on every registry still in use, without requiring the resources it names
+   * (DataSources, transactions, digest sources, checks used as an operation) to be registered:
+   * those are registered on the registry that runs the check, possibly after the configuration was
+   * built. This is what {@link CheckTypesValidator}, the validator dr-core finds through
+   * {@link java.util.ServiceLoader}, runs for every configuration and plan.
+   *
+   * @param spec the spec
+   * @throws ConfigException naming each problem ({@code type}, {@code params.urll}), with a "did
+   *     you mean" hint for a misspelt type or parameter
+   */
+  static void validateShape(CheckSpec spec) {
+    Objects.requireNonNull(spec, "spec");
+    CheckFactory factory = BUILT_INS.get(spec.type());
+    HealthCheck named = null;
+    Set<String> known = new TreeSet<>(BUILT_INS.keySet());
+    synchronized (LIVE) {
+      for (CheckRegistry r : LIVE) {
+        known.addAll(r.types());
+        if (factory == null && named == null) {
+          factory = r.factories.get(spec.type());
+          named = factory == null ? r.checks.get(spec.type()) : null;
+        }
+      }
+    }
+    Set<ConfigException.Problem> problems = new LinkedHashSet<>();
+    String hint = "; a host's own check type or check must be registered on a CheckRegistry"
+        + " (registerType, registerCheck) before a configuration or plan using it is built";
+    if (spec.params().get("sites") == null) {
+      collect(spec, null, problems, factory, named, k -> null, true, known, hint);
+    } else {
+      collect(spec, Site.PRIMARY, problems, factory, named, k -> null, true, known, hint);
+      collect(spec, Site.BACKUP, problems, factory, named, k -> null, true, known, hint);
+    }
+    if (!problems.isEmpty()) {
+      throw new ConfigException(List.copyOf(problems));
+    }
+  }
+
+  private static @Nullable HealthCheck collect(CheckSpec spec, @Nullable Site site, Set<ConfigException.Problem> out,
+      @Nullable CheckFactory factory, @Nullable HealthCheck named, Function<String, @Nullable Object> resources,
+      boolean shapeOnly, Set<String> knownTypes, String unknownTypeHint) {
     List<ConfigException.Problem> problems = new ArrayList<>();
     Object name = spec.params().get("name");
     if (name != null && !(name instanceof String s && !s.isBlank())) {
@@ -200,15 +265,21 @@ public final class CheckRegistry {
     }
     Map<String, Object> params = CheckParams.forSite(spec.params(), site, problems);
     HealthCheck result = null;
-    CheckFactory factory = factories.get(spec.type());
-    HealthCheck named = checks.get(spec.type());
     if (factory != null) {
-      CheckParams p = new CheckParams(spec.type(), params, site, resources::get);
+      CheckParams p = new CheckParams(spec.type(), params, site, resources, shapeOnly);
       try {
         result = factory.create(p);
         p.ensureValid();
+      } catch (CheckParams.ShapeValid valid) {
+        result = null;
       } catch (ConfigException e) {
         problems.addAll(e.problems());
+        result = null;
+      } catch (RuntimeException e) {
+        if (!shapeOnly || p.unresolved().isEmpty()) {
+          throw e;
+        }
+        // a host's factory that does not call ensureValid() failed on a resource not registered yet
         result = null;
       }
     } else if (named != null) {
@@ -218,8 +289,10 @@ public final class CheckRegistry {
       }
       result = named;
     } else {
-      problems.add(ConfigException.Problem.of("type", "unknown check type '" + spec.type() + "'; known types: "
-          + String.join(", ", types())));
+      String suggestion = Names.closest(spec.type(), knownTypes);
+      problems.add(ConfigException.Problem.of("type", "unknown check type '" + spec.type() + "'"
+          + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
+          + "; known types: " + String.join(", ", knownTypes) + unknownTypeHint));
     }
     out.addAll(problems);
     return problems.isEmpty() ? result : null;
@@ -228,7 +301,8 @@ public final class CheckRegistry {
   /**
    * @param spec a spec
    * @return the name its results carry: its {@code name} parameter, else its type and the parameter
-   *     that tells it apart (url, host and port, DataSource, ...)
+   *     that tells it apart (url, host and port, DataSource, ...), as declared (without applying
+   *     any {@code sites} override; see {@link #displayName(CheckSpec, Site)})
    */
   public static String displayName(CheckSpec spec) {
     String name = spec.param("name");
@@ -248,5 +322,27 @@ public final class CheckRegistry {
       }
     }
     return spec.type();
+  }
+
+  /**
+   * The name a check's results carry when it probes one site: like {@link #displayName(CheckSpec)}
+   * but from the parameters after the site's {@code sites} overrides are applied, so that a check
+   * probing the backup at another URL or host is named after what it actually probes.
+   *
+   * @param spec a spec
+   * @param site the site probed
+   * @return its {@code name} parameter, else its type and the site's distinguishing parameter
+   */
+  public static String displayName(CheckSpec spec, Site site) {
+    Objects.requireNonNull(site, "site");
+    if (!(spec.params().get("sites") instanceof Map<?, ?>)) {
+      return displayName(spec);
+    }
+    Map<String, Object> merged = CheckParams.forSite(spec.params(), site, new ArrayList<>());
+    Object name = spec.params().get("name");
+    if (name != null) {
+      merged.put("name", name);
+    }
+    return displayName(new CheckSpec(spec.type(), merged));
   }
 }

@@ -131,12 +131,26 @@ public final class FailureDetector implements AutoCloseable {
 
   /**
    * @param listener told of every verdict change
-   * @return a handle whose {@code close()} removes it
+   * @return a handle whose {@link dev.drkit.core.Subscription#close() close()} removes it (and
+   *     throws nothing checked)
    */
-  public AutoCloseable addListener(VerdictListener listener) {
+  public dev.drkit.core.Subscription addListener(VerdictListener listener) {
     Objects.requireNonNull(listener, "listener");
     listeners.add(listener);
-    return () -> listeners.remove(listener);
+    return new dev.drkit.core.Subscription() {
+      private volatile boolean active = true;
+
+      @Override
+      public void close() {
+        active = false;
+        listeners.remove(listener);
+      }
+
+      @Override
+      public boolean isActive() {
+        return active;
+      }
+    };
   }
 
   /**

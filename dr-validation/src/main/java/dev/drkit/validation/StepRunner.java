@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * unhealthy result is {@link CheckResult.Status#FAILED}; a check that cannot be built from its spec
  * (unknown type, bad parameter) is ERROR with the configuration problem as its error.
  *
- * <p>Publishes {@code validation.check.failed} for each check that did not pass and
+ * <p>Publishes {@code validation.check.passed} or {@code validation.check.failed} for each check
+ * (with its status and {@code durationMs}) and
  * {@code validation.step.passed} / {@code validation.step.failed} per step. Thread-safe.
  */
 public final class StepRunner {
@@ -135,7 +136,7 @@ public final class StepRunner {
     Objects.requireNonNull(step, "step");
     List<NamedCheck> named = new ArrayList<>(step.checks().size());
     for (CheckSpec spec : step.checks()) {
-      String name = CheckRegistry.displayName(spec);
+      String name = CheckRegistry.displayName(spec, site);
       try {
         named.add(new NamedCheck(name, registry.create(spec, site), null));
       } catch (ConfigException e) {
@@ -335,13 +336,16 @@ public final class StepRunner {
 
   private void publishStep(CheckContext context, StepResult result, long passed) {
     for (CheckResult c : result.checks()) {
-      if (!c.passed()) {
-        Map<String, String> attrs = new LinkedHashMap<>();
-        attrs.put("step", result.name());
-        attrs.put("check", c.name());
-        attrs.put("site", context.site().name());
-        attrs.put("status", c.status().name());
-        attrs.put("durationMs", Long.toString(c.duration().toMillis()));
+      Map<String, String> attrs = new LinkedHashMap<>();
+      attrs.put("step", result.name());
+      attrs.put("check", c.name());
+      attrs.put("site", context.site().name());
+      attrs.put("status", c.status().name());
+      attrs.put("durationMs", Long.toString(c.duration().toMillis()));
+      if (c.passed()) {
+        events.publish(new DrEvent(clock.instant(), "validation.check.passed", DrEvent.Severity.INFO,
+            context.service(), context.epoch(), "check '" + c.name() + "' of step '" + result.name() + "' passed", attrs));
+      } else {
         events.publish(new DrEvent(clock.instant(), "validation.check.failed", DrEvent.Severity.WARN,
             context.service(), context.epoch(),
             "check '" + c.name() + "' of step '" + result.name() + "' " + c.status() + ": " + c.detail(), attrs));

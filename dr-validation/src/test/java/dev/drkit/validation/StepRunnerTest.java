@@ -53,7 +53,10 @@ class StepRunnerTest {
     assertThat(r.passedFraction()).isEqualTo(1.0);
     assertThat(r.checks()).extracting(CheckResult::status).containsOnly(CheckResult.Status.PASSED);
     assertThat(r.checks().get(0).data()).containsEntry("k", 1).containsEntry("attempts", 1);
-    assertThat(events).extracting(DrEvent::type).containsExactly("validation.step.passed");
+    assertThat(events).extracting(DrEvent::type).containsExactly("validation.check.passed",
+        "validation.check.passed", "validation.step.passed");
+    assertThat(events.get(0).attributes()).containsEntry("check", "ok").containsEntry("status", "PASSED")
+        .containsKey("durationMs");
   }
 
   @Test

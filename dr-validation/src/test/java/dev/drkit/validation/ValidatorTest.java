@@ -66,8 +66,9 @@ class ValidatorTest {
       assertThat(report.steps().get(0).checks()).extracting(CheckResult::name)
           .containsExactly("tcp 127.0.0.1:" + site.port(), "http " + site.url("/health"));
       assertThat(order).containsExactly("warm-cache@BACKUP#9");
-      assertThat(events).extracting(DrEvent::type).containsExactly("validation.step.passed",
-          "validation.step.passed", "validation.passed");
+      assertThat(events).extracting(DrEvent::type).containsExactly("validation.check.passed",
+          "validation.check.passed", "validation.step.passed", "validation.check.passed", "validation.step.passed",
+          "validation.passed");
     }
   }
 

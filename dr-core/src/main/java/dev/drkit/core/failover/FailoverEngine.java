@@ -1,5 +1,28 @@
 package dev.drkit.core.failover;
 
+import static dev.drkit.core.failover.PhaseSteps.STEP_DEMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_DRAIN;
+import static dev.drkit.core.failover.PhaseSteps.STEP_FENCE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_MEASURE_LOSS;
+import static dev.drkit.core.failover.PhaseSteps.STEP_PROMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_REDIRECT;
+import static dev.drkit.core.failover.PhaseSteps.STEP_RESYNC;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_DEMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_FENCE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_PROMOTE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_REDIRECT;
+import static dev.drkit.core.failover.PhaseSteps.STEP_SWITCH;
+import static dev.drkit.core.failover.PhaseSteps.STEP_VALIDATE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_VALIDATE_PRIMARY;
+import static dev.drkit.core.failover.PhaseSteps.committed;
+import static dev.drkit.core.failover.PhaseSteps.done;
+import static dev.drkit.core.failover.PhaseSteps.reassignment;
+import static dev.drkit.core.failover.PhaseSteps.servingAfter;
+import static dev.drkit.core.failover.PhaseSteps.siteName;
+import static dev.drkit.core.failover.PhaseSteps.target;
+import static dev.drkit.core.failover.PhaseSteps.withDone;
+
 import dev.drkit.core.DetectionPolicy;
 import dev.drkit.core.DrTimeoutException;
 import dev.drkit.core.EventBus;
@@ -11,6 +34,7 @@ import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.VersionConflictException;
+import dev.drkit.core.failover.PhaseSteps.Reassignment;
 import dev.drkit.core.failover.TransitionTable.Transition;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.Coordinator;
@@ -31,10 +55,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -63,14 +85,26 @@ import org.slf4j.LoggerFactory;
  * store whose state is in the middle of a phase therefore resumes with {@link #resume()} from the
  * first step not yet recorded, repeating at most the step that was running when the previous
  * process died. Each step is retried by a Failsafe {@link RetryPolicy} (the waits go through the
- * injected {@link Sleeper}) within the phase's {@linkplain PhaseBudgets time budget}; past either,
- * the service moves to FAILED.
+ * injected {@link Sleeper}).
+ *
+ * <p><b>The rule: never the outage.</b> Once a phase has fenced the serving site (its point of no
+ * return: FAILING_OVER and VALIDATING from their start, FAILING_BACK from its {@code switch}),
+ * nothing may leave the service without a serving site. The {@linkplain PhaseBudgets time budget}
+ * is checked only before that point, where aborting to FAILED leaves the old site serving; after
+ * it the phase completes, and a breach is recorded ({@code failover.budget.breached} WARN, the
+ * {@link PhaseRecord}, {@link #ATTR_BUDGET_BREACHED}) as a missed objective. A step failing past
+ * its retries after that point, before the new site receives traffic, rolls back: the old site is
+ * restored at a new epoch (fence the new one, promote and redirect to the old one, demote the new
+ * one); FAILED then records in {@link #ATTR_SERVING_SITE} which site serves.
  *
  * <p><b>Epochs.</b> Every role change increments the epoch (entering FAILING_OVER, the switch of
- * roles inside FAILING_BACK, an operator's resolve); every action receives the epoch in force,
- * and the old active site is fenced at the new epoch before the other one is promoted, so at most
- * one site is promoted at any epoch. The {@link Coordinator}'s lease is checked before every
- * transition and every action.
+ * roles inside FAILING_BACK, a rollback, an operator's resolve); every action receives the epoch in
+ * force, and the old active site is fenced at the new epoch before the other one is promoted, so at
+ * most one site is promoted at any epoch. The {@link Coordinator}'s lease is checked before every
+ * transition and every action; a phase run is pinned to the lease it started under. A phase driven
+ * under a leadership term other than the one its epoch was assigned under ({@link #ATTR_TERM}) is
+ * first re-assigned at a new epoch, persisted before any action, so every late action of a paused
+ * predecessor carries an older epoch than its receiver has seen and is refused there.
  *
  * <p><b>Threads.</b> Thread-safe. Probe outcomes, verdicts and commands may arrive from any
  * thread. Transitions are serialized; one thread at a time drives a phase (the one whose command
@@ -102,8 +136,27 @@ public final class FailoverEngine {
   /** Attribute: the data loss measured after fencing, in milliseconds. */
   public static final String ATTR_MEASURED_LOSS = "measuredLossMillis";
 
+  /**
+   * Attribute: in FAILED, the site that serves ({@code PRIMARY} or {@code BACKUP}: unfenced,
+   * promoted and receiving traffic at the newest epoch the engine assigned it), or {@code NONE}.
+   */
+  public static final String ATTR_SERVING_SITE = "servingSite";
+  /** Attribute: the leadership term (lease token) under which the current epoch is acted on. */
+  public static final String ATTR_TERM = "term";
+  /**
+   * Attribute: the phases of the operation in progress (or last ended) that ran past their budget
+   * after their point of no return, completed anyway, and so missed their objective.
+   */
+  public static final String ATTR_BUDGET_BREACHED = "budgetBreached";
+  /** Attribute: the epoch a phase was re-assigned from (a new term took it over, or a retry after a rollback). */
+  public static final String ATTR_PREVIOUS_EPOCH = "previousEpoch";
+  /** Attribute: set by a retry of a rolled-back phase; the phase assigns the roles anew at a new epoch. */
+  public static final String ATTR_REASSIGN = "reassign";
+  /** The value of {@link #ATTR_SERVING_SITE} when no site serves. */
+  public static final String NO_SITE = "NONE";
+
   private static final Set<String> OPERATION_ATTRS = Set.of(ATTR_MODE, ATTR_BY, ATTR_WHY, ATTR_PLANNED,
-      ATTR_ESTIMATED_LOSS, ATTR_MEASURED_LOSS);
+      ATTR_ESTIMATED_LOSS, ATTR_MEASURED_LOSS, ATTR_BUDGET_BREACHED);
 
   private final RecoveryConfig config;
   private final String service;
@@ -452,13 +505,16 @@ public final class FailoverEngine {
     Objects.requireNonNull(why, "why");
     ServiceState s = state();
     Map<String, String> extra = TransitionTable.isPhase(s.state())
-        ? Map.of(ATTR_ERROR, "aborted by " + by + ": " + why) : Map.of();
+        ? Map.of(ATTR_ERROR, "aborted by " + by + ": " + why, ATTR_SERVING_SITE, siteName(servingAfter(s)))
+        : Map.of();
     transition(null, Trigger.ABORT, "aborted by " + by + ": " + why, extra);
     return state();
   }
 
   /**
-   * Re-runs the phase that failed, from its first step not yet done, with a fresh time budget.
+   * Re-runs the phase that failed, from its first step not yet done, with a fresh time budget. A
+   * phase that was rolled back (the old site serves again) is re-run with its roles assigned anew
+   * at a new epoch: every fence, promote and redirect is done again.
    *
    * @param by who orders it
    * @param why why
@@ -481,7 +537,10 @@ public final class FailoverEngine {
       default -> throw new IllegalTransitionException("service '" + service
           + "' is FAILED without a recorded failed phase; resolve it instead");
     };
-    transition(null, t, "retry by " + by + ": " + why, Map.of());
+    // A rolled-back phase cannot continue where it stopped (the old site serves again at a newer
+    // epoch): it assigns the roles anew at a new epoch.
+    Map<String, String> extra = done(s).contains(STEP_ROLLBACK) ? Map.of(ATTR_REASSIGN, "true") : Map.of();
+    transition(null, t, "retry by " + by + ": " + why, extra);
     drive();
     return state();
   }
@@ -515,7 +574,10 @@ public final class FailoverEngine {
 
   /**
    * Continues the phase the stored state is in (after this or another process stopped in the
-   * middle of it, or a thread driving it was interrupted); does nothing in a steady state.
+   * middle of it, or a thread driving it was interrupted); does nothing in a steady state. A phase
+   * whose epoch was assigned under another leadership term (or a state that records none) is first
+   * re-assigned at a new epoch, persisted before any action, so that nothing this instance does can
+   * be confused with a late action of the previous leader (see docs/failover.md).
    *
    * @return the state afterwards
    */
@@ -590,7 +652,17 @@ public final class FailoverEngine {
    */
   private Versioned<ServiceState> transition(@Nullable Versioned<ServiceState> seen, Trigger trigger, String reason,
       Map<String, String> extra) {
-    Lease lease = requireLease(trigger.name());
+    return transition(seen, trigger, reason, extra, null);
+  }
+
+  /**
+   * @param pinned the lease of the phase run making the transition (it must still be valid), or
+   *     null for the coordinator's current lease
+   */
+  private Versioned<ServiceState> transition(@Nullable Versioned<ServiceState> seen, Trigger trigger, String reason,
+      Map<String, String> extra, @Nullable Lease pinned) {
+    Lease lease = pinned != null ? pinned : requireLease(trigger.name());
+    lease.ensureValid();
     Versioned<ServiceState> before;
     Versioned<ServiceState> after;
     Transition t;
@@ -607,6 +679,7 @@ public final class FailoverEngine {
       Instant now = clock.instant();
       Map<String, String> attrs = carry(s, t, now);
       attrs.putAll(extra);
+      attrs.put(ATTR_TERM, Long.toString(lease.token()));
       ServiceState next = new ServiceState(service, t.to(), epoch, active, now, reason, attrs);
       long v;
       try {
@@ -649,11 +722,14 @@ public final class FailoverEngine {
     if (newOperation) {
       a.keySet().removeAll(OPERATION_ATTRS);
     }
+    a.remove(ATTR_PREVIOUS_EPOCH);
+    a.remove(ATTR_REASSIGN);
     if (t.to() == FailoverState.FAILED) {
       a.put(ATTR_FAILED_PHASE, s.state().name());
     } else {
       a.remove(ATTR_FAILED_PHASE);
       a.remove(ATTR_ERROR);
+      a.remove(ATTR_SERVING_SITE);
       boolean retry = trig == Trigger.RETRY_FAILOVER || trig == Trigger.RETRY_VALIDATION
           || trig == Trigger.RETRY_FAILBACK;
       if (!retry) {
@@ -690,20 +766,6 @@ public final class FailoverEngine {
     }
   }
 
-  private static Set<String> done(ServiceState s) {
-    String d = s.attributes().get(ATTR_DONE);
-    return d == null || d.isEmpty() ? Set.of() : new LinkedHashSet<>(Arrays.asList(d.split(",")));
-  }
-
-  private static ServiceState withDone(ServiceState s, String step, Map<String, String> extra, long epoch, Site active,
-      String reason) {
-    Map<String, String> a = new TreeMap<>(s.attributes());
-    Set<String> d = new LinkedHashSet<>(done(s));
-    d.add(step);
-    a.put(ATTR_DONE, String.join(",", d));
-    a.putAll(extra);
-    return new ServiceState(s.service(), s.state(), epoch, active, s.since(), reason, a);
-  }
 
   // ---------------------------------------------------------------- phases
 
@@ -743,43 +805,97 @@ public final class FailoverEngine {
     }
   }
 
+  /** Thrown by the engine's own budget check, which runs only before a phase's point of no return. */
+  private static final class BudgetExceeded extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    BudgetExceeded(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   @FunctionalInterface
   private interface StepAction {
     Map<String, String> run() throws Exception;
   }
 
+  /**
+   * One run of a phase by this engine: the leadership term it acts under (pinned: a term that ends
+   * is never replaced by a later one mid-run), its budget, and whether the phase has passed its
+   * point of no return (the fence of the serving site), after which budgets no longer abort.
+   */
+  private static final class Run {
+    final Lease lease;
+    final Instant entered;
+    final Duration budget;
+    boolean committed;
+
+    Run(Lease lease, Instant entered, Duration budget) {
+      this.lease = lease;
+      this.entered = entered;
+      this.budget = budget;
+    }
+  }
+
   private boolean runPhase(Versioned<ServiceState> start) {
     ServiceState s = start.value();
     FailoverState phase = s.state();
-    Instant entered = s.since();
     Duration budget = budgets.budget(phase, config.rto());
+    Lease lease = requireLease("drive " + phase);
+    Run run = new Run(lease, s.since(), budget);
     try {
-      Versioned<ServiceState> cur = start;
-      switch (phase) {
-        case FAILING_OVER -> cur = failingOver(cur, entered, budget);
-        case VALIDATING -> cur = validating(cur, entered, budget);
-        case FAILING_BACK -> cur = failingBack(cur, entered, budget);
-        case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> {
-          return false;
+      Versioned<ServiceState> cur = reassignIfNeeded(start, run);
+      run.committed = committed(cur.value());
+      if (done(cur.value()).contains(STEP_ROLLBACK)) {
+        // A rollback was in progress when the previous run stopped: finish it, then fail.
+        String error = cur.value().attributes().getOrDefault(ATTR_ERROR, phase + " failed");
+        return failAfterCommit(cur, run, phase, error, true);
+      }
+      try {
+        switch (phase) {
+          case FAILING_OVER -> cur = failingOver(cur, run);
+          case VALIDATING -> cur = validating(cur, run);
+          case FAILING_BACK -> cur = failingBack(cur, run);
+          case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> {
+            return false;
+          }
+          default -> throw new IllegalStateException("unknown state " + phase);
         }
-        default -> throw new IllegalStateException("unknown state " + phase);
+      } catch (BudgetExceeded e) {
+        return fail(current.get(), run, phase, e.getMessage());
+      } catch (StepFailed e) {
+        Versioned<ServiceState> now = current.get();
+        if (!run.committed) {
+          return fail(now, run, phase, e.getMessage());
+        }
+        return failAfterCommit(now, run, phase, e.getMessage(), false);
       }
       Instant now = clock.instant();
-      Duration took = Duration.between(entered, now);
-      if (took.compareTo(budget) > 0) {
+      Duration took = Duration.between(run.entered, now);
+      boolean breached = took.compareTo(budget) > 0;
+      Map<String, String> extra = Map.of();
+      if (breached) {
         publish(Severity.WARN, "budget.breached", phase + " of '" + service + "' completed after " + took
-            + ", over its budget " + budget, cur.value(), Map.of("phase", phase, "budget", budget, "elapsed", took,
-            "escalated", false));
+            + ", over its budget " + budget + "; the phase was past its point of no return, so it completed and the"
+            + " objective is recorded as missed", cur.value(), Map.of("phase", phase, "budget", budget, "elapsed",
+            took, "escalated", false));
+        extra = Map.of(ATTR_BUDGET_BREACHED, appendBreach(cur.value(), phase, took, budget));
       }
       // The record is visible before the state it leads to, so whoever sees the next state (a poller,
       // a listener of the transition event) also sees how the phase went.
-      PhaseRecord done = new PhaseRecord(phase, cur.value().epoch(), entered, now, "succeeded", "all steps done");
+      Site serving = target(cur.value());
+      PhaseRecord done = new PhaseRecord(phase, cur.value().epoch(), run.entered, now, "succeeded",
+          "all steps done", budget, breached, serving);
       phases.add(done);
       try {
-        transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, Map.of());
-      } catch (VersionConflictException e) {
+        transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, extra, run.lease);
+      } catch (VersionConflictException | LeadershipLostException e) {
         phases.remove(done);
-        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, now, "interrupted", e.getMessage()));
+        phases.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, now, "interrupted", e.getMessage(),
+            budget, breached, servingAfter(state())));
+        if (e instanceof LeadershipLostException lost) {
+          throw lost;
+        }
         return false;
       }
       return true;
@@ -788,58 +904,188 @@ public final class FailoverEngine {
       String detail = Thread.currentThread().isInterrupted()
           ? "thread interrupted; state left for resume()"
           : "state moved to " + now.state() + ": " + now.reason();
-      phases.add(new PhaseRecord(phase, now.epoch(), entered, clock.instant(),
-          now.state() == FailoverState.FAILED ? "aborted" : "interrupted", detail));
-      return false;
-    } catch (DrTimeoutException | StepFailed e) {
-      String msg = e.getMessage();
-      Versioned<ServiceState> cur = current.get();
       Instant ended = clock.instant();
-      PhaseRecord failed = new PhaseRecord(phase, cur.value().epoch(), entered, ended, "failed", msg);
-      phases.add(failed);
-      try {
-        transition(cur, Trigger.PHASE_FAILED, phase + " failed: " + msg, Map.of(ATTR_ERROR, msg));
-      } catch (VersionConflictException | IllegalTransitionException lost) {
-        phases.remove(failed);
-        phases.add(new PhaseRecord(phase, cur.value().epoch(), entered, ended, "interrupted", msg));
-        return false;
-      }
-      return true;
+      phases.add(new PhaseRecord(phase, now.epoch(), run.entered, ended,
+          now.state() == FailoverState.FAILED ? "aborted" : "interrupted", detail, budget,
+          Duration.between(run.entered, ended).compareTo(budget) > 0, servingAfter(now)));
+      return false;
     }
   }
 
-  private Versioned<ServiceState> failingOver(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+  private static String appendBreach(ServiceState s, FailoverState phase, Duration took, Duration budget) {
+    String earlier = s.attributes().get(ATTR_BUDGET_BREACHED);
+    String entry = phase + " took " + took + " of " + budget;
+    return earlier == null || earlier.isEmpty() ? entry : earlier + "; " + entry;
+  }
+
+  /**
+   * A step of a committed phase failed past its retries. If the new site already receives traffic,
+   * it serves and the phase fails with that said; otherwise the old site is restored at a new epoch
+   * (rollback) before the phase fails.
+   */
+  private boolean failAfterCommit(Versioned<ServiceState> cur, Run run, FailoverState phase, String error,
+      boolean resumingRollback) {
+    ServiceState s = cur.value();
+    boolean rollingBack = resumingRollback || done(s).contains(STEP_ROLLBACK);
+    if (!rollingBack && servingAfter(s) == target(s)) {
+      return fail(cur, run, phase, error);
+    }
+    String msg = error;
+    try {
+      cur = rollback(cur, run, error);
+      msg = error + "; rolled back: " + cur.value().activeSite() + " serves again at epoch " + cur.value().epoch();
+    } catch (StepFailed rollbackFailed) {
+      cur = current.get();
+      msg = error + "; the rollback failed too, no site serves: " + rollbackFailed.getMessage();
+    }
+    return fail(cur, run, phase, msg);
+  }
+
+  /**
+   * Restores the old site after a committed phase failed before the new site received traffic: at
+   * a new epoch (persisted first, with the old site as active), fence the new site, promote the old
+   * one (which unfences it: the new epoch is above its fence), redirect to it, and demote the new
+   * site. Every step is recorded like a phase step, so a crash or a change of leader resumes it.
+   */
+  private Versioned<ServiceState> rollback(Versioned<ServiceState> cur, Run run, String error) {
+    ServiceState s = cur.value();
+    Site newSite = target(s);
+    Site oldSite = newSite.other();
+    if (!done(s).contains(STEP_ROLLBACK)) {
+      run.lease.ensureValid();
+      long e = s.epoch() + 1;
+      Versioned<ServiceState> marked = update(cur, st -> withDone(st, STEP_ROLLBACK, Map.of(ATTR_ERROR, error), e,
+          oldSite, "rolling back to " + oldSite + " at epoch " + e + ": " + error));
+      if (marked == null) {
+        throw new PhaseStopped();
+      }
+      cur = marked;
+      publish(Severity.WARN, "rollback", s.state() + " of '" + service + "' failed after the fence (" + error
+          + "); restoring " + oldSite + " at epoch " + e, cur.value(), Map.of("site", oldSite, "previousEpoch",
+          s.epoch()));
+    }
+    long epoch = cur.value().epoch();
+    cur = step(cur, STEP_ROLLBACK_FENCE, run, () -> {
+      actions.fence(service, newSite, epoch);
+      return Map.of();
+    });
+    cur = step(cur, STEP_ROLLBACK_PROMOTE, run, () -> {
+      actions.promote(service, oldSite, epoch);
+      return Map.of();
+    });
+    cur = step(cur, STEP_ROLLBACK_REDIRECT, run, () -> {
+      actions.redirect(service, oldSite, epoch);
+      return Map.of();
+    });
+    try {
+      cur = step(cur, STEP_ROLLBACK_DEMOTE, run, () -> {
+        actions.demote(service, newSite, epoch);
+        return Map.of();
+      });
+    } catch (StepFailed e) {
+      // The old site serves; the stepped-down one is not a replica yet. Said in an event, not fatal.
+      publish(Severity.WARN, "rollback.demote.failed", "rollback of '" + service + "': " + oldSite + " serves at"
+          + " epoch " + epoch + " but " + newSite + " could not be demoted: " + e.getMessage(), cur().value(),
+          Map.of("site", newSite));
+    }
+    return cur;
+  }
+
+  /** Moves a phase to FAILED, recording which site serves. */
+  private boolean fail(Versioned<ServiceState> cur, Run run, FailoverState phase, String msg) {
+    Instant ended = clock.instant();
+    Site serving = servingAfter(cur.value());
+    PhaseRecord failed = new PhaseRecord(phase, cur.value().epoch(), run.entered, ended, "failed", msg, run.budget,
+        Duration.between(run.entered, ended).compareTo(run.budget) > 0, serving);
+    phases.add(failed);
+    try {
+      transition(cur, Trigger.PHASE_FAILED, phase + " failed (" + (serving == null ? "no site serves"
+          : serving + " serves") + "): " + msg, Map.of(ATTR_ERROR, msg, ATTR_SERVING_SITE, siteName(serving)),
+          run.lease);
+    } catch (VersionConflictException | IllegalTransitionException | LeadershipLostException lost) {
+      phases.remove(failed);
+      phases.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, ended, "interrupted", msg, run.budget,
+          failed.budgetBreached(), servingAfter(state())));
+      if (lost instanceof LeadershipLostException l) {
+        throw l;
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Before a phase acts: if it is driven under a leadership term other than the one its epoch was
+   * assigned under (another instance, or a paused one, may still have an action in flight at that
+   * epoch), or an operator retries a phase that was rolled back, the roles are assigned anew at a
+   * new epoch, persisted with compare-and-set before any action. Every later action of the previous
+   * term then carries an older epoch than what its receiver has seen, and is refused there.
+   */
+  private Versioned<ServiceState> reassignIfNeeded(Versioned<ServiceState> cur, Run run) {
+    ServiceState s = cur.value();
+    boolean retryAfterRollback = "true".equals(s.attributes().get(ATTR_REASSIGN));
+    String term = s.attributes().get(ATTR_TERM);
+    String myTerm = Long.toString(run.lease.token());
+    if (!retryAfterRollback && myTerm.equals(term)) {
+      return cur;
+    }
+    if (!TransitionTable.isPhase(s.state())) {
+      return cur;
+    }
+    Reassignment plan = reassignment(s, retryAfterRollback);
+    Set<String> keep = plan.keep();
+    Site active = plan.active();
+    run.lease.ensureValid();
+    long e = s.epoch() + 1;
+    String why = retryAfterRollback ? "retry after a rollback" : "driven under leadership term " + myTerm
+        + (term == null ? "" : " (epoch " + s.epoch() + " was assigned under term " + term + ")");
+    Versioned<ServiceState> next = update(cur, st -> {
+      Map<String, String> a = new TreeMap<>(st.attributes());
+      if (keep.isEmpty()) {
+        a.remove(ATTR_DONE);
+      } else {
+        a.put(ATTR_DONE, String.join(",", keep));
+      }
+      a.remove(ATTR_REASSIGN);
+      a.put(ATTR_TERM, myTerm);
+      a.put(ATTR_PREVIOUS_EPOCH, Long.toString(st.epoch()));
+      return new ServiceState(st.service(), st.state(), e, active, st.since(),
+          st.state() + " re-assigned at epoch " + e + ": " + why, a);
+    });
+    if (next == null) {
+      throw new PhaseStopped();
+    }
+    publish(Severity.WARN, "reassigned", s.state() + " of '" + service + "' moves from epoch " + s.epoch() + " to "
+        + e + " before acting again (" + why + "); steps redone: everything after " + keep, next.value(),
+        Map.of("previousEpoch", s.epoch(), "term", myTerm, "previousTerm", term == null ? "" : term));
+    return next;
+  }
+
+  private Versioned<ServiceState> failingOver(Versioned<ServiceState> cur, Run run) {
     ServiceState s = cur.value();
     long epoch = s.epoch();
     boolean planned = "true".equals(s.attributes().get(ATTR_PLANNED));
     Site old = Site.PRIMARY;
     Site target = Site.BACKUP;
-    cur = step(cur, "fence", entered, budget, () -> {
+    cur = step(cur, STEP_FENCE, run, () -> {
       actions.fence(service, old, epoch);
       return Map.of();
     });
     if (planned) {
-      cur = step(cur, "drain", entered, budget, () -> drain(target, cur(), entered, budget));
+      cur = step(cur, STEP_DRAIN, run, () -> drain(target, run));
     } else {
-      cur = step(cur, "measure-loss", entered, budget, () -> {
-        Duration loss = estimator.estimate(service, target);
-        if (loss.compareTo(config.rpo()) > 0) {
-          publish(Severity.WARN, "rpo.exceeded", "failover of '" + service + "' loses " + loss + ", over the RPO "
-              + config.rpo(), cur().value(), Map.of("measuredLoss", loss, "rpo", config.rpo()));
-        }
-        return Map.of(ATTR_MEASURED_LOSS, Long.toString(loss.toMillis()));
-      });
+      cur = step(cur, STEP_MEASURE_LOSS, run, () -> measureLoss(target));
     }
-    cur = step(cur, "promote", entered, budget, () -> {
+    cur = step(cur, STEP_PROMOTE, run, () -> {
       actions.promote(service, target, epoch);
       return Map.of();
     });
-    cur = step(cur, "redirect", entered, budget, () -> {
+    cur = step(cur, STEP_REDIRECT, run, () -> {
       actions.redirect(service, target, epoch);
       return Map.of();
     });
     if (planned) {
-      cur = step(cur, "demote", entered, budget, () -> {
+      cur = step(cur, STEP_DEMOTE, run, () -> {
         actions.demote(service, old, epoch);
         return Map.of();
       });
@@ -847,52 +1093,71 @@ public final class FailoverEngine {
     return cur;
   }
 
-  private Versioned<ServiceState> validating(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+  /** Measures the loss after the fence; a failing estimator is reported, never a reason to undo the fence. */
+  private Map<String, String> measureLoss(Site target) {
+    Duration loss;
+    try {
+      loss = estimator.estimate(service, target);
+    } catch (RuntimeException e) {
+      publish(Severity.WARN, "rpo.unknown", "failover of '" + service + "': the data loss could not be measured: "
+          + e, cur().value(), Map.of("error", String.valueOf(e)));
+      return Map.of();
+    }
+    if (loss.compareTo(config.rpo()) > 0) {
+      publish(Severity.WARN, "rpo.exceeded", "failover of '" + service + "' loses " + loss + ", over the RPO "
+          + config.rpo(), cur().value(), Map.of("measuredLoss", loss, "rpo", config.rpo()));
+    }
+    return Map.of(ATTR_MEASURED_LOSS, Long.toString(loss.toMillis()));
+  }
+
+  private Versioned<ServiceState> validating(Versioned<ServiceState> cur, Run run) {
     ServiceState s = cur.value();
-    return step(cur, "validate", entered, budget, () -> {
+    return step(cur, STEP_VALIDATE, run, () -> {
       validateOrThrow(s.activeSite(), s.epoch());
       return Map.of();
     });
   }
 
-  private Versioned<ServiceState> failingBack(Versioned<ServiceState> cur, Instant entered, Duration budget) {
+  private Versioned<ServiceState> failingBack(Versioned<ServiceState> cur, Run run) {
     long oldEpoch = cur.value().epoch();
-    if (!done(cur.value()).contains("switch")) {
-      cur = step(cur, "resync", entered, budget, () -> {
+    if (!done(cur.value()).contains(STEP_SWITCH)) {
+      cur = step(cur, STEP_RESYNC, run, () -> {
         actions.resync(service, Site.PRIMARY, Site.BACKUP, oldEpoch);
         return Map.of();
       });
-      cur = step(cur, "validate-primary", entered, budget, () -> {
+      cur = step(cur, STEP_VALIDATE_PRIMARY, run, () -> {
         validateOrThrow(Site.PRIMARY, oldEpoch);
         return Map.of();
       });
-      checkBudget(cur.value(), entered, budget);
-      requireLease("switch roles");
+      // The last budget check: past the switch the backup is fenced, and the phase completes or rolls back.
+      checkBudget(cur.value(), run);
+      run.lease.ensureValid();
       long newEpoch = oldEpoch + 1;
-      Versioned<ServiceState> switched = update(cur, st -> withDone(st, "switch", Map.of(), newEpoch, Site.PRIMARY,
+      Versioned<ServiceState> switched = update(cur, st -> withDone(st, STEP_SWITCH, Map.of(), newEpoch, Site.PRIMARY,
           "failback: roles switch to the primary at epoch " + newEpoch));
       if (switched == null) {
         throw new PhaseStopped();
       }
       cur = switched;
+      run.committed = true;
       publish(Severity.INFO, "epoch", "service '" + service + "' moves to epoch " + newEpoch
           + ": the primary becomes active again", cur.value(), Map.of("previousEpoch", oldEpoch));
     }
     long epoch = cur.value().epoch();
-    cur = step(cur, "fence", entered, budget, () -> {
+    cur = step(cur, STEP_FENCE, run, () -> {
       actions.fence(service, Site.BACKUP, epoch);
       return Map.of();
     });
-    cur = step(cur, "drain", entered, budget, () -> drain(Site.PRIMARY, cur(), entered, budget));
-    cur = step(cur, "promote", entered, budget, () -> {
+    cur = step(cur, STEP_DRAIN, run, () -> drain(Site.PRIMARY, run));
+    cur = step(cur, STEP_PROMOTE, run, () -> {
       actions.promote(service, Site.PRIMARY, epoch);
       return Map.of();
     });
-    cur = step(cur, "redirect", entered, budget, () -> {
+    cur = step(cur, STEP_REDIRECT, run, () -> {
       actions.redirect(service, Site.PRIMARY, epoch);
       return Map.of();
     });
-    cur = step(cur, "demote", entered, budget, () -> {
+    cur = step(cur, STEP_DEMOTE, run, () -> {
       actions.demote(service, Site.BACKUP, epoch);
       return Map.of();
     });
@@ -903,14 +1168,24 @@ public final class FailoverEngine {
     return current.get();
   }
 
-  private Map<String, String> drain(Site target, Versioned<ServiceState> cur, Instant entered, Duration budget)
-      throws InterruptedException {
+  /**
+   * Waits until the estimated loss of promoting {@code target} is zero. Runs after the fence, so it
+   * is bounded by the phase's budget measured from the start of the drain (not from the phase's
+   * start): past it the drain fails, and the phase rolls back rather than promote with a loss.
+   */
+  private Map<String, String> drain(Site target, Run run) throws InterruptedException {
+    Instant started = clock.instant();
     while (true) {
       Duration loss = estimator.estimate(service, target);
       if (loss.isZero() || loss.isNegative()) {
         return Map.of(ATTR_MEASURED_LOSS, "0");
       }
-      checkBudget(cur.value(), entered, budget);
+      Duration waited = Duration.between(started, clock.instant());
+      if (waited.compareTo(run.budget) > 0) {
+        throw new DrTimeoutException("replication to " + target + " of service '" + service + "' did not drain"
+            + " within " + run.budget + " (still " + loss + " behind)", run.budget);
+      }
+      run.lease.ensureValid();
       LOG.debug("service {}: waiting for replication to {} to drain ({} behind)", service, target, loss);
       sleeper.sleep(drainPollInterval);
     }
@@ -927,18 +1202,20 @@ public final class FailoverEngine {
     }
   }
 
-  private void checkBudget(ServiceState s, Instant entered, Duration budget) {
-    Duration elapsed = Duration.between(entered, clock.instant());
-    if (elapsed.compareTo(budget) > 0) {
+  /** The budget check; called only before a phase's point of no return. */
+  private void checkBudget(ServiceState s, Run run) {
+    Duration elapsed = Duration.between(run.entered, clock.instant());
+    if (elapsed.compareTo(run.budget) > 0) {
       publish(Severity.ERROR, "budget.breached", s.state() + " of '" + service + "' ran " + elapsed
-          + ", past its budget " + budget + " (derived from RTO " + config.rto() + "); escalating to FAILED", s,
-          Map.of("phase", s.state(), "budget", budget, "elapsed", elapsed, "escalated", true));
-      throw new DrTimeoutException(s.state() + " of service '" + service + "' exceeded its time budget", budget);
+          + ", past its budget " + run.budget + " (derived from RTO " + config.rto() + ") before its point of no"
+          + " return; escalating to FAILED while " + servingAfter(s) + " still serves", s,
+          Map.of("phase", s.state(), "budget", run.budget, "elapsed", elapsed, "escalated", true));
+      throw new BudgetExceeded(s.state() + " of service '" + service + "' exceeded its time budget " + run.budget
+          + " before its point of no return (ran " + elapsed + ")");
     }
   }
 
-  private Versioned<ServiceState> step(Versioned<ServiceState> cur, String name, Instant entered, Duration budget,
-      StepAction action) {
+  private Versioned<ServiceState> step(Versioned<ServiceState> cur, String name, Run run, StepAction action) {
     if (done(cur.value()).contains(name)) {
       return cur;
     }
@@ -946,7 +1223,7 @@ public final class FailoverEngine {
     RetryPolicy<Object> policy = RetryPolicy.builder()
         .handle(Exception.class)
         .abortOn(LeadershipLostException.class, DrTimeoutException.class, StaleEpochException.class,
-            InterruptedException.class, PhaseStopped.class)
+            InterruptedException.class, PhaseStopped.class, BudgetExceeded.class)
         .withMaxAttempts(maxAttempts)
         .onRetry(ev -> publish(Severity.WARN, "step.retry", "step " + name + " of " + s.state() + " for '" + service
             + "' failed (attempt " + ev.getAttemptCount() + " of " + maxAttempts + "), retrying: "
@@ -958,11 +1235,16 @@ public final class FailoverEngine {
         if (ctx.getAttemptCount() > 0 && !retryDelay.isZero()) {
           sleeper.sleep(retryDelay);
         }
-        checkBudget(s, entered, budget);
+        if (!run.committed) {
+          checkBudget(s, run);
+        }
         if (current.get().version() != cur.version()) {
           throw new PhaseStopped();
         }
-        requireLease("step " + name);
+        if (!run.lease.isValid()) {
+          throw new LeadershipLostException("service '" + service + "': step " + name + " refused: leadership term "
+              + run.lease.token() + " has ended");
+        }
         extra.set(action.run());
       });
     } catch (FailsafeException e) {
@@ -973,7 +1255,7 @@ public final class FailoverEngine {
         throw new PhaseStopped();
       }
       throw new StepFailed("step " + name + " failed after retries: " + cause, cause);
-    } catch (DrTimeoutException | LeadershipLostException | PhaseStopped e) {
+    } catch (BudgetExceeded | LeadershipLostException | PhaseStopped e) {
       throw e;
     } catch (RuntimeException e) {
       throw new StepFailed("step " + name + " failed after retries: " + e, e);

@@ -5,10 +5,15 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How much of a service's RTO each phase may take. A phase that runs past its budget is abandoned:
- * a {@code failover.budget.breached} event is published and the service escalates to
- * {@code FAILED}. The defaults give FAILING_OVER and VALIDATING half of the RTO each (together the
- * whole RTO from the failover decision to serving again) and FAILING_BACK the whole RTO.
+ * How much of a service's RTO each phase may take: an objective, measured and reported. Only a
+ * phase still before its point of no return (a failback before its {@code switch}: resync and
+ * validation of the primary) is abandoned past its budget, with a {@code failover.budget.breached}
+ * ERROR event and FAILED while the old site still serves. A phase past that point (it fenced the
+ * serving site) completes; the breach is published as a WARN event, marked in its
+ * {@link PhaseRecord#budgetBreached()} and persisted in the state (see docs/failover.md). A planned
+ * switch's drain, which runs after the fence, waits at most the phase's budget from its own start
+ * and then rolls back. The defaults give FAILING_OVER and VALIDATING half of the RTO each (together
+ * the whole RTO from the failover decision to serving again) and FAILING_BACK the whole RTO.
  *
  * @param failingOver fraction of the RTO for FAILING_OVER, in (0, 10]
  * @param validating fraction of the RTO for VALIDATING, in (0, 10]

@@ -216,8 +216,8 @@ public final class RecoveryOrchestrator {
           case DRILL -> throw new IllegalStateException("drills are run by drill()");
         };
         outcome = s.state() == target ? ServiceOutcome.RECOVERED : ServiceOutcome.FAILED;
-        reason = outcome == ServiceOutcome.RECOVERED ? s.reason()
-            : "ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
+        reason = outcome == ServiceOutcome.RECOVERED ? s.reason() : "ended " + s.state() + servingNote(s) + ": "
+            + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
       }
     } catch (RuntimeException e) {
       // A refused gate, an illegal state, lost leadership, or a broken engine factory: this service
@@ -250,6 +250,15 @@ public final class RecoveryOrchestrator {
         engine.lastValidation().orElse(null), List.of());
   }
 
+  /** @return for a FAILED state, which site serves (as the engine recorded it); else nothing */
+  private static String servingNote(ServiceState s) {
+    String serving = s.attributes().get(FailoverEngine.ATTR_SERVING_SITE);
+    if (s.state() != FailoverState.FAILED || serving == null) {
+      return "";
+    }
+    return FailoverEngine.NO_SITE.equals(serving) ? " (no site serves)" : " (" + serving + " serves)";
+  }
+
   private ServiceReport drill(RecoveryConfig c, int wave, FailoverEngine engine, String by, Instant started,
       Instant runStart) {
     DrillResult d = engine.drill(Objects.requireNonNull(drillActions.apply(c), "drill actions of " + c.name()), by);
@@ -263,7 +272,8 @@ public final class RecoveryOrchestrator {
       phases.add(PhaseReport.of(p, engine.phaseBudget(p.phase())));
     }
     String reason = ok ? "drill reached " + s.state() + " on the isolated target at epoch " + s.epoch()
-        : "drill ended " + s.state() + ": " + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
+        : "drill ended " + s.state() + servingNote(s) + ": "
+            + s.attributes().getOrDefault(FailoverEngine.ATTR_ERROR, s.reason());
     if (!ok) {
       publishFor(c.name(), Severity.ERROR, "failed", "drill of '" + c.name() + "' failed: " + reason);
     }

@@ -49,7 +49,7 @@ public final class PlanLoader {
   public static final int MAX_BYTES = 8 * 1024 * 1024;
 
   private static final Logger LOG = LoggerFactory.getLogger(PlanLoader.class);
-  private static final PlanLoader DEFAULT = new PlanLoader(CheckSpecValidator.acceptAll());
+  private static final PlanLoader DEFAULT = new PlanLoader(CheckSpecValidator.discovered());
 
   /** The syntax of a plan file. */
   public enum Format {
@@ -60,7 +60,7 @@ public final class PlanLoader {
 
     /**
      * Chooses by file name ({@code .json} is JSON, {@code .yaml} and {@code .yml} are YAML) and
-     * otherwise by content (a document starting with {@code {} or {@code [} is JSON).
+     * otherwise by content (a document starting with <code>&#123;</code> or <code>[</code> is JSON).
      *
      * @param name the file name or other source name
      * @param content the document
@@ -90,7 +90,11 @@ public final class PlanLoader {
     this.checkValidator = checkValidator;
   }
 
-  /** @return a loader that accepts every check type (no check validation) */
+  /**
+   * @return a loader that validates every check with {@link CheckSpecValidator#discovered()}: the
+   *     check types of dr-validation and of its live registries when dr-validation is on the class
+   *     path, nothing otherwise
+   */
   public static PlanLoader create() {
     return DEFAULT;
   }

@@ -1,8 +1,10 @@
 package dev.drkit.core.plan;
 
 import dev.drkit.core.BackupStrategy;
+import dev.drkit.core.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.internal.config.CheckValidation;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -113,8 +115,24 @@ public final class RecoveryPlan {
     private PlanDefaults defaults = PlanDefaults.builtIn();
     private final List<RecoveryConfig> services = new ArrayList<>();
     private final List<List<BackupStrategy>> strategies = new ArrayList<>();
+    private CheckSpecValidator checkValidator = CheckSpecValidator.discovered();
 
     private Builder() {}
+
+    /**
+     * Sets what checks every {@link dev.drkit.core.CheckSpec} of every service in {@link #build()}.
+     * The default, {@link CheckSpecValidator#discovered()}, knows dr-validation's check types when
+     * it is on the class path; pass {@code registry.specValidator()} to also require that the
+     * DataSources and other resources the checks name are registered.
+     *
+     * @param validator the validator
+     * @return this builder
+     * @throws NullPointerException when {@code validator} is null
+     */
+    public Builder checkValidator(CheckSpecValidator validator) {
+      this.checkValidator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
 
     /**
      * @param name the plan's name, or {@code null} for none
@@ -163,12 +181,17 @@ public final class RecoveryPlan {
     /**
      * @return the plan
      * @throws ConfigException naming, with paths such as {@code services[3].backup[1].name}, two
-     *     strategies of one service with the same name, a duplicate service, an unknown dependency
-     *     or a dependency cycle
+     *     strategies of one service with the same name, a duplicate service, an unknown dependency,
+     *     a dependency cycle, or a check the {@linkplain #checkValidator check validator} refuses
+     *     (at paths such as {@code services[1].validation[0].checks[2].params.urll}, the message
+     *     naming the service and step)
      */
     public RecoveryPlan build() {
       List<ConfigException.Problem> problems = new ArrayList<>();
       for (int i = 0; i < services.size(); i++) {
+        RecoveryConfig service = services.get(i);
+        problems.addAll(CheckValidation.problems(service.name(), service.validation(), checkValidator,
+            "services[" + i + "]."));
         Set<String> names = new HashSet<>();
         List<BackupStrategy> list = strategies.get(i);
         for (int k = 0; k < list.size(); k++) {

@@ -22,7 +22,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Every public command and verdict applied to an engine resumed in every state: the resulting state
- * and epoch, or IllegalTransitionException with nothing persisted.
+ * and epoch, or IllegalTransitionException with nothing persisted. The seeded states carry no
+ * leadership term, so resuming a phase re-assigns its roles at a new epoch first (a phase is never
+ * continued at an epoch another term may have acted under).
  */
 class FailoverEngineCommandTableTest {
   private static final List<String> COMMANDS = List.of("failover", "force", "switchover", "failback", "abort", "retry",
@@ -38,16 +40,16 @@ class FailoverEngineCommandTableTest {
           + "PRIMARY_ACTIVE@1 PRIMARY_DEGRADED@1 BACKUP_ACTIVE@2 PRIMARY_DEGRADED@1",
       FailoverState.FAILING_OVER,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "FAILING_OVER@2 FAILING_OVER@2 FAILING_OVER@2 BACKUP_ACTIVE@2",
+          + "FAILING_OVER@2 FAILING_OVER@2 FAILING_OVER@2 BACKUP_ACTIVE@3",
       FailoverState.VALIDATING,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "VALIDATING@2 VALIDATING@2 VALIDATING@2 BACKUP_ACTIVE@2",
+          + "VALIDATING@2 VALIDATING@2 VALIDATING@2 BACKUP_ACTIVE@3",
       FailoverState.BACKUP_ACTIVE,
       "illegal illegal PRIMARY_ACTIVE@3 PRIMARY_ACTIVE@3 illegal illegal illegal illegal "
           + "BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2",
       FailoverState.FAILING_BACK,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "FAILING_BACK@2 FAILING_BACK@2 FAILING_BACK@2 PRIMARY_ACTIVE@3",
+          + "FAILING_BACK@2 FAILING_BACK@2 FAILING_BACK@2 PRIMARY_ACTIVE@4",
       FailoverState.FAILED,
       "illegal illegal illegal illegal illegal BACKUP_ACTIVE@2 PRIMARY_ACTIVE@3 BACKUP_ACTIVE@3 "
           + "FAILED@2 FAILED@2 FAILED@2 FAILED@2");

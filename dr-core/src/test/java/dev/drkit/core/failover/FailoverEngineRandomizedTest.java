@@ -20,11 +20,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Thousands of random sequences of probes, verdicts, operator commands, clock jumps, failing and
- * crashing actions, and crashes of the orchestrator itself (inside actions and around every store
+ * crashing actions, changes of leadership term, and crashes of the orchestrator itself (inside actions and around every store
  * write), each crash followed by a fresh engine on the same store. After every operation: at most
  * one writable site, at most one site promoted and one active site per epoch, epochs never shrink,
  * versions are consecutive, and every persisted state follows from the previous one through the
- * transition table (or a bookkeeping update inside a phase).
+ * transition table (or a bookkeeping update inside a phase: a step done, the failback's switch, a
+ * rollback to the old site at a new epoch, a re-assignment at a new epoch).
  *
  * <p>Raise the count with {@code -Ddrkit.test.randomRuns=N}; reproduce with
  * {@code -Ddrkit.test.seed=S}.
@@ -38,6 +39,8 @@ class FailoverEngineRandomizedTest {
   void randomSequencesWithCrashesKeepEverySafetyInvariant() {
     int crashes = 0;
     int transitions = 0;
+    int reassigned = 0;
+    int rollbacks = 0;
     for (int run = 0; run < RUNS; run++) {
       long seed = SEED + run;
       Random r = new Random(seed);
@@ -88,9 +91,13 @@ class FailoverEngineRandomizedTest {
           .as("seed %d: a fault-free resume ends every phase", seed).isFalse();
       check(h, checker, seed, OPS, "final resume");
       transitions += h.events("failover.transition").size();
+      reassigned += h.events("failover.reassigned").size();
+      rollbacks += h.events("failover.rollback").size();
     }
     assertThat(crashes).as("the test crashed the orchestrator often").isGreaterThan(RUNS / 2);
     assertThat(transitions).isGreaterThan(RUNS * 3);
+    assertThat(reassigned).as("phases were taken over by new terms").isGreaterThan(RUNS / 20);
+    assertThat(rollbacks).as("phases failed after the fence and rolled back").isGreaterThan(RUNS / 20);
   }
 
   private static FailoverEngine newEngine(Harness h, Random r) {
@@ -119,7 +126,7 @@ class FailoverEngineRandomizedTest {
   }
 
   private static String randomOp(Harness h, FailoverEngine e, Random r) {
-    int k = r.nextInt(17);
+    int k = r.nextInt(18);
     switch (k) {
       case 0, 1 -> e.recordProbe(r.nextInt(3) == 0);
       case 2 -> e.onVerdict(HealthVerdict.values()[r.nextInt(3)], "detector");
@@ -135,6 +142,11 @@ class FailoverEngineRandomizedTest {
       case 12 -> h.validationPasses.set(r.nextInt(4) != 0);
       case 13 -> e.resume();
       case 14 -> throw new SimulatedCrash("between steps");
+      case 17 -> {
+        // A new leadership term: whatever phase is in progress is re-assigned at a new epoch.
+        h.coordinator.relinquish();
+        h.coordinator.awaitLeadership(Duration.ZERO);
+      }
       default -> e.onVerdict(HealthVerdict.DOWN, "detector");
     }
     return "op" + k;
@@ -191,7 +203,14 @@ class FailoverEngineRandomizedTest {
       boolean failbackSwitch = a.state() == FailoverState.FAILING_BACK && b.epoch() == a.epoch() + 1
           && a.activeSite() == Site.BACKUP && b.activeSite() == Site.PRIMARY
           && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("switch");
-      return TransitionTable.isPhase(a.state()) && (same || failbackSwitch);
+      // After a failure past the fence: the old site is restored at a new epoch.
+      boolean rollback = b.epoch() == a.epoch() + 1 && b.activeSite() == a.activeSite().other()
+          && a.since().equals(b.since()) && PhaseSteps.servingAfter(a) != a.activeSite()
+          && b.attributes().getOrDefault(FailoverEngine.ATTR_DONE, "").contains("rollback");
+      // A new leadership term, or a retry after a rollback: the roles are assigned anew at a new epoch.
+      boolean reassigned = b.epoch() == a.epoch() + 1 && a.since().equals(b.since())
+          && Long.toString(a.epoch()).equals(b.attributes().get(FailoverEngine.ATTR_PREVIOUS_EPOCH));
+      return TransitionTable.isPhase(a.state()) && (same || failbackSwitch || rollback || reassigned);
     }
     for (Transition t : TransitionTable.all()) {
       if (t.from() == a.state() && t.to() == b.state() && b.epoch() == a.epoch() + (t.roleChange() ? 1 : 0)

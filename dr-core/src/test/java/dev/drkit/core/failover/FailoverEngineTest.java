@@ -220,18 +220,33 @@ class FailoverEngineTest {
   }
 
   @Test
-  void switchoverThatNeverDrainsBreachesItsBudgetAndFails() {
+  void switchoverThatNeverDrainsRollsBackToThePrimaryAtANewEpoch() {
     FailoverEngine e = h.engine();
     h.loss.set(Duration.ofSeconds(1));
     ServiceState s = e.switchover("ops", "maintenance");
     assertThat(s.state()).isEqualTo(FailoverState.FAILED);
     assertThat(s.attributes()).containsEntry(FailoverEngine.ATTR_FAILED_PHASE, "FAILING_OVER")
-        .containsEntry(FailoverEngine.ATTR_DONE, "fence");
-    assertThat(h.sites.calls).containsExactly("fence PRIMARY @2");
-    DrEvent breach = h.events("failover.budget.breached").get(0);
-    assertThat(breach.severity()).isEqualTo(DrEvent.Severity.ERROR);
-    assertThat(breach.attributes()).containsEntry("budget", "PT5M").containsEntry("escalated", "true");
+        .containsEntry(FailoverEngine.ATTR_SERVING_SITE, "PRIMARY");
+    assertThat(s.attributes().get(FailoverEngine.ATTR_ERROR)).contains("did not drain").contains("rolled back");
+    assertThat(s.epoch()).isEqualTo(3);
+    assertThat(s.activeSite()).isEqualTo(Site.PRIMARY);
+    assertThat(h.sites.calls).containsExactly("fence PRIMARY @2", "fence BACKUP @3", "promote PRIMARY @3",
+        "redirect PRIMARY @3", "demote BACKUP @3");
+    assertThat(h.writable()).containsExactly(Site.PRIMARY);
+    assertThat(h.sites.routedTo()).isEqualTo(Site.PRIMARY);
+    assertThat(h.events("failover.budget.breached")).as("the drain's limit is not an escalating budget check")
+        .allSatisfy(ev -> assertThat(ev.attributes()).containsEntry("escalated", "false"));
+    assertThat(h.events("failover.rollback")).hasSize(1);
     assertThat(e.phaseHistory().get(0).outcome()).isEqualTo("failed");
+    assertThat(e.phaseHistory().get(0).servingSite()).isEqualTo(Site.PRIMARY);
+    h.loss.set(Duration.ZERO);
+    h.sites.calls.clear();
+    ServiceState retried = e.retry("ops", "replication fixed");
+    assertThat(retried.state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+    assertThat(retried.epoch()).as("a rolled-back phase is retried at a new epoch").isEqualTo(4);
+    assertThat(h.sites.calls).containsExactly("fence PRIMARY @4", "promote BACKUP @4", "redirect BACKUP @4",
+        "demote PRIMARY @4");
+    assertThat(h.sites.violations).isEmpty();
   }
 
   @Test
@@ -251,7 +266,34 @@ class FailoverEngineTest {
   }
 
   @Test
-  void aStepFailingPastItsRetriesFailsThePhaseAndRetryResumesFromTheFailedStep() {
+  void aStepFailingPastItsRetriesAfterTheFenceRollsBackAndRetryAssignsTheRolesAnew() {
+    FailoverEngine e = h.engine();
+    h.sites.fault((op, site, epoch) -> {
+      if (op.equals("redirect") && site == Site.BACKUP) {
+        throw new IOException("no route to the backup");
+      }
+    });
+    ServiceState failed = e.forceFailover("alice", "test");
+    assertThat(failed.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(failed.attributes().get(FailoverEngine.ATTR_ERROR)).contains("redirect")
+        .contains("no route to the backup").contains("rolled back");
+    assertThat(failed.attributes()).containsEntry(FailoverEngine.ATTR_SERVING_SITE, "PRIMARY");
+    assertThat(h.sites.calls).endsWith("fence BACKUP @3", "promote PRIMARY @3", "redirect PRIMARY @3",
+        "demote BACKUP @3");
+    assertThat(h.writable()).containsExactly(Site.PRIMARY);
+    assertThat(h.events("failover.transition").get(h.events("failover.transition").size() - 1).severity())
+        .isEqualTo(DrEvent.Severity.ERROR);
+    h.sites.fault((op, site, epoch) -> {});
+    h.sites.calls.clear();
+    ServiceState s = e.retry("bob", "route fixed");
+    assertThat(s.state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+    assertThat(s.epoch()).isEqualTo(4);
+    assertThat(h.sites.calls).containsExactly("fence PRIMARY @4", "promote BACKUP @4", "redirect BACKUP @4");
+    assertThat(h.sites.violations).isEmpty();
+  }
+
+  @Test
+  void whenEvenTheRollbackCannotRedirectFailedSaysNoSiteServesAndRetryRecovers() {
     FailoverEngine e = h.engine();
     h.sites.fault((op, site, epoch) -> {
       if (op.equals("redirect")) {
@@ -260,16 +302,17 @@ class FailoverEngineTest {
     });
     ServiceState failed = e.forceFailover("alice", "test");
     assertThat(failed.state()).isEqualTo(FailoverState.FAILED);
-    assertThat(failed.attributes().get(FailoverEngine.ATTR_ERROR)).contains("redirect").contains("router unreachable");
-    assertThat(failed.attributes()).containsEntry(FailoverEngine.ATTR_DONE, "fence,measure-loss,promote");
-    assertThat(h.events("failover.transition").get(h.events("failover.transition").size() - 1).severity())
-        .isEqualTo(DrEvent.Severity.ERROR);
+    assertThat(failed.attributes()).containsEntry(FailoverEngine.ATTR_SERVING_SITE, FailoverEngine.NO_SITE);
+    assertThat(failed.attributes().get(FailoverEngine.ATTR_ERROR)).contains("the rollback failed too");
+    assertThat(e.phaseHistory().get(0).servingSite()).isNull();
     h.sites.fault((op, site, epoch) -> {});
     h.sites.calls.clear();
     ServiceState s = e.retry("bob", "router fixed");
     assertThat(s.state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
-    assertThat(s.epoch()).isEqualTo(2);
-    assertThat(h.sites.calls).containsExactly("redirect BACKUP @2");
+    assertThat(s.epoch()).isEqualTo(4);
+    assertThat(h.sites.routedTo()).isEqualTo(Site.BACKUP);
+    assertThat(h.writable()).containsExactly(Site.BACKUP);
+    assertThat(h.sites.violations).isEmpty();
   }
 
   @Test
@@ -362,8 +405,11 @@ class FailoverEngineTest {
     h.coordinator.awaitLeadership(Duration.ZERO);
     ServiceState s = h.engine().resume();
     assertThat(s.state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
-    assertThat(h.sites.calls).as("promote completed and was recorded; only redirect remained")
-        .containsExactly("fence PRIMARY @2", "promote BACKUP @2", "redirect BACKUP @2");
+    assertThat(s.epoch()).as("the new term never acts at the epoch the old one acted under").isEqualTo(3);
+    assertThat(h.sites.calls).as("the new leader re-fences and re-promotes at a new epoch")
+        .containsExactly("fence PRIMARY @2", "promote BACKUP @2", "fence PRIMARY @3", "promote BACKUP @3",
+            "redirect BACKUP @3");
+    assertThat(h.events("failover.reassigned")).hasSize(1);
   }
 
   @Test

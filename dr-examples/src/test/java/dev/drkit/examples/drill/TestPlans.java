@@ -18,7 +18,7 @@ final class TestPlans {
 
   static RecoveryPlan bundled() throws Exception {
     try (InputStream in = TestPlans.class.getResourceAsStream("/drill/orders-plan.yaml")) {
-      return PlanLoader.create().load(in, "bundled:/drill/orders-plan.yaml");
+      return PlanLoader.withCheckValidator(DrillPlanChecks.validator()).load(in, "bundled:/drill/orders-plan.yaml");
     }
   }
 
@@ -44,7 +44,7 @@ final class TestPlans {
       }
       steps.add(new ValidationStep(s.name(), checks, s.threshold(), Duration.ofSeconds(3)));
     }
-    return RecoveryConfig.from(base).rto(rto).validation(steps).build();
+    return RecoveryConfig.from(base).rto(rto).validation(steps).checkValidator(DrillPlanChecks.validator()).build();
   }
 
   static DrillSettings quick(String mode) {

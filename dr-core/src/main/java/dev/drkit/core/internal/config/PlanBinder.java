@@ -108,7 +108,8 @@ public final class PlanBinder {
     if (!problems.isEmpty()) {
       throw problems.toException();
     }
-    RecoveryPlan.Builder builder = RecoveryPlan.builder().name(planName).defaults(defaults);
+    RecoveryPlan.Builder builder = RecoveryPlan.builder().name(planName).defaults(defaults)
+        .checkValidator(CheckSpecValidator.acceptAll()); // each check was validated above, with its location
     for (ServiceResult r : results) {
       builder.service(r.config(), r.backups());
     }
@@ -283,6 +284,7 @@ public final class PlanBinder {
           .priority(priority != null ? priority : defaults.priority())
           .dependencies(deps)
           .validation(steps)
+          .checkValidator(CheckSpecValidator.acceptAll()) // each check was validated above, with its location
           .build();
     } catch (ConfigException e) {
       problems.addAll(path, e);
@@ -763,37 +765,6 @@ public final class PlanBinder {
   }
 
   private static @Nullable String closest(String key, List<String> allowed) {
-    String best = null;
-    int bestDistance = 3;
-    for (String a : allowed) {
-      int d = distance(key.toLowerCase(java.util.Locale.ROOT), a);
-      if (d < bestDistance) {
-        best = a;
-        bestDistance = d;
-      }
-    }
-    return best;
-  }
-
-  private static int distance(String a, String b) {
-    if (Math.abs(a.length() - b.length()) > 3 || a.length() > 64) {
-      return Integer.MAX_VALUE;
-    }
-    int[] prev = new int[b.length() + 1];
-    int[] cur = new int[b.length() + 1];
-    for (int j = 0; j <= b.length(); j++) {
-      prev[j] = j;
-    }
-    for (int i = 1; i <= a.length(); i++) {
-      cur[0] = i;
-      for (int j = 1; j <= b.length(); j++) {
-        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-        cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-      }
-      int[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    return prev[b.length()];
+    return dev.drkit.core.Names.closest(key, allowed);
   }
 }

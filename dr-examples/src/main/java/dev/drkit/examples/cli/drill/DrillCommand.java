@@ -153,8 +153,8 @@ public final class DrillCommand implements Callable<Integer> {
   }
 
   private RecoveryPlan loadPlan() throws IOException {
-    // The example's checks are registered by the drill itself; the plan may name any check type.
-    PlanLoader loader = PlanLoader.create();
+    // The example's own checks are registered by the drill itself once its sites run.
+    PlanLoader loader = PlanLoader.withCheckValidator(dev.drkit.examples.drill.DrillPlanChecks.validator());
     if (plan != null) {
       return loader.load(plan);
     }

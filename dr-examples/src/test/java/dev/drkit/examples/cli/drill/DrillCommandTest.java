@@ -123,7 +123,7 @@ class DrillCommandTest {
   void bundledPlanAndSettingsLoad() throws Exception {
     Run r = run("--scenario", "nope");
     assertThat(r.exit()).isEqualTo(DrillCommand.EXIT_INVALID);
-    assertThat(dev.drkit.core.plan.PlanLoader.create().load(
+    assertThat(dev.drkit.core.plan.PlanLoader.withCheckValidator(dev.drkit.examples.drill.DrillPlanChecks.validator()).load(
         DrillCommand.class.getResourceAsStream(DrillCommand.BUNDLED_PLAN), "bundled").service("orders").rto())
         .isEqualTo(java.time.Duration.ofSeconds(1));
   }

@@ -61,9 +61,10 @@ class PlanCommandsTest {
     assertThat(lines).containsExactly(
         bad + ":3:10: services[0].rpo: must be positive but was PT-5M",
         bad + ":5:20: services[0].dependencies[0]: service 'orders' depends on unknown service 'ghost'",
+        bad + ":8:18: services[0].validation[0].checks[0].host: is required for a 'tcp' check",
         bad + ":9:20: services[0].validation[0].threshold: must be in (0, 1] (the fraction of checks that must pass) but was 2.0",
         bad + ":13:5: services[1].colour: unknown field 'colour'; expected one of name, rpo, rto, priority, dependencies, validation, backup",
-        bad + " is invalid: 4 problems");
+        bad + " is invalid: 5 problems");
     assertThat(run.out()).isEmpty();
   }
 

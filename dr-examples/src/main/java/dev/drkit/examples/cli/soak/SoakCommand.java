@@ -91,10 +91,12 @@ public final class SoakCommand implements Callable<Integer> {
       if (in == null) {
         throw new IllegalStateException("the bundled drill plan " + DrillCommand.BUNDLED_PLAN + " is missing");
       }
-      RecoveryConfig base = PlanLoader.create().load(in, "bundled:" + DrillCommand.BUNDLED_PLAN).service("orders");
+      RecoveryConfig base = PlanLoader.withCheckValidator(dev.drkit.examples.drill.DrillPlanChecks.validator())
+          .load(in, "bundled:" + DrillCommand.BUNDLED_PLAN).service("orders");
       return RecoveryConfig.from(base).validation(List.of(
           ValidationStep.allOf("reachable", Duration.ofSeconds(1), CheckSpec.of("orders-http")),
-          ValidationStep.allOf("data", Duration.ofSeconds(1), CheckSpec.of("orders-integrity")))).build();
+          ValidationStep.allOf("data", Duration.ofSeconds(1), CheckSpec.of("orders-integrity"))))
+          .checkValidator(dev.drkit.examples.drill.DrillPlanChecks.validator()).build();
     }
   }
 

@@ -33,7 +33,8 @@ public final class DrkitCli implements Runnable {
   static final List<Supplier<List<Object>>> COMMAND_GROUPS = List.of(
       PlanCommands::commands,
       BackupCommands::commands,
-      DrillCommand::commands);
+      DrillCommand::commands,
+      dev.drkit.examples.cli.soak.SoakCommand::commands);
 
   @Spec
   CommandSpec spec;

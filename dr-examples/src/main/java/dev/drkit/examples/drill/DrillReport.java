@@ -32,11 +32,13 @@ import org.jspecify.annotations.Nullable;
  * @param events the event log
  * @param quarantined orders set aside as divergent during resync
  * @param notes remarks about the run (what was not exercised and why)
+ * @param settings how the run was set up (replication, detection, load, pacing, phase budgets, machine
+ *     load), in the order shown
  */
 public record DrillReport(String scenario, String description, String plan, String service, String replicationMode,
     Instant startedAt, long durationMs, long rpoObjectiveMs, long rtoObjectiveMs, List<Objective> objectives,
     List<Phase> phases, Rpo rpo, @Nullable Rto rto, List<Sample> samples, List<ValidationRun> validations,
-    List<Event> events, List<String> quarantined, List<String> notes) {
+    List<Event> events, List<String> quarantined, List<String> notes, Map<String, String> settings) {
 
   /** Validates and copies. */
   public DrillReport {
@@ -54,6 +56,7 @@ public record DrillReport(String scenario, String description, String plan, Stri
     events = List.copyOf(events);
     quarantined = List.copyOf(quarantined);
     notes = List.copyOf(notes);
+    settings = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(settings));
   }
 
   /** @return whether every objective was met and no phase failed */

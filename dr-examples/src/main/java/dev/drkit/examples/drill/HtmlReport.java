@@ -62,6 +62,7 @@ public final class HtmlReport {
     phases(h, r);
     dataLoss(h, r);
     events(h, r);
+    settings(h, r);
     notes(h, r);
     h.append("</main></body></html>\n");
     return h.toString();
@@ -370,6 +371,14 @@ public final class HtmlReport {
         h.append("</small>");
       }
       h.append("</td></tr>\n");
+    }
+    h.append("</table></section>\n");
+  }
+
+  private static void settings(StringBuilder h, DrillReport r) {
+    h.append("<section id=\"settings\"><h2>Settings</h2><table><tr><th>Setting</th><th>Value</th></tr>\n");
+    for (Map.Entry<String, String> e : r.settings().entrySet()) {
+      h.append("<tr><td>").append(esc(e.getKey())).append("</td><td>").append(esc(e.getValue())).append("</td></tr>\n");
     }
     h.append("</table></section>\n");
   }

@@ -70,6 +70,8 @@ public final class OrdersDrill {
   private final Path workDir;
   private final Clock clock;
   private List<BackupStrategy> strategies = List.of();
+  private int cpuStress;
+  private @Nullable Path stressDir;
 
   /**
    * @param config the service's recovery config (RPO, RTO, validation steps) from the plan
@@ -96,6 +98,38 @@ public final class OrdersDrill {
     this.strategies = List.copyOf(backups);
     return this;
   }
+
+  /**
+   * Loads the machine for the run's duration: {@code busyThreads} busy threads plus one writer that
+   * forces 64 MiB chunks to a temporary file in {@code dir} (deleted afterwards), see
+   * {@link CpuStress}. The load is listed in the report's settings.
+   *
+   * @param busyThreads how many busy threads, {@code >= 0} (0: no load, the default)
+   * @param dir where the writer's temporary file goes
+   * @return this
+   * @throws IllegalArgumentException for a negative count
+   */
+  public OrdersDrill cpuStress(int busyThreads, Path dir) {
+    if (busyThreads < 0) {
+      throw new IllegalArgumentException("cpu-stress must be >= 0 but was " + busyThreads);
+    }
+    this.cpuStress = busyThreads;
+    this.stressDir = Objects.requireNonNull(dir, "dir");
+    return this;
+  }
+
+  /**
+   * The phase budgets the drill gives drkit's engine, as shares of the service's RTO (the reasons
+   * and the measurements behind them are in docs/drill.md, "Phase budgets"). FAILING_OVER and
+   * VALIDATING get the whole RTO each: both run after the fence, where a budget can no longer
+   * abort anything and only marks a phase that alone used up the RTO; whether the service came
+   * back within its RTO is the end-to-end RTO objective. FAILING_BACK gets ten times the RTO: its
+   * resync and the primary's validation run before the fence while the backup still serves, so
+   * they cost no availability, and their duration grows with the data and the disk, not with the
+   * RTO; an overrun there aborts the failback (safe: the backup keeps serving). The failback's
+   * outage (fence to redirect) is measured against the RTO as its own objective.
+   */
+  public static final PhaseBudgets BUDGETS = new PhaseBudgets(1.0, 1.0, 10.0);
 
   private static String describe(BackupStrategy s) {
     return s.name() + " (" + s.type().name().toLowerCase(java.util.Locale.ROOT) + ", cron '"
@@ -139,7 +173,9 @@ public final class OrdersDrill {
     Recorder rec = new Recorder(clock);
     EventBus bus = EventBus.of(rec);
     long setUp = System.nanoTime();
-    try (Stack st = new Stack(bus, rec)) {
+    Path sd = stressDir;
+    try (CpuStress stress = CpuStress.start(cpuStress, sd == null ? workDir : sd, CpuStress.DEFAULT_CHUNK_BYTES);
+        Stack st = new Stack(bus, rec)) {
       rec.record("set-up", setUp, System.nanoTime(), null, null, "two H2 sites, router, " + st.replication.mode()
           + " replication, " + settings.writers() + " clients at " + settings.writeRate() + " writes/s");
       List<DrillReport.Objective> objectives = new ArrayList<>();
@@ -172,8 +208,23 @@ public final class OrdersDrill {
       return new DrillReport(scenario.cliName(), scenario.description(), planSource, config.name(),
           settings.replicationMode(), rec.startedAt(), rec.nowMs(), config.rpo().toMillis(), config.rto().toMillis(),
           objectives, rec.phases(), outcome.rpo(), outcome.rto(), rec.samples(), rec.validations(), rec.events(),
-          st.actions.quarantined().stream().map(o -> o.id()).toList(), rec.notes());
+          st.actions.quarantined().stream().map(o -> o.id()).toList(), rec.notes(), settings(stress));
     }
+  }
+
+  private Map<String, String> settings(CpuStress stress) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("replication", settings.replicationMode());
+    m.put("detection", "probe every " + settings.probeInterval().toMillis() + " ms, down after "
+        + settings.failuresToDown() + " failures, probe timeout " + settings.probeTimeout().toMillis() + " ms");
+    m.put("load", settings.writers() + " clients, " + settings.writeRate() + " writes/s");
+    m.put("pacing", "warm-up " + settings.warmup().toMillis() + " ms, on backup " + settings.onBackup().toMillis()
+        + " ms, settle " + settings.settle().toMillis() + " ms");
+    m.put("phase budgets", "FAILING_OVER " + BUDGETS.failingOver() + " x RTO, VALIDATING " + BUDGETS.validating()
+        + " x RTO, FAILING_BACK " + BUDGETS.failingBack() + " x RTO");
+    m.put("cpu stress", stress.describe());
+    m.put("processors", Integer.toString(Runtime.getRuntime().availableProcessors()));
+    return m;
   }
 
   private record Outcome(DrillReport.Rpo rpo, DrillReport.@Nullable Rto rto) {}
@@ -227,7 +278,10 @@ public final class OrdersDrill {
       backup = new OrderSite("backup", Site.BACKUP, workDir.resolve("backup"), clock).start();
       router = new Router(clock, Duration.ofSeconds(2));
       replication = new LogShippingReplication(config.name(), settings.replicationMode().equals("sync"), bus, clock);
-      actions = new OrderFailoverActions(primary, backup, router, replication, bus, clock, config.rto());
+      // Fencing drains for at most the RTO (it is outage); resync may wait for the returning site
+      // to catch up as long as the failback may take (the active site serves meanwhile).
+      actions = new OrderFailoverActions(primary, backup, router, replication, bus, clock, config.rto(),
+          BUDGETS.budget(FailoverState.FAILING_BACK, config.rto()));
       CheckRegistry registry = register(CheckRegistry.withBuiltIns(), topology, ledger,
           settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), clock::instant);
       validator = new RecordingValidator(Validator.builder(registry).events(bus).clock(clock).build(), rec, this);
@@ -239,9 +293,7 @@ public final class OrdersDrill {
           .coordinator(coordinator).validator(validator)
           .dataLossEstimator((service, target) -> replication.lag()).eventBus(bus).clock(clock)
           .detectionPolicy(new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1))
-          // Detection takes the first part of the RTO (the probe window, before the engine is
-          // involved); failing over and validating share the rest.
-          .phaseBudgets(new PhaseBudgets(0.4, 0.4, 1.0)).build();
+          .phaseBudgets(BUDGETS).build();
       try {
         long epoch = engine.state().epoch();
         replication.ship(primary, epoch);
@@ -505,9 +557,19 @@ public final class OrdersDrill {
         s == expected);
   }
 
-  private void finalIntegrity(Stack st, List<DrillReport.Objective> objectives, OrderSite finalSite, long allowedLost)
+  private void finalIntegrity(Stack st, List<DrillReport.Objective> objectives, long allowedLost)
       throws InterruptedException {
     st.replication.awaitCaughtUp(Duration.ofSeconds(5));
+    OrderSite finalSite = serving(st);
+    Router.Route route = st.router.route().orElse(null);
+    objective(objectives, "a site serves at the end", "the router's site is primary at the route's epoch",
+        finalSite == null ? "none (route: " + (route == null ? "none" : route.siteName() + " at epoch " + route.epoch())
+            + ")" : finalSite.name() + " at epoch " + finalSite.epoch(), finalSite != null);
+    if (finalSite == null) {
+      objective(objectives, "acknowledged writes on the final active site", "all but the " + allowedLost
+          + " lost at failover", "no site serves", false);
+      return;
+    }
     Ledger.Loss loss = st.ledger.missingFrom(finalSite.orderIds());
     objective(objectives, "acknowledged writes on the final active site",
         "all but the " + allowedLost + " lost at failover", (st.ledger.size() - loss.count()) + " of "
@@ -584,6 +646,8 @@ public final class OrdersDrill {
     }
     rpoObjectives(objectives, rpo, "failover");
     if (reached != FailoverState.BACKUP_ACTIVE) {
+      st.stopLoad();
+      finalIntegrity(st, objectives, rpo.lostWrites());
       return new Outcome(rpo, measured);
     }
 
@@ -607,21 +671,66 @@ public final class OrdersDrill {
     // was committed before it, so the read that follows must hold it. (Read first, and a write
     // acknowledged between the read and the instant would count as lost.)
     Instant afterFailback = clock.instant();
-    DrillReport.Rpo fbRpo = rpo(st, st.primary.orderIds(), afterFailback, "the primary after failback");
+    OrderSite servingAfter = serving(st);
+    DrillReport.Rpo fbRpo = rpo(st, servingAfter == null ? java.util.Set.of() : servingAfter.orderIds(), afterFailback,
+        servingAfter == null ? "no serving site" : "the " + servingAfter.name() + " after failback");
     long lostAtFailback = fbRpo.lostWrites() - rpo.lostWrites();
     objective(objectives, "lost writes (failback)", "0", Long.toString(Math.max(0, lostAtFailback)), lostAtFailback <= 0);
-    objective(objectives, "failback time", "<= " + rto.toMillis() + " ms", Math.round((fb1 - fb0) / 1e6) + " ms",
-        fb1 - fb0 <= rto.toNanos());
+    Duration fbBudget = st.engine.phaseBudget(FailoverState.FAILING_BACK);
+    objective(objectives, "failback time (resync to demote)", "<= " + fbBudget.toMillis() + " ms",
+        Math.round((fb1 - fb0) / 1e6) + " ms", fb1 - fb0 <= fbBudget.toNanos());
+    // The failback's outage: from the fence of the backup (no site takes writes) to the router's
+    // switch to the primary. The resync before it runs while the backup serves.
+    Long outage = between(rec, "failback: fence backup", "failback: redirect to primary");
+    objective(objectives, "failback outage (fence to redirect)", "<= " + rto.toMillis() + " ms",
+        outage == null ? "no switch (" + st.engine.state().state() + ")" : outage + " ms",
+        outage != null && outage <= rto.toMillis());
     st.validator.label("after failback");
-    ValidationReport after = st.validator.validate(config, Site.PRIMARY, e3);
-    objective(objectives, "validation after failback", "passed", after.passed() ? "passed" : "failed", after.passed());
+    if (servingAfter != null && servingAfter == st.primary) {
+      ValidationReport after = st.validator.validate(config, Site.PRIMARY, e3);
+      objective(objectives, "validation after failback", "passed", after.passed() ? "passed" : "failed", after.passed());
+    } else {
+      objective(objectives, "validation after failback", "passed", "not run: the primary does not serve", false);
+    }
     rec.phase("settle on primary", null, () -> {
       pause(settings.settle());
       return "steady";
     });
     st.stopLoad();
-    finalIntegrity(st, objectives, st.primary, rpo.lostWrites());
+    finalIntegrity(st, objectives, rpo.lostWrites());
     return new Outcome(rpo, measured);
+  }
+
+  /** @return how long from the start of the first phase named {@code from} to the end of the last named {@code to} */
+  private static @Nullable Long between(Recorder rec, String from, String to) {
+    Long start = null;
+    Long end = null;
+    for (DrillReport.Phase p : rec.phases()) {
+      if (start == null && p.name().equals(from)) {
+        start = p.startMs();
+      }
+      if (p.name().equals(to) && p.verdict() != DrillReport.Verdict.FAIL) {
+        end = p.startMs() + p.durationMs();
+      }
+    }
+    return start == null || end == null || end < start ? null : end - start;
+  }
+
+  /**
+   * @return the site clients reach through the router: the route's site, running as primary at the
+   *     route's epoch; null when none serves
+   */
+  private static @Nullable OrderSite serving(Stack st) {
+    Router.Route r = st.router.route().orElse(null);
+    if (r == null) {
+      return null;
+    }
+    for (OrderSite s : List.of(st.primary, st.backup)) {
+      if (s.name().equals(r.siteName()) && s.isRunning() && s.role() == SiteRole.PRIMARY && s.epoch() == r.epoch()) {
+        return s;
+      }
+    }
+    return null;
   }
 
   private FailoverState awaitSteady(Stack st, Duration max) throws InterruptedException {
@@ -664,7 +773,7 @@ public final class OrdersDrill {
       return "steady";
     });
     st.stopLoad();
-    finalIntegrity(st, objectives, st.backup, 0);
+    finalIntegrity(st, objectives, 0);
     return new Outcome(rpo, measured);
   }
 
@@ -729,6 +838,9 @@ public final class OrdersDrill {
     });
     st.validator.label("after restore");
     rec.phase("restore: promote and redirect at epoch " + e2, null, () -> {
+      // The lost replica is fenced out at the new epoch first: only then may the rebuilt primary
+      // acknowledge writes alone in sync mode (until the replica is rebuilt from it).
+      st.actions.fence(svc, Site.BACKUP, e2);
       st.actions.promote(svc, Site.PRIMARY, e2);
       st.actions.redirect(svc, Site.PRIMARY, e2);
       return "router -> rebuilt primary";
@@ -762,7 +874,7 @@ public final class OrdersDrill {
       return "steady";
     });
     st.stopLoad();
-    finalIntegrity(st, objectives, st.primary, 0);
+    finalIntegrity(st, objectives, 0);
     return new Outcome(rpo, measured);
   }
 
@@ -837,7 +949,8 @@ public final class OrdersDrill {
     drillCoordinator.awaitLeadership(Duration.ofSeconds(5));
     FailoverEngine drillEngine = FailoverEngine.builder(config).stateStore(st.store).actions(isolatedActions)
         .coordinator(drillCoordinator).validator(copyValidator)
-        .dataLossEstimator((service, target) -> st.replication.lag()).eventBus(st.bus).clock(clock).build();
+        .dataLossEstimator((service, target) -> st.replication.lag()).eventBus(st.bus).clock(clock)
+        .phaseBudgets(BUDGETS).build();
     long t0 = System.nanoTime();
     DrillResult result = drillEngine.drill(isolatedActions, BY);
     long done = System.nanoTime();
@@ -864,7 +977,7 @@ public final class OrdersDrill {
         failedDuring == 0 && st.engine.state().state() == FailoverState.PRIMARY_ACTIVE
             && st.engine.state().epoch() == 1 && st.primary.role() == SiteRole.PRIMARY);
     st.stopLoad();
-    finalIntegrity(st, objectives, st.primary, 0);
+    finalIntegrity(st, objectives, 0);
     return new Outcome(rpo, measured);
   }
 }

@@ -89,6 +89,8 @@ public final class ReportWriter {
       sb.append(String.format(Locale.ROOT, "%-" + width + "s %-16s %-28s %s%n", o.name(), o.target(), o.measured(),
           o.met() ? "yes" : "NO"));
     }
+    sb.append(String.format(Locale.ROOT, "%nSETTINGS%n"));
+    report.settings().forEach((k, v) -> sb.append(String.format(Locale.ROOT, "%-" + width + "s %s%n", k, v)));
     sb.append(report.passed() ? "RESULT: every objective met" : "RESULT: objectives NOT met");
     return sb.toString();
   }

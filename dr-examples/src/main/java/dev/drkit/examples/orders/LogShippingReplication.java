@@ -40,8 +40,12 @@ import org.slf4j.LoggerFactory;
  * databases and quarantines divergent orders. A replica can also be brought up to date by a
  * snapshot ({@link #writeSnapshot}; its sink's {@code installSnapshot}), as dr-replication's
  * {@code Resync} does for a replica too far behind the log. While no replica is attached, the primary appends to
- * its log alone and the records are shipped when one attaches; in {@code sync} mode this is the
- * documented degradation (the only copy of those writes is the primary's log).
+ * its log alone and the records are shipped when one attaches. In {@code sync} mode a write only one
+ * site holds is acknowledged only once the other site has been {@linkplain #fence fenced} out at the
+ * source's epoch or later (the failover actions do so before promoting a site alone); while the
+ * replica is merely gone (dead, partitioned, paused) a write waits {@link #syncAloneWait} for a
+ * replica to acknowledge it and is refused otherwise, so that a failover to that replica cannot
+ * lose an acknowledged write.
  */
 public final class LogShippingReplication implements OrderReplication {
   private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
@@ -58,6 +62,12 @@ public final class LogShippingReplication implements OrderReplication {
   private final ReplicationKeys keys = ReplicationKeys.generate("orders-run");
   private @Nullable Source source;
   private @Nullable Follower follower;
+  private volatile java.util.function.IntUnaryOperator link = java.util.function.IntUnaryOperator.identity();
+  /** The last source that stopped (killed or fenced) since a new one shipped: what the lag still counts. */
+  private volatile @Nullable Source lastSource;
+  /** Sites fenced out of replication, with the epoch: a sync source may run alone only past them. */
+  private final Map<OrderSite, Long> fencedAt = new java.util.concurrent.ConcurrentHashMap<>();
+  private volatile Duration syncAloneWait = Duration.ofSeconds(1);
 
   /** The primary side: its log and, while a replica is attached, its shipper. */
   private final class Source {
@@ -113,6 +123,30 @@ public final class LogShippingReplication implements OrderReplication {
       if (p == null || !synchronous) {
         unacked.put(off, o.createdAt());
       }
+      if (p == null && synchronous && !mayRunAlone(site, epoch)) {
+        awaitReplicaAck(o, off);
+      }
+    }
+
+    /**
+     * Sync mode without a replica that was fenced out: the write is acknowledged only once a
+     * replica holds it (one that attaches gets the log shipped from where it stands), or refused.
+     */
+    private void awaitReplicaAck(Order o, long off) throws InterruptedException {
+      long deadline = System.nanoTime() + syncAloneWait.toNanos();
+      while (System.nanoTime() < deadline && !dead) {
+        ReplicationPrimary q = shipper;
+        if (q != null && q.ackedOffset() >= off) {
+          return;
+        }
+        Thread.sleep(2);
+      }
+      // Refused: never acknowledged, so no loss a failover would take (the lag counts acknowledged
+      // writes only); it is still in the log and shipped if a replica attaches.
+      unacked.remove(off);
+      throw new SiteUnavailableException("order " + o.id() + " is committed on " + site.name() + " but no replica"
+          + " acknowledged it within " + syncAloneWait.toMillis() + " ms: sync replication does not acknowledge a write"
+          + " only one site holds while the other is not fenced out");
     }
 
     long acked() {
@@ -220,6 +254,46 @@ public final class LogShippingReplication implements OrderReplication {
   }
 
   /**
+   * Routes the replication link through something between the sites (the soak's fault-injecting
+   * proxy): given the replica endpoint's loopback port, {@code route} returns the port the primary
+   * connects to. Applies to connections made from now on. The default is the direct path.
+   *
+   * @param route maps the replica's port to the port to connect to
+   * @return this
+   */
+  public LogShippingReplication linkThrough(java.util.function.IntUnaryOperator route) {
+    this.link = Objects.requireNonNull(route, "route");
+    return this;
+  }
+
+  /**
+   * How long a sync write waits for a replica to acknowledge it while none is attached and the other
+   * site has not been fenced out (a replica that died or lost its link) before it is refused
+   * (default 1 s).
+   *
+   * @param wait the wait, {@code >= 0}
+   * @return this
+   * @throws IllegalArgumentException for a negative wait
+   */
+  public LogShippingReplication syncAloneWait(Duration wait) {
+    if (wait.isNegative()) {
+      throw new IllegalArgumentException("syncAloneWait must be >= 0 but was " + wait);
+    }
+    this.syncAloneWait = wait;
+    return this;
+  }
+
+  /** A sync source may acknowledge alone only once another site was fenced out at its epoch or later. */
+  private boolean mayRunAlone(OrderSite site, long epoch) {
+    for (Map.Entry<OrderSite, Long> e : fencedAt.entrySet()) {
+      if (e.getKey() != site && e.getValue() >= epoch) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * @return the port the current replica accepts replication on, or {@code -1} without a replica
    *     (for tests that probe it as an outsider would)
    */
@@ -252,18 +326,21 @@ public final class LogShippingReplication implements OrderReplication {
     }
     Source next = new Source(primary, epoch);
     source = next;
+    lastSource = null;
+    fencedAt.remove(primary);
     primary.writeHook(next::append);
     primary.onKill(() -> {
       synchronized (this) {
         if (source == next) {
           next.close();
           source = null;
+          lastSource = next;
         }
       }
     });
     Follower cur = follower;
     if (cur != null) {
-      next.connect(cur.in.boundPort());
+      next.connect(link.applyAsInt(cur.in.boundPort()));
     }
     events.publish(dev.drkit.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
         "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
@@ -284,6 +361,7 @@ public final class LogShippingReplication implements OrderReplication {
     }
     Follower next = new Follower(replica, epoch);
     follower = next;
+    fencedAt.remove(replica);
     replica.onKill(() -> {
       synchronized (this) {
         if (follower == next) {
@@ -292,7 +370,7 @@ public final class LogShippingReplication implements OrderReplication {
       }
     });
     if (s != null) {
-      s.connect(next.in.boundPort());
+      s.connect(link.applyAsInt(next.in.boundPort()));
     }
     events.publish(new dev.drkit.spi.DrEvent(clock.instant(), "orders.replication.replica",
         dev.drkit.spi.DrEvent.Severity.INFO, service, epoch, replica.name() + " follows over TCP port "
@@ -301,6 +379,7 @@ public final class LogShippingReplication implements OrderReplication {
 
   @Override
   public synchronized void fence(OrderSite site, long epoch) {
+    fencedAt.merge(site, epoch, Math::max);
     Source s = source;
     if (s != null && s.site == site) {
       site.writeHook(WriteHook.none());
@@ -308,8 +387,10 @@ public final class LogShippingReplication implements OrderReplication {
       if (p != null) {
         p.fence(epoch);
       }
+      s.acked();
       s.close();
       source = null;
+      lastSource = s;
     }
     Follower f = follower;
     if (f != null && f.site == site) {
@@ -331,7 +412,7 @@ public final class LogShippingReplication implements OrderReplication {
   public Duration lag() {
     Source s;
     synchronized (this) {
-      s = source;
+      s = source != null ? source : lastSource;
     }
     if (s == null) {
       return Duration.ZERO;

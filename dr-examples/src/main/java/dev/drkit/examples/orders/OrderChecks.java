@@ -26,6 +26,7 @@ public final class OrderChecks {
   private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
       .connectTimeout(Duration.ofSeconds(1)).build();
   private static final AtomicLong SYNTHETIC = new AtomicLong();
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private OrderChecks() {}
 
@@ -142,19 +143,41 @@ public final class OrderChecks {
   }
 
   /**
-   * A liveness probe of one site, for failure detection: {@code GET /health} directly at the
-   * site's address (not through the router) answers 200. It knows nothing of the site's process:
-   * a dead site shows as a refused connection or a timeout, as it would over a network.
+   * A probe of the active primary, for failure detection: {@code GET /health} directly at the
+   * site's address (not through the router) answers 200 <em>and</em> the site says it is the
+   * writable primary. It knows nothing of the site's process: a dead site shows as a refused
+   * connection or a timeout, as it would over a network. A site that crashed and restarted within
+   * the detection window answers 200 again but comes back fenced (it never resumes writing on its
+   * own): that is a failure too, or nobody would ever take its place.
    *
    * @param topology where the sites are
    * @return the check
    */
   public static HealthCheck siteAlive(OrderTopology topology) {
+    Objects.requireNonNull(topology, "topology");
+    return servesAsPrimary(site -> topology.site(site).lastUri());
+  }
+
+  /**
+   * Like {@link #siteAlive}, at an address of the caller's choosing (the soak probes through the
+   * router's path to the site, a fault-injecting proxy).
+   *
+   * @param address the base URI to probe for a site
+   * @return the check
+   */
+  public static HealthCheck servesAsPrimary(java.util.function.Function<Site, URI> address) {
+    Objects.requireNonNull(address, "address");
     return ctx -> {
-      OrderSite s = topology.site(ctx.site());
-      HttpResponse<String> r = get(s.lastUri().resolve("/health"), ctx.timeout());
-      return r.statusCode() == 200 ? HealthResult.healthy("site " + s.name() + " answers 200")
-          : HealthResult.unhealthy("site " + s.name() + " answered " + r.statusCode());
+      HttpResponse<String> r = get(address.apply(ctx.site()).resolve("/health"), ctx.timeout());
+      if (r.statusCode() != 200) {
+        return HealthResult.unhealthy(ctx.site() + " answered " + r.statusCode());
+      }
+      com.fasterxml.jackson.databind.JsonNode body = JSON.readTree(r.body());
+      String role = body.path("role").asText("?");
+      return role.equals(SiteRole.PRIMARY.name())
+          ? HealthResult.healthy("site " + body.path("site").asText() + " answers 200 as PRIMARY")
+          : HealthResult.unhealthy("site " + body.path("site").asText() + " answers but is " + role + " at epoch "
+              + body.path("epoch").asText() + ": it takes no writes");
     };
   }
 

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  *   <li><b>demote</b>: the site becomes a replica of the active site.</li>
  * </ul>
  *
- * <p>Every action is idempotent for the same epoch, as the SPI requires.
+ * <p>Every action is idempotent for the same epoch, as the SPI requires, and refuses an epoch older
+ * than the newest any action was called with ({@link dev.drkit.core.StaleEpochException}) before it
+ * touches anything: that is what stops a paused leader's late call after its successor acted.
  */
 public final class OrderFailoverActions implements FailoverActions {
   private static final Logger LOG = LoggerFactory.getLogger(OrderFailoverActions.class);
@@ -44,7 +46,10 @@ public final class OrderFailoverActions implements FailoverActions {
   private final EventBus events;
   private final Clock clock;
   private final Duration catchUpTimeout;
+  private final Duration drainTimeout;
   private final List<Order> quarantined = new CopyOnWriteArrayList<>();
+  /** The newest epoch any action was called with: an older call is a paused leader's late one. */
+  private final java.util.concurrent.atomic.AtomicLong newestEpoch = new java.util.concurrent.atomic.AtomicLong();
 
   /**
    * @param primary the primary site
@@ -57,6 +62,24 @@ public final class OrderFailoverActions implements FailoverActions {
    */
   public OrderFailoverActions(OrderSite primary, OrderSite backup, Router router, OrderReplication replication,
       EventBus events, Clock clock, Duration catchUpTimeout) {
+    this(primary, backup, router, replication, events, clock, catchUpTimeout, catchUpTimeout);
+  }
+
+  /**
+   * @param primary the primary site
+   * @param backup the backup site
+   * @param router the router in front of them
+   * @param replication the replication between them
+   * @param events where the actions' events go
+   * @param clock the clock stamping events
+   * @param drainTimeout how long fencing a reachable site may wait for replication to ship what it
+   *     already acknowledged (part of the outage: keep it short)
+   * @param catchUpTimeout how long resync may wait for the target to catch up (before the switch:
+   *     the active site serves meanwhile)
+   */
+  public OrderFailoverActions(OrderSite primary, OrderSite backup, Router router, OrderReplication replication,
+      EventBus events, Clock clock, Duration drainTimeout, Duration catchUpTimeout) {
+    this.drainTimeout = Objects.requireNonNull(drainTimeout, "drainTimeout");
     this.sites = Map.of(Site.PRIMARY, Objects.requireNonNull(primary, "primary"),
         Site.BACKUP, Objects.requireNonNull(backup, "backup"));
     this.router = Objects.requireNonNull(router, "router");
@@ -71,25 +94,42 @@ public final class OrderFailoverActions implements FailoverActions {
     return List.copyOf(quarantined);
   }
 
+  private void requireNewest(String action, long epoch) {
+    long newest = newestEpoch.accumulateAndGet(epoch, Math::max);
+    if (epoch < newest) {
+      throw new dev.drkit.core.StaleEpochException("orders failover action " + action, epoch, newest);
+    }
+  }
+
   private OrderSite site(Site site) {
     return sites.get(Objects.requireNonNull(site, "site"));
   }
 
   @Override
   public void fence(String service, Site site, long epoch) throws Exception {
+    requireNewest("fence", epoch);
     OrderSite s = site(site);
     router.fence(s.name(), epoch);
     boolean atSite = false;
     boolean drained = false;
     if (s.isRunning()) {
       try {
-        if (s.epoch() < epoch || s.role() == SiteRole.PRIMARY) {
+        boolean stuck = false;
+        if ((s.epoch() < epoch || s.role() == SiteRole.PRIMARY) && !s.tryFence(epoch, drainTimeout)) {
+          // Writes in flight hold the site: each waits for a replica that does not answer (sync
+          // replication over a broken link, a paused replica). Fence replication first: those
+          // writes fail and are never acknowledged; then the site takes the fence. Without this
+          // the fence, and the failover with it, would wait for as long as the link is down.
+          LOG.warn("{}: writes in flight held site {} for {}; fencing its replication first", service, s.name(),
+              drainTimeout);
+          replication.fence(s, epoch);
           s.fence(epoch);
+          stuck = true;
         }
         atSite = true;
         // The site takes no more writes; ship what it already acknowledged before closing its
         // replication, so that a planned switchover loses nothing.
-        drained = replication.awaitCaughtUp(catchUpTimeout);
+        drained = !stuck && replication.awaitCaughtUp(drainTimeout);
       } catch (SiteUnavailableException e) {
         LOG.warn("{}: site {} went down while being fenced; fenced at the router and replication", service,
             s.name());
@@ -103,6 +143,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void promote(String service, Site site, long epoch) throws Exception {
+    requireNewest("promote", epoch);
     OrderSite s = site(site);
     // Replication first: a promoted replica applies everything it holds before it takes writes.
     replication.ship(s, epoch);
@@ -113,6 +154,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void redirect(String service, Site site, long epoch) throws Exception {
+    requireNewest("redirect", epoch);
     OrderSite s = site(site);
     Router.Route r = router.switchTo(s, epoch);
     publish("orders.redirected", service, epoch, "router sends traffic to " + s.name() + " at " + r.target(),
@@ -121,6 +163,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void resync(String service, Site target, Site source, long epoch) throws Exception {
+    requireNewest("resync", epoch);
     OrderSite t = site(target);
     OrderSite src = site(source);
     if (!t.isRunning()) {
@@ -160,6 +203,7 @@ public final class OrderFailoverActions implements FailoverActions {
 
   @Override
   public void demote(String service, Site site, long epoch) throws Exception {
+    requireNewest("demote", epoch);
     OrderSite s = site(site);
     s.demote(epoch);
     replication.attach(s, epoch);

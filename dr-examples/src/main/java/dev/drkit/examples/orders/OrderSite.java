@@ -23,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -82,6 +83,9 @@ public final class OrderSite implements AutoCloseable {
   private volatile @Nullable Instant lastCommit;
   private volatile @Nullable URI lastUri;
   private final List<Runnable> killListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+  /** Open while the site runs freely; a paused site's handlers and replicated applies wait on it. */
+  private volatile java.util.concurrent.@Nullable CountDownLatch pausedUntil;
+  private volatile java.util.function.Consumer<Order> acceptListener = o -> { };
 
   private record Running(HttpServer server, ExecutorService executor, JdbcConnectionPool pool, URI uri) {}
 
@@ -232,6 +236,61 @@ public final class OrderSite implements AutoCloseable {
     killListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /**
+   * Pauses the site as a stopped process would be ({@code SIGSTOP}): from now on its HTTP handlers
+   * (client writes, reads and health probes) and replicated applies wait at their entry until
+   * {@link #resume()}; nothing is refused and nothing times out on the site's side. Role changes
+   * made in-process (by the failover actions) still go through, as a storage-level fence would.
+   * Idempotent.
+   */
+  public void pause() {
+    synchronized (lifecycle) {
+      if (pausedUntil == null) {
+        pausedUntil = new java.util.concurrent.CountDownLatch(1);
+        LOG.warn("site {} paused", name);
+      }
+    }
+  }
+
+  /** Lets a {@link #pause() paused} site run again: every waiting request continues. Idempotent. */
+  public void resume() {
+    synchronized (lifecycle) {
+      java.util.concurrent.CountDownLatch l = pausedUntil;
+      pausedUntil = null;
+      if (l != null) {
+        l.countDown();
+        LOG.warn("site {} resumed", name);
+      }
+    }
+  }
+
+  /** @return whether the site is paused */
+  public boolean isPaused() {
+    return pausedUntil != null;
+  }
+
+  private void awaitResumed() {
+    java.util.concurrent.CountDownLatch l = pausedUntil;
+    if (l != null) {
+      try {
+        l.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  /**
+   * Registers the site's acceptance log: called for every client write the site accepts (committed
+   * as primary and handed to replication), before it is acknowledged, while the site still holds
+   * its role; the order carries the epoch it was accepted under. Must be quick and must not throw.
+   *
+   * @param listener the listener (replaces the previous one)
+   */
+  public void onAccept(java.util.function.Consumer<Order> listener) {
+    this.acceptListener = Objects.requireNonNull(listener, "listener");
+  }
+
   /** @return the site's current role */
   public SiteRole role() {
     return role;
@@ -335,6 +394,30 @@ public final class OrderSite implements AutoCloseable {
   }
 
   /**
+   * Fences this site at {@code newEpoch} like {@link #fence(long)}, but waits at most {@code wait}
+   * for the client writes in flight (each holds the site until replication has taken it).
+   *
+   * @param newEpoch the epoch
+   * @param wait how long to wait for the writes in flight
+   * @return whether the site is fenced; false when writes in flight still held it after
+   *     {@code wait} (nothing changed)
+   * @throws StaleEpochException when the site is already at a newer epoch
+   * @throws SiteUnavailableException when the site is not running
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public boolean tryFence(long newEpoch, Duration wait) throws InterruptedException {
+    if (!roleLock.writeLock().tryLock(wait.toNanos(), TimeUnit.NANOSECONDS)) {
+      return false;
+    }
+    try {
+      changeRole(newEpoch, SiteRole.FENCED);
+      return true;
+    } finally {
+      roleLock.writeLock().unlock();
+    }
+  }
+
+  /**
    * Makes this site a replica at {@code newEpoch}: it refuses client writes and applies replicated
    * writes of that epoch. Idempotent for the same epoch.
    *
@@ -431,6 +514,7 @@ public final class OrderSite implements AutoCloseable {
         throw new SiteUnavailableException("site " + name + ": order " + id + " committed locally but not replicated: "
             + ex.getMessage(), ex);
       }
+      acceptListener.accept(order);
     } finally {
       roleLock.readLock().unlock();
     }
@@ -494,6 +578,7 @@ public final class OrderSite implements AutoCloseable {
    * @throws SiteUnavailableException when the site is down or is itself primary
    */
   public int applyReplicated(List<Order> orders, long writerEpoch, long lastOffset) {
+    awaitResumed();
     Running r = requireRunning("apply " + orders.size() + " replicated orders");
     roleLock.readLock().lock();
     try {
@@ -993,6 +1078,7 @@ public final class OrderSite implements AutoCloseable {
   // ---- HTTP ----
 
   private void handleHealth(HttpExchange ex) throws IOException {
+    awaitResumed();
     try (ex) {
       Running r = running;
       if (r == null) {
@@ -1018,6 +1104,7 @@ public final class OrderSite implements AutoCloseable {
   }
 
   private void handleOrders(HttpExchange ex) throws IOException {
+    awaitResumed();
     try (ex) {
       try {
         routeOrders(ex);

@@ -63,6 +63,7 @@ public final class Router implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final URI uri;
+  private final java.util.function.UnaryOperator<URI> via;
 
   /**
    * Starts a router with no route (every request gets 503 until {@link #switchTo}).
@@ -72,6 +73,21 @@ public final class Router implements AutoCloseable {
    * @throws IOException when the listening socket cannot be opened
    */
   public Router(Clock clock, Duration forwardTimeout) throws IOException {
+    this(clock, forwardTimeout, java.util.function.UnaryOperator.identity());
+  }
+
+  /**
+   * Starts a router with no route that reaches each site through {@code via}: given a site's base
+   * URI it returns the address to forward to (a fault-injecting proxy in front of the site, as in
+   * the soak; the identity for a direct path).
+   *
+   * @param clock the clock stamping switches
+   * @param forwardTimeout how long a forwarded request may take
+   * @param via maps a site's base URI to the address the router forwards to
+   * @throws IOException when the listening socket cannot be opened
+   */
+  public Router(Clock clock, Duration forwardTimeout, java.util.function.UnaryOperator<URI> via) throws IOException {
+    this.via = Objects.requireNonNull(via, "via");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.forwardTimeout = Objects.requireNonNull(forwardTimeout, "forwardTimeout");
     this.executor = Executors.newFixedThreadPool(16, r -> {
@@ -109,7 +125,7 @@ public final class Router implements AutoCloseable {
    */
   public Route switchTo(OrderSite site, long epoch) {
     Objects.requireNonNull(site, "site");
-    URI target = site.uri();
+    URI target = Objects.requireNonNull(via.apply(site.uri()), "via(" + site.uri() + ")");
     while (true) {
       Route current = route.get();
       long highest = highestEpoch.get();

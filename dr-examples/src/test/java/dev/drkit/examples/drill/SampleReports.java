@@ -38,6 +38,7 @@ final class SampleReports {
                 List.of(new DrillReport.Check("http", "PASSED", 12, "200 from backup")))))),
         List.of(new DrillReport.Event(1500, "drill.site.killed", "WARN", 1, "primary killed", Map.of("site", "primary")),
             new DrillReport.Event(2110, "failover.transition", "INFO", 2, "FAILING_OVER", Map.of())),
-        List.of("o-17"), List.of("a note with <markup>"));
+        List.of("o-17"), List.of("a note with <markup>"),
+        Map.of("cpu stress", "2 busy threads + 1 fsync writer <64 MiB>"));
   }
 }

@@ -1,6 +1,7 @@
 package dev.drkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.internal.Frames;
@@ -160,5 +161,62 @@ class LogShippingReplicationTest {
     repl.attach(a, 2);
     assertThat(repl.awaitCaughtUp(Duration.ofSeconds(5))).isTrue();
     assertThat(a.orderIds()).containsAll(b.orderIds());
+  }
+
+  /**
+   * Found by the soak (seed 1039): the replica died, the primary went on acknowledging sync writes
+   * alone, then the primary died and the failover to the returning replica lost those acknowledged
+   * writes. A sync write only one site holds is acknowledged only once the other site was fenced out.
+   */
+  @Test
+  void syncWriteIsRefusedWhileTheReplicaIsGoneButNotFencedOut() throws Exception {
+    wire(true);
+    repl.syncAloneWait(Duration.ZERO);
+    a.accept("before", "c", 1, null);
+    b.kill();
+    assertThatThrownBy(() -> a.accept("alone", "c", 2, null)).isInstanceOf(SiteUnavailableException.class)
+        .hasMessageContaining("no replica acknowledged it").hasMessageContaining("alone");
+    // A refused write is no loss a failover would take: the lag counts acknowledged writes only.
+    assertThat(repl.lag()).isZero();
+    // Refused, not lost: committed on the primary and shipped once the replica is back.
+    b.start();
+    b.demote(1);
+    repl.attach(b, 1);
+    assertThat(repl.awaitCaughtUp(Duration.ofSeconds(30))).isTrue();
+    assertThat(b.orderIds()).contains("before", "alone");
+    a.accept("after", "c", 3, null);
+    assertThat(b.get("after")).isPresent();
+  }
+
+  @Test
+  void syncWriteWaitsForAReplicaThatAttachesInTime() throws Exception {
+    wire(true);
+    repl.syncAloneWait(Duration.ofSeconds(60));
+    b.kill();
+    java.util.concurrent.CompletableFuture<Order> w = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> a.accept("waits", "c", 1, null));
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (!a.orderIds().contains("waits") && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+    }
+    b.start();
+    b.demote(1);
+    repl.attach(b, 1);
+    assertThat(w.get(60, java.util.concurrent.TimeUnit.SECONDS).id()).isEqualTo("waits");
+    assertThat(b.get("waits")).isPresent();
+  }
+
+  @Test
+  void lagStillCountsWhatOnlyTheDeadSourceHeld() throws Exception {
+    wire(false);
+    repl.fence(b, 1); // no replica: everything the source appends is unshipped
+    for (int i = 0; i < 5; i++) {
+      a.accept("u-" + i, "c", i, null);
+    }
+    java.time.Instant newest = a.lastCommit().orElseThrow();
+    a.kill();
+    // The source is gone, but what only it held is still the loss a failover would take.
+    assertThat(repl.lag()).isPositive();
+    assertThat(repl.lag()).isGreaterThanOrEqualTo(Duration.between(newest, java.time.Instant.now()));
   }
 }

@@ -217,4 +217,43 @@ class OrderSiteTest {
     assertThatThrownBy(() -> b.seedFrom(dump)).isInstanceOf(SiteUnavailableException.class)
         .hasMessageContaining("must be stopped");
   }
+
+  @Test
+  void aPausedSiteHoldsRequestsUntilResumedAndStillTakesAFence() throws Exception {
+    OrderSite s = site("primary", Site.PRIMARY);
+    s.promote(1);
+    List<Order> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.onAccept(accepted::add);
+    s.pause();
+    assertThat(s.isPaused()).isTrue();
+    java.util.concurrent.CompletableFuture<HttpResponse<String>> held = http.sendAsync(HttpRequest.newBuilder(
+        s.uri().resolve("/orders")).header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers
+        .ofString("{\"id\":\"p-1\",\"customer\":\"c\",\"amountCents\":5}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    // Role changes made in-process go through while the handlers wait.
+    s.fence(2);
+    assertThat(s.role()).isEqualTo(SiteRole.FENCED);
+    s.resume();
+    assertThat(s.isPaused()).isFalse();
+    // The held write runs after the fence: refused, never accepted.
+    assertThat(held.get(30, java.util.concurrent.TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+    assertThat(accepted).isEmpty();
+    assertThat(s.orderIds()).doesNotContain("p-1");
+  }
+
+  @Test
+  void theAcceptanceLogSeesEveryAcceptedWriteWithItsEpoch() throws Exception {
+    OrderSite s = site("primary", Site.PRIMARY);
+    s.promote(4);
+    List<Order> accepted = new java.util.concurrent.CopyOnWriteArrayList<>();
+    s.onAccept(accepted::add);
+    assertThat(post(s.uri(), "{\"id\":\"l-1\",\"customer\":\"c\",\"amountCents\":5}", 4L).statusCode())
+        .isEqualTo(201);
+    assertThat(post(s.uri(), "{\"id\":\"l-2\",\"customer\":\"c\",\"amountCents\":5}", 3L).statusCode())
+        .isEqualTo(409);
+    assertThat(accepted).singleElement().satisfies(o -> {
+      assertThat(o.id()).isEqualTo("l-1");
+      assertThat(o.epoch()).isEqualTo(4);
+    });
+  }
 }

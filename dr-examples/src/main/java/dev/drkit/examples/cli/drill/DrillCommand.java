@@ -67,6 +67,11 @@ public final class DrillCommand implements Callable<Integer> {
       description = "Where report.json and report.html go (default: ${DEFAULT-VALUE}).")
   Path reportDir = Path.of("drill-report");
 
+  @Option(names = "--cpu-stress", paramLabel = "N", defaultValue = "0",
+      description = "Load the machine for the run: N busy threads plus one writer forcing 64 MiB chunks to a"
+          + " temporary file in the report directory (deleted afterwards); default ${DEFAULT-VALUE} (off).")
+  int cpuStress;
+
   @Option(names = "--keep", description = "Keep the sites' databases (in the report directory's 'work' folder).")
   boolean keep;
 
@@ -97,6 +102,9 @@ public final class DrillCommand implements Callable<Integer> {
     DrillSettings settings;
     String planSource;
     try {
+      if (cpuStress < 0) {
+        throw new IllegalArgumentException("--cpu-stress must be >= 0 but was " + cpuStress);
+      }
       s = Scenario.parse(scenario);
       settings = settingsFile != null ? DrillSettings.load(settingsFile) : bundledSettings();
       if (mode != null) {
@@ -127,9 +135,11 @@ public final class DrillCommand implements Callable<Integer> {
     }
     DrillReport report;
     try {
-      out.println("running " + s.cliName() + " with " + settings.replicationMode() + " replication ...");
+      out.println("running " + s.cliName() + " with " + settings.replicationMode() + " replication"
+          + (cpuStress > 0 ? ", " + cpuStress + " busy threads and an fsync writer" : "") + " ...");
       out.flush();
-      report = new OrdersDrill(config, planSource, settings, work, Clock.systemUTC()).backups(strategies).run(s);
+      report = new OrdersDrill(config, planSource, settings, work, Clock.systemUTC()).backups(strategies)
+          .cpuStress(cpuStress, reportDir).run(s);
     } finally {
       if (!keep) {
         deleteTree(work);

@@ -1,0 +1,2 @@
+/** {@code drkit soak}: the Jepsen-style soak of failover plus replication on the example service. */
+package dev.drkit.examples.cli.soak;

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
-  private static final long INFLIGHT_KIB = 32 * 1024;
+  private static final long INFLIGHT_KIB = MemoryBudget.INFLIGHT_MIB * 1024L;
   private static final Id[] NO_CHUNKS = new Id[0];
   private static final long WARM_UP_THRESHOLD = 64L << 20;
 

@@ -57,6 +57,8 @@ public final class BackupRun {
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
+  /** Each worker's compression buffer, grown to the largest chunk it encoded (dies with the run's pool). */
+  private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   private ProgressTracker progress;
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -473,7 +475,12 @@ public final class BackupRun {
         try {
           Id id = ctx.codec().id(chunk, 0, chunk.length);
           if (!index.contains(id) && claimed.add(id)) {
-            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, chunk.length));
+            byte[] buf = scratch.get();
+            if (buf.length < BlobCodec.scratchSize(chunk.length)) {
+              buf = new byte[BlobCodec.scratchSize(Math.max(chunk.length, ctx.chunker().avg()))];
+              scratch.set(buf);
+            }
+            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, chunk.length, buf));
             blobsAdded.incrementAndGet();
             bytesAdded.addAndGet(chunk.length);
           }

@@ -8,8 +8,8 @@ import dev.drkit.backup.InsufficientHeapException;
  * concurrency {@code U} (1-16), as {@code docs/backup.md} states it:
  * <ul>
  *   <li>backup: {@code 2M} (read buffer) {@code + F} (chunk copies handed to the workers, bounded
- *       by {@code F = }{@value #INFLIGHT_MIB}{@code  MiB + M}) {@code + 2 min(W M, F)} (compression and
- *       sealing buffers of the chunks being encoded) {@code + (2U + 2) P} (the pack being filled,
+ *       by {@code F = }{@value #INFLIGHT_MIB}{@code  MiB + M}) {@code + W M + min(W M, F)} (each worker's
+ *       compression buffer, and the sealed bytes of the chunks being encoded) {@code + (2U + 2) P} (the pack being filled,
  *       one queued, {@code U} uploading, each also assembled into one array) {@code +}
  *       {@value #BASE_MIB}{@code  MiB} (index, snapshot listing, the JVM's own classes);</li>
  *   <li>restore: {@code W (3M + 64 KiB)} (per worker: the sealed blob, its opened payload and the
@@ -35,7 +35,7 @@ public final class MemoryBudget {
   public static long backup(int maxChunk, int packSize, int parallelism, int writeConcurrency) {
     long m = maxChunk;
     long inflight = ((long) INFLIGHT_MIB << 20) + m;
-    long encoders = 2 * Math.min((long) parallelism * m, inflight);
+    long encoders = (long) parallelism * m + Math.min((long) parallelism * m, inflight);
     long u = Math.max(1, Math.min(16, writeConcurrency));
     long packs = (2 * u + 2) * packSize;
     return 2 * m + inflight + encoders + packs + ((long) BASE_MIB << 20);

@@ -56,7 +56,7 @@ class LauncherOptionsTest {
   @Test
   void byDefaultTheJvmIsLeanAndRunsTheJarNextToTheLauncher() throws Exception {
     List<String> a = args(Map.of());
-    assertThat(a).contains("-Xmx200m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m", "-Xss512k");
+    assertThat(a).contains("-Xmx224m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m", "-Xss512k");
     assertThat(a).anyMatch(s -> s.startsWith("-XX:MaxMetaspaceSize="));
     assertThat(a).anyMatch(s -> s.startsWith("-XX:ReservedCodeCacheSize="));
     int jar = a.indexOf("-jar");
@@ -68,7 +68,7 @@ class LauncherOptionsTest {
   @Test
   void drkitHeapChangesOnlyTheHeapAndJavaOptsReplaceTheDefaults() throws Exception {
     List<String> heap = args(Map.of("DRKIT_HEAP", "512m"));
-    assertThat(heap).contains("-Xmx512m", "-XX:+UseSerialGC").doesNotContain("-Xmx200m");
+    assertThat(heap).contains("-Xmx512m", "-XX:+UseSerialGC").doesNotContain("-Xmx224m");
     List<String> own = args(Map.of("DRKIT_JAVA_OPTS", "-Xmx1g -XX:+UseParallelGC"));
     assertThat(own.subList(0, own.indexOf("-jar"))).containsExactly("-Xmx1g", "-XX:+UseParallelGC");
     List<String> none = args(Map.of("DRKIT_JAVA_OPTS", ""));

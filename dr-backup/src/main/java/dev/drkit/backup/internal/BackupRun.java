@@ -54,6 +54,15 @@ public final class BackupRun {
   private final PackWriter packs;
   private final Set<Id> claimed = ConcurrentHashMap.newKeySet();
   private final Semaphore inflight = new Semaphore((int) INFLIGHT_KIB);
+  /**
+   * Chunk buffers of the maximum chunk size, reused: the reader copies each chunk into one and the
+   * worker returns it when the chunk is encoded. At most {@link #chunkBuffers} exist, so their
+   * memory is the budget's {@code F = 32 MiB + M}; only the reading thread creates them.
+   */
+  private final java.util.concurrent.LinkedBlockingQueue<byte[]> freeChunks =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final int chunkBuffers;
+  private int chunkBuffersCreated;
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
@@ -68,6 +77,8 @@ public final class BackupRun {
     this.index = index;
     this.lease = lease;
     this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN, Deletions.doomed(ctx));
+    long m = ctx.chunker().max();
+    this.chunkBuffers = (int) Math.max(1, (((long) MemoryBudget.INFLIGHT_MIB << 20) + m) / m);
     int n = ctx.options().parallelism();
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {
@@ -428,7 +439,7 @@ public final class BackupRun {
         int pos = 0;
         while (filled - pos >= max || (eof && pos < filled)) {
           int c = ctx.chunker().cut(buf, pos, filled - pos);
-          submit(p, Arrays.copyOfRange(buf, pos, pos + c));
+          submit(p, buf, pos, c);
           pos += c;
           total += c;
         }
@@ -462,38 +473,75 @@ public final class BackupRun {
     }
   }
 
-  private void submit(Pending p, byte[] chunk) {
+  /** @return a free chunk buffer, waiting for a worker to return one when all exist */
+  private byte[] takeChunkBuffer() {
+    byte[] b = freeChunks.poll();
+    if (b != null) {
+      return b;
+    }
+    if (chunkBuffersCreated < chunkBuffers) {
+      chunkBuffersCreated++;
+      return new byte[ctx.chunker().max()];
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return freeChunks.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void submit(Pending p, byte[] buf, int off, int length) {
     Throwable failed = failure.get();
     if (failed != null) {
       join(CompletableFuture.failedFuture(failed));
     }
-    int permits = (int) Math.min(INFLIGHT_KIB, chunk.length / 1024 + 1);
+    int permits = (int) Math.min(INFLIGHT_KIB, length / 1024 + 1);
     inflight.acquireUninterruptibly(permits);
+    byte[] chunk;
+    try {
+      chunk = takeChunkBuffer();
+    } catch (RuntimeException | Error ex) {
+      inflight.release(permits);
+      throw ex;
+    }
+    System.arraycopy(buf, off, chunk, 0, length);
     CompletableFuture<Id> f;
     try {
       f = CompletableFuture.supplyAsync(() -> {
         try {
-          Id id = ctx.codec().id(chunk, 0, chunk.length);
+          Id id = ctx.codec().id(chunk, 0, length);
           if (!index.contains(id) && claimed.add(id)) {
-            byte[] buf = scratch.get();
-            if (buf.length < BlobCodec.scratchSize(chunk.length)) {
-              buf = new byte[BlobCodec.scratchSize(Math.max(chunk.length, ctx.chunker().avg()))];
-              scratch.set(buf);
+            byte[] scr = scratch.get();
+            if (scr.length < BlobCodec.scratchSize(length)) {
+              scr = new byte[BlobCodec.scratchSize(Math.max(length, ctx.chunker().avg()))];
+              scratch.set(scr);
             }
-            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, chunk.length, buf));
+            // the encoded blob is a new array: the chunk buffer is free again afterwards
+            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, length, scr));
             blobsAdded.incrementAndGet();
-            bytesAdded.addAndGet(chunk.length);
+            bytesAdded.addAndGet(length);
           }
-          progress.addBytes(chunk.length);
+          progress.addBytes(length);
           return id;
         } catch (RuntimeException | Error t) {
           failure.compareAndSet(null, t);
           throw t;
         } finally {
+          freeChunks.offer(chunk);
           inflight.release(permits);
         }
       }, pool);
     } catch (RuntimeException ex) {
+      freeChunks.offer(chunk);
       inflight.release(permits);
       throw ex;
     }

@@ -57,7 +57,8 @@ public final class BackupRun {
   /**
    * Chunk buffers of the maximum chunk size, reused: the reader copies each chunk into one and the
    * worker returns it when the chunk is encoded. At most {@link #chunkBuffers} exist, so their
-   * memory is the budget's {@code F = 32 MiB + M}; only the reading thread creates them.
+   * memory is the budget's {@code F} ({@link MemoryBudget#chunkData}); only the reading thread
+   * creates them.
    */
   private final java.util.concurrent.LinkedBlockingQueue<byte[]> freeChunks =
       new java.util.concurrent.LinkedBlockingQueue<>();
@@ -78,8 +79,9 @@ public final class BackupRun {
     this.lease = lease;
     this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN, Deletions.doomed(ctx));
     long m = ctx.chunker().max();
-    this.chunkBuffers = (int) Math.max(1, (((long) MemoryBudget.INFLIGHT_MIB << 20) + m) / m);
     int n = ctx.options().parallelism();
+    // one buffer per worker and one the reader fills: every worker can be busy
+    this.chunkBuffers = (int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m);
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {
       Thread t = new Thread(r, "drkit-backup-" + seq.incrementAndGet());

@@ -7,8 +7,8 @@ import dev.drkit.backup.InsufficientHeapException;
  * size {@code M}, the pack size {@code P}, the parallelism {@code W} and the store's write
  * concurrency {@code U} (1-16), as {@code docs/backup.md} states it:
  * <ul>
- *   <li>backup: {@code 2M} (read buffer) {@code + F} (chunk copies handed to the workers, bounded
- *       by {@code F = }{@value #INFLIGHT_MIB}{@code  MiB + M}) {@code + W M + min(W M, F)} (each worker's
+ *   <li>backup: {@code 2M} (read buffer) {@code + F} (reused chunk buffers, {@link #chunkData}:
+ *       {@code F = M max(floor((32 MiB + M) / M), W + 1)}) {@code + W M + min(W M, F)} (each worker's
  *       compression buffer, and the sealed bytes of the chunks being encoded) {@code + (2U + 2) P} (the pack being filled,
  *       one queued, {@code U} uploading, each also assembled into one array) {@code +}
  *       {@value #BASE_MIB}{@code  MiB} (index, snapshot listing, the JVM's own classes);</li>
@@ -34,11 +34,22 @@ public final class MemoryBudget {
    */
   public static long backup(int maxChunk, int packSize, int parallelism, int writeConcurrency) {
     long m = maxChunk;
-    long inflight = ((long) INFLIGHT_MIB << 20) + m;
+    long inflight = chunkData(maxChunk, parallelism);
     long encoders = (long) parallelism * m + Math.min((long) parallelism * m, inflight);
     long u = Math.max(1, Math.min(16, writeConcurrency));
     long packs = (2 * u + 2) * packSize;
     return 2 * m + inflight + encoders + packs + ((long) BASE_MIB << 20);
+  }
+
+  /**
+   * @param maxChunk the repository's maximum chunk size {@code M}
+   * @param parallelism worker threads {@code W}
+   * @return {@code F}, the bytes of the chunk buffers a backup reuses: {@code M} times
+   *     {@code max(floor((32 MiB + M) / M), W + 1)} (every worker busy and the reader filling one)
+   */
+  public static long chunkData(int maxChunk, int parallelism) {
+    long m = maxChunk;
+    return m * Math.max((((long) INFLIGHT_MIB << 20) + m) / m, parallelism + 1L);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.drkit.backup;
 import dev.drkit.backup.internal.BackupRun;
 import dev.drkit.backup.internal.BlobCodec;
 import dev.drkit.backup.internal.Chunker;
+import dev.drkit.backup.internal.MemoryBudget;
 import dev.drkit.backup.internal.Crypto;
 import dev.drkit.backup.internal.Ctx;
 import dev.drkit.backup.internal.Index;
@@ -333,6 +334,33 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
+   * The heap a backup through this handle needs at most: with the repository's maximum chunk size
+   * {@code M}, the pack size {@code P}, the parallelism {@code W} and the store's write concurrency
+   * {@code U}, {@code 2M + F + W M + min(W M, F) + (2U + 2) P + 16 MiB} where
+   * {@code F = M max(floor((32 MiB + M) / M), W + 1)} (docs/backup.md, "Memory"); 200 MiB with the defaults on 2 cores and a local directory. A
+   * backup is refused with an {@link InsufficientHeapException} when
+   * {@link RepositoryOptions#heapLimit()} is lower.
+   *
+   * @return bytes of heap
+   */
+  public long backupMemory() {
+    return MemoryBudget.backup(ctx.chunker().max(), ctx.options().packSize(), ctx.options().parallelism(),
+        ctx.store().writeConcurrency());
+  }
+
+  /**
+   * The heap a restore through this handle needs at most: {@code W (3M + 64 KiB) + 16 MiB} with
+   * the parallelism {@code W} and the repository's maximum chunk size {@code M} (docs/backup.md,
+   * "Memory"). A restore is refused with an {@link InsufficientHeapException} when
+   * {@link RepositoryOptions#heapLimit()} is lower.
+   *
+   * @return bytes of heap
+   */
+  public long restoreMemory() {
+    return MemoryBudget.restore(ctx.chunker().max(), ctx.options().parallelism());
+  }
+
+  /**
    * Backs up a source. Runs {@code prepare}, scans, stores new data, writes the snapshot last,
    * and always runs {@code release}. Packs left by an interrupted earlier backup are reused.
    *
@@ -343,12 +371,15 @@ public final class Repository implements AutoCloseable {
    * @throws IllegalArgumentException when the source yields a path twice, or the request's
    *     {@link Excludes} need a file system the source does not have (no snapshot is written)
    * @throws RepositoryLockedException when a prune or forget holds the repository
+   * @throws InsufficientHeapException when the heap limit is below {@link #backupMemory()} (nothing
+   *     is written)
    * @throws LeaseExpiredException when the lock lease lapsed before the snapshot was committed (no
    *     snapshot is written; running the backup again is safe)
    */
   public Snapshot backup(BackupRequest request) {
     Objects.requireNonNull(request, "request");
     String source = request.source().description();
+    MemoryBudget.require("backup of " + source, backupMemory(), ctx.options().heapLimit());
     ctx.event(DrEvent.Severity.INFO, "backup.started", "backup of " + source + " started",
         "source", source, "type", request.type().configName());
     try {
@@ -467,6 +498,8 @@ public final class Repository implements AutoCloseable {
    * @throws UnsafePathException when an entry would leave the target
    * @throws IllegalArgumentException when one of {@code includes} matches no entry (nothing is restored)
    * @throws IntegrityException naming the blob and pack when data is missing or damaged
+   * @throws InsufficientHeapException when the heap limit is below {@link #restoreMemory()}
+   *     (nothing is written)
    * @throws RepositoryLockedException when a prune or forget holds the repository (restore takes a
    *     shared lock, so no prune deletes data under it)
    * @throws LeaseExpiredException when data vanished after the restore's lease lapsed (a prune ran
@@ -476,6 +509,7 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(includes, "includes");
     Objects.requireNonNull(listener, "listener");
+    MemoryBudget.require("restore of " + snapshotId, restoreMemory(), ctx.options().heapLimit());
     return readLocked("restore of " + snapshotId, held -> {
       Snapshot s = snapshot(snapshotId);
       ctx.event(DrEvent.Severity.INFO, "restore.started", "restore of snapshot " + s.shortId() + " to " + target

@@ -25,6 +25,7 @@ public final class RepositoryOptions {
   private final int chunkAvg;
   private final int chunkMax;
   private final int kdfIterations;
+  private final long heapLimit;
 
   private RepositoryOptions(Builder b) {
     this.clock = b.clock;
@@ -38,6 +39,7 @@ public final class RepositoryOptions {
     this.chunkAvg = b.chunkAvg;
     this.chunkMax = b.chunkMax;
     this.kdfIterations = b.kdfIterations;
+    this.heapLimit = b.heapLimit;
   }
 
   /** @return the defaults: system clock, a new bus, this host, all cores, zstd 3, 16 MiB packs */
@@ -105,6 +107,16 @@ public final class RepositoryOptions {
     return kdfIterations;
   }
 
+  /**
+   * @return the heap a backup or restore may count on, in bytes: {@link Builder#heapLimit(long)},
+   *     or by default the JVM's limit ({@link Runtime#maxMemory()}, {@code -Xmx}). A backup or
+   *     restore whose need ({@link Repository#backupMemory()}, {@link Repository#restoreMemory()})
+   *     exceeds it is refused with an {@link InsufficientHeapException} before it starts.
+   */
+  public long heapLimit() {
+    return heapLimit > 0 ? heapLimit : Runtime.getRuntime().maxMemory();
+  }
+
   /** Builds {@link RepositoryOptions}; not thread-safe. */
   public static final class Builder {
     private Clock clock = Clock.systemUTC();
@@ -118,6 +130,7 @@ public final class RepositoryOptions {
     private int chunkAvg = 1 << 20;
     private int chunkMax = 8 << 20;
     private int kdfIterations = 600_000;
+    private long heapLimit;
 
     private Builder() {}
 
@@ -200,6 +213,17 @@ public final class RepositoryOptions {
     }
 
     /**
+     * @param bytes the part of the heap backups and restores of this handle may count on (a host
+     *     that needs the rest of its heap for its own work sets it lower than {@code -Xmx}); 0 for
+     *     the JVM's limit, the default; at least 1 MiB otherwise (checked in build)
+     * @return this builder
+     */
+    public Builder heapLimit(long bytes) {
+      this.heapLimit = bytes;
+      return this;
+    }
+
+    /**
      * @return the options
      * @throws ConfigException naming the first invalid field
      */
@@ -223,6 +247,9 @@ public final class RepositoryOptions {
       }
       if (kdfIterations < 600_000) {
         throw new ConfigException("kdf-iterations", "must be at least 600000 but was " + kdfIterations);
+      }
+      if (heapLimit != 0 && heapLimit < (1 << 20)) {
+        throw new ConfigException("heap-limit", "must be 0 (the JVM's limit) or at least 1 MiB but was " + heapLimit);
       }
       return new RepositoryOptions(this);
     }

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackupRun {
   private static final Logger LOG = LoggerFactory.getLogger(BackupRun.class);
-  private static final long INFLIGHT_KIB = 32 * 1024;
+  private static final long INFLIGHT_KIB = MemoryBudget.INFLIGHT_MIB * 1024L;
   private static final Id[] NO_CHUNKS = new Id[0];
   private static final long WARM_UP_THRESHOLD = 64L << 20;
 
@@ -54,9 +54,21 @@ public final class BackupRun {
   private final PackWriter packs;
   private final Set<Id> claimed = ConcurrentHashMap.newKeySet();
   private final Semaphore inflight = new Semaphore((int) INFLIGHT_KIB);
+  /**
+   * Chunk buffers of the maximum chunk size, reused: the reader copies each chunk into one and the
+   * worker returns it when the chunk is encoded. At most {@link #chunkBuffers} exist, so their
+   * memory is the budget's {@code F} ({@link MemoryBudget#chunkData}); only the reading thread
+   * creates them.
+   */
+  private final java.util.concurrent.LinkedBlockingQueue<byte[]> freeChunks =
+      new java.util.concurrent.LinkedBlockingQueue<>();
+  private final int chunkBuffers;
+  private int chunkBuffersCreated;
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
+  /** Each worker's compression buffer, grown to the largest chunk it encoded (dies with the run's pool). */
+  private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   private ProgressTracker progress;
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
       new java.util.concurrent.atomic.AtomicReference<>();
@@ -66,7 +78,10 @@ public final class BackupRun {
     this.index = index;
     this.lease = lease;
     this.packs = new PackWriter(ctx, index, lease, NOT_WRITTEN, Deletions.doomed(ctx));
+    long m = ctx.chunker().max();
     int n = ctx.options().parallelism();
+    // one buffer per worker and one the reader fills: every worker can be busy
+    this.chunkBuffers = (int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m);
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {
       Thread t = new Thread(r, "drkit-backup-" + seq.incrementAndGet());
@@ -426,7 +441,7 @@ public final class BackupRun {
         int pos = 0;
         while (filled - pos >= max || (eof && pos < filled)) {
           int c = ctx.chunker().cut(buf, pos, filled - pos);
-          submit(p, Arrays.copyOfRange(buf, pos, pos + c));
+          submit(p, buf, pos, c);
           pos += c;
           total += c;
         }
@@ -460,33 +475,75 @@ public final class BackupRun {
     }
   }
 
-  private void submit(Pending p, byte[] chunk) {
+  /** @return a free chunk buffer, waiting for a worker to return one when all exist */
+  private byte[] takeChunkBuffer() {
+    byte[] b = freeChunks.poll();
+    if (b != null) {
+      return b;
+    }
+    if (chunkBuffersCreated < chunkBuffers) {
+      chunkBuffersCreated++;
+      return new byte[ctx.chunker().max()];
+    }
+    boolean interrupted = false;
+    try {
+      while (true) {
+        try {
+          return freeChunks.take();
+        } catch (InterruptedException e) {
+          interrupted = true;
+        }
+      }
+    } finally {
+      if (interrupted) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void submit(Pending p, byte[] buf, int off, int length) {
     Throwable failed = failure.get();
     if (failed != null) {
       join(CompletableFuture.failedFuture(failed));
     }
-    int permits = (int) Math.min(INFLIGHT_KIB, chunk.length / 1024 + 1);
+    int permits = (int) Math.min(INFLIGHT_KIB, length / 1024 + 1);
     inflight.acquireUninterruptibly(permits);
+    byte[] chunk;
+    try {
+      chunk = takeChunkBuffer();
+    } catch (RuntimeException | Error ex) {
+      inflight.release(permits);
+      throw ex;
+    }
+    System.arraycopy(buf, off, chunk, 0, length);
     CompletableFuture<Id> f;
     try {
       f = CompletableFuture.supplyAsync(() -> {
         try {
-          Id id = ctx.codec().id(chunk, 0, chunk.length);
+          Id id = ctx.codec().id(chunk, 0, length);
           if (!index.contains(id) && claimed.add(id)) {
-            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, chunk.length));
+            byte[] scr = scratch.get();
+            if (scr.length < BlobCodec.scratchSize(length)) {
+              scr = new byte[BlobCodec.scratchSize(Math.max(length, ctx.chunker().avg()))];
+              scratch.set(scr);
+            }
+            // the encoded blob is a new array: the chunk buffer is free again afterwards
+            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, length, scr));
             blobsAdded.incrementAndGet();
-            bytesAdded.addAndGet(chunk.length);
+            bytesAdded.addAndGet(length);
           }
-          progress.addBytes(chunk.length);
+          progress.addBytes(length);
           return id;
         } catch (RuntimeException | Error t) {
           failure.compareAndSet(null, t);
           throw t;
         } finally {
+          freeChunks.offer(chunk);
           inflight.release(permits);
         }
       }, pool);
     } catch (RuntimeException ex) {
+      freeChunks.offer(chunk);
       inflight.release(permits);
       throw ex;
     }

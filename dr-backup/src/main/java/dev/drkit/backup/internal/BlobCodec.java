@@ -1,6 +1,7 @@
 package dev.drkit.backup.internal;
 
 import com.github.luben.zstd.Zstd;
+import org.jspecify.annotations.Nullable;
 import dev.drkit.core.IntegrityException;
 
 /**
@@ -68,8 +69,33 @@ public final class BlobCodec {
    * @return the encoded blob
    */
   public Encoded encode(byte type, Id id, byte[] data, int off, int len) {
+    return encode(type, id, data, off, len, null);
+  }
+
+  /**
+   * @param len plaintext length
+   * @return the scratch size {@link #encode(byte, Id, byte[], int, int, byte[])} needs for it
+   */
+  public static int scratchSize(int len) {
+    return 1 + Math.max((int) Zstd.compressBound(len), len);
+  }
+
+  /**
+   * Like {@link #encode(byte, Id, byte[], int, int)}, compressing into a caller's scratch buffer
+   * (reused across blobs by one thread) instead of a new array; only the sealed bytes are new.
+   *
+   * @param type blob type
+   * @param id the id (from {@link #id})
+   * @param data plaintext
+   * @param off start
+   * @param len length
+   * @param scratch at least {@link #scratchSize(int)} bytes, or null for a new array
+   * @return the encoded blob (it does not refer to {@code scratch})
+   */
+  public Encoded encode(byte type, Id id, byte[] data, int off, int len, byte @Nullable [] scratch) {
     int bound = (int) Zstd.compressBound(len);
-    byte[] buf = new byte[1 + Math.max(bound, len)];
+    int need = 1 + Math.max(bound, len);
+    byte[] buf = scratch != null && scratch.length >= need ? scratch : new byte[need];
     int clen = len < 64 ? len : (int) Zstd.compressByteArray(buf, 1, bound, data, off, len, level);
     if (Zstd.isError(clen)) {
       clen = len;

@@ -309,9 +309,16 @@ public final class FailoverEngine implements AutoCloseable {
    * estimated data loss is within the RPO; otherwise a {@code failover.refused} event says which
    * gate refused. Verdicts in other states are ignored.
    *
+   * <p>Runs on the caller's thread, including a whole failover: a detector should hand verdicts
+   * over through dr-validation's {@code EngineVerdictBridge}, which runs them on an executor. A
+   * {@linkplain #start() started} engine that does not lead keeps the latest verdict it could not
+   * act on ({@code failover.verdict.deferred}) and applies it when it leads.
+   *
    * @param verdict the verdict
    * @param source who reached it (for the events)
    * @return the state afterwards
+   * @throws LeadershipLostException when the engine was not started and this instance holds no
+   *     lease (a {@code failover.verdict.refused} event is published too)
    */
   public ServiceState onVerdict(HealthVerdict verdict, String source) {
     Objects.requireNonNull(verdict, "verdict");
@@ -327,6 +334,12 @@ public final class FailoverEngine implements AutoCloseable {
     try {
       act(cur, verdict, source);
     } catch (LeadershipLostException e) {
+      if (leadership.status() == LeadershipStatus.NOT_STARTED) {
+        // the host manages the lease itself (no start()): it learns of the refusal from the exception
+        publish(Severity.WARN, "verdict.refused", "verdict " + verdict + " from " + source + " about '" + service
+            + "' not acted on: " + e.getMessage(), state(), Map.of("verdict", verdict, "source", source));
+        throw e;
+      }
       deferredVerdict.set(new Deferred(verdict, source));
       publish(Severity.WARN, "verdict.deferred", "verdict " + verdict + " from " + source + " about '" + service
           + "' kept until this engine leads: " + e.getMessage(), state(), Map.of("verdict", verdict, "source", source,

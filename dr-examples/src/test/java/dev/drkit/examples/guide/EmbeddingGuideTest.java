@@ -2,11 +2,22 @@ package dev.drkit.examples.guide;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drkit.backup.BackupRequest;
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.FileTreeSource;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryOptions;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.retention.RetentionPlan;
+import dev.drkit.core.BackupType;
+import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
+import dev.drkit.core.KeySources;
 import dev.drkit.core.LoggingEventListener;
 import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.RetentionPolicy;
 import dev.drkit.core.audit.AuditJournal;
 import dev.drkit.core.audit.AuditJournalVerifier;
 import dev.drkit.core.coord.FileLockCoordinator;
@@ -20,6 +31,7 @@ import dev.drkit.core.orchestrator.RecoveryReport;
 import dev.drkit.core.plan.RecoveryPlan;
 import dev.drkit.core.store.FileStateStore;
 import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.BlobStore;
 import dev.drkit.spi.Coordinator;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.HealthCheck;
@@ -166,6 +178,24 @@ class EmbeddingGuideTest {
   }
   // guide: events end
 
+  // guide: backup begin
+  static RetentionPlan backupAndApplyRetention(Path data, Path repoDir, KeySources keys) {
+    EncryptionConfig encryption = EncryptionConfig.aes256Gcm("host:backup-key");  // or env:, file:
+    char[] passphrase = keys.resolve(encryption);           // the library resolves the reference
+    BlobStore store = new FileSystemBlobStore(repoDir);     // or dr-s3's S3 store
+    try (Repository repo = Repository.exists(store)
+        ? Repository.open(store, passphrase, RepositoryOptions.defaults())
+        : Repository.init(store, encryption, passphrase, RepositoryOptions.defaults())) {
+      Snapshot snap = repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.FULL).build());
+      System.out.println("snapshot " + snap.id() + " of " + data);
+      RetentionPolicy policy = RetentionPolicy.builder().keepLast(2).build();
+      RetentionPlan dryRun = repo.planRetention(policy);    // what would go, nothing removed
+      System.out.println("would remove " + dryRun.idsToRemove());
+      return repo.applyRetention(policy);                   // forget (and prune) for real
+    }
+  }
+  // guide: backup end
+
   @Test
   void theEngineSnippetLeadsAtOnceAndFailsOver() {
     RoutingActions actions = new RoutingActions();
@@ -247,6 +277,19 @@ class EmbeddingGuideTest {
   }
 
   @Test
+  void theBackupSnippetBacksUpAndAppliesRetention() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("orders.csv"), "1,apple\n2,pear\n", StandardCharsets.UTF_8);
+    KeySources keys = KeySources.builder().host("backup-key", "correct horse battery staple".toCharArray()).build();
+    Path repo = dir.resolve("repo");
+    assertThat(backupAndApplyRetention(data, repo, keys).toRemove()).isEmpty();
+    assertThat(backupAndApplyRetention(data, repo, keys).toRemove()).isEmpty();
+    RetentionPlan third = backupAndApplyRetention(data, repo, keys);
+    assertThat(third.toKeep()).as("the last two").hasSize(2);
+    assertThat(third.toRemove()).as("the oldest of the three goes").hasSize(1);
+  }
+
+  @Test
   void theGuideShowsExactlyTheseSnippets() throws IOException {
     String guide = normalize(Files.readString(Path.of("..", "docs", "embedding.md"), StandardCharsets.UTF_8));
     String source = Files.readString(Path.of("src", "test", "java", "dev", "drkit", "examples", "guide",
@@ -257,7 +300,7 @@ class EmbeddingGuideTest {
       blocks++;
       assertThat(guide).as("docs/embedding.md shows the '%s' snippet", m.group(1)).contains(normalize(m.group(2)));
     }
-    assertThat(blocks).isEqualTo(5);
+    assertThat(blocks).isEqualTo(6);
   }
 
   /** Drops the indentation so the guide may show the code flush left. */

@@ -30,6 +30,13 @@ import dev.drkit.core.orchestrator.RecoveryOrchestrator;
 import dev.drkit.core.orchestrator.RecoveryReport;
 import dev.drkit.core.plan.RecoveryPlan;
 import dev.drkit.core.store.FileStateStore;
+import dev.drkit.replication.InProcessTransport;
+import dev.drkit.replication.LogConfig;
+import dev.drkit.replication.ReplicationFailoverActions;
+import dev.drkit.replication.ReplicationLog;
+import dev.drkit.replication.ReplicationMode;
+import dev.drkit.replication.spi.ReplicationSink;
+import dev.drkit.replication.spi.ReplicationTransport;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.BlobStore;
 import dev.drkit.spi.Coordinator;
@@ -196,6 +203,22 @@ class EmbeddingGuideTest {
   }
   // guide: backup end
 
+  // guide: replication begin
+  static ReplicationFailoverActions replicate(ReplicationLog primaryLog, ReplicationLog backupLog,
+      ReplicationSink primaryDb, ReplicationSink backupDb, FailoverActions routing, EventBus bus) {
+    ReplicationTransport transport = new InProcessTransport();  // across machines: TcpTransport.builder(..)
+    ReplicationFailoverActions actions = ReplicationFailoverActions.builder("orders")
+        .mode(ReplicationMode.async())
+        .host(routing)                                      // your redirect, around the data's fence/promote
+        .eventBus(bus)
+        .site(Site.PRIMARY, new ReplicationFailoverActions.SiteHandle(primaryLog, primaryDb, transport))
+        .site(Site.BACKUP, new ReplicationFailoverActions.SiteHandle(backupLog, backupDb, transport))
+        .build();
+    actions.start(Site.PRIMARY, 1);  // the primary ships its log to a ReplicaApplier on the backup
+    return actions;                  // FailoverEngine.builder(..).actions(actions)
+  }
+  // guide: replication end
+
   @Test
   void theEngineSnippetLeadsAtOnceAndFailsOver() {
     RoutingActions actions = new RoutingActions();
@@ -289,6 +312,52 @@ class EmbeddingGuideTest {
     assertThat(third.toRemove()).as("the oldest of the three goes").hasSize(1);
   }
 
+  /** A database applying replicated entries (the host's ReplicationSink): here a list. */
+  static final class ListDb implements ReplicationSink {
+    final List<String> rows = Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.atomic.AtomicLong applied = new java.util.concurrent.atomic.AtomicLong(-1);
+    final java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void apply(long epoch, long offset, java.nio.ByteBuffer payload) {
+      rows.add(StandardCharsets.UTF_8.decode(payload).toString());
+      applied.set(offset);
+      first.countDown();
+    }
+
+    @Override
+    public long appliedOffset() {
+      return applied.get();
+    }
+  }
+
+  @Test
+  void theReplicationSnippetShipsAndTheEngineFailsOverOntoTheReplica() throws Exception {
+    EventBus bus = new EventBus();
+    ListDb primaryDb = new ListDb();
+    ListDb backupDb = new ListDb();
+    RoutingActions routing = new RoutingActions();
+    try (ReplicationLog primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder("orders").eventBus(bus)
+            .build());
+         ReplicationLog backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder("orders").eventBus(bus)
+            .build())) {
+      ReplicationFailoverActions actions = replicate(primaryLog, backupLog, primaryDb, backupDb, routing, bus);
+      try (FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
+             .rto(Duration.ofMinutes(5)).build()).stateStore(new InMemoryStateStore()).actions(actions)
+             .coordinator(new LocalCoordinator()).eventBus(bus).build().start()) {
+        actions.primary(Site.PRIMARY).append("order 1".getBytes(StandardCharsets.UTF_8));
+        assertThat(backupDb.first.await(60, TimeUnit.SECONDS)).as("the backup applied the entry").isTrue();
+        assertThat(backupDb.rows).containsExactly("order 1");
+        assertThat(engine.awaitLeading(Duration.ofSeconds(60))).isTrue();
+        assertThat(engine.failover("ops", "guide").state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+        assertThat(actions.primary(Site.BACKUP)).as("the backup ships now").isNotNull();
+        assertThat(routing.calls).contains("redirect BACKUP@2");
+      } finally {
+        actions.close();
+      }
+    }
+  }
+
   @Test
   void theGuideShowsExactlyTheseSnippets() throws IOException {
     String guide = normalize(Files.readString(Path.of("..", "docs", "embedding.md"), StandardCharsets.UTF_8));
@@ -300,7 +369,7 @@ class EmbeddingGuideTest {
       blocks++;
       assertThat(guide).as("docs/embedding.md shows the '%s' snippet", m.group(1)).contains(normalize(m.group(2)));
     }
-    assertThat(blocks).isEqualTo(6);
+    assertThat(blocks).isEqualTo(7);
   }
 
   /** Drops the indentation so the guide may show the code flush left. */

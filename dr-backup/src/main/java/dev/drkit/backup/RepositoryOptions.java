@@ -152,10 +152,26 @@ public final class RepositoryOptions {
       return this;
     }
 
-    /** @param events the bus @return this builder */
-    public Builder events(EventBus events) {
+    /**
+     * @param events the shared bus that receives the repository's events (backup, prune, lock); pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
+     */
+    public Builder eventBus(EventBus events) {
       this.events = Objects.requireNonNull(events, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param events the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus events) {
+      return eventBus(events);
     }
 
     /** @param host the host name @return this builder */

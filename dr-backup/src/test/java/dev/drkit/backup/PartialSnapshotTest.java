@@ -46,7 +46,7 @@ class PartialSnapshotTest {
     EventBus bus = new EventBus();
     bus.register(events::add);
     repo = Repository.init(new FileSystemBlobStore(tmp.resolve("repo")), EncryptionConfig.none(), null,
-        RepositoryOptions.builder().host("h").events(bus).build());
+        RepositoryOptions.builder().host("h").eventBus(bus).build());
   }
 
   /** A file tree whose {@code afterScan} runs between the scan and the reading of the files. */

@@ -29,7 +29,7 @@ class RepositoryTest {
   RepositoryOptions options() {
     EventBus bus = new EventBus();
     bus.register(events::add);
-    return RepositoryOptions.builder().events(bus).host("test-host").build();
+    return RepositoryOptions.builder().eventBus(bus).host("test-host").build();
   }
 
   @Test

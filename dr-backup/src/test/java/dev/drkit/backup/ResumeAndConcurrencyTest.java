@@ -92,7 +92,7 @@ class ResumeAndConcurrencyTest {
     List<DrEvent> events = new CopyOnWriteArrayList<>();
     EventBus bus = new EventBus();
     bus.register(events::add);
-    RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).parallelism(1).events(bus).build();
+    RepositoryOptions opts = RepositoryOptions.builder().packSize(1 << 20).parallelism(1).eventBus(bus).build();
     InMemoryBlobStore store = new InMemoryBlobStore();
     try (Repository repo = Repository.init(store, EncryptionConfig.none(), null, opts)) {
       HookedSource failing = new HookedSource(src, "f11");

@@ -126,10 +126,26 @@ public record LogConfig(String name, long segmentBytes, Durability durability, l
       return this;
     }
 
-    /** @param v the event bus @return this */
-    public Builder events(EventBus v) {
+    /**
+     * @param v the shared bus that receives the log's events; pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
+     */
+    public Builder eventBus(EventBus v) {
       this.events = Objects.requireNonNull(v, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param v the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus v) {
+      return eventBus(v);
     }
 
     /** @param v whether mid-segment damage is quarantined and cut off at open @return this */

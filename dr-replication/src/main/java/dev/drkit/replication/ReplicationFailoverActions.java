@@ -240,7 +240,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
 
   private void becomePrimary(SiteState s, long epoch) {
     ReplicationPrimary p = ReplicationPrimary.builder(service, s.handle.log(), s.handle.transport()).mode(mode)
-        .epoch(epoch).events(events).clock(clock).lagBounds(lagBounds).replicaSite(s.site.other())
+        .epoch(epoch).eventBus(events).clock(clock).lagBounds(lagBounds).replicaSite(s.site.other())
         .replicaName(s.site.other().name()).shipBeforeDurable(shipBeforeDurable)
         .rewindDivergedBackup(rewindDivergedBackup).build();
     p.start();
@@ -362,10 +362,26 @@ public final class ReplicationFailoverActions implements FailoverActions {
       return this;
     }
 
-    /** @param v where events go @return this */
-    public Builder events(EventBus v) {
+    /**
+     * @param v the shared bus that receives the actions' events (and those of the primaries and replicas they start); pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
+     */
+    public Builder eventBus(EventBus v) {
       this.events = Objects.requireNonNull(v, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param v the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus v) {
+      return eventBus(v);
     }
 
     /** @param v the clock @return this */

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StorageException;
@@ -144,8 +145,7 @@ public final class ReplicationLog implements AutoCloseable {
       ScheduledExecutorService s = config.scheduler();
       if (s == null) {
         s = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = new Thread(r, "drkit-log-flush-" + name);
-          t.setDaemon(true);
+          Thread t = DrkitThreads.create(r, "drkit-log-flush-" + name, true);
           return t;
         });
         ownScheduler = s;
@@ -160,8 +160,7 @@ public final class ReplicationLog implements AutoCloseable {
     }
     if (config.preallocateBytes() > 0) {
       maintenance = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "drkit-log-prealloc-" + name);
-        t.setDaemon(true);
+        Thread t = DrkitThreads.create(r, "drkit-log-prealloc-" + name, true);
         return t;
       });
       maybeExtend();

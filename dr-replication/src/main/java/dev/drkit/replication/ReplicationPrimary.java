@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
@@ -113,8 +114,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     if (shipper != null) {
       return;
     }
-    Thread t = new Thread(this::runShipper, "drkit-ship-" + service);
-    t.setDaemon(true);
+    Thread t = DrkitThreads.create(this::runShipper, "drkit-ship-" + service, true);
     shipper = t;
     t.start();
   }
@@ -564,10 +564,26 @@ public final class ReplicationPrimary implements AutoCloseable {
       return this;
     }
 
-    /** @param v where events go @return this */
-    public Builder events(EventBus v) {
+    /**
+     * @param v the shared bus that receives the primary's events (shipping, lag, fencing); pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
+     */
+    public Builder eventBus(EventBus v) {
       this.events = Objects.requireNonNull(v, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param v the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus v) {
+      return eventBus(v);
     }
 
     /** @param v the clock @return this */

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.FrameCodec;
@@ -77,8 +78,7 @@ final class TcpPrimarySession implements ReplicationSession {
 
   void start() {
     connections.add(ch);
-    Thread t = new Thread(this::readLoop, "drkit-repl-acks-" + service);
-    t.setDaemon(true);
+    Thread t = DrkitThreads.create(this::readLoop, "drkit-repl-acks-" + service, true);
     t.start();
   }
 

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.ConfigException;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.ReplicationEndpoint;
@@ -259,8 +260,7 @@ public final class TcpTransport implements ReplicationTransport {
     this.tls = tls;
     this.slots = new Semaphore(config.maxConnections());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread th = new Thread(r, "drkit-repl-timer");
-      th.setDaemon(true);
+      Thread th = DrkitThreads.create(r, "drkit-repl-timer", true);
       return th;
     });
     t.setRemoveOnCancelPolicy(true);
@@ -311,8 +311,7 @@ public final class TcpTransport implements ReplicationTransport {
         endpoints.remove(service);
         throw new ReplicationException("cannot listen on " + listen + ": " + e.getMessage(), e);
       }
-      Thread t = new Thread(this::acceptLoop, "drkit-repl-accept-" + listen.getPort());
-      t.setDaemon(true);
+      Thread t = DrkitThreads.create(this::acceptLoop, "drkit-repl-accept-" + listen.getPort(), true);
       acceptor = t;
       t.start();
     }
@@ -351,8 +350,7 @@ public final class TcpTransport implements ReplicationTransport {
           connections.remove(ch);
           slots.release();
         });
-        t = new Thread(c, "drkit-repl-conn-" + ch.getRemoteAddress());
-        t.setDaemon(true);
+        t = DrkitThreads.create(c, "drkit-repl-conn-" + ch.getRemoteAddress(), true);
       } catch (IOException | RuntimeException e) {
         LOG.warn("replication listener {} could not start a connection: {}", config.listen(), e.toString());
         closeQuietly(ch);

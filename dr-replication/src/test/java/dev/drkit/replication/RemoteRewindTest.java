@@ -47,7 +47,7 @@ class RemoteRewindTest {
   }
 
   ReplicationLog log(String name) {
-    return track(ReplicationLog.open(dir.resolve(name), LogConfig.builder(SVC + "-" + name).clock(clock).events(bus)
+    return track(ReplicationLog.open(dir.resolve(name), LogConfig.builder(SVC + "-" + name).clock(clock).eventBus(bus)
         .build()));
   }
 
@@ -76,7 +76,7 @@ class RemoteRewindTest {
     InProcessTransport t = new InProcessTransport();
     ReplicaApplier bApplier = new ReplicaApplier(SVC, b, new ListSink(), bus, clock);
     track(t.serve(SVC, bApplier));
-    try (ReplicationPrimary pa = ReplicationPrimary.builder(SVC, a, t).epoch(1).clock(clock).events(bus).build()) {
+    try (ReplicationPrimary pa = ReplicationPrimary.builder(SVC, a, t).epoch(1).clock(clock).eventBus(bus).build()) {
       for (int i = 0; i < 6; i++) {
         pa.append(bytes("a" + i));
       }
@@ -96,7 +96,7 @@ class RemoteRewindTest {
 
   private ReplicationPrimary primaryShippingTo(ReplicationLog log, int port, long epoch, boolean rewind) {
     TcpTransport t = track(RawPeer.primary(port));
-    return track(ReplicationPrimary.builder(SVC, log, t).epoch(epoch).clock(clock).events(bus)
+    return track(ReplicationPrimary.builder(SVC, log, t).epoch(epoch).clock(clock).eventBus(bus)
         .heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10))
         .rewindDivergedBackup(rewind).build());
   }

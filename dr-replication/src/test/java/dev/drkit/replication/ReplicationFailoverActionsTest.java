@@ -37,8 +37,8 @@ class ReplicationFailoverActionsTest {
   }
 
   void setUp(ReplicationMode mode, boolean early) {
-    primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder(SVC).events(bus).build());
-    backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder(SVC).events(bus).build());
+    primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder(SVC).eventBus(bus).build());
+    backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder(SVC).eventBus(bus).build());
     FailoverActions host = new FailoverActions() {
       @Override
       public void fence(String service, Site site, long epoch) {
@@ -60,7 +60,7 @@ class ReplicationFailoverActionsTest {
         hostCalls.add("resync " + target + " " + epoch);
       }
     };
-    actions = ReplicationFailoverActions.builder(SVC).mode(mode).events(bus).host(host)
+    actions = ReplicationFailoverActions.builder(SVC).mode(mode).eventBus(bus).host(host)
         .shipBeforeDurable(early).rewindDivergedBackup(early)
         .site(Site.PRIMARY, new ReplicationFailoverActions.SiteHandle(primaryLog, primarySink, transport))
         .site(Site.BACKUP, new ReplicationFailoverActions.SiteHandle(backupLog, backupSink, transport)).build();

@@ -24,7 +24,7 @@ class ReplicationLogFastPathTest {
   }
 
   private ReplicationLog open(Durability durability) {
-    return ReplicationLog.open(dir, LogConfig.builder("svc").durability(durability).events(new EventBus()).build());
+    return ReplicationLog.open(dir, LogConfig.builder("svc").durability(durability).eventBus(new EventBus()).build());
   }
 
   @Test

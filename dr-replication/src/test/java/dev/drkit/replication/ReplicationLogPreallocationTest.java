@@ -27,7 +27,7 @@ class ReplicationLogPreallocationTest {
   final RecordingListener events = new RecordingListener();
 
   private LogConfig.Builder config(long preallocate) {
-    return LogConfig.builder("svc").events(EventBus.of(events)).preallocateBytes(preallocate);
+    return LogConfig.builder("svc").eventBus(EventBus.of(events)).preallocateBytes(preallocate);
   }
 
   private static byte[] bytes(String s) {

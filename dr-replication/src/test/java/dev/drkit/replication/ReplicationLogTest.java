@@ -31,7 +31,7 @@ class ReplicationLogTest {
   final RecordingListener events = new RecordingListener();
 
   LogConfig.Builder config() {
-    return LogConfig.builder("svc").clock(clock).events(EventBus.of(events));
+    return LogConfig.builder("svc").clock(clock).eventBus(EventBus.of(events));
   }
 
   static byte[] bytes(String s) {
@@ -160,7 +160,7 @@ class ReplicationLogTest {
       Files.copy(src.resolve("epochs.history"), d.resolve("epochs.history"));
       RecordingListener ev = new RecordingListener();
       int complete = (cut - header) / frame;
-      try (ReplicationLog log = ReplicationLog.open(d, config().events(EventBus.of(ev)).build())) {
+      try (ReplicationLog log = ReplicationLog.open(d, config().eventBus(EventBus.of(ev)).build())) {
         assertThat(log.nextOffset()).as("cut at %d", cut).isEqualTo(complete);
         long torn = (cut - header) - (long) complete * frame;
         assertThat(log.recovery().truncatedBytes()).as("cut at %d", cut).isEqualTo(torn);

@@ -117,7 +117,7 @@ class ReplicationSimulationTest {
 
     ReplicationLog open() {
       return ReplicationLog.open(dir, LogConfig.builder(SVC + "-" + name).segmentBytes(1024).channelFactory(disk)
-          .clock(clock).events(events).build());
+          .clock(clock).eventBus(events).build());
     }
 
     void crash(Random r) {
@@ -168,7 +168,7 @@ class ReplicationSimulationTest {
     }
 
     void startPrimary() {
-      active.primary = ReplicationPrimary.builder(SVC, active.log, net).epoch(epoch).clock(clock).events(events)
+      active.primary = ReplicationPrimary.builder(SVC, active.log, net).epoch(epoch).clock(clock).eventBus(events)
           .maxBatchBytes(1024).heartbeatInterval(Duration.ofDays(1)).shipBeforeDurable(early).build();
     }
 

@@ -55,7 +55,7 @@ class ResyncTest {
 
   ReplicationLog source() {
     ReplicationLog src = ReplicationLog.open(dir.resolve("src"),
-        LogConfig.builder("svc").segmentBytes(1024).retentionBytes(2048).clock(clock).events(bus).build());
+        LogConfig.builder("svc").segmentBytes(1024).retentionBytes(2048).clock(clock).eventBus(bus).build());
     for (int i = 0; i < 200; i++) {
       src.append(1, ("r" + i).getBytes(StandardCharsets.UTF_8));
     }

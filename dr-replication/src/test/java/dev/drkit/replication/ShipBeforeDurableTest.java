@@ -28,7 +28,7 @@ class ShipBeforeDurableTest {
 
   private ReplicationLog open(String name, Durability durability) {
     return ReplicationLog.open(dir.resolve(name),
-        LogConfig.builder("svc-" + name).durability(durability).clock(clock).events(bus).build());
+        LogConfig.builder("svc-" + name).durability(durability).clock(clock).eventBus(bus).build());
   }
 
   private static byte[] bytes(String s) {
@@ -43,7 +43,7 @@ class ShipBeforeDurableTest {
       ListSink sink = new ListSink();
       InProcessTransport t = new InProcessTransport();
       t.serve("svc", new ReplicaApplier("svc", blog, sink, bus, clock));
-      ReplicationPrimary early = ReplicationPrimary.builder("svc", plog, t).epoch(1).clock(clock).events(bus)
+      ReplicationPrimary early = ReplicationPrimary.builder("svc", plog, t).epoch(1).clock(clock).eventBus(bus)
           .shipBeforeDurable(true).build();
       early.append(bytes("a"));
       early.append(bytes("b"));
@@ -60,7 +60,7 @@ class ShipBeforeDurableTest {
       // the same log shipped the old way: nothing unforced leaves the primary
       plog.append(2, bytes("c"));
       plog.writeAppended();
-      ReplicationPrimary careful = ReplicationPrimary.builder("svc", plog, t).epoch(3).clock(clock).events(bus).build();
+      ReplicationPrimary careful = ReplicationPrimary.builder("svc", plog, t).epoch(3).clock(clock).eventBus(bus).build();
       careful.pump();
       assertThat(careful.pump()).isFalse();
       assertThat(blog.nextOffset()).isEqualTo(2);
@@ -92,7 +92,7 @@ class ShipBeforeDurableTest {
       InProcessTransport t = new InProcessTransport();
       AutoCloseable serving = t.serve("svc", new ReplicaApplier("svc", blog, sink, bus, clock));
       try (ReplicationLog plog = open("p", Durability.interval(Duration.ofDays(1)))) {
-        ReplicationPrimary p = ReplicationPrimary.builder("svc", plog, t).epoch(1).clock(clock).events(bus)
+        ReplicationPrimary p = ReplicationPrimary.builder("svc", plog, t).epoch(1).clock(clock).eventBus(bus)
             .shipBeforeDurable(true).build();
         p.append(bytes("kept-0"));
         p.append(bytes("kept-1"));
@@ -115,7 +115,7 @@ class ShipBeforeDurableTest {
       }
       try (ReplicationLog plog = open("p", Durability.groupCommit())) {
         assertThat(plog.nextOffset()).isEqualTo(2);
-        ReplicationPrimary p = ReplicationPrimary.builder("svc", plog, t).epoch(2).clock(clock).events(bus)
+        ReplicationPrimary p = ReplicationPrimary.builder("svc", plog, t).epoch(2).clock(clock).eventBus(bus)
             .shipBeforeDurable(true).build();
         p.append(bytes("new-2")); // offset 2 again, but at epoch 2: never confused with the lost record
         p.pump();

@@ -52,7 +52,7 @@ class TcpTransportAuthTest {
   @BeforeEach
   void startBackupHoldingOneRecordAtEpochOne() throws Exception {
     EventBus bus = new EventBus();
-    log = track(ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).events(bus).build()));
+    log = track(ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).eventBus(bus).build()));
     sink = new ListSink();
     applier = new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC());
     backup = track(RawPeer.backup(0));

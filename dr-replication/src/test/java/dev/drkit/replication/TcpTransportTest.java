@@ -59,7 +59,7 @@ class TcpTransportTest {
   }
 
   ReplicationLog log(String name) {
-    return track(ReplicationLog.open(dir.resolve(name), LogConfig.builder(SVC).events(bus).build()));
+    return track(ReplicationLog.open(dir.resolve(name), LogConfig.builder(SVC).eventBus(bus).build()));
   }
 
   final class Backup {
@@ -80,7 +80,7 @@ class TcpTransportTest {
   ReplicationPrimary primary(int port, ReplicationMode mode, long epoch) {
     TcpTransport t = track(RawPeer.primary(port));
     ReplicationPrimary p = ReplicationPrimary.builder(SVC, log("primary-" + epoch), t).mode(mode).epoch(epoch)
-        .events(bus).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build();
+        .eventBus(bus).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build();
     track(p);
     p.start();
     return p;
@@ -142,7 +142,7 @@ class TcpTransportTest {
     TcpTransport t = track(RawPeer.primary(b.port()));
     ReplicationLog plog = log("primary-early");
     ReplicationPrimary p = track(ReplicationPrimary.builder(SVC, plog, t).mode(ReplicationMode.sync()).epoch(1)
-        .events(bus).shipBeforeDurable(true).heartbeatInterval(Duration.ofMillis(20))
+        .eventBus(bus).shipBeforeDurable(true).heartbeatInterval(Duration.ofMillis(20))
         .reconnectDelay(Duration.ofMillis(10)).build());
     p.start();
     java.util.concurrent.ExecutorService writers = java.util.concurrent.Executors.newFixedThreadPool(8);

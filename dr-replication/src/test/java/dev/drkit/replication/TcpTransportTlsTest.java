@@ -99,7 +99,7 @@ class TcpTransportTlsTest {
   @BeforeEach
   void startBackup() throws Exception {
     EventBus bus = new EventBus();
-    log = track(ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).events(bus).build()));
+    log = track(ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).eventBus(bus).build()));
     log.fence(1);
     sink = new ListSink();
     backup = track(TcpTransport.builder(TcpTransport.Config.listening(RawPeer.loopback(0))
@@ -131,7 +131,7 @@ class TcpTransportTlsTest {
     assertThat(t.authenticated()).isTrue();
     ReplicationLog plog = track(ReplicationLog.open(dir.resolve("primary"), LogConfig.builder(SVC).build()));
     ReplicationPrimary p = track(ReplicationPrimary.builder(SVC, plog, t).mode(ReplicationMode.sync()).epoch(1)
-        .events(new EventBus()).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build());
+        .eventBus(new EventBus()).heartbeatInterval(Duration.ofMillis(20)).reconnectDelay(Duration.ofMillis(10)).build());
     p.start();
     for (int i = 0; i < 20; i++) {
       p.append(("tls-" + i).getBytes(StandardCharsets.UTF_8)); // synchronous: returns once the backup has it

@@ -206,7 +206,7 @@ class WireErrorCodesTest {
   @BeforeEach
   void start() {
     EventBus bus = new EventBus();
-    log = ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).events(bus).build());
+    log = ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).eventBus(bus).build());
     log.fence(1);
     sink = new ListSink();
     backup = RawPeer.backup(0);

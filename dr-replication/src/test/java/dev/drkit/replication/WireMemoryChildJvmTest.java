@@ -77,7 +77,7 @@ class WireMemoryChildJvmTest {
       ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"), LogConfig.builder("orders").build());
       try (plog;
           TcpTransport t = RawPeer.primary(port);
-          ReplicationPrimary p = ReplicationPrimary.builder("orders", plog, t).epoch(1).events(new EventBus())
+          ReplicationPrimary p = ReplicationPrimary.builder("orders", plog, t).epoch(1).eventBus(new EventBus())
               .reconnectDelay(Duration.ofMillis(20)).heartbeatInterval(Duration.ofMillis(20)).build()) {
         p.start();
         for (int i = 0; i < 200; i++) {

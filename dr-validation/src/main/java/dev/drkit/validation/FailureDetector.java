@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -76,7 +77,8 @@ public final class FailureDetector implements AutoCloseable {
     this.policy = b.policy;
     this.ownsScheduler = b.scheduler == null;
     this.scheduler = b.scheduler != null ? b.scheduler
-        : Executors.newSingleThreadScheduledExecutor(DaemonThreads.factory("drkit-detector-" + b.service));
+        : Executors.newSingleThreadScheduledExecutor(
+            b.threadFactory == null ? DaemonThreads.factory("drkit-detector-" + b.service) : b.threadFactory);
     this.probes = b.probes;
     this.interval = b.interval;
     this.probeTimeout = b.probeTimeout == null ? b.interval : b.probeTimeout;
@@ -278,6 +280,7 @@ public final class FailureDetector implements AutoCloseable {
     private final DetectionPolicy policy;
     private @Nullable ScheduledExecutorService scheduler;
     private ExecutorService probes = DaemonThreads.shared();
+    private @Nullable ThreadFactory threadFactory;
     private Duration interval = Duration.ofSeconds(5);
     private @Nullable Duration probeTimeout;
     private @Nullable Duration maxAge;
@@ -299,6 +302,16 @@ public final class FailureDetector implements AutoCloseable {
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
       this.scheduler = Objects.requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /**
+     * @param threadFactory creates the thread of the detector's own scheduler when no
+     *     {@link #scheduler} is given (default: a daemon thread {@code drkit-detector-<service>-1})
+     * @return this builder
+     */
+    public Builder threadFactory(ThreadFactory threadFactory) {
+      this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
       return this;
     }
 
@@ -367,12 +380,25 @@ public final class FailureDetector implements AutoCloseable {
     }
 
     /**
-     * @param events receives {@code detection.verdict} events
+     * @param events the shared bus that receives {@code detection.verdict} events; pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
      * @return this builder
      */
-    public Builder events(EventBus events) {
+    public Builder eventBus(EventBus events) {
       this.events = Objects.requireNonNull(events, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param events the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus events) {
+      return eventBus(events);
     }
 
     private static Duration positive(Duration d, String what) {

@@ -138,13 +138,26 @@ public final class Validator implements ServiceValidator {
     }
 
     /**
-     * @param events receives validation events
+     * @param events the shared bus that receives validation events; pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
      * @return this builder
      */
-    public Builder events(EventBus events) {
+    public Builder eventBus(EventBus events) {
       this.events = Objects.requireNonNull(events, "events");
-      runner.events(events);
+      runner.eventBus(events);
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param events the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus events) {
+      return eventBus(events);
     }
 
     /**

@@ -4,9 +4,10 @@ import dev.drkit.core.HealthVerdict;
 import dev.drkit.spi.Site;
 
 /**
- * Told when a {@link FailureDetector}'s verdict changes; the host wires it to the failover engine
- * (SUSPECT to PRIMARY_DEGRADED, DOWN to a failover decision, HEALTHY back to PRIMARY_ACTIVE).
- * Called on the probing thread: be quick. An exception is logged and ignored.
+ * Told when a {@link FailureDetector}'s verdict changes (SUSPECT to PRIMARY_DEGRADED, DOWN to a
+ * failover decision, HEALTHY back to PRIMARY_ACTIVE). Called on the probing thread: be quick. To
+ * feed a failover engine use {@link EngineVerdictBridge}, which hands the verdicts over on an
+ * executor (a failover must not run on the probing thread). An exception is logged and ignored.
  */
 @FunctionalInterface
 public interface VerdictListener {

@@ -68,7 +68,7 @@ class FailureDetectorTest {
     FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, check,
             FailureRateWindowPolicy.builder().window(Duration.ofSeconds(30)).minSamples(6).failureRate(0.6).build())
         .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(5)).clock(clock)
-        .events(EventBus.of(events::add)).epoch(() -> 4).build();
+        .eventBus(EventBus.of(events::add)).epoch(() -> 4).build();
     d.addListener((service, site, previous, current, cause) -> verdicts.add(current));
     return d;
   }

@@ -30,7 +30,7 @@ class StepRunnerTest {
   private final List<DrEvent> events = new CopyOnWriteArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
   private final StepRunner runner = StepRunner.builder(registry).retryPolicy(StepRunner.noRetries())
-      .events(EventBus.of(events::add)).build();
+      .eventBus(EventBus.of(events::add)).build();
 
   @AfterEach
   void releaseHungChecks() {

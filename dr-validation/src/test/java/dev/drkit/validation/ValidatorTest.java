@@ -38,7 +38,7 @@ class ValidatorTest {
   }
 
   private ServiceValidator validator(boolean failFast) {
-    return Validator.builder(registry).clock(clock).events(EventBus.of(events::add)).failFast(failFast)
+    return Validator.builder(registry).clock(clock).eventBus(EventBus.of(events::add)).failFast(failFast)
         .runner(r -> r.retryPolicy(StepRunner.noRetries())).build();
   }
 

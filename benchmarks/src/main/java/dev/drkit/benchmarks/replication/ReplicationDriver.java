@@ -141,9 +141,9 @@ public final class ReplicationDriver {
     Files.createDirectories(dir);
     EventBus bus = new EventBus();
     ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
-        LogConfig.builder("bench").durability(primaryDurability).preallocateBytes(PREALLOCATE).events(bus).build());
+        LogConfig.builder("bench").durability(primaryDurability).preallocateBytes(PREALLOCATE).eventBus(bus).build());
     ReplicationLog blog = ReplicationLog.open(dir.resolve("backup"),
-        LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).events(bus).build());
+        LogConfig.builder("bench").durability(backupDurability).preallocateBytes(PREALLOCATE).eventBus(bus).build());
     ReplicaApplier applier = new ReplicaApplier("bench", blog, new CountingSink(), bus, Clock.systemUTC());
     ReplicationKeys keys = ReplicationKeys.generate("bench");
     TcpTransport.Builder sb = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(LOOPBACK, 0)));
@@ -152,7 +152,7 @@ public final class ReplicationDriver {
     TcpTransport.Builder cb = TcpTransport.builder(
         TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, server.boundPort())));
     TcpTransport client = (INSECURE ? cb.insecure() : cb.keys(keys)).build();
-    ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).events(bus)
+    ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).mode(mode).eventBus(bus)
         .shipBeforeDurable(shipBeforeDurable)
         .heartbeatInterval(Duration.ofMillis(100)).reconnectDelay(Duration.ofMillis(20)).build();
     p.start();
@@ -375,11 +375,11 @@ public final class ReplicationDriver {
     EventBus bus = new EventBus();
     try (ReplicationLog plog = ReplicationLog.open(dir.resolve("primary"),
             LogConfig.builder("bench").durability(Durability.interval(Duration.ofMillis(5)))
-                .preallocateBytes(PREALLOCATE).events(bus).build());
+                .preallocateBytes(PREALLOCATE).eventBus(bus).build());
         TcpTransport client = TcpTransport.builder(
             TcpTransport.Config.connecting(new InetSocketAddress(LOOPBACK, deadPort)))
             .keys(ReplicationKeys.generate("bench")).build();
-        ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).events(bus)
+        ReplicationPrimary p = ReplicationPrimary.builder("bench", plog, client).eventBus(bus)
             .reconnectDelay(Duration.ofMillis(50)).build()) {
       p.start();
       MemoryMXBean mem = ManagementFactory.getMemoryMXBean();

@@ -44,7 +44,7 @@ public class ReplicationLogBenchmark {
   public void open() throws IOException {
     dir = Files.createTempDirectory("drkit-log-bench");
     Durability d = durability.equals("interval") ? Durability.interval(Duration.ofMillis(2)) : Durability.groupCommit();
-    log = ReplicationLog.open(dir, LogConfig.builder("bench").durability(d).events(new EventBus()).build());
+    log = ReplicationLog.open(dir, LogConfig.builder("bench").durability(d).eventBus(new EventBus()).build());
   }
 
   /** @return the offset */

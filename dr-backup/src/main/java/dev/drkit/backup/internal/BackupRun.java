@@ -1,5 +1,6 @@
 package dev.drkit.backup.internal;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.backup.BackupRequest;
 import dev.drkit.backup.BackupStats;
 import dev.drkit.backup.SkippedEntry;
@@ -84,8 +85,7 @@ public final class BackupRun {
     this.chunkBuffers = (int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m);
     AtomicLong seq = new AtomicLong();
     this.pool = Executors.newFixedThreadPool(n, r -> {
-      Thread t = new Thread(r, "drkit-backup-" + seq.incrementAndGet());
-      t.setDaemon(true);
+      Thread t = DrkitThreads.create(r, "drkit-backup-" + seq.incrementAndGet(), true);
       return t;
     });
   }

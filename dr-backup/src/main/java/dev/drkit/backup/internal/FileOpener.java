@@ -1,5 +1,6 @@
 package dev.drkit.backup.internal;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.backup.EntrySkippedException;
 import dev.drkit.backup.SkippedEntry;
 import java.io.IOException;
@@ -40,8 +41,7 @@ public final class FileOpener {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
   private static final AtomicLong SEQ = new AtomicLong();
   private static final ExecutorService OPENERS = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "drkit-file-opener-" + SEQ.incrementAndGet());
-    t.setDaemon(true);
+    Thread t = DrkitThreads.create(r, "drkit-file-opener-" + SEQ.incrementAndGet(), true);
     return t;
   });
 

@@ -1,5 +1,6 @@
 package dev.drkit.backup.internal;
 
+import dev.drkit.core.internal.DrkitThreads;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -96,8 +97,7 @@ public final class PackWriter {
     synchronized (inFlight) {
       if (uploader == null) {
         uploader = java.util.concurrent.Executors.newFixedThreadPool(uploaders, r -> {
-          Thread t = new Thread(r, "drkit-pack-upload");
-          t.setDaemon(true);
+          Thread t = DrkitThreads.create(r, "drkit-pack-upload", true);
           return t;
         });
       }

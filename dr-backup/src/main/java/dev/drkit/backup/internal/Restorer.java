@@ -1,5 +1,6 @@
 package dev.drkit.backup.internal;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.backup.ProgressListener;
 import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
@@ -128,8 +129,7 @@ public final class Restorer {
     }
     AtomicLong bytes = new AtomicLong();
     ExecutorService pool = Executors.newFixedThreadPool(ctx.options().parallelism(), r -> {
-      Thread t = new Thread(r, "drkit-restore");
-      t.setDaemon(true);
+      Thread t = DrkitThreads.create(r, "drkit-restore", true);
       return t;
     });
     try {

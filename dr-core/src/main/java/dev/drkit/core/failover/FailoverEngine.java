@@ -36,6 +36,7 @@ import dev.drkit.core.ValidationReport;
 import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.failover.PhaseSteps.Reassignment;
 import dev.drkit.core.failover.TransitionTable.Transition;
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.Coordinator;
 import dev.drkit.spi.DataLossEstimator;
@@ -64,6 +65,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -112,7 +114,7 @@ import org.slf4j.LoggerFactory;
  * Commands return after the phases they started have ended (or were taken over by another
  * thread).
  */
-public final class FailoverEngine {
+public final class FailoverEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
 
   /** Attribute: comma-separated steps of the current phase that are done. */
@@ -185,6 +187,8 @@ public final class FailoverEngine {
   private final List<PhaseRecord> phases = new CopyOnWriteArrayList<>();
   private final AtomicReference<ValidationReport> lastValidation = new AtomicReference<>();
   private final AtomicReference<HealthVerdict> lastVerdict = new AtomicReference<>(HealthVerdict.HEALTHY);
+  private final AtomicReference<@Nullable Deferred> deferredVerdict = new AtomicReference<>();
+  private final LeadershipLoop leadership;
 
   private FailoverEngine(Builder b) {
     this.origin = b.copy();
@@ -212,6 +216,8 @@ public final class FailoverEngine {
     this.drainPollInterval = b.drainPollInterval;
     this.automaticFailover = b.automaticFailover;
     this.eventPrefix = b.eventPrefix;
+    this.leadership = new LeadershipLoop(coordinator, b.leadershipPoll, b.threadFactory,
+        "drkit-leadership-" + service, new LeadershipEvents());
     Optional<Versioned<ServiceState>> stored = store.load(service);
     if (stored.isPresent()) {
       current.set(stored.get());
@@ -303,9 +309,16 @@ public final class FailoverEngine {
    * estimated data loss is within the RPO; otherwise a {@code failover.refused} event says which
    * gate refused. Verdicts in other states are ignored.
    *
+   * <p>Runs on the caller's thread, including a whole failover: a detector should hand verdicts
+   * over through dr-validation's {@code EngineVerdictBridge}, which runs them on an executor. A
+   * {@linkplain #start() started} engine that does not lead keeps the latest verdict it could not
+   * act on ({@code failover.verdict.deferred}) and applies it when it leads.
+   *
    * @param verdict the verdict
    * @param source who reached it (for the events)
    * @return the state afterwards
+   * @throws LeadershipLostException when the engine was not started and this instance holds no
+   *     lease (a {@code failover.verdict.refused} event is published too)
    */
   public ServiceState onVerdict(HealthVerdict verdict, String source) {
     Objects.requireNonNull(verdict, "verdict");
@@ -317,6 +330,28 @@ public final class FailoverEngine {
           "primary of '" + service + "' is " + verdict + " (was " + before + ") according to " + source,
           cur.value(), Map.of("verdict", verdict, "previous", before, "source", source));
     }
+    deferredVerdict.set(null);
+    try {
+      act(cur, verdict, source);
+    } catch (LeadershipLostException e) {
+      if (leadership.status() == LeadershipStatus.NOT_STARTED) {
+        // the host manages the lease itself (no start()): it learns of the refusal from the exception
+        publish(Severity.WARN, "verdict.refused", "verdict " + verdict + " from " + source + " about '" + service
+            + "' not acted on: " + e.getMessage(), state(), Map.of("verdict", verdict, "source", source));
+        throw e;
+      }
+      deferredVerdict.set(new Deferred(verdict, source));
+      publish(Severity.WARN, "verdict.deferred", "verdict " + verdict + " from " + source + " about '" + service
+          + "' kept until this engine leads: " + e.getMessage(), state(), Map.of("verdict", verdict, "source", source,
+          "leadership", leadership.status()));
+    }
+    return state();
+  }
+
+  /** A verdict that could not be acted on without the lease; applied when leadership is gained. */
+  private record Deferred(HealthVerdict verdict, String source) {}
+
+  private void act(Versioned<ServiceState> cur, HealthVerdict verdict, String source) {
     FailoverState st = cur.value().state();
     switch (st) {
       case PRIMARY_ACTIVE -> {
@@ -338,7 +373,6 @@ public final class FailoverEngine {
           LOG.debug("service {} is {}: verdict {} from {} ignored", service, st, verdict, source);
       default -> throw new IllegalStateException("unknown state " + st);
     }
-    return state();
   }
 
   private void tryTransition(Versioned<ServiceState> seen, Trigger trigger, String reason) {
@@ -394,6 +428,106 @@ public final class FailoverEngine {
     a.put("gate", gate);
     a.putAll(attrs);
     publish(Severity.WARN, "refused", message, s, a);
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Starts following the {@link Coordinator}'s leadership on a thread of the builder's
+   * {@linkplain Builder#threadFactory thread factory}: when the lease is obtained the engine
+   * resumes from the stored state (a phase in progress continues, re-assigned at a new epoch
+   * under the new term) and applies the latest verdict that arrived while it waited; when the
+   * lease ends it steps down (a phase it drives stops at its next step) and waits for the next
+   * term. A coordinator that grants the lease at once ({@link dev.drkit.core.coord.LocalCoordinator})
+   * makes the engine lead before this method returns (the stored state is resumed on the
+   * leadership thread, which then publishes {@code failover.leadership.acquired}, as after every
+   * later acquisition); otherwise it logs a WARN and publishes
+   * {@code failover.leadership.waiting}, and {@link #leadership()} says {@code WAITING}. Calling it
+   * again while started does nothing.
+   *
+   * @return this engine
+   * @throws IllegalStateException when the engine is closed
+   */
+  public FailoverEngine start() {
+    leadership.start();
+    return this;
+  }
+
+  /**
+   * Stops following leadership. The leadership thread is interrupted, so a phase it drives stops
+   * at its next step boundary with the stored state kept for the next leader (as after a crash).
+   * The coordinator, store and actions belong to the host and are not closed; the lease is not
+   * given up (close the coordinator for that). Idempotent.
+   */
+  @Override
+  public void close() {
+    leadership.close();
+  }
+
+  /**
+   * Waits until this started engine leads and has resumed its stored state in the current term
+   * (the moment it publishes {@code failover.leadership.acquired}). Commands sent before that may
+   * find the leadership thread driving a resumed phase, and then return before the phase ends.
+   *
+   * @param timeout how long to wait
+   * @return true when the engine leads, false when the timeout passed first, or the engine is not
+   *     started or closed
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public boolean awaitLeading(Duration timeout) throws InterruptedException {
+    Objects.requireNonNull(timeout, "timeout");
+    if (leadership.status() == LeadershipStatus.NOT_STARTED) {
+      return false;
+    }
+    return leadership.awaitLeading(timeout);
+  }
+
+  /** @return whether this instance holds a valid lease of its coordinator now */
+  public boolean isLeader() {
+    return coordinator.currentLease().filter(Lease::isValid).isPresent();
+  }
+
+  /** @return where this engine stands with its coordinator ({@code NOT_STARTED} until {@link #start()}) */
+  public LeadershipStatus leadership() {
+    return leadership.status();
+  }
+
+  /** What the engine does when its leadership changes (see {@link #start()}). */
+  private final class LeadershipEvents implements LeadershipLoop.Listener {
+    @Override
+    public void acquired(Lease lease) {
+      LOG.info("service {}: leadership term {} begins; this engine leads", service, lease.token());
+      ServiceState s = state();
+      publish(Severity.INFO, "leadership.acquired", "this engine leads '" + service + "' in leadership term "
+          + lease.token() + " (resumed from the stored state: " + s.state() + " at epoch " + s.epoch() + ")", s,
+          Map.of("term", lease.token()));
+    }
+
+    @Override
+    public void lead(Lease lease) {
+      resume();
+      Deferred d = deferredVerdict.getAndSet(null);
+      if (d != null && lease.isValid()) {
+        onVerdict(d.verdict(), d.source() + " (kept while waiting for leadership)");
+      }
+    }
+
+    @Override
+    public void lost(Lease lease) {
+      LOG.warn("service {}: leadership term {} ended; this engine steps down and waits for the next term", service,
+          lease.token());
+      publish(Severity.WARN, "leadership.lost", "this engine no longer leads '" + service + "': leadership term "
+          + lease.token() + " ended", state(), Map.of("term", lease.token()));
+    }
+
+    @Override
+    public void waiting() {
+      LOG.warn("service {}: the failover engine is started but does not lead: it waits for the lease of {};"
+          + " commands are refused and verdicts are kept until it leads", service, coordinator);
+      publish(Severity.WARN, "leadership.waiting", "the engine of '" + service + "' waits for the coordinator's"
+          + " lease; commands are refused and verdicts are kept until it leads", state(),
+          Map.of("coordinator", coordinator));
+    }
   }
 
   // ---------------------------------------------------------------- commands
@@ -638,10 +772,23 @@ public final class FailoverEngine {
   // ---------------------------------------------------------------- transitions
 
   private Lease requireLease(String what) {
-    Lease lease = coordinator.currentLease().orElseThrow(() -> new LeadershipLostException(
-        "service '" + service + "': " + what + " refused: this instance holds no leadership lease"));
-    lease.ensureValid();
-    return lease;
+    Optional<Lease> lease = coordinator.currentLease().filter(Lease::isValid);
+    if (lease.isEmpty()) {
+      throw new LeadershipLostException("service '" + service + "': " + what + " refused: " + notLeaderAdvice());
+    }
+    return lease.get();
+  }
+
+  private String notLeaderAdvice() {
+    return switch (leadership.status()) {
+      case NOT_STARTED -> "this engine is not the leader: call start() and wait for leadership (isLeader(),"
+          + " see docs/embedding.md), or use LocalCoordinator for one process";
+      case WAITING -> "this engine is not the leader: it is started and waits for the coordinator's lease"
+          + " (another instance leads, or the coordinator cannot grant one yet); send the command to the leader"
+          + " or wait until isLeader()";
+      case LEADING -> "the leadership term of this engine has just ended; it waits for the next term";
+      case CLOSED -> "this engine is closed; build and start a new one";
+    };
   }
 
   /**
@@ -1306,6 +1453,8 @@ public final class FailoverEngine {
     private Duration drainPollInterval = Duration.ofSeconds(1);
     private boolean automaticFailover = true;
     private String eventPrefix = "failover";
+    private ThreadFactory threadFactory = DrkitThreads.daemon("drkit-engine");
+    private Duration leadershipPoll = Duration.ofSeconds(1);
 
     private Builder(RecoveryConfig config) {
       this.config = config;
@@ -1330,6 +1479,8 @@ public final class FailoverEngine {
       b.drainPollInterval = drainPollInterval;
       b.automaticFailover = automaticFailover;
       b.eventPrefix = eventPrefix;
+      b.threadFactory = threadFactory;
+      b.leadershipPoll = leadershipPoll;
       return b;
     }
 
@@ -1379,11 +1530,37 @@ public final class FailoverEngine {
     }
 
     /**
-     * @param events where events go (default: a bus without listeners)
+     * @param events the shared bus events go to (default: a bus without listeners, so pass the
+     *     bus the rest of the application uses)
      * @return this builder
      */
     public Builder eventBus(EventBus events) {
       this.events = Objects.requireNonNull(events, "events");
+      return this;
+    }
+
+    /**
+     * @param threadFactory creates the thread that follows leadership after {@link FailoverEngine#start()}
+     *     (default: a daemon thread named {@code drkit-leadership-<service>}; pass your own for
+     *     virtual threads or context propagation; the engine names the thread)
+     * @return this builder
+     */
+    public Builder threadFactory(ThreadFactory threadFactory) {
+      this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+      return this;
+    }
+
+    /**
+     * @param poll how long one wait for the lease lasts, and how often a held lease is checked, by a
+     *     started engine (default 1 s): a lost lease is noticed within this time
+     * @return this builder
+     * @throws IllegalArgumentException when not positive
+     */
+    public Builder leadershipPollInterval(Duration poll) {
+      if (Objects.requireNonNull(poll, "poll").isNegative() || poll.isZero()) {
+        throw new IllegalArgumentException("leadershipPollInterval must be positive but was " + poll);
+      }
+      this.leadershipPoll = poll;
       return this;
     }
 
@@ -1489,7 +1666,9 @@ public final class FailoverEngine {
 
     /**
      * Loads the service's state from the store (creating PRIMARY_ACTIVE at epoch 1 when absent).
-     * Does not resume a phase in progress: call {@link FailoverEngine#resume()}.
+     * Does not take leadership nor resume a phase in progress: call {@link FailoverEngine#start()}
+     * (which does both, now and in every later leadership term), or, when the host manages the
+     * lease itself, {@link FailoverEngine#resume()}.
      *
      * @return the engine
      * @throws NullPointerException when the store, actions or coordinator are missing

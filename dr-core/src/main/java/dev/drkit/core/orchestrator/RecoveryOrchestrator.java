@@ -6,6 +6,8 @@ import dev.drkit.core.FailoverState;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.failover.DrillResult;
 import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.LeadershipStatus;
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.failover.PhaseRecord;
 import dev.drkit.core.plan.DependencyGraph;
 import dev.drkit.spi.DrEvent;
@@ -45,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * the events). Every run returns a {@link RecoveryReport}. Thread-safe; runs may not overlap on
  * the same services.
  */
-public final class RecoveryOrchestrator {
+public final class RecoveryOrchestrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryOrchestrator.class);
   private final DependencyGraph graph;
   private final Function<RecoveryConfig, FailoverEngine> engines;
@@ -54,6 +56,10 @@ public final class RecoveryOrchestrator {
   private final EventBus events;
   private final Consumer<ServiceReport> progress;
   private final @Nullable Function<RecoveryConfig, FailoverActions> drillActions;
+  private final ThreadFactory threadFactory;
+  private final Map<String, FailoverEngine> started = new ConcurrentHashMap<>();
+  private final Object lifecycle = new Object();
+  private boolean closed;
 
   private RecoveryOrchestrator(Builder b) {
     this.drillActions = b.drillActions;
@@ -63,6 +69,7 @@ public final class RecoveryOrchestrator {
     this.clock = b.clock;
     this.events = b.events;
     this.progress = b.progress;
+    this.threadFactory = b.threadFactory;
   }
 
   /**
@@ -73,6 +80,86 @@ public final class RecoveryOrchestrator {
    */
   public static Builder builder(Collection<RecoveryConfig> services, Function<RecoveryConfig, FailoverEngine> engines) {
     return new Builder(DependencyGraph.of(services), engines);
+  }
+
+  /**
+   * Builds every service's engine once (through the factory given to {@link #builder}) and
+   * {@linkplain FailoverEngine#start() starts} it: each follows the coordinator's leadership by
+   * itself, resumes its stored state when it leads, and acts on verdicts. Later {@link #run runs}
+   * use these engines. Calling it again does nothing.
+   *
+   * @return this orchestrator
+   * @throws IllegalStateException when closed
+   */
+  public RecoveryOrchestrator start() {
+    synchronized (lifecycle) {
+      if (closed) {
+        throw new IllegalStateException("this orchestrator is closed; build a new one");
+      }
+      if (started.isEmpty()) {
+        for (List<RecoveryConfig> wave : graph.waves()) {
+          for (RecoveryConfig c : wave) {
+            FailoverEngine e = Objects.requireNonNull(engines.apply(c), () -> "no engine for '" + c.name() + "'");
+            started.put(c.name(), e);
+            e.start();
+          }
+        }
+      }
+    }
+    return this;
+  }
+
+  /**
+   * Closes the engines {@link #start()} started (see {@link FailoverEngine#close()}). Idempotent.
+   */
+  @Override
+  public void close() {
+    synchronized (lifecycle) {
+      closed = true;
+      started.values().forEach(FailoverEngine::close);
+    }
+  }
+
+  /** @return the engines {@link #start()} built, by service name (empty before it) */
+  public Map<String, FailoverEngine> engines() {
+    return Map.copyOf(started);
+  }
+
+  /** @return each started service's leadership status (empty before {@link #start()}) */
+  public Map<String, LeadershipStatus> leadership() {
+    Map<String, LeadershipStatus> m = new LinkedHashMap<>();
+    started.forEach((name, e) -> m.put(name, e.leadership()));
+    return m;
+  }
+
+  /**
+   * Waits until every started engine leads and has resumed its stored state.
+   *
+   * @param timeout how long to wait in all
+   * @return true when all lead, false when the timeout passed first or nothing was started
+   * @throws InterruptedException when interrupted while waiting
+   */
+  public boolean awaitLeading(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    if (started.isEmpty()) {
+      return false;
+    }
+    for (FailoverEngine e : started.values()) {
+      if (!e.awaitLeading(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** @return whether started and every engine leads */
+  public boolean isLeader() {
+    return !started.isEmpty() && started.values().stream().allMatch(FailoverEngine::isLeader);
+  }
+
+  private FailoverEngine engineOf(RecoveryConfig c) {
+    FailoverEngine e = started.get(c.name());
+    return e != null ? e : engines.apply(c);
   }
 
   /** @return the dependency graph this orchestrator recovers in */
@@ -111,11 +198,7 @@ public final class RecoveryOrchestrator {
     Map<String, ServiceReport> reports = new ConcurrentHashMap<>();
     List<List<String>> waveNames = new ArrayList<>();
     AtomicInteger threadNo = new AtomicInteger();
-    ThreadFactory tf = r -> {
-      Thread t = new Thread(r, "drkit-recovery-" + threadNo.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    ThreadFactory tf = r -> DrkitThreads.create(threadFactory, r, "drkit-recovery-" + threadNo.incrementAndGet());
     ExecutorService pool = Executors.newFixedThreadPool(parallelism, tf);
     try {
       List<List<RecoveryConfig>> waves = graph.waves();
@@ -197,7 +280,7 @@ public final class RecoveryOrchestrator {
     ServiceOutcome outcome;
     String reason;
     try {
-      engine = engines.apply(c);
+      engine = engineOf(c);
       if (action == RecoveryAction.DRILL) {
         return drill(c, wave, engine, by, started, runStart);
       }
@@ -302,6 +385,7 @@ public final class RecoveryOrchestrator {
     private EventBus events = new EventBus();
     private Consumer<ServiceReport> progress = r -> {};
     private @Nullable Function<RecoveryConfig, FailoverActions> drillActions;
+    private ThreadFactory threadFactory = DrkitThreads.daemon("drkit-recovery");
 
     private Builder(DependencyGraph graph, Function<RecoveryConfig, FailoverEngine> engines) {
       this.graph = graph;
@@ -331,7 +415,9 @@ public final class RecoveryOrchestrator {
     }
 
     /**
-     * @param events the bus the engines publish to; the run's events are collected from it
+     * @param events the shared bus the engines publish to (give the engines the same one); the
+     *     run's events are collected from it (default: a bus of its own, which sees no engine's
+     *     events)
      * @return this builder
      */
     public Builder eventBus(EventBus events) {
@@ -356,6 +442,16 @@ public final class RecoveryOrchestrator {
      */
     public Builder drillActions(Function<RecoveryConfig, FailoverActions> isolated) {
       this.drillActions = Objects.requireNonNull(isolated, "isolated");
+      return this;
+    }
+
+    /**
+     * @param threadFactory creates the threads that recover the services of a wave in parallel
+     *     (default: daemon threads; the orchestrator names them {@code drkit-recovery-N})
+     * @return this builder
+     */
+    public Builder threadFactory(ThreadFactory threadFactory) {
+      this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
       return this;
     }
 

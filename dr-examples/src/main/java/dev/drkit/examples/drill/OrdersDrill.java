@@ -284,7 +284,7 @@ public final class OrdersDrill {
           BUDGETS.budget(FailoverState.FAILING_BACK, config.rto()));
       CheckRegistry registry = register(CheckRegistry.withBuiltIns(), topology, ledger,
           settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), clock::instant);
-      validator = new RecordingValidator(Validator.builder(registry).events(bus).clock(clock).build(), rec, this);
+      validator = new RecordingValidator(Validator.builder(registry).eventBus(bus).clock(clock).build(), rec, this);
       store = FileStateStore.open(workDir.resolve("state"));
       LocalCoordinator coordinator = new LocalCoordinator();
       coordinator.awaitLeadership(Duration.ofSeconds(5))
@@ -592,7 +592,7 @@ public final class OrdersDrill {
     AtomicLong downNanos = new AtomicLong();
     FailureDetector detector = FailureDetector.builder(svc, Site.PRIMARY, OrderChecks.siteAlive(st.topology),
             new ConsecutiveFailuresPolicy(settings.failuresToDown(), 1))
-        .interval(settings.probeInterval()).probeTimeout(settings.probeTimeout()).events(st.bus).clock(clock)
+        .interval(settings.probeInterval()).probeTimeout(settings.probeTimeout()).eventBus(st.bus).clock(clock)
         .epoch(() -> st.engine.state().epoch()).build();
     st.closeables.add(detector);
     detector.addListener((service, site, previous, current, cause) -> {
@@ -943,7 +943,7 @@ public final class OrdersDrill {
     CheckRegistry copyChecks = register(CheckRegistry.withBuiltIns(), copyTopology, st.ledger,
         settings.replicationMode().equals("sync") ? 0 : Long.MAX_VALUE, config.rpo(), () -> cut[0]);
     RecordingValidator copyValidator = new RecordingValidator(
-        Validator.builder(copyChecks).events(st.bus).clock(clock).build(), rec, copyTopology);
+        Validator.builder(copyChecks).eventBus(st.bus).clock(clock).build(), rec, copyTopology);
     copyValidator.label("isolated copy");
     LocalCoordinator drillCoordinator = new LocalCoordinator();
     drillCoordinator.awaitLeadership(Duration.ofSeconds(5));

@@ -83,7 +83,7 @@ public final class LogShippingReplication implements OrderReplication {
       this.site = site;
       this.epoch = epoch;
       this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch),
-          LogConfig.builder(service + "-" + site.name()).events(events).clock(clock).build());
+          LogConfig.builder(service + "-" + site.name()).eventBus(events).clock(clock).build());
     }
 
     void connect(int port) {
@@ -93,7 +93,7 @@ public final class LogShippingReplication implements OrderReplication {
       ReplicationPrimary p = ReplicationPrimary.builder(service, log, out)
           .mode(new ReplicationMode(synchronous ? ReplicationMode.Kind.SYNCHRONOUS : ReplicationMode.Kind.ASYNCHRONOUS,
               null))
-          .epoch(epoch).events(events).clock(clock).replicaName(service + "-replica")
+          .epoch(epoch).eventBus(events).clock(clock).replicaName(service + "-replica")
           .reconnectDelay(Duration.ofMillis(20)).heartbeatInterval(Duration.ofMillis(100)).build();
       p.start();
       shipper = p;
@@ -177,7 +177,7 @@ public final class LogShippingReplication implements OrderReplication {
       this.epoch = epoch;
       site.resetAppliedOffset(-1);
       this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch + "-replica"),
-          LogConfig.builder(service + "-" + site.name() + "-replica").events(events).clock(clock).build());
+          LogConfig.builder(service + "-" + site.name() + "-replica").eventBus(events).clock(clock).build());
       this.applier = new ReplicaApplier(service, log, new Sink(site), events, clock);
       this.in = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(
           InetAddress.getLoopbackAddress(), 0))).keys(keys).build();
@@ -483,7 +483,7 @@ public final class LogShippingReplication implements OrderReplication {
       throws IOException {
     Path dir = site.directory().resolve("replog").resolve("e" + epoch);
     java.util.List<Order> out = new java.util.ArrayList<>();
-    try (ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("archive-" + site.name()).events(events)
+    try (ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("archive-" + site.name()).eventBus(events)
         .clock(clock).build())) {
       long next = log.startOffset();
       while (true) {

@@ -45,9 +45,9 @@ class OrderSnapshotResyncTest {
     List<Order> all = new ArrayList<>();
     OrderSite b = new OrderSite("b", Site.BACKUP, tmp.resolve("b"), clock).start();
     try (ReplicationLog source = ReplicationLog.open(tmp.resolve("a-log"),
-            LogConfig.builder("orders-a").segmentBytes(4096).retentionBytes(8192).clock(clock).events(bus).build());
+            LogConfig.builder("orders-a").segmentBytes(4096).retentionBytes(8192).clock(clock).eventBus(bus).build());
         ReplicationLog target = ReplicationLog.open(tmp.resolve("b-log"),
-            LogConfig.builder("orders-b").clock(clock).events(bus).build())) {
+            LogConfig.builder("orders-b").clock(clock).eventBus(bus).build())) {
       for (int i = 0; i < 300; i++) {
         all.add(order(i));
         source.append(1, JSON.writeValueAsBytes(order(i)));

@@ -1,11 +1,11 @@
 package dev.drkit.validation.internal;
 
+import dev.drkit.core.internal.DrkitThreads;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Threads for running checks that may have to be abandoned: a cached pool of daemon threads, the
@@ -36,11 +36,6 @@ public final class DaemonThreads {
    * @return a factory of daemon threads named {@code prefix-N}
    */
   public static ThreadFactory factory(String prefix) {
-    AtomicLong n = new AtomicLong();
-    return r -> {
-      Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    };
+    return DrkitThreads.daemon(prefix);
   }
 }

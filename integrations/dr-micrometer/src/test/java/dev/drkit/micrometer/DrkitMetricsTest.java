@@ -135,8 +135,8 @@ class DrkitMetricsTest {
     });
     RecoveryConfig config = RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(5)).rto(Duration.ofMinutes(30))
         .validation(ValidationStep.allOf("ready", Duration.ofMinutes(1), CheckSpec.of("orders-ready"))).build();
-    Validator validator = Validator.builder(checks).clock(clock).nanoTime(clock::nanos).events(bus)
-        .runner(r -> r.clock(clock).nanoTime(clock::nanos).retryPolicy(StepRunner.noRetries()).events(bus)).build();
+    Validator validator = Validator.builder(checks).clock(clock).nanoTime(clock::nanos).eventBus(bus)
+        .runner(r -> r.clock(clock).nanoTime(clock::nanos).retryPolicy(StepRunner.noRetries()).eventBus(bus)).build();
     LagTracker lag = new LagTracker("orders", Site.BACKUP, clock, bus, LagBounds.unbounded());
     ScriptedSites sites = new ScriptedSites(clock);
     LocalCoordinator coordinator = new LocalCoordinator();
@@ -213,7 +213,7 @@ class DrkitMetricsTest {
     DrkitMetrics metrics = DrkitMetrics.of(bus);
     metrics.bindTo(registry);
     try (Repository repo = Repository.init(new InMemoryBlobStore(), EncryptionConfig.none(), null,
-        RepositoryOptions.builder().clock(clock).events(bus).build())) {
+        RepositoryOptions.builder().clock(clock).eventBus(bus).build())) {
       repo.backup(BackupRequest.of(FileTreeSource.of(src)));
       String id = repo.id().substring(0, 8);
       assertThat(registry.get("drkit.backup.size").tags("repository", id, "type", "full").summary().totalAmount())

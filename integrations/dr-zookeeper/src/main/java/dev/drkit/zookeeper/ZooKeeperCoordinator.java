@@ -1,5 +1,6 @@
 package dev.drkit.zookeeper;
 
+import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.Coordinator;
@@ -97,8 +98,7 @@ public final class ZooKeeperCoordinator implements Coordinator {
     this.clock = b.clock;
     this.events = b.events;
     this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "drkit-zk-coordinator-" + participantId);
-      t.setDaemon(true);
+      Thread t = DrkitThreads.create(r, "drkit-zk-coordinator-" + participantId, true);
       return t;
     });
     this.latch = new LeaderLatch(client, latchPath, participantId, LeaderLatch.CloseMode.SILENT);
@@ -475,12 +475,25 @@ public final class ZooKeeperCoordinator implements Coordinator {
     }
 
     /**
-     * @param events where {@code coordination.leadership.acquired} / {@code .lost} events go
-     * @return this
+     * @param events the shared bus that receives {@code coordination.leadership.acquired} / {@code .lost} events; pass the application's one bus (the
+     *     default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
      */
-    public Builder events(EventBus events) {
+    public Builder eventBus(EventBus events) {
       this.events = Objects.requireNonNull(events, "events");
       return this;
+    }
+
+    /**
+     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
+     *
+     * @param events the shared bus
+     * @return this builder
+     * @deprecated use {@link #eventBus(EventBus)}
+     */
+    @Deprecated
+    public Builder events(EventBus events) {
+      return eventBus(events);
     }
 
     /** @return a coordinator, not yet started */

@@ -128,6 +128,53 @@ public final class ZooKeeperStateStore implements StateStore {
     return new Fenced(epochPath, token, null);
   }
 
+  /**
+   * For an engine that follows leadership itself ({@code FailoverEngine.start()}), which is built
+   * once and acts in many terms: every write is fenced by the term the written state records
+   * ({@link dev.drkit.core.failover.FailoverEngine#ATTR_TERM}, the token of the lease the engine
+   * acted under), so a write of a term that is no longer the newest is refused with
+   * {@link dev.drkit.core.StaleEpochException}. A state that records no term may only be created
+   * (expected version 0: the engine's initial PRIMARY_ACTIVE); otherwise it is refused.
+   *
+   * @param epochPath the coordinator's epoch znode ({@link ZooKeeperCoordinator#epochPath()})
+   * @return the fenced view
+   */
+  public StateStore fencedByRecordedTerm(String epochPath) {
+    Objects.requireNonNull(epochPath, "epochPath");
+    return new StateStore() {
+      @Override
+      public Optional<Versioned<ServiceState>> load(String service) {
+        return ZooKeeperStateStore.this.load(service);
+      }
+
+      @Override
+      public long compareAndSet(String service, long expectedVersion, ServiceState state) {
+        String term = state.attributes().get(dev.drkit.core.failover.FailoverEngine.ATTR_TERM);
+        if (term == null) {
+          if (expectedVersion != 0) {
+            throw new LeadershipLostException("refused to store the state of service '" + service
+                + "': it records no leadership term (attribute '"
+                + dev.drkit.core.failover.FailoverEngine.ATTR_TERM + "') to fence the write with");
+          }
+          return ZooKeeperStateStore.this.compareAndSet(service, expectedVersion, state);
+        }
+        long token;
+        try {
+          token = Long.parseLong(term);
+        } catch (NumberFormatException e) {
+          throw new LeadershipLostException("refused to store the state of service '" + service
+              + "': its leadership term '" + term + "' is not a token");
+        }
+        return fencedBy(epochPath, token).compareAndSet(service, expectedVersion, state);
+      }
+
+      @Override
+      public Set<String> services() {
+        return ZooKeeperStateStore.this.services();
+      }
+    };
+  }
+
   @Override
   public Optional<Versioned<ServiceState>> load(String service) {
     String path = path(service);

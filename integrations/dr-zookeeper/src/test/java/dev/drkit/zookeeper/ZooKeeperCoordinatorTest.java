@@ -147,7 +147,7 @@ class ZooKeeperCoordinatorTest {
   @Test
   void sessionExpiryEndsTheTermAndTheNextTermHasAHigherToken() throws Exception {
     List<DrEvent> events = new CopyOnWriteArrayList<>();
-    ZooKeeperCoordinator a = track(builder("a", server.getConnectString()).events(EventBus.of(events::add)).build())
+    ZooKeeperCoordinator a = track(builder("a", server.getConnectString()).eventBus(EventBus.of(events::add)).build())
         .start();
     Lease la = a.awaitLeadership(WAIT).orElseThrow();
     ZooKeeperCoordinator b = start("b", server.getConnectString());
@@ -219,7 +219,7 @@ class ZooKeeperCoordinatorTest {
     ZooKeeperCoordinator a = start("a", pa.connectString());
     Lease la = a.awaitLeadership(WAIT).orElseThrow();
     List<Long> acquiredAt = new CopyOnWriteArrayList<>();
-    ZooKeeperCoordinator b = track(builder("b", server.getConnectString()).events(EventBus.of(e -> {
+    ZooKeeperCoordinator b = track(builder("b", server.getConnectString()).eventBus(EventBus.of(e -> {
       if (e.type().equals("coordination.leadership.acquired")) {
         acquiredAt.add(System.nanoTime());
       }

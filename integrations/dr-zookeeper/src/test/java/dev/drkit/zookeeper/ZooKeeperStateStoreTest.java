@@ -51,6 +51,32 @@ class ZooKeeperStateStoreTest extends StateStoreContract {
   }
 
   @Test
+  void aViewFencedByTheRecordedTermRefusesWritesOfAnOlderTerm() throws Exception {
+    String epochPath = basePath + "/coordination/g/epoch";
+    try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {
+      raw.create().creatingParentsIfNeeded().forPath(epochPath, new byte[0]);
+      raw.setData().forPath(epochPath, new byte[0]); // term 1
+      raw.setData().forPath(epochPath, new byte[0]); // term 2 is the newest
+    }
+    StateStore fenced = ((ZooKeeperStateStore) store).fencedByRecordedTerm(epochPath);
+    ServiceState initial = ServiceState.initial("orders", Instant.EPOCH);
+    assertThat(fenced.compareAndSet("orders", 0, initial)).as("the engine's initial state").isEqualTo(1);
+    ServiceState term1 = withTerm(initial, "1");
+    ServiceState term2 = withTerm(initial, "2");
+    assertThatThrownBy(() -> fenced.compareAndSet("orders", 1, term1))
+        .isInstanceOf(dev.drkit.core.StaleEpochException.class);
+    assertThatThrownBy(() -> fenced.compareAndSet("orders", 1, initial))
+        .isInstanceOf(dev.drkit.core.LeadershipLostException.class).hasMessageContaining("no leadership term");
+    assertThat(fenced.compareAndSet("orders", 1, term2)).isEqualTo(2);
+    assertThat(store.load("orders").orElseThrow().value().attributes()).containsEntry("term", "2");
+  }
+
+  private static ServiceState withTerm(ServiceState s, String term) {
+    return new ServiceState(s.service(), s.state(), s.epoch(), s.activeSite(), s.since(), s.reason(),
+        java.util.Map.of(dev.drkit.core.failover.FailoverEngine.ATTR_TERM, term));
+  }
+
+  @Test
   void unreadableZnodeIsAStorageExceptionNamingTheService() throws Exception {
     store.compareAndSet("orders", 0, state("orders", 1));
     try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {

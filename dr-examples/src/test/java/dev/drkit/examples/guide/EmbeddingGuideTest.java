@@ -1,0 +1,379 @@
+package dev.drkit.examples.guide;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.drkit.backup.BackupRequest;
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.FileTreeSource;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryOptions;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.retention.RetentionPlan;
+import dev.drkit.core.BackupType;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.EventBus;
+import dev.drkit.core.FailoverState;
+import dev.drkit.core.HealthVerdict;
+import dev.drkit.core.KeySources;
+import dev.drkit.core.LoggingEventListener;
+import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.audit.AuditJournal;
+import dev.drkit.core.audit.AuditJournalVerifier;
+import dev.drkit.core.coord.FileLockCoordinator;
+import dev.drkit.core.coord.LocalCoordinator;
+import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
+import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.LeadershipStatus;
+import dev.drkit.core.orchestrator.RecoveryAction;
+import dev.drkit.core.orchestrator.RecoveryOrchestrator;
+import dev.drkit.core.orchestrator.RecoveryReport;
+import dev.drkit.core.plan.RecoveryPlan;
+import dev.drkit.core.store.FileStateStore;
+import dev.drkit.replication.InProcessTransport;
+import dev.drkit.replication.LogConfig;
+import dev.drkit.replication.ReplicationFailoverActions;
+import dev.drkit.replication.ReplicationLog;
+import dev.drkit.replication.ReplicationMode;
+import dev.drkit.replication.spi.ReplicationSink;
+import dev.drkit.replication.spi.ReplicationTransport;
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.BlobStore;
+import dev.drkit.spi.Coordinator;
+import dev.drkit.spi.FailoverActions;
+import dev.drkit.spi.HealthCheck;
+import dev.drkit.spi.HealthResult;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.StateStore;
+import dev.drkit.validation.EngineVerdictBridge;
+import dev.drkit.validation.FailureDetector;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compiles and runs every Java snippet of docs/embedding.md, and checks that the guide shows
+ * exactly this code (each block between its {@code // guide: NAME begin} and {@code end}
+ * markers), so the two cannot drift apart.
+ */
+class EmbeddingGuideTest {
+  @TempDir Path dir;
+
+  /** The host's own FailoverActions in the guide: here it records what drkit asked for. */
+  static final class RoutingActions implements FailoverActions {
+    final List<String> calls = Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void fence(String service, Site site, long epoch) {
+      calls.add("fence " + site + "@" + epoch);
+    }
+
+    @Override
+    public void promote(String service, Site site, long epoch) {
+      calls.add("promote " + site + "@" + epoch);
+    }
+
+    @Override
+    public void redirect(String service, Site site, long epoch) {
+      calls.add("redirect " + site + "@" + epoch);
+    }
+
+    @Override
+    public void resync(String service, Site target, Site source, long epoch) {
+      calls.add("resync " + target + "@" + epoch);
+    }
+  }
+
+  // guide: engine begin
+  static FailoverEngine protect(Path stateDir, FailoverActions myActions, EventBus bus) {
+    RecoveryConfig orders = RecoveryConfig.builder("orders")
+        .rpo(Duration.ofMinutes(5))
+        .rto(Duration.ofMinutes(30))
+        .build();
+    StateStore store = FileStateStore.open(stateDir);      // or your own StateStore
+    FailoverEngine engine = FailoverEngine.builder(orders)
+        .stateStore(store)
+        .actions(myActions)                                 // your fence/promote/redirect/resync
+        .coordinator(new LocalCoordinator())                // one process: always the leader
+        .eventBus(bus)                                      // the application's one bus
+        .build();
+    engine.start();   // takes the lease, resumes the stored state, follows leadership
+    return engine;
+  }
+  // guide: engine end
+
+  // guide: detector begin
+  static EngineVerdictBridge watch(FailoverEngine engine, InetSocketAddress primary, EventBus bus) {
+    HealthCheck reachable = ctx -> {                       // your own probe of the primary
+      try (Socket s = new Socket()) {
+        s.connect(primary, (int) ctx.timeout().toMillis());
+        return HealthResult.healthy("connected to " + primary);
+      }
+    };
+    FailureDetector detector = FailureDetector.builder("orders", Site.PRIMARY, reachable,
+            new ConsecutiveFailuresPolicy(3, 2))           // DOWN after 3 failed probes in a row
+        .interval(Duration.ofSeconds(1))
+        .eventBus(bus)
+        .build();
+    // DOWN starts the failover on the bridge's own thread, never on the probing thread.
+    EngineVerdictBridge bridge = EngineVerdictBridge.connect(detector, engine);
+    detector.start();
+    return bridge;                                         // close detector, bridge, engine at shutdown
+  }
+  // guide: detector end
+
+  // guide: standby begin
+  // coordinator: new FileLockCoordinator(lockFile, pollInterval) on one machine, a started
+  // ZooKeeperCoordinator (integrations/dr-zookeeper) across machines.
+  // shared: one StateStore every node sees (dr-zookeeper's across machines)
+  static FailoverEngine node(Coordinator coordinator, StateStore shared, FailoverActions actions, EventBus bus) {
+    FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders")
+            .rpo(Duration.ofMinutes(5)).rto(Duration.ofMinutes(30)).build())
+        .stateStore(shared)
+        .actions(actions)
+        .coordinator(coordinator)
+        .leadershipPollInterval(Duration.ofMillis(50))
+        .eventBus(bus)
+        .build();
+    return engine.start();  // leads now, or logs WARN + failover.leadership.waiting and waits
+  }
+  // guide: standby end
+
+  // guide: orchestrator begin
+  static RecoveryReport recoverRegion(RecoveryPlan plan, Path stateDir, FailoverActions actions, EventBus bus)
+      throws InterruptedException {
+    StateStore store = FileStateStore.open(stateDir);
+    LocalCoordinator coordinator = new LocalCoordinator();
+    try (RecoveryOrchestrator orchestrator = RecoveryOrchestrator.builder(plan.services(),
+            service -> FailoverEngine.builder(service).stateStore(store).actions(actions)
+                .coordinator(coordinator).eventBus(bus).build())
+        .eventBus(bus)                                      // the same bus: the report carries the events
+        .parallelism(4)
+        .build()) {
+      orchestrator.start();                                 // one started engine per service
+      orchestrator.awaitLeading(Duration.ofSeconds(30));
+      return orchestrator.run(RecoveryAction.FAILOVER, "ops", "region eu-west lost");  // in waves
+    }
+  }
+  // guide: orchestrator end
+
+  // guide: events begin
+  static EventBus eventsWithAuditJournal(Path journalFile) {
+    EventBus bus = new EventBus();
+    bus.subscribe(new LoggingEventListener());              // every event to slf4j (drkit.events.*)
+    AuditJournal journal = AuditJournal.open(journalFile);  // tamper-evident, hash-chained lines
+    bus.subscribe(journal);                                 // close the journal at shutdown
+    bus.subscribe(e -> {
+      if (e.type().equals("failover.leadership.waiting")) {
+        System.err.println("not leading yet: " + e.message());
+      }
+    });
+    return bus;
+  }
+  // guide: events end
+
+  // guide: backup begin
+  static RetentionPlan backupAndApplyRetention(Path data, Path repoDir, KeySources keys) {
+    EncryptionConfig encryption = EncryptionConfig.aes256Gcm("host:backup-key");  // or env:, file:
+    char[] passphrase = keys.resolve(encryption);           // the library resolves the reference
+    BlobStore store = new FileSystemBlobStore(repoDir);     // or dr-s3's S3 store
+    try (Repository repo = Repository.exists(store)
+        ? Repository.open(store, passphrase, RepositoryOptions.defaults())
+        : Repository.init(store, encryption, passphrase, RepositoryOptions.defaults())) {
+      Snapshot snap = repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.FULL).build());
+      System.out.println("snapshot " + snap.id() + " of " + data);
+      RetentionPolicy policy = RetentionPolicy.builder().keepLast(2).build();
+      RetentionPlan dryRun = repo.planRetention(policy);    // what would go, nothing removed
+      System.out.println("would remove " + dryRun.idsToRemove());
+      return repo.applyRetention(policy);                   // forget (and prune) for real
+    }
+  }
+  // guide: backup end
+
+  // guide: replication begin
+  static ReplicationFailoverActions replicate(ReplicationLog primaryLog, ReplicationLog backupLog,
+      ReplicationSink primaryDb, ReplicationSink backupDb, FailoverActions routing, EventBus bus) {
+    ReplicationTransport transport = new InProcessTransport();  // across machines: TcpTransport.builder(..)
+    ReplicationFailoverActions actions = ReplicationFailoverActions.builder("orders")
+        .mode(ReplicationMode.async())
+        .host(routing)                                      // your redirect, around the data's fence/promote
+        .eventBus(bus)
+        .site(Site.PRIMARY, new ReplicationFailoverActions.SiteHandle(primaryLog, primaryDb, transport))
+        .site(Site.BACKUP, new ReplicationFailoverActions.SiteHandle(backupLog, backupDb, transport))
+        .build();
+    actions.start(Site.PRIMARY, 1);  // the primary ships its log to a ReplicaApplier on the backup
+    return actions;                  // FailoverEngine.builder(..).actions(actions)
+  }
+  // guide: replication end
+
+  @Test
+  void theEngineSnippetLeadsAtOnceAndFailsOver() {
+    RoutingActions actions = new RoutingActions();
+    try (FailoverEngine engine = protect(dir.resolve("state"), actions, new EventBus())) {
+      assertThat(engine.isLeader()).isTrue();
+      assertThat(engine.failover("ops", "guide").state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+      assertThat(actions.calls).startsWith("fence PRIMARY@2", "promote BACKUP@2", "redirect BACKUP@2");
+    }
+  }
+
+  @Test
+  void theDetectorSnippetFailsOverWhenThePrimaryStopsListening() throws Exception {
+    RoutingActions actions = new RoutingActions();
+    EventBus bus = new EventBus();
+    java.util.concurrent.CountDownLatch backupActive = new java.util.concurrent.CountDownLatch(1);
+    bus.subscribe(e -> {
+      if (e.type().equals("failover.transition") && "BACKUP_ACTIVE".equals(e.attributes().get("to"))) {
+        backupActive.countDown();
+      }
+    });
+    ServerSocket primary = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    InetSocketAddress addr = new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), primary.getLocalPort());
+    try (FailoverEngine engine = protect(dir.resolve("state"), actions, bus);
+         EngineVerdictBridge bridge = watch(engine, addr, bus)) {
+      primary.close(); // the primary is gone: connections are refused
+      assertThat(backupActive.await(120, TimeUnit.SECONDS)).as("the detector's DOWN failed over").isTrue();
+      assertThat(engine.state().attributes()).containsEntry(FailoverEngine.ATTR_MODE, "automatic");
+      assertThat(bridge.delivered()).isPositive();
+    }
+  }
+
+  @Test
+  void theStandbySnippetTakesOverWhenTheLeaderGoes() throws Exception {
+    RoutingActions actions = new RoutingActions();
+    EventBus bus = new EventBus();
+    Path lock = dir.resolve("leader.lock");
+    StateStore state = new InMemoryStateStore(); // stands in for the ZooKeeper store
+    FileLockCoordinator nodeA = new FileLockCoordinator(lock, Duration.ofMillis(50));
+    FileLockCoordinator nodeB = new FileLockCoordinator(lock, Duration.ofMillis(50));
+    FailoverEngine a = node(nodeA, state, actions, bus);
+    FailoverEngine b = node(nodeB, state, actions, bus);
+    try {
+      assertThat(a.awaitLeading(Duration.ofSeconds(60))).isTrue();
+      assertThat(b.leadership()).isEqualTo(LeadershipStatus.WAITING);
+      assertThat(b.isLeader()).isFalse();
+      a.close();
+      nodeA.close(); // the leader's process goes: its lock is released
+      assertThat(b.awaitLeading(Duration.ofSeconds(60))).as("the standby takes the next term").isTrue();
+      assertThat(b.failover("ops", "guide").state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+      assertThat(b.state().attributes()).containsEntry(FailoverEngine.ATTR_TERM, "2");
+    } finally {
+      a.close();
+      b.close();
+      nodeA.close();
+      nodeB.close();
+    }
+  }
+
+  @Test
+  void theOrchestratorSnippetRecoversInWaves() throws Exception {
+    RecoveryPlan plan = RecoveryPlan.builder()
+        .service(RecoveryConfig.builder("db").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(10)).build())
+        .service(RecoveryConfig.builder("api").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(10))
+            .dependsOn("db").build())
+        .build();
+    RecoveryReport report = recoverRegion(plan, dir.resolve("state"), new RoutingActions(), new EventBus());
+    assertThat(report.succeeded()).isTrue();
+  }
+
+  @Test
+  void theEventsSnippetJournalsEveryEvent() throws IOException {
+    Path journal = dir.resolve("audit.log");
+    EventBus bus = eventsWithAuditJournal(journal);
+    try (FailoverEngine engine = protect(dir.resolve("state"), new RoutingActions(), bus)) {
+      engine.onVerdict(HealthVerdict.DOWN, "guide");
+    }
+    assertThat(AuditJournalVerifier.verify(journal).isIntact()).isTrue();
+    assertThat(Files.readString(journal, StandardCharsets.UTF_8)).contains("failover.transition");
+  }
+
+  @Test
+  void theBackupSnippetBacksUpAndAppliesRetention() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("orders.csv"), "1,apple\n2,pear\n", StandardCharsets.UTF_8);
+    KeySources keys = KeySources.builder().host("backup-key", "correct horse battery staple".toCharArray()).build();
+    Path repo = dir.resolve("repo");
+    assertThat(backupAndApplyRetention(data, repo, keys).toRemove()).isEmpty();
+    assertThat(backupAndApplyRetention(data, repo, keys).toRemove()).isEmpty();
+    RetentionPlan third = backupAndApplyRetention(data, repo, keys);
+    assertThat(third.toKeep()).as("the last two").hasSize(2);
+    assertThat(third.toRemove()).as("the oldest of the three goes").hasSize(1);
+  }
+
+  /** A database applying replicated entries (the host's ReplicationSink): here a list. */
+  static final class ListDb implements ReplicationSink {
+    final List<String> rows = Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.atomic.AtomicLong applied = new java.util.concurrent.atomic.AtomicLong(-1);
+    final java.util.concurrent.CountDownLatch first = new java.util.concurrent.CountDownLatch(1);
+
+    @Override
+    public void apply(long epoch, long offset, java.nio.ByteBuffer payload) {
+      rows.add(StandardCharsets.UTF_8.decode(payload).toString());
+      applied.set(offset);
+      first.countDown();
+    }
+
+    @Override
+    public long appliedOffset() {
+      return applied.get();
+    }
+  }
+
+  @Test
+  void theReplicationSnippetShipsAndTheEngineFailsOverOntoTheReplica() throws Exception {
+    EventBus bus = new EventBus();
+    ListDb primaryDb = new ListDb();
+    ListDb backupDb = new ListDb();
+    RoutingActions routing = new RoutingActions();
+    try (ReplicationLog primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder("orders").eventBus(bus)
+            .build());
+         ReplicationLog backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder("orders").eventBus(bus)
+            .build())) {
+      ReplicationFailoverActions actions = replicate(primaryLog, backupLog, primaryDb, backupDb, routing, bus);
+      try (FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
+             .rto(Duration.ofMinutes(5)).build()).stateStore(new InMemoryStateStore()).actions(actions)
+             .coordinator(new LocalCoordinator()).eventBus(bus).build().start()) {
+        actions.primary(Site.PRIMARY).append("order 1".getBytes(StandardCharsets.UTF_8));
+        assertThat(backupDb.first.await(60, TimeUnit.SECONDS)).as("the backup applied the entry").isTrue();
+        assertThat(backupDb.rows).containsExactly("order 1");
+        assertThat(engine.awaitLeading(Duration.ofSeconds(60))).isTrue();
+        assertThat(engine.failover("ops", "guide").state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
+        assertThat(actions.primary(Site.BACKUP)).as("the backup ships now").isNotNull();
+        assertThat(routing.calls).contains("redirect BACKUP@2");
+      } finally {
+        actions.close();
+      }
+    }
+  }
+
+  @Test
+  void theGuideShowsExactlyTheseSnippets() throws IOException {
+    String guide = normalize(Files.readString(Path.of("..", "docs", "embedding.md"), StandardCharsets.UTF_8));
+    String source = Files.readString(Path.of("src", "test", "java", "dev", "drkit", "examples", "guide",
+        "EmbeddingGuideTest.java"), StandardCharsets.UTF_8);
+    Matcher m = Pattern.compile("// guide: (\\w+) begin\\n(.*?)  // guide: \\1 end", Pattern.DOTALL).matcher(source);
+    int blocks = 0;
+    while (m.find()) {
+      blocks++;
+      assertThat(guide).as("docs/embedding.md shows the '%s' snippet", m.group(1)).contains(normalize(m.group(2)));
+    }
+    assertThat(blocks).isEqualTo(7);
+  }
+
+  /** Drops the indentation so the guide may show the code flush left. */
+  private static String normalize(String s) {
+    return s.lines().map(String::strip).filter(l -> !l.isEmpty()).reduce("", (a, b) -> a + b + "\n");
+  }
+}

@@ -309,7 +309,7 @@ class LeaseAndRaceTest {
     };
     List<String> events = new java.util.concurrent.CopyOnWriteArrayList<>();
     dev.drkit.core.EventBus bus = dev.drkit.core.EventBus.of(e -> events.add(e.type()));
-    RepositoryOptions o = RepositoryOptions.builder().clock(clock).lockLease(LEASE).events(bus).build();
+    RepositoryOptions o = RepositoryOptions.builder().clock(clock).lockLease(LEASE).eventBus(bus).build();
     try (Repository r = Repository.open(readOnly, null, o)) {
       assertRestores(r, s, files);
       assertThat(r.verify(true, ProgressListener.NONE).ok()).isTrue();

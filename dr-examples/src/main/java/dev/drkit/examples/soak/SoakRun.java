@@ -203,7 +203,7 @@ public final class SoakRun {
       coordinator.awaitLeadership(Duration.ofSeconds(5))
           .orElseThrow(() -> new IOException("the local coordinator granted no leadership"));
       engine = FailoverEngine.builder(config).stateStore(store).actions(actions).coordinator(coordinator)
-          .validator(Validator.builder(registry).events(bus).clock(jump).build())
+          .validator(Validator.builder(registry).eventBus(bus).clock(jump).build())
           .dataLossEstimator((service, target) -> replication.lag()).eventBus(bus).clock(jump)
           .detectionPolicy(new ConsecutiveFailuresPolicy(3, 1)).minTimeBetweenFailovers(Duration.ofSeconds(1))
           .phaseBudgets(OrdersDrill.BUDGETS).build();
@@ -218,7 +218,7 @@ public final class SoakRun {
       HealthCheck alive = OrderChecks.servesAsPrimary(site -> URI.create("http://127.0.0.1:"
           + (site == Site.PRIMARY ? toPrimary : toBackup).port()));
       detector = FailureDetector.builder(config.name(), Site.PRIMARY, alive, new ConsecutiveFailuresPolicy(3, 1))
-          .interval(Duration.ofMillis(200)).probeTimeout(Duration.ofMillis(150)).events(bus).clock(jump)
+          .interval(Duration.ofMillis(200)).probeTimeout(Duration.ofMillis(150)).eventBus(bus).clock(jump)
           .epoch(() -> engine.state().epoch()).build();
       detector.addListener((service, site, previous, current, cause) ->
           decisions.submit(() -> {

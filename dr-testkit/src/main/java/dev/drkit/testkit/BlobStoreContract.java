@@ -33,6 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sorted prefix listing, deletion, key validation, missing keys and large blobs.
  */
 public abstract class BlobStoreContract {
+  /** For subclasses, one per implementation under test. */
+  protected BlobStoreContract() {}
+
   /** The store under test, fresh for each test. */
   protected BlobStore store;
 

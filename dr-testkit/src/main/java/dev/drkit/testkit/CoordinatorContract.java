@@ -38,6 +38,9 @@ import org.junit.jupiter.api.Test;
  * lease at a time.
  */
 public abstract class CoordinatorContract {
+  /** For subclasses, one per implementation under test. */
+  protected CoordinatorContract() {}
+
   private final List<Coordinator> created = new ArrayList<>();
 
   /**

@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
  * </ul>
  */
 public abstract class FailoverActionsContract {
+  /** For subclasses, one per implementation under test. */
+  protected FailoverActionsContract() {}
+
   /** The actions under test, created before each test. */
   protected FailoverActions actions;
 

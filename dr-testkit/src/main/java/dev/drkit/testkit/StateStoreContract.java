@@ -31,6 +31,9 @@ import org.junit.jupiter.api.Test;
  * {@link #reopen(StateStore)}.
  */
 public abstract class StateStoreContract {
+  /** For subclasses, one per implementation under test. */
+  protected StateStoreContract() {}
+
   /** The store under test, created before each test. */
   protected StateStore store;
 

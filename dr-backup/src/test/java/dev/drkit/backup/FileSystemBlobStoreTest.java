@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.BlobInfo;
 import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.BlobStoreContract;
+import dev.drkit.testkit.BlobStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

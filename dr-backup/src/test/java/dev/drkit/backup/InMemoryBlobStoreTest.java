@@ -1,7 +1,7 @@
 package dev.drkit.backup;
 
 import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.BlobStoreContract;
+import dev.drkit.testkit.BlobStoreContract;
 
 class InMemoryBlobStoreTest extends BlobStoreContract {
   @Override

@@ -7,7 +7,7 @@ import dev.drkit.backup.retention.RetentionDecision;
 import dev.drkit.backup.retention.RetentionPlan;
 import dev.drkit.backup.retention.RetentionRule;
 import dev.drkit.backup.retention.SnapshotDescriptor;
-import dev.drkit.backup.schedule.FakeClock;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.RetentionPolicy;
 import java.nio.file.Files;

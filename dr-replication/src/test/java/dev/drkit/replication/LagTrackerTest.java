@@ -3,14 +3,15 @@ package dev.drkit.replication;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.replication.testing.MutableClock;
 import dev.drkit.replication.testing.RecordingListener;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import java.time.Duration;
+import java.time.Instant;
 import org.junit.jupiter.api.Test;
 
 class LagTrackerTest {
-  final MutableClock clock = new MutableClock(0);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(0));
   final RecordingListener events = new RecordingListener();
   final LagTracker lag = new LagTracker("svc", Site.BACKUP, clock, EventBus.of(events),
       new LagBounds(100, 1 << 20, Duration.ofSeconds(1)));

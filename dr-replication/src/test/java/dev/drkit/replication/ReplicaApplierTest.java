@@ -7,12 +7,13 @@ import dev.drkit.core.EventBus;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.replication.testing.ListSink;
-import dev.drkit.replication.testing.MutableClock;
 import dev.drkit.replication.spi.ReplicationBatch;
+import dev.drkit.replication.testing.ListSink;
+import dev.drkit.testkit.FakeClock;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,7 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ReplicaApplierTest {
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(0);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(0));
   final ListSink sink = new ListSink();
   ReplicationLog log;
   ReplicaApplier applier;

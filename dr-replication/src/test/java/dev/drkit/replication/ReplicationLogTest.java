@@ -8,12 +8,13 @@ import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StorageException;
 import dev.drkit.replication.testing.FullDiskChannels;
-import dev.drkit.replication.testing.MutableClock;
 import dev.drkit.replication.testing.RecordingListener;
+import dev.drkit.testkit.FakeClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ReplicationLogTest {
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(1_000_000);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_000_000));
   final RecordingListener events = new RecordingListener();
 
   LogConfig.Builder config() {

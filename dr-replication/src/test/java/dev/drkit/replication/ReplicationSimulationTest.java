@@ -7,12 +7,13 @@ import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.testing.CrashableDisk;
 import dev.drkit.replication.testing.FaultyTransport;
 import dev.drkit.replication.testing.ListSink;
-import dev.drkit.replication.testing.MutableClock;
+import dev.drkit.testkit.FakeClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -130,7 +131,7 @@ class ReplicationSimulationTest {
     }
   }
 
-  final MutableClock clock = new MutableClock(1_700_000_000_000L);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_700_000_000_000L));
   final EventBus events = new EventBus();
 
   final class Schedule {

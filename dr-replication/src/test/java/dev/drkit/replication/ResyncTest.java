@@ -4,15 +4,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.replication.testing.MutableClock;
-import dev.drkit.replication.testing.RecordingListener;
 import dev.drkit.replication.spi.ReplicationSink;
 import dev.drkit.replication.spi.SnapshotProvider;
+import dev.drkit.replication.testing.RecordingListener;
+import dev.drkit.testkit.FakeClock;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ResyncTest {
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(1_000);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_000));
   final RecordingListener events = new RecordingListener();
   final EventBus bus = EventBus.of(events);
 

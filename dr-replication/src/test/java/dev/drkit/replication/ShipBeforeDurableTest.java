@@ -5,11 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.testing.ListSink;
-import dev.drkit.replication.testing.MutableClock;
 import dev.drkit.replication.testing.RecordingListener;
+import dev.drkit.testkit.FakeClock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ShipBeforeDurableTest {
   @TempDir Path dir;
-  final MutableClock clock = new MutableClock(1_700_000_000_000L);
+  final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_700_000_000_000L));
   final RecordingListener events = new RecordingListener();
   final EventBus bus = EventBus.of(events);
 

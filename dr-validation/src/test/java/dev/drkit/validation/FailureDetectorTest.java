@@ -9,6 +9,7 @@ import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.HealthCheck;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.checks.TcpCheck;
 import dev.drkit.validation.testing.ManualScheduler;
 import java.net.InetAddress;
@@ -16,7 +17,6 @@ import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,24 +45,6 @@ class FailureDetectorTest {
   };
 
   /** A wall clock that can jump. */
-  private static final class JumpingClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
 
   private FailureDetector detector(HealthCheck check, Clock clock) {
     FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, check,
@@ -144,11 +126,11 @@ class FailureDetectorTest {
 
   @Test
   void noFalseFailoverWhenTheWallClockJumps() {
-    JumpingClock wall = new JumpingClock();
+    FakeClock wall = new FakeClock(Instant.parse("2026-01-01T00:00:00Z"));
     try (FailureDetector d = detector(scripted, wall).start()) {
       for (int i = 0; i < 40; i++) {
         // the host's clock is stepped back and forth by hours (NTP, a VM resume, an operator)
-        wall.now.set(wall.now.get().plus(Duration.ofHours(i % 2 == 0 ? -3 : 7)));
+        wall.set(wall.instant().plus(Duration.ofHours(i % 2 == 0 ? -3 : 7)));
         scheduler.advance(5, TimeUnit.SECONDS);
       }
       assertThat(verdicts).isEmpty();

@@ -6,6 +6,7 @@ import dev.drkit.core.BackupStrategy;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.spi.DrEvent;
+import dev.drkit.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;

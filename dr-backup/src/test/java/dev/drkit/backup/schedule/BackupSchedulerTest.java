@@ -10,6 +10,7 @@ import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.WrongKeyException;
 import dev.drkit.spi.DrEvent;
+import dev.drkit.testkit.FakeClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;

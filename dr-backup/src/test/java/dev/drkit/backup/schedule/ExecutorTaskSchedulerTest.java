@@ -2,6 +2,7 @@ package dev.drkit.backup.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.drkit.testkit.FakeClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;

@@ -1,5 +1,6 @@
 package dev.drkit.backup.schedule;
 
+import dev.drkit.testkit.FakeClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -14,6 +14,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.core.KeySourceException;
 import dev.drkit.core.KeySources;
 import dev.drkit.core.WrongKeyException;
+import dev.drkit.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;

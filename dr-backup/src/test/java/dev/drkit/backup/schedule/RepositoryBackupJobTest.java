@@ -13,6 +13,7 @@ import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.RetentionPolicy;
 import dev.drkit.spi.DrEvent;
+import dev.drkit.testkit.FakeClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

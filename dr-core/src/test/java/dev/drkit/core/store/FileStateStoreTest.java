@@ -3,38 +3,49 @@ package dev.drkit.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.drkit.core.FailoverState;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.Site;
 import dev.drkit.spi.StateStore;
-import dev.drkit.spi.StateStoreContract;
 import dev.drkit.spi.Versioned;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
+import java.time.Instant;
+import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-class FileStateStoreTest extends StateStoreContract {
+/**
+ * FileStateStore's own behaviour: its files, crash leftovers, damage and I/O failures. The
+ * StateStore contract suite runs over it in dr-testkit ({@code FileStateStoreContractTest}), which
+ * depends on dr-core and so cannot be used from here.
+ */
+class FileStateStoreTest {
   @TempDir
   Path dir;
 
-  @Override
-  protected StateStore createStore() {
-    return FileStateStore.open(dir);
+  StateStore store;
+
+  @BeforeEach
+  void open() {
+    store = FileStateStore.open(dir);
   }
 
-  @Override
-  protected int attemptsPerThread() {
-    return 60; // every write is fsynced twice; keep the suite fast
+  @AfterEach
+  void close() {
+    store.close();
   }
 
-  @Override
-  protected Optional<StateStore> reopen(StateStore old) {
-    old.close();
-    return Optional.of(FileStateStore.open(dir));
+  private static ServiceState state(String service, int n) {
+    FailoverState[] all = FailoverState.values();
+    return new ServiceState(service, all[n % all.length], n + 1L, n % 2 == 0 ? Site.PRIMARY : Site.BACKUP,
+        Instant.parse("2026-01-01T00:00:00Z").plusMillis(n), "reason " + n, Map.of("n", Integer.toString(n)));
   }
 
   private long tempFiles() throws IOException {

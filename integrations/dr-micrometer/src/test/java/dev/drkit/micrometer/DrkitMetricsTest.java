@@ -23,6 +23,7 @@ import dev.drkit.replication.LagTracker;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.StepRunner;
 import dev.drkit.validation.Validator;
@@ -31,11 +32,8 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -49,35 +47,6 @@ import org.junit.jupiter.api.io.TempDir;
  * repository backs up, and a real lag tracker lags, while the binder feeds a real SimpleMeterRegistry.
  */
 class DrkitMetricsTest {
-  /** A clock that moves only when the test or a scripted action moves it. */
-  static final class FakeClock extends Clock {
-    private final Instant start = Instant.parse("2026-06-01T12:00:00Z");
-    private volatile long nanos;
-
-    void advance(Duration d) {
-      nanos += d.toNanos();
-    }
-
-    long nanos() {
-      return nanos;
-    }
-
-    @Override
-    public Instant instant() {
-      return start.plusNanos(nanos);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
   /** Each action takes a scripted time on the fake clock and succeeds. */
   static final class ScriptedSites implements FailoverActions {
     final FakeClock clock;
@@ -115,7 +84,7 @@ class DrkitMetricsTest {
     }
   }
 
-  private final FakeClock clock = new FakeClock();
+  private final FakeClock clock = new FakeClock(Instant.parse("2026-06-01T12:00:00Z"));
   private final EventBus bus = new EventBus();
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
@@ -135,8 +104,8 @@ class DrkitMetricsTest {
     });
     RecoveryConfig config = RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(5)).rto(Duration.ofMinutes(30))
         .validation(ValidationStep.allOf("ready", Duration.ofMinutes(1), CheckSpec.of("orders-ready"))).build();
-    Validator validator = Validator.builder(checks).clock(clock).nanoTime(clock::nanos).eventBus(bus)
-        .runner(r -> r.clock(clock).nanoTime(clock::nanos).retryPolicy(StepRunner.noRetries()).eventBus(bus)).build();
+    Validator validator = Validator.builder(checks).clock(clock).nanoTime(clock::nanoTime).eventBus(bus)
+        .runner(r -> r.clock(clock).nanoTime(clock::nanoTime).retryPolicy(StepRunner.noRetries()).eventBus(bus)).build();
     LagTracker lag = new LagTracker("orders", Site.BACKUP, clock, bus, LagBounds.unbounded());
     ScriptedSites sites = new ScriptedSites(clock);
     LocalCoordinator coordinator = new LocalCoordinator();
@@ -146,7 +115,7 @@ class DrkitMetricsTest {
     metrics.bindTo(registry);
     FailoverEngine engine = FailoverEngine.builder(config).stateStore(new InMemoryStateStore()).actions(sites)
         .coordinator(coordinator).validator(validator).dataLossEstimator(lag).eventBus(bus).clock(clock)
-        .nanoTime(clock::nanos).sleeper(clock::advance).build();
+        .nanoTime(clock::nanoTime).sleeper(clock::advance).build();
     metrics.engine(engine).replicationLag("orders", lag).rpoEstimate("orders", Site.BACKUP, lag);
 
     // before: primary active, objectives and lag as configured

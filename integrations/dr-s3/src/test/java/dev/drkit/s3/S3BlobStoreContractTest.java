@@ -1,7 +1,7 @@
 package dev.drkit.s3;
 
 import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.BlobStoreContract;
+import dev.drkit.testkit.BlobStoreContract;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drkit.core.StorageException;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.StateStore;
-import dev.drkit.spi.StateStoreContract;
+import dev.drkit.testkit.StateStoreContract;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

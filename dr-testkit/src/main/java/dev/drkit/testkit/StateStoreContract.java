@@ -1,10 +1,14 @@
-package dev.drkit.spi;
+package dev.drkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.VersionConflictException;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.StateStore;
+import dev.drkit.spi.Versioned;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,6 +31,9 @@ import org.junit.jupiter.api.Test;
  * {@link #reopen(StateStore)}.
  */
 public abstract class StateStoreContract {
+  /** For subclasses, one per implementation under test. */
+  protected StateStoreContract() {}
+
   /** The store under test, created before each test. */
   protected StateStore store;
 

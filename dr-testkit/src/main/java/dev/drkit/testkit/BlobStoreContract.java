@@ -1,10 +1,12 @@
-package dev.drkit.spi;
+package dev.drkit.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
+import dev.drkit.spi.BlobInfo;
+import dev.drkit.spi.BlobStore;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -31,6 +33,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * sorted prefix listing, deletion, key validation, missing keys and large blobs.
  */
 public abstract class BlobStoreContract {
+  /** For subclasses, one per implementation under test. */
+  protected BlobStoreContract() {}
+
   /** The store under test, fresh for each test. */
   protected BlobStore store;
 

@@ -1,0 +1,12 @@
+package dev.drkit.testkit;
+
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.StateStore;
+
+/** dr-core's InMemoryStateStore passes the StateStore contract. */
+class InMemoryStateStoreContractTest extends StateStoreContract {
+  @Override
+  protected StateStore createStore() {
+    return new InMemoryStateStore();
+  }
+}

@@ -12,6 +12,8 @@ module dev.drkit.core {
   exports dev.drkit.core.plan;
   exports dev.drkit.core.store;
   exports dev.drkit.spi;
+  // the one thread factory (DrkitThreads) is shared with drkit's own modules only
+  exports dev.drkit.core.internal to dev.drkit.backup, dev.drkit.replication, dev.drkit.validation;
 
   requires static transitive org.jspecify;
   requires org.slf4j;

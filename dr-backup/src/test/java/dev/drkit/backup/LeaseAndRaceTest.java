@@ -3,7 +3,7 @@ package dev.drkit.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.backup.schedule.FakeClock;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.spi.BlobInfo;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.drkit.backup;
 
-import dev.drkit.backup.schedule.FakeClock;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.core.BackupType;
 import dev.drkit.core.DrException;
 import dev.drkit.core.EncryptionConfig;

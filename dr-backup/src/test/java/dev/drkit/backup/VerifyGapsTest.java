@@ -10,7 +10,7 @@ import dev.drkit.backup.internal.Manifest;
 import dev.drkit.backup.internal.Node;
 import dev.drkit.backup.internal.PackWriter;
 import dev.drkit.backup.internal.SnapshotFiles;
-import dev.drkit.backup.schedule.FakeClock;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.backup.spi.EntryType;
 import dev.drkit.core.EncryptionConfig;
 import java.io.IOException;

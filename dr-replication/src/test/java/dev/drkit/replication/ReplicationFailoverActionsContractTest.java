@@ -28,10 +28,10 @@ class ReplicationFailoverActionsContractTest extends FailoverActionsContract {
   protected FailoverActions createActions() {
     EventBus bus = new EventBus();
     InProcessTransport transport = new InProcessTransport();
-    primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder(service()).events(bus).build());
-    backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder(service()).events(bus).build());
+    primaryLog = ReplicationLog.open(dir.resolve("p"), LogConfig.builder(service()).eventBus(bus).build());
+    backupLog = ReplicationLog.open(dir.resolve("b"), LogConfig.builder(service()).eventBus(bus).build());
     host = new InMemoryFailoverActions(service(), initialEpoch());
-    replication = ReplicationFailoverActions.builder(service()).mode(ReplicationMode.async()).events(bus).host(host)
+    replication = ReplicationFailoverActions.builder(service()).mode(ReplicationMode.async()).eventBus(bus).host(host)
         .site(Site.PRIMARY, new ReplicationFailoverActions.SiteHandle(primaryLog, new ListSink(), transport))
         .site(Site.BACKUP, new ReplicationFailoverActions.SiteHandle(backupLog, new ListSink(), transport)).build();
     replication.start(Site.PRIMARY, initialEpoch());

@@ -366,6 +366,7 @@ public final class OrdersDrill {
         case FAILING_OVER -> "planned".equals(e.state().attributes().get(FailoverEngine.ATTR_MODE)) ? "switchover: "
             : "failover: ";
         case FAILING_BACK -> "failback: ";
+        case REBUILDING -> "rebuild: ";
         case PRIMARY_ACTIVE, PRIMARY_DEGRADED, VALIDATING, BACKUP_ACTIVE, FAILED -> "";
       };
     }

@@ -586,7 +586,7 @@ public final class FailoverEngine {
    * fits or the target lies before it), then enters REBUILDING at a new epoch with the choice
    * persisted, and runs its steps: fence both sites at that epoch, load the snapshot into the
    * primary site ({@link dev.drkit.spi.RebuildTarget#loadSnapshot}), replay the log from the
-   * snapshot's {@link LogPosition} up to the target, validate, promote and redirect. From any
+   * snapshot's {@link LogPosition} up to the target, promote, redirect and validate. From any
    * steady state or FAILED. The outcome is in the state ({@link RebuildReport#of}); a rebuild that
    * stopped on a gap or a damaged record is FAILED with an error naming the offset and what was
    * recovered. Past its fence the phase is not rolled back (no site had good data to roll back to)
@@ -1206,7 +1206,7 @@ public final class FailoverEngine {
 
   /**
    * REBUILDING: fence both sites at the rebuild's epoch (its point of no return), load the snapshot
-   * into the rebuilt site, replay the log up to the target, validate, promote and redirect. Loading
+   * into the rebuilt site, replay the log up to the target, promote, redirect and validate. Loading
    * and applying are idempotent, so a resumed rebuild redoes at most the step that was running; a
    * replay that is retried or resumed reloads the snapshot first, so every record is applied once
    * onto the snapshot.
@@ -1252,16 +1252,18 @@ public final class FailoverEngine {
           Map.of("applied", r.applied(), "stop", String.valueOf(r.stop()), "notReplayed", r.notReplayed())));
       return out;
     });
-    cur = step(cur, STEP_VALIDATE, run, () -> {
-      validateOrThrow(site, epoch);
-      return Map.of();
-    });
     cur = step(cur, STEP_PROMOTE, run, () -> {
       actions.promote(service, site, epoch);
       return Map.of();
     });
     cur = step(cur, STEP_REDIRECT, run, () -> {
       actions.redirect(service, site, epoch);
+      return Map.of();
+    });
+    // As after a failover, the service's checks run against the site that serves (they probe it
+    // through the host's routing); a failure leaves it FAILED with the rebuilt site serving.
+    cur = step(cur, STEP_VALIDATE, run, () -> {
+      validateOrThrow(site, epoch);
       return Map.of();
     });
     return cur;

@@ -204,7 +204,10 @@ class RebuildTest {
     f.snapshot("aaaa1111", 4, t(4));
     h.validationPasses.set(false);
     FailoverEngine e = engine(h, f);
-    assertThat(e.rebuild(RebuildRequest.latest(), "alice", "test").state()).isEqualTo(FailoverState.FAILED);
+    ServiceState failed = e.rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(failed.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(failed.attributes().get(FailoverEngine.ATTR_SERVING_SITE)).as("validation runs once the rebuilt site"
+        + " serves").isEqualTo("PRIMARY");
     h.validationPasses.set(true);
     ServiceState s = e.retry("alice", "validation fixed");
     assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);

@@ -2,6 +2,7 @@ package dev.drkit.backup;
 
 import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.core.BackupType;
+import dev.drkit.spi.LogPosition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -26,11 +27,35 @@ import org.jspecify.annotations.Nullable;
  * @param tree ids of the blobs holding the entry stream (internal detail, for verify and tools)
  * @param skipped the entries the backup had to leave out (unreadable, vanished, changed type, a
  *     special file, a path too long); empty for a complete snapshot
+ * @param logPosition the replication-log position the snapshot is consistent with (recorded when
+ *     its source is a replicated service's, see {@link dev.drkit.backup.spi.BackupSource#logPosition()}),
+ *     or null
  */
 public record Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
     BackupType type,
-    @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped)
+    @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped,
+    @Nullable LogPosition logPosition)
     implements SnapshotDescriptor {
+  /**
+   * A snapshot without a log position.
+   *
+   * @param id the id
+   * @param time the time
+   * @param host the host
+   * @param source the source's description
+   * @param paths the roots
+   * @param tags the tags
+   * @param type what was re-read
+   * @param parent the parent's id, or null
+   * @param stats what the backup did
+   * @param tree the tree blobs' ids
+   * @param skipped the entries left out
+   */
+  public Snapshot(String id, Instant time, String host, String source, List<String> paths, Set<String> tags,
+      BackupType type, @Nullable String parent, BackupStats stats, List<String> tree, List<SkippedEntry> skipped) {
+    this(id, time, host, source, paths, tags, type, parent, stats, tree, skipped, null);
+  }
+
   /**
    * A complete snapshot (no skipped entries).
    *

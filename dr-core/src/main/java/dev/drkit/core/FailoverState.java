@@ -18,6 +18,13 @@ public enum FailoverState {
   /** Resyncing and validating the primary, switching traffic back, fencing the backup. */
   FAILING_BACK,
   /**
+   * Rebuilding a site from a snapshot and the replication log (both copies lost, or the data
+   * damaged): fence both sites at a new epoch, load the snapshot, replay the log to the end or to a
+   * chosen offset or time, validate, promote and redirect. Past its fence no site serves until it
+   * completes.
+   */
+  REBUILDING,
+  /**
    * A phase failed past its retries, ran past its budget before its point of no return, or was
    * aborted; the state's {@code servingSite} attribute says which site serves. An operator
    * resolves or retries.

@@ -13,6 +13,7 @@ import dev.drkit.backup.spi.EntryType;
 import dev.drkit.backup.spi.ScanSink;
 import dev.drkit.spi.DrEvent;
 import dev.drkit.backup.spi.SourceEntry;
+import dev.drkit.spi.LogPosition;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Instant;
@@ -237,6 +238,7 @@ public final class BackupRun {
       throw new StorageException("cannot scan backup source " + sourceName + ": " + e, e);
     }
     refuseDuplicates(entries, sourceName);
+    LogPosition logPosition = request.source().logPosition().orElse(null);
     long totalBytes = 0;
     long files = 0;
     long dirs = 0;
@@ -351,7 +353,7 @@ public final class BackupRun {
     List<String> tags = new ArrayList<>(new TreeSet<>(request.tags()));
     SnapshotFiles.SnapshotJson json = new SnapshotFiles.SnapshotJson(1, time.toString(), ctx.options().host(),
         sourceName, paths, tags, request.type().configName(), parent == null ? null : parent.id(), tree, stats,
-        skipped.isEmpty() ? null : List.copyOf(skipped));
+        skipped.isEmpty() ? null : List.copyOf(skipped), logPosition);
     lease.check(NOT_WRITTEN);
     String id = SnapshotFiles.write(ctx, json);
     try {
@@ -368,7 +370,7 @@ public final class BackupRun {
           "snapshot", id, "path", sk.path(), "reason", sk.reason().name(), "detail", sk.detail());
     }
     return new Snapshot(id, time, ctx.options().host(), sourceName, paths, request.tags(), request.type(),
-        json.parent(), stats, tree, skipped);
+        json.parent(), stats, tree, skipped, logPosition);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.drkit.backup.SkippedEntry;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.core.BackupType;
 import dev.drkit.core.IntegrityException;
+import dev.drkit.spi.LogPosition;
 import dev.drkit.spi.BlobInfo;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,10 +37,34 @@ public final class SnapshotFiles {
    * @param stats statistics
    * @param skipped the entries the backup left out (absent in snapshots written before it existed,
    *     and when none was skipped)
+   * @param logPosition the replication-log position the snapshot is consistent with (absent when
+   *     the source recorded none)
    */
   public record SnapshotJson(int version, String time, String host, String source, @Nullable List<String> paths,
       List<String> tags, String type,
-      @Nullable String parent, List<String> tree, BackupStats stats, @Nullable List<SkippedEntry> skipped) {
+      @Nullable String parent, List<String> tree, BackupStats stats, @Nullable List<SkippedEntry> skipped,
+      @Nullable LogPosition logPosition) {
+    /**
+     * A snapshot's JSON without a log position.
+     *
+     * @param version format version (1)
+     * @param time snapshot time
+     * @param host host
+     * @param source the source's description
+     * @param paths the source's roots
+     * @param tags tags
+     * @param type backup type
+     * @param parent parent id or null
+     * @param tree ids of the tree blobs
+     * @param stats statistics
+     * @param skipped the entries left out, or null
+     */
+    public SnapshotJson(int version, String time, String host, String source, @Nullable List<String> paths,
+        List<String> tags, String type, @Nullable String parent, List<String> tree, BackupStats stats,
+        @Nullable List<SkippedEntry> skipped) {
+      this(version, time, host, source, paths, tags, type, parent, tree, stats, skipped, null);
+    }
+
     /**
      * A complete snapshot's JSON.
      *
@@ -93,7 +118,8 @@ public final class SnapshotFiles {
       }
       return new Snapshot(id, Instant.parse(j.time()), j.host(), j.source(),
           j.paths() == null || j.paths().isEmpty() ? List.of(j.source()) : j.paths(), Set.copyOf(j.tags()),
-          BackupType.parse(j.type()), j.parent(), j.stats(), j.tree(), j.skipped() == null ? List.of() : j.skipped());
+          BackupType.parse(j.type()), j.parent(), j.stats(), j.tree(), j.skipped() == null ? List.of() : j.skipped(),
+          j.logPosition());
     } catch (RuntimeException e) {
       throw new IntegrityException("snapshot file " + key + " is malformed: " + e.getMessage(), e);
     }

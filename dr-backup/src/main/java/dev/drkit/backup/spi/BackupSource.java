@@ -39,6 +39,21 @@ public interface BackupSource {
   default void prepare() throws IOException {}
 
   /**
+   * The replication-log position the captured data is consistent with, for a source whose service
+   * is replicated: recorded in the snapshot, so that a rebuild replays the log from exactly there.
+   * Read once, after {@link #scan} returned. <b>The quiesce rule</b>: {@link #prepare()} must stop
+   * writes (or take a point-in-time copy) and note the log's next offset and epoch <i>at the same
+   * instant</i>, so that the capture holds every record below that offset and none at or above
+   * it; writes resume in {@link #release()} (see docs/repository-format.md). The default is empty:
+   * the snapshot records no position, and a rebuild from it stops at the snapshot.
+   *
+   * @return the position, or empty when the source is not replicated or cannot tell
+   */
+  default java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+    return java.util.Optional.empty();
+  }
+
+  /**
    * Emits every entry, each parent directory before its children. Paths are relative,
    * {@code /}-separated, without {@code .} or {@code ..} components.
    *

@@ -3,9 +3,11 @@ package dev.drkit.core.failover;
 import static dev.drkit.core.failover.PhaseSteps.STEP_DEMOTE;
 import static dev.drkit.core.failover.PhaseSteps.STEP_DRAIN;
 import static dev.drkit.core.failover.PhaseSteps.STEP_FENCE;
+import static dev.drkit.core.failover.PhaseSteps.STEP_LOAD_SNAPSHOT;
 import static dev.drkit.core.failover.PhaseSteps.STEP_MEASURE_LOSS;
 import static dev.drkit.core.failover.PhaseSteps.STEP_PROMOTE;
 import static dev.drkit.core.failover.PhaseSteps.STEP_REDIRECT;
+import static dev.drkit.core.failover.PhaseSteps.STEP_REPLAY;
 import static dev.drkit.core.failover.PhaseSteps.STEP_RESYNC;
 import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK;
 import static dev.drkit.core.failover.PhaseSteps.STEP_ROLLBACK_DEMOTE;
@@ -44,9 +46,11 @@ import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.DrEvent.Severity;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.Lease;
+import dev.drkit.spi.LogPosition;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.ServiceValidator;
 import dev.drkit.spi.Site;
+import dev.drkit.spi.SnapshotRef;
 import dev.drkit.spi.StateStore;
 import dev.drkit.spi.Versioned;
 import dev.failsafe.Failsafe;
@@ -66,6 +70,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -179,6 +184,7 @@ public final class FailoverEngine implements AutoCloseable {
   private final Duration drainPollInterval;
   private final boolean automaticFailover;
   private final String eventPrefix;
+  private final @Nullable RebuildSources rebuildSources;
   private final Builder origin;
 
   private final AtomicReference<Versioned<ServiceState>> current = new AtomicReference<>();
@@ -218,6 +224,7 @@ public final class FailoverEngine implements AutoCloseable {
     this.eventPrefix = b.eventPrefix;
     this.leadership = new LeadershipLoop(coordinator, b.leadershipPoll, b.threadFactory,
         "drkit-leadership-" + service, new LeadershipEvents());
+    this.rebuildSources = b.rebuildSources;
     Optional<Versioned<ServiceState>> stored = store.load(service);
     if (stored.isPresent()) {
       current.set(stored.get());
@@ -369,7 +376,7 @@ public final class FailoverEngine implements AutoCloseable {
           automaticFailover(source);
         }
       }
-      case FAILING_OVER, VALIDATING, BACKUP_ACTIVE, FAILING_BACK, FAILED ->
+      case FAILING_OVER, VALIDATING, BACKUP_ACTIVE, FAILING_BACK, REBUILDING, FAILED ->
           LOG.debug("service {} is {}: verdict {} from {} ignored", service, st, verdict, source);
       default -> throw new IllegalStateException("unknown state " + st);
     }
@@ -668,6 +675,7 @@ public final class FailoverEngine implements AutoCloseable {
       case "FAILING_OVER" -> Trigger.RETRY_FAILOVER;
       case "VALIDATING" -> Trigger.RETRY_VALIDATION;
       case "FAILING_BACK" -> Trigger.RETRY_FAILBACK;
+      case "REBUILDING" -> Trigger.RETRY_REBUILD;
       default -> throw new IllegalTransitionException("service '" + service
           + "' is FAILED without a recorded failed phase; resolve it instead");
     };
@@ -698,12 +706,87 @@ public final class FailoverEngine implements AutoCloseable {
     Trigger t = switch (target) {
       case PRIMARY_ACTIVE -> Trigger.RESOLVE_PRIMARY;
       case BACKUP_ACTIVE -> Trigger.RESOLVE_BACKUP;
-      case PRIMARY_DEGRADED, FAILING_OVER, VALIDATING, FAILING_BACK, FAILED ->
+      case PRIMARY_DEGRADED, FAILING_OVER, VALIDATING, FAILING_BACK, REBUILDING, FAILED ->
           throw new IllegalArgumentException("resolve target must be PRIMARY_ACTIVE or BACKUP_ACTIVE but was " + target);
     };
     transition(null, t, "resolved to " + target + " by " + by + ": " + why, Map.of(ATTR_BY, by, ATTR_WHY, why,
         ATTR_MODE, "resolved"));
     return state();
+  }
+
+  /**
+   * Rebuilds the service from a snapshot and its replication log (both copies lost, or the data
+   * damaged): picks the snapshot the request names (refusing, before anything changes, when none
+   * fits or the target lies before it), then enters REBUILDING at a new epoch with the choice
+   * persisted, and runs its steps: fence both sites at that epoch, load the snapshot into the
+   * primary site ({@link dev.drkit.spi.RebuildTarget#loadSnapshot}), replay the log from the
+   * snapshot's {@link LogPosition} up to the target, promote, redirect and validate. From any
+   * steady state or FAILED. The outcome is in the state ({@link RebuildReport#of}); a rebuild that
+   * stopped on a gap or a damaged record is FAILED with an error naming the offset and what was
+   * recovered. Past its fence the phase is not rolled back (no site had good data to roll back to)
+   * and its budget (the whole RTO) is recorded, not enforced.
+   *
+   * @param request which snapshot and how far to replay
+   * @param by who orders it
+   * @param why why
+   * @return the state afterwards (PRIMARY_ACTIVE, or FAILED)
+   * @throws RebuildRefusedException when no snapshot fits the request (the message names the
+   *     snapshot to use instead)
+   * @throws IllegalStateException when the engine was built without {@link RebuildSources}
+   * @throws IllegalTransitionException while another phase is in progress
+   * @throws LeadershipLostException when this instance does not hold the coordinator's lease
+   */
+  public ServiceState rebuild(RebuildRequest request, String by, String why) {
+    Objects.requireNonNull(request, "request");
+    Objects.requireNonNull(by, "by");
+    Objects.requireNonNull(why, "why");
+    RebuildSources src = requireRebuildSources();
+    Versioned<ServiceState> cur = current.get();
+    TransitionTable.require(service, cur.value().state(), Trigger.REBUILD);
+    List<SnapshotRef> all;
+    try {
+      all = src.catalog().snapshots(service);
+    } catch (Exception e) {
+      if (e instanceof InterruptedException) {
+        Thread.currentThread().interrupt();
+      }
+      throw new RebuildRefusedException("rebuild of '" + service + "' refused: the snapshot catalogue cannot be"
+          + " read: " + e);
+    }
+    SnapshotRef snap;
+    try {
+      snap = SnapshotChooser.choose(service, all, request);
+    } catch (RebuildRefusedException e) {
+      refused(cur.value(), "snapshot", e.getMessage(), Map.of("request", request, "by", by));
+      throw e;
+    }
+    Map<String, String> extra = new TreeMap<>();
+    extra.put(ATTR_MODE, "manual");
+    extra.put(ATTR_BY, by);
+    extra.put(ATTR_WHY, why);
+    extra.put(Replayer.ATTR_SNAPSHOT_SPEC, request.snapshotSpec());
+    extra.put(Replayer.ATTR_TARGET_SPEC, request.targetSpec());
+    extra.put(Replayer.ATTR_SNAPSHOT_ID, snap.id());
+    extra.put(Replayer.ATTR_SNAPSHOT_TIME, snap.time().toString());
+    extra.put(Replayer.ATTR_SNAPSHOT_SIZE, Long.toString(snap.sizeBytes()));
+    LogPosition pos = snap.logPosition();
+    if (pos != null) {
+      extra.put(Replayer.ATTR_FROM_OFFSET, Long.toString(pos.offset()));
+      extra.put(Replayer.ATTR_FROM_EPOCH, Long.toString(pos.epoch()));
+    }
+    extra.put(Replayer.ATTR_FROM_SITE, siteName(servingAfter(cur.value())));
+    transition(cur, Trigger.REBUILD, "rebuild by " + by + " from snapshot " + SnapshotChooser.describe(snap) + " ("
+        + request + "): " + why, extra);
+    drive();
+    return state();
+  }
+
+  private RebuildSources requireRebuildSources() {
+    if (rebuildSources == null) {
+      throw new IllegalStateException("service '" + service + "': rebuild needs RebuildSources (a snapshot"
+          + " catalogue, a replay log and a rebuild target); give them to the builder");
+    }
+    return rebuildSources;
   }
 
   /**
@@ -865,9 +948,10 @@ public final class FailoverEngine implements AutoCloseable {
     Map<String, String> a = new TreeMap<>(s.attributes());
     Trigger trig = t.trigger();
     boolean newOperation = trig == Trigger.FAILOVER || trig == Trigger.SWITCHOVER || trig == Trigger.FAILBACK
-        || trig == Trigger.RESOLVE_PRIMARY || trig == Trigger.RESOLVE_BACKUP;
+        || trig == Trigger.RESOLVE_PRIMARY || trig == Trigger.RESOLVE_BACKUP || trig == Trigger.REBUILD;
     if (newOperation) {
       a.keySet().removeAll(OPERATION_ATTRS);
+      a.keySet().removeIf(k -> k.startsWith(Replayer.ATTR_PREFIX));
     }
     a.remove(ATTR_PREVIOUS_EPOCH);
     a.remove(ATTR_REASSIGN);
@@ -878,7 +962,7 @@ public final class FailoverEngine implements AutoCloseable {
       a.remove(ATTR_ERROR);
       a.remove(ATTR_SERVING_SITE);
       boolean retry = trig == Trigger.RETRY_FAILOVER || trig == Trigger.RETRY_VALIDATION
-          || trig == Trigger.RETRY_FAILBACK;
+          || trig == Trigger.RETRY_FAILBACK || trig == Trigger.RETRY_REBUILD;
       if (!retry) {
         a.remove(ATTR_DONE);
       }
@@ -1003,6 +1087,7 @@ public final class FailoverEngine implements AutoCloseable {
           case FAILING_OVER -> cur = failingOver(cur, run);
           case VALIDATING -> cur = validating(cur, run);
           case FAILING_BACK -> cur = failingBack(cur, run);
+          case REBUILDING -> cur = rebuilding(cur, run);
           case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> {
             return false;
           }
@@ -1012,7 +1097,8 @@ public final class FailoverEngine implements AutoCloseable {
         return fail(current.get(), run, phase, e.getMessage());
       } catch (StepFailed e) {
         Versioned<ServiceState> now = current.get();
-        if (!run.committed) {
+        if (!run.committed || phase == FailoverState.REBUILDING) {
+          // A rebuild past its fence has no site with good data to roll back to: it fails, saying so.
           return fail(now, run, phase, e.getMessage());
         }
         return failAfterCommit(now, run, phase, e.getMessage(), false);
@@ -1265,6 +1351,80 @@ public final class FailoverEngine implements AutoCloseable {
     });
   }
 
+  /**
+   * REBUILDING: fence both sites at the rebuild's epoch (its point of no return), load the snapshot
+   * into the rebuilt site, replay the log up to the target, promote, redirect and validate. Loading
+   * and applying are idempotent, so a resumed rebuild redoes at most the step that was running; a
+   * replay that is retried or resumed reloads the snapshot first, so every record is applied once
+   * onto the snapshot.
+   */
+  private Versioned<ServiceState> rebuilding(Versioned<ServiceState> cur, Run run) {
+    RebuildSources src = requireRebuildSources();
+    ServiceState s = cur.value();
+    long epoch = s.epoch();
+    Site site = s.activeSite();
+    SnapshotRef snap = persistedSnapshot(s);
+    RebuildRequest request = RebuildRequest.parse(s.attributes().getOrDefault(Replayer.ATTR_SNAPSHOT_SPEC, "latest"),
+        s.attributes().getOrDefault(Replayer.ATTR_TARGET_SPEC, "end"));
+    cur = step(cur, STEP_FENCE, run, () -> {
+      actions.fence(service, site.other(), epoch);
+      actions.fence(service, site, epoch);
+      return Map.of();
+    });
+    run.committed = true;
+    // Replay must start from a freshly loaded snapshot: an attempt (or a resumed run) that finds the
+    // store possibly touched by an earlier replay attempt reloads first, so no record is applied twice.
+    AtomicBoolean fresh = new AtomicBoolean();
+    cur = step(cur, STEP_LOAD_SNAPSHOT, run, () -> {
+      Instant t0 = clock.instant();
+      src.target().loadSnapshot(service, site, snap, epoch);
+      fresh.set(true);
+      long ms = Duration.between(t0, clock.instant()).toMillis();
+      publish(Severity.INFO, "rebuild.loaded", "rebuild of '" + service + "': snapshot "
+          + SnapshotChooser.describe(snap) + " loaded into " + site + " in " + ms + " ms", cur().value(),
+          Map.of("snapshot", snap.id(), "site", site, "millis", ms));
+      return Map.of(Replayer.ATTR_LOAD_MILLIS, Long.toString(ms));
+    });
+    cur = step(cur, STEP_REPLAY, run, () -> {
+      if (!fresh.getAndSet(false)) {
+        src.target().loadSnapshot(service, site, snap, epoch);
+      }
+      Map<String, String> out = new Replayer(service, site, snap, request, epoch, src.log(), src.target(), clock,
+          Replayer.BATCH).run();
+      ServiceState now = cur().value();
+      Map<String, String> merged = new TreeMap<>(now.attributes());
+      merged.putAll(out);
+      RebuildReport.of(new ServiceState(service, now.state(), now.epoch(), now.activeSite(), now.since(),
+          now.reason(), merged)).ifPresent(r -> publish(Severity.INFO, "rebuild.replayed", r.summary(), now,
+          Map.of("applied", r.applied(), "stop", String.valueOf(r.stop()), "notReplayed", r.notReplayed())));
+      return out;
+    });
+    cur = step(cur, STEP_PROMOTE, run, () -> {
+      actions.promote(service, site, epoch);
+      return Map.of();
+    });
+    cur = step(cur, STEP_REDIRECT, run, () -> {
+      actions.redirect(service, site, epoch);
+      return Map.of();
+    });
+    // As after a failover, the service's checks run against the site that serves (they probe it
+    // through the host's routing); a failure leaves it FAILED with the rebuilt site serving.
+    cur = step(cur, STEP_VALIDATE, run, () -> {
+      validateOrThrow(site, epoch);
+      return Map.of();
+    });
+    return cur;
+  }
+
+  private static SnapshotRef persistedSnapshot(ServiceState s) {
+    Map<String, String> a = s.attributes();
+    String from = a.get(Replayer.ATTR_FROM_OFFSET);
+    LogPosition pos = from == null ? null : new LogPosition(Long.parseLong(from),
+        Long.parseLong(a.getOrDefault(Replayer.ATTR_FROM_EPOCH, "0")));
+    return new SnapshotRef(a.get(Replayer.ATTR_SNAPSHOT_ID), Instant.parse(a.get(Replayer.ATTR_SNAPSHOT_TIME)), pos,
+        Long.parseLong(a.getOrDefault(Replayer.ATTR_SNAPSHOT_SIZE, "0")));
+  }
+
   private Versioned<ServiceState> failingBack(Versioned<ServiceState> cur, Run run) {
     long oldEpoch = cur.value().epoch();
     if (!done(cur.value()).contains(STEP_SWITCH)) {
@@ -1455,6 +1615,7 @@ public final class FailoverEngine implements AutoCloseable {
     private String eventPrefix = "failover";
     private ThreadFactory threadFactory = DrkitThreads.daemon("drkit-engine");
     private Duration leadershipPoll = Duration.ofSeconds(1);
+    private @Nullable RebuildSources rebuildSources;
 
     private Builder(RecoveryConfig config) {
       this.config = config;
@@ -1481,6 +1642,7 @@ public final class FailoverEngine implements AutoCloseable {
       b.eventPrefix = eventPrefix;
       b.threadFactory = threadFactory;
       b.leadershipPoll = leadershipPoll;
+      b.rebuildSources = rebuildSources;
       return b;
     }
 
@@ -1661,6 +1823,16 @@ public final class FailoverEngine implements AutoCloseable {
      */
     public Builder automaticFailover(boolean enabled) {
       this.automaticFailover = enabled;
+      return this;
+    }
+
+    /**
+     * @param sources the snapshot catalogue, replay log and rebuild target that
+     *     {@link FailoverEngine#rebuild} uses (default: none, and rebuild is refused)
+     * @return this builder
+     */
+    public Builder rebuildSources(RebuildSources sources) {
+      this.rebuildSources = Objects.requireNonNull(sources, "sources");
       return this;
     }
 

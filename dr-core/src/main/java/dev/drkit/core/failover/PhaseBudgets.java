@@ -14,6 +14,7 @@ import java.util.Objects;
  * switch's drain, which runs after the fence, waits at most the phase's budget from its own start
  * and then rolls back. The defaults give FAILING_OVER and VALIDATING half of the RTO each (together
  * the whole RTO from the failover decision to serving again) and FAILING_BACK the whole RTO.
+ * REBUILDING always has the whole RTO (it is the only phase between the loss and serving again).
  *
  * @param failingOver fraction of the RTO for FAILING_OVER, in (0, 10]
  * @param validating fraction of the RTO for VALIDATING, in (0, 10]
@@ -39,7 +40,7 @@ public record PhaseBudgets(double failingOver, double validating, double failing
   }
 
   /**
-   * @param phase FAILING_OVER, VALIDATING or FAILING_BACK
+   * @param phase FAILING_OVER, VALIDATING, FAILING_BACK or REBUILDING
    * @param rto the service's RTO
    * @return the phase's budget
    * @throws IllegalArgumentException for a state that is not a phase
@@ -50,6 +51,8 @@ public record PhaseBudgets(double failingOver, double validating, double failing
       case FAILING_OVER -> failingOver;
       case VALIDATING -> validating;
       case FAILING_BACK -> failingBack;
+      // A rebuild restores the service from nothing: it has the whole RTO.
+      case REBUILDING -> 1.0;
       case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED ->
           throw new IllegalArgumentException(phase + " is not a phase with a budget");
     };

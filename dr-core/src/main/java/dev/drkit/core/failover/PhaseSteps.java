@@ -28,6 +28,8 @@ final class PhaseSteps {
   static final String STEP_RESYNC = "resync";
   static final String STEP_VALIDATE_PRIMARY = "validate-primary";
   static final String STEP_SWITCH = "switch";
+  static final String STEP_LOAD_SNAPSHOT = "load-snapshot";
+  static final String STEP_REPLAY = "replay";
   static final String STEP_ROLLBACK = "rollback";
   static final String STEP_ROLLBACK_FENCE = "rollback-fence";
   static final String STEP_ROLLBACK_PROMOTE = "rollback-promote";
@@ -67,19 +69,25 @@ final class PhaseSteps {
   /**
    * Whether the phase has passed its point of no return. FAILING_OVER fences the serving primary as
    * its first action and VALIDATING follows it, so both are committed from their start; FAILING_BACK
-   * commits with its {@code switch} step (persisted just before the backup is fenced).
+   * commits with its {@code switch} step (persisted just before the backup is fenced); REBUILDING
+   * with its {@code fence} of both sites.
    */
   static boolean committed(ServiceState s) {
     return switch (s.state()) {
       case FAILING_OVER, VALIDATING -> true;
       case FAILING_BACK -> done(s).contains(STEP_SWITCH) || done(s).contains(STEP_ROLLBACK);
+      case REBUILDING -> done(s).contains(STEP_FENCE);
       case PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED -> false;
     };
   }
 
   /** @return the site a phase is moving traffic to (the other one is the site it moves it from) */
   static Site target(ServiceState s) {
-    return s.state() == FailoverState.FAILING_BACK ? Site.PRIMARY : Site.BACKUP;
+    return switch (s.state()) {
+      case FAILING_BACK -> Site.PRIMARY;
+      case REBUILDING -> s.activeSite();
+      case PRIMARY_ACTIVE, PRIMARY_DEGRADED, FAILING_OVER, VALIDATING, BACKUP_ACTIVE, FAILED -> Site.BACKUP;
+    };
   }
 
   /**
@@ -100,6 +108,16 @@ final class PhaseSteps {
       case VALIDATING, BACKUP_ACTIVE -> Site.BACKUP;
       case FAILING_BACK -> !d.contains(STEP_SWITCH) ? Site.BACKUP : d.contains(STEP_REDIRECT) ? Site.PRIMARY : null;
       case PRIMARY_ACTIVE, PRIMARY_DEGRADED -> Site.PRIMARY;
+      case REBUILDING -> {
+        if (d.contains(STEP_REDIRECT)) {
+          yield s.activeSite();
+        }
+        if (!d.isEmpty() || s.attributes().containsKey(FailoverEngine.ATTR_PREVIOUS_EPOCH)) {
+          yield null;
+        }
+        String from = s.attributes().get(Replayer.ATTR_FROM_SITE);
+        yield from == null || from.equals(FailoverEngine.NO_SITE) ? null : Site.valueOf(from);
+      }
       case FAILED -> {
         String v = s.attributes().get(FailoverEngine.ATTR_SERVING_SITE);
         yield v == null || v.equals(FailoverEngine.NO_SITE) ? null : Site.valueOf(v);
@@ -116,7 +134,8 @@ final class PhaseSteps {
    * What a phase redoes when it is re-assigned at a new epoch: under a new leadership term (or a
    * state without one), a rollback in progress redoes its own steps; FAILING_OVER and VALIDATING
    * redo everything; FAILING_BACK keeps its resync, validation and switch when it had switched, and
-   * otherwise only redoes what is not done yet. A retry after a rollback redoes the whole phase.
+   * otherwise only redoes what is not done yet; REBUILDING redoes everything (fence, load, replay at
+   * the new epoch). A retry after a rollback redoes the whole phase.
    *
    * @param s a state in a phase
    * @param retryAfterRollback whether an operator retries a rolled-back phase
@@ -133,6 +152,7 @@ final class PhaseSteps {
     }
     return switch (s.state()) {
       case FAILING_OVER, VALIDATING -> new Reassignment(keep, Site.BACKUP);
+      case REBUILDING -> new Reassignment(keep, s.activeSite());
       case FAILING_BACK -> {
         if (d.contains(STEP_ROLLBACK)) {
           yield new Reassignment(keep, Site.BACKUP);

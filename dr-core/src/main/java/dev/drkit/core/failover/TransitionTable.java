@@ -6,6 +6,7 @@ import static dev.drkit.core.FailoverState.FAILING_BACK;
 import static dev.drkit.core.FailoverState.FAILING_OVER;
 import static dev.drkit.core.FailoverState.PRIMARY_ACTIVE;
 import static dev.drkit.core.FailoverState.PRIMARY_DEGRADED;
+import static dev.drkit.core.FailoverState.REBUILDING;
 import static dev.drkit.core.FailoverState.VALIDATING;
 
 import dev.drkit.core.FailoverState;
@@ -43,6 +44,11 @@ import org.jspecify.annotations.Nullable;
  *       <td>FAILING_OVER / VALIDATING / FAILING_BACK</td><td></td><td>unchanged</td></tr>
  *   <tr><td>FAILED</td><td>RESOLVE_PRIMARY / RESOLVE_BACKUP</td><td>PRIMARY_ACTIVE / BACKUP_ACTIVE</td>
  *       <td>+1</td><td>primary / backup</td></tr>
+ *   <tr><td>PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED</td><td>REBUILD</td><td>REBUILDING</td>
+ *       <td>+1</td><td>primary (the site rebuilt)</td></tr>
+ *   <tr><td>REBUILDING</td><td>PHASE_SUCCEEDED</td><td>PRIMARY_ACTIVE</td><td></td><td>primary</td></tr>
+ *   <tr><td>REBUILDING</td><td>PHASE_FAILED, ABORT</td><td>FAILED</td><td></td><td>unchanged</td></tr>
+ *   <tr><td>FAILED</td><td>RETRY_REBUILD</td><td>REBUILDING</td><td></td><td>unchanged</td></tr>
  * </table>
  */
 public final class TransitionTable {
@@ -97,6 +103,14 @@ public final class TransitionTable {
     add(t, FAILED, Trigger.RESOLVE_PRIMARY, PRIMARY_ACTIVE, true, Site.PRIMARY);
     add(t, FAILED, Trigger.RESOLVE_BACKUP, BACKUP_ACTIVE, true, Site.BACKUP);
 
+    for (FailoverState s : List.of(PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED)) {
+      add(t, s, Trigger.REBUILD, REBUILDING, true, Site.PRIMARY);
+    }
+    add(t, REBUILDING, Trigger.PHASE_SUCCEEDED, PRIMARY_ACTIVE, false, Site.PRIMARY);
+    add(t, REBUILDING, Trigger.PHASE_FAILED, FAILED, false, null);
+    add(t, REBUILDING, Trigger.ABORT, FAILED, false, null);
+    add(t, FAILED, Trigger.RETRY_REBUILD, REBUILDING, false, null);
+
     Map<FailoverState, Map<Trigger, Transition>> frozen = new EnumMap<>(FailoverState.class);
     t.forEach((k, v) -> frozen.put(k, Collections.unmodifiableMap(v)));
     return Collections.unmodifiableMap(frozen);
@@ -150,9 +164,9 @@ public final class TransitionTable {
   /**
    * @param state a state
    * @return whether it is a phase the engine drives through steps (FAILING_OVER, VALIDATING,
-   *     FAILING_BACK)
+   *     FAILING_BACK, REBUILDING)
    */
   public static boolean isPhase(FailoverState state) {
-    return state == FAILING_OVER || state == VALIDATING || state == FAILING_BACK;
+    return state == FAILING_OVER || state == VALIDATING || state == FAILING_BACK || state == REBUILDING;
   }
 }

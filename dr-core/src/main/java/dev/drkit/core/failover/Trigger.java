@@ -28,6 +28,10 @@ public enum Trigger {
   RETRY_VALIDATION,
   /** An operator re-runs a failed failback from the first step not yet done. */
   RETRY_FAILBACK,
+  /** An operator rebuilds the service from a snapshot and the replication log. */
+  REBUILD,
+  /** An operator re-runs a failed rebuild from the first step not yet done. */
+  RETRY_REBUILD,
   /** An operator declares that the primary serves (after repairing by hand). */
   RESOLVE_PRIMARY,
   /** An operator declares that the backup serves (after repairing by hand). */

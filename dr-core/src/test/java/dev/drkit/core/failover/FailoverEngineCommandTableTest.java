@@ -28,31 +28,37 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class FailoverEngineCommandTableTest {
   private static final List<String> COMMANDS = List.of("failover", "force", "switchover", "failback", "abort", "retry",
-      "resolvePrimary", "resolveBackup", "HEALTHY", "SUSPECT", "DOWN", "resume");
+      "resolvePrimary", "resolveBackup", "HEALTHY", "SUSPECT", "DOWN", "resume", "rebuild");
 
   /** Rows: state, then per command "STATE@epoch" or "illegal". */
+  private static final FakeRebuild REBUILD = new FakeRebuild().puts(4).snapshot("aaaa1111", 2,
+      FakeRebuild.T0.plusSeconds(2));
+
   private static final Map<FailoverState, String> TABLE = Map.of(
       FailoverState.PRIMARY_ACTIVE,
       "BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 illegal illegal illegal illegal illegal "
-          + "PRIMARY_ACTIVE@1 PRIMARY_DEGRADED@1 BACKUP_ACTIVE@2 PRIMARY_ACTIVE@1",
+          + "PRIMARY_ACTIVE@1 PRIMARY_DEGRADED@1 BACKUP_ACTIVE@2 PRIMARY_ACTIVE@1 PRIMARY_ACTIVE@2",
       FailoverState.PRIMARY_DEGRADED,
       "BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 illegal PRIMARY_ACTIVE@1 illegal illegal illegal "
-          + "PRIMARY_ACTIVE@1 PRIMARY_DEGRADED@1 BACKUP_ACTIVE@2 PRIMARY_DEGRADED@1",
+          + "PRIMARY_ACTIVE@1 PRIMARY_DEGRADED@1 BACKUP_ACTIVE@2 PRIMARY_DEGRADED@1 PRIMARY_ACTIVE@2",
       FailoverState.FAILING_OVER,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "FAILING_OVER@2 FAILING_OVER@2 FAILING_OVER@2 BACKUP_ACTIVE@3",
+          + "FAILING_OVER@2 FAILING_OVER@2 FAILING_OVER@2 BACKUP_ACTIVE@3 illegal",
       FailoverState.VALIDATING,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "VALIDATING@2 VALIDATING@2 VALIDATING@2 BACKUP_ACTIVE@3",
+          + "VALIDATING@2 VALIDATING@2 VALIDATING@2 BACKUP_ACTIVE@3 illegal",
       FailoverState.BACKUP_ACTIVE,
       "illegal illegal PRIMARY_ACTIVE@3 PRIMARY_ACTIVE@3 illegal illegal illegal illegal "
-          + "BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2",
+          + "BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 BACKUP_ACTIVE@2 PRIMARY_ACTIVE@3",
       FailoverState.FAILING_BACK,
       "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
-          + "FAILING_BACK@2 FAILING_BACK@2 FAILING_BACK@2 PRIMARY_ACTIVE@4",
+          + "FAILING_BACK@2 FAILING_BACK@2 FAILING_BACK@2 PRIMARY_ACTIVE@4 illegal",
       FailoverState.FAILED,
       "illegal illegal illegal illegal illegal BACKUP_ACTIVE@2 PRIMARY_ACTIVE@3 BACKUP_ACTIVE@3 "
-          + "FAILED@2 FAILED@2 FAILED@2 FAILED@2");
+          + "FAILED@2 FAILED@2 FAILED@2 FAILED@2 PRIMARY_ACTIVE@3",
+      FailoverState.REBUILDING,
+      "illegal illegal illegal illegal FAILED@2 illegal illegal illegal "
+          + "REBUILDING@2 REBUILDING@2 REBUILDING@2 PRIMARY_ACTIVE@3 illegal");
 
   static Stream<Arguments> cases() {
     List<Arguments> all = new ArrayList<>();
@@ -69,8 +75,11 @@ class FailoverEngineCommandTableTest {
   private static ServiceState seed(FailoverState s) {
     boolean primary = s == FailoverState.PRIMARY_ACTIVE || s == FailoverState.PRIMARY_DEGRADED;
     Map<String, String> attrs = s == FailoverState.FAILED
-        ? Map.of(FailoverEngine.ATTR_FAILED_PHASE, "FAILING_OVER") : Map.of();
-    return new ServiceState("orders", s, primary ? 1 : 2, primary ? Site.PRIMARY : Site.BACKUP,
+        ? Map.of(FailoverEngine.ATTR_FAILED_PHASE, "FAILING_OVER")
+        : s == FailoverState.REBUILDING ? Map.of(Replayer.ATTR_SNAPSHOT_ID, "aaaa1111", Replayer.ATTR_SNAPSHOT_TIME,
+            FakeRebuild.T0.plusSeconds(2).toString(), Replayer.ATTR_FROM_OFFSET, "2") : Map.of();
+    return new ServiceState("orders", s, primary ? 1 : 2,
+        primary || s == FailoverState.REBUILDING ? Site.PRIMARY : Site.BACKUP,
         Instant.parse("2026-11-24T00:00:00Z"), "seeded", attrs);
   }
 
@@ -85,6 +94,7 @@ class FailoverEngineCommandTableTest {
       case "resolvePrimary" -> e -> e.resolve(FailoverState.PRIMARY_ACTIVE, "alice", "test");
       case "resolveBackup" -> e -> e.resolve(FailoverState.BACKUP_ACTIVE, "alice", "test");
       case "resume" -> FailoverEngine::resume;
+      case "rebuild" -> e -> e.rebuild(RebuildRequest.latest(), "alice", "test");
       default -> e -> e.onVerdict(HealthVerdict.valueOf(name), "external detector");
     };
   }
@@ -95,7 +105,7 @@ class FailoverEngineCommandTableTest {
     InMemoryStateStore backing = new InMemoryStateStore();
     backing.compareAndSet("orders", 0, seed(start));
     Harness h = new Harness(backing);
-    FailoverEngine engine = h.engine();
+    FailoverEngine engine = h.builder().rebuildSources(new RebuildSources(REBUILD, REBUILD, REBUILD)).build();
     if (expected.equals("illegal")) {
       assertThatThrownBy(() -> command(cmd).apply(engine)).isInstanceOf(IllegalTransitionException.class)
           .hasMessageContaining("orders").hasMessageContaining(start.name());

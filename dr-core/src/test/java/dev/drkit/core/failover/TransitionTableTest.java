@@ -48,7 +48,15 @@ class TransitionTableTest {
       Map.entry("FAILED RETRY_VALIDATION", "VALIDATING false keep"),
       Map.entry("FAILED RETRY_FAILBACK", "FAILING_BACK false keep"),
       Map.entry("FAILED RESOLVE_PRIMARY", "PRIMARY_ACTIVE true PRIMARY"),
-      Map.entry("FAILED RESOLVE_BACKUP", "BACKUP_ACTIVE true BACKUP"));
+      Map.entry("FAILED RESOLVE_BACKUP", "BACKUP_ACTIVE true BACKUP"),
+      Map.entry("PRIMARY_ACTIVE REBUILD", "REBUILDING true PRIMARY"),
+      Map.entry("PRIMARY_DEGRADED REBUILD", "REBUILDING true PRIMARY"),
+      Map.entry("BACKUP_ACTIVE REBUILD", "REBUILDING true PRIMARY"),
+      Map.entry("FAILED REBUILD", "REBUILDING true PRIMARY"),
+      Map.entry("REBUILDING PHASE_SUCCEEDED", "PRIMARY_ACTIVE false PRIMARY"),
+      Map.entry("REBUILDING PHASE_FAILED", "FAILED false keep"),
+      Map.entry("REBUILDING ABORT", "FAILED false keep"),
+      Map.entry("FAILED RETRY_REBUILD", "REBUILDING false keep"));
 
   static Stream<Arguments> everyPair() {
     List<Arguments> all = new ArrayList<>();
@@ -96,7 +104,8 @@ class TransitionTableTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("states")
   void phasesAreExactlyTheDrivenStates(FailoverState s) {
-    assertThat(TransitionTable.isPhase(s)).isEqualTo(s == FAILING_OVER || s == VALIDATING || s == FAILING_BACK);
+    assertThat(TransitionTable.isPhase(s)).isEqualTo(s == FAILING_OVER || s == VALIDATING || s == FAILING_BACK
+        || s == FailoverState.REBUILDING);
     assertThat(List.of(PRIMARY_ACTIVE, PRIMARY_DEGRADED, BACKUP_ACTIVE, FAILED).contains(s))
         .isNotEqualTo(TransitionTable.isPhase(s));
   }

@@ -418,6 +418,7 @@ public final class OrdersDrill {
         case FAILING_OVER -> "planned".equals(e.state().attributes().get(FailoverEngine.ATTR_MODE)) ? "switchover: "
             : "failover: ";
         case FAILING_BACK -> "failback: ";
+        case REBUILDING -> "rebuild: ";
         case PRIMARY_ACTIVE, PRIMARY_DEGRADED, VALIDATING, BACKUP_ACTIVE, FAILED -> "";
       };
     }
@@ -783,8 +784,9 @@ public final class OrdersDrill {
     Recorder rec = st.rec;
     String svc = config.name();
     Duration rto = config.rto();
-    Path restored = workDir.resolve("restored");
-    ScheduledBackups backups = new ScheduledBackups(svc, strategies, () -> st.primary, workDir, st.bus, clock);
+    ScheduledBackups backups = new ScheduledBackups(svc, strategies, () -> st.primary, () -> st.replication instanceof LogShippingReplication l ? l.logPosition()
+            : java.util.Optional.empty(),
+        workDir, st.bus, clock);
     st.closeables.add(backups);
     rec.note("backups: " + (strategies.isEmpty() ? "the drill's default strategy " + describe(ScheduledBackups.DEFAULT)
         + " (the plan has none for " + svc + ")" : "the plan's strategies " + strategies.stream()
@@ -810,41 +812,36 @@ public final class OrdersDrill {
     st.bus.publish(new DrEvent(lostAt, "drill.data.lost", DrEvent.Severity.ERROR, svc, 1,
         "both sites killed and their databases deleted; the primary's replication log survives (separate volume)",
         Map.of()));
-    long e2 = st.engine.state().epoch() + 1;
-    Snapshot[] used = new Snapshot[1];
-    rec.phase("restore: latest snapshot from the repository", null, () -> {
-      try (Repository repo = backups.open()) {
-        List<Snapshot> all = repo.snapshots().stream().sorted(java.util.Comparator.comparing(Snapshot::time)).toList();
-        Snapshot latest = all.get(all.size() - 1);
-        used[0] = latest;
-        repo.restore(latest.id(), restored);
-      }
-      Snapshot latest = used[0];
-      return "snapshot " + latest.shortId() + " (taken " + Duration.between(latest.time(), lostAt).toMillis()
-          + " ms before the loss)";
-    });
-    rec.phase("restore: seed and start the primary", null, () -> {
-      st.primary.seedFrom(restored.resolve("orders.sql"));
-      st.primary.start();
-      return st.primary.orderIds().size() + " orders from the snapshot";
-    });
-    rec.phase("restore: catch up from the replication log", null, () -> {
-      List<dev.drkit.examples.orders.Order> log = LogShippingReplication.readLog(st.primary, 1, st.bus, clock);
-      int added = 0;
-      for (int i = 0; i < log.size(); i += 512) {
-        added += st.primary.applyReplicated(log.subList(i, Math.min(log.size(), i + 512)), 1, -1);
-      }
-      return added + " orders replayed from " + log.size() + " log records";
-    });
+    // The library's rebuild: snapshot (with its recorded log position) + replay of the surviving log,
+    // validate, promote and redirect at a new epoch, persisted in the same state store.
+    long logEpoch = st.engine.state().epoch();
+    Path logDir = st.primary.directory().resolve("replog").resolve("e" + logEpoch);
+    dev.drkit.core.coord.LocalCoordinator rebuildLease = new dev.drkit.core.coord.LocalCoordinator();
+    rebuildLease.awaitLeadership(Duration.ofSeconds(5));
     st.validator.label("after restore");
-    rec.phase("restore: promote and redirect at epoch " + e2, null, () -> {
-      // The lost replica is fenced out at the new epoch first: only then may the rebuilt primary
-      // acknowledge writes alone in sync mode (until the replica is rebuilt from it).
-      st.actions.fence(svc, Site.BACKUP, e2);
-      st.actions.promote(svc, Site.PRIMARY, e2);
-      st.actions.redirect(svc, Site.PRIMARY, e2);
-      return "router -> rebuilt primary";
-    });
+    dev.drkit.core.failover.RebuildReport[] rebuilt = new dev.drkit.core.failover.RebuildReport[1];
+    try (dev.drkit.replication.ReplicationLogReplay replay = new dev.drkit.replication.ReplicationLogReplay(svc,
+        () -> java.util.Optional.of(dev.drkit.replication.ReplicationLog.open(logDir,
+            dev.drkit.replication.LogConfig.builder("archive-primary").eventBus(st.bus).clock(clock).build())))) {
+      FailoverEngine rebuilder = FailoverEngine.builder(config).stateStore(st.store).actions(st.actions)
+          .coordinator(rebuildLease).validator(st.validator).eventBus(st.bus).clock(clock)
+          .rebuildSources(new dev.drkit.core.failover.RebuildSources(backups.catalog(), replay,
+              new dev.drkit.examples.orders.OrderRebuildTarget(st.primary, st.backup, backups::open,
+                  workDir.resolve("rebuild-staging"), java.util.Optional::empty)))
+          .build();
+      rec.phase("restore: rebuild (snapshot, log replay, validate, promote, redirect)", null, () -> {
+        dev.drkit.spi.ServiceState after = rebuilder.rebuild(dev.drkit.core.failover.RebuildRequest.latest(), BY,
+            "both databases lost");
+        rebuilt[0] = dev.drkit.core.failover.RebuildReport.of(after).orElseThrow();
+        if (after.state() != FailoverState.PRIMARY_ACTIVE) {
+          throw new IllegalStateException(rebuilt[0].summary());
+        }
+        return rebuilt[0].summary();
+      });
+    } finally {
+      st.engine.reload();
+    }
+    long e2 = st.engine.state().epoch();
     DrillReport.Rpo rpo = rpo(st, st.primary.orderIds(), lostAt, "the rebuilt primary");
     ValidationReport v = st.validator.validate(config, Site.PRIMARY, e2);
     long done = System.nanoTime();
@@ -860,15 +857,15 @@ public final class OrdersDrill {
     objective(objectives, "validation after restore", "passed", v.passed() ? "passed" : "failed", v.passed());
     rpoObjectives(objectives, rpo, "restore");
     objective(objectives, "snapshot restored", "the latest scheduled (" + snap.shortId() + ", " + scheduled.size()
-        + " taken on schedule)", used[0].shortId(), used[0].id().equals(snap.id()) && used[0].tags().stream()
-        .anyMatch(t -> t.startsWith(dev.drkit.backup.schedule.RepositoryBackupJob.STRATEGY_TAG)));
+        + " taken on schedule)", rebuilt[0].snapshotId().substring(0, 8), rebuilt[0].snapshotId().equals(snap.id()));
     rec.phase("rebuild the replica from the primary", null, () -> {
       st.backup.start();
       st.actions.resync(svc, Site.BACKUP, Site.PRIMARY, e2);
       return st.backup.orderIds().size() + " orders on the new replica";
     });
-    rec.note("restore is driven step by step (restore, seed, replay, promote, redirect): the failover engine has no"
-        + " rebuild command, so its stored state stays PRIMARY_ACTIVE while the sites moved to epoch " + e2);
+    rec.note("restore runs on the failover engine's rebuild command (REBUILDING persisted in the state store):"
+        + " snapshot " + rebuilt[0].snapshotId().substring(0, 8) + " from log offset " + rebuilt[0].fromOffset() + ", "
+        + rebuilt[0].applied() + " records replayed, epoch " + e2);
     rec.phase("settle on the rebuilt primary", null, () -> {
       pause(settings.settle());
       return "steady";

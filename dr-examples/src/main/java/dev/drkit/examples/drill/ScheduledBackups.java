@@ -59,6 +59,14 @@ final class ScheduledBackups implements AutoCloseable {
   private final CompletableFuture<Void> firstSnapshot = new CompletableFuture<>();
 
   /**
+   * @return the repository's scheduled snapshots as a rebuild's snapshot catalogue
+   */
+  dev.drkit.spi.SnapshotCatalog catalog() {
+    return new dev.drkit.backup.RepositorySnapshotCatalog(this::open, (service, s) -> s.tags().stream()
+        .anyMatch(t -> t.startsWith(dev.drkit.backup.schedule.RepositoryBackupJob.STRATEGY_TAG)));
+  }
+
+  /**
    * Starts the scheduler.
    *
    * @param service the drilled service
@@ -71,6 +79,25 @@ final class ScheduledBackups implements AutoCloseable {
    */
   ScheduledBackups(String service, List<BackupStrategy> strategies, Supplier<OrderSite> active, Path dir, EventBus bus,
       Clock clock) throws IOException {
+    this(service, strategies, active, java.util.Optional::empty, dir, bus, clock);
+  }
+
+  /**
+   * Starts the scheduler; each snapshot records the replication-log position {@code position}
+   * gives just before the dump starts.
+   *
+   * @param service the drilled service
+   * @param strategies its strategies from the plan (may be empty)
+   * @param active the site to back up at each run (the active one at that moment)
+   * @param position the log position of the active site (noted before each dump)
+   * @param dir where the repository and the staging directory go
+   * @param bus where the scheduler's events go
+   * @param clock the drill's clock
+   * @throws IOException when the repository cannot be created
+   */
+  ScheduledBackups(String service, List<BackupStrategy> strategies, Supplier<OrderSite> active,
+      Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position, Path dir, EventBus bus, Clock clock)
+      throws IOException {
     this.repoDir = dir.resolve("backup-repo");
     Path staging = dir.resolve("backup-staging");
     Files.createDirectories(staging);
@@ -86,7 +113,7 @@ final class ScheduledBackups implements AutoCloseable {
     this.executor = pool;
     RepositoryBackupJob job = new RepositoryBackupJob(
         () -> Repository.open(new FileSystemBlobStore(repoDir), null, options(clock)),
-        strategy -> new DumpSource(active, staging), ZoneOffset.UTC, bus);
+        strategy -> new DumpSource(active, position, staging), ZoneOffset.UTC, bus);
     this.scheduler = BackupScheduler.builder(BackupJob.blocking((strategy, run) -> {
       job.run(strategy, run);
       firstSnapshot.complete(null);
@@ -150,11 +177,20 @@ final class ScheduledBackups implements AutoCloseable {
   /** The active site's database, dumped into the staging directory when the capture starts. */
   private static final class DumpSource implements BackupSource {
     private final Supplier<OrderSite> active;
+    private final Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position;
     private final Path staging;
+    private volatile java.util.Optional<dev.drkit.spi.LogPosition> noted = java.util.Optional.empty();
 
-    DumpSource(Supplier<OrderSite> active, Path staging) {
+    DumpSource(Supplier<OrderSite> active, Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position,
+        Path staging) {
       this.active = Objects.requireNonNull(active, "active");
+      this.position = Objects.requireNonNull(position, "position");
       this.staging = staging;
+    }
+
+    @Override
+    public java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+      return noted;
     }
 
     @Override
@@ -165,6 +201,8 @@ final class ScheduledBackups implements AutoCloseable {
     @Override
     public void prepare() throws IOException {
       Files.deleteIfExists(staging.resolve("orders.sql"));
+      // The quiesce rule: the position is noted before the dump starts (the site logs after commit).
+      noted = position.get();
       active.get().dumpTo(staging.resolve("orders.sql"));
     }
 

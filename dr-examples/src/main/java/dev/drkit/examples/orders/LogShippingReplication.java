@@ -452,6 +452,20 @@ public final class LogShippingReplication implements OrderReplication {
     }
   }
 
+  /**
+   * The log position a backup of the active site taken now is consistent with: the next offset of
+   * its replication log and the log's epoch. The site appends a write to the log only after
+   * committing it, so a dump started after this call holds every record below the offset (see the
+   * quiesce rule in docs/repository-format.md).
+   *
+   * @return the position, or empty while no site ships
+   */
+  public synchronized java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+    Source s = source;
+    return s == null || s.dead ? java.util.Optional.empty()
+        : java.util.Optional.of(new dev.drkit.spi.LogPosition(s.log.nextOffset(), s.epoch));
+  }
+
   @Override
   public synchronized void close() {
     Source s = source;

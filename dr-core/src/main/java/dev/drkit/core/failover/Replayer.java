@@ -1,0 +1,222 @@
+package dev.drkit.core.failover;
+
+import dev.drkit.core.IntegrityException;
+import dev.drkit.spi.RebuildTarget;
+import dev.drkit.spi.ReplayLog;
+import dev.drkit.spi.ReplayRecord;
+import dev.drkit.spi.Site;
+import dev.drkit.spi.SnapshotRef;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The replay step of a rebuild: reads the log from the snapshot's position, checks that offsets are
+ * dense, applies records in batches up to the target, and counts what lies past the target (what the
+ * rebuild deliberately undid). Its result is the step's persisted attributes (see
+ * {@link RebuildReport}). A gap or a damaged record stops it with an {@link IntegrityException}
+ * naming the offset and saying what was recovered.
+ */
+final class Replayer {
+  /** Every rebuild attribute starts with this; a new operation clears them. */
+  static final String ATTR_PREFIX = "rebuild";
+  /** Records read and applied per batch. */
+  static final int BATCH = 4096;
+  static final String ATTR_SNAPSHOT_SPEC = "rebuildSnapshot";
+  static final String ATTR_TARGET_SPEC = "rebuildTo";
+  static final String ATTR_SNAPSHOT_ID = "rebuildSnapshotId";
+  static final String ATTR_SNAPSHOT_TIME = "rebuildSnapshotTime";
+  static final String ATTR_SNAPSHOT_SIZE = "rebuildSnapshotBytes";
+  static final String ATTR_FROM_OFFSET = "rebuildFromOffset";
+  static final String ATTR_FROM_EPOCH = "rebuildFromEpoch";
+  static final String ATTR_FROM_SITE = "rebuildFrom";
+  static final String ATTR_LOAD_MILLIS = "rebuildLoadMillis";
+  static final String ATTR_REPLAY_MILLIS = "rebuildReplayMillis";
+  static final String ATTR_APPLIED = "rebuildApplied";
+  static final String ATTR_LAST_APPLIED = "rebuildLastApplied";
+  static final String ATTR_LAST_APPLIED_TIME = "rebuildLastAppliedTime";
+  static final String ATTR_STOP = "rebuildStop";
+  static final String ATTR_SKIPPED = "rebuildSkipped";
+  static final String ATTR_SKIPPED_FIRST = "rebuildSkippedFirst";
+  static final String ATTR_SKIPPED_LAST = "rebuildSkippedLast";
+  static final String ATTR_RPO_MILLIS = "rebuildRpoMillis";
+  static final String ATTR_SKIPPED_NOTE = "rebuildSkippedNote";
+
+  /** Why the replay stopped. */
+  static final String STOP_END = "end";
+  static final String STOP_TARGET = "target";
+  static final String STOP_LOG_GONE = "log-gone";
+  static final String STOP_NO_POSITION = "no-position";
+
+  private final String service;
+  private final Site site;
+  private final SnapshotRef snapshot;
+  private final RebuildRequest request;
+  private final long epoch;
+  private final ReplayLog log;
+  private final RebuildTarget target;
+  private final Clock clock;
+  private final int batchSize;
+
+  Replayer(String service, Site site, SnapshotRef snapshot, RebuildRequest request, long epoch, ReplayLog log,
+      RebuildTarget target, Clock clock, int batchSize) {
+    this.service = service;
+    this.site = site;
+    this.snapshot = snapshot;
+    this.request = request;
+    this.epoch = epoch;
+    this.log = log;
+    this.target = target;
+    this.clock = clock;
+    this.batchSize = batchSize;
+  }
+
+  /** @return the attributes to persist with the replay step */
+  Map<String, String> run() throws Exception {
+    Instant started = clock.instant();
+    Map<String, String> out = new LinkedHashMap<>();
+    if (snapshot.logPosition() == null) {
+      return stoppedAtSnapshot(out, STOP_NO_POSITION, started);
+    }
+    if (!log.available(service)) {
+      return stoppedAtSnapshot(out, STOP_LOG_GONE, started);
+    }
+    long from = snapshot.logPosition().offset();
+    long first = log.firstOffset(service);
+    if (first > from) {
+      throw new IntegrityException("rebuild of '" + service + "': the log starts at offset " + first
+          + " but snapshot " + snapshot.id() + " needs it from offset " + from + ": offsets " + from + ".."
+          + (first - 1) + " are gone; recovered: the snapshot only (replay with a target before offset " + from
+          + " is impossible, choose an older snapshot or accept the snapshot alone)");
+    }
+    long end = log.endOffset(service);
+    long next = from;
+    long applied = 0;
+    long lastApplied = -1;
+    Instant lastAppliedTime = null;
+    boolean reachedTarget = false;
+    long skipped = 0;
+    Instant skippedFirst = null;
+    Instant skippedLast = null;
+    while (next < end) {
+      if (Thread.currentThread().isInterrupted()) {
+        throw new InterruptedException("rebuild of '" + service + "' interrupted at offset " + next);
+      }
+      List<ReplayRecord> batch;
+      try {
+        batch = readChecked(next, (int) Math.min(batchSize, end - next), applied, lastApplied);
+      } catch (IntegrityException e) {
+        if (!reachedTarget) {
+          throw e;
+        }
+        // Past the target nothing is applied any more: damage there only cuts the count short.
+        out.put(ATTR_SKIPPED_NOTE, "counted up to offset " + (next - 1) + ": " + e.getMessage());
+        break;
+      }
+      int cut = batch.size();
+      if (!reachedTarget) {
+        for (int i = 0; i < batch.size(); i++) {
+          if (pastTarget(batch.get(i))) {
+            cut = i;
+            reachedTarget = true;
+            break;
+          }
+        }
+        if (cut > 0) {
+          List<ReplayRecord> apply = batch.subList(0, cut);
+          target.apply(service, site, apply, epoch);
+          applied += cut;
+          ReplayRecord last = apply.get(cut - 1);
+          lastApplied = last.offset();
+          lastAppliedTime = last.commitTime();
+          if (request.toOffset() != null && lastApplied >= request.toOffset()) {
+            reachedTarget = true; // exactly at the target: what follows is only counted
+          }
+        }
+      }
+      for (int i = cut; i < batch.size(); i++) {
+        Instant t = batch.get(i).commitTime();
+        skipped++;
+        skippedFirst = skippedFirst == null ? t : skippedFirst;
+        skippedLast = t;
+      }
+      next = batch.get(batch.size() - 1).offset() + 1;
+    }
+    out.put(ATTR_STOP, reachedTarget ? STOP_TARGET : STOP_END);
+    out.put(ATTR_APPLIED, Long.toString(applied));
+    if (lastApplied >= 0) {
+      out.put(ATTR_LAST_APPLIED, Long.toString(lastApplied));
+      out.put(ATTR_LAST_APPLIED_TIME, lastAppliedTime.toString());
+    }
+    out.put(ATTR_SKIPPED, Long.toString(skipped));
+    if (skippedFirst != null) {
+      out.put(ATTR_SKIPPED_FIRST, skippedFirst.toString());
+      out.put(ATTR_SKIPPED_LAST, skippedLast.toString());
+    }
+    if (!reachedTarget) {
+      Instant upTo = lastAppliedTime != null ? lastAppliedTime : snapshot.time();
+      target.lastAcknowledgedWrite(service).ifPresent(t -> out.put(ATTR_RPO_MILLIS,
+          Long.toString(Math.max(0, Duration.between(upTo, t).toMillis()))));
+    }
+    out.put(ATTR_REPLAY_MILLIS, Long.toString(Duration.between(started, clock.instant()).toMillis()));
+    return out;
+  }
+
+  private boolean pastTarget(ReplayRecord r) {
+    if (request.toOffset() != null) {
+      return r.offset() > request.toOffset();
+    }
+    // The log's order is authoritative: the first record committed after the target ends the replay,
+    // even if a later one (written under a skewed clock) carries an earlier time.
+    return request.toTime() != null && r.commitTime().isAfter(request.toTime());
+  }
+
+  private List<ReplayRecord> readChecked(long next, int max, long applied, long lastApplied) throws Exception {
+    List<ReplayRecord> batch;
+    try {
+      batch = log.read(service, next, max);
+    } catch (IntegrityException e) {
+      throw new IntegrityException(e.getMessage() + "; " + recovered(applied, lastApplied), e);
+    }
+    if (batch.isEmpty()) {
+      throw new IntegrityException("rebuild of '" + service + "': the log ends at offset " + next
+          + " although it reported records up to " + (log.endOffset(service) - 1) + "; " + recovered(applied,
+          lastApplied));
+    }
+    long expect = next;
+    for (int i = 0; i < batch.size(); i++) {
+      ReplayRecord r = batch.get(i);
+      if (r.offset() != expect) {
+        if (i > 0) {
+          return batch.subList(0, i); // apply the dense part; the next read reports the gap
+        }
+        throw new IntegrityException("rebuild of '" + service + "': gap in the log at offset " + expect
+            + " (the next record read is offset " + r.offset() + "); " + recovered(applied, lastApplied));
+      }
+      expect++;
+    }
+    return batch;
+  }
+
+  private String recovered(long applied, long lastApplied) {
+    long from = snapshot.logPosition() == null ? 0 : snapshot.logPosition().offset();
+    return "recovered: snapshot " + snapshot.id() + (applied == 0 ? " and no log record"
+        : " and log records " + from + ".." + lastApplied + " (" + applied + " records)")
+        + "; rebuild again with a target offset before the damage to serve what was recovered";
+  }
+
+  private Map<String, String> stoppedAtSnapshot(Map<String, String> out, String why, Instant started) {
+    out.put(ATTR_STOP, why);
+    out.put(ATTR_APPLIED, "0");
+    out.put(ATTR_SKIPPED, "0");
+    Optional<Instant> lastAck = target.lastAcknowledgedWrite(service);
+    lastAck.ifPresent(t -> out.put(ATTR_RPO_MILLIS,
+        Long.toString(Math.max(0, Duration.between(snapshot.time(), t).toMillis()))));
+    out.put(ATTR_REPLAY_MILLIS, Long.toString(Duration.between(started, clock.instant()).toMillis()));
+    return out;
+  }
+}

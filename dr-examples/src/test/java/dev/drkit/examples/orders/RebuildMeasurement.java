@@ -1,0 +1,151 @@
+package dev.drkit.examples.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drkit.backup.BackupRequest;
+import dev.drkit.backup.FileSystemBlobStore;
+import dev.drkit.backup.FileTreeSource;
+import dev.drkit.backup.Repository;
+import dev.drkit.backup.RepositoryOptions;
+import dev.drkit.backup.RepositorySnapshotCatalog;
+import dev.drkit.backup.Snapshot;
+import dev.drkit.backup.spi.BackupSource;
+import dev.drkit.backup.spi.SourceEntry;
+import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.FailoverState;
+import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.coord.LocalCoordinator;
+import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.RebuildReport;
+import dev.drkit.core.failover.RebuildRequest;
+import dev.drkit.core.failover.RebuildSources;
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.replication.Durability;
+import dev.drkit.replication.LogConfig;
+import dev.drkit.replication.ReplicationLog;
+import dev.drkit.replication.ReplicationLogReplay;
+import dev.drkit.spi.FailoverActions;
+import dev.drkit.spi.LogPosition;
+import dev.drkit.spi.ServiceState;
+import dev.drkit.spi.Site;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Measures a rebuild of the orders example (not a test: opt-in with
+ * {@code -Drebuild.orders=N}; benchmarks/RESULTS.md has the command and figures). Half of the N
+ * orders are in the snapshot, the other half are replayed from the log.
+ */
+@EnabledIfSystemProperty(named = "rebuild.orders", matches = "\\d+")
+class RebuildMeasurement {
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  @TempDir Path tmp;
+
+  @Test
+  void measure() throws Exception {
+    int n = Integer.parseInt(System.getProperty("rebuild.orders"));
+    OrderSite site = new OrderSite("primary", Site.PRIMARY, tmp.resolve("primary"), Clock.systemUTC()).start();
+    Path logDir = tmp.resolve("log");
+    LogConfig logConfig = LogConfig.builder("orders").durability(Durability.interval(Duration.ofMillis(50))).build();
+    ReplicationLog log = ReplicationLog.open(logDir, logConfig);
+    Instant t0 = Instant.parse("2026-01-01T00:00:00Z");
+    List<Order> batch = new ArrayList<>();
+    int half = n / 2;
+    for (int i = 0; i < n; i++) {
+      Order o = new Order(String.format("o-%08d", i), "c" + (i % 97), 100 + i, t0.plusMillis(i), 1, "primary");
+      long off = log.append(1, JSON.writeValueAsBytes(o));
+      if (i < half) {
+        batch.add(o);
+        if (batch.size() == 4096 || i == half - 1) {
+          site.applyReplicated(batch, 1, off);
+          batch.clear();
+        }
+      }
+    }
+    log.sync();
+    Path repoDir = tmp.resolve("repo");
+    RepositoryOptions options = RepositoryOptions.builder().host("m").build();
+    Repository.init(new FileSystemBlobStore(repoDir), EncryptionConfig.none(), null, options).close();
+    Path staging = tmp.resolve("staging");
+    Files.createDirectories(staging);
+    BackupSource dump = new BackupSource() {
+      @Override
+      public String description() {
+        return staging.toString();
+      }
+
+      @Override
+      public void prepare() {
+        site.dumpTo(staging.resolve("orders.sql"));
+      }
+
+      @Override
+      public void scan(Consumer<SourceEntry> sink) throws IOException {
+        FileTreeSource.of(staging).scan(sink);
+      }
+
+      @Override
+      public Optional<LogPosition> logPosition() {
+        return Optional.of(new LogPosition(half, 1));
+      }
+    };
+    Snapshot snap;
+    try (Repository repo = Repository.open(new FileSystemBlobStore(repoDir), null, options)) {
+      snap = repo.backup(BackupRequest.builder(dump).build());
+    }
+    site.kill();
+    log.close();
+    site.destroyData();
+    OrderSite backup = new OrderSite("backup", Site.BACKUP, tmp.resolve("backup"), Clock.systemUTC());
+    FailoverActions none = new FailoverActions() {
+      @Override
+      public void fence(String service, Site s, long epoch) {}
+
+      @Override
+      public void promote(String service, Site s, long epoch) {
+        site.promote(epoch);
+      }
+
+      @Override
+      public void redirect(String service, Site s, long epoch) {}
+
+      @Override
+      public void resync(String service, Site target, Site source, long epoch) {}
+    };
+    LocalCoordinator coordinator = new LocalCoordinator();
+    coordinator.awaitLeadership(Duration.ZERO);
+    try (ReplicationLogReplay replay = new ReplicationLogReplay("orders",
+        () -> Optional.of(ReplicationLog.open(logDir, logConfig)))) {
+      FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
+          .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(none)
+          .coordinator(coordinator).rebuildSources(new RebuildSources(
+              new RepositorySnapshotCatalog(() -> Repository.open(new FileSystemBlobStore(repoDir), null, options),
+                  (service, s) -> true), replay,
+              new OrderRebuildTarget(site, backup, () -> Repository.open(new FileSystemBlobStore(repoDir), null,
+                  options), tmp.resolve("rebuild-staging"), Optional::empty))).build();
+      long start = System.nanoTime();
+      ServiceState s = engine.rebuild(RebuildRequest.latest(), "measure", "measure");
+      long total = System.nanoTime() - start;
+      RebuildReport r = RebuildReport.of(s).orElseThrow();
+      assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+      assertThat(site.orderIds()).hasSize(n);
+      System.out.printf("REBUILD orders=%d snapshotOrders=%d snapshotBytes=%d stored=%d load=%dms replayed=%d"
+          + " replay=%dms rate=%.0f/s total=%dms%n", n, half, snap.stats().totalBytes(), snap.stats().bytesStored(),
+          r.loadDuration().toMillis(), r.applied(), r.replayDuration().toMillis(), r.replayRate(), total / 1_000_000);
+    } finally {
+      site.stop();
+    }
+  }
+}

@@ -13,7 +13,8 @@ module dev.drkit.core {
   exports dev.drkit.core.store;
   exports dev.drkit.spi;
   // the one thread factory (DrkitThreads) is shared with drkit's own modules only
-  exports dev.drkit.core.internal to dev.drkit.backup, dev.drkit.replication, dev.drkit.validation;
+  exports dev.drkit.core.internal to dev.drkit.backup, dev.drkit.replication, dev.drkit.validation,
+      dev.drkit.zookeeper;
 
   requires static transitive org.jspecify;
   requires org.slf4j;

@@ -92,11 +92,8 @@ public final class Repository implements AutoCloseable {
         new Chunker(effective.gearSeed(), config.chunkMin(), config.chunkAvg(), config.chunkMax()), options);
     this.material = material;
     this.slot = slot;
-    this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "drkit-lock-refresh");
-      t.setDaemon(true);
-      return t;
-    });
+    this.refresher = Executors.newSingleThreadScheduledExecutor(
+        dev.drkit.core.internal.DrkitThreads.named("drkit-lock-refresh", true));
   }
 
   /**

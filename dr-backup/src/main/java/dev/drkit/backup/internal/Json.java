@@ -48,7 +48,7 @@ public final class Json {
     if (!WARMING.compareAndSet(false, true)) {
       return;
     }
-    Thread t = new Thread(() -> {
+    Thread t = dev.drkit.core.internal.DrkitThreads.create(() -> {
       try {
         SnapshotFiles.SnapshotJson snap = new SnapshotFiles.SnapshotJson(1, "2000-01-01T00:00:00Z", "h", "s",
             List.of("p"), List.of("t"), "full", null, List.of("00"), new BackupStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0));
@@ -58,8 +58,7 @@ public final class Json {
       } catch (RuntimeException | LinkageError e) {
         LOG.debug("JSON warm-up failed (harmless)", e);
       }
-    }, "drkit-json-warm-up");
-    t.setDaemon(true);
+    }, "drkit-json-warm-up", true);
     t.start();
   }
 

@@ -59,8 +59,8 @@ class PartialSnapshotTest {
       }
 
       @Override
-      public void scan(Consumer<SourceEntry> sink) {
-        throw new UnsupportedOperationException();
+      public void scan(Consumer<SourceEntry> sink) throws IOException {
+        tree.scan(sink);
       }
 
       @Override

@@ -1,5 +1,7 @@
 package dev.drkit.replication;
 
+import static dev.drkit.replication.TcpTransportTest.await;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +16,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,15 +42,6 @@ class TcpTransportLimitsTest {
     }
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
 
   /** A keyed backup with the given config; returns the transport and its log via the arrays. */
   TcpTransport backup(TcpTransport.Config config, ListSink sink, ReplicationLog[] logOut) {

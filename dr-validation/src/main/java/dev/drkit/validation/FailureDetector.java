@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
@@ -38,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * (so a wall-clock jump cannot cause a false failover), and reports every change of verdict
  * (HEALTHY, SUSPECT, DOWN) to its {@link VerdictListener}s and as a {@code detection.verdict}
  * {@link DrEvent}.
+ *
+ * <p>A DOWN verdict that lasts is reported again every {@link Builder#repeatDownEvery repeatDownEvery}
+ * (default: six intervals), with {@code previous == current == DOWN} and a
+ * {@code detection.verdict.repeated} event: a listener that could not act on the first report (an
+ * engine whose RPO gate refused the failover, one that was busy or not leading, a failover that was
+ * rolled back) gets another chance while the site stays down, instead of never hearing of it again.
  *
  * <p>The latest probe is cached (Caffeine, expiring after {@code maxAge} on the monotonic source):
  * any number of consumers calling {@link #latest()} share it, concurrent callers share one
@@ -69,6 +76,11 @@ public final class FailureDetector implements AutoCloseable {
   private final List<VerdictListener> listeners = new CopyOnWriteArrayList<>();
   private final AtomicReference<HealthVerdict> current = new AtomicReference<>(HealthVerdict.HEALTHY);
   private final AtomicReference<@Nullable ScheduledFuture<?>> task = new AtomicReference<>();
+  private final long repeatDownNanos;
+  /** Monotonic time the DOWN verdict was last reported (first or repeated). */
+  private final AtomicLong lastDownReport = new AtomicLong();
+  /** Monotonic time the current DOWN verdict began. */
+  private final AtomicLong downSince = new AtomicLong();
 
   private FailureDetector(Builder b) {
     this.service = b.service;
@@ -86,6 +98,7 @@ public final class FailureDetector implements AutoCloseable {
     this.epoch = b.epoch;
     this.clock = b.clock;
     this.events = b.events;
+    this.repeatDownNanos = (b.repeatDownEvery == null ? b.interval.multipliedBy(6) : b.repeatDownEvery).toNanos();
     Duration maxAge = b.maxAge == null ? b.interval.dividedBy(2) : b.maxAge;
     this.cache = Caffeine.newBuilder()
         .expireAfterWrite(maxAge)
@@ -207,7 +220,15 @@ public final class FailureDetector implements AutoCloseable {
   private void update(HealthVerdict v, ProbeOutcome cause) {
     HealthVerdict prev = current.getAndSet(v);
     if (prev == v) {
+      if (v == HealthVerdict.DOWN) {
+        repeatDown(cause);
+      }
       return;
+    }
+    if (v == HealthVerdict.DOWN) {
+      long now = nanoTime.getAsLong();
+      downSince.set(now);
+      lastDownReport.set(now);
     }
     LOG.info("{} on {}: {} -> {} ({})", service, site, prev, v, cause.detail());
     DrEvent.Severity sev = switch (v) {
@@ -223,6 +244,30 @@ public final class FailureDetector implements AutoCloseable {
         l.onVerdict(service, site, prev, v, cause);
       } catch (RuntimeException e) {
         LOG.warn("verdict listener {} failed on {} -> {}; ignored", l, prev, v, e);
+      }
+    }
+  }
+
+  /** Reports a lasting DOWN again once {@code repeatDownNanos} have passed since the last report. */
+  private void repeatDown(ProbeOutcome cause) {
+    if (repeatDownNanos <= 0) {
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    long last = lastDownReport.get();
+    if (now - last < repeatDownNanos || !lastDownReport.compareAndSet(last, now)) {
+      return; // not due yet, or a concurrent caller reports this round
+    }
+    Duration down = Duration.ofNanos(now - downSince.get());
+    LOG.warn("{} on {}: still DOWN after {} ({}); reporting it again", service, site, down, cause.detail());
+    events.publish(new DrEvent(clock.instant(), "detection.verdict.repeated", DrEvent.Severity.ERROR, service,
+        epoch.getAsLong(), service + " on " + site + " is still DOWN after " + down + ": " + cause.detail(), Map.of())
+        .with("site", site).with("verdict", HealthVerdict.DOWN).with("downFor", down).with("policy", policy));
+    for (VerdictListener l : listeners) {
+      try {
+        l.onVerdict(service, site, HealthVerdict.DOWN, HealthVerdict.DOWN, cause);
+      } catch (RuntimeException e) {
+        LOG.warn("verdict listener {} failed on a repeated DOWN; ignored", l, e);
       }
     }
   }
@@ -284,6 +329,7 @@ public final class FailureDetector implements AutoCloseable {
     private Duration interval = Duration.ofSeconds(5);
     private @Nullable Duration probeTimeout;
     private @Nullable Duration maxAge;
+    private @Nullable Duration repeatDownEvery;
     private LongSupplier nanoTime = System::nanoTime;
     private LongSupplier epoch = () -> 0;
     private Clock clock = Clock.systemUTC();
@@ -349,6 +395,25 @@ public final class FailureDetector implements AutoCloseable {
      */
     public Builder maxAge(Duration maxAge) {
       this.maxAge = positive(maxAge, "maxAge");
+      return this;
+    }
+
+    /**
+     * How often a DOWN verdict that lasts is reported again to the listeners (with
+     * {@code previous == current == DOWN}) and as a {@code detection.verdict.repeated} event, so that a
+     * listener that could not act on the first report is told again while the site stays down.
+     *
+     * @param every the period, counted on the monotonic source from the last report; {@link Duration#ZERO}
+     *     never repeats (default: six intervals)
+     * @return this builder
+     * @throws IllegalArgumentException when negative
+     */
+    public Builder repeatDownEvery(Duration every) {
+      Objects.requireNonNull(every, "repeatDownEvery");
+      if (every.isNegative()) {
+        throw new IllegalArgumentException("repeatDownEvery must be zero (never) or positive but was " + every);
+      }
+      this.repeatDownEvery = every;
       return this;
     }
 

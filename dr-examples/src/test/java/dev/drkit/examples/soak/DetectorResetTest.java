@@ -28,7 +28,7 @@ class DetectorResetTest {
     List<HealthVerdict> reported = new CopyOnWriteArrayList<>();
     try (FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY,
         ctx -> up.get() ? HealthResult.healthy("up") : HealthResult.unhealthy("down"),
-        new ConsecutiveFailuresPolicy(3, 1)).build()) {
+        new ConsecutiveFailuresPolicy(3, 1)).repeatDownEvery(java.time.Duration.ZERO).build()) {
       d.addListener((service, site, previous, current, cause) -> reported.add(current));
       for (int i = 0; i < 3; i++) {
         d.probeNow();

@@ -51,6 +51,7 @@ final class RestorePipeline {
   static final int GAP = 256 << 10;
   /** Files kept open between writes at most; a file beyond it is closed after each write. */
   static final int MAX_OPEN = 256;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RestorePipeline.class);
 
   private final Ctx ctx;
   private final Index index;
@@ -198,7 +199,7 @@ final class RestorePipeline {
         try {
           Files.deleteIfExists(temp);
         } catch (IOException e) {
-          org.slf4j.LoggerFactory.getLogger(RestorePipeline.class).warn("cannot delete {}: {}", temp, e.toString());
+          LOG.warn("cannot delete {}: {}", temp, e.toString());
         }
       }
     }
@@ -266,14 +267,14 @@ final class RestorePipeline {
         empty.add(job);
       }
     }
-    try {
-      for (FileJob job : empty) {
+    for (FileJob job : empty) {
+      try {
         synchronized (job) {
           job.complete();
         }
+      } catch (IOException e) {
+        throw fileFailure(e, job);
       }
-    } catch (IOException e) {
-      throw fileFailure(e, empty.get(0));
     }
     if (uses.isEmpty()) {
       return;
@@ -288,13 +289,6 @@ final class RestorePipeline {
         r -> DrkitThreads.create(r, "drkit-restore-" + seq.incrementAndGet(), true));
     ThreadLocal<BlobCodec.Scratch> scratch = ThreadLocal.withInitial(BlobCodec.Scratch::new);
     try {
-      long needed = 0;
-      for (BlobUse u : uses.values()) {
-        needed += u.entry.rawLength();
-      }
-      if (needed > (64L << 20)) {
-        pool.execute(Crypto::warmUp);
-      }
       for (Map.Entry<Id, List<BlobUse>> pack : byPack.entrySet()) {
         List<BlobUse> blobs = pack.getValue();
         blobs.sort(Comparator.comparingInt(u -> u.entry.offset()));
@@ -352,8 +346,14 @@ final class RestorePipeline {
       failure.compareAndSet(null, e);
       throw e;
     } finally {
-      pool.shutdownNow();
-      awaitTermination(pool);
+      pool.shutdownNow(); // after a failure: stop the workers before their files are deleted
+      try {
+        if (!pool.awaitTermination(60, TimeUnit.SECONDS)) {
+          LOG.warn("restore workers did not stop within 60 s");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 

@@ -1,30 +1,22 @@
 package dev.drkit.backup.internal;
 
-import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.backup.ProgressListener;
 import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.UnsafePathException;
-import dev.drkit.core.DrException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -32,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restores a snapshot (or paths within it) into a target directory: directories first, then
- * symlinks, then file contents in parallel, then directory modes and times deepest first. Every
- * path goes through {@link SafeTarget}; all entry names are validated before anything is written.
+ * symlinks, then file contents pack by pack in parallel ({@link RestorePipeline}), then hard links,
+ * then directory modes and times deepest first. Every path goes through {@link SafeTarget}; all
+ * entry names are validated before anything is written.
  */
 public final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);

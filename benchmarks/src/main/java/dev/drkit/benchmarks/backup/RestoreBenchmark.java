@@ -49,7 +49,7 @@ import org.openjdk.jmh.annotations.TearDown;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Fork(value = 1, jvmArgs = {"-Xmx256m"})
+@Fork(value = 1, jvmArgs = {"-Xmx1g"})
 public class RestoreBenchmark {
   private static final char[] PASS = "restore-benchmark".toCharArray();
 

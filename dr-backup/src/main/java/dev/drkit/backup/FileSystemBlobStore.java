@@ -170,10 +170,21 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
 
   @Override
   public byte[] getRange(String key, long offset, int length) {
+    if (length < 0) {
+      throw new IllegalArgumentException("offset and length must be >= 0 for blob " + key);
+    }
+    byte[] out = new byte[length];
+    getRange(key, offset, length, out, 0);
+    return out;
+  }
+
+  @Override
+  public void getRange(String key, long offset, int length, byte[] into, int at) {
     BlobKeys.validate(key);
     if (offset < 0 || length < 0) {
       throw new IllegalArgumentException("offset and length must be >= 0 for blob " + key);
     }
+    java.util.Objects.checkFromIndexSize(at, length, into.length);
     Path f = fileOf(key);
     try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
       long size = ch.size();
@@ -181,7 +192,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
         throw new StorageException("range " + offset + "+" + length + " extends past the end of blob " + key
             + " (" + size + " bytes)");
       }
-      ByteBuffer buf = ByteBuffer.allocate(length);
+      ByteBuffer buf = ByteBuffer.wrap(into, at, length);
       long pos = offset;
       while (buf.hasRemaining()) {
         int n = ch.read(buf, pos);
@@ -190,7 +201,6 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
         }
         pos += n;
       }
-      return buf.array();
     } catch (NoSuchFileException e) {
       throw new BlobNotFoundException(key);
     } catch (IOException e) {

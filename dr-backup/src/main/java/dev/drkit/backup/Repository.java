@@ -346,9 +346,9 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * The heap a restore through this handle needs at most: {@code W (3M + 64 KiB) + 16 MiB} with
-   * the parallelism {@code W} and the repository's maximum chunk size {@code M} (docs/backup.md,
-   * "Memory"). A restore is refused with an {@link InsufficientHeapException} when
+   * The heap a restore through this handle needs at most: {@code (W + 1) S + W (2M + 1) + 16 MiB}
+   * with the parallelism {@code W}, the repository's maximum chunk size {@code M} and the longest
+   * sealed blob {@code S = M + 1 + 28 ceil((M + 1) / 64 KiB)} (docs/backup.md, "Memory"). A restore is refused with an {@link InsufficientHeapException} when
    * {@link RepositoryOptions#heapLimit()} is lower.
    *
    * @return bytes of heap

@@ -48,19 +48,22 @@ class HeapBudgetTest {
     }
   }
 
+  /** A sealed blob of 8 MiB + 1 payload bytes: 129 segments of 64 KiB, 28 bytes of nonce and tag each. */
+  private static final long SEALED_8_MIB = 8 * MIB + 1 + 129 * 28;
+
   @Test
   void theNeedIsTheDocumentedFunctionOfTheOptions() {
     // defaults: 8 MiB chunks, 16 MiB packs, a directory store writes 2 packs at once
     try (Repository r = open(2, 0)) {
       // 2*8 + (32+8) + 2*8 + min(2*8, 40) + (2*2+2)*16 + 16
       assertThat(r.backupMemory()).isEqualTo(200 * MIB);
-      // 2*(3*8 MiB + 64 KiB) + 16 MiB
-      assertThat(r.restoreMemory()).isEqualTo(2 * (24 * MIB + 64 * 1024) + 16 * MIB);
+      // 3 read buffers of one sealed 8 MiB blob, 2 workers' payload and plaintext buffers, 16 MiB
+      assertThat(r.restoreMemory()).isEqualTo(3 * SEALED_8_MIB + 2 * (16 * MIB + 1) + 16 * MIB);
     }
     try (Repository r = open(8, 0)) {
       // 9 chunk buffers (every worker busy, the reader filling one), 8 compression buffers
       assertThat(r.backupMemory()).isEqualTo((16 + 72 + 64 + 64 + 96 + 16) * MIB);
-      assertThat(r.restoreMemory()).isEqualTo(8 * (24 * MIB + 64 * 1024) + 16 * MIB);
+      assertThat(r.restoreMemory()).isEqualTo(9 * SEALED_8_MIB + 8 * (16 * MIB + 1) + 16 * MIB);
     }
   }
 
@@ -91,7 +94,7 @@ class HeapBudgetTest {
     try (Repository r = open(2, 200 * MIB)) {
       s = r.backup(BackupRequest.of(FileTreeSource.of(src)));
     }
-    long restoreNeed = 2 * (24 * MIB + 64 * 1024) + 16 * MIB;
+    long restoreNeed = 3 * SEALED_8_MIB + 2 * (16 * MIB + 1) + 16 * MIB;
     Path target = tmp.resolve("out");
     try (Repository r = open(2, restoreNeed - 1)) {
       assertThatThrownBy(() -> r.restore(s.id(), target, List.of(), ProgressListener.NONE))

@@ -67,6 +67,30 @@ public interface BlobStore extends AutoCloseable {
   byte[] getRange(String key, long offset, int length);
 
   /**
+   * Reads part of a blob into a caller's buffer, so that a reader of many ranges (a restore) reuses
+   * its buffers instead of taking a new array per read. The default copies what
+   * {@link #getRange} returns; a store that can read in place overrides it.
+   *
+   * @param key the key
+   * @param offset the first byte, {@code >= 0}
+   * @param length how many bytes, {@code >= 0}
+   * @param into the buffer
+   * @param at where in {@code into} the bytes go; {@code at + length <= into.length}
+   * @throws IndexOutOfBoundsException when {@code into} cannot hold them
+   * @throws dev.drkit.core.BlobNotFoundException when absent
+   * @throws dev.drkit.core.StorageException when the range extends past the end or the medium fails
+   */
+  default void getRange(String key, long offset, int length, byte[] into, int at) {
+    java.util.Objects.checkFromIndexSize(at, length, into.length);
+    byte[] b = getRange(key, offset, length);
+    if (b.length != length) {
+      throw new dev.drkit.core.StorageException("store returned " + b.length + " bytes of blob " + key
+          + " for a range of " + length);
+    }
+    System.arraycopy(b, 0, into, at, length);
+  }
+
+  /**
    * @param key the key
    * @return its size, or empty when absent
    */

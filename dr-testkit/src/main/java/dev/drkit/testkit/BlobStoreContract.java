@@ -192,6 +192,22 @@ public abstract class BlobStoreContract {
   }
 
   @Test
+  void getRangeIntoABufferWritesExactlyThoseBytesThere() {
+    byte[] content = new byte[10_000];
+    new Random(2).nextBytes(content);
+    store.put("r", content);
+    byte[] into = new byte[5_000];
+    Arrays.fill(into, (byte) 0x5a);
+    store.getRange("r", 1234, 4321, into, 7);
+    assertThat(Arrays.copyOfRange(into, 7, 7 + 4321)).isEqualTo(Arrays.copyOfRange(content, 1234, 1234 + 4321));
+    assertThat(into[6]).isEqualTo((byte) 0x5a);
+    assertThat(into[7 + 4321]).isEqualTo((byte) 0x5a);
+    assertThatThrownBy(() -> store.getRange("r", 9_990, 11, into, 0)).isInstanceOf(StorageException.class);
+    assertThatThrownBy(() -> store.getRange("r", 0, 10, into, 4_995)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> store.getRange("nope", 0, 1, into, 0)).isInstanceOf(BlobNotFoundException.class);
+  }
+
+  @Test
   void getRangePastTheEndIsStorageException() {
     store.put("r", new byte[100]);
     assertThatThrownBy(() -> store.getRange("r", 90, 11)).isInstanceOf(StorageException.class)

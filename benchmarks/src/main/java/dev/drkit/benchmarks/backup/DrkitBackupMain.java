@@ -15,6 +15,13 @@ import java.nio.file.Path;
  * A minimal command line for {@code benchmarks/peers/compare-backup.sh}: {@code init REPO},
  * {@code backup REPO DIR [full|incremental]}, {@code restore REPO TARGET}; the passphrase comes from
  * {@code DRKIT_PASSWORD}. Prints one line of statistics per command.
+ *
+ * <p>{@code embedded WORKDIR DIR ROUNDS} measures drkit as a library in one long-lived JVM (run it
+ * with the heap a host would give it, e.g. {@code -Xmx256m}): each round initializes a fresh
+ * repository {@code WORKDIR/embedded-repo-N}, backs {@code DIR} up in full, backs it up again with
+ * no change, and restores the latest snapshot into a fresh {@code WORKDIR/embedded-restore-N}; it
+ * prints {@code round N full S nochange S restore S} (seconds of each operation alone) and deletes
+ * the round's repository and restore of every round but the last.
  */
 public final class DrkitBackupMain {
   private DrkitBackupMain() {}
@@ -48,9 +55,49 @@ public final class DrkitBackupMain {
         }
         break;
       }
+      case "embedded":
+        embedded(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), pass);
+        break;
       default:
-        System.err.println("usage: init REPO | backup REPO DIR [full|incremental] | restore REPO TARGET");
+        System.err.println("usage: init REPO | backup REPO DIR [full|incremental] | restore REPO TARGET"
+            + " | embedded WORKDIR DIR ROUNDS");
         System.exit(2);
+    }
+  }
+
+  private static void embedded(Path work, Path data, int rounds, char[] pass) {
+    RepositoryOptions opts = RepositoryOptions.defaults();
+    for (int round = 1; round <= rounds; round++) {
+      Path repoDir = work.resolve("embedded-repo-" + round);
+      Path target = work.resolve("embedded-restore-" + round);
+      FileSystemBlobStore store = new FileSystemBlobStore(repoDir);
+      Repository.init(store, pass == null ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm("env:DRKIT_PASSWORD"),
+          pass, opts).close();
+      try (Repository repo = Repository.open(store, pass, opts)) {
+        long t0 = System.nanoTime();
+        repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.FULL).build());
+        long t1 = System.nanoTime();
+        repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.INCREMENTAL).build());
+        long t2 = System.nanoTime();
+        repo.restore("latest", target);
+        long t3 = System.nanoTime();
+        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f nochange %.3f restore %.3f%n", round,
+            (t1 - t0) / 1e9, (t2 - t1) / 1e9, (t3 - t2) / 1e9);
+      }
+      if (round < rounds) {
+        delete(repoDir);
+        delete(target);
+      }
+    }
+  }
+
+  private static void delete(Path root) {
+    try (java.util.stream.Stream<Path> s = java.nio.file.Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s.sorted(java.util.Comparator.reverseOrder())::iterator) {
+        java.nio.file.Files.delete(p);
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
     }
   }
 }

@@ -169,6 +169,115 @@ public final class BlobCodec {
     return plain;
   }
 
+  /**
+   * A thread's reusable buffers for {@link #decodeInto}: the opened payload and the decompressed
+   * plaintext, each grown to the largest blob the thread decoded. Not thread-safe.
+   */
+  public static final class Scratch {
+    private byte[] payload = new byte[0];
+    private byte[] plain = new byte[0];
+    private byte[] data = plain;
+    private int offset;
+
+    /** @return the array holding the plaintext of the last {@link #decodeInto} */
+    public byte[] data() {
+      return data;
+    }
+
+    /** @return where that plaintext starts in {@link #data()} */
+    public int offset() {
+      return offset;
+    }
+  }
+
+  /**
+   * Like {@link #decode(byte, Id, int, byte[], int, int, String, boolean)}, without new arrays:
+   * the payload is opened into {@code scratch} (or, unencrypted, read where it lies), a raw blob's
+   * plaintext is that payload itself and a zstd blob's is decompressed into {@code scratch}.
+   * The plaintext is verified exactly as {@code decode} verifies it before this returns.
+   *
+   * @param type blob type
+   * @param id expected id
+   * @param rawLength expected plaintext length
+   * @param sealed stored bytes
+   * @param off start
+   * @param len length
+   * @param where the pack, for errors
+   * @param rehash as for {@link #decode(byte, Id, int, byte[], int, int, String, boolean)}
+   * @param scratch this thread's buffers; on return its {@link Scratch#data()} holds the plaintext
+   *     from {@link Scratch#offset()} (which may be inside {@code sealed} when unencrypted)
+   * @return the plaintext length ({@code rawLength})
+   * @throws IntegrityException naming the blob and pack when anything does not match
+   */
+  public int decodeInto(byte type, Id id, int rawLength, byte[] sealed, int off, int len, String where,
+      boolean rehash, Scratch scratch) {
+    if (rawLength < 0 || rawLength > MAX_RAW_LENGTH) {
+      throw new IntegrityException(what(id, where) + " has an impossible length " + rawLength
+          + " (damaged index or header)");
+    }
+    if (off < 0 || len < 0 || (long) off + len > sealed.length) {
+      throw new IntegrityException(what(id, where) + " extends past the end of the pack (truncated)");
+    }
+    int n;
+    try {
+      byte[] payload;
+      int pOff;
+      int pLen;
+      if (crypto.encrypted()) {
+        String what = what(id, where);
+        int need = crypto.openedLength(len, what);
+        if (scratch.payload.length < need) {
+          scratch.payload = new byte[need];
+        }
+        payload = scratch.payload;
+        pOff = 0;
+        pLen = crypto.openInto(sealed, off, len, aad(type, id), what, payload, 0);
+      } else {
+        payload = sealed;
+        pOff = off;
+        pLen = len;
+      }
+      if (pLen < 1) {
+        throw new IntegrityException(what(id, where) + " is empty (damaged)");
+      }
+      if (payload[pOff] == RAW) {
+        scratch.data = payload;
+        scratch.offset = pOff + 1;
+        n = pLen - 1;
+      } else if (payload[pOff] == ZSTD) {
+        if (scratch.plain.length < rawLength) {
+          scratch.plain = new byte[rawLength];
+        }
+        long d = Zstd.decompressByteArray(scratch.plain, 0, rawLength, payload, pOff + 1, pLen - 1);
+        if (Zstd.isError(d) || d != rawLength) {
+          throw new IntegrityException(what(id, where) + " does not decompress to " + rawLength + " bytes (damaged)");
+        }
+        scratch.data = scratch.plain;
+        scratch.offset = 0;
+        n = rawLength;
+      } else {
+        throw new IntegrityException(what(id, where) + " has unknown codec " + payload[pOff] + " (damaged)");
+      }
+    } catch (IntegrityException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      String detail = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
+      throw new IntegrityException(what(id, where) + " cannot be decoded (damaged): " + detail, e);
+    }
+    if (n != rawLength) {
+      throw new IntegrityException(what(id, where) + " decodes to " + n + " bytes instead of " + rawLength
+          + " (damaged)");
+    }
+    if ((rehash || !crypto.encrypted()) && !crypto.blobId(scratch.data, scratch.offset, n).equals(id)) {
+      throw new IntegrityException(what(id, where) + " does not match its id (damaged)");
+    }
+    return n;
+  }
+
+  private static String what(Id id, String where) {
+    return "blob " + id.hex() + " in " + where;
+  }
+
   private static byte[] decodePayload(byte[] payload, int rawLength, String what) {
     if (payload.length < 1) {
       throw new IntegrityException(what + " is empty (damaged)");

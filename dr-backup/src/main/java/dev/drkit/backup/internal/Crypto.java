@@ -255,16 +255,59 @@ public final class Crypto {
     if (!encrypted) {
       return Arrays.copyOfRange(sealed, off, off + len);
     }
+    byte[] out = new byte[openedLength(len, what)];
+    openInto(sealed, off, len, aad, what, out, 0);
+    return out;
+  }
+
+  /**
+   * @param sealedLength the length of a sealed message
+   * @param what the object's name for the error message
+   * @return the length of its plaintext
+   * @throws IntegrityException naming {@code what} when no sealed message has that length
+   */
+  public int openedLength(int sealedLength, String what) {
+    if (!encrypted) {
+      return sealedLength;
+    }
+    int full = SEGMENT + OVERHEAD;
+    int segments = Math.max(1, (sealedLength + full - 1) / full);
+    int plainLen = sealedLength - segments * OVERHEAD;
+    if (plainLen < 0 || (sealedLength % full != 0 && sealedLength % full < OVERHEAD)) {
+      throw new IntegrityException(what + " has an impossible sealed length " + sealedLength + " (truncated)");
+    }
+    return plainLen;
+  }
+
+  /**
+   * Like {@link #open}, into a caller's buffer (a restore reuses one per worker instead of taking a
+   * new array per blob). Nothing is returned before every segment authenticated, but on failure
+   * {@code out} may hold plaintext of the segments before the damaged one: the caller must not use it.
+   *
+   * @param sealed the sealed message buffer
+   * @param off start
+   * @param len length
+   * @param aad the associated data it was sealed with
+   * @param what the object's name for the error message
+   * @param out where the plaintext goes, at least {@link #openedLength} bytes from {@code outOff}
+   * @param outOff start in {@code out}
+   * @return the plaintext length
+   * @throws IntegrityException naming {@code what} when authentication fails or the length is impossible
+   */
+  public int openInto(byte[] sealed, int off, int len, byte[] aad, String what, byte[] out, int outOff) {
+    int plainLen = openedLength(len, what);
+    if (out.length - outOff < plainLen) {
+      throw new IllegalArgumentException("buffer of " + (out.length - outOff) + " bytes for " + plainLen);
+    }
+    if (!encrypted) {
+      System.arraycopy(sealed, off, out, outOff, len);
+      return len;
+    }
     int full = SEGMENT + OVERHEAD;
     int segments = Math.max(1, (len + full - 1) / full);
-    int plainLen = len - segments * OVERHEAD;
-    if (plainLen < 0 || (len % full != 0 && len % full < OVERHEAD)) {
-      throw new IntegrityException(what + " has an impossible sealed length " + len + " (truncated)");
-    }
-    byte[] out = new byte[plainLen];
     byte[] segAad = Arrays.copyOf(aad, aad.length + 5);
     int in = off;
-    int o = 0;
+    int o = outOff;
     try {
       for (int i = 0; i < segments; i++) {
         int n = Math.min(full, off + len - in);
@@ -274,7 +317,7 @@ public final class Crypto {
         o += c.doFinal(sealed, in + 12, n - 12, out, o);
         in += n;
       }
-      return out;
+      return o - outOff;
     } catch (AEADBadTagException e) {
       throw new IntegrityException(what + " failed authentication (damaged or tampered ciphertext)", e);
     } catch (GeneralSecurityException e) {

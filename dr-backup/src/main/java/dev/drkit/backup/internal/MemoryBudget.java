@@ -12,8 +12,10 @@ import dev.drkit.backup.InsufficientHeapException;
  *       compression buffer, and the sealed bytes of the chunks being encoded) {@code + (2U + 2) P} (the pack being filled,
  *       one queued, {@code U} uploading, each also assembled into one array) {@code +}
  *       {@value #BASE_MIB}{@code  MiB} (index, snapshot listing, the JVM's own classes);</li>
- *   <li>restore: {@code W (3M + 64 KiB)} (per worker: the sealed blob, its opened payload and the
- *       plaintext) {@code +} {@value #BASE_MIB}{@code  MiB}.</li>
+ *   <li>restore: {@code (W + 1) S} (the reused read buffers, each holding a run of blobs of one pack
+ *       at most as long as the largest sealed blob {@code S = M + 1 + 28 ceil((M + 1) / 64 KiB)})
+ *       {@code + W (2M + 1)} (per worker: the opened payload and the decompressed plaintext)
+ *       {@code +} {@value #BASE_MIB}{@code  MiB}.</li>
  * </ul>
  * The index of a large repository adds to both (it is held in memory).
  */
@@ -58,7 +60,19 @@ public final class MemoryBudget {
    * @return bytes of heap a restore needs at most
    */
   public static long restore(int maxChunk, int parallelism) {
-    return (long) parallelism * (3L * maxChunk + (64 << 10)) + ((long) BASE_MIB << 20);
+    long m = maxChunk;
+    long w = parallelism;
+    return (w + 1) * sealedBlob(maxChunk) + w * (2 * m + 1) + ((long) BASE_MIB << 20);
+  }
+
+  /**
+   * @param maxChunk the repository's maximum chunk size {@code M}
+   * @return {@code S}, the longest a sealed blob can be: its payload (a codec byte and at most
+   *     {@code M} bytes) sealed in segments of 64 KiB, each with a 12-byte nonce and a 16-byte tag
+   */
+  public static long sealedBlob(int maxChunk) {
+    long payload = maxChunk + 1L;
+    return payload + Crypto.OVERHEAD * ((payload + Crypto.SEGMENT - 1) / Crypto.SEGMENT);
   }
 
   /**

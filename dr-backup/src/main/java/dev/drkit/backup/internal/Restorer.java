@@ -1,30 +1,22 @@
 package dev.drkit.backup.internal;
 
-import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.backup.ProgressListener;
 import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.UnsafePathException;
-import dev.drkit.core.DrException;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -32,8 +24,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Restores a snapshot (or paths within it) into a target directory: directories first, then
- * symlinks, then file contents in parallel, then directory modes and times deepest first. Every
- * path goes through {@link SafeTarget}; all entry names are validated before anything is written.
+ * symlinks, then file contents pack by pack in parallel ({@link RestorePipeline}), then hard links,
+ * then directory modes and times deepest first. Every path goes through {@link SafeTarget}; all
+ * entry names are validated before anything is written.
  */
 public final class Restorer {
   private static final Logger LOG = LoggerFactory.getLogger(Restorer.class);
@@ -128,56 +121,16 @@ public final class Restorer {
       }
     }
     AtomicLong bytes = new AtomicLong();
-    ExecutorService pool = Executors.newFixedThreadPool(ctx.options().parallelism(), r -> {
-      Thread t = DrkitThreads.create(r, "drkit-restore", true);
-      return t;
-    });
-    try {
-      if (totalBytes > (64L << 20)) {
-        pool.execute(Crypto::warmUp);
+    java.util.Map<Node, Node> hardLinks = hardLinks(selected); // restored after the files they link to
+    List<Node> contents = new ArrayList<>();
+    for (Node n : selected) {
+      if (n.type() == EntryType.FILE && !hardLinks.containsKey(n)) {
+        contents.add(n);
       }
-      List<Future<?>> futures = new ArrayList<>();
-      java.util.Map<Node, Node> hardLinks = hardLinks(selected); // restored after the files they link to
-      for (Node n : selected) {
-        if (n.type() == EntryType.FILE && !hardLinks.containsKey(n)) {
-          futures.add(pool.submit(() -> {
-            bytes.addAndGet(restoreFile(ctx, index, safe, n, progress));
-            progress.addFiles(1);
-            return null;
-          }));
-        }
-      }
-      for (Future<?> f : futures) {
-        try {
-          f.get();
-        } catch (java.util.concurrent.ExecutionException e) {
-          for (Future<?> other : futures) {
-            other.cancel(true);
-          }
-          Throwable c = e.getCause();
-          if (c instanceof RuntimeException re) {
-            throw re;
-          }
-          if (c instanceof Error err) {
-            throw err;
-          }
-          throw new StorageException("restore failed: " + c, c);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new StorageException("restore interrupted", e);
-        }
-      }
-      for (java.util.Map.Entry<Node, Node> link : hardLinks.entrySet()) {
-        bytes.addAndGet(restoreHardLink(ctx, index, safe, link.getKey(), link.getValue(), progress));
-        progress.addFiles(1);
-      }
-    } finally {
-      pool.shutdownNow();
-      try {
-        pool.awaitTermination(30, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
+    }
+    bytes.addAndGet(RestorePipeline.restore(ctx, index, safe, progress, contents));
+    for (java.util.Map.Entry<Node, Node> link : hardLinks.entrySet()) {
+      bytes.addAndGet(restoreHardLink(ctx, index, safe, link.getKey(), link.getValue(), progress));
     }
     for (int i = dirNodes.size() - 1; i >= 0; i--) {
       Node n = dirNodes.get(i);
@@ -231,10 +184,11 @@ public final class Restorer {
       }
       Files.createLink(p, to);
       progress.addBytes(n.size());
+      progress.addFiles(1);
       return n.size();
     } catch (IOException | UnsupportedOperationException e) {
       LOG.debug("cannot hard-link {} to {} ({}); restoring it as a file of its own", p, to, e.toString());
-      return restoreFile(ctx, index, safe, n, progress);
+      return RestorePipeline.restore(ctx, index, safe, progress, List.of(n));
     }
   }
 
@@ -310,51 +264,7 @@ public final class Restorer {
     }
   }
 
-  private static long restoreFile(Ctx ctx, Index index, SafeTarget safe, Node n, ProgressTracker progress) {
-    Path p = safe.resolve(n.path());
-    safe.ensureParents(p);
-    long written = 0;
-    try (FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-        StandardOpenOption.TRUNCATE_EXISTING, LinkOption.NOFOLLOW_LINKS)) {
-      long pos = 0;
-      for (Id id : n.chunks()) {
-        byte[] data = Blobs.read(ctx, index, id, "file " + n.pathString());
-        if (!allZero(data)) {
-          ByteBuffer bb = ByteBuffer.wrap(data);
-          long at = pos;
-          while (bb.hasRemaining()) {
-            at += ch.write(bb, at);
-          }
-        }
-        pos += data.length;
-        written += data.length;
-        progress.addBytes(data.length);
-      }
-      if (ch.size() < pos) {
-        ch.write(ByteBuffer.wrap(new byte[1]), pos - 1);
-      }
-    } catch (IOException e) {
-      if (Files.isSymbolicLink(p)) {
-        throw new UnsafePathException("refusing to write file " + p + " through the symbolic link there");
-      }
-      throw new StorageException("cannot restore " + p + ": " + e, e);
-    } catch (DrException e) {
-      throw e;
-    }
-    setMeta(p, n, true);
-    return written;
-  }
-
-  private static boolean allZero(byte[] d) {
-    for (byte b : d) {
-      if (b != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static void setMeta(Path p, Node n, boolean file) {
+  static void setMeta(Path p, Node n, boolean file) {
     try {
       Files.setAttribute(p, "unix:mode", n.mode(), LinkOption.NOFOLLOW_LINKS);
       Files.getFileAttributeView(p, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)

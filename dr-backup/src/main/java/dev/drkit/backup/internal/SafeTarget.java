@@ -80,18 +80,7 @@ public final class SafeTarget {
    */
   public Path resolve(byte[] rel) {
     validate(rel);
-    StringBuilder sb = new StringBuilder(rootUri.length() + rel.length * 2);
-    sb.append(rootUri);
-    for (byte b : rel) {
-      int c = b & 0xff;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '/' || c == '-'
-          || c == '.' || c == '_' || c == '~') {
-        sb.append((char) c);
-      } else {
-        sb.append('%').append(Character.toUpperCase(Character.forDigit(c >> 4, 16)))
-            .append(Character.toUpperCase(Character.forDigit(c & 15, 16)));
-      }
-    }
+    String sb = rootUri + RawPaths.percent(rel);
     try {
       Path p = Path.of(new URI("file://" + sb));
       if (!p.startsWith(root) || p.equals(root)) {

@@ -167,9 +167,9 @@ class EmbeddingGuideTest {
     StateStore store = FileStateStore.open(stateDir);
     LocalCoordinator coordinator = new LocalCoordinator();
     try (RecoveryOrchestrator orchestrator = RecoveryOrchestrator.builder(plan.services(),
-            service -> FailoverEngine.builder(service).stateStore(store).actions(actions)
-                .coordinator(coordinator).eventBus(bus).build())
-        .eventBus(bus)                                      // the same bus: the report carries the events
+            (service, shared) -> FailoverEngine.builder(service).stateStore(store).actions(actions)
+                .coordinator(coordinator).eventBus(shared).build())  // shared: the orchestrator's bus
+        .eventBus(bus)                                      // so the report carries every engine's events
         .parallelism(4)
         .build()) {
       orchestrator.start();                                 // one started engine per service

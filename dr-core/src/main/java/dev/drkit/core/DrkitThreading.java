@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Components that take a {@link ThreadFactory} or an executor in their builder (the failover
  * engine's leadership thread, the orchestrator's wave pool, the failure detector's scheduler and
- * probes, the verdict bridge, the replication log's scheduler, the backup scheduler's
- * {@code TaskScheduler}) use what they are given. Every other thread drkit starts (the backup
- * repository's lock refresher, upload, restore and file-opening pools, the replication shipper and
- * TCP transport threads, the ZooKeeper coordinator's heartbeat), and the components above when
+ * probes, the verdict bridge, the replication log's scheduler, the ZooKeeper coordinator's
+ * heartbeat, the backup scheduler's {@code TaskScheduler}) use what they are given. Every other
+ * thread drkit starts (the backup repository's lock refresher, upload, restore and file-opening
+ * pools, the replication shipper and TCP transport threads), and the components above when
  * given nothing, comes from the factory set here, when one is set: set it once at start-up, before
  * building drkit components, to run all of them on virtual threads or on threads that carry the
  * application's context. drkit still names each thread ({@code drkit-...}) and marks it a daemon

@@ -16,14 +16,17 @@ import dev.drkit.backup.schedule.RunHistory;
 import dev.drkit.backup.schedule.TaskScheduler;
 import dev.drkit.core.BackupStrategy;
 import dev.drkit.core.BackupType;
+import dev.drkit.core.CheckSpec;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.KeySources;
 import dev.drkit.core.LoggingEventListener;
+import dev.drkit.core.Priority;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.ValidationStep;
 import dev.drkit.core.audit.AuditJournal;
 import dev.drkit.core.audit.AuditJournalVerifier;
 import dev.drkit.core.coord.FileLockCoordinator;
@@ -52,6 +55,7 @@ import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
 import dev.drkit.spi.StateStore;
 import dev.drkit.testkit.FakeClock;
+import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.EngineVerdictBridge;
 import dev.drkit.validation.FailureDetector;
 import java.io.IOException;
@@ -66,6 +70,7 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -160,6 +165,34 @@ class EmbeddingGuideTest {
     return engine.start();  // leads now, or logs WARN + failover.leadership.waiting and waits
   }
   // guide: standby end
+
+  // guide: plan begin
+  static RecoveryPlan twoServicePlan(HealthCheck ordersConsistency) {
+    CheckRegistry checks = CheckRegistry.withBuiltIns()
+        .registerCheck("orders-consistency", ordersConsistency);  // your own HealthCheck, by name
+    RecoveryConfig db = RecoveryConfig.builder("db")
+        .rpo(Duration.ofMinutes(1))
+        .rto(Duration.ofMinutes(10))
+        .priority(Priority.CRITICAL)
+        .validation(ValidationStep.allOf("reachable", Duration.ofSeconds(10),
+            CheckSpec.of("tcp", Map.of("host", "db.internal", "port", 5432,
+                "sites", Map.of("backup", Map.of("host", "db.dr.internal"))))))  // the backup's own host
+        .build();
+    RecoveryConfig orders = RecoveryConfig.builder("orders")
+        .rpo(Duration.ofMinutes(5))
+        .rto(Duration.ofMinutes(30))
+        .dependsOn("db")                                       // recovered after db
+        .validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30),
+            CheckSpec.of("http", Map.of("url", "http://orders.internal/health", "expectedStatus", 200)),
+            CheckSpec.of("orders-consistency", Map.of())))
+        .build();
+    return RecoveryPlan.builder()
+        .checkValidator(checks.specValidator())   // every check's type and parameters are checked now
+        .service(db)
+        .service(orders)
+        .build();                                 // a typo such as "urll" is a ConfigException here
+  }
+  // guide: plan end
 
   // guide: orchestrator begin
   static RecoveryReport recoverRegion(RecoveryPlan plan, Path stateDir, FailoverActions actions, EventBus bus)
@@ -313,6 +346,34 @@ class EmbeddingGuideTest {
       nodeA.close();
       nodeB.close();
     }
+  }
+
+  @Test
+  void thePlanSnippetBuildsTwoServicesInDependencyOrder() {
+    HealthCheck consistent = ctx -> HealthResult.healthy("orders and payments agree");
+    RecoveryPlan plan = twoServicePlan(consistent);
+    assertThat(plan.recoveryOrder()).extracting(RecoveryConfig::name).containsExactly("db", "orders");
+    assertThat(plan.waves()).hasSize(2);
+  }
+
+  @Test
+  void aMisspelledCheckParameterFailsTheBuildNamingServiceStepAndParameter() {
+    RecoveryConfig.Builder orders = RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(5))
+        .rto(Duration.ofMinutes(30)).validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30),
+            CheckSpec.of("http", Map.of("urll", "http://orders.internal/health"))));
+    org.assertj.core.api.Assertions.assertThatThrownBy(orders::build)
+        .isInstanceOf(dev.drkit.core.ConfigException.class)
+        .hasMessageContaining("validation[0].checks[0].params.urll: service 'orders', step 'healthy', 'http' check #1:"
+            + " unknown parameter 'urll' for a 'http' check (did you mean 'url'?)");
+    CheckSpec unknownType = CheckSpec.of("orders-consistensy", Map.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecoveryPlan.builder()
+            .checkValidator(CheckRegistry.withBuiltIns().specValidator())
+            .service(RecoveryConfig.builder("api").rpo(Duration.ofMinutes(5)).rto(Duration.ofMinutes(30))
+                .checkValidator(spec -> { })  // accepted here; the plan's registry refuses it
+                .validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30), unknownType)).build())
+            .build())
+        .isInstanceOf(dev.drkit.core.ConfigException.class)
+        .hasMessageContaining("api").hasMessageContaining("orders-consistensy");
   }
 
   @Test
@@ -490,7 +551,7 @@ class EmbeddingGuideTest {
       blocks++;
       assertThat(guide).as("docs/embedding.md shows the '%s' snippet", m.group(1)).contains(normalize(m.group(2)));
     }
-    assertThat(blocks).isEqualTo(8);
+    assertThat(blocks).isEqualTo(9);
   }
 
   /** Drops the indentation so the guide may show the code flush left. */

@@ -11,10 +11,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Fans events out to registered {@link EventListener}s. Thread-safe. A listener that throws is
  * logged and skipped; it never breaks the publisher or the other listeners.
+ *
+ * <p>Create one bus per application and pass it to every drkit builder with {@code .eventBus(bus)}
+ * (the orchestrator hands its own to an engine factory). A builder given none publishes to a
+ * private bus that nobody listens to; the first event such a bus drops is logged at DEBUG, naming
+ * the event, so that lost events can be traced to the builder that was not given the bus.
  */
 public final class EventBus implements EventListener {
   private static final Logger LOG = LoggerFactory.getLogger(EventBus.class);
   private final List<EventListener> listeners = new CopyOnWriteArrayList<>();
+  private volatile boolean unheardReported;
 
   /** Creates a bus with no listeners. */
   public EventBus() {}
@@ -116,6 +122,12 @@ public final class EventBus implements EventListener {
   /** @param event the event to deliver to every listener, in registration order */
   public void publish(DrEvent event) {
     Objects.requireNonNull(event, "event");
+    if (listeners.isEmpty() && !unheardReported) {
+      unheardReported = true;
+      LOG.debug("event {}{} went to an EventBus without listeners and is dropped (later ones are too, unlogged):"
+          + " the component that published it was probably built without .eventBus(bus); pass the application's"
+          + " bus to every drkit builder", event.type(), event.service() == null ? "" : " of " + event.service());
+    }
     for (EventListener l : listeners) {
       try {
         l.onEvent(event);
@@ -126,6 +138,11 @@ public final class EventBus implements EventListener {
         LOG.warn("event listener {} failed on {} event; ignored", l, event.type(), e);
       }
     }
+  }
+
+  /** @return whether an event was published while no listener was subscribed (logged once at DEBUG) */
+  boolean unheardReported() {
+    return unheardReported;
   }
 
   @Override

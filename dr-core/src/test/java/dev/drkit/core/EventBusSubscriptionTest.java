@@ -66,4 +66,17 @@ class EventBusSubscriptionTest {
     bus.publish(event("z"));
     assertThat(seen).isEmpty();
   }
+
+  @Test
+  void anEventNobodyHearsIsReportedOnceAndAHeardOneIsNot() {
+    EventBus heard = new EventBus();
+    heard.subscribe(e -> {});
+    heard.publish(event("a"));
+    assertThat(heard.unheardReported()).as("a bus with a listener drops nothing").isFalse();
+
+    EventBus unheard = new EventBus(); // what a builder given no .eventBus(bus) publishes to
+    assertThat(unheard.unheardReported()).isFalse();
+    unheard.publish(event("failover.transition"));
+    assertThat(unheard.unheardReported()).as("the dropped event was logged").isTrue();
+  }
 }

@@ -325,24 +325,33 @@ public final class CheckRegistry {
   }
 
   /**
-   * The name a check's results carry when it probes one site: like {@link #displayName(CheckSpec)}
-   * but from the parameters after the site's {@code sites} overrides are applied, so that a check
-   * probing the backup at another URL or host is named after what it actually probes.
+   * The name a check's results carry when it probes one site, so that a check with a {@code sites}
+   * override says which site it probes: the site override's own {@code name} when it has one; else
+   * the check's {@code name} followed by the site in parentheses ({@code "db port (backup)"}); else,
+   * as {@link #displayName(CheckSpec)} but from the parameters after the site's override is applied,
+   * its type and what it actually probes there ({@code "http http://backup.internal/health"}). A
+   * check without an override for the site is named as {@link #displayName(CheckSpec)} names it.
    *
    * @param spec a spec
    * @param site the site probed
-   * @return its {@code name} parameter, else its type and the site's distinguishing parameter
+   * @return the name of the check's results on that site
    */
   public static String displayName(CheckSpec spec, Site site) {
     Objects.requireNonNull(site, "site");
-    if (!(spec.params().get("sites") instanceof Map<?, ?>)) {
+    if (!(spec.params().get("sites") instanceof Map<?, ?> sites)
+        || !(sites.get(site.name().toLowerCase(java.util.Locale.ROOT)) instanceof Map<?, ?> override)) {
       return displayName(spec);
     }
-    Map<String, Object> merged = CheckParams.forSite(spec.params(), site, new ArrayList<>());
-    Object name = spec.params().get("name");
-    if (name != null) {
-      merged.put("name", name);
+    Object siteName = override.get("name");
+    if (siteName != null && !String.valueOf(siteName).isBlank()) {
+      return String.valueOf(siteName);
     }
+    String name = spec.param("name");
+    if (name != null && !name.isBlank()) {
+      return name + " (" + site.name().toLowerCase(java.util.Locale.ROOT) + ")";
+    }
+    Map<String, Object> merged = CheckParams.forSite(spec.params(), site, new ArrayList<>());
+    merged.remove("name");
     return displayName(new CheckSpec(spec.type(), merged));
   }
 }

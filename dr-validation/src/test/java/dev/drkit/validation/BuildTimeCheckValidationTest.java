@@ -159,7 +159,26 @@ class BuildTimeCheckValidationTest {
     assertThat(CheckRegistry.displayName(spec, Site.BACKUP)).isEqualTo("http http://backup.internal/health");
     CheckSpec named = CheckSpec.of("tcp", Map.of("name", "db port", "host", "a", "port", 1,
         "sites", Map.of("backup", Map.of("host", "b"))));
-    assertThat(CheckRegistry.displayName(named, Site.BACKUP)).isEqualTo("db port");
+    assertThat(CheckRegistry.displayName(named, Site.BACKUP)).as("a named check says the site it probes")
+        .isEqualTo("db port (backup)");
+    assertThat(CheckRegistry.displayName(named, Site.PRIMARY)).as("no override for the primary").isEqualTo("db port");
+    CheckSpec namedPerSite = CheckSpec.of("tcp", Map.of("name", "db port", "host", "a", "port", 1,
+        "sites", Map.of("backup", Map.of("host", "b", "name", "dr db port"))));
+    assertThat(CheckRegistry.displayName(namedPerSite, Site.BACKUP)).isEqualTo("dr db port");
+    assertThat(CheckRegistry.displayName(namedPerSite, Site.PRIMARY)).isEqualTo("db port");
+  }
+
+  @Test
+  void aNamedCheckWithAnOverrideReportsTheSiteItProbedInItsResult() throws Exception {
+    try (ServerSocket backup = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+      CheckSpec spec = CheckSpec.of("tcp", Map.of("name", "orders port", "host", "primary.invalid", "port", 1,
+          "sites", Map.of("backup", Map.of("host", "127.0.0.1", "port", backup.getLocalPort()))));
+      StepRunner runner = StepRunner.builder(CheckRegistry.withBuiltIns()).retryPolicy(StepRunner.noRetries()).build();
+      StepResult r = runner.run("orders", Site.BACKUP, 1,
+          ValidationStep.allOf("reachable", Duration.ofSeconds(30), spec));
+      assertThat(r.checks()).extracting(CheckResult::name).containsExactly("orders port (backup)");
+      assertThat(r.checks().get(0).status()).isEqualTo(CheckResult.Status.PASSED);
+    }
   }
 
   @Test

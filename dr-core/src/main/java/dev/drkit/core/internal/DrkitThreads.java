@@ -8,7 +8,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The one place drkit creates threads when the host supplies no {@link ThreadFactory} or executor
  * of its own: named, numbered threads with an explicit daemon flag. Every module routes its
  * {@code new Thread} through here, so a host that passes its own factory (virtual threads, context
- * propagation) replaces all of them.
+ * propagation) to a component, or once to {@link dev.drkit.core.DrkitThreading}, replaces all of
+ * them.
  */
 public final class DrkitThreads {
   private DrkitThreads() {}
@@ -43,7 +44,8 @@ public final class DrkitThreads {
   }
 
   /**
-   * Creates one thread (not started).
+   * Creates one thread (not started), with the application's default factory
+   * ({@link dev.drkit.core.DrkitThreading}) when one is set, else as a plain platform thread.
    *
    * @param task what it runs
    * @param name its name
@@ -51,8 +53,20 @@ public final class DrkitThreads {
    * @return the thread
    */
   public static Thread create(Runnable task, String name, boolean daemon) {
-    Thread t = new Thread(Objects.requireNonNull(task, "task"), Objects.requireNonNull(name, "name"));
-    t.setDaemon(daemon);
+    Objects.requireNonNull(task, "task");
+    Objects.requireNonNull(name, "name");
+    ThreadFactory host = dev.drkit.core.DrkitThreading.defaultThreadFactory();
+    if (host == null) {
+      Thread t = new Thread(task, name);
+      t.setDaemon(daemon);
+      return t;
+    }
+    Thread t = create(host, task, name);
+    try {
+      t.setDaemon(daemon);
+    } catch (IllegalArgumentException virtualThread) {
+      // a virtual thread is always a daemon thread and refuses setDaemon(false): keep it as it is
+    }
     return t;
   }
 

@@ -42,15 +42,17 @@ import org.slf4j.LoggerFactory;
  * Recovers a plan of many services: in dependency waves ({@link DependencyGraph}), the services
  * of one wave in parallel on a bounded pool and started in priority order (critical first); a
  * service whose dependency failed or was blocked is not attempted and is reported BLOCKED with
- * the reason. Each service is driven by its own {@link FailoverEngine} (built by the host's
- * factory, which should publish to the same {@link EventBus} given here so that the report carries
- * the events). Every run returns a {@link RecoveryReport}. Thread-safe; runs may not overlap on
- * the same services.
+ * the reason. Each service is driven by its own {@link FailoverEngine}, built by the host's
+ * factory. The engines must publish to the orchestrator's {@link EventBus} for the report to carry
+ * their events: with {@link #builder(Collection, EngineFactory)} the factory is handed that bus;
+ * an engine whose events do not reach it is reported by a WARN {@code recovery.events.unseen}
+ * event. Every run returns a {@link RecoveryReport}. Thread-safe; runs may not overlap on the same
+ * services.
  */
 public final class RecoveryOrchestrator implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(RecoveryOrchestrator.class);
   private final DependencyGraph graph;
-  private final Function<RecoveryConfig, FailoverEngine> engines;
+  private final EngineFactory engines;
   private final int parallelism;
   private final Clock clock;
   private final EventBus events;
@@ -73,12 +75,43 @@ public final class RecoveryOrchestrator implements AutoCloseable {
   }
 
   /**
+   * Builds (or returns) the engine of one service, given the orchestrator's event bus.
+   */
+  @FunctionalInterface
+  public interface EngineFactory {
+    /**
+     * @param service the service to drive
+     * @param bus the orchestrator's bus (see {@link Builder#eventBus}): build the engine with
+     *     {@code .eventBus(bus)} so that its events reach the report and the application's listeners
+     * @return the service's engine
+     */
+    FailoverEngine create(RecoveryConfig service, EventBus bus);
+  }
+
+  /**
+   * The factory is not given the orchestrator's bus: the engines it builds must be given the bus
+   * passed to {@link Builder#eventBus} by the host. Prefer {@link #builder(Collection, EngineFactory)}.
+   *
    * @param services the plan's services (a DAG of dependencies)
    * @param engines builds (or returns) the engine of a service
    * @return a builder
    * @throws dev.drkit.core.ConfigException for duplicate names, unknown dependencies or cycles
    */
   public static Builder builder(Collection<RecoveryConfig> services, Function<RecoveryConfig, FailoverEngine> engines) {
+    Objects.requireNonNull(engines, "engines");
+    return new Builder(DependencyGraph.of(services), (service, bus) -> engines.apply(service));
+  }
+
+  /**
+   * The factory is handed the orchestrator's bus, so that one bus carries every engine's events:
+   * {@code builder(plan.services(), (service, bus) -> FailoverEngine.builder(service)...eventBus(bus).build())}.
+   *
+   * @param services the plan's services (a DAG of dependencies)
+   * @param engines builds (or returns) the engine of a service on the bus it is given
+   * @return a builder
+   * @throws dev.drkit.core.ConfigException for duplicate names, unknown dependencies or cycles
+   */
+  public static Builder builder(Collection<RecoveryConfig> services, EngineFactory engines) {
     return new Builder(DependencyGraph.of(services), engines);
   }
 
@@ -99,7 +132,8 @@ public final class RecoveryOrchestrator implements AutoCloseable {
       if (started.isEmpty()) {
         for (List<RecoveryConfig> wave : graph.waves()) {
           for (RecoveryConfig c : wave) {
-            FailoverEngine e = Objects.requireNonNull(engines.apply(c), () -> "no engine for '" + c.name() + "'");
+            FailoverEngine e = Objects.requireNonNull(engines.create(c, events),
+                () -> "no engine for '" + c.name() + "'");
             started.put(c.name(), e);
             e.start();
           }
@@ -159,7 +193,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
 
   private FailoverEngine engineOf(RecoveryConfig c) {
     FailoverEngine e = started.get(c.name());
-    return e != null ? e : engines.apply(c);
+    return e != null ? e : engines.create(c, events);
   }
 
   /** @return the dependency graph this orchestrator recovers in */
@@ -228,6 +262,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
           }
           reports.put(r.name(), r);
           progress.accept(r);
+          warnIfEngineEventsUnseen(r, collected);
         }
       }
     } finally {
@@ -258,6 +293,28 @@ public final class RecoveryOrchestrator implements AutoCloseable {
     publish(report.succeeded() ? Severity.INFO : Severity.ERROR, "finished", "recovery " + action + " finished: "
         + summary, summary);
     return report;
+  }
+
+  /**
+   * An engine that recovered its service published failover events for it; when none reached this
+   * orchestrator's bus, the engine publishes elsewhere (usually a private bus because the factory
+   * did not pass this one) and the report, the audit journal and the metrics miss its events.
+   */
+  private void warnIfEngineEventsUnseen(ServiceReport r, Map<String, List<DrEvent>> collected) {
+    if (r.outcome() != ServiceOutcome.RECOVERED) {
+      return;
+    }
+    List<DrEvent> seen = collected.getOrDefault(r.name(), List.of());
+    synchronized (seen) {
+      if (seen.stream().anyMatch(e -> !e.type().startsWith("recovery."))) {
+        return;
+      }
+    }
+    String message = "the engine of service '" + r.name() + "' publishes to another EventBus than this orchestrator's,"
+        + " so the report carries none of its events: build it with .eventBus(bus) on the bus the factory of"
+        + " RecoveryOrchestrator.builder(services, (service, bus) -> ...) is given";
+    LOG.warn(message);
+    publishFor(r.name(), Severity.WARN, "events.unseen", message);
   }
 
   private @Nullable String blocker(RecoveryConfig c, Map<String, ServiceReport> reports) {
@@ -379,7 +436,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
   /** Builds a {@link RecoveryOrchestrator}; not thread-safe. */
   public static final class Builder {
     private final DependencyGraph graph;
-    private final Function<RecoveryConfig, FailoverEngine> engines;
+    private final EngineFactory engines;
     private int parallelism = Math.max(1, Runtime.getRuntime().availableProcessors());
     private Clock clock = Clock.systemUTC();
     private EventBus events = new EventBus();
@@ -387,7 +444,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
     private @Nullable Function<RecoveryConfig, FailoverActions> drillActions;
     private ThreadFactory threadFactory = DrkitThreads.daemon("drkit-recovery");
 
-    private Builder(DependencyGraph graph, Function<RecoveryConfig, FailoverEngine> engines) {
+    private Builder(DependencyGraph graph, EngineFactory engines) {
       this.graph = graph;
       this.engines = Objects.requireNonNull(engines, "engines");
     }
@@ -415,9 +472,9 @@ public final class RecoveryOrchestrator implements AutoCloseable {
     }
 
     /**
-     * @param events the shared bus the engines publish to (give the engines the same one); the
-     *     run's events are collected from it (default: a bus of its own, which sees no engine's
-     *     events)
+     * @param events the application's shared bus: the orchestrator publishes its {@code recovery.*}
+     *     events there, hands it to an {@link EngineFactory}, and collects the run's events from it
+     *     (default: a bus of its own, which only an {@link EngineFactory}'s engines publish to)
      * @return this builder
      */
     public Builder eventBus(EventBus events) {

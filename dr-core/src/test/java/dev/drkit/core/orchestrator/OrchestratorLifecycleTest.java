@@ -9,6 +9,7 @@ import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.LeadershipStatus;
 import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.Site;
 import java.time.Duration;
@@ -79,5 +80,59 @@ class OrchestratorLifecycleTest {
       assertThat(log).containsSubsequence("db fence PRIMARY@2", "api fence PRIMARY@2");
     }
     assertThat(o.leadership()).containsValues(LeadershipStatus.CLOSED, LeadershipStatus.CLOSED);
+  }
+
+  private static List<RecoveryConfig> twoServices() {
+    return List.of(
+        RecoveryConfig.builder("db").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(5)).build(),
+        RecoveryConfig.builder("api").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(5)).dependsOn("db").build());
+  }
+
+  @Test
+  void anEngineFactoryIsHandedTheOrchestratorsBusSoTheReportCarriesEveryEnginesEvents()
+      throws InterruptedException {
+    LocalCoordinator coordinator = new LocalCoordinator();
+    InMemoryStateStore store = new InMemoryStateStore();
+    EventBus bus = new EventBus();
+    List<EventBus> handed = Collections.synchronizedList(new ArrayList<>());
+    List<String> seenByApplication = Collections.synchronizedList(new ArrayList<>());
+    bus.subscribe("failover.transition", e -> seenByApplication.add(e.service()));
+    try (RecoveryOrchestrator o = RecoveryOrchestrator.builder(twoServices(), (service, b) -> {
+      handed.add(b);
+      return FailoverEngine.builder(service).stateStore(store).actions(actions).coordinator(coordinator)
+          .eventBus(b).build();
+    }).eventBus(bus).build()) {
+      o.start();
+      RecoveryReport r = o.run(RecoveryAction.FAILOVER, "ops", "region lost");
+      assertThat(handed).hasSize(2).allSatisfy(b -> assertThat(b).isSameAs(bus));
+      assertThat(r.services()).allSatisfy(s -> {
+        assertThat(s.outcome()).isEqualTo(ServiceOutcome.RECOVERED);
+        assertThat(s.events()).extracting(DrEvent::type).contains("failover.transition")
+            .doesNotContain("recovery.events.unseen");
+      });
+      assertThat(seenByApplication).contains("db", "api");
+    }
+  }
+
+  @Test
+  void anEngineOnAnotherBusIsReportedInsteadOfSilentlyLeavingTheReportWithoutItsEvents()
+      throws InterruptedException {
+    LocalCoordinator coordinator = new LocalCoordinator();
+    InMemoryStateStore store = new InMemoryStateStore();
+    EventBus bus = new EventBus();
+    List<DrEvent> warnings = Collections.synchronizedList(new ArrayList<>());
+    bus.subscribe("recovery.events.unseen", warnings::add);
+    // the old mistake: the factory builds engines without the orchestrator's bus
+    try (RecoveryOrchestrator o = RecoveryOrchestrator.builder(twoServices(), (RecoveryConfig service) ->
+        FailoverEngine.builder(service).stateStore(store).actions(actions).coordinator(coordinator).build())
+        .eventBus(bus).build()) {
+      o.start();
+      RecoveryReport r = o.run(RecoveryAction.FAILOVER, "ops", "region lost");
+      assertThat(r.services()).allSatisfy(s -> assertThat(s.outcome()).isEqualTo(ServiceOutcome.RECOVERED));
+      assertThat(warnings).extracting(DrEvent::service).containsExactly("db", "api");
+      assertThat(warnings.get(0).severity()).isEqualTo(DrEvent.Severity.WARN);
+      assertThat(warnings.get(0).message()).contains("service 'db'", ".eventBus(bus)");
+      assertThat(r.service("db").orElseThrow().events()).extracting(DrEvent::type).contains("recovery.events.unseen");
+    }
   }
 }

@@ -9,15 +9,24 @@ import dev.drkit.backup.Repository;
 import dev.drkit.backup.RepositoryOptions;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.retention.RetentionPlan;
+import dev.drkit.backup.schedule.BackupJob;
+import dev.drkit.backup.schedule.BackupScheduler;
+import dev.drkit.backup.schedule.RepositoryBackupJob;
+import dev.drkit.backup.schedule.RunHistory;
+import dev.drkit.backup.schedule.TaskScheduler;
+import dev.drkit.core.BackupStrategy;
 import dev.drkit.core.BackupType;
+import dev.drkit.core.CheckSpec;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.KeySources;
 import dev.drkit.core.LoggingEventListener;
+import dev.drkit.core.Priority;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.ValidationStep;
 import dev.drkit.core.audit.AuditJournal;
 import dev.drkit.core.audit.AuditJournalVerifier;
 import dev.drkit.core.coord.FileLockCoordinator;
@@ -45,6 +54,8 @@ import dev.drkit.spi.HealthCheck;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
 import dev.drkit.spi.StateStore;
+import dev.drkit.testkit.FakeClock;
+import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.EngineVerdictBridge;
 import dev.drkit.validation.FailureDetector;
 import java.io.IOException;
@@ -55,9 +66,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -152,15 +166,43 @@ class EmbeddingGuideTest {
   }
   // guide: standby end
 
+  // guide: plan begin
+  static RecoveryPlan twoServicePlan(HealthCheck ordersConsistency) {
+    CheckRegistry checks = CheckRegistry.withBuiltIns()
+        .registerCheck("orders-consistency", ordersConsistency);  // your own HealthCheck, by name
+    RecoveryConfig db = RecoveryConfig.builder("db")
+        .rpo(Duration.ofMinutes(1))
+        .rto(Duration.ofMinutes(10))
+        .priority(Priority.CRITICAL)
+        .validation(ValidationStep.allOf("reachable", Duration.ofSeconds(10),
+            CheckSpec.of("tcp", Map.of("host", "db.internal", "port", 5432,
+                "sites", Map.of("backup", Map.of("host", "db.dr.internal"))))))  // the backup's own host
+        .build();
+    RecoveryConfig orders = RecoveryConfig.builder("orders")
+        .rpo(Duration.ofMinutes(5))
+        .rto(Duration.ofMinutes(30))
+        .dependsOn("db")                                       // recovered after db
+        .validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30),
+            CheckSpec.of("http", Map.of("url", "http://orders.internal/health", "expectedStatus", 200)),
+            CheckSpec.of("orders-consistency", Map.of())))
+        .build();
+    return RecoveryPlan.builder()
+        .checkValidator(checks.specValidator())   // every check's type and parameters are checked now
+        .service(db)
+        .service(orders)
+        .build();                                 // a typo such as "urll" is a ConfigException here
+  }
+  // guide: plan end
+
   // guide: orchestrator begin
   static RecoveryReport recoverRegion(RecoveryPlan plan, Path stateDir, FailoverActions actions, EventBus bus)
       throws InterruptedException {
     StateStore store = FileStateStore.open(stateDir);
     LocalCoordinator coordinator = new LocalCoordinator();
     try (RecoveryOrchestrator orchestrator = RecoveryOrchestrator.builder(plan.services(),
-            service -> FailoverEngine.builder(service).stateStore(store).actions(actions)
-                .coordinator(coordinator).eventBus(bus).build())
-        .eventBus(bus)                                      // the same bus: the report carries the events
+            (service, shared) -> FailoverEngine.builder(service).stateStore(store).actions(actions)
+                .coordinator(coordinator).eventBus(shared).build())  // shared: the orchestrator's bus
+        .eventBus(bus)                                      // so the report carries every engine's events
         .parallelism(4)
         .build()) {
       orchestrator.start();                                 // one started engine per service
@@ -202,6 +244,35 @@ class EmbeddingGuideTest {
     }
   }
   // guide: backup end
+
+  // guide: scheduler begin
+  static BackupScheduler scheduleBackups(Path data, BlobStore store, KeySources keys, RepositoryOptions options,
+      TaskScheduler tasks, Executor backupThreads, Path runHistory, EventBus bus) {
+    BackupStrategy nightly = BackupStrategy.builder()
+        .name("nightly")
+        .type(BackupType.FULL)
+        .schedule("0 2 * * *")                              // every day at 02:00 (the TaskScheduler's clock)
+        .retention(RetentionPolicy.builder().keepLast(2).build())  // applied after every run
+        .encryption(EncryptionConfig.aes256Gcm("host:backup-key"))
+        .build();
+    if (!Repository.exists(store)) {                        // once, when the repository is new
+      char[] passphrase = keys.resolve(nightly.encryption());
+      Repository.init(store, nightly.encryption(), passphrase, options).close();
+    }
+    // each run: open with the strategy's key, back up, tag strategy=nightly, forget what retention drops
+    RepositoryBackupJob job = RepositoryBackupJob.opening(store, options, keys, strategy -> FileTreeSource.of(data),
+        ZoneOffset.UTC, bus);
+    BackupScheduler scheduler = BackupScheduler.builder(BackupJob.blocking(job, backupThreads))
+        .taskScheduler(tasks)                 // production: TaskScheduler.of(scheduledExecutor, Clock.systemUTC())
+        .runHistory(RunHistory.file(runHistory))  // runs missed while the application was down are caught up
+        .retries(3, Duration.ofSeconds(30), Duration.ofMinutes(10))
+        .eventBus(bus)                        // backup.run.started/succeeded/failed/missed, backup.retention.applied
+        .build();
+    scheduler.add("orders", nightly);
+    scheduler.start();
+    return scheduler;                         // close() at shutdown stops the timers
+  }
+  // guide: scheduler end
 
   // guide: replication begin
   static ReplicationFailoverActions replicate(ReplicationLog primaryLog, ReplicationLog backupLog,
@@ -278,6 +349,34 @@ class EmbeddingGuideTest {
   }
 
   @Test
+  void thePlanSnippetBuildsTwoServicesInDependencyOrder() {
+    HealthCheck consistent = ctx -> HealthResult.healthy("orders and payments agree");
+    RecoveryPlan plan = twoServicePlan(consistent);
+    assertThat(plan.recoveryOrder()).extracting(RecoveryConfig::name).containsExactly("db", "orders");
+    assertThat(plan.waves()).hasSize(2);
+  }
+
+  @Test
+  void aMisspelledCheckParameterFailsTheBuildNamingServiceStepAndParameter() {
+    RecoveryConfig.Builder orders = RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(5))
+        .rto(Duration.ofMinutes(30)).validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30),
+            CheckSpec.of("http", Map.of("urll", "http://orders.internal/health"))));
+    org.assertj.core.api.Assertions.assertThatThrownBy(orders::build)
+        .isInstanceOf(dev.drkit.core.ConfigException.class)
+        .hasMessageContaining("validation[0].checks[0].params.urll: service 'orders', step 'healthy', 'http' check #1:"
+            + " unknown parameter 'urll' for a 'http' check (did you mean 'url'?)");
+    CheckSpec unknownType = CheckSpec.of("orders-consistensy", Map.of());
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecoveryPlan.builder()
+            .checkValidator(CheckRegistry.withBuiltIns().specValidator())
+            .service(RecoveryConfig.builder("api").rpo(Duration.ofMinutes(5)).rto(Duration.ofMinutes(30))
+                .checkValidator(spec -> { })  // accepted here; the plan's registry refuses it
+                .validation(ValidationStep.allOf("healthy", Duration.ofSeconds(30), unknownType)).build())
+            .build())
+        .isInstanceOf(dev.drkit.core.ConfigException.class)
+        .hasMessageContaining("api").hasMessageContaining("orders-consistensy");
+  }
+
+  @Test
   void theOrchestratorSnippetRecoversInWaves() throws Exception {
     RecoveryPlan plan = RecoveryPlan.builder()
         .service(RecoveryConfig.builder("db").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(10)).build())
@@ -310,6 +409,89 @@ class EmbeddingGuideTest {
     RetentionPlan third = backupAndApplyRetention(data, repo, keys);
     assertThat(third.toKeep()).as("the last two").hasSize(2);
     assertThat(third.toRemove()).as("the oldest of the three goes").hasSize(1);
+  }
+
+  /**
+   * A {@link TaskScheduler} on the testkit's {@link FakeClock}: tasks run on the thread that
+   * advances the clock, when it reaches them.
+   */
+  static TaskScheduler onFakeClock(FakeClock clock) {
+    return new TaskScheduler() {
+      @Override
+      public java.time.Clock clock() {
+        return clock;
+      }
+
+      @Override
+      public ScheduledTask schedule(java.time.Instant at, Runnable task) {
+        java.util.concurrent.atomic.AtomicBoolean ran = new java.util.concurrent.atomic.AtomicBoolean();
+        Duration delay = Duration.between(clock.instant(), at);
+        FakeClock.Scheduled s = clock.schedule(delay.isNegative() ? Duration.ZERO : delay, () -> {
+          if (ran.compareAndSet(false, true)) {
+            task.run();
+          }
+        });
+        return () -> {
+          s.cancel();
+          return ran.compareAndSet(false, true);
+        };
+      }
+    };
+  }
+
+  @Test
+  void theSchedulerSnippetBacksUpNightlyAndKeepsTheLastTwo() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("orders.csv"), "1,apple\n", StandardCharsets.UTF_8);
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-03-01T12:00:00Z"));
+    KeySources keys = KeySources.builder().host("backup-key", "correct horse battery staple".toCharArray()).build();
+    RepositoryOptions options = RepositoryOptions.builder().clock(clock).build();
+    BlobStore store = new FileSystemBlobStore(dir.resolve("repo"));
+    EventBus bus = new EventBus();
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    bus.subscribe(e -> events.add(e.type()));
+    Executor direct = Runnable::run; // the backup runs on the thread that advances the fake clock
+    try (BackupScheduler scheduler = scheduleBackups(data, store, keys, options, onFakeClock(clock), direct,
+        dir.resolve("backup-runs.properties"), bus)) {
+      assertThat(events).as("nothing runs before 02:00").doesNotContain("backup.run.started");
+      clock.advance(Duration.ofDays(3)); // 02:00 on March 2nd, 3rd and 4th
+      assertThat(events.stream().filter("backup.run.succeeded"::equals)).hasSize(3);
+      assertThat(events.stream().filter("backup.retention.applied"::equals)).hasSize(3);
+      assertThat(scheduler.status()).singleElement().satisfies(st -> {
+        assertThat(st.key()).isEqualTo("orders/nightly");
+        assertThat(st.lastOutcome()).isEqualTo("succeeded");
+        assertThat(st.nextDue()).isEqualTo(java.time.Instant.parse("2026-03-05T02:00:00Z"));
+      });
+    }
+    try (Repository repo = Repository.open(store, "correct horse battery staple".toCharArray(), options)) {
+      assertThat(repo.snapshots()).as("retention kept the last two nightly snapshots").hasSize(2)
+          .allSatisfy(snap -> assertThat(snap.tags()).contains(RepositoryBackupJob.STRATEGY_TAG + "nightly"))
+          .extracting(snap -> snap.time().toString())
+          .containsExactlyInAnyOrder("2026-03-03T02:00:00Z", "2026-03-04T02:00:00Z");
+    }
+  }
+
+  @Test
+  void theSchedulerSnippetCatchesUpARunMissedWhileTheApplicationWasDown() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("data"));
+    Files.writeString(data.resolve("orders.csv"), "1,apple\n", StandardCharsets.UTF_8);
+    FakeClock clock = new FakeClock(java.time.Instant.parse("2026-03-01T12:00:00Z"));
+    KeySources keys = KeySources.builder().host("backup-key", "correct horse battery staple".toCharArray()).build();
+    RepositoryOptions options = RepositoryOptions.builder().clock(clock).build();
+    BlobStore store = new FileSystemBlobStore(dir.resolve("repo"));
+    Path history = dir.resolve("backup-runs.properties");
+    EventBus bus = new EventBus();
+    List<String> events = Collections.synchronizedList(new ArrayList<>());
+    bus.subscribe(e -> events.add(e.type()));
+    Executor direct = Runnable::run;
+    scheduleBackups(data, store, keys, options, onFakeClock(clock), direct, history, bus).close();
+    clock.set(java.time.Instant.parse("2026-03-02T09:00:00Z")); // down over 02:00, started again at 09:00
+    try (BackupScheduler restarted = scheduleBackups(data, store, keys, options, onFakeClock(clock), direct,
+        history, bus)) {
+      clock.advance(Duration.ZERO);
+      assertThat(events).contains("backup.run.missed", "backup.run.succeeded");
+      assertThat(restarted.status().get(0).lastOutcome()).isEqualTo("succeeded");
+    }
   }
 
   /** A database applying replicated entries (the host's ReplicationSink): here a list. */
@@ -369,7 +551,7 @@ class EmbeddingGuideTest {
       blocks++;
       assertThat(guide).as("docs/embedding.md shows the '%s' snippet", m.group(1)).contains(normalize(m.group(2)));
     }
-    assertThat(blocks).isEqualTo(7);
+    assertThat(blocks).isEqualTo(9);
   }
 
   /** Drops the indentation so the guide may show the code flush left. */

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.apache.curator.framework.CuratorFramework;
@@ -97,10 +98,11 @@ public final class ZooKeeperCoordinator implements Coordinator {
     this.nanoTime = b.nanoTime;
     this.clock = b.clock;
     this.events = b.events;
-    this.executor = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = DrkitThreads.create(r, "drkit-zk-coordinator-" + participantId, true);
-      return t;
-    });
+    ThreadFactory threads = b.threadFactory;
+    String threadName = "drkit-zk-coordinator-" + participantId;
+    this.executor = Executors.newSingleThreadScheduledExecutor(threads == null
+        ? r -> DrkitThreads.create(r, threadName, true)
+        : r -> DrkitThreads.create(threads, r, threadName));
     this.latch = new LeaderLatch(client, latchPath, participantId, LeaderLatch.CloseMode.SILENT);
   }
 
@@ -383,6 +385,7 @@ public final class ZooKeeperCoordinator implements Coordinator {
     private LongSupplier nanoTime = System::nanoTime;
     private Clock clock = Clock.systemUTC();
     private EventBus events = new EventBus();
+    private @Nullable ThreadFactory threadFactory;
 
     private Builder(@Nullable String connectString, @Nullable CuratorFramework client) {
       this.connectString = connectString;
@@ -494,6 +497,17 @@ public final class ZooKeeperCoordinator implements Coordinator {
     @Deprecated
     public Builder events(EventBus events) {
       return eventBus(events);
+    }
+
+    /**
+     * @param threadFactory makes the coordinator's one thread (heartbeat and leadership callbacks),
+     *     named {@code drkit-zk-coordinator-<participant>} (default: the application's
+     *     {@link dev.drkit.core.DrkitThreading default factory}, else a daemon platform thread)
+     * @return this builder
+     */
+    public Builder threadFactory(ThreadFactory threadFactory) {
+      this.threadFactory = Objects.requireNonNull(threadFactory, "threadFactory");
+      return this;
     }
 
     /** @return a coordinator, not yet started */

@@ -358,4 +358,16 @@ class ZooKeeperCoordinatorTest {
     assertThat(storeB.fencedBy(lb).compareAndSet("orders", 1, ServiceState.initial("orders", Instant.EPOCH)))
         .isEqualTo(2);
   }
+
+  @Test
+  void runsItsHeartbeatOnTheHostsThreadFactory() throws Exception {
+    List<String> made = Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.ThreadFactory hosts = r -> new Thread(() -> {
+      made.add(Thread.currentThread().getName()); // the name the coordinator gave the host's thread
+      r.run();
+    });
+    ZooKeeperCoordinator c = track(builder("a", server.getConnectString()).threadFactory(hosts).build()).start();
+    assertThat(c.awaitLeadership(WAIT)).isPresent();
+    assertThat(await(WAIT, () -> made.contains("drkit-zk-coordinator-a"))).as("threads made: %s", made).isTrue();
+  }
 }

@@ -300,6 +300,15 @@ public final class ZooKeeperCoordinator implements Coordinator {
       long sessionId = zk.getSessionId();
       long window = windowNanos(zk.getSessionTimeout());
       long sentAt = nanoTime.getAsLong();
+      // The latch may still name a node of a session that has just expired (the server rejected its
+      // reconnection before it deleted the session's ephemerals): a term is granted only on a node
+      // this very session owns, or an expired session could lead beside the next leader.
+      Stat own = zk.exists(ourNode, false);
+      if (own == null || own.getEphemeralOwner() != sessionId) {
+        LOG.info("coordinator {}: latch node {} is not owned by the current session 0x{}; no term granted",
+            participantId, ourNode, Long.toHexString(sessionId));
+        return;
+      }
       byte[] holder = ("{\"holder\":\"" + participantId + "\"}").getBytes(StandardCharsets.UTF_8);
       List<OpResult> results = zk.multi(List.of(Op.check(ourNode, -1), Op.setData(epochPath, holder, -1)));
       Stat stat = ((OpResult.SetDataResult) results.get(1)).getStat();
@@ -346,6 +355,13 @@ public final class ZooKeeperCoordinator implements Coordinator {
       ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
       long window = windowNanos(zk.getSessionTimeout());
       long sentAt = nanoTime.getAsLong();
+      if (zk.getSessionId() != current.sessionId()) {
+        // A new session answers for the client: the term's session has expired, even if its node is
+        // still there until the server finishes deleting the expired session's ephemerals.
+        revoke("session 0x" + Long.toHexString(current.sessionId()) + " was replaced by session 0x"
+            + Long.toHexString(zk.getSessionId()));
+        return;
+      }
       Stat stat = zk.exists(current.latchNode(), false);
       if (stat == null || stat.getEphemeralOwner() != current.sessionId()) {
         revoke("latch node " + current.latchNode() + " no longer held by session 0x"

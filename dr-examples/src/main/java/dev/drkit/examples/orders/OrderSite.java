@@ -479,6 +479,79 @@ public final class OrderSite implements AutoCloseable {
   }
 
   /**
+   * Deletes orders as a client would (a bulk {@code DELETE}): only a {@link SiteRole#PRIMARY} does,
+   * and only when the caller's epoch (if any) is the site's. The deletion is committed in one
+   * transaction, then each deleted order is handed to the {@link WriteHook} (replication writes one
+   * log record per order, so a replica and a point-in-time rebuild see it like any write).
+   *
+   * @param ids the orders to delete (ids not present are ignored)
+   * @param callerEpoch the epoch the caller acts under, or null
+   * @return the orders deleted, as they were
+   * @throws StaleEpochException when {@code callerEpoch} differs from the site's epoch
+   * @throws SiteUnavailableException when the site is down or not primary, or the hook failed (the
+   *     deletion is then committed locally but not replicated)
+   */
+  public List<Order> delete(Set<String> ids, @Nullable Long callerEpoch) {
+    Running r = requireRunning("delete " + ids.size() + " orders");
+    roleLock.readLock().lock();
+    try {
+      if (callerEpoch != null && callerEpoch != epoch) {
+        throw new StaleEpochException("site " + name, callerEpoch, epoch);
+      }
+      if (role != SiteRole.PRIMARY) {
+        throw new SiteUnavailableException("site " + name + " is " + role + " at epoch " + epoch
+            + " and does not accept writes (delete of " + ids.size() + " orders)");
+      }
+      List<Order> deleted = transaction(r, "could not delete " + ids.size() + " orders",
+          c -> OrderTable.delete(c, ids));
+      for (Order o : deleted) {
+        try {
+          writeHook.afterDelete(o);
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+          throw new SiteUnavailableException("site " + name + ": interrupted replicating the delete of " + o.id(), ex);
+        } catch (Exception ex) {
+          throw new SiteUnavailableException("site " + name + ": delete of order " + o.id()
+              + " committed locally but not replicated: " + ex.getMessage(), ex);
+        }
+      }
+      return deleted;
+    } finally {
+      roleLock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Applies a delete replicated from the primary and records the replication-log offset it came
+   * from in the same transaction. Idempotent: deleting an order that is not here changes nothing.
+   *
+   * @param id the deleted order's id
+   * @param writerEpoch the epoch of the primary that shipped it
+   * @param offset the record's offset in the replication log, or {@code -1} when not from a log
+   * @return whether the order was here and is now deleted
+   * @throws StaleEpochException when {@code writerEpoch} is older than this site's epoch
+   * @throws SiteUnavailableException when the site is down or is itself primary
+   */
+  public boolean applyReplicatedDelete(String id, long writerEpoch, long offset) {
+    awaitResumed();
+    Running r = requireRunning("apply a replicated delete of order " + id);
+    roleLock.readLock().lock();
+    try {
+      requireReplicaOf(writerEpoch, "apply replicated deletes (order " + id + ")");
+      List<Order> deleted = transaction(r, "could not apply the delete of order " + id, c -> {
+        List<Order> d = OrderTable.delete(c, Set.of(id));
+        if (offset >= 0) {
+          OrderTable.recordApplied(c, offset);
+        }
+        return d;
+      });
+      return !deleted.isEmpty();
+    } finally {
+      roleLock.readLock().unlock();
+    }
+  }
+
+  /**
    * Applies a write replicated from the primary. Idempotent: an order already present is left as
    * it is.
    *

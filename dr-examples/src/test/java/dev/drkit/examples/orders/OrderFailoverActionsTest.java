@@ -119,4 +119,52 @@ class OrderFailoverActionsTest {
     backup.accept("after-resync", "c", 3, null);
     assertThat(primary.orderIds()).contains("on-backup", "still-on-backup", "after-resync");
   }
+
+  /**
+   * Found by the pitr drill: a rebuild fences the replica first while the primary still takes
+   * writes. The fence used to wait for replication to catch up, which a replica fenced at the new
+   * epoch never does, so it held the rebuild for the whole drain timeout.
+   */
+  @Test
+  void fencingTheReplicaWhileThePrimaryKeepsWritingDoesNotWaitForADrain() throws Exception {
+    primary = new OrderSite("primary", Site.PRIMARY, tmp.resolve("p"), Clock.systemUTC()).start();
+    backup = new OrderSite("backup", Site.BACKUP, tmp.resolve("b"), Clock.systemUTC()).start();
+    router = new Router(Clock.systemUTC(), Duration.ofSeconds(2));
+    repl = new LogShippingReplication("orders", true, new EventBus(), Clock.systemUTC());
+    repl.ship(primary, 1);
+    primary.promote(1);
+    backup.demote(1);
+    repl.attach(backup, 1);
+    router.switchTo(primary, 1);
+    // A drain timeout far beyond the wait below: a fence that drains a replica cannot return in time.
+    OrderFailoverActions actions = new OrderFailoverActions(primary, backup, router, repl, new EventBus(),
+        Clock.systemUTC(), Duration.ofMinutes(10), Duration.ofSeconds(5));
+    java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+    CompletableFuture<Void> writer = CompletableFuture.runAsync(() -> {
+      while (writing.get()) {
+        try {
+          primary.accept("w" + n.incrementAndGet(), "c", 1, 1L);
+        } catch (RuntimeException e) {
+          // refused once replication is fenced: the writer only keeps the primary busy
+        }
+      }
+    });
+    try {
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> n.get() > 5);
+      CompletableFuture<Void> fence = CompletableFuture.runAsync(() -> {
+        try {
+          actions.fence("orders", Site.BACKUP, 2);
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      });
+      fence.get(60, TimeUnit.SECONDS);
+      assertThat(backup.role()).isEqualTo(SiteRole.FENCED);
+      assertThat(backup.epoch()).isEqualTo(2);
+    } finally {
+      writing.set(false);
+      writer.get(60, TimeUnit.SECONDS);
+    }
+  }
 }

@@ -166,10 +166,6 @@ public final class RebuildCommand implements Callable<Integer> {
       err.println("drkit rebuild: " + e.getMessage());
       err.flush();
       return EXIT_INVALID;
-    } catch (java.io.IOException e) {
-      err.println("drkit rebuild: cannot read the plan " + plan + ": " + e.getMessage());
-      err.flush();
-      return EXIT_INVALID;
     }
     Clock clock = Clock.systemUTC();
     EventBus bus = new EventBus();

@@ -988,12 +988,10 @@ public final class OrdersDrill {
     Instant rebuiltAt = clock.instant();
     long e2 = st.engine.state().epoch();
     Set<String> present = st.primary.orderIds();
-    ValidationReport v = st.validator.validate(config, Site.PRIMARY, e2);
     long ms = Math.round((done - t0) / 1e6);
     Map<String, Long> breakdown = new LinkedHashMap<>();
     for (DrillReport.Phase p : rec.phases()) {
-      if (p.name().startsWith("rebuild: ") || p.name().startsWith("validation: after point-in-time")
-          && p.startMs() + p.durationMs() <= rec.msAt(done)) {
+      if (p.name().startsWith("rebuild: ") || p.name().startsWith("validation: after point-in-time")) {
         breakdown.put(p.name(), p.durationMs());
       }
     }
@@ -1004,7 +1002,12 @@ public final class OrdersDrill {
     DrillReport.Rpo rpo = rpo(st, present, badAt, "the rebuilt primary");
     objective(objectives, "RTO (point-in-time rebuild)", "<= " + rto.toMillis() + " ms (rebuild RTO)", ms + " ms",
         r.state() == FailoverState.PRIMARY_ACTIVE && ms <= rto.toMillis());
-    objective(objectives, "validation after rebuild", "passed", v.passed() ? "passed" : "failed", v.passed());
+    // The engine's validate step ran the plan's checks on the rebuilt site once it served; the
+    // rebuild completes (PRIMARY_ACTIVE) only when they passed.
+    boolean validated = r.state() == FailoverState.PRIMARY_ACTIVE;
+    objective(objectives, "validation after rebuild", "passed (the rebuild's validate step)",
+        validated ? "passed" : "not passed: " + r.state() + (r.error() != null ? " (" + r.error() + ")" : ""),
+        validated);
     objective(objectives, "acknowledged writes before the bad instant present", rpo.acknowledgedWrites() + " of "
         + rpo.acknowledgedWrites(), (rpo.acknowledgedWrites() - rpo.lostWrites()) + " of " + rpo.acknowledgedWrites() + " present",
         rpo.lostWrites() == 0 && rpo.acknowledgedWrites() > 0);

@@ -45,10 +45,11 @@ import org.slf4j.LoggerFactory;
  * cannot write to a fenced site. {@link #kill()} stops it abruptly (the server closes, the
  * database is shut down without a checkpoint, as in a power loss). Thread-safe.
  *
- * <p>Why this file is longer than 600 lines: about 40% of it is Javadoc, and every method left here
- * reads or changes the site's role and epoch under its role lock (lifecycle, fencing, the write
- * path and the replica side), which is the one job a copy of the example must get right. Splitting
- * it further would spread that lock across files.
+ * <p>Why this file is longer than 600 lines: about a third of it is Javadoc, and every method left
+ * here reads or changes the site's role and epoch under its role lock or its lifecycle lock
+ * (lifecycle, fencing, the write path with inserts and deletes, the replica side, seeding from a
+ * dump), which is the one job a copy of the example must get right. Splitting it further would
+ * spread those locks across files.
  */
 public final class OrderSite implements AutoCloseable {
   /** The HTTP header carrying a fencing epoch (requests) or the epoch a write was taken at (responses). */

@@ -34,6 +34,7 @@ public final class DrkitCli implements Runnable {
       PlanCommands::commands,
       BackupCommands::commands,
       DrillCommand::commands,
+      dev.drkit.examples.cli.rebuild.RebuildCommand::commands,
       dev.drkit.examples.cli.soak.SoakCommand::commands);
 
   @Spec

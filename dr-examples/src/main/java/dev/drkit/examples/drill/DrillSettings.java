@@ -36,6 +36,7 @@ import java.util.regex.Pattern;
  * detection: {interval: 200ms, failures: 3, timeout: 150ms}
  * load: {writers: 4, rate: 200}   # total acknowledged-or-failed writes per second
  * pacing: {warmup: 1500ms, on-backup: 1s, settle: 500ms}
+ * rebuild: {rto: 10s}          # the restore and pitr scenarios' recovery-time objective
  * }</pre>
  *
  * @param service the service of the plan the drill exercises
@@ -48,14 +49,19 @@ import java.util.regex.Pattern;
  * @param warmup steady load before the disaster
  * @param onBackup how long the service runs on the backup before the primary returns
  * @param settle steady load after the last phase, before the final checks
+ * @param rebuildRto the recovery-time objective of a rebuild from a backup snapshot and the
+ *     replication log (the {@code restore} and {@code pitr} scenarios): restoring a database is a
+ *     slower tier than failing over to a live replica, whose objective is the plan's RTO
  */
 public record DrillSettings(String service, String replicationMode, Duration probeInterval, int failuresToDown,
-    Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle) {
+    Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle,
+    Duration rebuildRto) {
 
   private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?");
   private static final java.util.Map<String, Set<String>> KEYS = java.util.Map.of(
       "service", Set.of(), "replication", Set.of("mode"), "detection", Set.of("interval", "failures", "timeout"),
-      "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"));
+      "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"),
+      "rebuild", Set.of("rto"));
 
   /**
    * Validates.
@@ -75,6 +81,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     nonNegative(p, "pacing.warmup", warmup);
     nonNegative(p, "pacing.on-backup", onBackup);
     nonNegative(p, "pacing.settle", settle);
+    positive(p, "rebuild.rto", rebuildRto);
     if (failuresToDown < 1) {
       p.add(ConfigException.Problem.of("detection.failures", "must be >= 1 but was " + failuresToDown));
     }
@@ -92,7 +99,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
   /** @return the defaults: orders, sync, 200 ms x 3 probes, 4 writers at 200/s, short pacing */
   public static DrillSettings defaults() {
     return new DrillSettings("orders", "sync", Duration.ofMillis(200), 3, Duration.ofMillis(150), 4, 200,
-        Duration.ofMillis(1500), Duration.ofSeconds(1), Duration.ofMillis(500));
+        Duration.ofMillis(1500), Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(10));
   }
 
   /** @return the detection window: probe interval times failures to declare down */
@@ -106,7 +113,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withReplicationMode(String mode) {
     return new DrillSettings(service, mode, probeInterval, failuresToDown, probeTimeout, writers, writeRate, warmup,
-        onBackup, settle);
+        onBackup, settle, rebuildRto);
   }
 
   /**
@@ -117,7 +124,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withPacing(Duration newWarmup, Duration newOnBackup, Duration newSettle) {
     return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, writers, writeRate,
-        newWarmup, newOnBackup, newSettle);
+        newWarmup, newOnBackup, newSettle, rebuildRto);
   }
 
   /**
@@ -127,7 +134,7 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    */
   public DrillSettings withLoad(int newWriters, double newRate) {
     return new DrillSettings(service, replicationMode, probeInterval, failuresToDown, probeTimeout, newWriters, newRate,
-        warmup, onBackup, settle);
+        warmup, onBackup, settle, rebuildRto);
   }
 
   /**
@@ -208,12 +215,13 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     Duration warmup = r.duration(root.path("pacing"), "pacing.warmup", d.warmup());
     Duration onBackup = r.duration(root.path("pacing"), "pacing.on-backup", d.onBackup());
     Duration settle = r.duration(root.path("pacing"), "pacing.settle", d.settle());
+    Duration rebuildRto = r.duration(root.path("rebuild"), "rebuild.rto", d.rebuildRto());
     if (!p.isEmpty()) {
       throw new ConfigException(p);
     }
     try {
       return new DrillSettings(service, mode.toLowerCase(Locale.ROOT), interval, failures, timeout, writers, rate, warmup,
-          onBackup, settle);
+          onBackup, settle, rebuildRto);
     } catch (ConfigException e) {
       List<ConfigException.Problem> located = new ArrayList<>();
       for (ConfigException.Problem problem : e.problems()) {

@@ -17,6 +17,11 @@ public enum Scenario {
   RESTORE("restore", "Both the primary's database and the replica are lost; the primary is rebuilt from the latest"
       + " dr-backup snapshot, caught up from its replication log, promoted at a new epoch and validated; the replica"
       + " is then rebuilt from it."),
+  /** Data damaged by bad writes: rebuilt from a snapshot and the log up to just before them. */
+  PITR("pitr", "During the warm-up a bulk delete wipes every acknowledged order through the primary (replicated and"
+      + " logged like any write) at a recorded instant; the service runs on, then is rebuilt with the library's rebuild"
+      + " command from the latest usable snapshot and the replication log replayed up to just before that instant,"
+      + " promoted at a new epoch and validated; the replica is then rebuilt from it."),
   /** A non-disruptive test failover onto an isolated copy while production keeps serving. */
   DRILL("drill", "A non-disruptive test failover: a point-in-time copy of the replica is brought up as an isolated"
       + " site behind its own router and validated, while production keeps serving untouched.");

@@ -108,10 +108,18 @@ public final class LogShippingReplication implements OrderReplication {
     }
 
     void append(Order o) throws Exception {
+      append(o, OrderLogRecord.insert(o), o.createdAt());
+    }
+
+    void appendDelete(Order o) throws Exception {
+      // the lag counts from when the delete was made, not from when the order was
+      append(o, OrderLogRecord.delete(o), clock.instant());
+    }
+
+    private void append(Order o, byte[] payload, java.time.Instant madeAt) throws Exception {
       if (dead) {
         throw new SiteUnavailableException("the replication log of " + site.name() + " is closed");
       }
-      byte[] payload = JSON.writeValueAsBytes(o);
       ReplicationPrimary p = shipper;
       long off;
       if (p != null) {
@@ -121,7 +129,7 @@ public final class LogShippingReplication implements OrderReplication {
       }
       lastAppended = Math.max(lastAppended, off);
       if (p == null || !synchronous) {
-        unacked.put(off, o.createdAt());
+        unacked.put(off, madeAt);
       }
       if (p == null && synchronous && !mayRunAlone(site, epoch)) {
         awaitReplicaAck(o, off);
@@ -210,8 +218,12 @@ public final class LogShippingReplication implements OrderReplication {
     public void apply(long epoch, long offset, ByteBuffer payload) throws Exception {
       byte[] b = new byte[payload.remaining()];
       payload.get(b);
-      Order o = JSON.readValue(b, Order.class);
-      site.applyReplicated(java.util.List.of(o), epoch, offset);
+      OrderLogRecord r = OrderLogRecord.decode(b);
+      if (r.deleted()) {
+        site.applyReplicatedDelete(r.order().id(), epoch, offset);
+      } else {
+        site.applyReplicated(java.util.List.of(r.order()), epoch, offset);
+      }
     }
 
     @Override
@@ -328,7 +340,17 @@ public final class LogShippingReplication implements OrderReplication {
     source = next;
     lastSource = null;
     fencedAt.remove(primary);
-    primary.writeHook(next::append);
+    primary.writeHook(new WriteHook() {
+      @Override
+      public void afterCommit(Order order) throws Exception {
+        next.append(order);
+      }
+
+      @Override
+      public void afterDelete(Order order) throws Exception {
+        next.appendDelete(order);
+      }
+    });
     primary.onKill(() -> {
       synchronized (this) {
         if (source == next) {
@@ -490,7 +512,7 @@ public final class LogShippingReplication implements OrderReplication {
    * @param epoch the epoch whose log to read
    * @param events where the log's recovery events go
    * @param clock the clock
-   * @return the orders in log order (a torn tail is cut off by the log's recovery)
+   * @return the orders in log order, without those a later record deleted (a torn tail is cut off by the log's recovery)
    * @throws IOException when a record cannot be decoded
    */
   public static java.util.List<Order> readLog(OrderSite site, long epoch, EventBus events, Clock clock)
@@ -506,7 +528,12 @@ public final class LogShippingReplication implements OrderReplication {
           break;
         }
         for (dev.drkit.replication.LogRecord r : batch) {
-          out.add(JSON.readValue(r.payload(), Order.class));
+          OrderLogRecord change = OrderLogRecord.decode(r.payload());
+          if (change.deleted()) {
+            out.removeIf(o -> o.id().equals(change.order().id()));
+          } else {
+            out.add(change.order());
+          }
           next = r.offset() + 1;
         }
       }

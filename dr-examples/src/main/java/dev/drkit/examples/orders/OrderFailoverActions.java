@@ -112,6 +112,7 @@ public final class OrderFailoverActions implements FailoverActions {
     router.fence(s.name(), epoch);
     boolean atSite = false;
     boolean drained = false;
+    boolean wasPrimary = s.role() == SiteRole.PRIMARY;
     if (s.isRunning()) {
       try {
         boolean stuck = false;
@@ -128,8 +129,10 @@ public final class OrderFailoverActions implements FailoverActions {
         }
         atSite = true;
         // The site takes no more writes; ship what it already acknowledged before closing its
-        // replication, so that a planned switchover loses nothing.
-        drained = !stuck && replication.awaitCaughtUp(drainTimeout);
+        // replication, so that a planned switchover loses nothing. A replica acknowledged nothing
+        // (and, fenced, applies nothing more): there is nothing to drain, and waiting would only
+        // hold the fence for the whole timeout while the primary keeps writing.
+        drained = !stuck && (!wasPrimary || replication.awaitCaughtUp(drainTimeout));
       } catch (SiteUnavailableException e) {
         LOG.warn("{}: site {} went down while being fenced; fenced at the router and replication", service,
             s.name());

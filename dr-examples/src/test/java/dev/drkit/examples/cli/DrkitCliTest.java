@@ -37,6 +37,6 @@ class DrkitCliTest {
   @Test
   void everyRegisteredGroupContributesItsCommands() {
     assertThat(DrkitCli.commandLine().getSubcommands())
-        .containsKeys("plan", "drill", "init", "backup", "snapshots", "restore", "verify", "forget", "prune", "key");
+        .containsKeys("plan", "drill", "rebuild", "init", "backup", "snapshots", "restore", "verify", "forget", "prune", "key");
   }
 }

@@ -49,7 +49,7 @@ class DrillSettingsTest {
         .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(Object::toString).containsExactlyInAnyOrder(
             "settings.yaml:3:3: detection.interval: 'soon' is not a duration (like 200ms, 1.5s, 2m)",
             "settings.yaml:6:3: load.writerz: unknown field (expected one of [rate, writers])",
-            "settings.yaml:7:1: colour: unknown field (expected one of [detection, load, pacing, replication, service])"));
+            "settings.yaml:7:1: colour: unknown field (expected one of [detection, load, pacing, rebuild, replication, service])"));
     assertThatThrownBy(() -> parse("""
         service: orders
         detection:

@@ -35,7 +35,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "drill", mixinStandardHelpOptions = true,
     description = {"Run a disaster drill on the example orders service (two H2 sites behind a router, clients"
         + " writing throughout) and measure RPO and RTO against the plan.",
-        "Scenarios: site-loss (default), switchover, drill."},
+        "Scenarios: site-loss (default), switchover, restore, pitr, drill."},
     footer = {"", "Exit codes: 0 every objective met, 1 not met, 2 invalid input."})
 public final class DrillCommand implements Callable<Integer> {
   /** The bundled plan. */
@@ -57,7 +57,7 @@ public final class DrillCommand implements Callable<Integer> {
   @Nullable Path settingsFile;
 
   @Option(names = "--scenario", paramLabel = "NAME", defaultValue = "site-loss",
-      description = "site-loss, switchover or drill (default: ${DEFAULT-VALUE}).")
+      description = "site-loss, switchover, restore, pitr or drill (default: ${DEFAULT-VALUE}).")
   String scenario = "site-loss";
 
   @Option(names = "--mode", paramLabel = "sync|async", description = "Override the replication mode of the settings.")

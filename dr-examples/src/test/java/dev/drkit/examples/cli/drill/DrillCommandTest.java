@@ -97,7 +97,7 @@ class DrillCommandTest {
   void unknownScenarioIsInvalidInput() {
     Run r = run("--scenario", "meteor", "--report-dir", tmp.toString());
     assertThat(r.exit()).isEqualTo(DrillCommand.EXIT_INVALID);
-    assertThat(r.err()).contains("unknown scenario 'meteor'").contains("site-loss, switchover, restore, drill");
+    assertThat(r.err()).contains("unknown scenario 'meteor'").contains("site-loss, switchover, restore, pitr, drill");
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.drkit.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.HealthVerdict;
@@ -267,12 +268,8 @@ class FailureDetectorTest {
   }
 
   private static void awaitVerdict(AtomicReference<HealthVerdict> last, HealthVerdict want) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (last.get() != want && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-    assertThat(last.get()).isEqualTo(want);
+    await("verdict " + want).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+        .untilAsserted(() -> assertThat(last.get()).isEqualTo(want));
   }
 
   @Test

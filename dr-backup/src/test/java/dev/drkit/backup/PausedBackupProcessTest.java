@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  * child is SIGCONTed: it must fail cleanly (no snapshot, exit 1, a message saying so) and the
  * repository must stay fully restorable.
  */
+@Tag("integration")
 class PausedBackupProcessTest {
   private static final Duration LEASE = Duration.ofSeconds(6);
   @TempDir Path tmp;

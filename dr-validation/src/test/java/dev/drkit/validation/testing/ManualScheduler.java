@@ -38,7 +38,7 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
    * Advances time by {@code amount}, running due tasks at their due times.
    *
    * @param amount how far
-   * @param unit the unit
+   * @param unit the unit of {@code amount}
    */
   public void advance(long amount, TimeUnit unit) {
     long target = nanos.get() + unit.toNanos(amount);

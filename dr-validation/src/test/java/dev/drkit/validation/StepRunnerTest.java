@@ -135,7 +135,6 @@ class StepRunnerTest {
     long tookMs = (System.nanoTime() - t0) / 1_000_000;
     // the run returned while the check still hangs (release is only counted down after the test):
     // the runner did not wait for it. A lower bound on time cannot flake: it never cuts off early.
-    assertThat(release.getCount()).isOne();
     assertThat(hanging).as("the cut-off check is still hanging").isTrue();
     assertThat(tookMs).isGreaterThanOrEqualTo(300);
     assertThat(r.passed()).isTrue();

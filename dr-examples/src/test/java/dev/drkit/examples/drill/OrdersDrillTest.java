@@ -82,8 +82,10 @@ class OrdersDrillTest {
     // Every assert runs whether or not this run lost anything.
     DrillReport.Rpo rpo = r.rpo();
     assertThat(rpo.lostIds()).hasSize((int) Math.min(100, rpo.lostWrites()));
-    assertThat(rpo.lostFromMs() == null).as("no oldest loss exactly when nothing was lost").isEqualTo(rpo.lostWrites() == 0);
-    assertThat(rpo.lostToMs() == null).as("no newest loss exactly when nothing was lost").isEqualTo(rpo.lostWrites() == 0);
+    assertThat(rpo.lostFromMs() == null).as("no oldest loss exactly when nothing was lost")
+        .isEqualTo(rpo.lostWrites() == 0);
+    assertThat(rpo.lostToMs() == null).as("no newest loss exactly when nothing was lost")
+        .isEqualTo(rpo.lostWrites() == 0);
     assertThat(rpo.windowMs()).isCloseTo(Objects.requireNonNullElse(rpo.lostToMs(), 0L)
         - Objects.requireNonNullElse(rpo.lostFromMs(), 0L), within(1L));
     assertThat(r.events().stream().anyMatch(e -> e.type().equals("drill.rpo.lost")))

@@ -160,7 +160,8 @@ class DataChecksTest {
     assertThat(r.healthy()).as(r.detail()).isTrue();
     assertThat(r.data()).containsEntry("probes", 200).containsEntry("errors", 0).containsKeys("p50Millis",
         "p95Millis", "p99Millis", "throughputPerSecond");
-    assertThat(r.data()).containsEntry("p50Millis", 1.0).containsEntry("p95Millis", 1.0).containsEntry("p99Millis", 1.0);
+    assertThat(r.data()).containsEntry("p50Millis", 1.0).containsEntry("p95Millis", 1.0)
+        .containsEntry("p99Millis", 1.0);
     // 200 probes in 200 ms of fake time
     assertThat((double) r.data().get("throughputPerSecond")).isCloseTo(1000.0, within(1e-6));
   }

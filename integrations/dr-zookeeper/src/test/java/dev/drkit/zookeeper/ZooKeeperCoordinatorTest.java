@@ -282,8 +282,8 @@ class ZooKeeperCoordinatorTest {
     ZooKeeperCoordinator a = start("a", server.getConnectString());
     Lease lease = a.awaitLeadership(WAIT).orElseThrow();
     // valid at every look for three session timeouts: each look is the assert
-    Awaitility.await("lease valid throughout").during(SESSION.multipliedBy(3)).atMost(SESSION.multipliedBy(3).plus(WAIT))
-        .pollInterval(Duration.ofMillis(20)).until(lease::isValid);
+    Awaitility.await("lease valid throughout").during(SESSION.multipliedBy(3))
+        .atMost(SESSION.multipliedBy(3).plus(WAIT)).pollInterval(Duration.ofMillis(20)).until(lease::isValid);
     assertThat(a.currentLease()).contains(lease);
   }
 

@@ -165,7 +165,7 @@ public final class Repository implements AutoCloseable {
    *
    * @param store the blob store
    * @param passphrase a passphrase of any key slot (ignored, may be null, when unencrypted)
-   * @param options options
+   * @param options pack size, parallelism, clock, host name and the other settings of this session
    * @return the open repository
    * @throws RepositoryNotFoundException when the store holds no repository
    * @throws WrongKeyException when no key slot opens with the passphrase

@@ -28,7 +28,7 @@ public final class RepositorySnapshotCatalog implements SnapshotCatalog {
   }
 
   /**
-   * @param service the service
+   * @param service the protected service whose snapshots to list
    * @return its complete snapshots (partial ones, which left entries out, are never rebuilt from)
    * @throws dev.drkit.core.IntegrityException when a snapshot file is damaged
    */

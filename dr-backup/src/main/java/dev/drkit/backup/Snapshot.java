@@ -39,12 +39,12 @@ public record Snapshot(String id, Instant time, String host, String source, List
   /**
    * A snapshot without a log position.
    *
-   * @param id the id
-   * @param time the time
-   * @param host the host
+   * @param id the snapshot's id: the hex SHA-256 of its encrypted manifest file
+   * @param time when the backup started
+   * @param host the host the backup ran on
    * @param source the source's description
    * @param paths the roots
-   * @param tags the tags
+   * @param tags the user's labels, for selecting snapshots in forget and restore
    * @param type what was re-read
    * @param parent the parent's id, or null
    * @param stats what the backup did
@@ -59,12 +59,12 @@ public record Snapshot(String id, Instant time, String host, String source, List
   /**
    * A complete snapshot (no skipped entries).
    *
-   * @param id the id
-   * @param time the time
-   * @param host the host
+   * @param id the snapshot's id: the hex SHA-256 of its encrypted manifest file
+   * @param time when the backup started
+   * @param host the host the backup ran on
    * @param source the source's description
    * @param paths the roots
-   * @param tags the tags
+   * @param tags the user's labels, for selecting snapshots in forget and restore
    * @param type what was re-read
    * @param parent the parent's id, or null
    * @param stats what the backup did

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.io.TempDir;
  * kill -9 of a backing-up child JVM at random moments; after every kill the repository verifies
  * (read-data) and every earlier snapshot restores exactly; the next run completes, reusing packs.
  */
+@Tag("integration")
 class CrashTest {
   @TempDir Path tmp;
 

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * undecodable as a string) backs up and restores a tree of UTF-8, Latin-1 and {@code 0xFF} names
  * and links, and the shell finds the restored bytes identical.
  */
+@Tag("integration")
 class LocaleIndependenceTest {
   @TempDir Path tmp;
 

@@ -6,13 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drkit.backup.internal.Locks;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.spi.BlobInfo;
+import dev.drkit.testkit.FakeClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -21,26 +21,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 class LocksAndPruneTest {
   @TempDir Path tmp;
-
-  /** A clock the test moves by hand. */
-  static final class FakeClock extends Clock {
-    Instant now = Instant.parse("2026-01-01T00:00:00Z");
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
 
   @Test
   void sharedLocksCoexistAndExclusiveWaitsForThem() {
@@ -68,13 +48,13 @@ class LocksAndPruneTest {
     Duration lease = Duration.ofMinutes(5);
     Locks.acquire(store, "crashed backup", "h1", false, clock, lease); // never released
     Locks.Held alive = Locks.acquire(store, "live backup", "h2", false, clock, lease);
-    clock.now = clock.now.plus(Duration.ofMinutes(4));
+    clock.advance(Duration.ofMinutes(4));
     alive.refresh();
-    clock.now = clock.now.plus(Duration.ofMinutes(2)); // crashed lease expired, live one refreshed
+    clock.advance(Duration.ofMinutes(2)); // crashed lease expired, live one refreshed
     assertThatThrownBy(() -> Locks.acquire(store, "prune", "h3", true, clock, lease))
         .isInstanceOf(RepositoryLockedException.class).hasMessageContaining("live backup");
     assertThat(store.list("locks/")).hasSize(1); // the stale one was removed
-    clock.now = clock.now.plus(Duration.ofMinutes(10));
+    clock.advance(Duration.ofMinutes(10));
     Locks.acquire(store, "prune", "h3", true, clock, lease).close();
   }
 
@@ -84,17 +64,17 @@ class LocksAndPruneTest {
     FakeClock clock = new FakeClock();
     Duration lease = Duration.ofSeconds(100); // margin 10 s
     Locks.Held held = Locks.acquire(store, "backup A", "h1", false, clock, lease);
-    clock.now = clock.now.plusSeconds(89);
+    clock.advance(Duration.ofSeconds(89));
     held.check("nothing"); // 89 + 10 < 100: still valid for the holder
-    clock.now = clock.now.plusSeconds(1);
+    clock.advance(Duration.ofSeconds(1));
     assertThatThrownBy(() -> held.check("snapshot not written; run the backup again"))
         .isInstanceOf(LeaseExpiredException.class)
         .hasMessageContaining("lock lease of backup A expired at " + Instant.parse("2026-01-01T00:01:40Z"))
         .hasMessageContaining("snapshot not written; run the backup again");
-    clock.now = clock.now.plusSeconds(19); // 109 s: expired, but within everyone else's margin
+    clock.advance(Duration.ofSeconds(19)); // 109 s: expired, but within everyone else's margin
     assertThatThrownBy(() -> Locks.acquire(store, "prune", "h2", true, clock, lease))
         .isInstanceOf(RepositoryLockedException.class);
-    clock.now = clock.now.plusSeconds(1); // 110 s: expires + margin
+    clock.advance(Duration.ofSeconds(1)); // 110 s: expires + margin
     Locks.acquire(store, "prune", "h2", true, clock, lease).close();
   }
 
@@ -104,11 +84,11 @@ class LocksAndPruneTest {
     FakeClock clock = new FakeClock();
     Duration lease = Duration.ofSeconds(100);
     Locks.Held held = Locks.acquire(store, "backup A", "h1", false, clock, lease);
-    clock.now = clock.now.plusSeconds(50);
+    clock.advance(Duration.ofSeconds(50));
     held.refresh(); // in time: now expires at 150
-    clock.now = clock.now.plusSeconds(95);
+    clock.advance(Duration.ofSeconds(95));
     assertThatThrownBy(held::refresh).isInstanceOf(LeaseExpiredException.class);
-    clock.now = clock.now.minusSeconds(90); // even if the clock came back, the lock stays lost
+    clock.set(clock.instant().minusSeconds(90)); // even if the clock came back, the lock stays lost
     assertThatThrownBy(() -> held.check("x")).isInstanceOf(LeaseExpiredException.class);
     assertThat(held.lapsed()).isTrue();
   }

@@ -12,6 +12,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  * in a child JVM as {@code nobody} (through {@code setpriv}), with the class path copied where
  * {@code nobody} can read it.
  */
+@Tag("integration")
 class PermissionDeniedTest {
   @TempDir Path tmp;
 

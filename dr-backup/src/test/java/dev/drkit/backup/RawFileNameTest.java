@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
  * a lone {@code 0xFF}), in files, directories and symlink targets, are backed up and restored byte
  * for byte. The files are made by the shell, since Java cannot spell such names as strings.
  */
+@Tag("integration")
 class RawFileNameTest {
   @TempDir Path tmp;
 

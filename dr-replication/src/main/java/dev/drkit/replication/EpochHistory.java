@@ -18,7 +18,7 @@ public record EpochHistory(List<Entry> entries) {
   /**
    * One epoch start.
    *
-   * @param epoch the epoch
+   * @param epoch the fencing epoch that started writing at {@code startOffset}
    * @param startOffset the first offset written (or to be written) in it
    */
   public record Entry(long epoch, long startOffset) {
@@ -58,7 +58,7 @@ public record EpochHistory(List<Entry> entries) {
   }
 
   /**
-   * @param epoch an epoch
+   * @param epoch the new epoch, not lower than the latest one
    * @param startOffset where it starts
    * @return a history with that entry added (no change if {@code epoch} is already the latest)
    * @throws IllegalArgumentException if it would not increase
@@ -87,7 +87,7 @@ public record EpochHistory(List<Entry> entries) {
   }
 
   /**
-   * @param epoch an epoch
+   * @param epoch the epoch to look up
    * @return the entry of exactly that epoch, if this history has one
    */
   public Optional<Entry> find(long epoch) {
@@ -95,7 +95,7 @@ public record EpochHistory(List<Entry> entries) {
   }
 
   /**
-   * @param offset an offset
+   * @param offset a log offset
    * @return the epoch that wrote it (of the entry with the largest start at or below it), {@code -1}
    *     if no entry starts at or below it
    */

@@ -35,9 +35,9 @@ public final class LagTracker implements DataLossEstimator {
   private boolean exceeded;
 
   /**
-   * @param service the service
+   * @param service the protected service whose replica is tracked
    * @param replicaSite the site the backup runs on
-   * @param clock the clock
+   * @param clock where the lag's ages are read from (a fake clock in tests)
    * @param events where lag events go
    * @param bounds when to warn
    */

@@ -49,11 +49,11 @@ public final class ReplicaApplier implements ReplicationEndpoint {
    * Opens the applier and brings the sink up to the log (replaying durable records the sink has
    * not applied, for instance after a crash).
    *
-   * @param service the service
+   * @param service the protected service this replica belongs to
    * @param log the backup's log
    * @param sink the host's sink
    * @param events where events go
-   * @param clock the clock
+   * @param clock where apply times are read from (a fake clock in tests)
    */
   public ReplicaApplier(String service, ReplicationLog log, ReplicationSink sink, EventBus events, Clock clock) {
     this.service = Objects.requireNonNull(service, "service");

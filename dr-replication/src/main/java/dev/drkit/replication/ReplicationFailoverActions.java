@@ -105,7 +105,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
   }
 
   /**
-   * @param service the service
+   * @param service the protected service the actions fence, promote and resync
    * @return a builder
    */
   public static Builder builder(String service) {
@@ -268,7 +268,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
   }
 
   /**
-   * @param site a site
+   * @param site the site to look up
    * @return its primary while it is the active site, else {@code null}
    */
   public synchronized @Nullable ReplicationPrimary primary(Site site) {
@@ -276,7 +276,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
   }
 
   /**
-   * @param site a site
+   * @param site the site to look up
    * @return its applier while it is a replica, else {@code null}
    */
   public synchronized @Nullable ReplicaApplier replica(Site site) {

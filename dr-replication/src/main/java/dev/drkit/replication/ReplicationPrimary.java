@@ -100,7 +100,7 @@ public final class ReplicationPrimary implements AutoCloseable {
   }
 
   /**
-   * @param service the service
+   * @param service the protected service whose log this primary ships
    * @param log the primary's log
    * @param transport how batches reach the backup
    * @return a builder (asynchronous mode, epoch 1, the system clock by default)

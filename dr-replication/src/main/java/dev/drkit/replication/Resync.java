@@ -39,13 +39,13 @@ public final class Resync {
   /**
    * Resyncs {@code target} from {@code source} in this process.
    *
-   * @param service the service
+   * @param service the protected service being resynced
    * @param target the returning site's log (not being written)
    * @param targetSink the returning site's host state
    * @param source the active site's log
    * @param snapshots the active site's snapshots, or {@code null} if there are none
    * @param events where events go
-   * @param clock the clock
+   * @param clock where the result's times are read from
    * @param progress receives the target's next offset as records are copied
    * @return what was done
    * @throws ReplicationException if a snapshot is needed but none can be installed

@@ -396,9 +396,9 @@ public final class TcpTransport implements ReplicationTransport {
    * Like {@link #connect(String, long, ReplicationSession.Listener)} but announcing another
    * protocol version (for compatibility tests).
    *
-   * @param service the service
-   * @param epoch the epoch
-   * @param listener the listener
+   * @param service the protected service whose log to ship
+   * @param epoch the primary's fencing epoch, announced in the handshake
+   * @param listener receives acknowledgements and the session's end
    * @param version the version to announce
    * @return the session
    */

@@ -99,8 +99,8 @@ public final class CheckRegistry {
    * Registers a host's check by name: a plan refers to it as {@code type: <name>}, and
    * {@code performance} checks may use it as their {@code operation}.
    *
-   * @param name the name
-   * @param check the check
+   * @param name the type a plan uses to refer to the check
+   * @param check the check to run for that type
    * @return this registry
    * @throws IllegalArgumentException when the name is invalid or already taken
    */
@@ -172,7 +172,7 @@ public final class CheckRegistry {
   /**
    * Validates a spec for every site it may run on.
    *
-   * @param spec the spec
+   * @param spec the check's spec as a plan declares it
    * @throws ConfigException naming each problem ({@code type}, {@code params.port})
    */
   public void validate(CheckSpec spec) {
@@ -192,7 +192,7 @@ public final class CheckRegistry {
   /**
    * Builds the check a spec declares, for one site (applying the spec's {@code sites} overrides).
    *
-   * @param spec the spec
+   * @param spec the check's spec as a plan declares it
    * @param site the site the check will probe
    * @return the check
    * @throws ConfigException naming each problem
@@ -223,7 +223,7 @@ public final class CheckRegistry {
    * built. This is what {@link CheckTypesValidator}, the validator dr-core finds through
    * {@link java.util.ServiceLoader}, runs for every configuration and plan.
    *
-   * @param spec the spec
+   * @param spec the check's spec as a plan declares it
    * @throws ConfigException naming each problem ({@code type}, {@code params.urll}), with a "did
    *     you mean" hint for a misspelt type or parameter
    */
@@ -299,7 +299,7 @@ public final class CheckRegistry {
   }
 
   /**
-   * @param spec a spec
+   * @param spec the check's spec as a plan declares it
    * @return the name its results carry: its {@code name} parameter, else its type and the parameter
    *     that tells it apart (url, host and port, DataSource, ...), as declared (without applying
    *     any {@code sites} override; see {@link #displayName(CheckSpec, Site)})
@@ -332,7 +332,7 @@ public final class CheckRegistry {
    * its type and what it actually probes there ({@code "http http://backup.internal/health"}). A
    * check without an override for the site is named as {@link #displayName(CheckSpec)} names it.
    *
-   * @param spec a spec
+   * @param spec the check's spec as a plan declares it
    * @param site the site probed
    * @return the name of the check's results on that site
    */

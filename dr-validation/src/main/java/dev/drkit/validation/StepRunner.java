@@ -128,7 +128,7 @@ public final class StepRunner {
    * @param service the service validated
    * @param site the site probed
    * @param epoch the epoch in force
-   * @param step the step
+   * @param step the checks to run, their pass threshold and their shared timeout
    * @return the step's result, with one check result per check in declaration order
    * @throws InterruptedException when interrupted (the running checks are interrupted too)
    */

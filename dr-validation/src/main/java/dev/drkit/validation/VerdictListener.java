@@ -12,7 +12,7 @@ import dev.drkit.spi.Site;
 @FunctionalInterface
 public interface VerdictListener {
   /**
-   * @param service the service
+   * @param service the protected service whose health changed
    * @param site the watched site
    * @param previous the verdict before
    * @param current the verdict now

@@ -2,6 +2,7 @@ package dev.drkit.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.HealthVerdict;
@@ -33,8 +34,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class FailureDetectorTest {
-  private final AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
-  private final ManualScheduler scheduler = new ManualScheduler(nanos);
+  // monotonic time starts far from zero, as System.nanoTime() does
+  private final FakeClock time = advanced(new FakeClock(), Duration.ofNanos(1_000_000_000_000L));
+  private final ManualScheduler scheduler = new ManualScheduler(time);
   private final List<HealthVerdict> verdicts = new CopyOnWriteArrayList<>();
   private final List<DrEvent> events = new CopyOnWriteArrayList<>();
   private final AtomicBoolean up = new AtomicBoolean(true);
@@ -49,7 +51,7 @@ class FailureDetectorTest {
   private FailureDetector detector(HealthCheck check, Clock clock) {
     FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, check,
             FailureRateWindowPolicy.builder().window(Duration.ofSeconds(30)).minSamples(6).failureRate(0.6).build())
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(5)).clock(clock)
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(5)).clock(clock)
         .eventBus(EventBus.of(events::add)).epoch(() -> 4).build();
     d.addListener((service, site, previous, current, cause) -> {
       if (previous != current) { // changes only; a lasting DOWN is also repeated (RepeatedDownVerdictTest)
@@ -94,11 +96,11 @@ class FailureDetectorTest {
     try (FailureDetector d = detector().start()) {
       scheduler.advance(30, TimeUnit.SECONDS);
       up.set(false);
-      long downSince = nanos.get();
+      long downSince = time.nanoTime();
       AtomicLong declaredAt = new AtomicLong(-1);
       d.addListener((s, site, prev, cur, cause) -> {
         if (cur == HealthVerdict.DOWN && prev != cur) {
-          declaredAt.set(nanos.get());
+          declaredAt.set(time.nanoTime());
         }
       });
       scheduler.advance(120, TimeUnit.SECONDS);
@@ -157,7 +159,7 @@ class FailureDetectorTest {
     try {
       FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, nasty,
               FailureRateWindowPolicy.builder().minSamples(3).build())
-          .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(5))
+          .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(5))
           .probeTimeout(Duration.ofMillis(100)).build();
       assertThat(d.probeNow().detail()).contains("null");
       ProbeOutcome hang = d.probeNow();
@@ -182,7 +184,7 @@ class FailureDetectorTest {
       return HealthResult.healthy("up");
     };
     FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, slow, FailureRateWindowPolicy.builder().build())
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(10)).build();
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(10)).build();
     ExecutorService consumers = Executors.newFixedThreadPool(8);
     try {
       List<Future<ProbeOutcome>> results = new ArrayList<>();
@@ -195,10 +197,10 @@ class FailureDetectorTest {
         assertThat(f.get(5, TimeUnit.SECONDS).healthy()).isTrue();
       }
       assertThat(probes).as("concurrent consumers share one in-flight probe").hasValue(1);
-      nanos.addAndGet(Duration.ofSeconds(4).toNanos());
+      time.advance(Duration.ofSeconds(4));
       d.latest();
       assertThat(probes).as("fresh for half the interval").hasValue(1);
-      nanos.addAndGet(Duration.ofSeconds(2).toNanos());
+      time.advance(Duration.ofSeconds(2));
       d.latest();
       assertThat(probes).as("expired after 5 s").hasValue(2);
     } finally {
@@ -237,13 +239,13 @@ class FailureDetectorTest {
   void phiAccrualDecaysToDownWithoutProbesAndTellsListeners() {
     FailureDetector d = FailureDetector.builder("orders", Site.PRIMARY, scripted,
             PhiAccrualPolicy.builder().firstEstimate(Duration.ofSeconds(5)).build())
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(5)).build();
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(5)).build();
     d.addListener((s, site, prev, cur, cause) -> verdicts.add(cur));
     for (int i = 0; i < 10; i++) {
       d.probeNow();
-      nanos.addAndGet(Duration.ofSeconds(5).toNanos());
+      time.advance(Duration.ofSeconds(5));
     }
-    nanos.addAndGet(Duration.ofSeconds(60).toNanos());
+    time.advance(Duration.ofSeconds(60));
     assertThat(d.verdict()).isEqualTo(HealthVerdict.DOWN);
     assertThat(verdicts).containsExactly(HealthVerdict.DOWN);
   }
@@ -271,12 +273,8 @@ class FailureDetectorTest {
   }
 
   private static void awaitVerdict(AtomicReference<HealthVerdict> last, HealthVerdict want) {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (last.get() != want && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-      Thread.yield();
-    }
-    assertThat(last.get()).isEqualTo(want);
+    await("verdict " + want).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+        .untilAsserted(() -> assertThat(last.get()).isEqualTo(want));
   }
 
   @Test
@@ -284,5 +282,10 @@ class FailureDetectorTest {
     assertThatThrownBy(() -> FailureDetector.builder("s", Site.PRIMARY, scripted, FailureRateWindowPolicy.builder().build())
         .interval(Duration.ofSeconds(5)).maxAge(Duration.ofSeconds(5)).build())
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxAge");
+  }
+
+  private static FakeClock advanced(FakeClock clock, Duration by) {
+    clock.advance(by);
+    return clock;
   }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.drkit.core.CheckSpec;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.testing.LoopbackHttp;
 import dev.drkit.validation.testing.ManualScheduler;
 import java.time.Duration;
@@ -14,14 +15,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Detection against real HTTP servers on loopback that flap, are slow, or are down; time is fake. */
 class HttpDetectionTest {
-  private final AtomicLong nanos = new AtomicLong();
-  private final ManualScheduler scheduler = new ManualScheduler(nanos);
+  private final FakeClock time = new FakeClock();
+  private final ManualScheduler scheduler = new ManualScheduler(time);
   private final List<HealthVerdict> verdicts = new CopyOnWriteArrayList<>();
   private final CountDownLatch release = new CountDownLatch(1);
 
@@ -34,7 +34,7 @@ class HttpDetectionTest {
     FailureDetector d = FailureDetector.builder("api", Site.PRIMARY,
             CheckRegistry.withBuiltIns().create(CheckSpec.of("http", Map.of("url", url)), Site.PRIMARY),
             FailureRateWindowPolicy.builder().window(Duration.ofSeconds(30)).minSamples(6).failureRate(0.6).build())
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(5))
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(5))
         .probeTimeout(probeTimeout).build();
     d.addListener((s, site, prev, cur, cause) -> verdicts.add(cur));
     return d;

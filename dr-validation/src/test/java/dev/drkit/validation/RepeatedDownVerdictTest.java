@@ -15,6 +15,7 @@ import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.HealthCheck;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.testkit.InMemoryFailoverActions;
 import dev.drkit.validation.testing.ManualScheduler;
 import java.time.Duration;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +32,8 @@ import org.junit.jupiter.api.Test;
  * soak: after an RPO refusal, the primary stayed DOWN and nothing ever failed over.
  */
 class RepeatedDownVerdictTest {
-  private final AtomicLong nanos = new AtomicLong(5_000_000_000_000L);
-  private final ManualScheduler scheduler = new ManualScheduler(nanos);
+  private final FakeClock time = new FakeClock();
+  private final ManualScheduler scheduler = new ManualScheduler(time);
   private final AtomicBoolean up = new AtomicBoolean(true);
   private final HealthCheck scripted =
       ctx -> up.get() ? HealthResult.healthy("up") : HealthResult.unhealthy("connection refused");
@@ -42,7 +42,7 @@ class RepeatedDownVerdictTest {
 
   private FailureDetector.Builder detector() {
     return FailureDetector.builder("orders", Site.PRIMARY, scripted, new ConsecutiveFailuresPolicy(3, 1))
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofSeconds(1))
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofSeconds(1))
         .eventBus(EventBus.of(events::add));
   }
 

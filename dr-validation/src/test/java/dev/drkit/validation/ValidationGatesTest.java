@@ -14,9 +14,9 @@ import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
 import dev.drkit.spi.HealthCheck;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.testing.ManualScheduler;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.Site;
@@ -182,13 +182,14 @@ class ValidationGatesTest {
   @Test
   void theFailureDetectorDrivesDegradationAndFailoverOfTheEngine() throws InterruptedException {
     FailoverEngine engine = engine();
-    AtomicLong nanos = new AtomicLong(1_000_000_000_000L);
-    ManualScheduler scheduler = new ManualScheduler(nanos);
+    FakeClock time = new FakeClock();
+    time.advance(Duration.ofNanos(1_000_000_000_000L)); // monotonic time starts far from zero
+    ManualScheduler scheduler = new ManualScheduler(time);
     HealthCheck primaryHealth = CheckRegistry.withBuiltIns().create(healthSpec(), Site.PRIMARY);
     List<FailoverState> seen = new CopyOnWriteArrayList<>();
     try (FailureDetector detector = FailureDetector.builder("orders", Site.PRIMARY, primaryHealth,
             new ConsecutiveFailuresPolicy(3, 2))
-        .scheduler(scheduler).nanoTime(nanos::get).interval(Duration.ofMillis(200)).build()) {
+        .scheduler(scheduler).nanoTime(time::nanoTime).interval(Duration.ofMillis(200)).build()) {
       detector.addListener((service, site, previous, current, cause) -> seen.add(engine.onVerdict(current, "detector").state()));
       detector.start();
       scheduler.advance(1, TimeUnit.SECONDS);

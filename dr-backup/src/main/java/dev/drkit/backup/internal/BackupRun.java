@@ -144,7 +144,7 @@ public final class BackupRun {
    * @param ctx the repository
    * @param index the current index (extended in place)
    * @param snapshots the existing snapshots, oldest first
-   * @param request the request
+   * @param request what to back up, from which source, with which tags and type
    * @param lease the backup's lock, checked before every commit point (index files, the snapshot)
    *     and after the snapshot was written
    * @return the new snapshot

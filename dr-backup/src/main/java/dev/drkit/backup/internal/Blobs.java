@@ -13,7 +13,7 @@ public final class Blobs {
 
   /**
    * @param ctx the repository
-   * @param index the index
+   * @param index where the blob's pack, offset and length are looked up
    * @param id the blob
    * @param forWhat what needs it, for errors
    * @return its verified plaintext

@@ -11,9 +11,9 @@ import java.time.Clock;
  *
  * @param store the blob store
  * @param repoId the repository id
- * @param crypto the crypto
+ * @param crypto encrypts and authenticates every blob with the repository's keys
  * @param codec the blob codec
- * @param chunker the chunker
+ * @param chunker cuts file contents into content-defined chunks
  * @param options the handle's options
  */
 public record Ctx(BlobStore store, String repoId, Crypto crypto, BlobCodec codec, Chunker chunker,
@@ -31,7 +31,7 @@ public record Ctx(BlobStore store, String repoId, Crypto crypto, BlobCodec codec
   /**
    * Publishes an event with the repository id attached.
    *
-   * @param severity severity
+   * @param severity how serious the event is
    * @param type the dotted type
    * @param message the sentence
    * @param kv attribute name/value pairs

@@ -20,7 +20,7 @@ public final class Glob {
   private final int[][] comps;
 
   /**
-   * @param pattern the pattern
+   * @param pattern the glob, {@code *} and {@code ?} within one path segment and {@code **} across segments
    * @throws IllegalArgumentException when empty or a {@code [} is not closed
    */
   public Glob(String pattern) {

@@ -224,8 +224,8 @@ public final class Index {
   /**
    * Loads every index file.
    *
-   * @param store the store
-   * @param crypto the crypto
+   * @param store the repository's store, read under {@code index/}
+   * @param crypto decrypts and authenticates the index files
    * @return the index
    * @throws IntegrityException naming a damaged index file
    */
@@ -254,7 +254,7 @@ public final class Index {
    *
    * @param key the file's key
    * @param data its bytes
-   * @param crypto the crypto
+   * @param crypto decrypts and authenticates {@code data}
    * @throws IntegrityException naming the file when damaged
    */
   public void read(String key, byte[] data, Crypto crypto) {
@@ -300,8 +300,8 @@ public final class Index {
   /**
    * Writes one index file describing {@code packsToWrite}.
    *
-   * @param store the store
-   * @param crypto the crypto
+   * @param store the repository's store, written under {@code index/}
+   * @param crypto encrypts the index file
    * @param packsToWrite the packs and their blobs
    * @return the new file's key
    */
@@ -331,8 +331,8 @@ public final class Index {
   /**
    * Reads a pack's header straight from the store (for packs no index file mentions).
    *
-   * @param store the store
-   * @param crypto the crypto
+   * @param store the repository's store, read with a ranged get
+   * @param crypto decrypts and authenticates the header
    * @param packId the pack
    * @param size the pack's size
    * @return its blobs

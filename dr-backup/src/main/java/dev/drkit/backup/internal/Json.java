@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
  * JSON of repository metadata: the shared data-binding mapper (snapshots, locks, and what is written)
  * and a streaming reader of flat objects (the config and key slots, read before anything else).
  *
- * <p>Setting up data binding for the first time costs a fresh process about 0.4 s of class loading
- * and introspection. Opening an encrypted repository reads the config and the key slot with the
- * streaming reader, which costs next to nothing, and runs the key derivation (about 0.3 s) while
+ * <p>Setting up data binding for the first time costs a fresh process a noticeable share of its
+ * start-up in class loading and introspection (measured in {@code benchmarks/RESULTS.md}, dr-backup
+ * section). Opening an encrypted repository reads the config and the key slot with the streaming
+ * reader, which costs next to nothing, and runs the key derivation while
  * {@link #warmUpInBackground()} sets up data binding on the other core.
  */
 public final class Json {
@@ -146,7 +147,7 @@ public final class Json {
   /**
    * @param <T> the type
    * @param bytes JSON
-   * @param type the type
+   * @param type the class to bind the JSON to
    * @param what the object's name for errors
    * @return the value
    * @throws IntegrityException naming {@code what} when malformed

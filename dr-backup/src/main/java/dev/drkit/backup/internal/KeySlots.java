@@ -38,7 +38,7 @@ public final class KeySlots {
   /**
    * @param repoId the repository id
    * @param material the material to wrap
-   * @param passphrase the passphrase
+   * @param passphrase the passphrase that will open the slot (not kept)
    * @param iterations PBKDF2 iterations
    * @param created creation time
    * @param host creating host
@@ -78,7 +78,7 @@ public final class KeySlots {
   }
 
   /**
-   * @param slot a slot
+   * @param slot one key slot of the repository's key file
    * @param repoId the repository id
    * @param passphrase a candidate passphrase
    * @return the master material, or empty when the passphrase does not open this slot

@@ -164,11 +164,11 @@ public final class Locks {
   }
 
   /**
-   * @param store the store
+   * @param store the repository's store, where the lock file is written
    * @param owner what takes it (for messages)
-   * @param host the host
+   * @param host the host name recorded in the lock, for messages naming the holder
    * @param exclusive whether exclusive
-   * @param clock the clock
+   * @param clock where the lock's creation and lease expiry times are read from
    * @param lease the lease duration
    * @return the held lock
    * @throws RepositoryLockedException naming the conflicting holder

@@ -39,7 +39,7 @@ public final class Packs {
   /**
    * Assembles a pack.
    *
-   * @param crypto the crypto
+   * @param crypto encrypts and authenticates the pack's header
    * @param blobs the encoded blobs in order
    * @return the pack bytes
    */
@@ -67,7 +67,7 @@ public final class Packs {
   /**
    * Parses the header from the pack's tail.
    *
-   * @param crypto the crypto
+   * @param crypto decrypts and authenticates the header
    * @param packId the pack's id
    * @param tail the last bytes of the pack (at least the sealed header and its length)
    * @param packLength the pack's total length

@@ -17,8 +17,8 @@ import java.util.Arrays;
  * the four an iteration takes. Here the digests are keyed once, with the inner and outer pads, and
  * each iteration clones those states: two compressions an iteration, the minimum. A repository is
  * opened once per command, so this halves the time every command of a fresh process spends before it
- * can read anything (about 560 ms down to about 290 ms at 600,000 iterations on the reference
- * machine; see {@code benchmarks/RESULTS.md}).
+ * can read anything (measured in {@code benchmarks/RESULTS.md}, dr-backup section, against the
+ * JDK's implementation).
  */
 public final class Pbkdf2 {
   private static final int BLOCK = 64;
@@ -28,7 +28,7 @@ public final class Pbkdf2 {
 
   /**
    * @param passphrase the passphrase (not modified)
-   * @param salt the salt
+   * @param salt the key slot's random salt
    * @param iterations at least 1
    * @param length the derived key's length in bytes, at least 1
    * @return the derived key

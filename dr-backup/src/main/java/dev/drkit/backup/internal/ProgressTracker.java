@@ -23,8 +23,8 @@ public final class ProgressTracker {
 
   /**
    * @param operation the operation's name
-   * @param listener the listener
-   * @param clock the clock
+   * @param listener receives the progress reports
+   * @param clock where report times and rates are read from
    */
   public ProgressTracker(String operation, ProgressListener listener, Clock clock) {
     this.operation = operation;

@@ -35,8 +35,8 @@ public final class Restorer {
 
   /**
    * @param ctx the repository
-   * @param index the index
-   * @param snapshot the snapshot
+   * @param index where each chunk's pack, offset and length are looked up
+   * @param snapshot the snapshot to restore
    * @param target the target directory
    * @param includes entry paths to restore (with everything below them); empty for all
    * @param listener progress

@@ -27,10 +27,10 @@ public final class SnapshotFiles {
    *
    * @param version format version (1)
    * @param time snapshot time
-   * @param host host
+   * @param host the host the backup ran on
    * @param source the source's description
    * @param paths the source's roots (absent in snapshots written before it existed: then {@code [source]})
-   * @param tags tags
+   * @param tags the user's labels
    * @param type backup type
    * @param parent parent id or null
    * @param tree ids of the tree blobs, in order
@@ -49,10 +49,10 @@ public final class SnapshotFiles {
      *
      * @param version format version (1)
      * @param time snapshot time
-     * @param host host
+     * @param host the host the backup ran on
      * @param source the source's description
      * @param paths the source's roots
-     * @param tags tags
+     * @param tags the user's labels
      * @param type backup type
      * @param parent parent id or null
      * @param tree ids of the tree blobs
@@ -70,10 +70,10 @@ public final class SnapshotFiles {
      *
      * @param version format version (1)
      * @param time snapshot time
-     * @param host host
+     * @param host the host the backup ran on
      * @param source the source's description
      * @param paths the source's roots
-     * @param tags tags
+     * @param tags the user's labels
      * @param type backup type
      * @param parent parent id or null
      * @param tree ids of the tree blobs
@@ -147,7 +147,7 @@ public final class SnapshotFiles {
    * Loads a snapshot's entries.
    *
    * @param ctx the repository
-   * @param index the index
+   * @param index where the snapshot's tree blobs are looked up
    * @param s the snapshot
    * @return the entries
    * @throws IntegrityException when a tree blob is missing or damaged

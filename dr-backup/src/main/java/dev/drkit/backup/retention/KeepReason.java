@@ -6,7 +6,7 @@ import java.util.Objects;
  * Why one snapshot is kept: the rule that matched and, for calendar rules, the bucket it is the
  * newest snapshot of.
  *
- * @param rule the rule
+ * @param rule the retention rule that kept the snapshot
  * @param oldest whether the rule kept it only because it is the oldest snapshot of its group and
  *     the rule still had counts left (restic keeps it "additionally", to maximise the history kept)
  * @param detail the bucket ({@code 2019-11-17}, {@code 2019-W46}), the tag, or the window

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * The fate of one snapshot under a retention policy.
  *
- * @param snapshot the snapshot
+ * @param snapshot the snapshot the decision is about
  * @param keep whether it is kept
  * @param reasons why it is kept (every rule that matched, counted once); empty when removed
  * @param why why it goes: for each rule of the policy, why that rule did not keep it; empty when

@@ -99,7 +99,7 @@ public final class RetentionPlan {
   }
 
   /**
-   * @param policy a policy
+   * @param policy the policy to describe in words
    * @return a sentence such as {@code keep 7 daily, 4 weekly snapshots and all within PT48H of the newest}
    */
   public static String describe(RetentionPolicy policy) {

@@ -86,7 +86,7 @@ public final class RetentionPlanner {
 
   /**
    * @param snapshots every snapshot to consider (for example all of a repository)
-   * @param policy the policy
+   * @param policy which snapshots to keep (the keep-last, hourly ... yearly and keep-within rules)
    * @param now the current time; snapshots after it do not count as the newest for {@code keep-within}
    * @return the decisions, group by group
    * @throws IllegalArgumentException if two snapshots share an id

@@ -29,7 +29,7 @@ public interface SnapshotDescriptor {
   List<String> paths();
 
   /**
-   * @param id the id
+   * @param id the snapshot's id (hex)
    * @param time when it was taken
    * @param host the host ({@code ""} when unknown)
    * @param tags its tags
@@ -45,9 +45,9 @@ public interface SnapshotDescriptor {
   /**
    * A plain immutable {@link SnapshotDescriptor}.
    *
-   * @param id the id
+   * @param id the snapshot's id (hex)
    * @param time when it was taken
-   * @param host the host
+   * @param host the host the snapshot was taken on
    * @param tags the tags (copied, sorted)
    * @param paths the paths (copied)
    */

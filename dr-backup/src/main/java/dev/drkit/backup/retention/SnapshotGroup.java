@@ -28,7 +28,7 @@ public record SnapshotGroup(@Nullable String host, @Nullable List<String> paths,
   }
 
   /**
-   * @param snapshot a snapshot
+   * @param snapshot the snapshot whose group key to compute
    * @param groupBy what to group by
    * @return the group the snapshot belongs to
    */

@@ -91,7 +91,7 @@ public final class BackupScheduler implements AutoCloseable {
 
   /**
    * @param service the service the strategy belongs to, or {@code null}
-   * @param strategy the strategy
+   * @param strategy the strategy to name
    * @return the strategy's key, {@code service/strategy} or just the strategy's name
    */
   public static String key(@Nullable String service, BackupStrategy strategy) {
@@ -102,7 +102,7 @@ public final class BackupScheduler implements AutoCloseable {
    * Adds a strategy; once {@link #start started}, it is armed at once.
    *
    * @param service the service it belongs to, or {@code null}
-   * @param strategy the strategy
+   * @param strategy the strategy to run on its cron schedule
    * @throws IllegalArgumentException if a strategy with the same key is already scheduled
    * @throws IllegalStateException after {@link #close}
    */

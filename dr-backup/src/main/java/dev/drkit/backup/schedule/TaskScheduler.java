@@ -32,7 +32,7 @@ public interface TaskScheduler {
    * clock) after the machine was suspended or the clock was set forward.
    *
    * @param executor the executor that runs the tasks; the caller owns and shuts it down
-   * @param clock the clock
+   * @param clock where due times are read from (a fake clock in tests)
    * @return the scheduler
    */
   static TaskScheduler of(ScheduledExecutorService executor, Clock clock) {

@@ -15,16 +15,14 @@ import dev.drkit.core.ValidationReport;
 import dev.drkit.core.ValidationStep;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
+import dev.drkit.core.failover.MutableClock;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.Site;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -34,40 +32,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 class RecoveryOrchestratorTest {
-  /** A clock tests move by hand. */
-  static final class TestClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-24T01:00:00Z"));
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    void advance(Duration d) {
-      now.updateAndGet(t -> t.plus(d));
-    }
-  }
-
   /** Hook before every action: (service, op) -> may throw or wait. */
   interface Hook {
     void before(String service, String op) throws Exception;
   }
 
-  final TestClock clock = new TestClock();
+  final MutableClock clock = new MutableClock(Instant.parse("2026-11-24T01:00:00Z"));
   final EventBus bus = new EventBus();
   final InMemoryStateStore store = new InMemoryStateStore();
   final LocalCoordinator coordinator = new LocalCoordinator();

@@ -250,14 +250,19 @@ class DependencyGraphTest {
   void plansTenThousandServicesWithThirtyThousandEdges() {
     List<RecoveryConfig> services = PlanFixtures.largeAcyclicPlan(10_000, 30_000, 1L);
     assertThat(services.stream().mapToInt(s -> s.dependencies().size()).sum()).isEqualTo(30_000);
-    // Warm up once, then measure. A generous bound for a shared, loaded machine: the JMH benchmark
-    // gives the real figure; this only catches a pathological algorithm (e.g. path enumeration).
-    DependencyGraph.of(services);
-    long start = System.nanoTime();
+    // How long this takes is measured by PlanningBenchmark (benchmarks/RESULTS.md), not asserted here.
     DependencyGraph g = DependencyGraph.of(services);
-    long millis = (System.nanoTime() - start) / 1_000_000;
     assertThat(g.size()).isEqualTo(10_000);
-    assertThat(g.topologicalOrder()).hasSize(10_000);
-    assertThat(millis).as("planning time in ms").isLessThan(2_000);
+    List<RecoveryConfig> order = g.topologicalOrder();
+    assertThat(order).hasSize(10_000).doesNotHaveDuplicates();
+    Map<String, Integer> position = new HashMap<>();
+    for (int i = 0; i < order.size(); i++) {
+      position.put(order.get(i).name(), i);
+    }
+    for (RecoveryConfig c : services) {
+      for (String d : c.dependencies()) {
+        assertThat(position.get(d)).as("%s before its dependent %s", d, c.name()).isLessThan(position.get(c.name()));
+      }
+    }
   }
 }

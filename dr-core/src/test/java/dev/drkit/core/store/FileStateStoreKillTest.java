@@ -14,10 +14,12 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Kills a child JVM with SIGKILL in the middle of its writes and checks what survives. */
+@Tag("integration")
 class FileStateStoreKillTest {
   @TempDir
   Path dir;

@@ -171,7 +171,7 @@ public final class OrdersDrill {
   /**
    * Runs a scenario.
    *
-   * @param scenario the scenario
+   * @param scenario what to rehearse: site loss, switchover, restore or a test failover
    * @return the report of the run (whether or not its objectives were met)
    * @throws IOException when the service cannot be set up
    * @throws InterruptedException when interrupted

@@ -74,7 +74,7 @@ public final class Recorder implements EventListener {
    *
    * @param name the phase
    * @param budget its time budget, or null
-   * @param work the work
+   * @param work the phase's work; a thrown exception fails the phase
    * @param <T> the work's result
    * @return the work's result
    * @throws Exception what the work threw

@@ -31,7 +31,7 @@ public final class ReportWriter {
    * Writes {@code report.json} and {@code report.html} into {@code dir} (created if absent), each
    * atomically (a temporary file renamed into place).
    *
-   * @param report the report
+   * @param report the drill's result
    * @param dir the report directory
    * @return the HTML file
    * @throws StorageException naming the file when it cannot be written
@@ -61,7 +61,7 @@ public final class ReportWriter {
   /**
    * Prints the summary table (phase, start, duration, budget, verdict) and the objectives.
    *
-   * @param report the report
+   * @param report the drill's result
    * @param out where to print
    */
   public static void printSummary(DrillReport report, PrintStream out) {
@@ -69,7 +69,7 @@ public final class ReportWriter {
   }
 
   /**
-   * @param report the report
+   * @param report the drill's result
    * @return the summary table as text
    */
   public static String summary(DrillReport report) {

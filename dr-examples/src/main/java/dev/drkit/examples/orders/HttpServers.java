@@ -11,10 +11,11 @@ import java.net.InetSocketAddress;
  *
  * <p>The JDK's server writes a response's headers and its body in separate writes. With Nagle's
  * algorithm on (the JDK default, {@code sun.net.httpserver.nodelay=false}), the body waits for the
- * client's delayed ACK of the headers: about 40 ms per small response on Linux loopback. The drill
- * measured exactly that (health probes at p50 48-52 ms), which alone cost a quarter of the RTO
- * budget. The property is read once, when the JDK's server configuration class initialises, so it
- * is set here before the first server is created, unless the host application chose otherwise.
+ * client's delayed ACK of the headers, on every small response. The drill's health probes paid that
+ * delay on every call (the before and after figures are in {@code benchmarks/RESULTS.md}, "After
+ * TCP_NODELAY", and docs/drill.md). The property is read once, when the JDK's server configuration
+ * class initialises, so it is set here before the first server is created, unless the host
+ * application chose otherwise.
  */
 final class HttpServers {
   private static final String NODELAY = "sun.net.httpserver.nodelay";

@@ -253,10 +253,10 @@ public final class LogShippingReplication implements OrderReplication {
   }
 
   /**
-   * @param service the service
+   * @param service the protected service whose orders are replicated
    * @param synchronous whether a write is acknowledged only once the replica has it
    * @param events where replication events go
-   * @param clock the clock
+   * @param clock where record times and lag are read from
    */
   public LogShippingReplication(String service, boolean synchronous, EventBus events, Clock clock) {
     this.service = Objects.requireNonNull(service, "service");
@@ -508,10 +508,10 @@ public final class LogShippingReplication implements OrderReplication {
    * (which lives beside, not inside, its database files, as a WAL archive would): what a site
    * rebuilt from an older snapshot replays to catch up.
    *
-   * @param site the site
+   * @param site the site whose replication log to read
    * @param epoch the epoch whose log to read
    * @param events where the log's recovery events go
-   * @param clock the clock
+   * @param clock where the log's times are read from
    * @return the orders in log order, without those a later record deleted (a torn tail is cut off by the log's recovery)
    * @throws IOException when a record cannot be decoded
    */

@@ -62,7 +62,7 @@ public final class SoakRun {
   /**
    * What one run found.
    *
-   * @param schedule the schedule
+   * @param schedule the faults the run injected
    * @param verdict the checker's verdict
    * @param finalState the engine's state at the end
    * @param finalEpoch the engine's epoch at the end

@@ -12,7 +12,7 @@ import java.util.SplittableRandom;
  * same offsets, so a run that found a bug can be replayed ({@code drkit soak --seed S
  * --schedules 1}). Timing on the machine still varies; the schedule does not.
  *
- * @param seed the seed
+ * @param seed the seed the faults were drawn from; the same seed gives the same faults
  * @param faults the faults, by start offset
  * @param length when the last fault has ended
  */
@@ -90,7 +90,7 @@ public record SoakSchedule(long seed, List<Fault> faults, Duration length) {
    * the replication link or between the router and either site; 1 to 3 busy threads; clock jumps
    * of up to 5 s either way).
    *
-   * @param seed the seed
+   * @param seed the seed to draw the faults from
    * @param window the span in which faults start
    * @return the schedule
    */

@@ -2,6 +2,7 @@ package dev.drkit.examples.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,11 +19,7 @@ class CpuStressTest {
     try (CpuStress s = CpuStress.start(1, tmp, 64 * 1024)) {
       file = s.file();
       assertThat(file).isNotNull().startsWith(tmp);
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      while (s.chunksForced() < 2 && System.nanoTime() < deadline) {
-        Thread.onSpinWait();
-      }
-      assertThat(s.chunksForced()).isGreaterThanOrEqualTo(2);
+      await("two chunks forced to disk").atMost(Duration.ofSeconds(60)).until(() -> s.chunksForced() >= 2);
       assertThat(s.describe()).startsWith("1 busy threads + 1 fsync writer (64 KiB chunks, ");
       assertThat(Files.exists(file)).isTrue();
     }

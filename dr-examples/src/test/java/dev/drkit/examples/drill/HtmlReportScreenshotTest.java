@@ -11,10 +11,12 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Renders report.html in headless Chromium; skipped where no Chromium is installed. */
+@Tag("integration")
 class HtmlReportScreenshotTest {
   @TempDir Path tmp;
 

@@ -2,6 +2,7 @@ package dev.drkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.internal.Frames;
@@ -195,10 +196,8 @@ class LogShippingReplicationTest {
     b.kill();
     java.util.concurrent.CompletableFuture<Order> w = java.util.concurrent.CompletableFuture.supplyAsync(
         () -> a.accept("waits", "c", 1, null));
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (!a.orderIds().contains("waits") && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    await("the write is committed locally and waits for the replica").atMost(Duration.ofSeconds(60))
+        .until(() -> a.orderIds().contains("waits"));
     b.start();
     b.demote(1);
     repl.attach(b, 1);

@@ -2,6 +2,7 @@ package dev.drkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.spi.Site;
@@ -63,10 +64,8 @@ class OrderFailoverActionsTest {
 
     backup.pause(); // the replica stops answering: the next sync write waits for its ack
     CompletableFuture<Order> inFlight = CompletableFuture.supplyAsync(() -> primary.accept("stuck", "c", 2, null));
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (!primary.orderIds().contains("stuck") && System.nanoTime() < deadline) {
-      Thread.onSpinWait();
-    }
+    await("the write is committed locally").atMost(Duration.ofSeconds(60))
+        .until(() -> primary.orderIds().contains("stuck"));
     assertThat(primary.orderIds()).contains("stuck"); // committed locally, waiting for the replica
 
     CompletableFuture<Void> fence = CompletableFuture.runAsync(() -> {

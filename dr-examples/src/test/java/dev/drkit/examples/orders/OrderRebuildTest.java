@@ -28,21 +28,19 @@ import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.LogPosition;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.Site;
+import dev.drkit.testkit.FakeClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -56,29 +54,9 @@ class OrderRebuildTest {
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   @TempDir Path tmp;
 
-  /** A clock the test sets: the log's commit times. */
-  private static final class SetClock extends Clock {
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-05-01T12:00:00Z"));
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-  }
-
   @Test
   void rebuildsTheSiteFromItsSnapshotAndLogToJustBeforeTheBadWrites() throws Exception {
-    SetClock logClock = new SetClock();
+    FakeClock logClock = new FakeClock(Instant.parse("2026-05-01T12:00:00Z")); // the log's commit times
     OrderSite primary = new OrderSite("primary", Site.PRIMARY, tmp.resolve("primary"), Clock.systemUTC()).start();
     OrderSite backup = new OrderSite("backup", Site.BACKUP, tmp.resolve("backup"), Clock.systemUTC());
     Path logDir = tmp.resolve("log");
@@ -136,7 +114,7 @@ class OrderRebuildTest {
       good.add(primary.accept("good-" + i, "c", 100 + i, 1L).id());
     }
     Instant beforeBad = logClock.instant();
-    logClock.now.set(beforeBad.plusSeconds(5));
+    logClock.advance(Duration.ofSeconds(5));
     Set<String> bad = new HashSet<>();
     for (int i = 0; i < 10; i++) {
       bad.add(primary.accept("bad-" + i, "c", 1, 1L).id());

@@ -74,7 +74,7 @@ public final class FrameCodec {
    * HKDF with HMAC-SHA256 (RFC 5869).
    *
    * @param ikm input keying material
-   * @param salt salt
+   * @param salt HKDF's salt (empty: a zero-filled salt of the hash length)
    * @param info context
    * @param length output bytes (at most 255 * 32)
    * @return the output keying material
@@ -122,7 +122,7 @@ public final class FrameCodec {
   /**
    * Seals the next outgoing message.
    *
-   * @param type the type
+   * @param type the message type byte, authenticated with the body
    * @param body the body parts (positions untouched)
    * @return the buffers to write, in order
    */

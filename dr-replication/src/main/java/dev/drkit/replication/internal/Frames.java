@@ -28,8 +28,8 @@ public final class Frames {
    * Writes one frame at the buffer's position and advances it.
    *
    * @param dst the buffer (must have room)
-   * @param epoch epoch
-   * @param offset offset
+   * @param epoch the fencing epoch the record was written under
+   * @param offset the record's offset in the log
    * @param timestamp timestamp millis
    * @param payload payload bytes
    * @param payloadOff start in payload

@@ -120,7 +120,7 @@ public final class Wire {
   }
 
   /**
-   * @param type type
+   * @param type the message type byte
    * @param body the body (flipped)
    * @return a plain (unsealed) message (flipped)
    */
@@ -132,7 +132,7 @@ public final class Wire {
 
   /**
    * @param service service name
-   * @param epoch epoch
+   * @param epoch the primary's fencing epoch
    * @param version version to announce
    * @param auth {@link #AUTH_NONE} or {@link #AUTH_PSK}
    * @param keyId the key id ({@code ""} without authentication)

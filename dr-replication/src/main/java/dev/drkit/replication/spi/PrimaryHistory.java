@@ -16,7 +16,7 @@ public record PrimaryHistory(long epoch, long nextOffset, List<EpochStart> epoch
   /**
    * One line of an epoch history: epoch {@code epoch} wrote from {@code startOffset} on.
    *
-   * @param epoch the epoch
+   * @param epoch the fencing epoch that started writing at {@code startOffset}
    * @param startOffset its first offset
    */
   public record EpochStart(long epoch, long startOffset) {}

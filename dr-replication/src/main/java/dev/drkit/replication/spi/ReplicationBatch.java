@@ -8,7 +8,7 @@ import java.util.Objects;
  * format of {@code docs/replication-protocol.md}: length, CRC32C, epoch, offset, timestamp,
  * payload). The receiver checks every frame's CRC before it applies anything.
  *
- * @param service the service
+ * @param service the protected service whose log the records belong to
  * @param epoch the sender's fencing epoch (no frame carries a newer one)
  * @param firstOffset the offset of the first frame
  * @param count how many frames

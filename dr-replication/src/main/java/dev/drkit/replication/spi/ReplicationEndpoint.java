@@ -21,7 +21,7 @@ public interface ReplicationEndpoint {
    * Stores a batch (not yet necessarily durable). Frames below the backup's next offset are
    * duplicates and skipped.
    *
-   * @param batch the batch
+   * @param batch the consecutive records the primary shipped
    * @throws dev.drkit.core.StaleEpochException if the batch or a frame is from an older epoch
    * @throws dev.drkit.core.IntegrityException if a frame fails its CRC (nothing of the batch is stored)
    * @throws dev.drkit.core.DrException if the batch leaves a gap, or storage failed
@@ -50,7 +50,7 @@ public interface ReplicationEndpoint {
    * backup's records from there aside (quarantine), rewind the host's state there and report where
    * shipping resumes. The default refuses (the backup must then be resynced by other means).
    *
-   * @param service the service
+   * @param service the protected service this replica belongs to
    * @param primary the primary's epoch, log end and epoch history
    * @return where shipping resumes, as after a handshake
    * @throws dev.drkit.core.StaleEpochException if the backup has seen a newer epoch

@@ -15,7 +15,7 @@ public interface ReplicationSession extends AutoCloseable {
    * Sends a batch. Blocks while too many bytes are unacknowledged (backpressure), so memory stays
    * bounded.
    *
-   * @param batch the batch
+   * @param batch the consecutive records to ship
    * @throws InterruptedException if interrupted while waiting
    * @throws dev.drkit.core.DrException if the session is closed
    */

@@ -12,7 +12,7 @@ public interface ReplicationTransport extends AutoCloseable {
   /**
    * Primary side: opens a session to the backup of {@code service} and performs the handshake.
    *
-   * @param service the service
+   * @param service the protected service whose log to ship
    * @param epoch the primary's fencing epoch
    * @param listener receives acknowledgements and the close
    * @return the open session
@@ -24,7 +24,7 @@ public interface ReplicationTransport extends AutoCloseable {
   /**
    * Backup side: accepts sessions for {@code service} and hands them to {@code endpoint}.
    *
-   * @param service the service
+   * @param service the protected service whose log to receive
    * @param endpoint the receiving end
    * @return a handle whose {@code close()} stops accepting and closes open sessions
    */

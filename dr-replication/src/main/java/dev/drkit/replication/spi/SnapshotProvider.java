@@ -19,13 +19,13 @@ public interface SnapshotProvider {
   record Snapshot(String id, long nextOffset, long epoch) {}
 
   /**
-   * @param service the service
+   * @param service the protected service whose snapshots to look at
    * @return the newest snapshot, if any
    */
   Optional<Snapshot> latest(String service);
 
   /**
-   * @param service the service
+   * @param service the protected service the snapshot belongs to
    * @param snapshot a snapshot from {@link #latest(String)}
    * @return its bytes
    * @throws IOException when it cannot be read

@@ -46,7 +46,7 @@ public final class HttpCheck implements HealthCheck {
 
   /**
    * @param url the URL
-   * @param method the method
+   * @param method the HTTP method to send, such as {@code GET} or {@code HEAD}
    * @param expectedStatus the accepted codes, empty for any 2xx
    * @param bodyContains text the body must contain, or null
    * @param bodyRegex a pattern the body must contain a match of, or null

@@ -43,7 +43,7 @@ public final class IntegrityCheck implements HealthCheck {
   /**
    * @param primary the primary side
    * @param backup the backup side or restored copy
-   * @param comparator the comparator
+   * @param comparator compares the two sides' Merkle trees and fetches the differing ranges
    * @param maxReported the most differing keys named in the detail
    * @param chunkSize for directory keys, the chunk size used to describe ranges; 0 otherwise
    */

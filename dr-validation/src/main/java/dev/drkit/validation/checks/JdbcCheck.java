@@ -32,7 +32,7 @@ public final class JdbcCheck implements HealthCheck {
   /**
    * @param dataSource the database
    * @param dataSourceName its name, for messages
-   * @param query the query
+   * @param query the SQL query; its first column of its first row is compared with {@code expected}
    * @param expected the expected first value, or null to only require the query to run
    */
   public JdbcCheck(DataSource dataSource, String dataSourceName, String query, @Nullable Object expected) {

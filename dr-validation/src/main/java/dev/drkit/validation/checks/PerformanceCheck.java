@@ -19,6 +19,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -39,6 +40,7 @@ public final class PerformanceCheck implements HealthCheck {
   private final int probes;
   private final int concurrency;
   private final Budgets budgets;
+  private final LongSupplier nanoTime;
 
   /**
    * The limits a performance check enforces.
@@ -66,6 +68,22 @@ public final class PerformanceCheck implements HealthCheck {
    * @param budgets the limits
    */
   public PerformanceCheck(HealthCheck operation, int probes, int concurrency, Budgets budgets) {
+    this(operation, probes, concurrency, budgets, System::nanoTime);
+  }
+
+  /**
+   * A check that reads time from {@code nanoTime}, so that tests drive latencies with a fake clock.
+   *
+   * @param operation the probed operation
+   * @param probes how many probes, positive
+   * @param concurrency how many at a time, positive
+   * @param budgets the limits
+   * @param nanoTime the monotonic time source latencies, throughput and the step's deadline are
+   *     read from, in nanoseconds ({@code System::nanoTime} in production)
+   */
+  public PerformanceCheck(HealthCheck operation, int probes, int concurrency, Budgets budgets,
+      LongSupplier nanoTime) {
+    this.nanoTime = Objects.requireNonNull(nanoTime, "nanoTime");
     this.operation = Objects.requireNonNull(operation, "operation");
     if (probes < 1 || concurrency < 1) {
       throw new IllegalArgumentException("probes and concurrency must be positive");
@@ -107,13 +125,13 @@ public final class PerformanceCheck implements HealthCheck {
     AtomicInteger next = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     AtomicReference<@Nullable String> firstError = new AtomicReference<>();
-    long deadline = System.nanoTime() + context.timeout().toNanos();
-    long start = System.nanoTime();
+    long deadline = nanoTime.getAsLong() + context.timeout().toNanos();
+    long start = nanoTime.getAsLong();
     Runnable worker = () -> {
       int i;
-      while (!Thread.currentThread().isInterrupted() && System.nanoTime() < deadline
+      while (!Thread.currentThread().isInterrupted() && nanoTime.getAsLong() < deadline
           && (i = next.getAndIncrement()) < probes) {
-        long t0 = System.nanoTime();
+        long t0 = nanoTime.getAsLong();
         String err = null;
         try {
           HealthResult r = operation.check(context);
@@ -129,7 +147,7 @@ public final class PerformanceCheck implements HealthCheck {
           err = e.toString();
         }
         if (err == null) {
-          long took = System.nanoTime() - t0;
+          long took = nanoTime.getAsLong() - t0;
           synchronized (samples) {
             samples.add(took);
           }
@@ -146,7 +164,7 @@ public final class PerformanceCheck implements HealthCheck {
     try {
       worker.run();
       for (Future<?> f : workers) {
-        f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        f.get(Math.max(0, deadline - nanoTime.getAsLong()), TimeUnit.NANOSECONDS);
       }
     } catch (ExecutionException e) {
       throw new IllegalStateException("a performance probe worker failed", e.getCause());
@@ -160,7 +178,7 @@ public final class PerformanceCheck implements HealthCheck {
     if (Thread.currentThread().isInterrupted()) {
       throw new InterruptedException("performance check interrupted");
     }
-    double seconds = (System.nanoTime() - start) / 1e9;
+    double seconds = (nanoTime.getAsLong() - start) / 1e9;
     long[] sorted;
     synchronized (samples) {
       sorted = samples.stream().mapToLong(Long::longValue).toArray();

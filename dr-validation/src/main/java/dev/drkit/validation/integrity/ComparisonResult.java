@@ -55,7 +55,7 @@ public record ComparisonResult(int leafBits, Summary primary, Summary backup, Li
   /**
    * One differing key.
    *
-   * @param key the key
+   * @param key the key that differs between the two sides
    * @param kind how it differs
    */
   public record Difference(String key, Kind kind) {

@@ -13,7 +13,7 @@ public final class Durations {
   private Durations() {}
 
   /**
-   * @param text the text
+   * @param text a duration such as {@code 500ms}, {@code 2s} or an ISO-8601 {@code PT2S}
    * @return the duration
    * @throws IllegalArgumentException with a message saying what is accepted
    */

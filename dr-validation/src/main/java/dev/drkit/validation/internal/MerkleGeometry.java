@@ -69,7 +69,7 @@ public record MerkleGeometry(int leafBits) {
   }
 
   /**
-   * @param level a level
+   * @param level the tree level, 0 at the root
    * @param index a node of it
    * @return the first leaf under the node
    */
@@ -78,7 +78,7 @@ public record MerkleGeometry(int leafBits) {
   }
 
   /**
-   * @param level a level
+   * @param level the tree level, 0 at the root
    * @param index a node of it
    * @return the last leaf under the node
    */

@@ -2,6 +2,7 @@ package dev.drkit.validation.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.drkit.core.CheckSpec;
 import dev.drkit.spi.CheckContext;
@@ -9,6 +10,7 @@ import dev.drkit.spi.HealthCheck;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
 import dev.drkit.spi.SyntheticTransaction;
+import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.testing.LoopbackHttp;
 import java.io.IOException;
@@ -147,28 +149,37 @@ class DataChecksTest {
 
   @Test
   void performanceCheckPassesWithinBudgetsAndReportsPercentiles() throws Exception {
-    registry.registerCheck("quick-op", ctx -> HealthResult.healthy("ok"));
-    HealthResult r = check("performance", Map.of("operation", "quick-op", "probes", 200, "concurrency", 4,
-        "p50", "100ms", "p95", "200ms", "p99", "500ms", "minThroughput", 10)).check(CTX);
+    // latencies come from a fake clock the operation moves, 1 ms per probe, however busy the machine is
+    FakeClock clock = new FakeClock();
+    HealthCheck quick = ctx -> {
+      clock.advance(Duration.ofMillis(1));
+      return HealthResult.healthy("ok");
+    };
+    HealthResult r = new PerformanceCheck(quick, 200, 1, new PerformanceCheck.Budgets(Duration.ofMillis(100),
+        Duration.ofMillis(200), Duration.ofMillis(500), 10, 0), clock::nanoTime).check(CTX);
     assertThat(r.healthy()).as(r.detail()).isTrue();
     assertThat(r.data()).containsEntry("probes", 200).containsEntry("errors", 0).containsKeys("p50Millis",
         "p95Millis", "p99Millis", "throughputPerSecond");
-    assertThat((double) r.data().get("p99Millis")).isGreaterThanOrEqualTo((double) r.data().get("p50Millis"));
+    assertThat(r.data()).containsEntry("p50Millis", 1.0).containsEntry("p95Millis", 1.0)
+        .containsEntry("p99Millis", 1.0);
+    // 200 probes in 200 ms of fake time
+    assertThat((double) r.data().get("throughputPerSecond")).isCloseTo(1000.0, within(1e-6));
   }
 
   @Test
   void performanceCheckFailsWhenALatencyBudgetIsBlown() throws Exception {
+    // every tenth call takes 30 ms of fake time, the others 1 ms: p95 and p99 land on slow calls
+    FakeClock clock = new FakeClock();
     AtomicInteger n = new AtomicInteger();
-    registry.registerCheck("tail-op", ctx -> {
-      if (n.incrementAndGet() % 10 == 0) {
-        Thread.sleep(30); // every tenth call is slow: p95 and p99 land on slow calls
-      }
+    HealthCheck tail = ctx -> {
+      clock.advance(Duration.ofMillis(n.incrementAndGet() % 10 == 0 ? 30 : 1));
       return HealthResult.healthy("ok");
-    });
-    HealthResult r = check("performance", Map.of("operation", "tail-op", "probes", 40, "p50", "25ms",
-        "p95", "20ms")).check(CTX);
+    };
+    HealthResult r = new PerformanceCheck(tail, 40, 1, new PerformanceCheck.Budgets(Duration.ofMillis(25),
+        Duration.ofMillis(20), null, 0, 0), clock::nanoTime).check(CTX);
     assertThat(r.healthy()).isFalse();
-    assertThat(r.detail()).startsWith("p95 ").contains("> budget 20.0 ms");
+    assertThat(r.detail()).startsWith("p95 30.0 ms > budget 20.0 ms");
+    assertThat(r.data()).containsEntry("p50Millis", 1.0).containsEntry("p95Millis", 30.0);
     @SuppressWarnings("unchecked")
     List<String> violations = (List<String>) r.data().get("violations");
     assertThat(violations).hasSize(1).allMatch(v -> v.startsWith("p95 "));

@@ -106,11 +106,11 @@ class NetworkChecksTest {
       LoopbackHttp.respond(ex, 200, "late");
     })) {
       CheckContext shortCtx = new CheckContext("svc", Site.BACKUP, 1, Duration.ofMillis(300));
-      long t0 = System.nanoTime();
       HealthResult r = check("http", Map.of("url", server.url("/slow").toString())).check(shortCtx);
+      // the server holds its answer for 30 s (or until the test ends): a check that waited for it
+      // would be healthy; it gave up at its timeout instead
       assertThat(r.healthy()).isFalse();
       assertThat(r.detail()).contains("timed out");
-      assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(3_000);
     }
   }
 

@@ -17,7 +17,7 @@ public final class LoopbackHttp implements AutoCloseable {
   @FunctionalInterface
   public interface Handler {
     /**
-     * @param exchange the exchange
+     * @param exchange the request to answer
      * @throws Exception anything
      */
     void handle(HttpExchange exchange) throws Exception;
@@ -54,7 +54,7 @@ public final class LoopbackHttp implements AutoCloseable {
 
   /**
    * @param ex the exchange
-   * @param status the status
+   * @param status the HTTP status to send
    * @param body the body text
    * @throws IOException on I/O failure
    */

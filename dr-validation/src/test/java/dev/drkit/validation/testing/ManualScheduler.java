@@ -1,5 +1,7 @@
 package dev.drkit.validation.testing;
 
+import dev.drkit.testkit.FakeClock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.AbstractExecutorService;
@@ -11,37 +13,37 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A scheduler driven by a fake monotonic clock: {@link #advance} moves the time and runs, on the
- * calling thread, every task that falls due, in time order. A task's future completes when it
+ * A {@link ScheduledExecutorService} driven by the shared {@link FakeClock}'s monotonic reading:
+ * {@link #advance} moves the clock and runs, on the calling thread, every task that falls due, in
+ * time order, each at its due time. A task's future completes when it
  * runs; {@code get()} on a task that has not run yet fails at once (with a manual scheduler nothing
  * else would ever run it, so blocking would only hang the test).
  */
 public final class ManualScheduler extends AbstractExecutorService implements ScheduledExecutorService {
-  private final AtomicLong nanos;
+  private final FakeClock clock;
   private final List<Task<?>> tasks = new ArrayList<>();
   private boolean shutdown;
 
-  /** @param nanos the fake monotonic time this scheduler advances */
-  public ManualScheduler(AtomicLong nanos) {
-    this.nanos = nanos;
+  /** @param clock the fake clock whose {@link FakeClock#nanoTime()} this scheduler reads and advances */
+  public ManualScheduler(FakeClock clock) {
+    this.clock = clock;
   }
 
   /** @return the current fake time */
   public long now() {
-    return nanos.get();
+    return clock.nanoTime();
   }
 
   /**
    * Advances time by {@code amount}, running due tasks at their due times.
    *
    * @param amount how far
-   * @param unit the unit
+   * @param unit the unit of {@code amount}
    */
   public void advance(long amount, TimeUnit unit) {
-    long target = nanos.get() + unit.toNanos(amount);
+    long target = clock.nanoTime() + unit.toNanos(amount);
     while (true) {
       Task<?> next = null;
       for (Task<?> t : snapshot()) {
@@ -52,13 +54,13 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
       if (next == null) {
         break;
       }
-      nanos.set(Math.max(nanos.get(), next.due));
+      clock.advance(Duration.ofNanos(Math.max(0, next.due - clock.nanoTime())));
       next.run();
       if (next.period > 0) {
-        next.due = nanos.get() + next.period;
+        next.due = clock.nanoTime() + next.period;
       }
     }
-    nanos.set(target);
+    clock.advance(Duration.ofNanos(Math.max(0, target - clock.nanoTime())));
   }
 
   private synchronized List<Task<?>> snapshot() {
@@ -97,7 +99,7 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
 
     @Override
     public long getDelay(TimeUnit unit) {
-      return unit.convert(due - nanos.get(), TimeUnit.NANOSECONDS);
+      return unit.convert(due - clock.nanoTime(), TimeUnit.NANOSECONDS);
     }
 
     @Override
@@ -145,7 +147,7 @@ public final class ManualScheduler extends AbstractExecutorService implements Sc
   }
 
   private synchronized <V> Task<V> add(Callable<V> c, long delay, long period, TimeUnit unit) {
-    Task<V> t = new Task<>(c, nanos.get() + unit.toNanos(delay), unit.toNanos(period));
+    Task<V> t = new Task<>(c, clock.nanoTime() + unit.toNanos(delay), unit.toNanos(period));
     tasks.add(t);
     return t;
   }

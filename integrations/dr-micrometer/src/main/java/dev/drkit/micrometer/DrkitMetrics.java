@@ -129,7 +129,7 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
    * Reports an engine's service: its state and epoch (read from the engine whenever scraped) and
    * its RPO and RTO objectives.
    *
-   * @param engine the engine
+   * @param engine the engine whose service's state and epoch to report
    * @return this binder
    */
   public DrkitMetrics engine(FailoverEngine engine) {
@@ -152,7 +152,7 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
   /**
    * Reports a service's replication lag, read from its tracker whenever scraped.
    *
-   * @param service the service
+   * @param service the protected service, the gauge's {@code service} tag
    * @param tracker the primary's lag tracker
    * @return this binder
    */
@@ -181,7 +181,7 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
    * Reports the estimated data loss of a failover to {@code target} now (what the RPO gate compares
    * with the objective), asked of the estimator whenever scraped.
    *
-   * @param service the service
+   * @param service the protected service, the gauge's {@code service} tag
    * @param target the site a failover would promote
    * @param estimator the estimator the engine uses (a {@link LagTracker}, for example)
    * @return this binder

@@ -5,14 +5,9 @@ import dev.drkit.core.StorageException;
 import dev.drkit.spi.BlobInfo;
 import dev.drkit.spi.BlobKeys;
 import dev.drkit.spi.BlobStore;
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -26,32 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.ResponseBytes;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.exception.SdkClientException;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.core.sync.RequestBody;
-import software.amazon.awssdk.http.AbortableInputStream;
-import software.amazon.awssdk.http.auth.aws.signer.AwsV4FamilyHttpSigner;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.retries.api.BackoffStrategy;
 import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3ClientBuilder;
-import software.amazon.awssdk.services.s3.auth.scheme.S3AuthSchemeProvider;
-import software.amazon.awssdk.services.s3.model.CompletedPart;
-import software.amazon.awssdk.services.s3.model.CreateMultipartUploadResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
-import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Request;
 import software.amazon.awssdk.services.s3.model.NoSuchBucketException;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
-import software.amazon.awssdk.services.s3.model.UploadPartResponse;
 
 /**
  * A {@link BlobStore} on Amazon S3 or an S3-compatible server (MinIO, Ceph RGW, S3Proxy), through
@@ -93,12 +72,15 @@ import software.amazon.awssdk.services.s3.model.UploadPartResponse;
  *
  * <p>Credentials come from the SDK's default chain (environment, system properties, profile,
  * container and instance roles) unless given. Thread-safe.
+ *
+ * <p>The store's parts live beside it: {@code S3ClientFactory} builds the SDK client,
+ * {@code S3Requests} holds the retry loop and error reporting every call shares,
+ * {@code MultipartUpload} uploads large blobs in parts and {@code VerifiedGet} checks whole-object
+ * reads. This file stays above 600 lines for one reason: the {@link Builder}, whose fifteen
+ * settings each document their default, range and failure mode, is part of the public API.
  */
 public final class S3BlobStore implements BlobStore {
   private static final Logger LOG = LoggerFactory.getLogger(S3BlobStore.class);
-  private static final String WRITE_ID = "drkit-write-id";
-  /** User metadata holding the CRC32C of the whole object, checked on every whole-object get. */
-  private static final String CHECKSUM = "drkit-crc32c";
   /** The smallest part S3 accepts, except for the last. */
   public static final int MIN_PART_SIZE = 5 << 20;
 
@@ -112,35 +94,33 @@ public final class S3BlobStore implements BlobStore {
     DISABLED
   }
 
+  private final S3Requests requests;
   private final S3Client s3;
   private final S3Location location;
   private final String bucket;
+  private final MultipartUpload multipart;
+  private final VerifiedGet verifiedGet;
   private final long multipartThreshold;
-  private final int partSize;
   private final int writeConcurrency;
   private final int listPageSize;
   private final boolean contentMd5;
   private final int maxAttempts;
-  private final Duration baseDelay;
-  private final Duration maxDelay;
   private final boolean conditional;
-  private final KeyLayout keyLayout;
   private final boolean verifyReads;
   private final ReentrantLock[] keyLocks = new ReentrantLock[64];
 
   private S3BlobStore(Builder b, S3Client s3) {
+    this.requests = new S3Requests(s3, b.location, b.keyLayout, b.maxAttempts, b.baseDelay, b.maxDelay);
     this.s3 = s3;
     this.location = b.location;
     this.bucket = b.location.bucket();
+    this.multipart = new MultipartUpload(requests, b.partSize, b.contentMd5);
+    this.verifiedGet = new VerifiedGet(requests, b.verifyReads);
     this.multipartThreshold = b.multipartThreshold;
-    this.partSize = b.partSize;
     this.writeConcurrency = b.writeConcurrency;
     this.listPageSize = b.listPageSize;
     this.contentMd5 = b.contentMd5;
     this.maxAttempts = b.maxAttempts;
-    this.baseDelay = b.baseDelay;
-    this.maxDelay = b.maxDelay;
-    this.keyLayout = b.keyLayout;
     this.verifyReads = b.verifyReads;
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
@@ -149,7 +129,7 @@ public final class S3BlobStore implements BlobStore {
       if (b.createBucket) {
         createBucketIfMissing();
       } else {
-        retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
+        requests.retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
       }
       this.conditional = switch (b.conditionalWrites) {
         case DISABLED -> false;
@@ -167,7 +147,7 @@ public final class S3BlobStore implements BlobStore {
       if (e instanceof StorageException se) {
         throw se;
       }
-      throw failure("open", location.toString(), e);
+      throw requests.failure("open", location.toString(), e);
     }
     if (!conditional) {
       LOG.warn("S3 store {}: conditional PUTs unavailable; putIfAbsent falls back to HEAD-then-PUT, "
@@ -233,16 +213,16 @@ public final class S3BlobStore implements BlobStore {
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
-          return isOurs(key, writeId);
+          return requests.isOurs(key, writeId);
         }
         if (e.statusCode() == 409 && attempt < 5) {
           // ConditionalRequestConflict: a concurrent conditional write to the key is in flight
           if (stat(key).isPresent()) {
-            return isOurs(key, writeId);
+            return requests.isOurs(key, writeId);
           }
           continue;
         }
-        throw failure("conditional put", key, e);
+        throw requests.failure("conditional put", key, e);
       }
     }
   }
@@ -256,7 +236,7 @@ public final class S3BlobStore implements BlobStore {
     try {
       write(key, content, UUID.randomUUID().toString(), false);
     } catch (S3Exception e) {
-      throw failure("put", key, e);
+      throw requests.failure("put", key, e);
     } finally {
       lock.unlock();
     }
@@ -265,47 +245,7 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public byte[] get(String key) {
     BlobKeys.validate(key);
-    try {
-      for (int attempt = 1; ; attempt++) {
-        Fetched fetched;
-        try {
-          fetched = retrying(() -> s3.getObject(r -> r.bucket(bucket).key(objectKey(key)),
-              (GetObjectResponse response, AbortableInputStream in) -> new Fetched(response, readBody(in,
-                  response.contentLength()))));
-        } catch (SdkClientException e) {
-          // the body broke off while being read (the SDK does not retry failures inside the
-          // response transformer): read again, like a body that fails its checksum
-          if (attempt >= maxAttempts || !causedBy(e, IOException.class)) {
-            throw e;
-          }
-          LOG.debug("S3 store {}: get of {} broke off while reading the body (attempt {}); reading again", location,
-              key, attempt, e);
-          continue;
-        }
-        byte[] body = fetched.body();
-        Long length = fetched.response().contentLength();
-        boolean whole = length == null || length == body.length;
-        String expected = verifyReads ? fetched.response().metadata().get(CHECKSUM) : null;
-        if (whole && (expected == null || expected.equals(crc32c(body)))) {
-          return body;
-        }
-        if (attempt >= maxAttempts) {
-          throw new StorageException("S3 get of " + key + " in " + location + ": the body (" + body.length
-              + " bytes) does not match " + (whole ? "the CRC32C written with it (" + expected + ")"
-              : "its Content-Length (" + length + ")") + " in " + attempt
-              + " attempts: a torn read of a replaced object or corruption on the server or the wire");
-        }
-        LOG.debug("S3 store {}: get of {} returned a body that does not match its checksum (attempt {}); "
-            + "reading again", location, key, attempt);
-      }
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        throw new BlobNotFoundException(key);
-      }
-      throw failure("get", key, e);
-    } catch (SdkException e) {
-      throw failure("get", key, e);
-    }
+    return verifiedGet.get(key);
   }
 
   @Override
@@ -325,7 +265,8 @@ public final class S3BlobStore implements BlobStore {
     String range = "bytes=" + offset + "-" + (offset + length - 1);
     ResponseBytes<GetObjectResponse> bytes;
     try {
-      bytes = retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(objectKey(key)).range(range)));
+      bytes = requests.retrying(() -> s3.getObjectAsBytes(r -> r.bucket(bucket).key(requests.objectKey(key))
+          .range(range)));
     } catch (S3Exception e) {
       if (e.statusCode() == 404) {
         throw new BlobNotFoundException(key);
@@ -333,9 +274,9 @@ public final class S3BlobStore implements BlobStore {
       if (e.statusCode() == 416) {
         throw new StorageException("range " + offset + "+" + length + " of " + key + " lies past its end", e);
       }
-      throw failure("ranged get", key, e);
+      throw requests.failure("ranged get", key, e);
     } catch (SdkException e) {
-      throw failure("ranged get", key, e);
+      throw requests.failure("ranged get", key, e);
     }
     byte[] data = bytes.asByteArray();
     if (data.length != length) {
@@ -348,7 +289,7 @@ public final class S3BlobStore implements BlobStore {
   @Override
   public Optional<BlobInfo> stat(String key) {
     BlobKeys.validate(key);
-    return head(key).map(h -> new BlobInfo(key, h.contentLength()));
+    return requests.head(key).map(h -> new BlobInfo(key, h.contentLength()));
   }
 
   @Override
@@ -356,10 +297,10 @@ public final class S3BlobStore implements BlobStore {
     BlobKeys.validatePrefix(prefix);
     List<BlobInfo> out = new ArrayList<>();
     ListObjectsV2Request request = ListObjectsV2Request.builder().bucket(bucket)
-        .prefix(objectKey(prefix)).maxKeys(listPageSize).build();
+        .prefix(requests.objectKey(prefix)).maxKeys(listPageSize).build();
     try {
-      for (S3Object o : retrying(() -> listAll(request))) {
-        String key = keyLayout.decode(o.key().substring(location.prefix().length()));
+      for (S3Object o : requests.retrying(() -> listAll(request))) {
+        String key = requests.blobKey(o.key());
         if (key != null) {
           out.add(new BlobInfo(key, o.size()));
         } else {
@@ -367,7 +308,7 @@ public final class S3BlobStore implements BlobStore {
         }
       }
     } catch (SdkException e) {
-      throw failure("list", prefix.isEmpty() ? "(all)" : prefix, e);
+      throw requests.failure("list", prefix.isEmpty() ? "(all)" : prefix, e);
     }
     out.sort(Comparator.comparing(BlobInfo::key));
     return out;
@@ -385,61 +326,16 @@ public final class S3BlobStore implements BlobStore {
     ReentrantLock lock = lockFor(key);
     lock.lock();
     try {
-      if (head(key).isEmpty()) {
+      if (requests.head(key).isEmpty()) {
         return false;
       }
-      retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(objectKey(key))));
+      requests.retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(requests.objectKey(key))));
       return true;
     } catch (SdkException e) {
-      throw failure("delete", key, e);
+      throw requests.failure("delete", key, e);
     } finally {
       lock.unlock();
     }
-  }
-
-  /**
-   * Runs one S3 call, retrying it when the URL-connection transport failed with an
-   * {@link UncheckedIOException} (a reset connection while sending a body): the SDK's retry
-   * stage does not classify that as retryable, although the request is as safe to repeat as any
-   * I/O failure it does retry. Other failures are left to the SDK's retry strategy.
-   */
-  private <T> T retrying(java.util.function.Supplier<T> call) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return call.get();
-      } catch (SdkClientException | UncheckedIOException e) {
-        if (attempt >= maxAttempts || !causedByUncheckedIo(e)) {
-          throw e;
-        }
-        long delay = Math.min(maxDelay.toMillis(), baseDelay.toMillis() << Math.min(attempt - 1, 20));
-        LOG.debug("S3 store {}: attempt {} failed on a broken connection; retrying in <= {} ms", location, attempt,
-            delay, e);
-        try {
-          Thread.sleep(java.util.concurrent.ThreadLocalRandom.current().nextLong(delay + 1));
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
-  }
-
-  private static boolean causedBy(Throwable e, Class<? extends Throwable> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static boolean causedByUncheckedIo(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (t instanceof UncheckedIOException) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private ReentrantLock lockFor(String key) {
@@ -455,7 +351,7 @@ public final class S3BlobStore implements BlobStore {
   /** Closes the SDK client and its HTTP connections. */
   @Override
   public void close() {
-    s3.close();
+    requests.close();
   }
 
   @Override
@@ -464,141 +360,40 @@ public final class S3BlobStore implements BlobStore {
   }
 
   private void write(String key, byte[] content, String writeId, boolean ifAbsent) {
-    String objectKey = objectKey(key);
-    Map<String, String> meta = Map.of(WRITE_ID, writeId, CHECKSUM, crc32c(content));
+    String objectKey = requests.objectKey(key);
+    Map<String, String> meta = Map.of(S3Requests.WRITE_ID, writeId, VerifiedGet.CHECKSUM, VerifiedGet.crc32c(content));
     try {
       if (content.length > multipartThreshold) {
-        writeMultipart(key, objectKey, content, meta, ifAbsent);
+        multipart.upload(key, objectKey, content, meta, ifAbsent);
         return;
       }
-      retrying(() -> s3.putObject(r -> {
+      requests.retrying(() -> s3.putObject(r -> {
         r.bucket(bucket).key(objectKey).contentLength((long) content.length).metadata(meta);
         if (contentMd5) {
-          r.contentMD5(md5(content, 0, content.length));
+          r.contentMD5(S3Requests.md5(content, 0, content.length));
         }
         if (ifAbsent) {
           r.ifNoneMatch("*");
         }
-      }, body(content, 0, content.length)));
+      }, S3Requests.body(content, 0, content.length)));
     } catch (S3Exception e) {
       throw e;
     } catch (SdkException | UncheckedIOException e) {
-      throw failure(ifAbsent ? "conditional put" : "put", key, e);
-    }
-  }
-
-  /**
-   * A request body over a range of {@code content} without copying it ({@link RequestBody#fromBytes}
-   * copies the whole array first): each attempt, retries included, reads a fresh stream over the
-   * same bytes. The caller does not modify them while the request runs.
-   */
-  private static RequestBody body(byte[] content, int off, int len) {
-    return RequestBody.fromContentProvider(() -> new java.io.ByteArrayInputStream(content, off, len), len,
-        "application/octet-stream");
-  }
-
-  private void writeMultipart(String key, String objectKey, byte[] content, Map<String, String> meta,
-      boolean ifAbsent) {
-    CreateMultipartUploadResponse created = retrying(() -> s3.createMultipartUpload(r -> r.bucket(bucket).key(objectKey).metadata(meta)));
-    String uploadId = created.uploadId();
-    boolean completed = false;
-    try {
-      List<CompletedPart> parts = new ArrayList<>();
-      int partNumber = 1;
-      for (int off = 0; off < content.length; off += partSize, partNumber++) {
-        int len = Math.min(partSize, content.length - off);
-        int number = partNumber;
-        String md5 = contentMd5 ? md5(content, off, len) : null;
-        int from = off;
-        UploadPartResponse part = retrying(() -> s3.uploadPart(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)
-            .partNumber(number).contentLength((long) len).contentMD5(md5), body(content, from, len)));
-        parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
-        LOG.debug("S3 store {}: {} part {} uploaded ({} of {} bytes)", location, key, number, off + len, content.length);
-      }
-      try {
-        retrying(() -> s3.completeMultipartUpload(r -> {
-          r.bucket(bucket).key(objectKey).uploadId(uploadId).multipartUpload(u -> u.parts(parts));
-          if (ifAbsent) {
-            r.ifNoneMatch("*");
-          }
-        }));
-      } catch (S3Exception e) {
-        // a completion retried after its first attempt succeeded finds no upload any more
-        if (e.statusCode() != 404 || !isOurs(key, meta.get(WRITE_ID))) {
-          throw e;
-        }
-      }
-      completed = true;
-    } finally {
-      if (!completed) {
-        try {
-          retrying(() -> s3.abortMultipartUpload(r -> r.bucket(bucket).key(objectKey).uploadId(uploadId)));
-        } catch (SdkException abortFailed) {
-          LOG.warn("S3 store {}: aborting the multipart upload {} of {} failed; the server's lifecycle rules "
-              + "must clean it up", location, uploadId, key, abortFailed);
-        }
-      }
-    }
-  }
-
-  private static String crc32c(byte[] content) {
-    CRC32C crc = new CRC32C();
-    crc.update(content, 0, content.length);
-    return Long.toHexString(crc.getValue());
-  }
-
-  /** A whole-object GET's response and body. */
-  private record Fetched(GetObjectResponse response, byte[] body) {}
-
-  /**
-   * Reads a body of known length into one array of that size (no growing buffer, no final copy).
-   * A body shorter than its Content-Length comes back shorter, one longer is cut at one byte past
-   * it: the caller sees the mismatch and reads again (a server whose replacement is not atomic can
-   * send one version's length with the other's bytes).
-   */
-  private static byte[] readBody(InputStream in, @Nullable Long contentLength) throws IOException {
-    if (contentLength == null || contentLength < 0 || contentLength > Integer.MAX_VALUE - 8) {
-      return in.readAllBytes();
-    }
-    byte[] body = new byte[(int) (long) contentLength];
-    int n = in.readNBytes(body, 0, body.length);
-    if (n < body.length) {
-      return java.util.Arrays.copyOf(body, n);
-    }
-    if (in.read() != -1) {
-      return java.util.Arrays.copyOf(body, n + 1);
-    }
-    return body;
-  }
-
-  private boolean isOurs(String key, String writeId) {
-    return head(key).map(h -> writeId.equals(h.metadata().get(WRITE_ID))).orElse(false);
-  }
-
-  private Optional<HeadObjectResponse> head(String key) {
-    try {
-      return Optional.of(retrying(() -> s3.headObject(r -> r.bucket(bucket).key(objectKey(key)))));
-    } catch (S3Exception e) {
-      if (e.statusCode() == 404) {
-        return Optional.empty();
-      }
-      throw failure("stat", key, e);
-    } catch (SdkException e) {
-      throw failure("stat", key, e);
+      throw requests.failure(ifAbsent ? "conditional put" : "put", key, e);
     }
   }
 
   private void createBucketIfMissing() {
     try {
-      retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
+      requests.retrying(() -> s3.headBucket(r -> r.bucket(bucket)));
     } catch (NoSuchBucketException e) {
-      retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
+      requests.retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
       LOG.info("S3 store {}: created bucket {}", location, bucket);
     } catch (S3Exception e) {
       if (e.statusCode() != 404) {
         throw e;
       }
-      retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
+      requests.retrying(() -> s3.createBucket(r -> r.bucket(bucket)));
       LOG.info("S3 store {}: created bucket {}", location, bucket);
     }
   }
@@ -607,11 +402,13 @@ public final class S3BlobStore implements BlobStore {
   private boolean probeConditionalWrites() {
     String probe = location.objectKey("~drkit-probe-" + UUID.randomUUID());
     byte[] one = {1};
-    String md5 = md5(one, 0, 1);
+    String md5 = S3Requests.md5(one, 0, 1);
     try {
-      retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5), RequestBody.fromBytes(one)));
+      requests.retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5),
+          RequestBody.fromBytes(one)));
       try {
-        retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5).ifNoneMatch("*"), RequestBody.fromBytes(one)));
+        requests.retrying(() -> s3.putObject(r -> r.bucket(bucket).key(probe).contentMD5(md5).ifNoneMatch("*"),
+            RequestBody.fromBytes(one)));
         return false; // the header was ignored
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
@@ -623,34 +420,11 @@ public final class S3BlobStore implements BlobStore {
       }
     } finally {
       try {
-        retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(probe)));
+        requests.retrying(() -> s3.deleteObject(r -> r.bucket(bucket).key(probe)));
       } catch (SdkException e) {
         LOG.warn("S3 store {}: could not delete probe object {}", location, probe, e);
       }
     }
-  }
-
-  private String objectKey(String key) {
-    return location.objectKey(keyLayout.encode(key));
-  }
-
-  private static String md5(byte[] content, int off, int len) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("MD5");
-      md.update(content, off, len);
-      return Base64.getEncoder().encodeToString(md.digest());
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is required of every JVM", e);
-    }
-  }
-
-  private StorageException failure(String operation, String key, Exception e) {
-    String detail = e.getMessage();
-    if (e instanceof S3Exception s3e) {
-      detail = "HTTP " + s3e.statusCode() + (s3e.awsErrorDetails() == null ? ""
-          : " " + s3e.awsErrorDetails().errorCode() + ": " + s3e.awsErrorDetails().errorMessage());
-    }
-    return new StorageException("S3 " + operation + " of " + key + " in " + location + " failed: " + detail, e);
   }
 
   /** Builds an {@link S3BlobStore}; every setting but the location has a default. */
@@ -882,40 +656,8 @@ public final class S3BlobStore implements BlobStore {
      *     are required but unsupported
      */
     public S3BlobStore build() {
-      S3ClientBuilder b = S3Client.builder()
-          .httpClientBuilder(UrlConnectionHttpClient.builder()
-              .connectionTimeout(Duration.ofSeconds(10)).socketTimeout(Duration.ofSeconds(60)))
-          .credentialsProvider(credentials != null ? credentials : DefaultCredentialsProvider.builder().build())
-          .forcePathStyle(pathStyle != null ? pathStyle : location.endpoint() != null)
-          // bodies are byte arrays of known length: sign them whole rather than in aws-chunked
-          // frames (one hash pass, no per-chunk signatures, supported by every S3 server)
-          .serviceConfiguration(c -> c.chunkedEncodingEnabled(false))
-          // S3-compatible servers differ in their support of the SDK's newer default checksums
-          // (aws-chunked trailers); Content-MD5 on every PUT and part protects integrity instead.
-          .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-          .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-          .overrideConfiguration(o -> o.apiCallTimeout(apiCallTimeout)
-              .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(maxAttempts)
-                  .backoffStrategy(BackoffStrategy.exponentialDelay(baseDelay, maxDelay)).build()));
-      if (!signPayload) {
-        S3AuthSchemeProvider defaults = S3AuthSchemeProvider.defaultProvider();
-        b.authSchemeProvider(params -> defaults.resolveAuthScheme(params).stream()
-            .map(option -> option.toBuilder().putSignerProperty(AwsV4FamilyHttpSigner.PAYLOAD_SIGNING_ENABLED, false)
-                .build())
-            .toList());
-      }
-      if (location.endpoint() != null) {
-        b.endpointOverride(location.endpoint());
-        b.region(Region.of(region != null ? region : "us-east-1"));
-      } else if (region != null) {
-        b.region(Region.of(region));
-      }
-      S3Client client;
-      try {
-        client = b.build();
-      } catch (SdkException e) {
-        throw new StorageException("cannot configure the S3 client for " + location + ": " + e.getMessage(), e);
-      }
+      S3Client client = S3ClientFactory.create(new S3ClientFactory.Settings(location, credentials, region, pathStyle,
+          maxAttempts, baseDelay, maxDelay, apiCallTimeout, signPayload));
       return new S3BlobStore(this, client);
     }
   }

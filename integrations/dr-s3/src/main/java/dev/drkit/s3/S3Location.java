@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * {@link dev.drkit.spi.BlobStore}; the bucket follows S3's naming rules.
  *
  * @param endpoint the server's base URI ({@code http(s)://host[:port]}), or {@code null} for AWS
- * @param bucket the bucket
+ * @param bucket the bucket's name
  * @param prefix the key prefix, {@code ""} or ending in {@code /}
  */
 public record S3Location(@Nullable URI endpoint, String bucket, String prefix) {

@@ -27,6 +27,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,6 +38,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * Backup, incremental backup, restore equals source, verify with data, forget and prune, and the
  * repository read back by a fresh store after the S3 server restarted.
  */
+@Tag("integration")
 class S3BackupEndToEndTest {
   private static final char[] PASS = "correct horse battery".toCharArray();
   @TempDir

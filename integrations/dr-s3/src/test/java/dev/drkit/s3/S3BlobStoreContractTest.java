@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * flat object store. {@link S3BlobStoreFilesystemContractTest} runs the same kit on S3Proxy's
  * filesystem backend.
  */
+@Tag("integration")
 class S3BlobStoreContractTest extends BlobStoreContract {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   @TempDir

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -14,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
  * layout: {@code a} and {@code a/b} coexist, 255-character segments fit, and the read checksum
  * turns the backend's non-atomic replacement into whole versions only.
  */
+@Tag("integration")
 class S3BlobStoreFilesystemContractTest extends BlobStoreContract {
   private static final AtomicInteger PREFIXES = new AtomicInteger();
   @TempDir

@@ -2,8 +2,9 @@ package dev.drkit.s3;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -32,13 +33,8 @@ final class S3ProxyServer implements AutoCloseable {
     proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY).build();
     proxy.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!"STARTED".equals(proxy.getState())) {
-      if (System.nanoTime() - deadline > 0) {
-        throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
-      }
-      TimeUnit.MILLISECONDS.sleep(5);
-    }
+    Awaitility.await("S3Proxy started").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(5))
+        .until(() -> "STARTED".equals(proxy.getState()));
   }
 
   int port() {

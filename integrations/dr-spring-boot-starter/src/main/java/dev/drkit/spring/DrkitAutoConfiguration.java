@@ -97,11 +97,11 @@ public class DrkitAutoConfiguration {
   }
 
   /**
-   * @param plan the plan
+   * @param plan the loaded recovery plan
    * @param properties {@code drkit.*}
    * @param actions the application's failover actions
    * @param store the state store
-   * @param coordinator the coordinator
+   * @param coordinator the coordinator that grants the leadership lease the engines act under
    * @param bus the event bus
    * @param estimator the application's data-loss estimator, if any
    * @param validator the application's validator of the plan's validation steps, if any

@@ -26,7 +26,7 @@ public final class DrkitServices implements SmartLifecycle {
   private volatile boolean running;
 
   /**
-   * @param plan the plan
+   * @param plan the loaded recovery plan
    * @param engines the engine of every service, by name
    */
   public DrkitServices(RecoveryPlan plan, Map<String, FailoverEngine> engines) {

@@ -13,16 +13,20 @@ import java.util.List;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
  * Measures, for several session timeouts, the time from a leader's crash (its network goes
- * silent, as a killed process's would) to the next leader's first action, and checks it stays
- * within the session timeout plus one second. The figures are written to
- * {@code target/leadership-handover.txt}. Session timeouts in ms:
+ * silent, as a killed process's would) to the next leader's first action. The figures are written
+ * to {@code target/leadership-handover.txt} and recorded in {@code benchmarks/RESULTS.md}; the test
+ * asserts only what no machine speed can break: the new leader acts under a higher token, the old
+ * lease is dead, and the handover never comes before the crashed leader's session could have
+ * expired (ZooKeeper last heard from it at most a third of a session before the crash). Session timeouts in ms:
  * {@code -Ddrkit.test.zk.timingSessions=500,1000,2000} (default), repetitions:
  * {@code -Ddrkit.test.zk.timingRuns=3}.
  */
+@Tag("integration")
 class LeadershipHandoverTimingTest {
   private static TestingServer server;
 
@@ -49,9 +53,10 @@ class LeadershipHandoverTimingTest {
         long handover = measure(session);
         lines.add(sessionMs + "\t" + run + "\t" + handover + "\t" + (sessionMs + 1000));
         // The figure is a measurement (recorded below and in benchmarks/RESULTS.md, target: session
-        // timeout + 1 s); the test only asserts that a new leader takes over at all, with a bound
-        // generous enough for a loaded CI machine.
-        assertThat(handover).as("handover after a crash with session %d ms", sessionMs).isLessThan(sessionMs + 15_000);
+        // timeout + 1 s). A lower bound is what can be asserted: a handover sooner than the session
+        // could expire would mean two leaders at once.
+        assertThat(handover).as("handover after a crash with session %d ms", sessionMs)
+            .isGreaterThanOrEqualTo(sessionMs / 2);
       }
     }
     Path out = Path.of("target", "leadership-handover.txt");

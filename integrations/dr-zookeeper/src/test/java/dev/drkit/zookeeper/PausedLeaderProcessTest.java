@@ -28,7 +28,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.test.TestingServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -224,20 +226,19 @@ class PausedLeaderProcessTest {
         // Its session expires; another process leads, re-assigns the phase at a new epoch and finishes it.
         List<Child> others = new ArrayList<>(children.values());
         others.remove(paused);
-        Child successor = null;
-        String done = null;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_S);
-        while (done == null && System.nanoTime() < deadline) {
-          for (Child c : others) {
-            String l = c.lines.poll(50, TimeUnit.MILLISECONDS);
-            if (l != null && l.startsWith("DONE")) {
-              successor = c;
-              done = l;
-            }
-          }
-        }
-        assertThat(done).as("a successor finished the failover").isNotNull();
-        assertThat(done).isEqualTo("DONE BACKUP_ACTIVE 3");
+        AtomicReference<String> done = new AtomicReference<>();
+        Awaitility.await("a successor finished the failover").atMost(Duration.ofSeconds(BOUND_S))
+            .pollInterval(Duration.ofMillis(50)).until(() -> {
+              for (Child c : others) {
+                for (String l = c.lines.poll(); l != null; l = c.lines.poll()) {
+                  if (l.startsWith("DONE")) {
+                    done.set(l);
+                  }
+                }
+              }
+              return done.get() != null;
+            });
+        assertThat(done.get()).isEqualTo("DONE BACKUP_ACTIVE 3");
       } finally {
         paused.signal("CONT");
       }

@@ -18,6 +18,7 @@ import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.slf4j.Logger;
@@ -32,6 +33,7 @@ import org.slf4j.LoggerFactory;
  * by two instances, and no action was ever made with a token older than one already used, i.e.
  * two leases were never valid at the same instant. Rounds per seed: {@code -Ddrkit.test.zk.rounds}.
  */
+@Tag("integration")
 class RandomizedLeadershipTest {
   private static final Logger LOG = LoggerFactory.getLogger(RandomizedLeadershipTest.class);
   private static final Duration SESSION = Duration.ofMillis(600);

@@ -3,7 +3,6 @@ package dev.drkit.zookeeper;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -15,6 +14,8 @@ import org.apache.curator.framework.state.ConnectionStateListener;
 import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /** Shared helpers: a real ZooKeeper server on 127.0.0.1 with a short tick, bounded polling. */
 final class ZkTesting {
@@ -55,18 +56,19 @@ final class ZkTesting {
   }
 
   /**
-   * Polls {@code condition} until it holds or {@code timeout} passes (a bounded wait on real
-   * servers and threads, not a sleep standing in for an outcome).
+   * Waits (with Awaitility) until {@code condition} holds or {@code timeout} passes: a bounded wait on
+   * real servers and threads, not a sleep standing in for an outcome.
+   *
+   * @return whether the condition held in time
    */
-  static boolean await(Duration timeout, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() - deadline > 0) {
-        return false;
-      }
-      TimeUnit.MILLISECONDS.sleep(2);
+  static boolean await(Duration timeout, BooleanSupplier condition) {
+    try {
+      Awaitility.await().atMost(timeout).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+          .until(condition::getAsBoolean);
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
     }
-    return true;
   }
 
   /**

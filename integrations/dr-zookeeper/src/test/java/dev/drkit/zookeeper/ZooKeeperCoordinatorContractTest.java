@@ -9,12 +9,14 @@ import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 
 /**
  * ZooKeeperCoordinator passes the Coordinator contract against a real ZooKeeper server: the
  * coordinators of one test compete in one group, and a term is ended by expiring the leader's
  * session (the coordinator then rejoins the election and may lead again in a new term).
  */
+@Tag("integration")
 class ZooKeeperCoordinatorContractTest extends CoordinatorContract {
   private static final Duration SESSION = Duration.ofMillis(1000);
   private static TestingServer server;

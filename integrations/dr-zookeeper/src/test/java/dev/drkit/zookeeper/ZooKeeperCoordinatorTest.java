@@ -22,12 +22,15 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.KillSession;
 import org.apache.curator.test.TestingServer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
+@Tag("integration")
 class ZooKeeperCoordinatorTest {
   private static final Duration SESSION = Duration.ofMillis(1000);
   private static final Duration WAIT = Duration.ofSeconds(10);
@@ -121,7 +124,7 @@ class ZooKeeperCoordinatorTest {
   }
 
   @Test
-  void leaderCrashHandsOverWithinSessionTimeoutPlusOneSecond() throws Exception {
+  void leaderCrashHandsOverOnlyOnceTheCrashedLeadersSessionCouldHaveExpired() throws Exception {
     LoopbackProxy pa = proxy();
     ZooKeeperCoordinator a = start("a", pa.connectString());
     Lease la = a.awaitLeadership(WAIT).orElseThrow();
@@ -135,9 +138,10 @@ class ZooKeeperCoordinatorTest {
     log.act("b", lb);
     Duration handover = Duration.ofNanos(System.nanoTime() - crashedAt);
 
-    // Takeover waits for the crashed leader's session to expire; the timing itself is measured by
-    // LeadershipHandoverTimingTest, so this bound only has to be safe on a loaded machine.
-    assertThat(handover).isGreaterThanOrEqualTo(SESSION.dividedBy(2)).isLessThan(WAIT);
+    // Takeover waits for the crashed leader's session to expire (ZooKeeper last heard from a at most
+    // a third of a session before the crash): a lower bound, which a loaded machine cannot break.
+    // How long the handover takes is a measurement (LeadershipHandoverTimingTest, RESULTS.md).
+    assertThat(handover).isGreaterThanOrEqualTo(SESSION.dividedBy(2));
     assertThat(lb.token()).isGreaterThan(la.token());
     assertThat(la.isValid()).isFalse();
     assertThatThrownBy(() -> log.act("a", la)).isInstanceOf(LeadershipLostException.class);
@@ -218,29 +222,21 @@ class ZooKeeperCoordinatorTest {
     LoopbackProxy pa = proxy();
     ZooKeeperCoordinator a = start("a", pa.connectString());
     Lease la = a.awaitLeadership(WAIT).orElseThrow();
-    List<Long> acquiredAt = new CopyOnWriteArrayList<>();
+    List<Long> acquiredEpochs = new CopyOnWriteArrayList<>();
+    List<Boolean> aValidWhenBAcquired = new CopyOnWriteArrayList<>();
     ZooKeeperCoordinator b = track(builder("b", server.getConnectString()).eventBus(EventBus.of(e -> {
       if (e.type().equals("coordination.leadership.acquired")) {
-        acquiredAt.add(System.nanoTime());
+        aValidWhenBAcquired.add(la.isValid());
+        acquiredEpochs.add(e.epoch());
       }
     })).build()).start();
-    AtomicLong aStoppedAt = new AtomicLong();
-    Thread actorA = new Thread(() -> {
-      while (la.isValid()) {
-        Thread.onSpinWait();
-      }
-      aStoppedAt.set(System.nanoTime());
-    });
-    actorA.start();
-
     pa.blackhole();
     Lease lb = b.awaitLeadership(WAIT).orElseThrow();
-    actorA.join(WAIT.toMillis());
 
-    assertThat(aStoppedAt.get()).isNotZero();
-    assertThat(await(WAIT, () -> !acquiredAt.isEmpty())).isTrue(); // the event follows the grant
-    assertThat(acquiredAt).hasSize(1);
-    assertThat(aStoppedAt.get()).isLessThan(acquiredAt.get(0));
+    assertThat(await(WAIT, () -> !acquiredEpochs.isEmpty())).isTrue(); // the event follows the grant
+    assertThat(acquiredEpochs).containsExactly(lb.token());
+    // when b was granted the lease, a's lease had already ended: no moment with two valid leases
+    assertThat(aValidWhenBAcquired).containsExactly(false);
     assertThat(lb.token()).isGreaterThan(la.token());
 
     pa.heal(); // the partition ends: a rejoins as a follower, with a new session
@@ -285,11 +281,9 @@ class ZooKeeperCoordinatorTest {
   void heartbeatsKeepAnUndisturbedLeaseValidForManySessionTimeouts() throws Exception {
     ZooKeeperCoordinator a = start("a", server.getConnectString());
     Lease lease = a.awaitLeadership(WAIT).orElseThrow();
-    long until = System.nanoTime() + SESSION.multipliedBy(3).toNanos();
-    while (System.nanoTime() - until < 0) {
-      assertThat(lease.isValid()).isTrue();
-      Thread.sleep(20);
-    }
+    // valid at every look for three session timeouts: each look is the assert
+    Awaitility.await("lease valid throughout").during(SESSION.multipliedBy(3))
+        .atMost(SESSION.multipliedBy(3).plus(WAIT)).pollInterval(Duration.ofMillis(20)).until(lease::isValid);
     assertThat(a.currentLease()).contains(lease);
   }
 
@@ -303,14 +297,17 @@ class ZooKeeperCoordinatorTest {
   }
 
   @Test
-  void closingTheLeaderHandsOverAtOnce() throws Exception {
-    ZooKeeperCoordinator a = start("a", server.getConnectString());
+  void closingTheLeaderHandsOverWithoutWaitingForItsSessionToExpire() throws Exception {
+    // sessions far longer than the wait: had closing left a's latch node for its session to expire,
+    // b could not lead within WAIT
+    Duration longSession = WAIT.multipliedBy(4);
+    ZooKeeperCoordinator a = track(builder("a", server.getConnectString()).sessionTimeout(longSession)
+        .connectionTimeout(SESSION).build()).start();
     Lease la = a.awaitLeadership(WAIT).orElseThrow();
-    ZooKeeperCoordinator b = start("b", server.getConnectString());
-    long closedAt = System.nanoTime();
+    ZooKeeperCoordinator b = track(builder("b", server.getConnectString()).sessionTimeout(longSession)
+        .connectionTimeout(SESSION).build()).start();
     a.close();
     Lease lb = b.awaitLeadership(WAIT).orElseThrow();
-    assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(SESSION);
     assertThat(lb.token()).isGreaterThan(la.token());
     assertThat(a.currentLease()).isEmpty();
   }

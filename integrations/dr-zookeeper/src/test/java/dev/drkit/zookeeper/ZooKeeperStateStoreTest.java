@@ -15,9 +15,11 @@ import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.TestingServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /** The StateStore compatibility kit plus ZooKeeper-specific failure behaviour. */
+@Tag("integration")
 class ZooKeeperStateStoreTest extends StateStoreContract {
   private static final Duration SESSION = Duration.ofSeconds(5);
   private static TestingServer server;

@@ -39,7 +39,7 @@ public final class CliEnv {
    * @param err standard error
    * @param terminal whether output goes to a terminal (progress bars are drawn only then)
    * @param prompt how to ask for a passphrase, or {@code null} when no one can be asked
-   * @param clock the clock
+   * @param clock where "now" is read from (snapshot ages, lock times)
    * @param zone the zone of displayed times and of retention's calendar
    */
   public CliEnv(Map<String, String> env, PrintWriter out, PrintWriter err, boolean terminal, @Nullable Prompt prompt,

@@ -16,7 +16,7 @@ public final class PlanTable {
   private PlanTable() {}
 
   /**
-   * @param plan the plan
+   * @param plan the loaded plan to show
    * @param source where it came from, for the title
    * @return a title line, a blank line, and one row per service in recovery order (wave, then
    *     priority, then name), columns aligned; ends with a newline

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -15,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * The {@code bin/drkit} launcher runs the JVM under a UTF-8 locale, so a non-ASCII path argument
  * works from a shell whose locale is {@code C}; a JVM started directly under {@code C} cannot name it.
  */
+@Tag("integration")
 class LauncherLocaleTest {
   @TempDir Path tmp;
 

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * options and {@code DRKIT_HEAP} the heap alone, and runs the {@code drkit.jar} next to itself (where
  * the build puts both). The {@code java} it runs is a script that prints its arguments.
  */
+@Tag("integration")
 class LauncherOptionsTest {
   @TempDir Path tmp;
   Path launcher;

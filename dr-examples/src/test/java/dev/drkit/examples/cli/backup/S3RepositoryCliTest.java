@@ -1,19 +1,21 @@
 package dev.drkit.examples.cli.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Properties;
-import java.util.concurrent.TimeUnit;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
 import org.jclouds.blobstore.BlobStoreContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (S3Proxy with its filesystem backend) on 127.0.0.1, credentials from the AWS SDK's default chain
  * (here its system-property provider).
  */
+@Tag("integration")
 class S3RepositoryCliTest {
   private static final String ACCESS = "drkit-cli-access";
   private static final String SECRET = "drkit-cli-secret-for-tests";
@@ -41,11 +44,7 @@ class S3RepositoryCliTest {
     proxy = S3Proxy.builder().blobStore(context.getBlobStore()).endpoint(URI.create("http://127.0.0.1:0"))
         .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS, SECRET).build();
     proxy.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!"STARTED".equals(proxy.getState()) && System.nanoTime() - deadline < 0) {
-      TimeUnit.MILLISECONDS.sleep(5);
-    }
-    assertThat(proxy.getState()).isEqualTo("STARTED");
+    await("S3Proxy started").atMost(Duration.ofSeconds(60)).until(() -> "STARTED".equals(proxy.getState()));
     for (String[] p : List.of(new String[] {"aws.accessKeyId", ACCESS}, new String[] {"aws.secretAccessKey", SECRET},
         new String[] {"aws.region", "us-east-1"})) {
       String old = System.getProperty(p[0]);

@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -64,6 +65,7 @@ class DrillCommandTest {
   }
 
   @Test
+  @Tag("integration") // a full drill
   void switchoverMeetingItsObjectivesExitsZeroAndWritesBothReports() throws Exception {
     Path reports = tmp.resolve("reports");
     Run r = run("--plan", plan("20s").toString(), "--settings", settings().toString(), "--scenario", "switchover",
@@ -82,6 +84,7 @@ class DrillCommandTest {
   }
 
   @Test
+  @Tag("integration") // a full drill
   void missedObjectiveExitsOne() throws Exception {
     Path reports = tmp.resolve("missed");
     Run r = run("--plan", plan("1ms").toString(), "--settings", settings().toString(), "--scenario", "switchover",

@@ -27,7 +27,7 @@ public final class StateCodec {
   private StateCodec() {}
 
   /**
-   * @param state the state
+   * @param state the service's failover state to encode
    * @param writeId this write's unique id
    * @return its JSON bytes
    */

@@ -10,6 +10,8 @@ package dev.drkit.core.failover;
  * FailoverEngine.Builder, is public API.
  */
 
+import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.ConfigException;
 import dev.drkit.core.DetectionPolicy;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
@@ -19,6 +21,7 @@ import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.internal.DrkitThreads;
+import dev.drkit.core.internal.config.CheckValidation;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.spi.Coordinator;
 import dev.drkit.spi.DataLossEstimator;
@@ -618,6 +621,7 @@ public final class FailoverEngine implements AutoCloseable {
     private ThreadFactory threadFactory = DrkitThreads.daemon("drkit-engine");
     private Duration leadershipPoll = Duration.ofSeconds(1);
     private @Nullable RebuildSources rebuildSources;
+    private CheckSpecValidator checkValidator = CheckSpecValidator.discovered();
 
     private Builder(RecoveryConfig config) {
       this.config = config;
@@ -645,6 +649,7 @@ public final class FailoverEngine implements AutoCloseable {
       b.threadFactory = threadFactory;
       b.leadershipPoll = leadershipPoll;
       b.rebuildSources = rebuildSources;
+      b.checkValidator = checkValidator;
       return b;
     }
 
@@ -839,6 +844,23 @@ public final class FailoverEngine implements AutoCloseable {
     }
 
     /**
+     * Sets what checks every {@link dev.drkit.core.CheckSpec} of the service's validation steps in
+     * {@link #build()}, whatever validator the {@link RecoveryConfig} itself was built with (a
+     * config built with {@link CheckSpecValidator#acceptAll()} is checked here again). The default,
+     * {@link CheckSpecValidator#discovered()}, knows dr-validation's check types when it is on the
+     * class path; pass {@code registry.specValidator()} to also require that the resources the
+     * checks name are registered, or {@link CheckSpecValidator#acceptAll()} to check nothing.
+     *
+     * @param validator the validator; not kept by the built engine
+     * @return this builder
+     * @throws NullPointerException when {@code validator} is null
+     */
+    public Builder checkValidator(CheckSpecValidator validator) {
+      this.checkValidator = Objects.requireNonNull(validator, "validator");
+      return this;
+    }
+
+    /**
      * Loads the service's state from the store (creating PRIMARY_ACTIVE at epoch 1 when absent).
      * Does not take leadership nor resume a phase in progress: call {@link FailoverEngine#start()}
      * (which does both, now and in every later leadership term), or, when the host manages the
@@ -847,8 +869,18 @@ public final class FailoverEngine implements AutoCloseable {
      * @return the engine
      * @throws NullPointerException when the store, actions or coordinator are missing
      * @throws IllegalStateException when the config has validation steps but no validator was given
+     * @throws ConfigException when the {@linkplain #checkValidator check validator} refuses a check
+     *     of the service (an unknown type or an unknown, missing or ill-typed parameter), naming the
+     *     service, the step and the parameter at paths such as
+     *     {@code validation[0].checks[1].params.urll}, with a "did you mean" hint where one fits;
+     *     nothing is loaded or stored then
      */
     public FailoverEngine build() {
+      List<ConfigException.Problem> problems = CheckValidation.problems(config.name(), config.validation(),
+          checkValidator, "");
+      if (!problems.isEmpty()) {
+        throw new ConfigException(problems);
+      }
       return new FailoverEngine(this);
     }
   }

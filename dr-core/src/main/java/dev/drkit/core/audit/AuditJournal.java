@@ -206,7 +206,7 @@ public final class AuditJournal implements EventListener, Closeable {
    * Appends the event. Never throws for a well-formed event except {@link StorageException}, which
    * the {@link dev.drkit.core.EventBus} logs.
    *
-   * @param event the event
+   * @param event the event to record
    */
   @Override
   public void onEvent(DrEvent event) {
@@ -216,7 +216,7 @@ public final class AuditJournal implements EventListener, Closeable {
   /**
    * Appends the event as one line and applies the fsync policy.
    *
-   * @param event the event
+   * @param event the event to record
    * @return the anchor of the new line
    * @throws StorageException when the line cannot be written (the journal is left at its last
    *     complete line), or the journal is closed or broken

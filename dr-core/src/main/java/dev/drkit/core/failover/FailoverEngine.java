@@ -250,7 +250,7 @@ public final class FailoverEngine implements AutoCloseable {
    * {@linkplain #start() started} engine that does not lead keeps the latest verdict it could not
    * act on ({@code failover.verdict.deferred}) and applies it when it leads.
    *
-   * @param verdict the verdict
+   * @param verdict the detector's judgement of the primary: HEALTHY, SUSPECT or DOWN
    * @param source who reached it (for the events)
    * @return the state afterwards
    * @throws LeadershipLostException when the engine was not started and this instance holds no
@@ -394,7 +394,7 @@ public final class FailoverEngine implements AutoCloseable {
    * to flap damping). Runs FAILING_OVER and VALIDATING.
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards (BACKUP_ACTIVE, or FAILED)
    * @throws FailoverRefusedException when the estimated data loss exceeds the RPO
    * @throws IllegalTransitionException when the service is not in a state that can fail over
@@ -409,7 +409,7 @@ public final class FailoverEngine implements AutoCloseable {
    * who, why, the estimate) in the state and in a WARN {@code failover.forced} event.
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException when the service is not in a state that can fail over
    * @throws LeadershipLostException when this instance does not hold the coordinator's lease
@@ -430,7 +430,7 @@ public final class FailoverEngine implements AutoCloseable {
    * primary, validate. From BACKUP_ACTIVE: a failback (which always drains).
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException from any other state
    */
@@ -446,7 +446,7 @@ public final class FailoverEngine implements AutoCloseable {
    * backup).
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException from any other state
    */
@@ -461,7 +461,7 @@ public final class FailoverEngine implements AutoCloseable {
    * (the thread driving it stops at its next step boundary; the step it is running completes).
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException in a steady state or FAILED
    */
@@ -477,7 +477,7 @@ public final class FailoverEngine implements AutoCloseable {
    * at a new epoch: every fence, promote and redirect is done again.
    *
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException when the service is not FAILED
    */
@@ -494,7 +494,7 @@ public final class FailoverEngine implements AutoCloseable {
    *
    * @param target PRIMARY_ACTIVE or BACKUP_ACTIVE
    * @param by who declares it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalArgumentException for another target
    * @throws IllegalTransitionException when the service is not FAILED
@@ -520,7 +520,7 @@ public final class FailoverEngine implements AutoCloseable {
    *
    * @param request which snapshot and how far to replay
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards (PRIMARY_ACTIVE, or FAILED)
    * @throws RebuildRefusedException when no snapshot fits the request (the message names the
    *     snapshot to use instead)

@@ -55,7 +55,7 @@ public final class ServiceStateCodec {
   /**
    * Encodes a state.
    *
-   * @param state the state
+   * @param state the state to encode
    * @param envelope the store's own fields written after {@code format} (for example the file
    *     store's {@code version} or the ZooKeeper store's {@code writeId}); values are strings or
    *     numbers, and their names must not be one of the state's

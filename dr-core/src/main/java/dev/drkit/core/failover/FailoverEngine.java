@@ -62,8 +62,8 @@ import org.slf4j.LoggerFactory;
  * attribute; every {@link FailoverActions} call is idempotent for its epoch. An engine built on a
  * store whose state is in the middle of a phase therefore resumes with {@link #resume()} from the
  * first step not yet recorded, repeating at most the step that was running when the previous
- * process died. Each step is retried by a Failsafe {@link RetryPolicy} (the waits go through the
- * injected {@link Sleeper}).
+ * process died. Each step is retried by a Failsafe {@link dev.failsafe.RetryPolicy} (the waits go
+ * through the injected {@link Sleeper}).
  *
  * <p><b>The rule: never the outage.</b> Once a phase has fenced the serving site (its point of no
  * return: FAILING_OVER and VALIDATING from their start, FAILING_BACK from its {@code switch}),

@@ -2,6 +2,7 @@ package dev.drkit.backup;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
+import dev.drkit.core.internal.DurableFiles;
 import dev.drkit.spi.BlobInfo;
 import dev.drkit.spi.BlobKeys;
 import dev.drkit.spi.BlobStore;
@@ -38,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * <p>Writes are atomic and durable: the content goes to a temporary file in the target directory,
  * which is fsynced, then renamed over the target ({@link #put}) or hard-linked to it
  * ({@link #putIfAbsent}: {@code link(2)} fails when the target exists, so of concurrent writers,
- * even in different processes, exactly one wins), then the directory is fsynced. A failure (full
+ * even in different processes, exactly one wins), then the directory is fsynced (drkit's one fsync
+ * policy, {@code dev.drkit.core.internal.DurableFiles}, which also says what happens where a
+ * directory cannot be opened). A failure (full
  * disk, I/O error) removes the temporary file and is reported as a {@link StorageException}. The
  * file system must support hard links (every local POSIX file system does). A process killed
  * while writing leaves its temporary file behind: {@link #temporaryFiles} lists such files and
@@ -95,7 +98,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.createLink(target, tmp);
-      syncDir(target.getParent());
+      DurableFiles.forceDirectory(target.getParent());
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
@@ -114,7 +117,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDir(target.getParent());
+      DurableFiles.forceDirectory(target.getParent());
     } catch (IOException e) {
       deleteQuietly(tmp);
       throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
@@ -126,24 +129,12 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(content);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      DurableFiles.writeNew(tmp, content);
       return tmp;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
       throw new StorageException("cannot write blob " + key + " (" + content.length + " bytes) in " + root
           + ": " + e, e);
-    }
-  }
-
-  private static void syncDir(Path dir) throws IOException {
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true);
     }
   }
 
@@ -291,7 +282,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     try {
       boolean deleted = Files.deleteIfExists(f);
       if (deleted) {
-        syncDir(f.getParent());
+        DurableFiles.forceDirectory(f.getParent());
       }
       return deleted;
     } catch (IOException e) {

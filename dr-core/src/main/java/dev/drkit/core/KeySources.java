@@ -236,7 +236,7 @@ public final class KeySources {
      * Adds (or replaces) the source of a scheme; a registered source wins over one found through
      * {@link ServiceLoader}.
      *
-     * @param source the source
+     * @param source the key source to use for its {@link dev.drkit.spi.KeySource#scheme() scheme}
      * @return this builder
      * @throws IllegalArgumentException when its scheme is not lower-case letters, digits and
      *     {@code -}, or is one drkit resolves itself ({@code env}, {@code file}, {@code host})
@@ -258,7 +258,7 @@ public final class KeySources {
      * Registers a passphrase for {@code host:NAME} references, copied now (wipe yours afterwards).
      *
      * @param name the name after {@code host:}
-     * @param passphrase the passphrase
+     * @param passphrase the passphrase {@code host:NAME} resolves to
      * @return this builder
      */
     public Builder host(String name, char[] passphrase) {

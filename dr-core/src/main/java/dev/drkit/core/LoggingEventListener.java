@@ -43,7 +43,7 @@ public final class LoggingEventListener implements EventListener {
   }
 
   /**
-   * @param event an event
+   * @param event the event to format
    * @return the text logged for it: {@code [service epoch=N] type: message {attributes}}
    */
   public static String format(DrEvent event) {

@@ -134,7 +134,7 @@ public final class RecoveryConfig {
     }
 
     /**
-     * @param priority the priority
+     * @param priority how early the service recovers within a wave of the plan (default {@code MEDIUM})
      * @return this builder
      * @throws NullPointerException when {@code priority} is null
      */

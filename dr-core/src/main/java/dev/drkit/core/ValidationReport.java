@@ -9,7 +9,7 @@ import java.util.Objects;
 /**
  * The outcome of validating one service on one site: every step's result.
  *
- * @param service the service
+ * @param service the name of the service that was validated
  * @param site the validated site
  * @param epoch the epoch validated under
  * @param started when validation started

@@ -30,7 +30,7 @@ public interface BlobStore extends AutoCloseable {
   /**
    * Stores {@code content} under {@code key} unless a blob with that key exists.
    *
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @param content the content (not modified, not retained)
    * @return {@code true} if stored, {@code false} if the key existed (its blob is untouched)
    * @throws dev.drkit.core.StorageException when the medium fails
@@ -40,14 +40,14 @@ public interface BlobStore extends AutoCloseable {
   /**
    * Stores {@code content} under {@code key}, atomically replacing any blob there.
    *
-   * @param key the key
-   * @param content the content
+   * @param key the blob's key (a valid {@link BlobKeys} key)
+   * @param content the blob's bytes, stored as given
    * @throws dev.drkit.core.StorageException when the medium fails
    */
   void put(String key, byte[] content);
 
   /**
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @return the whole blob
    * @throws dev.drkit.core.BlobNotFoundException when absent
    * @throws dev.drkit.core.StorageException when the medium fails
@@ -57,7 +57,7 @@ public interface BlobStore extends AutoCloseable {
   /**
    * Reads part of a blob.
    *
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @param offset the first byte, {@code >= 0}
    * @param length how many bytes, {@code >= 0}
    * @return exactly {@code length} bytes
@@ -71,7 +71,7 @@ public interface BlobStore extends AutoCloseable {
    * its buffers instead of taking a new array per read. The default copies what
    * {@link #getRange} returns; a store that can read in place overrides it.
    *
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @param offset the first byte, {@code >= 0}
    * @param length how many bytes, {@code >= 0}
    * @param into the buffer
@@ -91,7 +91,7 @@ public interface BlobStore extends AutoCloseable {
   }
 
   /**
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @return its size, or empty when absent
    */
   Optional<BlobInfo> stat(String key);
@@ -103,7 +103,7 @@ public interface BlobStore extends AutoCloseable {
   List<BlobInfo> list(String prefix);
 
   /**
-   * @param key the key
+   * @param key the blob's key (a valid {@link BlobKeys} key)
    * @return whether a blob was deleted
    */
   boolean delete(String key);

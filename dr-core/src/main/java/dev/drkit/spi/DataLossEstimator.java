@@ -11,7 +11,7 @@ import java.time.Duration;
 @FunctionalInterface
 public interface DataLossEstimator {
   /**
-   * @param service the service
+   * @param service the name of the protected service
    * @param target the site that would be promoted
    * @return the estimated window of lost writes; {@link Duration#ZERO} for none
    */

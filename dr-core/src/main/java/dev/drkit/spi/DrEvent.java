@@ -44,11 +44,11 @@ public record DrEvent(Instant time, String type, Severity severity, @Nullable St
   }
 
   /**
-   * @param time when
-   * @param type the type
+   * @param time when it happened
+   * @param type what happened, dot-separated (for example {@code failover.transition})
    * @param service the service, or null
-   * @param epoch the epoch
-   * @param message the message
+   * @param epoch the fencing epoch in force when it happened, or 0 when none applies
+   * @param message a sentence for humans saying what happened
    * @return an INFO event without attributes
    */
   public static DrEvent info(Instant time, String type, @Nullable String service, long epoch, String message) {

@@ -25,7 +25,7 @@ public interface FailoverActions {
    * succeed even when the site is unreachable, for example by fencing at the shared storage or at
    * the router; if the site cannot be fenced, throw.
    *
-   * @param service the service
+   * @param service the name of the protected service, as in its {@code RecoveryConfig}
    * @param site the site to fence
    * @param epoch the new epoch; the fenced site may act only below it
    * @throws Exception when the site could not be fenced
@@ -36,7 +36,7 @@ public interface FailoverActions {
    * Makes {@code site} the writable primary at {@code epoch} (stop applying replication, open for
    * writes, start shipping its own log).
    *
-   * @param service the service
+   * @param service the name of the protected service, as in its {@code RecoveryConfig}
    * @param site the site to promote
    * @param epoch the epoch it serves under
    * @throws Exception when promotion failed
@@ -47,7 +47,7 @@ public interface FailoverActions {
    * Sends client traffic to {@code site} (DNS, a load balancer, a router: the design's
    * "network reconfiguration").
    *
-   * @param service the service
+   * @param service the name of the protected service, as in its {@code RecoveryConfig}
    * @param site the site that must receive traffic
    * @param epoch the epoch of the change
    * @throws Exception when traffic could not be switched
@@ -59,7 +59,7 @@ public interface FailoverActions {
    * over again: find where their histories diverge, set aside the target's divergent writes, and
    * catch up. Returns when the target is caught up to within the service's RPO.
    *
-   * @param service the service
+   * @param service the name of the protected service, as in its {@code RecoveryConfig}
    * @param target the site to bring up to date
    * @param source the site that is active and authoritative
    * @param epoch the current epoch
@@ -72,7 +72,7 @@ public interface FailoverActions {
    * site resumes into it). Called at the end of a failback or switchover for the site that stepped
    * down. The default does nothing.
    *
-   * @param service the service
+   * @param service the name of the protected service, as in its {@code RecoveryConfig}
    * @param site the site that is now a replica
    * @param epoch the current epoch
    * @throws Exception when the site could not be demoted

@@ -84,7 +84,7 @@ public interface RangeDigestSource {
   /**
    * One entry's key and digest.
    *
-   * @param key the key
+   * @param key the entry's key in the source
    * @param digest the entry's 32-byte digest
    */
   record KeyDigest(String key, byte[] digest) {

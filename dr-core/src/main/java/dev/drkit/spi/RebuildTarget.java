@@ -17,7 +17,7 @@ public interface RebuildTarget {
    * Replaces the contents of {@code site}'s store with {@code snapshot}; the site stays fenced (not
    * serving) until the engine promotes it.
    *
-   * @param service the service
+   * @param service the name of the service being rebuilt
    * @param site the site being rebuilt
    * @param snapshot the snapshot to load
    * @param epoch the rebuild's epoch; writes under an older one must be refused from now on
@@ -28,7 +28,7 @@ public interface RebuildTarget {
   /**
    * Applies a batch of replication-log records, in offset order, to {@code site}'s store.
    *
-   * @param service the service
+   * @param service the name of the service being rebuilt
    * @param site the site being rebuilt
    * @param records consecutive records
    * @param epoch the rebuild's epoch
@@ -41,7 +41,7 @@ public interface RebuildTarget {
    * client's record). Used for the RPO of a rebuild whose log is gone: the gap between the
    * snapshot and this instant.
    *
-   * @param service the service
+   * @param service the name of the service being rebuilt
    * @return the instant, or empty when unknown
    */
   default Optional<Instant> lastAcknowledgedWrite(String service) {

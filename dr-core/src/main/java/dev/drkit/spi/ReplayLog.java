@@ -10,28 +10,28 @@ import java.util.List;
  */
 public interface ReplayLog {
   /**
-   * @param service the service
+   * @param service the name of the service whose log is read
    * @return whether the log survives at all (false: the rebuild stops at the snapshot)
    * @throws Exception when it cannot be determined
    */
   boolean available(String service) throws Exception;
 
   /**
-   * @param service the service
+   * @param service the name of the service whose log is read
    * @return the oldest offset the log still holds
    * @throws Exception when the log cannot be read
    */
   long firstOffset(String service) throws Exception;
 
   /**
-   * @param service the service
+   * @param service the name of the service whose log is read
    * @return the offset after the newest record the log holds
    * @throws Exception when the log cannot be read
    */
   long endOffset(String service) throws Exception;
 
   /**
-   * @param service the service
+   * @param service the name of the service whose log is read
    * @param fromOffset the first offset wanted
    * @param maxRecords the most records to return ({@code >= 1})
    * @return the records from {@code fromOffset} on, in offset order; empty at the end of the log

@@ -36,7 +36,7 @@ public record ServiceState(String service, FailoverState state, long epoch, Site
   }
 
   /**
-   * @param service the service
+   * @param service the name of the protected service
    * @param now the time
    * @return the initial state: primary active at epoch 1
    */

@@ -10,7 +10,7 @@ import java.util.List;
 @FunctionalInterface
 public interface SnapshotCatalog {
   /**
-   * @param service the service
+   * @param service the name of the service whose snapshots are listed
    * @return its snapshots in any order (the engine sorts them by time)
    * @throws Exception when the catalogue cannot be read
    */

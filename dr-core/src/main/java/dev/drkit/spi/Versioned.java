@@ -6,7 +6,7 @@ import java.util.Objects;
  * A value with the version a {@link StateStore} holds it at. Versions start at 1 and grow by one
  * with every successful compare-and-set; {@code 0} means "absent".
  *
- * @param value the value
+ * @param value what is stored
  * @param version its version, {@code >= 1}
  * @param <T> the value's type
  */

@@ -2,8 +2,9 @@ package dev.drkit.validation;
 
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.Names;
+import dev.drkit.core.internal.DurationSyntax;
+import dev.drkit.core.internal.DurationSyntax.BareNumber;
 import dev.drkit.spi.Site;
-import dev.drkit.validation.internal.Durations;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -260,9 +261,15 @@ public final class CheckParams {
   }
 
   /**
-   * @param key an optional duration parameter ({@code 250ms}, {@code 2s}, {@code PT1M})
+   * Reads an optional duration parameter in drkit's one duration grammar (docs/plan-format.md,
+   * "Durations"): {@code 250ms}, {@code 2s}, {@code 1h30m}, {@code PT1M}. A number without a unit
+   * is refused here (in plan fields it means minutes), so that {@code p95: 200} is not silently
+   * read as 200 minutes.
+   *
+   * @param key the parameter's name
    * @param defaultValue its default
-   * @return its value or the default
+   * @return its value, or the default when it is absent or after recording a problem that quotes
+   *     the value
    */
   public @Nullable Duration optDuration(String key, @Nullable Duration defaultValue) {
     Object v = raw(key);
@@ -272,15 +279,15 @@ public final class CheckParams {
     if (v instanceof Duration d) {
       return positive(key, d, defaultValue);
     }
-    if (v instanceof String s) {
+    if (v instanceof String || v instanceof Number) {
       try {
-        return positive(key, Durations.parse(s), defaultValue);
-      } catch (IllegalArgumentException e) {
-        problem(key, e.getMessage());
+        return positive(key, DurationSyntax.parse(v.toString(), BareNumber.REFUSED), defaultValue);
+      } catch (ConfigException e) {
+        problem(key, e.problems().get(0).message());
         return defaultValue;
       }
     }
-    problem(key, "must be a duration with a unit (250ms, 2s, PT1M) but was " + describe(v));
+    problem(key, "must be a duration with a unit (250ms, 2s, 1h30m, PT1M) but was " + describe(v));
     return defaultValue;
   }
 

@@ -10,8 +10,12 @@ import dev.drkit.core.ConfigException;
 import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.StepResult;
 import dev.drkit.core.ValidationStep;
+import dev.drkit.core.coord.LocalCoordinator;
+import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.spi.FailoverActions;
 import dev.drkit.spi.HealthResult;
 import dev.drkit.spi.Site;
 import java.io.ByteArrayInputStream;
@@ -129,6 +133,36 @@ class BuildTimeCheckValidationTest {
         .hasMessageContaining("did you mean 'url'?");
     assertThat(RecoveryPlan.builder().checkValidator(CheckSpecValidator.acceptAll()).service(unchecked).build()
         .services()).hasSize(1);
+  }
+
+  @Test
+  void anEngineRevalidatesAConfigBuiltWithoutValidation() {
+    RecoveryConfig unchecked = service(CheckSpec.of("tcp", Map.of("host", "db", "port", 5432)),
+        CheckSpec.of("http", Map.of("urll", "http://orders.internal/health")))
+        .checkValidator(CheckSpecValidator.acceptAll()).build();
+    InMemoryStateStore store = new InMemoryStateStore();
+    FailoverActions actions = new FailoverActions() {
+      @Override
+      public void fence(String service, Site site, long epoch) {}
+
+      @Override
+      public void promote(String service, Site site, long epoch) {}
+
+      @Override
+      public void redirect(String service, Site site, long epoch) {}
+
+      @Override
+      public void resync(String service, Site target, Site source, long epoch) {}
+    };
+    assertThatThrownBy(() -> FailoverEngine.builder(unchecked).stateStore(store).actions(actions)
+        .coordinator(new LocalCoordinator()).validator(Validator.of(CheckRegistry.withBuiltIns())).build())
+        .isInstanceOfSatisfying(ConfigException.class, e -> {
+          ConfigException.Problem urll = e.problems().stream()
+              .filter(p -> p.path().equals("validation[0].checks[1].params.urll")).findFirst().orElseThrow();
+          assertThat(urll.message()).contains("service 'orders'", "step 'smoke'", "'http' check #2",
+              "unknown parameter 'urll'", "did you mean 'url'?");
+        });
+    assertThat(store.load("orders")).isEmpty();
   }
 
   @Test

@@ -1,14 +1,12 @@
 package dev.drkit.backup.schedule;
 
 import dev.drkit.core.StorageException;
+import dev.drkit.core.internal.DurableFiles;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Map;
@@ -17,7 +15,10 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.TreeMap;
 
-/** {@link RunHistory} in a properties file, rewritten atomically (temp file, fsync, rename). */
+/**
+ * {@link RunHistory} in a properties file, replaced atomically and durably on every change (temp
+ * file, fsync, rename, directory fsync: {@code dev.drkit.core.internal.DurableFiles#replace}).
+ */
 final class FileRunHistory implements RunHistory {
   private final Path file;
   private final Map<String, Instant> map = new TreeMap<>();
@@ -56,16 +57,11 @@ final class FileRunHistory implements RunHistory {
     map.put(key, scheduledFor);
     Properties p = new Properties();
     map.forEach((k, v) -> p.setProperty(k, v.toString()));
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     try {
+      p.store(out, "drkit backup scheduler: last cron time dealt with, per strategy");
       Files.createDirectories(file.getParent());
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        p.store(out, "drkit backup scheduler: last cron time dealt with, per strategy");
-      }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      DurableFiles.replace(file, out.toByteArray());
     } catch (IOException e) {
       throw new StorageException("cannot write run history " + file, e);
     }

@@ -2,6 +2,7 @@ package dev.drkit.core.audit;
 
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
+import dev.drkit.core.internal.DurableFiles;
 import dev.drkit.spi.DrEvent;
 import dev.drkit.spi.EventListener;
 import java.io.Closeable;
@@ -137,7 +138,7 @@ public final class AuditJournal implements EventListener, Closeable {
       }
       AuditJournal journal = new AuditJournal(file, fsync, channel, lock);
       if (created && parent != null) {
-        forceDirectory(parent);
+        DurableFiles.forceDirectory(parent);
       }
       journal.resume(clock);
       return journal;
@@ -205,7 +206,7 @@ public final class AuditJournal implements EventListener, Closeable {
    * Appends the event. Never throws for a well-formed event except {@link StorageException}, which
    * the {@link dev.drkit.core.EventBus} logs.
    *
-   * @param event the event
+   * @param event the event to record
    */
   @Override
   public void onEvent(DrEvent event) {
@@ -215,7 +216,7 @@ public final class AuditJournal implements EventListener, Closeable {
   /**
    * Appends the event as one line and applies the fsync policy.
    *
-   * @param event the event
+   * @param event the event to record
    * @return the anchor of the new line
    * @throws StorageException when the line cannot be written (the journal is left at its last
    *     complete line), or the journal is closed or broken
@@ -318,15 +319,6 @@ public final class AuditJournal implements EventListener, Closeable {
   @Override
   public String toString() {
     return "AuditJournal{" + file + "}";
-  }
-
-  private static void forceDirectory(Path dir) {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException | RuntimeException e) {
-      // Not every platform can open a directory; the file's own force still covers its content.
-      LOG.debug("could not sync directory {}: {}", dir, e.toString());
-    }
   }
 
   private static void closeQuietly(@Nullable FileChannel channel) {

@@ -12,7 +12,7 @@ import org.jspecify.annotations.Nullable;
  * What a drill did: the phases it ran against the isolated target, how long they took, the
  * validation result and the events, next to the production state, which the drill left untouched.
  *
- * @param service the service
+ * @param service the name of the service that was drilled
  * @param production the production state (the same before and after the drill)
  * @param result the drill's final state on the isolated target
  * @param phases the phases run

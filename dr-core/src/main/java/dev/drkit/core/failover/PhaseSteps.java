@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * The steps of the failover phases and what a persisted state says about them: which steps are
  * done, whether the phase is past its point of no return, which site serves, and what a phase
  * taken over by a new leadership term must redo. Pure functions of {@link ServiceState}; the
- * {@link FailoverEngine} runs the steps. See docs/failover.md for the step lists.
+ * engine runs them ({@link Phases}, {@link StepExecutor}). See docs/failover.md for the step lists.
  */
 final class PhaseSteps {
   static final String STEP_FENCE = "fence";

@@ -15,7 +15,7 @@ import org.jspecify.annotations.Nullable;
  * replayed, why the replay stopped, what it deliberately did not replay, and the RPO when the log
  * could not bring the data up to the last acknowledged write.
  *
- * @param service the service
+ * @param service the name of the service that was rebuilt
  * @param state the state the rebuild left (PRIMARY_ACTIVE when it completed, FAILED or REBUILDING)
  * @param epoch the epoch the rebuilt site serves (or will serve) under
  * @param request what was asked

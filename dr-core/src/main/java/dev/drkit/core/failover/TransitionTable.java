@@ -123,7 +123,7 @@ public final class TransitionTable {
 
   /**
    * @param from the current state
-   * @param trigger the trigger
+   * @param trigger the event or command that asks for the transition
    * @return the transition, or empty when the table does not allow it
    */
   public static Optional<Transition> lookup(FailoverState from, Trigger trigger) {
@@ -133,7 +133,7 @@ public final class TransitionTable {
   /**
    * @param service the service (for the message)
    * @param from the current state
-   * @param trigger the trigger
+   * @param trigger the event or command that asks for the transition
    * @return the transition
    * @throws IllegalTransitionException naming the service, state and trigger when not allowed
    */
@@ -162,7 +162,7 @@ public final class TransitionTable {
   }
 
   /**
-   * @param state a state
+   * @param state the state to ask about
    * @return whether it is a phase the engine drives through steps (FAILING_OVER, VALIDATING,
    *     FAILING_BACK, REBUILDING)
    */

@@ -74,7 +74,7 @@ public final class DrkitThreads {
    * Creates one thread with {@code factory} and names it, keeping the host's factory in charge of
    * everything else (thread kind, context, priority).
    *
-   * @param factory the factory
+   * @param factory the host's (or drkit's default) factory that creates the thread
    * @param task what it runs
    * @param name its name
    * @return the thread (not started)

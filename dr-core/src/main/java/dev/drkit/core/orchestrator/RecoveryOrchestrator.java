@@ -206,7 +206,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
    *
    * @param action what to do
    * @param by who orders it
-   * @param why why
+   * @param why why it is ordered (recorded in every service's state and events)
    * @return the report
    * @throws InterruptedException when interrupted while waiting for a wave (services already
    *     started finish their current step on their own threads)

@@ -18,7 +18,7 @@ import java.util.Optional;
  *
  * @param action what the run did
  * @param by who ordered it
- * @param why why
+ * @param why the reason the operator gave for the run
  * @param started when it started
  * @param ended when it ended
  * @param waves the services' names per dependency wave, in the order they were started
@@ -51,7 +51,7 @@ public record RecoveryReport(RecoveryAction action, String by, String why, Insta
   }
 
   /**
-   * @param outcome an outcome
+   * @param outcome the outcome to count
    * @return how many services ended so
    */
   public long count(ServiceOutcome outcome) {

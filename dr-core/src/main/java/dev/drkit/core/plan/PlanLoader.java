@@ -113,7 +113,7 @@ public final class PlanLoader {
   /**
    * Loads a plan file, choosing the format with {@link Format#detect}.
    *
-   * @param file the file
+   * @param file the plan file (YAML or JSON)
    * @return the plan
    * @throws ConfigException naming the file for every problem, including a file that cannot be read
    *     or is larger than {@link #MAX_BYTES}

@@ -125,7 +125,7 @@ public final class RecoveryPlan {
      * it is on the class path; pass {@code registry.specValidator()} to also require that the
      * DataSources and other resources the checks name are registered.
      *
-     * @param validator the validator
+     * @param validator what decides whether each check spec is valid
      * @return this builder
      * @throws NullPointerException when {@code validator} is null
      */
@@ -147,7 +147,7 @@ public final class RecoveryPlan {
      * Records the defaults the services were built with. Services added in code are already built,
      * so the defaults are informational here; {@link PlanLoader} applies them while reading.
      *
-     * @param defaults the defaults
+     * @param defaults the plan-wide defaults the services were built with
      * @return this builder
      * @throws NullPointerException when {@code defaults} is null
      */

@@ -1,19 +1,16 @@
 package dev.drkit.core.store;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.drkit.core.FailoverState;
 import dev.drkit.core.Names;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.VersionConflictException;
+import dev.drkit.core.internal.DurableFiles;
+import dev.drkit.core.internal.ServiceStateCodec;
+import dev.drkit.core.internal.ServiceStateCodec.MalformedStateException;
 import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
 import dev.drkit.spi.StateStore;
 import dev.drkit.spi.Versioned;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -23,16 +20,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +36,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A write goes to a fresh temporary file in the same directory, is forced to disk
  * ({@code fsync}), renamed over the service's file with an atomic move, and then the directory
- * itself is forced so that the rename survives a power loss. A crash at any point (including
+ * itself is forced so that the rename survives a power loss (drkit's one fsync policy, including
+ * what happens where a directory cannot be opened: see {@code dev.drkit.core.internal.DurableFiles}). A crash at any point (including
  * {@code kill -9}) therefore leaves either the previous or the new state, never a torn one;
  * leftover temporary files are deleted when the store is opened. Each file carries a CRC-32C of
  * its content, so a file damaged on the medium is reported as a {@link StorageException} naming it
@@ -53,17 +47,17 @@ import org.slf4j.LoggerFactory;
  * on {@code <dir>/.lock} (released by the OS when the process dies), so the in-memory cache of
  * versions is authoritative and compare-and-set is linearizable per service. Thread-safe.
  *
- * <p>File format (UTF-8, two lines): a JSON object with {@code format} (1), {@code service},
- * {@code version}, {@code state}, {@code epoch}, {@code activeSite}, {@code since} (ISO-8601),
- * {@code reason} and {@code attributes}; then the CRC-32C of the first line's bytes in lower-case
- * hex.
+ * <p>File format (UTF-8, two lines): a JSON object with {@code format} (1), {@code version},
+ * {@code service}, {@code state}, {@code epoch}, {@code activeSite}, {@code since} (ISO-8601),
+ * {@code reason} and {@code attributes} (drkit's one state codec,
+ * {@code dev.drkit.core.internal.ServiceStateCodec}, which the ZooKeeper store shares; a field
+ * missing, of the wrong type or duplicated makes the file unreadable, never a default such as
+ * epoch 0); then the CRC-32C of the first line's bytes in lower-case hex.
  */
 public final class FileStateStore implements StateStore {
   private static final Logger LOG = LoggerFactory.getLogger(FileStateStore.class);
   static final String SUFFIX = ".state";
-  static final String TEMP_MARKER = ".tmp-";
-  private static final int FORMAT = 1;
-  private static final ObjectMapper JSON = new ObjectMapper();
+  static final String TEMP_MARKER = DurableFiles.TEMP_MARKER;
 
   private final Path dir;
   private final FileChannel lockChannel;
@@ -181,54 +175,23 @@ public final class FileStateStore implements StateStore {
           + crc(body) + ")");
     }
     try {
-      JsonNode n = JSON.readTree(body);
-      int format = n.path("format").asInt(-1);
-      if (format != FORMAT) {
-        throw new StorageException("state file " + f + " has unsupported format " + n.path("format"));
-      }
-      String svc = text(n, "service", f);
+      JsonNode n = ServiceStateCodec.parse(body.getBytes(StandardCharsets.UTF_8));
+      String svc = ServiceStateCodec.text(n, "service");
       if (!svc.equals(service)) {
         throw new StorageException("state file " + f + " holds service '" + svc + "', not '" + service + "'");
       }
-      Map<String, String> attrs = new TreeMap<>();
-      for (Map.Entry<String, JsonNode> e : n.path("attributes").properties()) {
-        attrs.put(e.getKey(), e.getValue().asText());
+      long version = ServiceStateCodec.integer(n, "version");
+      if (version < 1) {
+        throw new StorageException("state file " + f + " has version " + version + "; versions start at 1");
       }
-      ServiceState st = new ServiceState(svc, FailoverState.valueOf(text(n, "state", f)), n.path("epoch").asLong(),
-          Site.valueOf(text(n, "activeSite", f)), Instant.parse(text(n, "since", f)), text(n, "reason", f), attrs);
-      return new Versioned<>(st, n.path("version").asLong());
-    } catch (JsonProcessingException | IllegalArgumentException | DateTimeParseException e) {
+      return new Versioned<>(ServiceStateCodec.decode(n), version);
+    } catch (MalformedStateException e) {
       throw new StorageException("state file " + f + " is not a valid state record: " + e.getMessage(), e);
     }
   }
 
-  private static String text(JsonNode n, String field, Path f) {
-    JsonNode v = n.get(field);
-    if (v == null || !v.isTextual()) {
-      throw new StorageException("state file " + f + " lacks text field '" + field + "'");
-    }
-    return v.asText();
-  }
-
   static String encode(Versioned<ServiceState> v) {
-    ServiceState s = v.value();
-    ObjectNode n = JSON.createObjectNode();
-    n.put("format", FORMAT);
-    n.put("service", s.service());
-    n.put("version", v.version());
-    n.put("state", s.state().name());
-    n.put("epoch", s.epoch());
-    n.put("activeSite", s.activeSite().name());
-    n.put("since", s.since().toString());
-    n.put("reason", s.reason());
-    ObjectNode a = n.putObject("attributes");
-    s.attributes().forEach(a::put);
-    String body;
-    try {
-      body = JSON.writeValueAsString(n);
-    } catch (JsonProcessingException e) {
-      throw new StorageException("cannot encode state of service '" + s.service() + "'", e);
-    }
+    String body = ServiceStateCodec.encode(v.value(), Map.of("version", v.version()));
     return body + "\n" + crc(body) + "\n";
   }
 
@@ -296,22 +259,16 @@ public final class FileStateStore implements StateStore {
 
   private void write(String service, Versioned<ServiceState> next) {
     Path target = dir.resolve(service + SUFFIX);
-    Path temp = dir.resolve(service + SUFFIX + TEMP_MARKER + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    Path temp = DurableFiles.tempFor(target);
     byte[] bytes = encode(next).getBytes(StandardCharsets.UTF_8);
     boolean renamed = false;
     try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
+      DurableFiles.writeNew(temp, bytes);
       hook.at("temp-written", service);
       Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       renamed = true;
       hook.at("renamed", service);
-      forceDirectory();
+      DurableFiles.forceDirectory(dir);
     } catch (IOException e) {
       try {
         Files.deleteIfExists(temp);
@@ -327,18 +284,6 @@ public final class FileStateStore implements StateStore {
       }
       throw new StorageException("cannot write state of service '" + service + "' to " + target
           + "; previous state kept: " + e.getMessage(), e);
-    }
-  }
-
-  private void forceDirectory() throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some platforms (Windows) cannot open a directory; the rename is still atomic there.
-      if (System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).startsWith("windows")) {
-        return;
-      }
-      throw e;
     }
   }
 

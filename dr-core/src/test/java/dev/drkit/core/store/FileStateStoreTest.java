@@ -109,6 +109,50 @@ class FileStateStoreTest {
     assertThat(store.compareAndSet("billing", 1, state("billing", 2))).isEqualTo(2);
   }
 
+  private static String withChecksum(String body) {
+    java.util.zip.CRC32C c = new java.util.zip.CRC32C();
+    c.update(body.getBytes(StandardCharsets.UTF_8));
+    return body + "\n" + Long.toHexString(c.getValue()) + "\n";
+  }
+
+  @Test
+  void aFileWithoutAnEpochIsUnreadableNotEpochZero() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    store.close();
+    Path f = dir.resolve("orders.state");
+    String body = Files.readString(f).lines().findFirst().orElseThrow();
+    assertThat(body).contains("\"epoch\":2,");
+    Files.writeString(f, withChecksum(body.replace("\"epoch\":2,", "")));
+    store = FileStateStore.open(dir);
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("orders.state").hasMessageContaining("field 'epoch' missing or not an integer");
+  }
+
+  @Test
+  void aFileWithAWronglyTypedFieldIsUnreadable() throws IOException {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    store.close();
+    Path f = dir.resolve("orders.state");
+    String body = Files.readString(f).lines().findFirst().orElseThrow();
+    Files.writeString(f, withChecksum(body.replace("\"epoch\":2,", "\"epoch\":\"2\",")));
+    store = FileStateStore.open(dir);
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("field 'epoch'");
+  }
+
+  @Test
+  void readsAFileInTheFieldOrderOfEarlierVersions() throws IOException {
+    String old = "{\"format\":1,\"service\":\"orders\",\"version\":4,\"state\":\"BACKUP_ACTIVE\",\"epoch\":3,"
+        + "\"activeSite\":\"BACKUP\",\"since\":\"2026-01-01T00:00:00Z\",\"reason\":\"r\",\"attributes\":{\"k\":\"v\"}}";
+    store.close();
+    Files.writeString(dir.resolve("orders.state"), withChecksum(old));
+    store = FileStateStore.open(dir);
+    Versioned<ServiceState> v = store.load("orders").orElseThrow();
+    assertThat(v.version()).isEqualTo(4);
+    assertThat(v.value()).isEqualTo(new ServiceState("orders", FailoverState.BACKUP_ACTIVE, 3, Site.BACKUP,
+        Instant.parse("2026-01-01T00:00:00Z"), "r", Map.of("k", "v")));
+  }
+
   @Test
   void reportsATruncatedFile() throws IOException {
     store.compareAndSet("orders", 0, state("orders", 1));

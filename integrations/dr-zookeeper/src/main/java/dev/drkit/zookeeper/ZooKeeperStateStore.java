@@ -5,14 +5,16 @@ import dev.drkit.core.Names;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.VersionConflictException;
+import dev.drkit.core.internal.ServiceStateCodec;
 import dev.drkit.spi.ServiceState;
 import dev.drkit.spi.StateStore;
 import dev.drkit.spi.Versioned;
-import dev.drkit.zookeeper.internal.StateCodec;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -32,7 +34,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A {@link StateStore} on ZooKeeper: each service's state is one persistent znode
- * {@code <basePath>/state/<service>} holding JSON; compare-and-set is ZooKeeper's conditional
+ * {@code <basePath>/state/<service>} holding JSON (drkit's one state codec, shared with the file
+ * store, plus a {@code writeId}; a state missing a field, such as its epoch, is refused as
+ * unreadable); compare-and-set is ZooKeeper's conditional
  * {@code setData} on the znode's version (a create for version {@code 0}). ZooKeeper writes are
  * linearizable, durable on a quorum's disks before they are acknowledged, and never torn.
  *
@@ -220,7 +224,7 @@ public final class ZooKeeperStateStore implements StateStore {
           + expectedVersion);
     }
     String writeId = UUID.randomUUID().toString();
-    byte[] data = StateCodec.encode(state, writeId);
+    byte[] data = ServiceStateCodec.encode(state, Map.of("writeId", writeId)).getBytes(StandardCharsets.UTF_8);
     try {
       List<CuratorOp> ops = new ArrayList<>(2);
       if (epochPath != null) {
@@ -265,7 +269,7 @@ public final class ZooKeeperStateStore implements StateStore {
     long actual = stat.getVersion() + 1L;
     if (actual == expectedVersion + 1) {
       try {
-        if (writeId.equals(StateCodec.writeId(current))) {
+        if (writeId.equals(ServiceStateCodec.text(ServiceStateCodec.parse(current), "writeId"))) {
           LOG.info("state write of {} was applied before a connection loss; version {}", service, actual);
           return actual;
         }
@@ -309,7 +313,7 @@ public final class ZooKeeperStateStore implements StateStore {
 
   private ServiceState decode(String service, String path, byte[] data) {
     try {
-      ServiceState state = StateCodec.decode(data);
+      ServiceState state = ServiceStateCodec.decode(ServiceStateCodec.parse(data));
       if (!state.service().equals(service)) {
         throw new IllegalArgumentException("it names service '" + state.service() + "'");
       }

@@ -89,6 +89,19 @@ class ZooKeeperStateStoreTest extends StateStoreContract {
   }
 
   @Test
+  void aStateWithoutAnEpochIsRefusedAsTheFileStoreRefusesIt() throws Exception {
+    store.compareAndSet("orders", 0, state("orders", 1));
+    try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {
+      String json = new String(raw.getData().forPath(basePath + "/state/orders"), StandardCharsets.UTF_8);
+      assertThat(json).contains("\"epoch\":2,");
+      raw.setData().forPath(basePath + "/state/orders",
+          json.replace("\"epoch\":2,", "").getBytes(StandardCharsets.UTF_8));
+    }
+    assertThatThrownBy(() -> store.load("orders")).isInstanceOf(StorageException.class)
+        .hasMessageContaining("orders").hasMessageContaining("field 'epoch' missing or not an integer");
+  }
+
+  @Test
   void unknownFormatIsRefusedNotMisread() throws Exception {
     store.compareAndSet("orders", 0, state("orders", 1));
     try (CuratorFramework raw = ZkTesting.client(server.getConnectString(), SESSION)) {

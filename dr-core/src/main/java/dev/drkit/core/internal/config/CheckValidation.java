@@ -20,7 +20,7 @@ public final class CheckValidation {
   /**
    * @param service the service's name
    * @param steps its validation steps (null entries are skipped: they are reported elsewhere)
-   * @param validator the validator
+   * @param validator what decides whether each check spec is valid
    * @param pathPrefix prepended to every path ({@code ""} or {@code services[3].})
    * @return every problem found, empty when every check is valid
    */

@@ -31,9 +31,9 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
   /**
    * One key of a map with the position of the key itself.
    *
-   * @param key the key
+   * @param key the key as written
    * @param keyLocation where the key is written
-   * @param value the value
+   * @param value the node under the key
    */
   record Entry(String key, Location keyLocation, ConfigNode value) {}
 
@@ -55,7 +55,7 @@ public sealed interface ConfigNode permits ConfigNode.MapNode, ConfigNode.ListNo
    * A sequence.
    *
    * @param location where it starts
-   * @param items the items
+   * @param items the elements, in document order
    */
   record ListNode(Location location, List<ConfigNode> items) implements ConfigNode {
     @Override

@@ -1,11 +1,9 @@
 package dev.drkit.core.internal.config;
 
 import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.BackupType;
 import dev.drkit.core.CheckSpec;
 import dev.drkit.core.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.CronSchedule;
 import dev.drkit.core.EncryptionConfig;
 import dev.drkit.core.Names;
 import dev.drkit.core.Priority;
@@ -13,18 +11,15 @@ import dev.drkit.core.RecoveryConfig;
 import dev.drkit.core.RetentionPolicy;
 import dev.drkit.core.ValidationStep;
 import dev.drkit.core.internal.config.ConfigNode.Entry;
-import dev.drkit.core.internal.config.ConfigNode.ListNode;
 import dev.drkit.core.internal.config.ConfigNode.MapNode;
 import dev.drkit.core.internal.config.ConfigNode.ScalarKind;
 import dev.drkit.core.internal.config.ConfigNode.ScalarNode;
 import dev.drkit.core.plan.DependencyGraph;
-import dev.drkit.core.plan.Durations;
 import dev.drkit.core.plan.PlanDefaults;
 import dev.drkit.core.plan.RecoveryPlan;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -46,15 +41,13 @@ public final class PlanBinder {
   private static final List<String> SERVICE_KEYS =
       List.of("name", "rpo", "rto", "priority", "dependencies", "validation", "backup");
   private static final List<String> STEP_KEYS = List.of("name", "checks", "threshold", "timeout");
-  private static final List<String> BACKUP_KEYS = List.of("name", "type", "schedule", "retention", "encryption");
-  private static final List<String> RETENTION_KEYS = List.of("keep-last", "keep-hourly", "keep-daily",
-      "keep-weekly", "keep-monthly", "keep-yearly", "keep-within", "keep-tags");
-  private static final List<String> ENCRYPTION_KEYS = List.of("algorithm", "key-source");
   private static final Pattern GRAPH_PATH = Pattern.compile("services\\[(\\d+)\\](.*)");
   private static final Pattern DEPENDENCY_PATH = Pattern.compile("\\.dependencies\\[(\\d+)\\]");
 
   private final ProblemCollector problems;
   private final CheckSpecValidator checkValidator;
+  private final NodeReader read;
+  private final BackupBinder backupBinder;
 
   /**
    * @param problems where problems go (and where positions were remembered)
@@ -63,6 +56,8 @@ public final class PlanBinder {
   public PlanBinder(ProblemCollector problems, CheckSpecValidator checkValidator) {
     this.problems = problems;
     this.checkValidator = checkValidator;
+    this.read = new NodeReader(problems);
+    this.backupBinder = new BackupBinder(problems, read);
   }
 
   /** What was read of one service. */
@@ -76,25 +71,26 @@ public final class PlanBinder {
    */
   public RecoveryPlan bind(ConfigNode root) {
     problems.remember("", root.location());
-    MapNode top = map("", root);
+    MapNode top = read.map("", root);
     if (top == null) {
       throw problems.toException();
     }
-    checkKeys("", top, TOP_KEYS);
-    ConfigNode version = field(top, "version", "");
+    read.checkKeys("", top, TOP_KEYS);
+    ConfigNode version = read.field(top, "version", "");
     if (version != null && !(version instanceof ScalarNode s && s.kind() == ScalarKind.NUMBER
         && s.number() != null && s.number().compareTo(BigDecimal.ONE) == 0)) {
-      problems.add("version", version, "unsupported plan version " + version.describe() + "; this drkit reads version 1");
+      problems.add("version", version, "unsupported plan version " + version.describe()
+          + "; this drkit reads version 1");
     }
-    String planName = string("name", field(top, "name", ""));
-    PlanDefaults defaults = bindDefaults(field(top, "defaults", ""));
+    String planName = read.string("name", read.field(top, "name", ""));
+    PlanDefaults defaults = bindDefaults(read.field(top, "defaults", ""));
 
-    ConfigNode servicesNode = field(top, "services", "");
+    ConfigNode servicesNode = read.field(top, "services", "");
     List<ServiceResult> results = new ArrayList<>();
     if (servicesNode == null) {
       problems.add("services", top, "a plan needs a 'services' list");
     } else {
-      List<ConfigNode> items = list("services", servicesNode);
+      List<ConfigNode> items = read.list("services", servicesNode);
       if (items != null && items.isEmpty()) {
         problems.add("services", servicesNode, "a plan needs at least one service");
       }
@@ -128,22 +124,22 @@ public final class PlanBinder {
     if (node == null) {
       return builtIn;
     }
-    MapNode m = map("defaults", node);
+    MapNode m = read.map("defaults", node);
     if (m == null) {
       return builtIn;
     }
-    checkKeys("defaults", m, DEFAULTS_KEYS);
-    Duration rpo = positiveOrNull("defaults.rpo", duration("defaults.rpo", field(m, "rpo", "defaults")));
-    Duration rto = positiveOrNull("defaults.rto", duration("defaults.rto", field(m, "rto", "defaults")));
-    Priority priority = priority("defaults.priority", field(m, "priority", "defaults"));
+    read.checkKeys("defaults", m, DEFAULTS_KEYS);
+    Duration rpo = read.positiveOrNull("defaults.rpo", read.duration("defaults.rpo", read.field(m, "rpo", "defaults")));
+    Duration rto = read.positiveOrNull("defaults.rto", read.duration("defaults.rto", read.field(m, "rto", "defaults")));
+    Priority priority = read.priority("defaults.priority", read.field(m, "priority", "defaults"));
     double threshold = builtIn.validationThreshold();
     Duration timeout = builtIn.validationTimeout();
-    ConfigNode validation = field(m, "validation", "defaults");
+    ConfigNode validation = read.field(m, "validation", "defaults");
     if (validation != null) {
-      MapNode v = map("defaults.validation", validation);
+      MapNode v = read.map("defaults.validation", validation);
       if (v != null) {
-        checkKeys("defaults.validation", v, DEFAULTS_VALIDATION_KEYS);
-        Double t = fraction("defaults.validation.threshold", field(v, "threshold", "defaults.validation"));
+        read.checkKeys("defaults.validation", v, DEFAULTS_VALIDATION_KEYS);
+        Double t = read.fraction("defaults.validation.threshold", read.field(v, "threshold", "defaults.validation"));
         if (t != null) {
           if (t > 0.0 && t <= 1.0) {
             threshold = t;
@@ -152,8 +148,8 @@ public final class PlanBinder {
                 "must be in (0, 1] (the fraction of checks that must pass) but was " + t);
           }
         }
-        Duration to = positiveOrNull("defaults.validation.timeout",
-            duration("defaults.validation.timeout", field(v, "timeout", "defaults.validation")));
+        Duration to = read.positiveOrNull("defaults.validation.timeout",
+            read.duration("defaults.validation.timeout", read.field(v, "timeout", "defaults.validation")));
         if (to != null) {
           timeout = to;
         }
@@ -161,59 +157,53 @@ public final class PlanBinder {
     }
     RetentionPolicy retention = builtIn.retention();
     EncryptionConfig encryption = null;
-    ConfigNode backup = field(m, "backup", "defaults");
+    ConfigNode backup = read.field(m, "backup", "defaults");
     if (backup != null) {
-      MapNode b = map("defaults.backup", backup);
+      MapNode b = read.map("defaults.backup", backup);
       if (b != null) {
-        checkKeys("defaults.backup", b, DEFAULTS_BACKUP_KEYS);
-        RetentionPolicy r = retention("defaults.backup.retention", field(b, "retention", "defaults.backup"));
+        read.checkKeys("defaults.backup", b, DEFAULTS_BACKUP_KEYS);
+        RetentionPolicy r = backupBinder.retention("defaults.backup.retention",
+            read.field(b, "retention", "defaults.backup"));
         if (r != null) {
           retention = r;
         }
-        encryption = encryption("defaults.backup.encryption", field(b, "encryption", "defaults.backup"));
+        encryption = backupBinder.encryption("defaults.backup.encryption",
+            read.field(b, "encryption", "defaults.backup"));
       }
     }
     return new PlanDefaults(rpo, rto, priority == null ? builtIn.priority() : priority, threshold, timeout,
         retention, encryption);
   }
 
-  private @Nullable Duration positiveOrNull(String path, @Nullable Duration d) {
-    if (d != null && (d.isZero() || d.isNegative())) {
-      problems.add(path, problems.locate(path), "must be positive but was " + Durations.format(d));
-      return null;
-    }
-    return d;
-  }
-
   // ---------------------------------------------------------------- services
 
   private ServiceResult bindService(int i, ConfigNode node, PlanDefaults defaults) {
     String path = "services[" + i + "]";
-    MapNode m = map(path, node);
+    MapNode m = read.map(path, node);
     if (m == null) {
       return new ServiceResult(null, List.of(), null, List.of());
     }
-    checkKeys(path, m, SERVICE_KEYS);
-    String name = string(path + ".name", field(m, "name", path));
+    read.checkKeys(path, m, SERVICE_KEYS);
+    String name = read.string(path + ".name", read.field(m, "name", path));
     if (name == null && !problems.isReported(path + ".name")) {
       problems.add(path + ".name", m, "a service needs a name");
     }
-    Duration rpo = duration(path + ".rpo", field(m, "rpo", path));
-    Duration rto = duration(path + ".rto", field(m, "rto", path));
+    Duration rpo = read.duration(path + ".rpo", read.field(m, "rpo", path));
+    Duration rto = read.duration(path + ".rto", read.field(m, "rto", path));
     requireObjective(path, m, "rpo", rpo, defaults.rpo());
     requireObjective(path, m, "rto", rto, defaults.rto());
-    Priority priority = priority(path + ".priority", field(m, "priority", path));
+    Priority priority = read.priority(path + ".priority", read.field(m, "priority", path));
 
     List<@Nullable String> rawDeps = new ArrayList<>();
     List<String> deps = new ArrayList<>();
-    ConfigNode depsNode = field(m, "dependencies", path);
+    ConfigNode depsNode = read.field(m, "dependencies", path);
     if (depsNode != null) {
-      List<ConfigNode> items = list(path + ".dependencies", depsNode);
+      List<ConfigNode> items = read.list(path + ".dependencies", depsNode);
       if (items != null) {
         for (int j = 0; j < items.size(); j++) {
           String dp = path + ".dependencies[" + j + "]";
           problems.remember(dp, items.get(j).location());
-          String d = string(dp, items.get(j));
+          String d = read.string(dp, items.get(j));
           if (d != null && d.isBlank()) {
             problems.add(dp, items.get(j), "a dependency must name a service");
             d = null;
@@ -232,9 +222,9 @@ public final class PlanBinder {
     }
 
     List<ValidationStep> steps = new ArrayList<>();
-    ConfigNode validationNode = field(m, "validation", path);
+    ConfigNode validationNode = read.field(m, "validation", path);
     if (validationNode != null) {
-      List<ConfigNode> items = list(path + ".validation", validationNode);
+      List<ConfigNode> items = read.list(path + ".validation", validationNode);
       if (items != null) {
         Map<String, Integer> stepNames = new HashMap<>();
         for (int s = 0; s < items.size(); s++) {
@@ -254,14 +244,14 @@ public final class PlanBinder {
     }
 
     List<BackupStrategy> backups = new ArrayList<>();
-    ConfigNode backupNode = field(m, "backup", path);
+    ConfigNode backupNode = read.field(m, "backup", path);
     if (backupNode != null) {
-      List<ConfigNode> items = list(path + ".backup", backupNode);
+      List<ConfigNode> items = read.list(path + ".backup", backupNode);
       if (items != null) {
         Map<String, Integer> strategyNames = new HashMap<>();
         for (int k = 0; k < items.size(); k++) {
           String bp = path + ".backup[" + k + "]";
-          BackupStrategy strategy = bindBackup(bp, items.get(k), defaults);
+          BackupStrategy strategy = backupBinder.strategy(bp, items.get(k), defaults);
           if (strategy != null) {
             Integer first = strategyNames.putIfAbsent(strategy.name(), k);
             if (first != null) {
@@ -312,16 +302,16 @@ public final class PlanBinder {
 
   private @Nullable ValidationStep bindStep(String path, ConfigNode node, PlanDefaults defaults) {
     int before = problems.count();
-    MapNode m = map(path, node);
+    MapNode m = read.map(path, node);
     if (m == null) {
       return null;
     }
-    checkKeys(path, m, STEP_KEYS);
-    String name = string(path + ".name", field(m, "name", path));
+    read.checkKeys(path, m, STEP_KEYS);
+    String name = read.string(path + ".name", read.field(m, "name", path));
     List<CheckSpec> checks = new ArrayList<>();
-    ConfigNode checksNode = field(m, "checks", path);
+    ConfigNode checksNode = read.field(m, "checks", path);
     if (checksNode != null) {
-      List<ConfigNode> items = list(path + ".checks", checksNode);
+      List<ConfigNode> items = read.list(path + ".checks", checksNode);
       if (items != null) {
         for (int c = 0; c < items.size(); c++) {
           CheckSpec spec = bindCheck(path + ".checks[" + c + "]", items.get(c));
@@ -330,8 +320,8 @@ public final class PlanBinder {
         }
       }
     }
-    Double threshold = fraction(path + ".threshold", field(m, "threshold", path));
-    Duration timeout = duration(path + ".timeout", field(m, "timeout", path));
+    Double threshold = read.fraction(path + ".threshold", read.field(m, "threshold", path));
+    Duration timeout = read.duration(path + ".timeout", read.field(m, "timeout", path));
     try {
       ValidationStep step = new ValidationStep(name, checks,
           threshold != null ? threshold : defaults.validationThreshold(),
@@ -356,11 +346,11 @@ public final class PlanBinder {
       }
     } else {
       int before = problems.count();
-      MapNode m = map(path, node);
+      MapNode m = read.map(path, node);
       if (m == null) {
         return null;
       }
-      String type = string(path + ".type", field(m, "type", path));
+      String type = read.string(path + ".type", read.field(m, "type", path));
       if (type == null && !problems.isReported(path + ".type")) {
         problems.add(path + ".type", m, "a check needs a 'type' (a built-in check or a registered name)");
       }
@@ -371,7 +361,7 @@ public final class PlanBinder {
         }
         String pp = path + "." + e.key();
         problems.remember(pp, e.value().location());
-        Object value = plain(pp, e.value());
+        Object value = read.plain(pp, e.value());
         if (value != null) {
           params.put(e.key(), value);
         }
@@ -398,192 +388,6 @@ public final class PlanBinder {
       return null;
     } catch (RuntimeException e) {
       problems.add(path, node, "the check validator failed on this check: " + e);
-      return null;
-    }
-  }
-
-  private @Nullable Object plain(String path, ConfigNode node) {
-    if (node instanceof ScalarNode s) {
-      switch (s.kind()) {
-        case STRING:
-          return s.text();
-        case BOOLEAN:
-          return Boolean.parseBoolean(s.text());
-        case NUMBER: {
-          BigDecimal n = s.number();
-          if (n == null) {
-            return null;
-          }
-          if (n.scale() <= 0 || n.stripTrailingZeros().scale() <= 0) {
-            try {
-              long v = n.longValueExact();
-              return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
-            } catch (ArithmeticException e) {
-              return n;
-            }
-          }
-          double d = n.doubleValue();
-          return Double.isFinite(d) ? (Object) d : n;
-        }
-        case NULL:
-        default:
-          if (!problems.isReported(path)) {
-            problems.add(path, node, "a check parameter needs a value");
-          }
-          return null;
-      }
-    }
-    if (node instanceof ListNode l) {
-      List<Object> out = new ArrayList<>(l.items().size());
-      for (int i = 0; i < l.items().size(); i++) {
-        Object v = plain(path + "[" + i + "]", l.items().get(i));
-        if (v == null) {
-          return null;
-        }
-        out.add(v);
-      }
-      return Collections.unmodifiableList(out);
-    }
-    MapNode m = (MapNode) node;
-    Map<String, Object> out = new LinkedHashMap<>();
-    for (Entry e : m.entries().values()) {
-      Object v = plain(path + "." + e.key(), e.value());
-      if (v == null) {
-        return null;
-      }
-      out.put(e.key(), v);
-    }
-    return Collections.unmodifiableMap(out);
-  }
-
-  // ---------------------------------------------------------------- backups
-
-  private @Nullable BackupStrategy bindBackup(String path, ConfigNode node, PlanDefaults defaults) {
-    int before = problems.count();
-    MapNode m = map(path, node);
-    if (m == null) {
-      return null;
-    }
-    checkKeys(path, m, BACKUP_KEYS);
-    BackupStrategy.Builder b = BackupStrategy.builder();
-    b.name(string(path + ".name", field(m, "name", path)));
-    ConfigNode typeNode = field(m, "type", path);
-    String type = string(path + ".type", typeNode);
-    if (type != null && typeNode != null) {
-      try {
-        b.type(BackupType.parse(type));
-      } catch (ConfigException e) {
-        addAt(path + ".type", typeNode, e);
-      }
-    }
-    ConfigNode scheduleNode = field(m, "schedule", path);
-    String schedule = string(path + ".schedule", scheduleNode);
-    if (schedule != null && scheduleNode != null) {
-      try {
-        b.schedule(CronSchedule.parse(schedule));
-      } catch (ConfigException e) {
-        addAt(path + ".schedule", scheduleNode, e);
-      }
-    }
-    ConfigNode retentionNode = field(m, "retention", path);
-    RetentionPolicy retention = retentionNode == null ? defaults.retention()
-        : retention(path + ".retention", retentionNode);
-    if (retention != null) {
-      b.retention(retention);
-    }
-    ConfigNode encryptionNode = field(m, "encryption", path);
-    b.encryption(encryptionNode == null ? defaults.encryption() : encryption(path + ".encryption", encryptionNode));
-    try {
-      BackupStrategy strategy = b.build();
-      return problems.count() == before ? strategy : null;
-    } catch (ConfigException e) {
-      problems.addAll(path, e);
-      return null;
-    }
-  }
-
-  private @Nullable RetentionPolicy retention(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    int before = problems.count();
-    MapNode m = map(path, node);
-    if (m == null) {
-      return null;
-    }
-    checkKeys(path, m, RETENTION_KEYS);
-    RetentionPolicy.Builder b = RetentionPolicy.builder();
-    Integer n;
-    if ((n = count(path + ".keep-last", field(m, "keep-last", path))) != null) b.keepLast(n);
-    if ((n = count(path + ".keep-hourly", field(m, "keep-hourly", path))) != null) b.keepHourly(n);
-    if ((n = count(path + ".keep-daily", field(m, "keep-daily", path))) != null) b.keepDaily(n);
-    if ((n = count(path + ".keep-weekly", field(m, "keep-weekly", path))) != null) b.keepWeekly(n);
-    if ((n = count(path + ".keep-monthly", field(m, "keep-monthly", path))) != null) b.keepMonthly(n);
-    if ((n = count(path + ".keep-yearly", field(m, "keep-yearly", path))) != null) b.keepYearly(n);
-    Duration within = duration(path + ".keep-within", field(m, "keep-within", path));
-    if (within != null) {
-      b.keepWithin(within);
-    }
-    ConfigNode tagsNode = field(m, "keep-tags", path);
-    if (tagsNode != null) {
-      List<ConfigNode> tags = list(path + ".keep-tags", tagsNode);
-      if (tags != null) {
-        for (int t = 0; t < tags.size(); t++) {
-          String tp = path + ".keep-tags[" + t + "]";
-          String tag = string(tp, tags.get(t));
-          if (tag != null && tag.isBlank()) {
-            problems.add(tp, tags.get(t), "tags must not be blank");
-          } else if (tag != null) {
-            b.keepTag(tag);
-          } else if (!problems.isReported(tp)) {
-            problems.add(tp, tags.get(t), "a tag must be a string");
-          }
-        }
-      }
-    }
-    try {
-      RetentionPolicy policy = b.build();
-      return problems.count() == before ? policy : null;
-    } catch (ConfigException e) {
-      problems.addAll(path, e);
-      return null;
-    }
-  }
-
-  private @Nullable EncryptionConfig encryption(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    MapNode m = map(path, node);
-    if (m == null) {
-      return null;
-    }
-    checkKeys(path, m, ENCRYPTION_KEYS);
-    EncryptionConfig.Algorithm algorithm = EncryptionConfig.Algorithm.AES_256_GCM;
-    ConfigNode algorithmNode = field(m, "algorithm", path);
-    String a = string(path + ".algorithm", algorithmNode);
-    if (a != null && algorithmNode != null) {
-      try {
-        algorithm = EncryptionConfig.Algorithm.parse(a);
-      } catch (ConfigException e) {
-        addAt(path + ".algorithm", algorithmNode, e);
-        return null;
-      }
-    } else if (algorithmNode != null) {
-      return null;
-    }
-    String keySource = string(path + ".key-source", field(m, "key-source", path));
-    if (keySource == null && algorithm != EncryptionConfig.Algorithm.NONE) {
-      if (!problems.isReported(path + ".key-source")) {
-        problems.add(path + ".key-source", m, "'key-source' is required for " + algorithm.configName()
-            + ": a reference such as env:NAME, file:PATH, prompt or host:NAME (never the key itself)");
-      }
-      return null;
-    }
-    try {
-      return new EncryptionConfig(algorithm, keySource);
-    } catch (ConfigException e) {
-      problems.addAll(path, e);
       return null;
     }
   }
@@ -639,132 +443,4 @@ public final class PlanBinder {
     return "services[" + i + "]" + rest;
   }
 
-  // ---------------------------------------------------------------- typed access
-
-  private @Nullable ConfigNode field(MapNode m, String key, String parentPath) {
-    Entry e = m.entries().get(key);
-    if (e == null) {
-      return null;
-    }
-    problems.remember(ProblemCollector.join(parentPath, key), e.value().location());
-    if (e.value() instanceof ScalarNode s && s.kind() == ScalarKind.NULL) {
-      return null;
-    }
-    return e.value();
-  }
-
-  private void checkKeys(String path, MapNode m, List<String> allowed) {
-    for (Entry e : m.entries().values()) {
-      if (!allowed.contains(e.key())) {
-        String suggestion = closest(e.key(), allowed);
-        problems.add(ProblemCollector.join(path, e.key()), e.keyLocation(), "unknown field '" + e.key() + "'"
-            + (suggestion == null ? "" : " (did you mean '" + suggestion + "'?)")
-            + "; expected one of " + String.join(", ", allowed));
-      }
-    }
-  }
-
-  private @Nullable MapNode map(String path, ConfigNode node) {
-    problems.remember(path, node.location());
-    if (node instanceof MapNode m) {
-      return m;
-    }
-    problems.add(path, node, "expected a mapping but got " + node.describe());
-    return null;
-  }
-
-  private @Nullable List<ConfigNode> list(String path, ConfigNode node) {
-    if (node instanceof ListNode l) {
-      return l.items();
-    }
-    problems.add(path, node, "expected a list but got " + node.describe());
-    return null;
-  }
-
-  private @Nullable String string(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    if (node instanceof ScalarNode s && (s.kind() == ScalarKind.STRING || s.kind() == ScalarKind.NUMBER)) {
-      return s.text();
-    }
-    problems.add(path, node, "expected a string but got " + node.describe());
-    return null;
-  }
-
-  private @Nullable Duration duration(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    try {
-      if (node instanceof ScalarNode s && s.kind() == ScalarKind.NUMBER && s.number() != null) {
-        return Durations.ofMinutes(s.number());
-      }
-      if (node instanceof ScalarNode s && s.kind() == ScalarKind.STRING) {
-        return Durations.parse(s.text());
-      }
-    } catch (ConfigException e) {
-      addAt(path, node, e);
-      return null;
-    }
-    problems.add(path, node, "expected a duration (a number of minutes, or e.g. 90s, 5m, 1h, PT1H) but got "
-        + node.describe());
-    return null;
-  }
-
-  private @Nullable Double fraction(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    if (node instanceof ScalarNode s && s.kind() == ScalarKind.NUMBER && s.number() != null) {
-      double d = s.number().doubleValue();
-      if (Double.isFinite(d)) {
-        return d;
-      }
-    }
-    problems.add(path, node, "expected a number in (0, 1] but got " + node.describe());
-    return null;
-  }
-
-  private @Nullable Integer count(String path, @Nullable ConfigNode node) {
-    if (node == null) {
-      return null;
-    }
-    if (node instanceof ScalarNode s && s.kind() == ScalarKind.NUMBER && s.number() != null) {
-      BigDecimal n = s.number();
-      try {
-        return n.intValueExact();
-      } catch (ArithmeticException e) {
-        problems.add(path, node, "expected a whole number between 0 and " + Integer.MAX_VALUE + " but got "
-            + node.describe());
-        return null;
-      }
-    }
-    problems.add(path, node, "expected a whole number but got " + node.describe());
-    return null;
-  }
-
-  private @Nullable Priority priority(String path, @Nullable ConfigNode node) {
-    String value = string(path, node);
-    if (value == null || node == null) {
-      return null;
-    }
-    try {
-      return Priority.parse(value);
-    } catch (ConfigException e) {
-      addAt(path, node, e);
-      return null;
-    }
-  }
-
-  /** Reports an exception of a single-value parser at {@code path}, ignoring its own relative path. */
-  private void addAt(String path, ConfigNode node, ConfigException e) {
-    for (ConfigException.Problem p : e.problems()) {
-      problems.add(path, node, p.message());
-    }
-  }
-
-  private static @Nullable String closest(String key, List<String> allowed) {
-    return dev.drkit.core.Names.closest(key, allowed);
-  }
 }

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,6 +25,16 @@ import java.util.concurrent.locks.ReentrantLock;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+// Why this file is over 600 lines: it is the log's write-side state machine and its public API.
+// Appending (enqueue, group commit), flushing (write, force, roll, failed-write rollback) and cutting
+// (quarantine, truncate, reset) all change the same fields (pending chunks, next/written/durable
+// offsets, the active segment, the epoch history) under one protocol of two locks (the flushLock
+// holder may take appendLock, never the reverse; see the field comments); split across files that
+// protocol could no longer be checked in one reading. Everything with its own job lives beside it: Segment (one
+// segment file), PendingChunk (appended, not yet written), LogReader (the read path), LogRecovery
+// (crash recovery on open), LogMetaFiles (epochs.history, fence.epoch), SegmentPreallocator (the
+// zero-filling background thread), LogRetention, LogQuarantine, WriteFailures and ForceStats.
 
 /**
  * An append-only, segmented, checksummed log of records, each tagged with the fencing epoch of its
@@ -67,10 +76,11 @@ public final class ReplicationLog implements AutoCloseable {
   private final Object writtenMonitor = new Object();
   private volatile boolean writtenWaiters;
   private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-  private final Map<String, Long> replicaAcks = new ConcurrentHashMap<>();
   private final LogMetaFiles meta;
   private final LogReader reader;
   private final ForceStats forceStats = new ForceStats();
+  private final WriteFailures failures = new WriteFailures();
+  private final LogRetention retention;
   private final RecoveryResult recovery;
   private final @Nullable ScheduledExecutorService ownScheduler;
   private final @Nullable ScheduledFuture<?> intervalTask;
@@ -86,7 +96,6 @@ public final class ReplicationLog implements AutoCloseable {
   private EpochHistory history;
   private long activeLogicalBytes;
   private int generation;
-  private final List<Failure> failures = new ArrayList<>();
   private long appendedBytes;
 
   // guarded by flushLock (written), readable without
@@ -95,7 +104,6 @@ public final class ReplicationLog implements AutoCloseable {
   private volatile long durableOffset;
   private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
   private volatile boolean closed;
-  private volatile int failureCount;
 
   private ReplicationLog(Path dir, LogConfig config) throws IOException {
     this.dir = dir;
@@ -104,6 +112,7 @@ public final class ReplicationLog implements AutoCloseable {
     Files.createDirectories(dir);
     this.meta = new LogMetaFiles(dir, name);
     this.reader = new LogReader(name, segments);
+    this.retention = new LogRetention(config, segments, this::publish);
     this.history = meta.readHistory();
     this.persistedFence = meta.readFence();
     this.recovery = new LogRecovery(dir, config, meta).recover(segments);
@@ -240,7 +249,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws IllegalArgumentException if the frames do not continue the log
    * @throws IntegrityException if a frame fails its check
    */
-  public void appendFrames(ByteBuffer frames) {
+  void appendFrames(ByteBuffer frames) {
     appendLock.lock();
     try {
       checkOpen();
@@ -345,7 +354,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @param epoch the new epoch
    * @throws StaleEpochException if the log has already seen a newer epoch
    */
-  public void beginEpoch(long epoch) {
+  void beginEpoch(long epoch) {
     appendLock.lock();
     try {
       checkOpen();
@@ -566,8 +575,7 @@ public final class ReplicationLog implements AutoCloseable {
     appendLock.lock();
     try {
       lostFrom = writtenOffset + 1;
-      failures.add(new Failure(generation, lostFrom, String.valueOf(cause.getMessage())));
-      failureCount = failures.size();
+      failures.add(generation, lostFrom, String.valueOf(cause.getMessage()));
       generation++;
       pending.clear();
       pendingBytes = 0;
@@ -589,36 +597,13 @@ public final class ReplicationLog implements AutoCloseable {
         + "); records from offset " + lostFrom + " were not written, earlier records are intact", cause);
   }
 
-  private boolean lost(long offset, int gen) {
-    return lostCause(offset, gen) != null;
-  }
-
-  private @Nullable String lostCause(long offset, int gen) {
-    if (failureCount == 0) {
-      return null;
-    }
-    appendLock.lock();
-    try {
-      for (Failure f : failures) {
-        if (f.generation() >= gen && offset >= f.lostFrom()) {
-          return f.cause();
-        }
-      }
-      return null;
-    } finally {
-      appendLock.unlock();
-    }
-  }
-
   private void throwIfLost(long offset, int gen) {
-    String cause = lostCause(offset, gen);
+    String cause = failures.lostCause(offset, gen);
     if (cause != null) {
       throw new StorageException("log " + name + ": record at offset " + offset + " was lost by a failed write ("
           + cause + ")");
     }
   }
-
-  private record Failure(int generation, long lostFrom, String cause) {}
 
   private void roll(long base) throws IOException {
     Segment old = active;
@@ -664,7 +649,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws OffsetUnavailableException if the log no longer holds {@code fromOffset}
    * @throws IntegrityException if a stored frame fails its check
    */
-  public @Nullable FrameBatch readWrittenFrames(long fromOffset, int maxBytes) {
+  @Nullable FrameBatch readWrittenFrames(long fromOffset, int maxBytes) {
     return readFrames(fromOffset, maxBytes, true);
   }
 
@@ -691,7 +676,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @return whether it is written
    * @throws InterruptedException if interrupted
    */
-  public boolean awaitWritten(long offset, long timeoutMillis) throws InterruptedException {
+  boolean awaitWritten(long offset, long timeoutMillis) throws InterruptedException {
     writtenWaiters = true;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (writtenMonitor) {
@@ -803,7 +788,7 @@ public final class ReplicationLog implements AutoCloseable {
   }
 
   /** @return total frame bytes appended since the log was opened (for byte lag) */
-  public long appendedBytes() {
+  long appendedBytes() {
     appendLock.lock();
     try {
       return appendedBytes;
@@ -833,7 +818,7 @@ public final class ReplicationLog implements AutoCloseable {
    *
    * @throws StorageException if the write failed
    */
-  public void writeAppended() {
+  void writeAppended() {
     writeOut();
   }
 
@@ -857,14 +842,8 @@ public final class ReplicationLog implements AutoCloseable {
    * @param offset the last offset it acknowledged
    */
   public void acknowledge(String replica, long offset) {
-    Objects.requireNonNull(replica, "replica");
-    Long before = replicaAcks.get(replica);
-    replicaAcks.merge(replica, offset, Math::max);
-    if (config.deleteAcknowledged() && (before == null || before < offset)) {
-      Map.Entry<Long, Segment> first = segments.firstEntry();
-      if (first != null && first.getValue() != active && first.getValue().lastOffset <= offset) {
-        applyRetention();
-      }
+    if (retention.acknowledge(replica, offset, active)) {
+      applyRetention();
     }
   }
 
@@ -879,41 +858,7 @@ public final class ReplicationLog implements AutoCloseable {
   public int applyRetention() {
     flushLock.lock();
     try {
-      int deleted = 0;
-      long total = segments.values().stream().mapToLong(s -> s.size).sum();
-      long minAck = replicaAcks.isEmpty() ? -1 : replicaAcks.values().stream().mapToLong(Long::longValue).min().orElse(-1);
-      long now = config.clock().millis();
-      while (segments.size() > 1) {
-        Segment s = segments.firstEntry().getValue();
-        if (s == active) {
-          break;
-        }
-        String why = null;
-        if (total > config.retentionBytes()) {
-          why = "size";
-        } else if (config.retentionAge() != null && s.lastTimestamp() > 0
-            && now - s.lastTimestamp() > Objects.requireNonNull(config.retentionAge()).toMillis()) {
-          why = "age";
-        } else if (config.deleteAcknowledged() && !replicaAcks.isEmpty() && s.lastOffset <= minAck) {
-          why = "acknowledged";
-        }
-        if (why == null) {
-          break;
-        }
-        segments.remove(s.base);
-        s.closeQuietly();
-        try {
-          Files.deleteIfExists(s.path);
-        } catch (IOException e) {
-          LOG.warn("log {}: could not delete segment {}", name, s.path, e);
-        }
-        total -= s.size;
-        deleted++;
-        publish(DrEvent.Severity.INFO, "replication.log.segment-deleted",
-            "log " + name + " deleted segment " + s.path.getFileName() + " by " + why + " retention",
-            Map.of("segment", s.path.toString(), "reason", why, "lastOffset", String.valueOf(s.lastOffset)));
-      }
-      return deleted;
+      return retention.apply(active);
     } finally {
       flushLock.unlock();
     }
@@ -1029,7 +974,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @param newHistory the authoritative epoch history up to {@code startOffset}
    * @throws StorageException if the files cannot be replaced
    */
-  public void resetTo(long startOffset, EpochHistory newHistory) {
+  void resetTo(long startOffset, EpochHistory newHistory) {
     Objects.requireNonNull(newHistory, "newHistory");
     flushLock.lock();
     try {

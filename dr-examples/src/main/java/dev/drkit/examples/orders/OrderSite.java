@@ -714,7 +714,7 @@ public final class OrderSite implements AutoCloseable {
     }
   }
 
-  private void noteCommit(Instant t) {
+  void noteCommit(Instant t) {
     synchronized (this) {
       Instant prev = lastCommit;
       if (prev == null || t.isAfter(prev)) {

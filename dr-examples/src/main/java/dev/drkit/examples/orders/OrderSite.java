@@ -150,7 +150,7 @@ public final class OrderSite implements AutoCloseable {
         try (Connection c = pool.getConnection(); Statement st = c.createStatement()) {
           st.execute("CREATE TABLE IF NOT EXISTS orders (id VARCHAR(64) PRIMARY KEY, customer VARCHAR(200) NOT NULL,"
               + " amount_cents BIGINT NOT NULL, created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL, epoch BIGINT NOT NULL,"
-              + " site VARCHAR(64) NOT NULL, seq BIGINT GENERATED ALWAYS AS IDENTITY)");
+              + " site VARCHAR(64) NOT NULL, seq BIGINT GENERATED ALWAYS AS IDENTITY (CACHE 4096))");
           st.execute("CREATE TABLE IF NOT EXISTS quarantine (id VARCHAR(64) PRIMARY KEY, customer VARCHAR(200) NOT NULL,"
               + " amount_cents BIGINT NOT NULL, created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL, epoch BIGINT NOT NULL,"
               + " site VARCHAR(64) NOT NULL, quarantined_at TIMESTAMP(6) WITH TIME ZONE NOT NULL)");

@@ -9,36 +9,32 @@ import dev.drkit.spi.DrEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+// Why this file is over 600 lines: it is the log's write-side state machine and its public API.
+// Appending (enqueue, group commit), flushing (write, force, roll, failed-write rollback) and cutting
+// (quarantine, truncate, reset) all change the same fields (pending chunks, next/written/durable
+// offsets, the active segment, the epoch history) under one protocol of two locks (the flushLock
+// holder may take appendLock, never the reverse; see the field comments); split across files that
+// protocol could no longer be checked in one reading. Everything with its own job lives beside it: Segment (one
+// segment file), PendingChunk (appended, not yet written), LogReader (the read path), LogRecovery
+// (crash recovery on open), LogMetaFiles (epochs.history, fence.epoch), SegmentPreallocator (the
+// zero-filling background thread), LogRetention, LogQuarantine, WriteFailures and ForceStats.
 
 /**
  * An append-only, segmented, checksummed log of records, each tagged with the fencing epoch of its
@@ -65,15 +61,8 @@ import org.slf4j.LoggerFactory;
 public final class ReplicationLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationLog.class);
   /** Size of a segment file's header. */
-  public static final int SEGMENT_HEADER = 16;
-  private static final int MAGIC = 0x44524B4C; // "DRKL"
-  private static final int VERSION = 1;
+  public static final int SEGMENT_HEADER = Segment.HEADER;
   private static final int MAX_PENDING_BYTES = 4 << 20;
-  private static final int INDEX_INTERVAL = 64 << 10;
-  private static final String HISTORY_FILE = "epochs.history";
-  private static final String FENCE_FILE = "fence.epoch";
-  private static final String QUARANTINE_DIR = "quarantine";
-  private static final int ZERO_CHUNK = 1 << 20;
   /** Buckets of {@link #forceLatencyHistogram()}: powers of two from 1 us to about 17 minutes. */
   public static final int FORCE_BUCKETS = 30;
 
@@ -87,16 +76,19 @@ public final class ReplicationLog implements AutoCloseable {
   private final Object writtenMonitor = new Object();
   private volatile boolean writtenWaiters;
   private final ConcurrentSkipListMap<Long, Segment> segments = new ConcurrentSkipListMap<>();
-  private final Map<String, Long> replicaAcks = new ConcurrentHashMap<>();
+  private final LogMetaFiles meta;
+  private final LogReader reader;
+  private final ForceStats forceStats = new ForceStats();
+  private final WriteFailures failures = new WriteFailures();
+  private final LogRetention retention;
   private final RecoveryResult recovery;
   private final @Nullable ScheduledExecutorService ownScheduler;
   private final @Nullable ScheduledFuture<?> intervalTask;
-  /** Zero-fills ahead of the writer, trims closed segments and applies retention; null without preallocation. */
-  private final @Nullable ExecutorService maintenance;
-  private final AtomicBoolean extendQueued = new AtomicBoolean();
+  /** Zero-fills ahead of the writer, trims closed segments and applies retention. */
+  private final SegmentPreallocator maintenance;
 
   // guarded by appendLock
-  private final ArrayDeque<Chunk> pending = new ArrayDeque<>();
+  private final ArrayDeque<PendingChunk> pending = new ArrayDeque<>();
   private long pendingBytes;
   private long nextOffset;
   private long maxEpoch;
@@ -104,7 +96,6 @@ public final class ReplicationLog implements AutoCloseable {
   private EpochHistory history;
   private long activeLogicalBytes;
   private int generation;
-  private final List<Failure> failures = new ArrayList<>();
   private long appendedBytes;
 
   // guarded by flushLock (written), readable without
@@ -112,23 +103,19 @@ public final class ReplicationLog implements AutoCloseable {
   private volatile long writtenOffset;
   private volatile long durableOffset;
   private boolean leading; // guarded by durableMonitor: a group-commit leader is forcing
-  private volatile long forces;
-  private volatile long forcedRecords;
-  private volatile long longestForce;
-  /** Force latencies: bucket {@code i} counts forces that took [2^i, 2^(i+1)) microseconds. */
-  private final AtomicLongArray forceHistogram = new AtomicLongArray(FORCE_BUCKETS);
   private volatile boolean closed;
-  private volatile boolean stopping;
-  private volatile int failureCount;
 
   private ReplicationLog(Path dir, LogConfig config) throws IOException {
     this.dir = dir;
     this.config = config;
     this.name = config.name();
     Files.createDirectories(dir);
-    this.history = readHistory();
-    this.persistedFence = readFence();
-    this.recovery = recover();
+    this.meta = new LogMetaFiles(dir, name);
+    this.reader = new LogReader(name, segments);
+    this.retention = new LogRetention(config, segments, this::publish);
+    this.history = meta.readHistory();
+    this.persistedFence = meta.readFence();
+    this.recovery = new LogRecovery(dir, config, meta).recover(segments);
     this.active = segments.lastEntry().getValue();
     this.nextOffset = active.lastOffset + 1;
     this.writtenOffset = nextOffset - 1;
@@ -138,16 +125,13 @@ public final class ReplicationLog implements AutoCloseable {
     EpochHistory trimmed = history.truncatedTo(nextOffset);
     if (!trimmed.equals(history)) {
       history = trimmed;
-      writeHistoryUnchecked(history);
+      meta.writeHistory(history);
     }
     this.maxEpoch = Math.max(Math.max(history.latestEpoch(), persistedFence), lastEpoch);
     if (config.durability().kind() == Durability.Kind.INTERVAL) {
       ScheduledExecutorService s = config.scheduler();
       if (s == null) {
-        s = Executors.newSingleThreadScheduledExecutor(r -> {
-          Thread t = DrkitThreads.create(r, "drkit-log-flush-" + name, true);
-          return t;
-        });
+        s = Executors.newSingleThreadScheduledExecutor(r -> DrkitThreads.create(r, "drkit-log-flush-" + name, true));
         ownScheduler = s;
       } else {
         ownScheduler = null;
@@ -158,15 +142,8 @@ public final class ReplicationLog implements AutoCloseable {
       ownScheduler = null;
       intervalTask = null;
     }
-    if (config.preallocateBytes() > 0) {
-      maintenance = Executors.newSingleThreadExecutor(r -> {
-        Thread t = DrkitThreads.create(r, "drkit-log-prealloc-" + name, true);
-        return t;
-      });
-      maybeExtend();
-    } else {
-      maintenance = null;
-    }
+    maintenance = new SegmentPreallocator(config, () -> active);
+    maintenance.maybeExtend();
     if (recovery.repaired()) {
       LOG.warn("log {}: recovered after crash: {}", name, recovery);
       publish(DrEvent.Severity.WARN, "replication.log.recovered",
@@ -250,7 +227,7 @@ public final class ReplicationLog implements AutoCloseable {
       admitEpoch(epoch);
       long offset = nextOffset;
       int frameLen = Frames.frameSize(payload.length);
-      Chunk c = chunkFor(offset, frameLen);
+      PendingChunk c = chunkFor(offset, frameLen);
       ByteBuffer b = c.reserve(frameLen);
       Frames.encode(b, epoch, offset, config.clock().millis(), payload, 0, payload.length);
       c.added(offset, frameLen);
@@ -272,7 +249,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws IllegalArgumentException if the frames do not continue the log
    * @throws IntegrityException if a frame fails its check
    */
-  public void appendFrames(ByteBuffer frames) {
+  void appendFrames(ByteBuffer frames) {
     appendLock.lock();
     try {
       checkOpen();
@@ -288,7 +265,7 @@ public final class ReplicationLog implements AutoCloseable {
           throw new IllegalArgumentException("log " + name + ": received offset " + offset + " but expected " + nextOffset);
         }
         admitReplicatedEpoch(Frames.epoch(frames, pos));
-        Chunk c = chunkFor(offset, len);
+        PendingChunk c = chunkFor(offset, len);
         ByteBuffer dst = c.reserve(len);
         ByteBuffer src = frames.duplicate();
         src.limit(pos + len).position(pos);
@@ -311,7 +288,7 @@ public final class ReplicationLog implements AutoCloseable {
     }
     if (epoch > history.latestEpoch() || history.entries().isEmpty()) {
       EpochHistory h = history.with(epoch, nextOffset);
-      writeHistoryUnchecked(h);
+      meta.writeHistory(h);
       history = h;
     }
     maxEpoch = epoch;
@@ -323,21 +300,21 @@ public final class ReplicationLog implements AutoCloseable {
     }
     if (epoch > history.latestEpoch() || history.entries().isEmpty()) {
       EpochHistory h = history.with(epoch, nextOffset);
-      writeHistoryUnchecked(h);
+      meta.writeHistory(h);
       history = h;
     }
     maxEpoch = Math.max(maxEpoch, epoch);
   }
 
-  private Chunk chunkFor(long offset, int frameLen) {
-    Chunk last = pending.peekLast();
+  private PendingChunk chunkFor(long offset, int frameLen) {
+    PendingChunk last = pending.peekLast();
     boolean roll = activeLogicalBytes > SEGMENT_HEADER && activeLogicalBytes + frameLen > config.segmentBytes();
     if (roll) {
-      last = new Chunk(offset);
+      last = new PendingChunk(offset);
       pending.addLast(last);
       activeLogicalBytes = SEGMENT_HEADER;
     } else if (last == null) {
-      last = new Chunk(-1);
+      last = new PendingChunk(-1);
       pending.addLast(last);
     }
     activeLogicalBytes += frameLen;
@@ -361,7 +338,7 @@ public final class ReplicationLog implements AutoCloseable {
         throw new StaleEpochException("replication log " + name, epoch, maxEpoch);
       }
       if (epoch > persistedFence) {
-        writeFence(epoch);
+        meta.writeFence(epoch);
         persistedFence = epoch;
       }
       maxEpoch = epoch;
@@ -377,14 +354,14 @@ public final class ReplicationLog implements AutoCloseable {
    * @param epoch the new epoch
    * @throws StaleEpochException if the log has already seen a newer epoch
    */
-  public void beginEpoch(long epoch) {
+  void beginEpoch(long epoch) {
     appendLock.lock();
     try {
       checkOpen();
       fence(epoch);
       if (epoch > history.latestEpoch()) {
         EpochHistory h = history.with(epoch, nextOffset);
-        writeHistoryUnchecked(h);
+        meta.writeHistory(h);
         history = h;
       }
     } finally {
@@ -497,7 +474,7 @@ public final class ReplicationLog implements AutoCloseable {
   /** Writes pending chunks and optionally forces. Caller holds flushLock. */
   private void flush(boolean force) {
     lockedCheckFlush();
-    List<Chunk> chunks;
+    List<PendingChunk> chunks;
     appendLock.lock();
     try {
       chunks = new ArrayList<>(pending);
@@ -510,7 +487,7 @@ public final class ReplicationLog implements AutoCloseable {
     long rollbackSize = active.size;
     boolean rolled = false;
     try {
-      for (Chunk c : chunks) {
+      for (PendingChunk c : chunks) {
         if (c.newSegmentBase >= 0) {
           roll(c.newSegmentBase);
           rolled = true;
@@ -520,11 +497,11 @@ public final class ReplicationLog implements AutoCloseable {
         ByteBuffer b = c.buf.duplicate();
         b.flip();
         long pos = active.size;
-        if (pos - active.lastIndexedPosition >= INDEX_INTERVAL || active.index.isEmpty()) {
+        if (pos - active.lastIndexedPosition >= Segment.INDEX_INTERVAL || active.index.isEmpty()) {
           active.index.put(c.firstOffset, pos);
           active.lastIndexedPosition = pos;
         }
-        pos = writeAt(active, b, pos);
+        pos = active.writeAt(b, pos);
         active.size = pos;
         active.lastOffset = c.lastOffset;
         active.lastEpoch = Math.max(active.lastEpoch, c.lastEpoch);
@@ -540,10 +517,8 @@ public final class ReplicationLog implements AutoCloseable {
       if (force && durableOffset < writtenOffset) {
         long t0 = System.nanoTime();
         active.channel().force(false);
-        recordForce(System.nanoTime() - t0);
         long w = writtenOffset;
-        forces++;
-        forcedRecords += w - durableOffset;
+        forceStats.record(System.nanoTime() - t0, w - durableOffset);
         synchronized (durableMonitor) {
           durableOffset = w;
           durableMonitor.notifyAll();
@@ -553,107 +528,10 @@ public final class ReplicationLog implements AutoCloseable {
       IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
       failWrite(rollback, rollbackSize, io);
     }
-    if (rolled && !inBackground(this::backgroundRetention)) {
+    if (rolled && !maintenance.inBackground(this::backgroundRetention)) {
       applyRetention();
     }
-    maybeExtend();
-  }
-
-  /** @return whether {@code task} was queued on the maintenance thread (false without one, or once closing) */
-  private boolean inBackground(Runnable task) {
-    ExecutorService m = maintenance;
-    if (m == null || stopping) {
-      return false;
-    }
-    try {
-      m.execute(task);
-      return true;
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      return false;
-    }
-  }
-
-  /**
-   * Writes {@code b} at {@code pos}. Below the zero-filled end of the segment no coordination is
-   * needed (the filler only writes beyond it); a write that grows the file holds the segment's
-   * extend lock so that the filler never writes zeros over it.
-   */
-  private static long writeAt(Segment seg, ByteBuffer b, long pos) throws IOException {
-    long end = pos + b.remaining();
-    if (end <= seg.allocated) {
-      while (b.hasRemaining()) {
-        pos += seg.channel().write(b, pos);
-      }
-      return pos;
-    }
-    seg.extendLock.lock();
-    try {
-      while (b.hasRemaining()) {
-        pos += seg.channel().write(b, pos);
-      }
-      seg.allocated = Math.max(seg.allocated, pos);
-      return pos;
-    } finally {
-      seg.extendLock.unlock();
-    }
-  }
-
-  /** Queues a zero-fill of the active segment when the writer came within half the preallocation of its end. */
-  private void maybeExtend() {
-    ExecutorService m = maintenance;
-    if (m == null || stopping) {
-      return;
-    }
-    Segment s = active;
-    long want = Math.min(config.segmentBytes(), s.size + config.preallocateBytes());
-    if (s.allocated - s.size >= config.preallocateBytes() / 2 || s.allocated >= want) {
-      return;
-    }
-    if (extendQueued.compareAndSet(false, true) && !inBackground(this::extendActive)) {
-      extendQueued.set(false); // closing
-    }
-  }
-
-  /**
-   * Zero-fills the active segment up to {@link LogConfig#preallocateBytes()} beyond its logical
-   * end (at most to {@link LogConfig#segmentBytes()}) and forces the new size, so that the
-   * writer's later forces overwrite allocated blocks and flush data only (no file-size change,
-   * no journal commit). Runs on the maintenance thread; a failure (such as a full disk) only
-   * means the writer grows the file itself.
-   */
-  private void extendActive() {
-    Segment s = active;
-    try {
-      long target = Math.min(config.segmentBytes(), s.size + config.preallocateBytes());
-      boolean grew = false;
-      ByteBuffer zeros = ByteBuffer.allocate(ZERO_CHUNK);
-      while (!stopping && s == active) {
-        s.extendLock.lock();
-        try {
-          FileChannel ch = s.channel();
-          long from = Math.max(ch.size(), s.allocated);
-          if (from >= target || s != active || stopping) {
-            break;
-          }
-          zeros.clear().limit((int) Math.min(ZERO_CHUNK, target - from));
-          long p = from;
-          while (zeros.hasRemaining()) {
-            p += ch.write(zeros, p);
-          }
-          s.allocated = p;
-          grew = true;
-        } finally {
-          s.extendLock.unlock();
-        }
-      }
-      if (grew && !stopping) {
-        s.channel().force(true);
-      }
-    } catch (IOException | RuntimeException e) {
-      LOG.debug("log {}: zero-filling {} ahead of the writer failed: {}", name, s.path, e.toString());
-    } finally {
-      extendQueued.set(false);
-    }
+    maintenance.maybeExtend();
   }
 
   /**
@@ -663,30 +541,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws InterruptedException if interrupted
    */
   void awaitMaintenance() throws InterruptedException {
-    ExecutorService m = maintenance;
-    if (m == null) {
-      return;
-    }
-    try {
-      m.submit(() -> { }).get();
-    } catch (java.util.concurrent.ExecutionException e) {
-      throw new IllegalStateException(e.getCause());
-    }
-  }
-
-  /** Cuts a closed segment's zero-filled tail (it would only waste space). */
-  private void trimClosed(Segment s) {
-    s.extendLock.lock();
-    try {
-      if (s.ch != null && s.allocated > s.size) {
-        s.channel().truncate(s.size);
-        s.allocated = s.size;
-      }
-    } catch (IOException e) {
-      LOG.debug("log {}: trimming {} failed: {}", name, s.path, e.toString());
-    } finally {
-      s.extendLock.unlock();
-    }
+    maintenance.awaitIdle();
   }
 
   private void backgroundRetention() {
@@ -709,7 +564,7 @@ public final class ReplicationLog implements AutoCloseable {
         Files.deleteIfExists(seg.path);
         active = segments.lastEntry().getValue();
       } else {
-        truncateSegment(seg, goodSize);
+        seg.truncate(goodSize);
         seg.size = goodSize;
       }
     } catch (IOException | RuntimeException e2) {
@@ -720,8 +575,7 @@ public final class ReplicationLog implements AutoCloseable {
     appendLock.lock();
     try {
       lostFrom = writtenOffset + 1;
-      failures.add(new Failure(generation, lostFrom, String.valueOf(cause.getMessage())));
-      failureCount = failures.size();
+      failures.add(generation, lostFrom, String.valueOf(cause.getMessage()));
       generation++;
       pending.clear();
       pendingBytes = 0;
@@ -730,7 +584,7 @@ public final class ReplicationLog implements AutoCloseable {
       EpochHistory h = history.truncatedTo(nextOffset);
       if (!h.equals(history)) {
         history = h;
-        writeHistoryUnchecked(h);
+        meta.writeHistory(h);
       }
     } finally {
       appendLock.unlock();
@@ -743,47 +597,13 @@ public final class ReplicationLog implements AutoCloseable {
         + "); records from offset " + lostFrom + " were not written, earlier records are intact", cause);
   }
 
-  /** Cuts a segment's file (its zero-filled tail too) under its extend lock. */
-  private static void truncateSegment(Segment seg, long size) throws IOException {
-    seg.extendLock.lock();
-    try {
-      seg.channel().truncate(size);
-      seg.allocated = size;
-    } finally {
-      seg.extendLock.unlock();
-    }
-  }
-
-  private boolean lost(long offset, int gen) {
-    return lostCause(offset, gen) != null;
-  }
-
-  private @Nullable String lostCause(long offset, int gen) {
-    if (failureCount == 0) {
-      return null;
-    }
-    appendLock.lock();
-    try {
-      for (Failure f : failures) {
-        if (f.generation() >= gen && offset >= f.lostFrom()) {
-          return f.cause();
-        }
-      }
-      return null;
-    } finally {
-      appendLock.unlock();
-    }
-  }
-
   private void throwIfLost(long offset, int gen) {
-    String cause = lostCause(offset, gen);
+    String cause = failures.lostCause(offset, gen);
     if (cause != null) {
       throw new StorageException("log " + name + ": record at offset " + offset + " was lost by a failed write ("
           + cause + ")");
     }
   }
-
-  private record Failure(int generation, long lostFrom, String cause) {}
 
   private void roll(long base) throws IOException {
     Segment old = active;
@@ -791,51 +611,16 @@ public final class ReplicationLog implements AutoCloseable {
     Segment s = createSegment(base);
     segments.put(base, s);
     active = s;
-    if (old.allocated > old.size && !inBackground(() -> trimClosed(old))) {
-      trimClosed(old);
+    if (old.allocated > old.size && !maintenance.inBackground(old::trimZeroFill)) {
+      old.trimZeroFill();
     }
     LOG.debug("log {}: rolled to segment {}", name, s.path);
   }
 
   private Segment createSegment(long base) throws IOException {
-    Path p = dir.resolve(segmentName(base));
-    FileChannel ch = config.channelFactory().open(p,
-        EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE));
-    Segment s = new Segment(base, p);
-    s.ch = ch;
-    try {
-      ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER);
-      h.putInt(MAGIC).putInt(VERSION).putLong(base).flip();
-      long pos = 0;
-      while (h.hasRemaining()) {
-        pos += ch.write(h, pos);
-      }
-      ch.force(true);
-      forceDir();
-    } catch (IOException e) {
-      try {
-        ch.close();
-        Files.deleteIfExists(p);
-      } catch (IOException e2) {
-        e.addSuppressed(e2);
-      }
-      throw e;
-    }
-    s.size = SEGMENT_HEADER;
-    s.allocated = SEGMENT_HEADER;
+    Segment s = Segment.create(dir, base, config.channelFactory());
+    meta.forceDir();
     return s;
-  }
-
-  private void forceDir() {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      LOG.debug("log {}: directory fsync not supported: {}", name, e.toString());
-    }
-  }
-
-  private static String segmentName(long base) {
-    return String.format("%020d.log", base);
   }
 
   // ---------------------------------------------------------------- reading
@@ -864,74 +649,12 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws OffsetUnavailableException if the log no longer holds {@code fromOffset}
    * @throws IntegrityException if a stored frame fails its check
    */
-  public @Nullable FrameBatch readWrittenFrames(long fromOffset, int maxBytes) {
+  @Nullable FrameBatch readWrittenFrames(long fromOffset, int maxBytes) {
     return readFrames(fromOffset, maxBytes, true);
   }
 
   private @Nullable FrameBatch readFrames(long fromOffset, int maxBytes, boolean unforced) {
-    long durable = unforced ? writtenOffset : durableOffset;
-    if (fromOffset > durable) {
-      return null;
-    }
-    Map.Entry<Long, Segment> e = segments.floorEntry(fromOffset);
-    if (e == null || fromOffset < startOffset()) {
-      throw new OffsetUnavailableException(name, fromOffset, startOffset());
-    }
-    Segment s = e.getValue();
-    int cuts = s.cuts;
-    try {
-      long pos = locate(s, fromOffset);
-      long end = s.size;
-      int want = (int) Math.min(Math.max(maxBytes, Frames.HEADER), end - pos);
-      ByteBuffer buf = readAt(s, pos, want);
-      int p = 0;
-      int count = 0;
-      long ts = 0;
-      boolean reread = false;
-      long segmentLast = s.lastOffset;
-      while (true) {
-        if (count > 0 && fromOffset + count > segmentLast) {
-          break; // a closed segment may end in zero-filled space
-        }
-        int len = Frames.check(buf, p, buf.limit());
-        if (len == -1 && count == 0 && !reread && buf.limit() >= Frames.HEADER) {
-          int need = Frames.frameSize(Frames.payloadLength(buf, p));
-          buf = readAt(s, pos, need);
-          reread = true;
-          continue;
-        }
-        if (len == -1 && count > 0) {
-          break;
-        }
-        if (len < 0) {
-          throw new IntegrityException("log " + name + ": segment " + s.path + " is damaged at byte " + (pos + p));
-        }
-        long off = Frames.offset(buf, p);
-        if (off != fromOffset + count) {
-          throw new IntegrityException("log " + name + ": segment " + s.path + " holds offset " + off + " at byte "
-              + (pos + p) + " where " + (fromOffset + count) + " was expected");
-        }
-        if (off > durable) {
-          break;
-        }
-        ts = Frames.timestamp(buf, p);
-        p += len;
-        count++;
-        if (p >= buf.limit()) {
-          break;
-        }
-      }
-      if (count == 0) {
-        return null;
-      }
-      buf.limit(p).position(0);
-      s.readHint = new ReadHint(fromOffset + count, pos + p, cuts);
-      return new FrameBatch(fromOffset, count, ts, buf.slice());
-    } catch (ClosedChannelException ex) {
-      throw new OffsetUnavailableException(name, fromOffset, startOffset());
-    } catch (IOException ex) {
-      throw new StorageException("log " + name + ": cannot read " + s.path + ": " + ex.getMessage(), ex);
-    }
+    return reader.readFrames(fromOffset, maxBytes, unforced ? writtenOffset : durableOffset);
   }
 
   /**
@@ -941,72 +664,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws OffsetUnavailableException if the log no longer holds {@code fromOffset}
    */
   public List<LogRecord> read(long fromOffset, int maxRecords) {
-    List<LogRecord> out = new ArrayList<>();
-    long next = fromOffset;
-    while (out.size() < maxRecords) {
-      FrameBatch b = readFrames(next, 1 << 20);
-      if (b == null) {
-        break;
-      }
-      ByteBuffer f = b.frames();
-      int p = 0;
-      while (p < f.limit() && out.size() < maxRecords) {
-        out.add(decode(f, p));
-        p += Frames.frameSize(Frames.payloadLength(f, p));
-      }
-      next = fromOffset + out.size();
-    }
-    return out;
-  }
-
-  private static LogRecord decode(ByteBuffer f, int p) {
-    return new LogRecord(Frames.epoch(f, p), Frames.offset(f, p), Frames.timestamp(f, p), Frames.payload(f, p));
-  }
-
-  private ByteBuffer readAt(Segment s, long pos, int len) throws IOException {
-    ByteBuffer buf = ByteBuffer.allocate(len);
-    FileChannel ch = s.channel();
-    while (buf.hasRemaining()) {
-      int n = ch.read(buf, pos + buf.position());
-      if (n < 0) {
-        break;
-      }
-    }
-    buf.flip();
-    return buf;
-  }
-
-  private long locate(Segment s, long offset) throws IOException {
-    Map.Entry<Long, Long> hint = s.index.floorEntry(offset);
-    long pos = hint == null ? SEGMENT_HEADER : hint.getValue();
-    long off = hint == null ? s.base : hint.getKey();
-    ReadHint rh = s.readHint;
-    if (rh != null && rh.cuts() == s.cuts && rh.offset() <= offset && rh.offset() > off) {
-      pos = rh.position(); // a sequential reader continues where it stopped: no scan from the index entry
-      off = rh.offset();
-    }
-    ByteBuffer buf = null;
-    long bufStart = 0;
-    while (off < offset) {
-      if (buf == null || pos + Frames.HEADER > bufStart + buf.limit()) {
-        int want = (int) Math.min(256 << 10, s.size - pos);
-        if (want < Frames.HEADER) {
-          throw new IntegrityException("log " + name + ": offset " + offset + " not found in " + s.path);
-        }
-        buf = readAt(s, pos, want);
-        bufStart = pos;
-      }
-      int len = Frames.payloadLength(buf, (int) (pos - bufStart));
-      if (len < 0 || len > Frames.MAX_PAYLOAD) {
-        throw new IntegrityException("log " + name + ": segment " + s.path + " is damaged at byte " + pos);
-      }
-      pos += Frames.frameSize(len);
-      off++;
-      if (off % 1024 == 0) {
-        s.index.put(off, pos);
-      }
-    }
-    return pos;
+    return reader.read(fromOffset, maxRecords, () -> durableOffset);
   }
 
   /**
@@ -1018,7 +676,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @return whether it is written
    * @throws InterruptedException if interrupted
    */
-  public boolean awaitWritten(long offset, long timeoutMillis) throws InterruptedException {
+  boolean awaitWritten(long offset, long timeoutMillis) throws InterruptedException {
     writtenWaiters = true;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     synchronized (writtenMonitor) {
@@ -1082,12 +740,12 @@ public final class ReplicationLog implements AutoCloseable {
    *     {@link #forcedRecords()}: how many records each force covered, the group-commit batching)
    */
   public long forceCount() {
-    return forces;
+    return forceStats.forces();
   }
 
   /** @return the longest of those forces, in nanoseconds (a stall of the disk shows here) */
   public long longestForceNanos() {
-    return longestForce;
+    return forceStats.longestNanos();
   }
 
   /**
@@ -1096,30 +754,17 @@ public final class ReplicationLog implements AutoCloseable {
    *     also counts faster ones); {@link #FORCE_BUCKETS} elements
    */
   public long[] forceLatencyHistogram() {
-    long[] out = new long[FORCE_BUCKETS];
-    for (int i = 0; i < out.length; i++) {
-      out[i] = forceHistogram.get(i);
-    }
-    return out;
-  }
-
-  private void recordForce(long nanos) {
-    if (nanos > longestForce) {
-      longestForce = nanos;
-    }
-    long micros = Math.max(1, nanos / 1000);
-    forceHistogram.incrementAndGet(Math.min(FORCE_BUCKETS - 1, 63 - Long.numberOfLeadingZeros(micros)));
+    return forceStats.histogram();
   }
 
   /** @return how many records those forces made durable */
   public long forcedRecords() {
-    return forcedRecords;
+    return forceStats.forcedRecords();
   }
 
   /** @return the oldest offset still held */
   public long startOffset() {
-    Map.Entry<Long, Segment> e = segments.firstEntry();
-    return e == null ? 0 : e.getKey();
+    return reader.startOffset();
   }
 
   /** @return the newest epoch seen; appends from older epochs are refused */
@@ -1143,7 +788,7 @@ public final class ReplicationLog implements AutoCloseable {
   }
 
   /** @return total frame bytes appended since the log was opened (for byte lag) */
-  public long appendedBytes() {
+  long appendedBytes() {
     appendLock.lock();
     try {
       return appendedBytes;
@@ -1173,7 +818,7 @@ public final class ReplicationLog implements AutoCloseable {
    *
    * @throws StorageException if the write failed
    */
-  public void writeAppended() {
+  void writeAppended() {
     writeOut();
   }
 
@@ -1197,14 +842,8 @@ public final class ReplicationLog implements AutoCloseable {
    * @param offset the last offset it acknowledged
    */
   public void acknowledge(String replica, long offset) {
-    Objects.requireNonNull(replica, "replica");
-    Long before = replicaAcks.get(replica);
-    replicaAcks.merge(replica, offset, Math::max);
-    if (config.deleteAcknowledged() && (before == null || before < offset)) {
-      Map.Entry<Long, Segment> first = segments.firstEntry();
-      if (first != null && first.getValue() != active && first.getValue().lastOffset <= offset) {
-        applyRetention();
-      }
+    if (retention.acknowledge(replica, offset, active)) {
+      applyRetention();
     }
   }
 
@@ -1219,41 +858,7 @@ public final class ReplicationLog implements AutoCloseable {
   public int applyRetention() {
     flushLock.lock();
     try {
-      int deleted = 0;
-      long total = segments.values().stream().mapToLong(s -> s.size).sum();
-      long minAck = replicaAcks.isEmpty() ? -1 : replicaAcks.values().stream().mapToLong(Long::longValue).min().orElse(-1);
-      long now = config.clock().millis();
-      while (segments.size() > 1) {
-        Segment s = segments.firstEntry().getValue();
-        if (s == active) {
-          break;
-        }
-        String why = null;
-        if (total > config.retentionBytes()) {
-          why = "size";
-        } else if (config.retentionAge() != null && s.lastTimestamp() > 0
-            && now - s.lastTimestamp() > Objects.requireNonNull(config.retentionAge()).toMillis()) {
-          why = "age";
-        } else if (config.deleteAcknowledged() && !replicaAcks.isEmpty() && s.lastOffset <= minAck) {
-          why = "acknowledged";
-        }
-        if (why == null) {
-          break;
-        }
-        segments.remove(s.base);
-        s.closeQuietly();
-        try {
-          Files.deleteIfExists(s.path);
-        } catch (IOException e) {
-          LOG.warn("log {}: could not delete segment {}", name, s.path, e);
-        }
-        total -= s.size;
-        deleted++;
-        publish(DrEvent.Severity.INFO, "replication.log.segment-deleted",
-            "log " + name + " deleted segment " + s.path.getFileName() + " by " + why + " retention",
-            Map.of("segment", s.path.toString(), "reason", why, "lastOffset", String.valueOf(s.lastOffset)));
-      }
-      return deleted;
+      return retention.apply(active);
     } finally {
       flushLock.unlock();
     }
@@ -1282,32 +887,11 @@ public final class ReplicationLog implements AutoCloseable {
       if (offset < startOffset()) {
         offset = startOffset();
       }
-      Path qdir = dir.resolve(QUARANTINE_DIR);
-      Path q = qdir.resolve(String.format("%d-from-%020d.log", config.clock().millis(), offset));
-      long count = 0;
-      try {
-        Files.createDirectories(qdir);
-        try (FileChannel out = FileChannel.open(q, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-          ByteBuffer h = ByteBuffer.allocate(SEGMENT_HEADER);
-          h.putInt(MAGIC).putInt(VERSION).putLong(offset).flip();
-          writeFully(out, h);
-          long next = offset;
-          while (next < end) {
-            FrameBatch b = readFrames(next, 1 << 20);
-            if (b == null) {
-              break;
-            }
-            writeFully(out, b.frames());
-            next = b.lastOffset() + 1;
-            count += b.count();
-          }
-          out.force(true);
-        }
-      } catch (IOException e) {
-        throw new StorageException("log " + name + ": cannot write quarantine file " + q + ": " + e.getMessage(), e);
-      }
+      QuarantineFile qf = LogQuarantine.write(dir, name, config.clock().millis(), offset, end,
+          next -> readFrames(next, 1 << 20));
       truncateTo(offset);
-      QuarantineFile qf = new QuarantineFile(q, offset, count, false);
+      Path q = qf.path();
+      long count = qf.count();
       LOG.warn("log {}: set aside {} divergent records from offset {} into {}", name, count, offset, q);
       publish(DrEvent.Severity.WARN, "replication.divergence.quarantined",
           "log " + name + " set aside " + count + " divergent records from offset " + offset + " into " + q,
@@ -1329,16 +913,10 @@ public final class ReplicationLog implements AutoCloseable {
       EpochHistory h = history.truncatedTo(end - 1);
       if (!h.equals(history)) {
         history = h;
-        writeHistoryUnchecked(h);
+        meta.writeHistory(h);
       }
     } finally {
       appendLock.unlock();
-    }
-  }
-
-  private static void writeFully(FileChannel out, ByteBuffer b) throws IOException {
-    while (b.hasRemaining()) {
-      out.write(b);
     }
   }
 
@@ -1359,15 +937,15 @@ public final class ReplicationLog implements AutoCloseable {
         s = createSegment(offset);
         segments.put(offset, s);
       } else {
-        long pos = locate(s, offset);
-        truncateSegment(s, pos);
+        long pos = s.locate(offset, name);
+        s.truncate(pos);
         s.channel().force(true);
         s.size = pos;
         s.lastOffset = offset - 1;
         s.index.tailMap(offset, true).clear();
         s.cuts++;
       }
-      forceDir();
+      meta.forceDir();
       active = s;
       nextOffset = offset;
       activeLogicalBytes = s.size;
@@ -1378,7 +956,7 @@ public final class ReplicationLog implements AutoCloseable {
       EpochHistory h = history.truncatedTo(offset - 1);
       if (!h.equals(history)) {
         history = h;
-        writeHistoryUnchecked(h);
+        meta.writeHistory(h);
       }
     } catch (IOException e) {
       throw new StorageException("log " + name + ": cannot truncate to offset " + offset + ": " + e.getMessage(), e);
@@ -1396,7 +974,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @param newHistory the authoritative epoch history up to {@code startOffset}
    * @throws StorageException if the files cannot be replaced
    */
-  public void resetTo(long startOffset, EpochHistory newHistory) {
+  void resetTo(long startOffset, EpochHistory newHistory) {
     Objects.requireNonNull(newHistory, "newHistory");
     flushLock.lock();
     try {
@@ -1418,7 +996,7 @@ public final class ReplicationLog implements AutoCloseable {
           durableOffset = startOffset - 1;
         }
         history = newHistory.truncatedTo(startOffset);
-        writeHistoryUnchecked(history);
+        meta.writeHistory(history);
         maxEpoch = Math.max(maxEpoch, history.latestEpoch());
       } finally {
         appendLock.unlock();
@@ -1432,15 +1010,7 @@ public final class ReplicationLog implements AutoCloseable {
 
   /** @return the quarantine files of this log, oldest first */
   public List<Path> quarantineFiles() {
-    Path qdir = dir.resolve(QUARANTINE_DIR);
-    if (!Files.isDirectory(qdir)) {
-      return List.of();
-    }
-    try (Stream<Path> s = Files.list(qdir)) {
-      return s.sorted().toList();
-    } catch (IOException e) {
-      throw new StorageException("log " + name + ": cannot list " + qdir + ": " + e.getMessage(), e);
-    }
+    return LogQuarantine.list(dir, name);
   }
 
   /**
@@ -1452,295 +1022,7 @@ public final class ReplicationLog implements AutoCloseable {
    * @throws StorageException if it cannot be read
    */
   public static List<LogRecord> readQuarantine(Path file) {
-    try {
-      ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
-      if (b.limit() < SEGMENT_HEADER || b.getInt(0) != MAGIC) {
-        throw new IntegrityException("quarantine file " + file + " has no segment header");
-      }
-      List<LogRecord> out = new ArrayList<>();
-      int p = SEGMENT_HEADER;
-      while (p < b.limit()) {
-        int len = Frames.check(b, p, b.limit());
-        if (len < 0) {
-          throw new IntegrityException("quarantine file " + file + " is damaged at byte " + p);
-        }
-        out.add(decode(b, p));
-        p += len;
-      }
-      return out;
-    } catch (IOException e) {
-      throw new StorageException("cannot read quarantine file " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  // ---------------------------------------------------------------- recovery
-
-  private RecoveryResult recover() throws IOException {
-    List<Path> files;
-    try (Stream<Path> s = Files.list(dir)) {
-      files = s.filter(p -> p.getFileName().toString().matches("\\d{20}\\.log"))
-          .sorted(Comparator.comparing(p -> p.getFileName().toString())).toList();
-    }
-    List<Path> removed = new ArrayList<>();
-    List<Path> kept = new ArrayList<>(files);
-    // a segment whose header was torn while being created holds nothing: remove it
-    while (!kept.isEmpty()) {
-      Path last = kept.get(kept.size() - 1);
-      long size = Files.size(last);
-      if (size >= SEGMENT_HEADER) {
-        break;
-      }
-      Files.delete(last);
-      removed.add(last);
-      kept.remove(kept.size() - 1);
-    }
-    if (kept.isEmpty()) {
-      Segment s = createSegment(0);
-      segments.put(0L, s);
-      s.lastOffset = -1;
-      return new RecoveryResult(null, -1, 0, removed, 0);
-    }
-    for (int i = 0; i < kept.size(); i++) {
-      Path p = kept.get(i);
-      long base = Long.parseLong(p.getFileName().toString().substring(0, 20));
-      Segment s = new Segment(base, p);
-      s.size = Files.size(p);
-      s.allocated = s.size;
-      checkHeader(s);
-      if (i + 1 < kept.size()) {
-        s.lastOffset = Long.parseLong(kept.get(i + 1).getFileName().toString().substring(0, 20)) - 1;
-        s.lastTimestampFromFile = Files.getLastModifiedTime(p).toMillis();
-      }
-      segments.put(base, s);
-    }
-    Segment last = segments.lastEntry().getValue();
-    return scanLast(last, removed);
-  }
-
-  private void checkHeader(Segment s) throws IOException {
-    if (s.size < SEGMENT_HEADER) {
-      throw new IntegrityException("log " + name + ": segment " + s.path + " is shorter than its header");
-    }
-    ByteBuffer h = readAt(s, 0, SEGMENT_HEADER);
-    if (h.getInt(0) != MAGIC || h.getInt(4) != VERSION || h.getLong(8) != s.base) {
-      throw new IntegrityException("log " + name + ": segment " + s.path + " has a bad header (magic "
-          + Integer.toHexString(h.getInt(0)) + ", version " + h.getInt(4) + ", base " + h.getLong(8) + ")");
-    }
-  }
-
-  private RecoveryResult scanLast(Segment s, List<Path> removed) throws IOException {
-    long fileSize = s.size;
-    long pos = SEGMENT_HEADER;
-    long expected = s.base;
-    long lastEpoch = 0;
-    long lastTs = 0;
-    while (pos < fileSize) {
-      int want = (int) Math.min(fileSize - pos, 4 << 20);
-      ByteBuffer buf = readAt(s, pos, want);
-      int p = 0;
-      int len = 0;
-      while (p < buf.limit()) {
-        len = Frames.check(buf, p, buf.limit());
-        if (len == -1 && pos + buf.limit() < fileSize && p > 0) {
-          break; // frame continues beyond this read: read again from p
-        }
-        if (len == -1 && pos + buf.limit() < fileSize) {
-          int need = Frames.frameSize(Frames.payloadLength(buf, p));
-          buf = readAt(s, pos, (int) Math.min(need, fileSize - pos));
-          continue;
-        }
-        if (len < 0 || Frames.offset(buf, p) != expected || Frames.epoch(buf, p) < lastEpoch) {
-          if (zeroFrom(s, pos + p)) {
-            fileSize = pos + p; // the rest is zero-filled space preallocated for later records: not damage
-            pos = fileSize;
-            p = 0;
-            break;
-          }
-          return tornOrCorrupt(s, pos + p, expected, lastEpoch, removed);
-        }
-        if ((pos + p) - s.lastIndexedPosition >= INDEX_INTERVAL || s.index.isEmpty()) {
-          s.index.put(expected, pos + p);
-          s.lastIndexedPosition = pos + p;
-        }
-        lastEpoch = Frames.epoch(buf, p);
-        lastTs = Frames.timestamp(buf, p);
-        expected++;
-        p += len;
-      }
-      pos += p;
-    }
-    s.size = fileSize;
-    s.lastOffset = expected - 1;
-    s.lastEpoch = lastEpoch;
-    s.lastTimestamp = lastTs;
-    return new RecoveryResult(null, -1, 0, removed, expected);
-  }
-
-  private static boolean allZero(ByteBuffer b, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (b.get(i) != 0) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  /**
-   * @return whether the segment file holds only zeros from {@code from} on, at least a frame header's
-   *     worth: space preallocated for later records (a written frame header is never all zero,
-   *     while a shorter zero tail may be the start of a torn length field)
-   */
-  private boolean zeroFrom(Segment s, long from) throws IOException {
-    long end = s.channel().size();
-    if (end - from < Frames.HEADER) {
-      return false;
-    }
-    long pos = from;
-    while (pos < end) {
-      ByteBuffer b = readAt(s, pos, (int) Math.min(ZERO_CHUNK, end - pos));
-      if (b.limit() == 0) {
-        break;
-      }
-      if (!allZero(b, 0, b.limit())) {
-        return false;
-      }
-      pos += b.limit();
-    }
-    return true;
-  }
-
-  private RecoveryResult tornOrCorrupt(Segment s, long badPos, long expected, long lastEpoch, List<Path> removed)
-      throws IOException {
-    long fileSize = s.size;
-    ByteBuffer rest = readAt(s, badPos, (int) (fileSize - badPos));
-    // In a zero-filled (preallocated) segment a zero header means "never written": whatever follows
-    // was written after the last force and reached the disk out of order, so it was never durable.
-    // It is cut like a torn tail, but kept in quarantine (a zeroed sector could also look like this).
-    boolean neverWritten = allZero(rest, 0, Math.min(rest.limit(), Frames.HEADER));
-    int restEnd = rest.limit();
-    while (restEnd > 0 && rest.get(restEnd - 1) == 0) {
-      restEnd--;
-    }
-    rest.limit(restEnd);
-    long validAt = -1;
-    for (int q = 1; q + Frames.HEADER <= rest.limit(); q++) {
-      long off = Frames.offset(rest, q);
-      if (off < expected || off > expected + (rest.limit() / Frames.HEADER) || Frames.epoch(rest, q) < lastEpoch) {
-        continue;
-      }
-      if (Frames.check(rest, q, rest.limit()) > 0) {
-        validAt = badPos + q;
-        break;
-      }
-    }
-    if (validAt >= 0 && !config.truncateOnCorruption() && !neverWritten) {
-      throw new IntegrityException("log " + name + ": segment " + s.path + " is damaged at byte " + badPos
-          + " (offset " + expected + ") but valid records follow at byte " + validAt
-          + "; refusing to cut them off (nothing was changed; see LogConfig.truncateOnCorruption)");
-    }
-    if (validAt >= 0 || (neverWritten && restEnd > 0)) {
-      Path qdir = dir.resolve(QUARANTINE_DIR);
-      Files.createDirectories(qdir);
-      Path q = qdir.resolve(String.format("%d-damaged-%s-at-%d.bin", config.clock().millis(),
-          s.path.getFileName(), badPos));
-      Files.write(q, toArray(rest));
-      LOG.warn("log {}: damaged tail of {} from byte {} moved to {}", name, s.path, badPos, q);
-    }
-    FileChannel ch = s.channel();
-    truncateSegment(s, badPos);
-    ch.force(true);
-    s.size = badPos;
-    s.lastOffset = expected - 1;
-    s.lastEpoch = lastEpoch;
-    s.index.tailMap(expected, true).clear();
-    s.cuts++;
-    if (s.lastOffset >= s.base) {
-      ByteBuffer tail = readLastTimestamp(s);
-      s.lastTimestamp = tail == null ? 0 : tail.getLong(0);
-    }
-    long zeroFilled = fileSize - badPos - restEnd;
-    long torn = zeroFilled >= 4096 ? restEnd : fileSize - badPos; // preallocated zeros are not a torn record
-    return new RecoveryResult(s.path, badPos, torn, removed, expected);
-  }
-
-  private @Nullable ByteBuffer readLastTimestamp(Segment s) throws IOException {
-    long pos = locate(s, s.lastOffset);
-    ByteBuffer h = readAt(s, pos + 24, 8);
-    return h.limit() == 8 ? h : null;
-  }
-
-  private static byte[] toArray(ByteBuffer b) {
-    byte[] a = new byte[b.limit()];
-    b.get(0, a);
-    return a;
-  }
-
-  // ---------------------------------------------------------------- metadata files
-
-  private EpochHistory readHistory() throws IOException {
-    Path p = dir.resolve(HISTORY_FILE);
-    if (!Files.exists(p)) {
-      return EpochHistory.empty();
-    }
-    List<EpochHistory.Entry> entries = new ArrayList<>();
-    int lineNo = 0;
-    for (String line : Files.readAllLines(p, StandardCharsets.UTF_8)) {
-      lineNo++;
-      if (line.isBlank()) {
-        continue;
-      }
-      String[] parts = line.trim().split("\\s+");
-      try {
-        entries.add(new EpochHistory.Entry(Long.parseLong(parts[0]), Long.parseLong(parts[1])));
-      } catch (RuntimeException e) {
-        throw new IntegrityException("log " + name + ": " + p + " line " + lineNo + " is malformed: '" + line + "'", e);
-      }
-    }
-    return new EpochHistory(entries);
-  }
-
-  private void writeHistoryUnchecked(EpochHistory h) {
-    StringBuilder sb = new StringBuilder();
-    for (EpochHistory.Entry e : h.entries()) {
-      sb.append(e.epoch()).append(' ').append(e.startOffset()).append('\n');
-    }
-    writeAtomically(dir.resolve(HISTORY_FILE), sb.toString());
-  }
-
-  private long readFence() throws IOException {
-    Path p = dir.resolve(FENCE_FILE);
-    if (!Files.exists(p)) {
-      return 0;
-    }
-    String s = Files.readString(p, StandardCharsets.UTF_8).trim();
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      throw new IntegrityException("log " + name + ": " + p + " is malformed: '" + s + "'", e);
-    }
-  }
-
-  private void writeFence(long epoch) {
-    writeAtomically(dir.resolve(FENCE_FILE), epoch + "\n");
-  }
-
-  private void writeAtomically(Path target, String content) {
-    Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-    try {
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-          StandardOpenOption.TRUNCATE_EXISTING)) {
-        writeFully(ch, ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8)));
-        ch.force(true);
-      }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      forceDir();
-    } catch (IOException e) {
-      throw new StorageException("log " + name + ": cannot write " + target + ": " + e.getMessage(), e);
-    }
+    return LogQuarantine.read(file);
   }
 
   // ---------------------------------------------------------------- misc
@@ -1771,17 +1053,7 @@ public final class ReplicationLog implements AutoCloseable {
     if (ownScheduler != null) {
       ownScheduler.shutdownNow();
     }
-    if (maintenance != null) {
-      stopping = true; // the filler stops at its next chunk
-      maintenance.shutdown();
-      try {
-        if (!maintenance.awaitTermination(10, TimeUnit.SECONDS)) {
-          LOG.warn("log {}: background zero-filling did not stop within 10 s", name);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
+    maintenance.stop();
     flushLock.lock();
     try {
       try {
@@ -1807,103 +1079,5 @@ public final class ReplicationLog implements AutoCloseable {
   @Override
   public String toString() {
     return "ReplicationLog[" + name + " at " + dir + ", next=" + nextOffset() + ", durable=" + durableOffset + "]";
-  }
-
-  // ---------------------------------------------------------------- internals
-
-  private final class Segment {
-    final long base;
-    final Path path;
-    volatile long size;
-    /** The file's bytes known to be written (records or zero fill): writes below need no extend lock. */
-    volatile long allocated;
-    final ReentrantLock extendLock = new ReentrantLock();
-    volatile long lastOffset;
-    volatile long lastEpoch;
-    volatile long lastTimestamp;
-    long lastTimestampFromFile;
-    long lastIndexedPosition;
-    final ConcurrentSkipListMap<Long, Long> index = new ConcurrentSkipListMap<>();
-    /** Bumped (under the flush lock) whenever the segment is cut: read hints from before are void. */
-    volatile int cuts;
-    /** Where the last read ended, so that the next sequential read needs no scan. */
-    volatile @Nullable ReadHint readHint;
-    volatile @Nullable FileChannel ch;
-
-    Segment(long base, Path path) {
-      this.base = base;
-      this.path = path;
-      this.lastOffset = base - 1;
-    }
-
-    FileChannel channel() throws IOException {
-      FileChannel c = ch;
-      if (c == null) {
-        synchronized (this) {
-          c = ch;
-          if (c == null) {
-            try {
-              c = config.channelFactory().open(path, EnumSet.of(StandardOpenOption.READ, StandardOpenOption.WRITE));
-            } catch (NoSuchFileException e) {
-              throw new ClosedChannelException();
-            }
-            ch = c;
-          }
-        }
-      }
-      return c;
-    }
-
-    long lastTimestamp() {
-      return lastTimestamp > 0 ? lastTimestamp : lastTimestampFromFile;
-    }
-
-    void closeQuietly() {
-      FileChannel c = ch;
-      if (c != null) {
-        try {
-          c.close();
-        } catch (IOException e) {
-          LOG.debug("closing {} failed", path, e);
-        }
-      }
-    }
-  }
-
-  /** The position of {@code offset} in a segment as of its {@code cuts}-th cut. */
-  private record ReadHint(long offset, long position, int cuts) {}
-
-  private static final class Chunk {
-    final long newSegmentBase;
-    ByteBuffer buf = ByteBuffer.allocate(4096);
-    long firstOffset = -1;
-    long lastOffset = -1;
-    long lastEpoch;
-    long lastTimestamp;
-
-    Chunk(long newSegmentBase) {
-      this.newSegmentBase = newSegmentBase;
-    }
-
-    ByteBuffer reserve(int len) {
-      if (buf.remaining() < len) {
-        int cap = Math.max(buf.capacity() * 2, buf.position() + len);
-        ByteBuffer nb = ByteBuffer.allocate(cap);
-        buf.flip();
-        nb.put(buf);
-        buf = nb;
-      }
-      return buf;
-    }
-
-    void added(long offset, int len) {
-      if (firstOffset < 0) {
-        firstOffset = offset;
-      }
-      lastOffset = offset;
-      int start = buf.position() - len;
-      lastEpoch = Frames.epoch(buf, start);
-      lastTimestamp = Frames.timestamp(buf, start);
-    }
   }
 }

@@ -21,6 +21,8 @@ import org.jspecify.annotations.Nullable;
  * naming its offset. Thread-safe.
  */
 public final class ReplicationLogReplay implements ReplayLog, AutoCloseable {
+  /** Bytes of frames asked for per segment read. */
+  private static final int READ_BYTES = 1 << 20;
   private final String service;
   private final Supplier<Optional<ReplicationLog>> opener;
   private @Nullable ReplicationLog log;
@@ -70,31 +72,52 @@ public final class ReplicationLogReplay implements ReplayLog, AutoCloseable {
   }
 
   /**
+   * Reads the log in bulk, about a mebibyte of frames per segment read, and decodes each frame
+   * straight into a {@link ReplayRecord} (one copy of the payload).
+   *
    * @throws IntegrityException naming the offset of a record that fails its checksum or is out of
    *     place
    */
   @Override
   public List<ReplayRecord> read(String forService, long fromOffset, int maxRecords) {
     ReplicationLog l = require(forService);
-    List<LogRecord> records;
-    try {
-      records = l.read(fromOffset, maxRecords);
-    } catch (IntegrityException e) {
-      records = validPrefix(l, fromOffset, maxRecords, e);
-    }
-    List<ReplayRecord> out = new ArrayList<>(records.size());
-    for (LogRecord r : records) {
-      out.add(new ReplayRecord(r.offset(), r.epoch(), Instant.ofEpochMilli(r.timestampMillis()), r.payload()));
+    List<ReplayRecord> out = new ArrayList<>(Math.min(maxRecords, 8192));
+    long next = fromOffset;
+    while (out.size() < maxRecords) {
+      FrameBatch b;
+      try {
+        b = l.readFrames(next, READ_BYTES);
+      } catch (IntegrityException e) {
+        if (!out.isEmpty()) {
+          return out; // the valid records before the damage; the next read reports it
+        }
+        return validPrefix(l, fromOffset, maxRecords, e);
+      }
+      if (b == null) {
+        break;
+      }
+      ByteBuffer f = b.frames();
+      int p = 0;
+      while (p < f.limit() && out.size() < maxRecords) {
+        out.add(decode(f, p));
+        p += Frames.frameSize(Frames.payloadLength(f, p));
+      }
+      next = fromOffset + out.size();
     }
     return out;
+  }
+
+  private static ReplayRecord decode(ByteBuffer f, int p) {
+    return new ReplayRecord(Frames.offset(f, p), Frames.epoch(f, p), Instant.ofEpochMilli(Frames.timestamp(f, p)),
+        Frames.payload(f, p));
   }
 
   /**
    * After a batch read failed: reads record by record to return the valid ones before the damage,
    * or, when the first one is damaged, throws naming its offset.
    */
-  private List<LogRecord> validPrefix(ReplicationLog l, long fromOffset, int maxRecords, IntegrityException first) {
-    List<LogRecord> out = new ArrayList<>();
+  private List<ReplayRecord> validPrefix(ReplicationLog l, long fromOffset, int maxRecords, IntegrityException first) {
+    List<ReplayRecord> out = new ArrayList<>();
     for (long o = fromOffset; o < fromOffset + maxRecords; o++) {
       try {
         // A read of one frame header's worth returns exactly one frame, checked, without touching the next.
@@ -102,8 +125,7 @@ public final class ReplicationLogReplay implements ReplayLog, AutoCloseable {
         if (b == null || b.count() == 0) {
           break;
         }
-        ByteBuffer f = b.frames();
-        out.add(new LogRecord(Frames.epoch(f, 0), Frames.offset(f, 0), Frames.timestamp(f, 0), Frames.payload(f, 0)));
+        out.add(decode(b.frames(), 0));
       } catch (IntegrityException e) {
         if (out.isEmpty()) {
           throw new IntegrityException("replication log of '" + service + "': the record at offset " + o

@@ -20,6 +20,9 @@ import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+// Why this file is over 600 lines: about 155 of them are the nested Builder, whose documented
+// settings are public API as ReplicationPrimary.Builder; the shipping loop itself is about 500.
+
 /**
  * The primary side of replication for one service: appends host records to the local
  * {@link ReplicationLog} at the primary's epoch, ships durable records to the backup through a

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
@@ -16,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,15 +60,6 @@ class RemoteRewindTest {
     return rs.stream().map(r -> new String(r.payload(), StandardCharsets.UTF_8)).toList();
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
 
   /** Site A wrote a0..a9 at epoch 1 and shipped a0..a5 to B; B was promoted at epoch 2 and wrote b6..b8. */
   private ReplicationLog[] divergedSites() throws Exception {
@@ -119,7 +110,7 @@ class RemoteRewindTest {
 
     ReplicationPrimary pb = primaryShippingTo(b, serve(aApplier), 2, true);
     pb.start();
-    await("the old primary follows the new one", () -> aApplier.appliedOffset() == 8);
+    eventually("the old primary follows the new one").until(() -> aApplier.appliedOffset() == 8);
 
     assertThat(pb.needsResync()).isFalse();
     assertThat(payloads(a.read(0, 100))).isEqualTo(payloads(b.read(0, 100)));
@@ -134,7 +125,7 @@ class RemoteRewindTest {
     assertThat(events.ofType("replication.replica.diverged")).isEmpty();
 
     b.append(2, bytes("b9"));
-    await("shipping continues", () -> aApplier.appliedOffset() == 9);
+    eventually("shipping continues").until(() -> aApplier.appliedOffset() == 9);
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -77,15 +77,6 @@ class ReplicationFailoverActionsTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  static void await(String what, BooleanSupplier c) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!c.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.sleep(1);
-    }
-  }
 
   long append(Site site, String payload, ListSink sink) throws InterruptedException {
     long off = actions.primary(site).append(bytes(payload));
@@ -100,7 +91,7 @@ class ReplicationFailoverActionsTest {
     append(Site.PRIMARY, "p0", primarySink);
     // Let the shipper go idle first: closing a primary interrupts its shipper, and an interrupt in
     // the middle of the in-process replica's file write would close the backup's log channel.
-    await("p0 applied on the backup", () -> backupSink.entries().size() == 1);
+    eventually("p0 applied on the backup").until(() -> backupSink.entries().size() == 1);
     actions.fence(SVC, Site.PRIMARY, 2);
     // a new leader took over the phase and acts at epoch 3; the old leader's promote at 2 arrives late
     actions.fence(SVC, Site.PRIMARY, 3);
@@ -142,7 +133,7 @@ class ReplicationFailoverActionsTest {
       long off = append(Site.BACKUP, "b" + i, backupSink);
       assertThat(primaryLog.durableOffset()).isGreaterThanOrEqualTo(off);
     }
-    await("primary caught up", () -> primarySink.entries().size() == 26);
+    eventually("primary caught up").until(() -> primarySink.entries().size() == 26);
     assertThat(primarySink.entries()).isEqualTo(backupSink.entries());
 
     actions.fence(SVC, Site.BACKUP, 3);
@@ -150,7 +141,7 @@ class ReplicationFailoverActionsTest {
     actions.resync(SVC, Site.BACKUP, Site.PRIMARY, 3);
     actions.demote(SVC, Site.BACKUP, 3);
     append(Site.PRIMARY, "p-again", primarySink);
-    await("backup caught up", () -> backupSink.entries().size() == 27);
+    eventually("backup caught up").until(() -> backupSink.entries().size() == 27);
     assertThat(backupSink.entries()).isEqualTo(primarySink.entries());
     assertThat(primaryLog.read(0, 100)).usingRecursiveFieldByFieldElementComparator()
         .isEqualTo(backupLog.read(0, 100));
@@ -165,7 +156,7 @@ class ReplicationFailoverActionsTest {
     for (int i = 0; i < 10; i++) {
       append(Site.PRIMARY, "p" + i, primarySink);
     }
-    await("backup has 10", () -> backupSink.entries().size() == 10);
+    eventually("backup has 10").until(() -> backupSink.entries().size() == 10);
     // partition: the backup is promoted while the old primary, not yet fenced, keeps writing
     // locally (its shipper is refused by the promoted replica, so these never reach it)
     actions.replica(Site.BACKUP).promote(2);
@@ -183,7 +174,7 @@ class ReplicationFailoverActionsTest {
         r -> new String(r.payload(), StandardCharsets.UTF_8)).containsExactly("lost10", "lost11", "lost12");
     assertThat(events.ofType("replication.divergence.quarantined")).hasSize(1);
     actions.demote(SVC, Site.PRIMARY, 2);
-    await("old primary caught up", () -> primarySink.entries().size() == 11);
+    eventually("old primary caught up").until(() -> primarySink.entries().size() == 11);
     assertThat(primarySink.entries()).isEqualTo(backupSink.entries());
   }
 
@@ -194,7 +185,7 @@ class ReplicationFailoverActionsTest {
     for (int i = 0; i < 10; i++) {
       append(Site.PRIMARY, "p" + i, primarySink);
     }
-    await("backup has 10", () -> backupSink.entries().size() == 10);
+    eventually("backup has 10").until(() -> backupSink.entries().size() == 10);
     actions.replica(Site.BACKUP).promote(2);
     for (int i = 10; i < 13; i++) {
       long off = primaryLog.append(1, bytes("lost" + i));
@@ -205,7 +196,7 @@ class ReplicationFailoverActionsTest {
     append(Site.BACKUP, "b0", backupSink);
 
     actions.demote(SVC, Site.PRIMARY, 2); // no resync: the new primary rewinds the old one when it connects
-    await("old primary caught up", () -> primarySink.entries().size() == 11);
+    eventually("old primary caught up").until(() -> primarySink.entries().size() == 11);
     assertThat(primarySink.entries()).isEqualTo(backupSink.entries());
     assertThat(ReplicationLog.readQuarantine(primaryLog.quarantineFiles().get(0))).extracting(
         r -> new String(r.payload(), StandardCharsets.UTF_8)).containsExactly("lost10", "lost11", "lost12");

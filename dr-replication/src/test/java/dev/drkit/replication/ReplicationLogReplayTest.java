@@ -74,4 +74,44 @@ class ReplicationLogReplayTest {
           .hasMessageContaining("offset 5");
     }
   }
+
+  @Test
+  void damageBeyondTheFirstBulkReadReturnsEveryValidRecordBeforeItThenNamesItsOffset(@TempDir Path dir)
+      throws Exception {
+    ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("orders").clock(Clock.fixed(T0, ZoneOffset.UTC))
+        .durability(Durability.interval(java.time.Duration.ofHours(1))).preallocateBytes(0).build());
+    byte[] payload = new byte[1000]; // 2,500 frames: about 2.5 MiB, more than two bulk reads
+    for (int i = 0; i < 2500; i++) {
+      payload[0] = (byte) i;
+      log.append(1, payload);
+    }
+    log.sync();
+    Path segment = log.segmentFiles().get(0);
+    long pos = ReplicationLog.SEGMENT_HEADER + 2200L * Frames.frameSize(payload.length) + Frames.HEADER + 7;
+    try (FileChannel ch = FileChannel.open(segment, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(new byte[] {'X'}), pos);
+    }
+    try (ReplicationLogReplay replay = new ReplicationLogReplay("orders", () -> Optional.of(log))) {
+      // As the rebuild reads: on from the last record returned, until the read fails.
+      List<ReplayRecord> got = new java.util.ArrayList<>();
+      long next = 0;
+      IntegrityException failure = null;
+      while (failure == null) {
+        try {
+          List<ReplayRecord> batch = replay.read("orders", next, 4096);
+          assertThat(batch).isNotEmpty();
+          got.addAll(batch);
+          next = batch.get(batch.size() - 1).offset() + 1;
+        } catch (IntegrityException e) {
+          failure = e;
+        }
+      }
+      assertThat(got).extracting(ReplayRecord::offset)
+          .containsExactlyElementsOf(java.util.stream.LongStream.range(0, 2200).boxed().toList());
+      assertThat(got.get(1999).payload()[0]).isEqualTo((byte) 1999);
+      assertThat(failure).hasMessageContaining("offset 2200");
+      assertThatThrownBy(() -> replay.read("orders", 2200, 4096)).isInstanceOf(IntegrityException.class)
+          .hasMessageContaining("offset 2200");
+    }
+  }
 }

@@ -1,7 +1,6 @@
 package dev.drkit.replication;
 
-import static dev.drkit.replication.TcpTransportTest.await;
-
+import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -130,7 +129,7 @@ class TcpTransportLimitsTest {
     // the legit session was accepted first, so its deadline had passed too: it is still served
     legit.writeSealed(Wire.BATCH, RawPeer.batchBody(1, 0, "kept"));
     assertThat(legit.expect(Wire.ACK).getLong(24)).isZero();
-    await("dropped connections released", () -> b.openConnections() == 1);
+    eventually("dropped connections released").until(() -> b.openConnections() == 1);
   }
 
   @Test
@@ -143,7 +142,7 @@ class TcpTransportLimitsTest {
     for (int i = 0; i < 8; i++) {
       held.add(track(RawPeer.connect(b.boundPort())));
     }
-    await("8 connections held", () -> b.openConnections() == 8);
+    eventually("8 connections held").until(() -> b.openConnections() == 8);
     for (int i = 0; i < 300; i++) {
       try (RawPeer idle = RawPeer.connect(b.boundPort())) {
         RawPeer.Refusal r = idle.refusal();
@@ -158,7 +157,7 @@ class TcpTransportLimitsTest {
     for (RawPeer p : held) {
       p.close();
     }
-    await("slots released", () -> b.openConnections() == 0);
+    eventually("slots released").until(() -> b.openConnections() == 0);
     try (RawPeer p = RawPeer.connect(b.boundPort())) {
       p.handshake(SVC, 1);
       p.writeSealed(Wire.BATCH, RawPeer.batchBody(1, 0, "served"));

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -27,7 +28,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -90,16 +90,6 @@ class TcpTransportTest {
     return s.getBytes(StandardCharsets.UTF_8);
   }
 
-  static void await(String what, BooleanSupplier condition) throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out waiting for " + what);
-      }
-      Thread.onSpinWait();
-      Thread.sleep(1);
-    }
-  }
 
   static List<String> payloads(ListSink sink) {
     return sink.entries().stream().map(ListSink.Entry::payload).toList();
@@ -118,10 +108,10 @@ class TcpTransportTest {
         b.transport.resetConnections();
       }
     }
-    await("backup applied everything", () -> b.applier.appliedOffset() == 2999);
+    eventually("backup applied everything").until(() -> b.applier.appliedOffset() == 2999);
     assertThat(payloads(b.sink)).isEqualTo(expected);
     assertThat(events.ofType("replication.connected").size()).isGreaterThan(1);
-    await("primary saw the final ack", () -> p.ackedOffset() == 2999);
+    eventually("primary saw the final ack").until(() -> p.ackedOffset() == 2999);
     assertThat(p.lag()).isEqualTo(Lag.none());
   }
 
@@ -188,8 +178,8 @@ class TcpTransportTest {
     ReplicaApplier applier = new ReplicaApplier(SVC, blog, sink, bus, Clock.systemUTC());
     TcpTransport t = track(RawPeer.backup(port));
     track(t.serve(SVC, applier));
-    await("restored", () -> !p.degraded() && events.ofType("replication.mode.restored").size() == 1);
-    await("applied", () -> sink.entries().size() == 2);
+    eventually("restored").until(() -> !p.degraded() && events.ofType("replication.mode.restored").size() == 1);
+    eventually("applied").until(() -> sink.entries().size() == 2);
     assertThat(payloads(sink)).containsExactly("a", "b");
   }
 
@@ -201,7 +191,7 @@ class TcpTransportTest {
       for (int i = 0; i < 20; i++) {
         p.append(bytes("payload-" + i));
       }
-      await("all applied", () -> b.applier.appliedOffset() == 19);
+      eventually("all applied").until(() -> b.applier.appliedOffset() == 19);
       assertThat(proxy.corrupted.get()).isTrue();
       assertThat(payloads(b.sink)).hasSize(20).allMatch(s -> s.startsWith("payload-"));
       assertThat(events.ofType("replication.connected").size()).isGreaterThanOrEqualTo(2);
@@ -284,7 +274,7 @@ class TcpTransportTest {
         .satisfies(e -> assertThat(((StaleEpochException) e).currentEpoch()).isEqualTo(5));
     ReplicationPrimary p = primary(b.port(), ReplicationMode.async(), 3);
     p.append(bytes("never"));
-    await("primary fenced", p::stopped);
+    eventually("primary fenced").until(p::stopped);
     assertThatThrownBy(() -> p.append(bytes("x"))).isInstanceOf(StaleEpochException.class);
     assertThat(events.ofType("replication.fenced")).isNotEmpty();
     assertThat(b.sink.entries()).isEmpty();
@@ -298,7 +288,7 @@ class TcpTransportTest {
     for (int i = 0; i < 10; i++) {
       p.append(bytes("r" + i));
     }
-    await("all applied", () -> b.applier.appliedOffset() == 9);
+    eventually("all applied").until(() -> b.applier.appliedOffset() == 9);
     assertThat(payloads(b.sink)).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
     assertThat(events.ofType("replication.apply.failed")).hasSize(1);
     assertThat(events.ofType("replication.apply.resumed")).hasSize(1);
@@ -343,7 +333,7 @@ class TcpTransportTest {
         }
       });
       sender.start();
-      await("sender blocked", () -> sent.get() == 4 && (sender.getState() == Thread.State.TIMED_WAITING
+      eventually("sender blocked").until(() -> sent.get() == 4 && (sender.getState() == Thread.State.TIMED_WAITING
           || sender.getState() == Thread.State.WAITING));
       assertThat(sent.get()).isEqualTo(4);
       s.close();

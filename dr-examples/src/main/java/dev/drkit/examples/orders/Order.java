@@ -2,6 +2,7 @@ package dev.drkit.examples.orders;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.regex.Pattern;
 
 /**
  * One order as stored by an {@link OrderSite}.
@@ -14,6 +15,9 @@ import java.util.Objects;
  * @param site the name of the site that accepted it ({@code primary}, {@code backup}, ...)
  */
 public record Order(String id, String customer, long amountCents, Instant createdAt, long epoch, String site) {
+  /** An order id: compiled once (a rebuild checks hundreds of thousands a second). */
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+
   /** Validates. */
   public Order {
     Objects.requireNonNull(id, "id");
@@ -36,6 +40,6 @@ public record Order(String id, String customer, long amountCents, Instant create
    * @return whether it is a valid order id
    */
   public static boolean validId(String id) {
-    return id != null && id.matches("[A-Za-z0-9._-]{1,64}");
+    return id != null && ID.matcher(id).matches();
   }
 }

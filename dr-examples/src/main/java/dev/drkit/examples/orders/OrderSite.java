@@ -676,7 +676,7 @@ public final class OrderSite implements AutoCloseable {
     return new SiteDataSource(Objects.requireNonNull(site, "site"));
   }
 
-  private void noteCommit(Instant t) {
+  void noteCommit(Instant t) {
     synchronized (this) {
       Instant prev = lastCommit;
       if (prev == null || t.isAfter(prev)) {

@@ -1,0 +1,177 @@
+package dev.drkit.examples.orders;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.drkit.core.StaleEpochException;
+import dev.drkit.spi.ReplayRecord;
+import dev.drkit.spi.Site;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The example's bulk apply on a real H2 site: one transaction per batch with the applied offset in
+ * it, insert-if-missing, fencing, and the streaming decoder against Jackson's databinding.
+ */
+class OrderRebuildTargetTest {
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  private static final Instant T0 = Instant.parse("2026-01-01T00:00:00.123456Z");
+  @TempDir Path tmp;
+  private OrderSite primary;
+  private OrderSite backup;
+  private OrderRebuildTarget target;
+
+  @BeforeEach
+  void sites() {
+    primary = new OrderSite("primary", Site.PRIMARY, tmp.resolve("primary"), Clock.systemUTC()).start();
+    backup = new OrderSite("backup", Site.BACKUP, tmp.resolve("backup"), Clock.systemUTC());
+    target = new OrderRebuildTarget(primary, backup, () -> {
+      throw new AssertionError("no snapshot is loaded here");
+    }, tmp.resolve("staging"), Optional::empty);
+  }
+
+  @AfterEach
+  void stop() {
+    primary.stop();
+  }
+
+  private static Order order(int i) {
+    return new Order(String.format("o-%06d", i), "c" + i, 100 + i, T0.plusMillis(i), 1, "primary");
+  }
+
+  private static ReplayRecord record(long offset, long epoch, Order o) throws IOException {
+    return new ReplayRecord(offset, epoch, o.createdAt(), JSON.writeValueAsBytes(o));
+  }
+
+  private static List<ReplayRecord> records(int from, int to) throws IOException {
+    List<ReplayRecord> out = new ArrayList<>();
+    for (int i = from; i < to; i++) {
+      out.add(record(i, 1, order(i)));
+    }
+    return out;
+  }
+
+  private static Set<String> ids(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> order(i).id()).collect(Collectors.toSet());
+  }
+
+  @Test
+  void aSiteKilledBeforeABatchCommitsHasNoneOfItAndTheReplayResumesExactlyOnce() throws Exception {
+    target.apply("orders", Site.PRIMARY, records(0, 100), 2);
+    target.beforeCommit(offset -> {
+      if (offset == 199) {
+        primary.kill(); // the database goes down with the batch written but not committed
+      }
+    });
+    assertThatThrownBy(() -> target.apply("orders", Site.PRIMARY, records(100, 200), 2))
+        .isInstanceOf(SiteUnavailableException.class).hasMessageContaining("up to offset 199");
+
+    primary.start();
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 100));
+    assertThat(primary.appliedOffset()).isEqualTo(99);
+
+    target.beforeCommit(offset -> { });
+    target.apply("orders", Site.PRIMARY, records(100, 200), 2);
+    target.apply("orders", Site.PRIMARY, records(0, 200), 2); // a resumed replay applies again: no effect
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 200));
+    assertThat(primary.orders()).hasSize(200);
+    assertThat(primary.appliedOffset()).isEqualTo(199);
+    assertThat(primary.lastCommit()).contains(order(199).createdAt());
+  }
+
+  @Test
+  void aFailedBatchLeavesNothingAndTheOffsetWhereItWas() throws Exception {
+    target.apply("orders", Site.PRIMARY, records(0, 10), 2);
+    target.beforeCommit(offset -> {
+      throw new IllegalStateException("injected failure before the commit of " + offset);
+    });
+    assertThatThrownBy(() -> target.apply("orders", Site.PRIMARY, records(10, 20), 2))
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("19");
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 10));
+    assertThat(primary.appliedOffset()).isEqualTo(9);
+  }
+
+  @Test
+  void insertsOnlyMissingOrdersInLogOrderAndLeavesPresentOnesAsTheyAre() throws Exception {
+    Order present = order(1);
+    primary.applyReplicated(new Order(present.id(), "already-here", 5, present.createdAt(), 1, "backup"), 1, 0);
+    Order dup = order(2);
+    List<ReplayRecord> batch = List.of(record(1, 1, present), record(2, 1, dup),
+        record(3, 1, new Order(dup.id(), "second-copy", 7, dup.createdAt(), 1, "primary")), record(4, 1, order(3)));
+
+    target.apply("orders", Site.PRIMARY, batch, 2);
+
+    assertThat(primary.get(present.id()).orElseThrow().customer()).isEqualTo("already-here");
+    assertThat(primary.get(dup.id()).orElseThrow().customer()).isEqualTo(dup.customer());
+    assertThat(primary.orders()).extracting(Order::id).containsExactly(present.id(), dup.id(), order(3).id());
+    assertThat(primary.appliedOffset()).isEqualTo(4);
+  }
+
+  @Test
+  void aBatchSpanningTwoEpochsCommitsEachRunWithItsLastOffset() throws Exception {
+    List<ReplayRecord> batch = new ArrayList<>(records(0, 3));
+    batch.add(record(3, 2, order(3)));
+    batch.add(record(4, 2, order(4)));
+    List<Long> committed = new ArrayList<>();
+    target.beforeCommit(committed::add);
+
+    target.apply("orders", Site.PRIMARY, batch, 3);
+
+    assertThat(committed).containsExactly(2L, 4L);
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 5));
+  }
+
+  @Test
+  void refusesRecordsFromAnEpochOlderThanTheSitesAndWritesNothing() throws Exception {
+    primary.fence(3);
+    assertThatThrownBy(() -> target.apply("orders", Site.PRIMARY, records(0, 5), 3))
+        .isInstanceOf(StaleEpochException.class);
+    assertThat(primary.orderIds()).isEmpty();
+  }
+
+  @Test
+  void refusesToApplyToAPrimary() throws Exception {
+    primary.promote(1);
+    assertThatThrownBy(() -> target.apply("orders", Site.PRIMARY, records(0, 5), 1))
+        .isInstanceOf(SiteUnavailableException.class).hasMessageContaining("is primary");
+    assertThat(primary.orderIds()).isEmpty();
+  }
+
+  @Test
+  void theStreamingDecoderReadsWhatJacksonReads() throws Exception {
+    Order withNanos = new Order("n-1", "c \"quoted\" \u00e9", 0, Instant.parse("2026-03-04T05:06:07.123456789Z"), 9,
+        "backup");
+    Order beforeEpoch = new Order("b-1", "c", 42, Instant.parse("1969-12-31T23:59:58.5Z"), 1, "primary");
+    for (Order o : List.of(withNanos, beforeEpoch, order(7))) {
+      assertThat(OrderRebuildTarget.OrderJson.decode(JSON.writeValueAsBytes(o), 1)).isEqualTo(o);
+    }
+    String iso = "{\"id\":\"i-1\",\"customer\":\"c\",\"amountCents\":1,\"createdAt\":\"2026-01-01T00:00:00Z\","
+        + "\"epoch\":1,\"site\":\"primary\"}";
+    assertThat(OrderRebuildTarget.OrderJson.decode(iso.getBytes(StandardCharsets.UTF_8), 1))
+        .isEqualTo(new Order("i-1", "c", 1, Instant.parse("2026-01-01T00:00:00Z"), 1, "primary"));
+  }
+
+  @Test
+  void aRecordThatIsNotAnOrderIsRefusedNamingItsOffset() {
+    assertThatThrownBy(() -> OrderRebuildTarget.OrderJson.decode("{\"id\":".getBytes(StandardCharsets.UTF_8), 4711))
+        .isInstanceOf(IOException.class).hasMessageContaining("offset 4711");
+    assertThatThrownBy(() -> OrderRebuildTarget.OrderJson.decode(
+        "{\"id\":\"bad id!\",\"customer\":\"c\",\"amountCents\":1,\"createdAt\":1.0,\"epoch\":1,\"site\":\"p\"}"
+            .getBytes(StandardCharsets.UTF_8), 12))
+        .isInstanceOf(IOException.class).hasMessageContaining("offset 12").hasMessageContaining("bad id!");
+  }
+}

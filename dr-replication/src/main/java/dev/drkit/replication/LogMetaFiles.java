@@ -1,5 +1,7 @@
 package dev.drkit.replication;
 
+import dev.drkit.core.internal.DurableFiles;
+
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import java.io.IOException;
@@ -13,8 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The small metadata files beside a {@link ReplicationLog}'s segments: {@code epochs.history} (one
@@ -22,7 +22,6 @@ import org.slf4j.LoggerFactory;
  * Both are replaced atomically (write a temporary file, force it, rename, force the directory).
  */
 final class LogMetaFiles {
-  private static final Logger LOG = LoggerFactory.getLogger(LogMetaFiles.class);
   static final String HISTORY_FILE = "epochs.history";
   static final String FENCE_FILE = "fence.epoch";
 
@@ -110,12 +109,18 @@ final class LogMetaFiles {
     }
   }
 
-  /** Forces the log directory (new or removed files); where that is unsupported it is only logged. */
+  /**
+   * Forces the log directory (new, renamed or removed files), by drkit's one durable-file policy
+   * ({@link DurableFiles#forceDirectory}: skipped only where the platform cannot open a directory).
+   *
+   * @throws StorageException when the directory cannot be forced: the change may not survive a
+   *     power loss, so the caller must not report it as durable
+   */
   void forceDir() {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
+    try {
+      DurableFiles.forceDirectory(dir);
     } catch (IOException e) {
-      LOG.debug("log {}: directory fsync not supported: {}", name, e.toString());
+      throw new StorageException("log " + name + ": cannot force the directory " + dir + ": " + e.getMessage(), e);
     }
   }
 

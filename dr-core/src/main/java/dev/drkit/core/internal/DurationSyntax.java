@@ -19,7 +19,7 @@ import java.util.regex.Pattern;
  * duration  = ["-"] (compound | iso | number)       ; case-insensitive, blanks around it ignored
  * compound  = part {[blanks] part}                   ; 1h30m, 1h 30m, 250ms, 1.5s, 2 s
  * part      = number [blanks] unit
- * unit      = "ns" | "us" | "ms" | "s" | "m" | "h" | "d"   ; d = 24 h
+ * unit      = "ns" | "us" | "ms" | "s" | "m" | "h" | "d" | "w"   ; d = 24 h, w = 7 d
  * number    = 1-18 digits ["." 1-9 digits]
  * iso       = an ISO-8601 duration java.time.Duration reads: PT5M, PT1H30M, P2D
  * </pre>
@@ -46,7 +46,7 @@ public final class DurationSyntax {
   }
 
   private static final String NUM = "\\d{1,18}(?:\\.\\d{1,9})?";
-  private static final String UNIT = "(?:ns|us|ms|s|m|h|d)";
+  private static final String UNIT = "(?:ns|us|ms|s|m|h|d|w)";
   private static final Pattern PART = Pattern.compile("(" + NUM + ")\\s*(" + UNIT + ")");
   private static final Pattern COMPOUND = Pattern.compile("(?:" + NUM + "\\s*" + UNIT + "\\s*)+");
   private static final Pattern NUMBER = Pattern.compile(NUM);
@@ -166,6 +166,7 @@ public final class DurationSyntax {
       case "m" -> NANOS_PER_MINUTE;
       case "h" -> BigDecimal.valueOf(3_600_000_000_000L);
       case "d" -> BigDecimal.valueOf(86_400_000_000_000L);
+      case "w" -> BigDecimal.valueOf(604_800_000_000_000L);
       default -> throw new IllegalStateException("unit " + unit);
     };
   }

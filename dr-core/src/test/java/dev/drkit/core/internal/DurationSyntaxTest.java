@@ -22,6 +22,8 @@ class DurationSyntaxTest {
       "7ns, PT0.000000007S",
       "1.5s, PT1.5S",
       "2d, PT48H",
+      "1w2d12h, PT228H",
+      "2w, PT336H",
       "PT5M, PT5M",
       "pt5m, PT5M",
       "5M, PT5M",

@@ -22,8 +22,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * How a drill runs the orders service: the replication mode, the failure detection, the load and
@@ -57,7 +55,6 @@ public record DrillSettings(String service, String replicationMode, Duration pro
     Duration probeTimeout, int writers, double writeRate, Duration warmup, Duration onBackup, Duration settle,
     Duration rebuildRto) {
 
-  private static final Pattern DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?");
   private static final java.util.Map<String, Set<String>> KEYS = java.util.Map.of(
       "service", Set.of(), "replication", Set.of("mode"), "detection", Set.of("interval", "failures", "timeout"),
       "load", Set.of("writers", "rate"), "pacing", Set.of("warmup", "on-backup", "settle"),
@@ -274,19 +271,19 @@ public record DrillSettings(String service, String replicationMode, Duration pro
    * @return the duration
    * @throws IllegalArgumentException when malformed
    */
+  /**
+   * Reads a setting's duration in drkit's one duration grammar with a unit required
+   * ({@link dev.drkit.core.plan.Durations#parseWithUnit}): {@code 200ms}, {@code 1.5s}, {@code 2m},
+   * {@code PT1S}.
+   */
   static Duration parseDuration(String text) {
-    Matcher m = DURATION.matcher(text.trim());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration (like 200ms, 1.5s, 2m)");
+    try {
+      return dev.drkit.core.plan.Durations.parseWithUnit(text);
+    } catch (ConfigException e) {
+      boolean bare = text.trim().matches("\\d+(\\.\\d+)?");
+      throw new IllegalArgumentException("'" + text + "' is not a duration (like 200ms, 1.5s, 2m)"
+          + (bare ? "; a number needs a unit" : ""), e);
     }
-    double v = Double.parseDouble(m.group(1));
-    String unit = m.group(2) == null ? "ms" : m.group(2);
-    double ms = switch (unit) {
-      case "s" -> v * 1000;
-      case "m" -> v * 60_000;
-      default -> v;
-    };
-    return Duration.ofNanos((long) (ms * 1_000_000));
   }
 
   private static void positive(List<ConfigException.Problem> p, String field, Duration d) {

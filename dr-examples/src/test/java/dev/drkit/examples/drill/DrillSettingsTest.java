@@ -36,6 +36,26 @@ class DrillSettingsTest {
   }
 
   @Test
+  void durationsAreReadInTheOneGrammarAndANumberAloneNeedsAUnit() {
+    DrillSettings s = parse("""
+        service: orders
+        detection:
+          interval: PT0.25S
+        pacing:
+          warmup: 1m 30s
+        """);
+    assertThat(s.probeInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThatThrownBy(() -> parse("""
+        service: orders
+        detection:
+          interval: 200
+        """)).isInstanceOf(ConfigException.class)
+        .satisfies(e -> assertThat(((ConfigException) e).problems()).extracting(Object::toString)
+            .containsExactly("settings.yaml:3:3: detection.interval: '200' is not a duration (like 200ms, 1.5s, 2m);"
+                + " a number needs a unit"));
+  }
+
+  @Test
   void eachBadFieldIsNamedWithItsLineAndColumn() {
     assertThatThrownBy(() -> parse("""
         service: orders

@@ -1,15 +1,11 @@
 package dev.drkit.examples.cli.backup;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 
 /** Parses the values of {@code forget}'s {@code --keep-*} options. */
 final class PolicyArgs {
-  private static final Pattern DURATION = Pattern.compile("(?:(\\d+)w)?(?:(\\d+)d)?(?:(\\d+)h)?");
 
   private PolicyArgs() {}
 
@@ -40,37 +36,27 @@ final class PolicyArgs {
     }
   }
 
+  /**
+   * Reads {@code --keep-within} in drkit's one duration grammar with a unit required
+   * ({@link dev.drkit.core.plan.Durations#parseWithUnit}, which knows {@code w} for weeks), after
+   * one guard: restic's {@code y} and {@code m} mean years and months there, which have no fixed
+   * length, so {@code 6m} is refused rather than read as six minutes.
+   */
   static Duration parseDuration(String value) {
     String v = value.trim().toLowerCase(Locale.ROOT);
-    if (v.startsWith("p")) {
-      try {
-        Duration d = Duration.parse(v.toUpperCase(Locale.ROOT));
-        if (d.isNegative()) {
-          throw new CommandLine.TypeConversionException("'" + value + "' is negative");
-        }
-        return d;
-      } catch (DateTimeParseException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not an ISO-8601 duration such as P7D or PT36H");
-      }
-    }
-    if (v.matches(".*\\d+[ym].*")) {
+    if (!v.startsWith("p") && v.matches(".*\\d+\\s*[ym](?!s).*")) {
       throw new CommandLine.TypeConversionException("'" + value
           + "': years and months have no fixed length and keep-within is an exact duration; use days, e.g. 30d");
     }
-    Matcher m = DURATION.matcher(v);
-    if (v.isEmpty() || !m.matches()) {
+    Duration d;
+    try {
+      d = dev.drkit.core.plan.Durations.parseWithUnit(value);
+    } catch (dev.drkit.core.ConfigException e) {
       throw new CommandLine.TypeConversionException("'" + value
           + "' is not a duration; use weeks, days and hours such as 7d, 36h, 1w2d12h, or ISO-8601 such as P7D");
     }
-    Duration d = Duration.ZERO;
-    if (m.group(1) != null) {
-      d = d.plusDays(7L * Long.parseLong(m.group(1)));
-    }
-    if (m.group(2) != null) {
-      d = d.plusDays(Long.parseLong(m.group(2)));
-    }
-    if (m.group(3) != null) {
-      d = d.plusHours(Long.parseLong(m.group(3)));
+    if (d.isNegative()) {
+      throw new CommandLine.TypeConversionException("'" + value + "' is negative");
     }
     return d;
   }

@@ -75,6 +75,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
+import org.jspecify.annotations.NullUnmarked;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -119,6 +120,7 @@ import org.slf4j.LoggerFactory;
  * Commands return after the phases they started have ended (or were taken over by another
  * thread).
  */
+@NullUnmarked // left unchecked while it is split on another branch: NullAway runs on it after the merge
 public final class FailoverEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
 

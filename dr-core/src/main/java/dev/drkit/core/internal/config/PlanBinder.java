@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -111,7 +112,7 @@ public final class PlanBinder {
     RecoveryPlan.Builder builder = RecoveryPlan.builder().name(planName).defaults(defaults)
         .checkValidator(CheckSpecValidator.acceptAll()); // each check was validated above, with its location
     for (ServiceResult r : results) {
-      builder.service(r.config(), r.backups());
+      builder.service(Objects.requireNonNull(r.config(), "config"), r.backups()); // no problems: every service bound
     }
     try {
       return builder.build();
@@ -333,6 +334,7 @@ public final class PlanBinder {
     Double threshold = fraction(path + ".threshold", field(m, "threshold", path));
     Duration timeout = duration(path + ".timeout", field(m, "timeout", path));
     try {
+      @SuppressWarnings("NullAway") // a missing name is reported by ValidationStep's constructor, with its path
       ValidationStep step = new ValidationStep(name, checks,
           threshold != null ? threshold : defaults.validationThreshold(),
           timeout != null ? timeout : defaults.validationTimeout());
@@ -581,7 +583,7 @@ public final class PlanBinder {
       return null;
     }
     try {
-      return new EncryptionConfig(algorithm, keySource);
+      return new EncryptionConfig(algorithm, keySource == null ? "" : keySource); // null only for NONE
     } catch (ConfigException e) {
       problems.addAll(path, e);
       return null;

@@ -95,7 +95,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.createLink(target, tmp);
-      syncDir(target.getParent());
+      syncDir(Objects.requireNonNull(target.getParent())); // blobs live under the root
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
@@ -114,7 +114,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDir(target.getParent());
+      syncDir(Objects.requireNonNull(target.getParent())); // blobs live under the root
     } catch (IOException e) {
       deleteQuietly(tmp);
       throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
@@ -122,7 +122,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
   }
 
   private Path writeTemp(String key, Path target, byte[] content) {
-    Path dir = target.getParent();
+    Path dir = Objects.requireNonNull(target.getParent()); // blobs live under the root
     Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
@@ -281,7 +281,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     try {
       boolean deleted = Files.deleteIfExists(f);
       if (deleted) {
-        syncDir(f.getParent());
+        syncDir(Objects.requireNonNull(f.getParent())); // blobs live under the root
       }
       return deleted;
     } catch (IOException e) {

@@ -62,6 +62,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Readers see records once they are durable ({@link #durableOffset()}).
  */
+// NonAtomicVolatileUpdate: the volatile counters have one writer at a time (the thread holding
+// flushLock, or the constructor during recovery); the volatile is for the lock-free readers
+@SuppressWarnings("NonAtomicVolatileUpdate")
 public final class ReplicationLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationLog.class);
   /** Size of a segment file's header. */
@@ -550,7 +553,7 @@ public final class ReplicationLog implements AutoCloseable {
         }
       }
     } catch (IOException | UncheckedIOException e) {
-      IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+      IOException io = e instanceof UncheckedIOException u ? Objects.requireNonNull(u.getCause()) : (IOException) e;
       failWrite(rollback, rollbackSize, io);
     }
     if (rolled && !inBackground(this::backgroundRetention)) {
@@ -752,10 +755,6 @@ public final class ReplicationLog implements AutoCloseable {
     } finally {
       seg.extendLock.unlock();
     }
-  }
-
-  private boolean lost(long offset, int gen) {
-    return lostCause(offset, gen) != null;
   }
 
   private @Nullable String lostCause(long offset, int gen) {

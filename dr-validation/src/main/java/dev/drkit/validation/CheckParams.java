@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -131,7 +132,7 @@ public final class CheckParams {
       problem(key, "is required for a '" + type + "' check");
       return "";
     }
-    return string(key, v, "");
+    return Objects.requireNonNull(string(key, v, "")); // not null with a fallback that is not
   }
 
   /**
@@ -276,7 +277,7 @@ public final class CheckParams {
       try {
         return positive(key, Durations.parse(s), defaultValue);
       } catch (IllegalArgumentException e) {
-        problem(key, e.getMessage());
+        problem(key, String.valueOf(e.getMessage()));
         return defaultValue;
       }
     }

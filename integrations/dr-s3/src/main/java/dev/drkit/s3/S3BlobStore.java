@@ -524,7 +524,7 @@ public final class S3BlobStore implements BlobStore {
         }));
       } catch (S3Exception e) {
         // a completion retried after its first attempt succeeded finds no upload any more
-        if (e.statusCode() != 404 || !isOurs(key, meta.get(WRITE_ID))) {
+        if (e.statusCode() != 404 || !isOurs(key, Objects.requireNonNull(meta.get(WRITE_ID)))) { // meta has our write id
           throw e;
         }
       }

@@ -125,7 +125,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
   }
 
   private Path writeTemp(String key, Path target, byte[] content) {
-    Path dir = target.getParent();
+    Path dir = Objects.requireNonNull(target.getParent()); // blobs live under the root
     Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);

@@ -140,6 +140,7 @@ public final class FileTreeSource implements BackupSource {
    * @throws IOException when a root cannot be read at all
    */
   @Override
+  @SuppressWarnings("NullAway") // readAttributes returns every attribute it was asked for
   public void scan(Excludes excludes, ScanSink sink) throws IOException {
     Objects.requireNonNull(excludes, "excludes");
     Objects.requireNonNull(sink, "sink");
@@ -206,7 +207,7 @@ public final class FileTreeSource implements BackupSource {
           throw new IOException("cannot list backup source " + dir + ": " + io, io);
         }
         // the directory stays in the snapshot, empty; its contents are reported missing
-        sink.skipped(SkippedEntry.of(rel, io));
+        sink.skipped(SkippedEntry.of(rel, Objects.requireNonNull(io))); // a DirectoryIteratorException has its cause
         return;
       }
       List<byte[]> names = new ArrayList<>(children.size());
@@ -216,7 +217,7 @@ public final class FileTreeSource implements BackupSource {
         order[i] = i;
       }
       Arrays.sort(order, (a, b) -> Arrays.compareUnsigned(names.get(a), names.get(b)));
-      Set<String> markers = markers(dir, children, names);
+      Set<String> markers = markers(children, names);
       for (int i : order) {
         Path p = children.get(i);
         byte[] name = names.get(i);
@@ -229,16 +230,17 @@ public final class FileTreeSource implements BackupSource {
           continue;
         }
         try {
-          entry(p, name, path, childAbs);
+          entry(p, path, childAbs);
         } catch (IOException e) {
           sink.skipped(SkippedEntry.of(path, e));
         } catch (IllegalArgumentException e) {
-          sink.skipped(SkippedEntry.of(path, SkippedEntry.Reason.PATH_TOO_LONG, e.getMessage()));
+          sink.skipped(SkippedEntry.of(path, SkippedEntry.Reason.PATH_TOO_LONG, String.valueOf(e.getMessage())));
         }
       }
     }
 
-    private void entry(Path p, byte[] name, byte[] path, byte[] abs) throws IOException {
+    @SuppressWarnings("NullAway") // readAttributes returns every attribute in ATTRS
+    private void entry(Path p, byte[] path, byte[] abs) throws IOException {
       Map<String, Object> a = Files.readAttributes(p, ATTRS, LinkOption.NOFOLLOW_LINKS);
       int mode = (Integer) a.get("mode");
       Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
@@ -266,7 +268,7 @@ public final class FileTreeSource implements BackupSource {
      *     named by {@code --exclude-if-present}, or a {@code CACHEDIR.TAG} with its signature; empty
      *     when there is none
      */
-    private Set<String> markers(Path dir, List<Path> children, List<byte[]> names) {
+    private Set<String> markers(List<Path> children, List<byte[]> names) {
       if (excludes.ifPresent().isEmpty() && !excludes.excludeCaches()) {
         return Set.of();
       }

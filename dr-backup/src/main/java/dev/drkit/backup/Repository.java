@@ -135,7 +135,7 @@ public final class Repository implements AutoCloseable {
         encrypted ? null : Base64.getEncoder().encodeToString(material.toBytes()));
     String slot = null;
     if (encrypted) {
-      slot = writeSlot(store, id, material, passphrase, options);
+      slot = writeSlot(store, id, material, Objects.requireNonNull(passphrase), options); // encrypted: has one
     }
     byte[] json = Json.write(cfg);
     String text = new String(json, StandardCharsets.UTF_8) + "\n" + Crypto.sha256(json).hex() + "\n";
@@ -229,6 +229,7 @@ public final class Repository implements AutoCloseable {
         + cfg.id().substring(0, 8) + " opens with it");
   }
 
+  @SuppressWarnings("NullAway") // a missing member is refused right below, before the record is used
   private static ConfigJson parseConfig(byte[] raw) {
     String text = new String(raw, StandardCharsets.UTF_8);
     String[] lines = text.split("\n");
@@ -759,7 +760,7 @@ public final class Repository implements AutoCloseable {
   }
 
   private String addKeyLocked(char[] passphrase, Locks.Held held) {
-    byte[] slotBytes = KeySlots.create(ctx.repoId(), material, passphrase, ctx.options().kdfIterations(),
+    byte[] slotBytes = KeySlots.create(ctx.repoId(), Objects.requireNonNull(material, "key material"), passphrase, ctx.options().kdfIterations(),
         ctx.clock().instant(), ctx.options().host());
     String key = "keys/" + Crypto.sha256(slotBytes).hex();
     held.check("key slot not added; run the key change again");

@@ -65,7 +65,7 @@ public record SkippedEntry(String path, Reason reason, String detail) {
    */
   public static SkippedEntry of(byte[] path, IOException e) {
     if (e instanceof EntrySkippedException s) {
-      return of(path, s.reason(), s.getMessage());
+      return of(path, s.reason(), Objects.requireNonNull(s.getMessage())); // always has one
     }
     String msg = e instanceof FileSystemException fse && fse.getReason() != null ? fse.getReason()
         : String.valueOf(e.getMessage());

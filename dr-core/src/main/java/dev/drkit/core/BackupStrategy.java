@@ -3,6 +3,7 @@ package dev.drkit.core;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * How and when one service is backed up: the {@link BackupType}, a {@link CronSchedule}, the
@@ -20,9 +21,9 @@ public final class BackupStrategy {
   private BackupStrategy(Builder b) {
     this.name = b.name == null ? b.type.configName() : b.name;
     this.type = b.type;
-    this.schedule = b.schedule;
+    this.schedule = Objects.requireNonNull(b.schedule, "schedule"); // build() checked it
     this.retention = b.retention;
-    this.encryption = b.encryption;
+    this.encryption = Objects.requireNonNull(b.encryption, "encryption"); // build() checked it
   }
 
   /** @return a builder: type full, retention keep-all, encryption required (no default key source) */
@@ -74,16 +75,16 @@ public final class BackupStrategy {
 
   /** Builds a {@link BackupStrategy}; not thread-safe. */
   public static final class Builder {
-    private String name;
+    private @Nullable String name;
     private BackupType type = BackupType.FULL;
-    private CronSchedule schedule;
+    private @Nullable CronSchedule schedule;
     private RetentionPolicy retention = RetentionPolicy.keepAll();
-    private EncryptionConfig encryption;
+    private @Nullable EncryptionConfig encryption;
 
     private Builder() {}
 
     /** @param name the strategy's name (validated in build) @return this builder */
-    public Builder name(String name) {
+    public Builder name(@Nullable String name) {
       this.name = name;
       return this;
     }
@@ -95,7 +96,7 @@ public final class BackupStrategy {
     }
 
     /** @param schedule when it runs @return this builder */
-    public Builder schedule(CronSchedule schedule) {
+    public Builder schedule(@Nullable CronSchedule schedule) {
       this.schedule = schedule;
       return this;
     }
@@ -117,7 +118,7 @@ public final class BackupStrategy {
     }
 
     /** @param encryption how to encrypt @return this builder */
-    public Builder encryption(EncryptionConfig encryption) {
+    public Builder encryption(@Nullable EncryptionConfig encryption) {
       this.encryption = encryption;
       return this;
     }

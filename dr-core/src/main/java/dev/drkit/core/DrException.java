@@ -1,5 +1,7 @@
 package dev.drkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * Root of every exception drkit throws on purpose. Unchecked, like Failsafe's and Resilience4j's:
  * callers catch the subtypes they can act on ({@link ConfigException}, {@link StaleEpochException},
@@ -19,7 +21,7 @@ public class DrException extends RuntimeException {
    * @param message what went wrong, with enough context to act on
    * @param cause the underlying failure
    */
-  public DrException(String message, Throwable cause) {
+  public DrException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What one protected service must survive and how fast: its recovery point objective (how much
@@ -23,9 +24,9 @@ public final class RecoveryConfig {
   private final List<ValidationStep> validation;
 
   private RecoveryConfig(Builder b) {
-    this.name = b.name;
-    this.rpo = b.rpo;
-    this.rto = b.rto;
+    this.name = Objects.requireNonNull(b.name, "name"); // build() checked it
+    this.rpo = Objects.requireNonNull(b.rpo, "rpo"); // build() checked it
+    this.rto = Objects.requireNonNull(b.rto, "rto"); // build() checked it
     this.priority = b.priority;
     this.dependencies = List.copyOf(b.dependencies);
     this.validation = List.copyOf(b.validation);
@@ -35,7 +36,7 @@ public final class RecoveryConfig {
    * @param name the service's name: letters, digits, {@code . _ -}, starting with a letter or digit
    * @return a builder with priority {@code medium}, no dependencies and no validation steps
    */
-  public static Builder builder(String name) {
+  public static Builder builder(@Nullable String name) {
     return new Builder(name);
   }
 
@@ -103,15 +104,15 @@ public final class RecoveryConfig {
 
   /** Builds a {@link RecoveryConfig}; not thread-safe. */
   public static final class Builder {
-    private final String name;
-    private Duration rpo;
-    private Duration rto;
+    private final @Nullable String name;
+    private @Nullable Duration rpo;
+    private @Nullable Duration rto;
     private Priority priority = Priority.MEDIUM;
     private final Set<String> dependencies = new LinkedHashSet<>();
     private final List<ValidationStep> validation = new ArrayList<>();
     private CheckSpecValidator checkValidator = CheckSpecValidator.discovered();
 
-    private Builder(String name) {
+    private Builder(@Nullable String name) {
       this.name = name;
     }
 
@@ -119,7 +120,7 @@ public final class RecoveryConfig {
      * @param rpo the recovery point objective; validated in {@link #build()} (must be positive)
      * @return this builder
      */
-    public Builder rpo(Duration rpo) {
+    public Builder rpo(@Nullable Duration rpo) {
       this.rpo = rpo;
       return this;
     }
@@ -128,7 +129,7 @@ public final class RecoveryConfig {
      * @param rto the recovery time objective; validated in {@link #build()} (must be positive)
      * @return this builder
      */
-    public Builder rto(Duration rto) {
+    public Builder rto(@Nullable Duration rto) {
       this.rto = rto;
       return this;
     }
@@ -245,7 +246,7 @@ public final class RecoveryConfig {
       return new RecoveryConfig(this);
     }
 
-    private static void positive(List<ConfigException.Problem> problems, String field, Duration d) {
+    private static void positive(List<ConfigException.Problem> problems, String field, @Nullable Duration d) {
       if (d == null) {
         problems.add(ConfigException.Problem.of(field, "is required"));
       } else if (d.isZero() || d.isNegative()) {

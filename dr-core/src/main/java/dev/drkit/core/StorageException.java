@@ -1,5 +1,7 @@
 package dev.drkit.core;
 
+import org.jspecify.annotations.Nullable;
+
 /**
  * The storage underneath failed (an I/O error, a full disk, an unreachable server). The operation
  * was not applied, or was applied atomically before the failure; existing data is intact.
@@ -11,7 +13,7 @@ public class StorageException extends DrException {
    * @param message what failed, naming the object
    * @param cause the underlying failure
    */
-  public StorageException(String message, Throwable cause) {
+  public StorageException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 

@@ -60,7 +60,7 @@ public record DrEvent(Instant time, String type, Severity severity, @Nullable St
    * @param value its value (rendered with {@code String.valueOf})
    * @return a copy with the attribute added
    */
-  public DrEvent with(String key, Object value) {
+  public DrEvent with(String key, @Nullable Object value) {
     Map<String, String> copy = new LinkedHashMap<>(attributes);
     copy.put(key, String.valueOf(value));
     return new DrEvent(time, type, severity, service, epoch, message, copy);

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -163,7 +164,7 @@ public final class LagTracker implements DataLossEstimator {
     }
     DrEvent e = over
         ? new DrEvent(clock.instant(), "replication.lag.exceeded", DrEvent.Severity.WARN, service, ep,
-            "replication lag of " + service + " exceeds its bound: " + l, null)
+            "replication lag of " + service + " exceeds its bound: " + l, Map.of())
         : DrEvent.info(clock.instant(), "replication.lag.recovered", service, ep,
             "replication lag of " + service + " is back within bounds: " + l);
     events.publish(e.with("records", l.records()).with("bytes", l.bytes()).with("ageMillis", l.age().toMillis()));

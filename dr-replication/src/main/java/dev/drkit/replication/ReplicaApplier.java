@@ -194,7 +194,7 @@ public final class ReplicaApplier implements ReplicationEndpoint {
     events.publish(new DrEvent(clock.instant(), "replication.replica.rewound", DrEvent.Severity.WARN, this.service,
         primary.epoch(), "replica of " + this.service + " rewound to offset " + div + " to follow the primary at epoch "
             + primary.epoch() + (q == null ? "" : "; " + q.count() + " divergent records set aside in " + q.path()),
-        null).with("divergenceOffset", div).with("quarantined", q == null ? 0 : q.count()));
+        Map.of()).with("divergenceOffset", div).with("quarantined", q == null ? 0 : q.count()));
     return new ReplicationHandshake(primary.epoch(), nextOffset, lastEpoch);
   }
 

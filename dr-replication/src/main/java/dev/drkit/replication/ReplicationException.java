@@ -1,6 +1,7 @@
 package dev.drkit.replication;
 
 import dev.drkit.core.DrException;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Replication could not proceed: a peer is unreachable or refused, a batch left a gap, a session
@@ -18,7 +19,7 @@ public class ReplicationException extends DrException {
    * @param message what failed
    * @param cause the underlying failure
    */
-  public ReplicationException(String message, Throwable cause) {
+  public ReplicationException(String message, @Nullable Throwable cause) {
     super(message, cause);
   }
 }

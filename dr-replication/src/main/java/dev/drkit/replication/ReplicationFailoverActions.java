@@ -69,7 +69,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
     }
   }
 
-  private final class SiteState {
+  private static final class SiteState {
     final Site site;
     final SiteHandle handle;
     @Nullable ReplicationPrimary primary;
@@ -119,15 +119,15 @@ public final class ReplicationFailoverActions implements FailoverActions {
    * @param epoch the current epoch
    */
   public synchronized void start(Site primary, long epoch) {
-    becomeReplica(states.get(primary.other()));
-    becomePrimary(states.get(primary), epoch);
+    becomeReplica(state(primary.other()));
+    becomePrimary(state(primary), epoch);
   }
 
   @Override
   public void fence(String service, Site site, long epoch) throws Exception {
     checkService(service);
     synchronized (this) {
-      SiteState s = states.get(site);
+      SiteState s = state(site);
       refuseOlder(s, "fence", epoch);
       if (s.primary != null) {
         s.primary.fence(epoch);
@@ -149,7 +149,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
   public void promote(String service, Site site, long epoch) throws Exception {
     checkService(service);
     synchronized (this) {
-      SiteState s = states.get(site);
+      SiteState s = state(site);
       refuseOlder(s, "promote", epoch);
       if (s.primary == null || s.primary.epoch() != epoch) {
         if (s.primary != null) {
@@ -183,8 +183,8 @@ public final class ReplicationFailoverActions implements FailoverActions {
   public void resync(String service, Site target, Site source, long epoch) throws Exception {
     checkService(service);
     synchronized (this) {
-      SiteState t = states.get(target);
-      SiteState s = states.get(source);
+      SiteState t = state(target);
+      SiteState s = state(source);
       refuseOlder(t, "resync", epoch);
       if (t.primary != null) {
         t.primary.fence(epoch);
@@ -207,7 +207,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
   public void demote(String service, Site site, long epoch) throws Exception {
     checkService(service);
     synchronized (this) {
-      SiteState s = states.get(site);
+      SiteState s = state(site);
       refuseOlder(s, "demote", epoch);
       if (s.primary != null) {
         s.primary.fence(epoch);
@@ -217,7 +217,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
       if (s.applier == null) {
         becomeReplica(s);
       }
-      SiteState other = states.get(site.other());
+      SiteState other = state(site.other());
       if (other.primary != null) {
         other.primary.resynced();
       }
@@ -267,12 +267,17 @@ public final class ReplicationFailoverActions implements FailoverActions {
     }
   }
 
+  // every site has a state from the constructor on
+  private SiteState state(Site site) {
+    return Objects.requireNonNull(states.get(site), site.name());
+  }
+
   /**
    * @param site the site to look up
    * @return its primary while it is the active site, else {@code null}
    */
   public synchronized @Nullable ReplicationPrimary primary(Site site) {
-    return states.get(site).primary;
+    return state(site).primary;
   }
 
   /**
@@ -280,7 +285,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
    * @return its applier while it is a replica, else {@code null}
    */
   public synchronized @Nullable ReplicaApplier replica(Site site) {
-    return states.get(site).applier;
+    return state(site).applier;
   }
 
   /**
@@ -295,7 +300,7 @@ public final class ReplicationFailoverActions implements FailoverActions {
       Site a;
       synchronized (this) {
         a = active;
-        p = a == null ? null : states.get(a).primary;
+        p = a == null ? null : state(a).primary;
       }
       if (p == null) {
         return ChronoUnit.FOREVER.getDuration();

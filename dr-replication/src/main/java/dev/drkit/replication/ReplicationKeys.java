@@ -98,7 +98,7 @@ public final class ReplicationKeys {
   }
 
   /** @param id a key id @return a copy of its secret, or {@code null} if the set has no such key */
-  @Nullable byte[] secret(String id) {
+  byte @Nullable [] secret(String id) {
     byte[] s = secrets.get(id);
     return s == null ? null : s.clone();
   }

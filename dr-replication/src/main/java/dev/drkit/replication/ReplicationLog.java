@@ -58,6 +58,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Readers see records once they are durable ({@link #durableOffset()}).
  */
+// NonAtomicVolatileUpdate: the volatile counters have one writer at a time (the thread holding
+// flushLock, or the constructor during recovery); the volatile is for the lock-free readers
+@SuppressWarnings("NonAtomicVolatileUpdate")
 public final class ReplicationLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationLog.class);
   /** Size of a segment file's header. */
@@ -525,7 +528,7 @@ public final class ReplicationLog implements AutoCloseable {
         }
       }
     } catch (IOException | UncheckedIOException e) {
-      IOException io = e instanceof UncheckedIOException u ? u.getCause() : (IOException) e;
+      IOException io = e instanceof UncheckedIOException u ? Objects.requireNonNull(u.getCause()) : (IOException) e;
       failWrite(rollback, rollbackSize, io);
     }
     if (rolled && !maintenance.inBackground(this::backgroundRetention)) {

@@ -14,6 +14,7 @@ import dev.drkit.replication.spi.ReplicationTransport;
 import dev.drkit.spi.Site;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
@@ -187,7 +188,7 @@ public final class ReplicationPrimary implements AutoCloseable {
         service, off, mode.timeout());
     events.publish(new DrEvent(clock.instant(), "replication.mode.degraded", DrEvent.Severity.WARN, service, epoch,
         "replication of " + service + " fell back to asynchronous: backup did not acknowledge offset " + off
-            + " within " + mode.timeout(), null).with("offset", off));
+            + " within " + mode.timeout(), Map.of()).with("offset", off));
   }
 
   /**
@@ -252,7 +253,7 @@ public final class ReplicationPrimary implements AutoCloseable {
         disconnectedReported = true;
         LOG.warn("replication of {}: cannot reach backup: {}", service, e.toString());
         events.publish(new DrEvent(clock.instant(), "replication.disconnected", DrEvent.Severity.WARN, service, epoch,
-            "replication of " + service + " cannot reach its backup: " + e.getMessage(), null));
+            "replication of " + service + " cannot reach its backup: " + e.getMessage(), Map.of()));
       }
       return false;
     }
@@ -270,7 +271,7 @@ public final class ReplicationPrimary implements AutoCloseable {
       } catch (RuntimeException e) {
         LOG.warn("replication of {}: the backup could not rewind over the wire: {}", service, e.toString());
         if (!s.isOpen()) {
-          s = reopenedAfterRefusal(s);
+          s = reopenedAfterRefusal();
           if (s == null) {
             return false;
           }
@@ -285,7 +286,7 @@ public final class ReplicationPrimary implements AutoCloseable {
           + "; it must be resynced (its divergent records quarantined) before it can follow this primary");
       needsResync = true;
       events.publish(new DrEvent(clock.instant(), "replication.replica.diverged", DrEvent.Severity.ERROR, service,
-          epoch, e.getMessage(), null));
+          epoch, String.valueOf(e.getMessage()), Map.of()));
       return false;
     }
     if (h.nextOffset() < log.startOffset()) {
@@ -304,7 +305,7 @@ public final class ReplicationPrimary implements AutoCloseable {
   }
 
   /** After a refused REWIND the session is closed: a new one reports the (unchanged) divergence. */
-  private @Nullable ReplicationSession reopenedAfterRefusal(ReplicationSession closed) {
+  private @Nullable ReplicationSession reopenedAfterRefusal() {
     try {
       return transport.connect(service, epoch, listener);
     } catch (StaleEpochException e) {
@@ -344,7 +345,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     LOG.warn("replication of {}: backup needs offset {} but the log starts at {}; a snapshot resync is needed",
         service, e.requestedOffset(), e.startOffset());
     events.publish(new DrEvent(clock.instant(), "replication.replica.needs-snapshot", DrEvent.Severity.ERROR, service,
-        epoch, "backup of " + service + " is too far behind: " + e.getMessage(), null)
+        epoch, "backup of " + service + " is too far behind: " + e.getMessage(), Map.of())
         .with("requestedOffset", e.requestedOffset()).with("startOffset", e.startOffset()));
   }
 
@@ -354,7 +355,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     }
     LOG.warn("replication of {}: fenced: {}", service, e.getMessage());
     events.publish(new DrEvent(clock.instant(), "replication.fenced", DrEvent.Severity.WARN, service, epoch,
-        "primary of " + service + " at epoch " + epoch + " is fenced: " + e.getMessage(), null));
+        "primary of " + service + " at epoch " + epoch + " is fenced: " + e.getMessage(), Map.of()));
     stop(e);
   }
 
@@ -450,7 +451,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     log.fence(newEpoch);
     stop(new StaleEpochException("primary of " + service, epoch, newEpoch));
     events.publish(new DrEvent(clock.instant(), "replication.fenced", DrEvent.Severity.INFO, service, newEpoch,
-        "primary log of " + service + " closed at epoch " + newEpoch, null));
+        "primary log of " + service + " closed at epoch " + newEpoch, Map.of()));
   }
 
   private void checkNotStopped() {

@@ -253,6 +253,7 @@ final class TcpPrimarySession implements ReplicationSession {
    * @throws PeerAuthenticationException if either side fails to authenticate the other
    * @throws ReplicationException if the backup cannot be reached or refuses
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // the handshake timer handles its own outcome
   static TcpPrimarySession open(TcpTransport.Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls,
       ScheduledExecutorService timers, Set<SocketChannel> connections, String service, long epoch,
       ReplicationSession.Listener listener, short version) {

@@ -318,6 +318,7 @@ public final class TcpTransport implements ReplicationTransport {
     return () -> endpoints.remove(service, endpoint);
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // the deadline and silence timers handle their own outcome
   private void acceptLoop() {
     ServerSocketChannel s = server;
     while (!closed && s != null && s.isOpen()) {
@@ -368,6 +369,7 @@ public final class TcpTransport implements ReplicationTransport {
     }
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // the timer handles its own outcome
   private void watchSilence(TcpBackupConnection c) {
     long periodMs = Math.max(1, config.peerTimeout().toMillis() / 2);
     timers.schedule(() -> {

@@ -55,7 +55,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
     if (!service.equals(s)) {
       throw new IllegalArgumentException(action + " called for service " + s + " but these actions serve " + service);
     }
-    long seen = newest.get(site);
+    long seen = Objects.requireNonNull(newest.get(site)); // the map holds both sites
     if (epoch < seen) {
       throw new StaleEpochException(action + " of " + site + " for " + service, epoch, seen);
     }
@@ -116,7 +116,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
    * @return whether {@code site} accepts writes as primary
    */
   public synchronized boolean isWritable(Site site) {
-    return writable.get(Objects.requireNonNull(site, "site"));
+    return Objects.requireNonNull(writable.get(Objects.requireNonNull(site, "site"))); // holds both sites
   }
 
   /** @return the site the router sends the traffic to */
@@ -129,7 +129,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
    * @return the newest epoch {@code site} has seen
    */
   public synchronized long newestEpoch(Site site) {
-    return newest.get(Objects.requireNonNull(site, "site"));
+    return Objects.requireNonNull(newest.get(Objects.requireNonNull(site, "site"))); // holds both sites
   }
 
   /** @return every accepted call, oldest first */

@@ -7,4 +7,7 @@
  * ({@link dev.drkit.testkit.FakeClock}). Add {@code dev.drkit:dr-testkit} with test scope: it brings
  * JUnit Jupiter, AssertJ and Awaitility with it.
  */
+@NullMarked
 package dev.drkit.testkit;
+
+import org.jspecify.annotations.NullMarked;

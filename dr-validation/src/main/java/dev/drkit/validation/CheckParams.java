@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Pattern;
@@ -132,7 +133,7 @@ public final class CheckParams {
       problem(key, "is required for a '" + type + "' check");
       return "";
     }
-    return string(key, v, "");
+    return Objects.requireNonNull(string(key, v, "")); // not null with a fallback that is not
   }
 
   /**

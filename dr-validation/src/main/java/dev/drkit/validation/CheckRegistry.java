@@ -197,6 +197,7 @@ public final class CheckRegistry {
    * @return the check
    * @throws ConfigException naming each problem
    */
+  @SuppressWarnings("InvalidParam") // {@code sites} names the spec's parameter, not this method's
   public HealthCheck create(CheckSpec spec, Site site) {
     Objects.requireNonNull(spec, "spec");
     Objects.requireNonNull(site, "site");
@@ -336,6 +337,7 @@ public final class CheckRegistry {
    * @param site the site probed
    * @return the name of the check's results on that site
    */
+  @SuppressWarnings("InvalidParam") // {@code sites} names the spec's parameter, not this method's
   public static String displayName(CheckSpec spec, Site site) {
     Objects.requireNonNull(site, "site");
     if (!(spec.params().get("sites") instanceof Map<?, ?> sites)

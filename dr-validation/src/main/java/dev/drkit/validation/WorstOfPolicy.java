@@ -51,7 +51,7 @@ public final class WorstOfPolicy implements DetectionPolicy {
   }
 
   private static HealthVerdict worse(HealthVerdict a, HealthVerdict b) {
-    return a.ordinal() >= b.ordinal() ? a : b;
+    return a.compareTo(b) >= 0 ? a : b; // HealthVerdict is declared from best to worst
   }
 
   @Override

@@ -75,6 +75,7 @@ public final class BackupRun {
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
       new java.util.concurrent.atomic.AtomicReference<>();
 
+  @SuppressWarnings("NullAway.Init") // progress is set in execute(..), before any use
   private BackupRun(Ctx ctx, Index index, Lease lease) {
     this.ctx = ctx;
     this.index = index;

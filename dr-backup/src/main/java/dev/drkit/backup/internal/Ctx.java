@@ -5,6 +5,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.spi.BlobStore;
 import dev.drkit.spi.DrEvent;
 import java.time.Clock;
+import java.util.Map;
 
 /**
  * Everything an operation needs from an open repository.
@@ -37,7 +38,7 @@ public record Ctx(BlobStore store, String repoId, Crypto crypto, BlobCodec codec
    * @param kv attribute name/value pairs
    */
   public void event(DrEvent.Severity severity, String type, String message, Object... kv) {
-    DrEvent e = new DrEvent(clock().instant(), type, severity, null, 0, message, null).with("repository", repoId);
+    DrEvent e = new DrEvent(clock().instant(), type, severity, null, 0, message, Map.of()).with("repository", repoId);
     for (int i = 0; i + 1 < kv.length; i += 2) {
       e = e.with(String.valueOf(kv[i]), kv[i + 1]);
     }

@@ -128,6 +128,7 @@ public final class FileOpener {
   }
 
   /** Closes whatever an abandoned open eventually returns. */
+  @SuppressWarnings("FutureReturnValueIgnored") // the callback handles the outcome itself
   private static void abandon(CompletableFuture<FileChannel> f) {
     f.whenComplete((ch, err) -> {
       if (ch != null) {

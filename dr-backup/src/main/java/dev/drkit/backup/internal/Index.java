@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The in-memory index: which pack holds each blob. Persisted as index files
@@ -28,7 +29,7 @@ public final class Index {
   private final Map<Id, PackEntry> dropped = new ConcurrentHashMap<>();
 
   /** @param id a blob id @return where it is, or null */
-  public PackEntry get(Id id) {
+  public @Nullable PackEntry get(Id id) {
     return blobs.get(id);
   }
 
@@ -36,7 +37,7 @@ public final class Index {
    * @param id a blob id in no usable pack
    * @return the entry of a dropped (missing, truncated or doomed) pack that held it, or null
    */
-  public PackEntry dropped(Id id) {
+  public @Nullable PackEntry dropped(Id id) {
     return dropped.get(id);
   }
 

@@ -65,6 +65,7 @@ public final class KeySlots {
    * @return the parsed slot
    * @throws IntegrityException when malformed
    */
+  @SuppressWarnings("NullAway") // a missing member is refused right below, before the slot is returned
   public static Slot parse(byte[] json, String name) {
     String what = "key slot " + name;
     Map<String, @Nullable Object> m = Json.readFlat(json, what);

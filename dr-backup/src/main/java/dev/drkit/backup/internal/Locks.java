@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -63,7 +64,7 @@ public final class Locks {
     private final Duration lease;
     private final Duration margin;
     private volatile Instant expires;
-    private volatile String lost;
+    private volatile @Nullable String lost;
     private volatile boolean released;
 
     private Held(BlobStore store, String key, LockFile file, Clock clock, Duration lease, Instant expires) {

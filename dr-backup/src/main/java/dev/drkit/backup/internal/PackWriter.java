@@ -6,6 +6,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Groups encoded blobs into packs of about the target size, uploads each finished pack, adds it to
@@ -36,8 +37,8 @@ public final class PackWriter {
   private final int uploaders;
   private final java.util.concurrent.Semaphore slots;
   private final List<java.util.concurrent.Future<?>> inFlight = new ArrayList<>();
-  private java.util.concurrent.ExecutorService uploader;
-  private volatile RuntimeException failure;
+  private java.util.concurrent.@Nullable ExecutorService uploader;
+  private volatile @Nullable RuntimeException failure;
   private final AtomicLong packs = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
 

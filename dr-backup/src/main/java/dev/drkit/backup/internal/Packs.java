@@ -4,6 +4,7 @@ import dev.drkit.core.IntegrityException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The pack file format: {@code blob* sealedHeader u32(len(sealedHeader))}. The header plaintext is
@@ -27,7 +28,7 @@ public final class Packs {
    * @param key a blob store key under {@code packs/}
    * @return the pack id, or null when the key is not a pack's
    */
-  public static Id idOfKey(String key) {
+  public static @Nullable Id idOfKey(String key) {
     int slash = key.lastIndexOf('/');
     try {
       return Id.parse(key.substring(slash + 1));

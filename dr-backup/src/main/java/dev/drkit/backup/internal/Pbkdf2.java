@@ -100,6 +100,7 @@ public final class Pbkdf2 {
     d.digest(into, 0, HASH);
   }
 
+  @SuppressWarnings("ByteBufferBackingArray") // wipes the whole backing array on purpose
   private static byte[] utf8(char[] passphrase) {
     ByteBuffer b = StandardCharsets.UTF_8.encode(CharBuffer.wrap(passphrase));
     byte[] bytes = new byte[b.remaining()];

@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -137,7 +138,7 @@ public final class Pruner {
       List<PackEntry> live = new ArrayList<>();
       for (PackEntry pe : e.getValue()) {
         PackEntry canonical = index.get(pe.id());
-        if (used.contains(pe.id()) && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
+        if (used.contains(pe.id()) && canonical != null && canonical.pack().equals(packId) && canonical.offset() == pe.offset()) {
           live.add(pe);
         }
       }
@@ -158,7 +159,7 @@ public final class Pruner {
     Set<Id> tolerated = new HashSet<>();
     long budget = (long) Math.floor(maxUnused * totalBytes);
     for (Id p : partly) {
-      if (unusedOf.get(p) > budget) {
+      if (Objects.requireNonNull(unusedOf.get(p)) > budget) { // every pack in partly has an entry
         break;
       }
       budget -= unusedOf.get(p);
@@ -171,7 +172,7 @@ public final class Pruner {
     try {
       for (Map.Entry<Id, List<PackEntry>> e : index.packs().entrySet()) {
         Id packId = e.getKey();
-        List<PackEntry> live = liveOf.get(packId);
+        List<PackEntry> live = Objects.requireNonNull(liveOf.get(packId)); // every rewritten pack has an entry
         if (live.size() == e.getValue().size() || tolerated.contains(packId)) {
           keep.put(packId, e.getValue());
         } else {
@@ -185,14 +186,14 @@ public final class Pruner {
             repacked++;
           }
           delete.add(packId);
-          freed += stored.get(packId);
+          freed += Objects.requireNonNull(stored.get(packId)); // a known pack
         }
         progress.addFiles(1);
       }
       for (Id p : stored.keySet()) {
         if (!index.packs().containsKey(p)) {
           delete.add(p);
-          freed += stored.get(p);
+          freed += Objects.requireNonNull(stored.get(p)); // a key of stored
           progress.addFiles(1);
         }
       }
@@ -204,7 +205,7 @@ public final class Pruner {
     // repacked the same blobs): content addressing made them one, and it must stay
     for (Id p : fresh.packs().keySet()) {
       if (delete.remove(p)) {
-        freed -= stored.get(p);
+        freed -= Objects.requireNonNull(stored.get(p)); // a known pack
       }
     }
     // commit: name what goes before anything goes, so a backup started while this prune is paused

@@ -152,6 +152,7 @@ public final class Restorer {
    * time and chunks, maps to that earlier file. A pair whose other half is not selected is
    * restored as two files; other file keys (a source's version tokens) never link files.
    */
+  @SuppressWarnings("IdentityHashMapUsage") // the caller looks the selected nodes up by identity only
   private static java.util.Map<Node, Node> hardLinks(List<Node> selected) {
     java.util.Map<String, Node> first = new java.util.HashMap<>();
     java.util.Map<Node, Node> links = new java.util.IdentityHashMap<>();

@@ -11,6 +11,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -33,7 +34,7 @@ public final class SafeTarget {
     this.root = root.toAbsolutePath().normalize();
     try {
       Files.createDirectories(this.root);
-      this.root.toRealPath();
+      Path unused = this.root.toRealPath(); // fails when the root cannot be resolved
     } catch (IOException e) {
       throw new StorageException("cannot create restore target " + this.root + ": " + e, e);
     }
@@ -101,7 +102,7 @@ public final class SafeTarget {
    * @throws UnsafePathException when a parent is a symlink or not a directory
    */
   public void ensureParents(Path p) {
-    Path parent = p.getParent();
+    Path parent = Objects.requireNonNull(p.getParent()); // p is inside the root
     if (parent.equals(root)) {
       return;
     }
@@ -122,7 +123,7 @@ public final class SafeTarget {
     if (checkedDirs.contains(key)) {
       return;
     }
-    ensureDir(dir.getParent(), false);
+    ensureDir(Objects.requireNonNull(dir.getParent()), false); // dir is inside the root
     try {
       BasicFileAttributes a = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
       check(dir, a);

@@ -74,7 +74,7 @@ public final class Verifier {
       try {
         snapshots.add(SnapshotFiles.read(ctx, info.key()));
       } catch (BlobNotFoundException e) {
-        continue; // forgotten between listing and reading
+        // forgotten between listing and reading: skipped
       } catch (RuntimeException e) {
         damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
       }
@@ -84,7 +84,7 @@ public final class Verifier {
       try {
         index.read(info.key(), ctx.store().get(info.key()), ctx.crypto());
       } catch (BlobNotFoundException e) {
-        continue; // replaced by a prune between listing and reading
+        // replaced by a prune between listing and reading: skipped
       } catch (RuntimeException e) {
         damage.add(new Damage(info.key(), null, reason(e), List.of()));
       }

@@ -68,8 +68,8 @@ public final class BackupScheduler implements AutoCloseable {
 
   private BackupScheduler(Builder b) {
     this.job = b.job;
-    this.tasks = b.tasks;
-    this.clock = b.tasks.clock();
+    this.tasks = Objects.requireNonNull(b.tasks, "tasks"); // build() checked it
+    this.clock = tasks.clock();
     this.events = b.events;
     this.history = b.history;
     this.missedPolicy = b.missedPolicy;
@@ -255,6 +255,7 @@ public final class BackupScheduler implements AutoCloseable {
     return schedule.nextAfter(ZonedDateTime.ofInstant(t, clock.getZone())).map(ZonedDateTime::toInstant);
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // a timer's run reports through events and the history
   private void onTimer(Entry e) {
     if (isClosed()) {
       return;
@@ -346,6 +347,7 @@ public final class BackupScheduler implements AutoCloseable {
     return result;
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // finished(..) handles the outcome
   private void launch(Entry e, Instant scheduledFor, RunTrigger trigger, CompletableFuture<Boolean> result) {
     Instant begin = clock.instant();
     RetryPolicy<Object> retry = RetryPolicy.builder()
@@ -465,7 +467,7 @@ public final class BackupScheduler implements AutoCloseable {
   /** Builds a {@link BackupScheduler}; not thread-safe. */
   public static final class Builder {
     private final BackupJob job;
-    private TaskScheduler tasks;
+    private @Nullable TaskScheduler tasks;
     private EventBus events = new EventBus();
     private RunHistory history = RunHistory.inMemory();
     private MissedRunPolicy missedPolicy = MissedRunPolicy.RUN_ONCE;

@@ -8,6 +8,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +44,7 @@ final class ExecutorTaskScheduler implements TaskScheduler {
     private final Runnable task;
     private volatile boolean cancelled;
     private volatile boolean started;
-    private volatile ScheduledFuture<?> future;
+    private volatile @Nullable ScheduledFuture<?> future;
 
     Handle(Instant at, Runnable task) {
       this.at = at;

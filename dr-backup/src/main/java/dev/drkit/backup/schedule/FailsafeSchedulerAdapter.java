@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Delayed;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /** Lets Failsafe's retry delays run on a {@link TaskScheduler}, and so on the injected clock. */
 final class FailsafeSchedulerAdapter implements Scheduler {
@@ -36,7 +37,7 @@ final class FailsafeSchedulerAdapter implements Scheduler {
 
   private final class TaskFuture extends CompletableFuture<Object> implements ScheduledFuture<Object> {
     private final Instant at;
-    private volatile TaskScheduler.ScheduledTask task;
+    private volatile TaskScheduler.@Nullable ScheduledTask task;
 
     TaskFuture(Instant at) {
       this.at = at;

@@ -47,7 +47,7 @@ public final class AuditJournal implements EventListener, Closeable {
   private final FileChannel channel;
   private final FileLock lock;
   private long nextSeq;
-  private String prevHash;
+  private String prevHash = ""; // set by adopt(..) before any append
   private long size;
   private int unsynced;
   private boolean broken;

@@ -169,7 +169,7 @@ public final class AuditJournalVerifier {
         return tampered(lineNo, "its sequence number is " + parsed.seq() + " but " + expectedSeq
             + " was expected, although it chains to the line before: the line was rewritten", head, offset);
       }
-      if (lineNo == 1 && !(parsed.event().type().equals(JournalFormat.CREATED_TYPE))) {
+      if (lineNo == 1 && !parsed.event().type().equals(JournalFormat.CREATED_TYPE)) {
         return tampered(lineNo, "the first line is not the journal's " + JournalFormat.CREATED_TYPE + " line",
             head, offset);
       }
@@ -187,8 +187,9 @@ public final class AuditJournalVerifier {
     }
     JournalAnchor head = new JournalAnchor(prevSeq, prevHash);
     if (!anchorSeen) {
+      // anchorSeen starts false only with an anchor
       return tampered(lineNo + 1, "the journal ends at sequence number " + prevSeq + " but the anchor " + anchor
-          + " says it reached " + anchor.seq() + ": lines were cut from the end", head, offset);
+          + " says it reached " + Objects.requireNonNull(anchor).seq() + ": lines were cut from the end", head, offset);
     }
     return new Result(Status.INTACT, lineNo, null, null, head, offset);
   }

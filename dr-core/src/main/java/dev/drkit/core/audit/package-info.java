@@ -3,4 +3,7 @@
  * writes it, {@link dev.drkit.core.audit.AuditJournalVerifier} checks it. The format is documented in
  * {@code docs/audit-journal.md}.
  */
+@NullMarked
 package dev.drkit.core.audit;
+
+import org.jspecify.annotations.NullMarked;

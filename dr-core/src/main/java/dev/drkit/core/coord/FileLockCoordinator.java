@@ -13,6 +13,7 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,9 +32,9 @@ public final class FileLockCoordinator implements Coordinator {
   private final Path file;
   private final Duration pollInterval;
   private final Object monitor = new Object();
-  private FileChannel channel;
-  private FileLock lock;
-  private RevocableLease current;
+  private @Nullable FileChannel channel;
+  private @Nullable FileLock lock;
+  private @Nullable RevocableLease current;
   private boolean closed;
 
   /**
@@ -70,7 +71,7 @@ public final class FileLockCoordinator implements Coordinator {
           return Optional.of(current);
         }
         if (tryAcquire()) {
-          return Optional.of(current);
+          return Optional.ofNullable(current); // set by tryAcquire()
         }
       }
       long left = deadline - System.nanoTime();
@@ -83,8 +84,10 @@ public final class FileLockCoordinator implements Coordinator {
 
   private boolean tryAcquire() {
     try {
+      FileChannel channel = this.channel;
       if (channel == null) {
         channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.channel = channel;
       }
       FileLock l;
       try {
@@ -95,7 +98,7 @@ public final class FileLockCoordinator implements Coordinator {
       if (l == null) {
         return false;
       }
-      long token = readToken() + 1;
+      long token = readToken(channel) + 1;
       ByteBuffer buf = ByteBuffer.allocate(Long.BYTES).putLong(0, token);
       channel.write(buf, 0);
       channel.force(true);
@@ -108,7 +111,7 @@ public final class FileLockCoordinator implements Coordinator {
     }
   }
 
-  private long readToken() throws IOException {
+  private static long readToken(FileChannel channel) throws IOException {
     ByteBuffer buf = ByteBuffer.allocate(Long.BYTES);
     int read = 0;
     while (buf.hasRemaining()) {

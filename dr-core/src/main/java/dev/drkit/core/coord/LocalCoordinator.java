@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The single-process {@link Coordinator}: this process is always the leader. Every leadership term
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class LocalCoordinator implements Coordinator {
   private final AtomicLong tokens;
   private final Object monitor = new Object();
-  private RevocableLease current;
+  private @Nullable RevocableLease current;
   private boolean closed;
 
   /** Creates a coordinator whose first term has token 1. */

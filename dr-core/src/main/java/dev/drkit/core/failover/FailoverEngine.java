@@ -90,6 +90,7 @@ import org.slf4j.LoggerFactory;
  * Commands return after the phases they started have ended (or were taken over by another
  * thread).
  */
+@NullUnmarked // left unchecked while it is split on another branch: NullAway runs on it after the merge
 public final class FailoverEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
 

@@ -222,6 +222,8 @@ final class LeadershipLoop {
     }
   }
 
+  // the callers loop: a spurious wakeup only re-checks their condition early
+  @SuppressWarnings("WaitNotInLoop")
   private void pause() throws InterruptedException {
     lock.lock();
     try {

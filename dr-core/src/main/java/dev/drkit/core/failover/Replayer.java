@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -150,12 +151,12 @@ final class Replayer {
     out.put(ATTR_APPLIED, Long.toString(applied));
     if (lastApplied >= 0) {
       out.put(ATTR_LAST_APPLIED, Long.toString(lastApplied));
-      out.put(ATTR_LAST_APPLIED_TIME, lastAppliedTime.toString());
+      out.put(ATTR_LAST_APPLIED_TIME, Objects.requireNonNull(lastAppliedTime).toString()); // set with lastApplied
     }
     out.put(ATTR_SKIPPED, Long.toString(skipped));
     if (skippedFirst != null) {
       out.put(ATTR_SKIPPED_FIRST, skippedFirst.toString());
-      out.put(ATTR_SKIPPED_LAST, skippedLast.toString());
+      out.put(ATTR_SKIPPED_LAST, Objects.requireNonNull(skippedLast).toString()); // set with skippedFirst
     }
     if (!reachedTarget) {
       Instant upTo = lastAppliedTime != null ? lastAppliedTime : snapshot.time();

@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
@@ -118,7 +119,7 @@ public final class TransitionTable {
 
   private static void add(Map<FailoverState, Map<Trigger, Transition>> t, FailoverState from, Trigger trigger,
       FailoverState to, boolean roleChange, @Nullable Site active) {
-    t.get(from).put(trigger, new Transition(from, trigger, to, roleChange, active));
+    Objects.requireNonNull(t.get(from)).put(trigger, new Transition(from, trigger, to, roleChange, active));
   }
 
   /**
@@ -127,7 +128,7 @@ public final class TransitionTable {
    * @return the transition, or empty when the table does not allow it
    */
   public static Optional<Transition> lookup(FailoverState from, Trigger trigger) {
-    return Optional.ofNullable(TABLE.get(from).get(trigger));
+    return Optional.ofNullable(row(from).get(trigger));
   }
 
   /**
@@ -138,10 +139,10 @@ public final class TransitionTable {
    * @throws IllegalTransitionException naming the service, state and trigger when not allowed
    */
   public static Transition require(String service, FailoverState from, Trigger trigger) {
-    Transition t = TABLE.get(from).get(trigger);
+    Transition t = row(from).get(trigger);
     if (t == null) {
       throw new IllegalTransitionException("service '" + service + "' is " + from + ": " + trigger
-          + " is not allowed there (allowed: " + TABLE.get(from).keySet() + ")");
+          + " is not allowed there (allowed: " + row(from).keySet() + ")");
     }
     return t;
   }
@@ -151,7 +152,12 @@ public final class TransitionTable {
    * @return the triggers legal in it
    */
   public static List<Trigger> triggersFrom(FailoverState from) {
-    return List.copyOf(TABLE.get(from).keySet());
+    return List.copyOf(row(from).keySet());
+  }
+
+  // the table has a row for every state
+  private static Map<Trigger, Transition> row(FailoverState from) {
+    return Objects.requireNonNull(TABLE.get(from), "no transition row for " + from);
   }
 
   /** @return every legal transition, grouped by source state */

@@ -275,7 +275,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
     }
     List<ServiceReport> ordered = new ArrayList<>();
     for (RecoveryConfig c : graph.topologicalOrder()) {
-      ServiceReport r = reports.get(c.name());
+      ServiceReport r = Objects.requireNonNull(reports.get(c.name()), c.name()); // every service ran
       List<DrEvent> evs = collected.getOrDefault(c.name(), List.of());
       synchronized (evs) {
         ordered.add(new ServiceReport(r.name(), r.wave(), r.priority(), r.outcome(), r.reason(), r.finalState(),
@@ -401,7 +401,7 @@ public final class RecoveryOrchestrator implements AutoCloseable {
 
   private ServiceReport drill(RecoveryConfig c, int wave, FailoverEngine engine, String by, Instant started,
       Instant runStart) {
-    DrillResult d = engine.drill(Objects.requireNonNull(drillActions.apply(c), "drill actions of " + c.name()), by);
+    DrillResult d = engine.drill(Objects.requireNonNull(Objects.requireNonNull(drillActions).apply(c), "drill actions of " + c.name()), by);
     Instant ended = clock.instant();
     ServiceState s = d.result();
     boolean ok = d.succeeded();

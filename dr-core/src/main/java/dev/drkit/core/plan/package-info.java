@@ -3,4 +3,7 @@
  * loaded from YAML or JSON ({@link dev.drkit.core.plan.PlanLoader}), and the
  * {@link dev.drkit.core.plan.DependencyGraph} that orders their recovery in dependency waves.
  */
+@NullMarked
 package dev.drkit.core.plan;
+
+import org.jspecify.annotations.NullMarked;

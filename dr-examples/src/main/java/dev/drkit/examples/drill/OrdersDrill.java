@@ -297,7 +297,7 @@ public final class OrdersDrill {
       validator = new RecordingValidator(Validator.builder(registry).eventBus(bus).clock(clock).build(), rec, this);
       store = FileStateStore.open(workDir.resolve("state"));
       LocalCoordinator coordinator = new LocalCoordinator();
-      coordinator.awaitLeadership(Duration.ofSeconds(5))
+      var unused = coordinator.awaitLeadership(Duration.ofSeconds(5))
           .orElseThrow(() -> new IOException("the local coordinator granted no leadership"));
       engine = FailoverEngine.builder(config).stateStore(store).actions(new TimedActions(actions, rec, () -> engine()))
           .coordinator(coordinator).validator(validator)

@@ -200,7 +200,7 @@ public final class SoakRun {
           config.rpo(), real::instant);
       store = FileStateStore.open(dir.resolve("state"));
       LocalCoordinator coordinator = new LocalCoordinator();
-      coordinator.awaitLeadership(Duration.ofSeconds(5))
+      var unused = coordinator.awaitLeadership(Duration.ofSeconds(5))
           .orElseThrow(() -> new IOException("the local coordinator granted no leadership"));
       engine = FailoverEngine.builder(config).stateStore(store).actions(actions).coordinator(coordinator)
           .validator(Validator.builder(registry).eventBus(bus).clock(jump).build())

@@ -127,7 +127,7 @@ public final class FrameCodec {
    * @return the buffers to write, in order
    */
   public ByteBuffer[] seal(byte type, ByteBuffer... body) {
-    long len = 1 + 8 + tag;
+    long len = 1L + 8 + tag;
     for (ByteBuffer b : body) {
       len += b.remaining();
     }

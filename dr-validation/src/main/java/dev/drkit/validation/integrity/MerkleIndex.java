@@ -119,7 +119,8 @@ public final class MerkleIndex implements RangeDigestSource {
       byte[] k = key.getBytes(StandardCharsets.UTF_8);
       long leaf = g.leafOf(k);
       if (wanted.contains(leaf)) {
-        out.get(leaf).add(new KeyDigest(key, entryDigest(sha, k, fp.get())));
+        // out has a list for every wanted leaf
+        Objects.requireNonNull(out.get(leaf)).add(new KeyDigest(key, entryDigest(sha, k, fp.get())));
       }
     });
     for (List<KeyDigest> l : out.values()) {

@@ -269,7 +269,7 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
         onValidation(e);
       } else if (t.equals("replication.lag.exceeded") && e.service() != null) {
         each(r -> counter(r, "drkit.replication.lag.exceeded", "times the replication lag went over its bounds",
-            "service", e.service()).increment());
+            "service", Objects.requireNonNull(e.service())).increment()); // checked above
       }
     } catch (RuntimeException ex) {
       LOG.warn("could not turn the {} event into metrics; skipped", e.type(), ex);
@@ -284,8 +284,9 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
     Map<String, String> a = e.attributes();
     switch (e.type()) {
       case "failover.transition" -> {
-        FailoverState from = FailoverState.valueOf(a.get("from"));
-        FailoverState to = FailoverState.valueOf(a.get("to"));
+        // a transition event has both (a missing one throws, and the event is skipped with a warning)
+        FailoverState from = FailoverState.valueOf(Objects.requireNonNull(a.get("from"), "from"));
+        FailoverState to = FailoverState.valueOf(Objects.requireNonNull(a.get("to"), "to"));
         ServiceGauge g = service(service);
         Instant entered = g.enteredAt;
         if (PHASES.contains(from) && g.state == from && entered != null) {
@@ -332,10 +333,10 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
         long millis = Long.parseLong(a.get("durationMillis"));
         each(r -> {
           DistributionSummary.builder("drkit.backup.size").tags(common).tag("repository", repository).tag("type", type)
-              .baseUnit("bytes").description("bytes of source data a backup captured").register(r).record(bytes);
+              .baseUnit("bytes").description("bytes of source data a backup captured").register(r).record((double) bytes);
           DistributionSummary.builder("drkit.backup.stored").tags(common).tag("repository", repository)
               .tag("type", type).baseUnit("bytes").description("new bytes a backup stored after dedup and compression")
-              .register(r).record(stored);
+              .register(r).record((double) stored);
           Timer.builder("drkit.backup.duration").tags(common).tag("repository", repository).tag("type", type)
               .description("how long a backup took").register(r).record(Duration.ofMillis(millis));
         });
@@ -349,7 +350,7 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
         String result = e.type().substring("backup.run.".length());
         long count = e.type().equals("backup.run.missed") && a.get("count") != null ? Long.parseLong(a.get("count")) : 1;
         each(r -> counter(r, "drkit.backup.runs", "scheduled backup runs by result", "service", service,
-            "strategy", strategy, "result", result).increment(count));
+            "strategy", strategy, "result", result).increment((double) count));
         if (result.equals("succeeded")) {
           Duration took = duration(a.get("duration"));
           if (took != null) {

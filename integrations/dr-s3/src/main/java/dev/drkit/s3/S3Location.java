@@ -46,7 +46,7 @@ public record S3Location(@Nullable URI endpoint, String bucket, String prefix) {
       try {
         BlobKeys.validate(prefix.substring(0, prefix.length() - 1));
       } catch (IllegalArgumentException e) {
-        throw new ConfigException("repo.prefix", e.getMessage());
+        throw new ConfigException("repo.prefix", String.valueOf(e.getMessage()));
       }
     }
     if (endpoint != null) {

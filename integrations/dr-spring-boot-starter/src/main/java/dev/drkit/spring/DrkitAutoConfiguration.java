@@ -66,8 +66,8 @@ public class DrkitAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public RecoveryPlan drkitPlan(DrkitProperties properties, ResourceLoader resources) {
-    String location = properties.getPlan();
-    Resource r = resources.getResource(location == null ? "" : location);
+    String location = properties.getPlan() == null ? "" : properties.getPlan();
+    Resource r = resources.getResource(location);
     if (!r.exists()) {
       throw new ConfigException("drkit.plan", "no plan at '" + location + "'");
     }

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
@@ -130,6 +131,7 @@ public final class ZooKeeperCoordinator implements Coordinator {
    * @throws dev.drkit.core.StorageException when ZooKeeper cannot be reached to create the nodes
    * @throws IllegalStateException when already started or closed
    */
+  @SuppressWarnings("FutureReturnValueIgnored") // the heartbeat runs until close() shuts the executor down
   public ZooKeeperCoordinator start() {
     synchronized (monitor) {
       if (started || closed) {
@@ -280,7 +282,7 @@ public final class ZooKeeperCoordinator implements Coordinator {
     LOG.warn("coordinator {}: leadership term {} ended: {}", participantId, ended.token(), ended.endReason());
     events.publish(new DrEvent(clock.instant(), "coordination.leadership.lost", DrEvent.Severity.WARN, null,
         ended.token(), "leadership term " + ended.token() + " of " + participantId + " ended: " + ended.endReason(),
-        null).with("participant", participantId).with("reason", ended.endReason()));
+        Map.of()).with("participant", participantId).with("reason", ended.endReason()));
   }
 
   private void grantIfLeader() {
@@ -324,7 +326,7 @@ public final class ZooKeeperCoordinator implements Coordinator {
       LOG.info("coordinator {}: leadership term {} granted (session 0x{})", participantId, granted.token(),
           Long.toHexString(sessionId));
       events.publish(new DrEvent(clock.instant(), "coordination.leadership.acquired", DrEvent.Severity.INFO, null,
-          granted.token(), participantId + " leads term " + granted.token(), null)
+          granted.token(), participantId + " leads term " + granted.token(), Map.of())
           .with("participant", participantId).with("latchNode", ourNode));
     } catch (KeeperException.NoNodeException gone) {
       LOG.info("coordinator {}: latch node {} vanished before the term was granted", participantId, ourNode);

@@ -24,6 +24,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
@@ -107,7 +108,7 @@ public final class PlanBinder {
     RecoveryPlan.Builder builder = RecoveryPlan.builder().name(planName).defaults(defaults)
         .checkValidator(CheckSpecValidator.acceptAll()); // each check was validated above, with its location
     for (ServiceResult r : results) {
-      builder.service(r.config(), r.backups());
+      builder.service(Objects.requireNonNull(r.config(), "config"), r.backups()); // no problems: every service bound
     }
     try {
       return builder.build();
@@ -323,6 +324,7 @@ public final class PlanBinder {
     Double threshold = read.fraction(path + ".threshold", read.field(m, "threshold", path));
     Duration timeout = read.duration(path + ".timeout", read.field(m, "timeout", path));
     try {
+      @SuppressWarnings("NullAway") // a missing name is reported by ValidationStep's constructor, with its path
       ValidationStep step = new ValidationStep(name, checks,
           threshold != null ? threshold : defaults.validationThreshold(),
           timeout != null ? timeout : defaults.validationTimeout());

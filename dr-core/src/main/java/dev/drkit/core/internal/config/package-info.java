@@ -4,4 +4,7 @@
  * column and field path, and the binder from tree to {@link dev.drkit.core.plan.RecoveryPlan}.
  * Not part of the API.
  */
+@NullMarked
 package dev.drkit.core.internal.config;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.backup.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.backup.retention;
+
+import org.jspecify.annotations.NullMarked;

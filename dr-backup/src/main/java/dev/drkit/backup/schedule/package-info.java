@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.backup.schedule;
+
+import org.jspecify.annotations.NullMarked;

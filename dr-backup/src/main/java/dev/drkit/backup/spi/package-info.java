@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.backup.spi;
+
+import org.jspecify.annotations.NullMarked;

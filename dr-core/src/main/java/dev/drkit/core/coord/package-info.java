@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.coord;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.failover;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.internal;
+
+import org.jspecify.annotations.NullMarked;

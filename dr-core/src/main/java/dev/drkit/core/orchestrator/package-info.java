@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.orchestrator;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core;
+
+import org.jspecify.annotations.NullMarked;

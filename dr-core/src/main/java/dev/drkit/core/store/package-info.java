@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.store;
+
+import org.jspecify.annotations.NullMarked;

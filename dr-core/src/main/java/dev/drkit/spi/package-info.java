@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.spi;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.replication.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.replication.spi;
+
+import org.jspecify.annotations.NullMarked;

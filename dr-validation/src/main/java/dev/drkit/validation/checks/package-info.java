@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.validation.checks;
+
+import org.jspecify.annotations.NullMarked;

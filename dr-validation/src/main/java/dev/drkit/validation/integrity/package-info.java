@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.validation.integrity;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.validation;
+
+import org.jspecify.annotations.NullMarked;

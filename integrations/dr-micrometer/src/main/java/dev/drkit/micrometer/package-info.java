@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.micrometer;
+
+import org.jspecify.annotations.NullMarked;

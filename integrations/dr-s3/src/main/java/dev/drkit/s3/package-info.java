@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.s3;
+
+import org.jspecify.annotations.NullMarked;

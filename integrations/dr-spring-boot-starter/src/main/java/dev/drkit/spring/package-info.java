@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.spring;
+
+import org.jspecify.annotations.NullMarked;

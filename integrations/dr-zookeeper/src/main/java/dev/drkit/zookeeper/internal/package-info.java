@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.zookeeper.internal;
+
+import org.jspecify.annotations.NullMarked;

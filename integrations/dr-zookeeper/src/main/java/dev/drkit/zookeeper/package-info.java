@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.zookeeper;
+
+import org.jspecify.annotations.NullMarked;

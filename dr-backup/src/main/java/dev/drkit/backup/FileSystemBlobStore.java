@@ -98,7 +98,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.createLink(target, tmp);
-      DurableFiles.forceDirectory(target.getParent());
+      DurableFiles.forceDirectory(Objects.requireNonNull(target.getParent())); // blobs live under the root
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
@@ -117,7 +117,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = writeTemp(key, target, content);
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      DurableFiles.forceDirectory(target.getParent());
+      DurableFiles.forceDirectory(Objects.requireNonNull(target.getParent())); // blobs live under the root
     } catch (IOException e) {
       deleteQuietly(tmp);
       throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
@@ -282,7 +282,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     try {
       boolean deleted = Files.deleteIfExists(f);
       if (deleted) {
-        DurableFiles.forceDirectory(f.getParent());
+        DurableFiles.forceDirectory(Objects.requireNonNull(f.getParent())); // blobs live under the root
       }
       return deleted;
     } catch (IOException e) {

@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
  * followed by valid records is refused with an {@link IntegrityException}, or, with
  * {@link LogConfig#truncateOnCorruption()}, set aside in {@code quarantine/} and cut.
  */
+// NonAtomicVolatileUpdate: recovery runs in the log's constructor, before any reader or writer exists
+@SuppressWarnings("NonAtomicVolatileUpdate")
 final class LogRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(LogRecovery.class);
 

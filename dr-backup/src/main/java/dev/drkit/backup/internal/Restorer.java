@@ -120,7 +120,7 @@ public final class Restorer {
         links++;
       }
     }
-    AtomicLong bytes = new AtomicLong();
+    long bytes = 0;
     java.util.Map<Node, Node> hardLinks = hardLinks(selected); // restored after the files they link to
     List<Node> contents = new ArrayList<>();
     for (Node n : selected) {
@@ -128,9 +128,9 @@ public final class Restorer {
         contents.add(n);
       }
     }
-    bytes.addAndGet(RestorePipeline.restore(ctx, index, safe, progress, contents));
+    bytes += RestorePipeline.restore(ctx, index, safe, progress, contents);
     for (java.util.Map.Entry<Node, Node> link : hardLinks.entrySet()) {
-      bytes.addAndGet(restoreHardLink(ctx, index, safe, link.getKey(), link.getValue(), progress));
+      bytes += restoreHardLink(ctx, index, safe, link.getKey(), link.getValue(), progress);
     }
     for (int i = dirNodes.size() - 1; i >= 0; i--) {
       Node n = dirNodes.get(i);
@@ -140,7 +140,7 @@ public final class Restorer {
       }
     }
     progress.finish();
-    return new RestoreResult(files, dirs, links, bytes.get(), ctx.clock().millis() - start);
+    return new RestoreResult(files, dirs, links, bytes, ctx.clock().millis() - start);
   }
 
   /** A file key that names an inode: {@code DEV:INODE:...}, as {@code FileTreeSource} writes it. */

@@ -203,7 +203,7 @@ final class Commands {
     try {
       snap = SnapshotChooser.choose(service, all, request);
     } catch (RebuildRefusedException e) {
-      ctx.refused(cur.value(), "snapshot", e.getMessage(), Map.of("request", request, "by", by));
+      ctx.refused(cur.value(), "snapshot", String.valueOf(e.getMessage()), Map.of("request", request, "by", by));
       throw e;
     }
     Map<String, String> extra = new TreeMap<>();

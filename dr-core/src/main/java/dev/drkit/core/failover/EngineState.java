@@ -23,6 +23,7 @@ import dev.drkit.spi.Versioned;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -83,14 +84,19 @@ final class EngineState {
     }
   }
 
+  /** The state as loaded or last persisted; set by the constructor, never null afterwards. */
+  private Versioned<ServiceState> loaded() {
+    return Objects.requireNonNull(current.get(), "the state of the service was not loaded");
+  }
+
   /** The current state with its store version. */
   Versioned<ServiceState> current() {
-    return current.get();
+    return loaded();
   }
 
   /** The current state. */
   ServiceState state() {
-    return current.get().value();
+    return loaded().value();
   }
 
   /** Reloads the state from the store and returns it. */
@@ -155,7 +161,7 @@ final class EngineState {
     Transition t;
     transitionLock.lock();
     try {
-      before = current.get();
+      before = loaded();
       if (seen != null && seen.version() != before.version()) {
         throw new VersionConflictException(service, seen.version(), before.version());
       }
@@ -235,7 +241,7 @@ final class EngineState {
   @Nullable Versioned<ServiceState> update(Versioned<ServiceState> seen, UnaryOperator<ServiceState> change) {
     transitionLock.lock();
     try {
-      Versioned<ServiceState> cur = current.get();
+      Versioned<ServiceState> cur = loaded();
       if (cur.version() != seen.version()) {
         return null;
       }

@@ -90,7 +90,6 @@ import org.slf4j.LoggerFactory;
  * Commands return after the phases they started have ended (or were taken over by another
  * thread).
  */
-@NullUnmarked // left unchecked while it is split on another branch: NullAway runs on it after the merge
 public final class FailoverEngine implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(FailoverEngine.class);
 
@@ -602,9 +601,9 @@ public final class FailoverEngine implements AutoCloseable {
   /** Builds a {@link FailoverEngine}; not thread-safe. */
   public static final class Builder {
     private final RecoveryConfig config;
-    private StateStore store;
-    private FailoverActions actions;
-    private Coordinator coordinator;
+    private @Nullable StateStore store;
+    private @Nullable FailoverActions actions;
+    private @Nullable Coordinator coordinator;
     private @Nullable ServiceValidator validator;
     private DataLossEstimator estimator = DataLossEstimator.none();
     private EventBus events = new EventBus();

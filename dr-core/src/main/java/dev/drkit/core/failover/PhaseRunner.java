@@ -111,14 +111,14 @@ final class PhaseRunner {
           default -> throw new IllegalStateException("unknown state " + phase);
         }
       } catch (BudgetExceeded e) {
-        return fail(state.current(), run, phase, e.getMessage());
+        return fail(state.current(), run, phase, String.valueOf(e.getMessage()));
       } catch (StepFailed e) {
         Versioned<ServiceState> now = state.current();
         if (!run.committed || phase == FailoverState.REBUILDING) {
           // A rebuild past its fence has no site with good data to roll back to: it fails, saying so.
-          return fail(now, run, phase, e.getMessage());
+          return fail(now, run, phase, String.valueOf(e.getMessage()));
         }
-        return failAfterCommit(now, run, phase, e.getMessage(), false);
+        return failAfterCommit(now, run, phase, String.valueOf(e.getMessage()), false);
       }
       return succeed(cur, run, phase);
     } catch (Stopped e) {
@@ -158,7 +158,7 @@ final class PhaseRunner {
       state.transition(cur, Trigger.PHASE_SUCCEEDED, phase + " completed in " + took, extra, run.lease);
     } catch (VersionConflictException | LeadershipLostException e) {
       history.remove(done);
-      history.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, now, "interrupted", e.getMessage(),
+      history.add(new PhaseRecord(phase, cur.value().epoch(), run.entered, now, "interrupted", String.valueOf(e.getMessage()),
           budget, breached, servingAfter(state.state())));
       if (e instanceof LeadershipLostException lost) {
         throw lost;

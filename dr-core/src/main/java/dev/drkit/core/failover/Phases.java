@@ -199,12 +199,21 @@ final class Phases {
     return cur;
   }
 
+  /** An attribute a rebuild persisted before its first step; missing means the stored state was damaged. */
+  private static String persisted(Map<String, String> a, String key) {
+    String v = a.get(key);
+    if (v == null) {
+      throw new IllegalStateException("the stored state of the rebuild lacks '" + key + "'; it cannot be resumed");
+    }
+    return v;
+  }
+
   private static SnapshotRef persistedSnapshot(ServiceState s) {
     Map<String, String> a = s.attributes();
     String from = a.get(Replayer.ATTR_FROM_OFFSET);
     LogPosition pos = from == null ? null : new LogPosition(Long.parseLong(from),
         Long.parseLong(a.getOrDefault(Replayer.ATTR_FROM_EPOCH, "0")));
-    return new SnapshotRef(a.get(Replayer.ATTR_SNAPSHOT_ID), Instant.parse(a.get(Replayer.ATTR_SNAPSHOT_TIME)), pos,
+    return new SnapshotRef(persisted(a, Replayer.ATTR_SNAPSHOT_ID), Instant.parse(persisted(a, Replayer.ATTR_SNAPSHOT_TIME)), pos,
         Long.parseLong(a.getOrDefault(Replayer.ATTR_SNAPSHOT_SIZE, "0")));
   }
 

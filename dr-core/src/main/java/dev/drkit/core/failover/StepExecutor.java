@@ -19,6 +19,7 @@ import dev.failsafe.FailsafeException;
 import dev.failsafe.RetryPolicy;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -92,7 +93,7 @@ final class StepExecutor {
     } catch (RuntimeException e) {
       throw new StepFailed("step " + name + " failed after retries: " + e, e);
     }
-    Versioned<ServiceState> next = state.update(cur, st -> withDone(st, name, extra.get(), st.epoch(),
+    Versioned<ServiceState> next = state.update(cur, st -> withDone(st, name, Objects.requireNonNull(extra.get(), "extra"), st.epoch(),
         st.activeSite(), st.reason()));
     if (next == null) {
       throw new Stopped();

@@ -123,7 +123,7 @@ public final class ServiceStateCodec {
       root = JSON.readTree(bytes);
     } catch (IOException e) {
       String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
-      throw new MalformedStateException("not JSON: " + shorten(why), e);
+      throw new MalformedStateException("not JSON: " + shorten(String.valueOf(why)), e);
     }
     if (root == null || !root.isObject()) {
       throw new MalformedStateException("not a JSON object");

@@ -76,7 +76,7 @@ final class MultipartUpload {
         }));
       } catch (S3Exception e) {
         // a completion retried after its first attempt succeeded finds no upload any more
-        if (e.statusCode() != 404 || !requests.isOurs(key, meta.get(S3Requests.WRITE_ID))) {
+        if (e.statusCode() != 404 || !requests.isOurs(key, java.util.Objects.requireNonNull(meta.get(S3Requests.WRITE_ID))) /* meta has our write id */) {
           throw e;
         }
       }

@@ -104,9 +104,7 @@ public final class S3BlobStore implements BlobStore {
   private final int writeConcurrency;
   private final int listPageSize;
   private final boolean contentMd5;
-  private final int maxAttempts;
   private final boolean conditional;
-  private final boolean verifyReads;
   private final ReentrantLock[] keyLocks = new ReentrantLock[64];
 
   private S3BlobStore(Builder b, S3Client s3) {
@@ -120,8 +118,6 @@ public final class S3BlobStore implements BlobStore {
     this.writeConcurrency = b.writeConcurrency;
     this.listPageSize = b.listPageSize;
     this.contentMd5 = b.contentMd5;
-    this.maxAttempts = b.maxAttempts;
-    this.verifyReads = b.verifyReads;
     for (int i = 0; i < keyLocks.length; i++) {
       keyLocks[i] = new ReentrantLock();
     }

@@ -157,7 +157,7 @@ final class BackupBinder {
       return null;
     }
     try {
-      return new EncryptionConfig(algorithm, keySource);
+      return new EncryptionConfig(algorithm, keySource == null ? "" : keySource); // null only for NONE
     } catch (ConfigException e) {
       problems.addAll(path, e);
       return null;

@@ -1,17 +1,18 @@
 /**
- * drkit's core: the config model, the SPI ({@code dev.drkit.spi}), the failover state machine, the
+ * drkit's core: the config model, the SPI ({@code dev.drkit.core.spi}), the failover state machine, the
  * recovery-plan orchestrator, events and the audit journal. {@code dev.drkit.core.internal.*} is not
  * exported.
  */
 module dev.drkit.core {
   exports dev.drkit.core;
+  exports dev.drkit.core.config;
   exports dev.drkit.core.audit;
   exports dev.drkit.core.coord;
   exports dev.drkit.core.failover;
   exports dev.drkit.core.orchestrator;
   exports dev.drkit.core.plan;
   exports dev.drkit.core.store;
-  exports dev.drkit.spi;
+  exports dev.drkit.core.spi;
   // the one thread factory (DrkitThreads) is shared with drkit's own modules only
   exports dev.drkit.core.internal to dev.drkit.backup, dev.drkit.replication, dev.drkit.validation,
       dev.drkit.zookeeper;
@@ -26,6 +27,6 @@ module dev.drkit.core {
   requires com.cronutils;
   requires dev.failsafe.core;
 
-  uses dev.drkit.spi.KeySource;
-  uses dev.drkit.core.CheckSpecValidator;
+  uses dev.drkit.core.spi.KeySource;
+  uses dev.drkit.core.config.CheckSpecValidator;
 }

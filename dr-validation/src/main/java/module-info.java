@@ -1,6 +1,6 @@
 /**
  * drkit's validation: checks, the failure detector and data-integrity comparison. Provides the
- * {@link dev.drkit.core.CheckSpecValidator} that dr-core finds through {@link java.util.ServiceLoader}.
+ * {@link dev.drkit.core.config.CheckSpecValidator} that dr-core finds through {@link java.util.ServiceLoader}.
  * {@code dev.drkit.validation.internal} is not exported.
  */
 module dev.drkit.validation {
@@ -16,5 +16,5 @@ module dev.drkit.validation {
   requires transitive dev.failsafe.core;
   requires com.github.benmanes.caffeine;
 
-  provides dev.drkit.core.CheckSpecValidator with dev.drkit.validation.CheckTypesValidator;
+  provides dev.drkit.core.config.CheckSpecValidator with dev.drkit.validation.CheckTypesValidator;
 }

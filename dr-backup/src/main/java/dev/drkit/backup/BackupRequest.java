@@ -1,6 +1,6 @@
 package dev.drkit.backup;
 
-import dev.drkit.core.BackupType;
+import dev.drkit.core.config.BackupType;
 import dev.drkit.backup.spi.BackupSource;
 import java.time.Instant;
 import java.util.Objects;

@@ -2,9 +2,9 @@ package dev.drkit.backup;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobKeys;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobKeys;
+import dev.drkit.core.spi.BlobStore;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

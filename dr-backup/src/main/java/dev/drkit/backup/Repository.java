@@ -19,12 +19,12 @@ import dev.drkit.backup.internal.Verifier;
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.DrException;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.WrongKeyException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobStore;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -601,7 +601,7 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * What {@link #applyRetention(dev.drkit.core.RetentionPolicy)} would do, without changing anything
+   * What {@link #applyRetention(dev.drkit.core.config.RetentionPolicy)} would do, without changing anything
    * (a dry run): every snapshot with the decision to keep or remove it and the rules that keep it.
    * Snapshots are grouped by host and paths, calendar rules use the zone of the repository's clock
    * ({@link RepositoryOptions#clock()}, UTC by default) and {@code keep-within} counts back from
@@ -611,12 +611,12 @@ public final class Repository implements AutoCloseable {
    * @return the plan; {@link dev.drkit.backup.retention.RetentionPlan#render(int)} prints it
    * @throws NullPointerException when {@code policy} is null
    */
-  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.RetentionPolicy policy) {
+  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.config.RetentionPolicy policy) {
     return planRetention(policy, dev.drkit.backup.retention.RetentionPlanner.create(ctx.clock().getZone()));
   }
 
   /**
-   * Like {@link #planRetention(dev.drkit.core.RetentionPolicy)} with a planner of the caller's zone
+   * Like {@link #planRetention(dev.drkit.core.config.RetentionPolicy)} with a planner of the caller's zone
    * and grouping.
    *
    * @param policy the retention policy
@@ -624,7 +624,7 @@ public final class Repository implements AutoCloseable {
    * @return the plan
    * @throws NullPointerException when an argument is null
    */
-  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.RetentionPolicy policy,
+  public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.config.RetentionPolicy policy,
       dev.drkit.backup.retention.RetentionPlanner planner) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(planner, "planner");
@@ -632,7 +632,7 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Applies a retention policy: plans as {@link #planRetention(dev.drkit.core.RetentionPolicy)} does
+   * Applies a retention policy: plans as {@link #planRetention(dev.drkit.core.config.RetentionPolicy)} does
    * and {@linkplain #forget forgets} every snapshot the plan removes (their data stays until
    * {@link #prune}). Like restic, refuses a plan that would leave a group without any snapshot
    * (only a policy of {@code keep-tags} alone can) rather than delete a whole backup set by a
@@ -644,12 +644,12 @@ public final class Repository implements AutoCloseable {
    *     removed)
    * @throws RepositoryLockedException when another process holds a lock
    */
-  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.RetentionPolicy policy) {
+  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.config.RetentionPolicy policy) {
     return applyRetention(policy, dev.drkit.backup.retention.RetentionPlanner.create(ctx.clock().getZone()));
   }
 
   /**
-   * Like {@link #applyRetention(dev.drkit.core.RetentionPolicy)} with a planner of the caller's zone
+   * Like {@link #applyRetention(dev.drkit.core.config.RetentionPolicy)} with a planner of the caller's zone
    * and grouping.
    *
    * @param policy the retention policy
@@ -658,7 +658,7 @@ public final class Repository implements AutoCloseable {
    * @throws IllegalStateException when the plan would remove every snapshot of a group
    * @throws RepositoryLockedException when another process holds a lock
    */
-  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.RetentionPolicy policy,
+  public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.config.RetentionPolicy policy,
       dev.drkit.backup.retention.RetentionPlanner planner) {
     dev.drkit.backup.retention.RetentionPlan plan = planRetention(policy, planner);
     if (!plan.emptiedGroups().isEmpty()) {

@@ -1,7 +1,7 @@
 package dev.drkit.backup;
 
-import dev.drkit.spi.SnapshotCatalog;
-import dev.drkit.spi.SnapshotRef;
+import dev.drkit.core.spi.SnapshotCatalog;
+import dev.drkit.core.spi.SnapshotRef;
 import java.util.List;
 import java.util.Objects;
 import java.util.function.BiPredicate;

@@ -1,8 +1,8 @@
 package dev.drkit.backup;
 
 import dev.drkit.backup.retention.SnapshotDescriptor;
-import dev.drkit.core.BackupType;
-import dev.drkit.spi.LogPosition;
+import dev.drkit.core.config.BackupType;
+import dev.drkit.core.spi.LogPosition;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;

@@ -5,9 +5,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A {@link dev.drkit.spi.BlobStore} capability: the temporary files of writes that never completed
+ * A {@link dev.drkit.core.spi.BlobStore} capability: the temporary files of writes that never completed
  * (a process killed while writing a pack leaves one behind), which the store's
- * {@link dev.drkit.spi.BlobStore#list} does not show. {@link Repository#prune} deletes those older
+ * {@link dev.drkit.core.spi.BlobStore#list} does not show. {@link Repository#prune} deletes those older
  * than a lock lease and {@link Repository#verify} reports them. {@link FileSystemBlobStore}
  * implements it; a store whose writes leave no debris (an object store's single-request upload)
  * need not.

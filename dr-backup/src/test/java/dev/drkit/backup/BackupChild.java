@@ -1,6 +1,6 @@
 package dev.drkit.backup;
 
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;

@@ -1,8 +1,8 @@
 package dev.drkit.backup;
 
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobStore;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;

@@ -3,8 +3,8 @@ package dev.drkit.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.DrException;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assumptions.assumeThat;
 
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.SourceEntry;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobStore;
 import dev.drkit.testkit.BlobStoreContract;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.drkit.backup;
 
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobStore;
 import dev.drkit.testkit.BlobStoreContract;
 
 class InMemoryBlobStoreTest extends BlobStoreContract {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.testkit.FakeClock;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobInfo;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -271,7 +271,7 @@ class LeaseAndRaceTest {
     try (Repository r = handle(new ControlledStore(shared))) {
       s = r.backup(BackupRequest.of(FileTreeSource.of(tree("src", files))));
     }
-    dev.drkit.spi.BlobStore readOnly = new dev.drkit.spi.BlobStore() {
+    dev.drkit.core.spi.BlobStore readOnly = new dev.drkit.core.spi.BlobStore() {
       @Override
       public boolean putIfAbsent(String key, byte[] content) {
         throw new dev.drkit.core.StorageException("read-only store: cannot write " + key);

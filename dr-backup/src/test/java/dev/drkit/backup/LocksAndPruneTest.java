@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.backup.internal.Locks;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.testkit.FakeClock;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -11,7 +11,7 @@ import dev.drkit.backup.internal.Manifest;
 import dev.drkit.backup.internal.Node;
 import dev.drkit.backup.internal.PackWriter;
 import dev.drkit.backup.internal.SnapshotFiles;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.backup.spi.EntryType;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,8 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drkit.backup.internal.Json;
 import dev.drkit.backup.internal.Locks;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobInfo;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -3,7 +3,7 @@ package dev.drkit.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,13 +3,13 @@ package dev.drkit.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.BackupType;
+import dev.drkit.core.config.BackupType;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.WrongKeyException;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.DrException;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StorageException;
 import dev.drkit.backup.spi.BackupSource;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.backup.spi.EntryType;
 import dev.drkit.backup.spi.SourceEntry;
 import java.io.FilterInputStream;

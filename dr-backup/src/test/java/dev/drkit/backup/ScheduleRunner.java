@@ -1,9 +1,9 @@
 package dev.drkit.backup;
 
 import dev.drkit.testkit.FakeClock;
-import dev.drkit.core.BackupType;
+import dev.drkit.core.config.BackupType;
 import dev.drkit.core.DrException;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.IntegrityException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -282,7 +282,7 @@ final class ScheduleRunner {
           + (store.injected() ? " (injected)" : ""));
       if (Boolean.getBoolean("drkit.schedules.trace")) {
         StringBuilder keys = new StringBuilder("    store:");
-        for (dev.drkit.spi.BlobInfo i : shared.list("")) {
+        for (dev.drkit.core.spi.BlobInfo i : shared.list("")) {
           if (!i.key().startsWith("keys/") && !i.key().equals("config")) {
             String k = i.key();
             keys.append(' ').append(k.substring(0, Math.min(k.length(), k.startsWith("packs/") ? 14 : 16)));
@@ -422,7 +422,7 @@ final class ScheduleRunner {
     /** The store's keys and sizes but the locks: restores and verify depend on nothing else. */
     String fingerprint() {
       StringBuilder sb = new StringBuilder();
-      for (dev.drkit.spi.BlobInfo i : shared.list("")) {
+      for (dev.drkit.core.spi.BlobInfo i : shared.list("")) {
         if (!i.key().startsWith("locks/")) {
           sb.append(i.key()).append(':').append(i.size()).append(';');
         }

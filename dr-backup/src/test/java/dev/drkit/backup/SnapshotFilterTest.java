@@ -3,7 +3,7 @@ package dev.drkit.backup;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.SourceEntry;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.LogPosition;
-import dev.drkit.spi.SnapshotRef;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.LogPosition;
+import dev.drkit.core.spi.SnapshotRef;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Path;

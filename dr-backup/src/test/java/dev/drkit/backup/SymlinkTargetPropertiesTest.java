@@ -2,7 +2,7 @@ package dev.drkit.backup;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

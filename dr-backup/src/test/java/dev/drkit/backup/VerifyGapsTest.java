@@ -12,7 +12,7 @@ import dev.drkit.backup.internal.PackWriter;
 import dev.drkit.backup.internal.SnapshotFiles;
 import dev.drkit.testkit.FakeClock;
 import dev.drkit.backup.spi.EntryType;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -86,7 +86,7 @@ class VerifyGapsTest {
         assertThat(d.affected()).contains(s.shortId() + ":<entry list>");
       });
       // a backup does not deduplicate against the truncated pack: it stores the data again
-      Snapshot again = repo.backup(BackupRequest.builder(FileTreeSource.of(source())).type(dev.drkit.core.BackupType.FULL)
+      Snapshot again = repo.backup(BackupRequest.builder(FileTreeSource.of(source())).type(dev.drkit.core.config.BackupType.FULL)
           .build());
       assertThat(again.stats().bytesAdded()).isGreaterThanOrEqualTo(40_000);
       repo.restore(again.id(), tmp.resolve("out"));

@@ -1,5 +1,7 @@
 package dev.drkit.core;
 
+import dev.drkit.core.config.DetectionPolicy;
+
 /** What a {@link DetectionPolicy} concludes about a site from its recent probes. */
 public enum HealthVerdict {
   /** Healthy. */

@@ -1,5 +1,6 @@
 package dev.drkit.core;
 
+import dev.drkit.core.config.ValidationStep;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

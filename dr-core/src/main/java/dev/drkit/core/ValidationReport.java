@@ -1,6 +1,6 @@
 package dev.drkit.core;
 
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

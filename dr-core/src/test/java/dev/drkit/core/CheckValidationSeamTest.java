@@ -1,5 +1,10 @@
 package dev.drkit.core;
 
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
+import dev.drkit.core.config.Names;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.ValidationStep;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,13 +1,14 @@
 package dev.drkit.core;
 
+import dev.drkit.core.config.RecoveryConfig;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

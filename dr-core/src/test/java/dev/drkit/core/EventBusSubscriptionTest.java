@@ -2,8 +2,8 @@ package dev.drkit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.EventListener;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.EventListener;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

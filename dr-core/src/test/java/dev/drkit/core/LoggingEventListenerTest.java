@@ -2,7 +2,7 @@ package dev.drkit.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.time.Instant;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package dev.drkit.core;
 
-import dev.drkit.spi.KeySource;
+import dev.drkit.core.spi.KeySource;
 
 /** A {@link KeySource} found through ServiceLoader in the tests: {@code test-vault:NAME} is NAME reversed. */
 public final class TestVaultKeySource implements KeySource {

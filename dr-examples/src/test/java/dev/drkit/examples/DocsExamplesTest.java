@@ -9,7 +9,7 @@ import dev.drkit.core.ConfigException;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
 import dev.drkit.examples.drill.DrillSettings;
-import dev.drkit.spi.HealthResult;
+import dev.drkit.core.spi.HealthResult;
 import dev.drkit.validation.CheckRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;

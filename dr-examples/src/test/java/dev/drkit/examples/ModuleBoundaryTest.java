@@ -40,7 +40,7 @@ class ModuleBoundaryTest {
   private static final Map<String, Set<String>> EXPORTS = Map.of(
       "dev.drkit.core", Set.of("dev.drkit.core", "dev.drkit.core.audit", "dev.drkit.core.coord",
           "dev.drkit.core.failover", "dev.drkit.core.orchestrator", "dev.drkit.core.plan", "dev.drkit.core.store",
-          "dev.drkit.spi"),
+          "dev.drkit.core.spi"),
       "dev.drkit.backup", Set.of("dev.drkit.backup", "dev.drkit.backup.retention", "dev.drkit.backup.schedule",
           "dev.drkit.backup.spi"),
       "dev.drkit.replication", Set.of("dev.drkit.replication", "dev.drkit.replication.spi"),
@@ -141,7 +141,7 @@ class ModuleBoundaryTest {
       assertThat(m.isExported(pkg, reader)).as("%s exported to %s", pkg, reader.getName()).isFalse();
       assertThat(m.isOpen(pkg, reader)).as("%s open to %s", pkg, reader.getName()).isFalse();
     });
-    assertThat(module("dev.drkit.core").isExported("dev.drkit.spi", reader)).isTrue();
+    assertThat(module("dev.drkit.core").isExported("dev.drkit.core.spi", reader)).isTrue();
   }
 
   @Test
@@ -157,7 +157,7 @@ class ModuleBoundaryTest {
       }
     }
     assertThat(split).isEmpty();
-    assertThat(owner).containsEntry("dev.drkit.spi", "dev.drkit.core").containsEntry("dev.drkit.testkit",
+    assertThat(owner).containsEntry("dev.drkit.core.spi", "dev.drkit.core").containsEntry("dev.drkit.testkit",
         "dev.drkit.testkit");
   }
 
@@ -175,10 +175,10 @@ class ModuleBoundaryTest {
 
   @Test
   void drCoreFindsDrValidationsCheckValidatorThroughServiceLoaderOnTheModulePath() throws Exception {
-    Class<?> service = layer.findLoader("dev.drkit.core").loadClass("dev.drkit.core.CheckSpecValidator");
+    Class<?> service = layer.findLoader("dev.drkit.core").loadClass("dev.drkit.core.config.CheckSpecValidator");
     List<String> providers = ServiceLoader.load(layer, service).stream().map(p -> p.type().getName()).toList();
     assertThat(providers).containsExactly("dev.drkit.validation.CheckTypesValidator");
-    assertThat(module("dev.drkit.core").getDescriptor().uses()).contains("dev.drkit.core.CheckSpecValidator",
-        "dev.drkit.spi.KeySource");
+    assertThat(module("dev.drkit.core").getDescriptor().uses()).contains("dev.drkit.core.config.CheckSpecValidator",
+        "dev.drkit.core.spi.KeySource");
   }
 }

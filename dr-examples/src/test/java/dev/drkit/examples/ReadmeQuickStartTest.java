@@ -2,14 +2,14 @@ package dev.drkit.examples;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.BackupType;
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.RetentionPolicy;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.BackupType;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.RetentionPolicy;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.drkit.replication;
 
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.Map;

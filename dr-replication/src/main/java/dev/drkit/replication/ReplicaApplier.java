@@ -4,7 +4,7 @@ import dev.drkit.core.EventBus;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationBatch;

@@ -2,11 +2,11 @@ package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.DataLossEstimator;
-import dev.drkit.spi.FailoverActions;
+import dev.drkit.core.spi.DataLossEstimator;
+import dev.drkit.core.spi.FailoverActions;
 import dev.drkit.replication.spi.ReplicationSink;
 import dev.drkit.replication.spi.ReplicationTransport;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import dev.drkit.replication.spi.SnapshotProvider;
 import java.time.Clock;
 import java.time.Duration;

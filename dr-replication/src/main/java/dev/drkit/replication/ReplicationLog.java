@@ -5,7 +5,7 @@ import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StorageException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

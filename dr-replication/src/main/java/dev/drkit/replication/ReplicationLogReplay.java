@@ -2,8 +2,8 @@ package dev.drkit.replication;
 
 import dev.drkit.core.IntegrityException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.ReplayLog;
-import dev.drkit.spi.ReplayRecord;
+import dev.drkit.core.spi.ReplayLog;
+import dev.drkit.core.spi.ReplayRecord;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -4,14 +4,14 @@ import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.replication.spi.PrimaryHistory;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationBatch;
 import dev.drkit.replication.spi.ReplicationHandshake;
 import dev.drkit.replication.spi.ReplicationSession;
 import dev.drkit.replication.spi.ReplicationTransport;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * The primary side of replication for one service: appends host records to the local
  * {@link ReplicationLog} at the primary's epoch, ships durable records to the backup through a
  * {@link ReplicationTransport}, waits for the backup as the {@link ReplicationMode} says, and
- * tracks lag ({@link #lagTracker()}, a {@link dev.drkit.spi.DataLossEstimator}).
+ * tracks lag ({@link #lagTracker()}, a {@link dev.drkit.core.spi.DataLossEstimator}).
  *
  * <p>By default only records durable on the primary are shipped, so a backup never holds a record
  * the primary could lose in a crash. With {@link Builder#shipBeforeDurable(boolean)} records are
@@ -476,7 +476,7 @@ public final class ReplicationPrimary implements AutoCloseable {
     return lag.lag();
   }
 
-  /** @return the lag tracker (the RPO gate's {@link dev.drkit.spi.DataLossEstimator}) */
+  /** @return the lag tracker (the RPO gate's {@link dev.drkit.core.spi.DataLossEstimator}) */
   public LagTracker lagTracker() {
     return lag;
   }

@@ -1,7 +1,7 @@
 package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.replication.spi.ReplicationSink;
 import dev.drkit.replication.spi.SnapshotProvider;
 import java.io.InputStream;

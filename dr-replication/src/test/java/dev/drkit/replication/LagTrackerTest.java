@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.testing.RecordingListener;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import dev.drkit.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,8 +2,8 @@ package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.testing.ListSink;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import dev.drkit.testkit.FailoverActionsContract;
 import dev.drkit.testkit.InMemoryFailoverActions;
 import java.nio.file.Path;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.IntegrityException;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.ReplayRecord;
+import dev.drkit.core.spi.ReplayRecord;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;

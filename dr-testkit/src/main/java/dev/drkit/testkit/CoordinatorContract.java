@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

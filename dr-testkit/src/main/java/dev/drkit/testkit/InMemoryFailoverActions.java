@@ -1,8 +1,8 @@
 package dev.drkit.testkit;
 
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;

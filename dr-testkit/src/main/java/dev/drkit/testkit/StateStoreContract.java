@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.VersionConflictException;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,10 +3,10 @@ package dev.drkit.testkit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Lease;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Lease;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;

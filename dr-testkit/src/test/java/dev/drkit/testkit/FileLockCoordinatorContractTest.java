@@ -1,7 +1,7 @@
 package dev.drkit.testkit;
 
 import dev.drkit.core.coord.FileLockCoordinator;
-import dev.drkit.spi.Coordinator;
+import dev.drkit.core.spi.Coordinator;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,7 +1,7 @@
 package dev.drkit.testkit;
 
 import dev.drkit.core.store.FileStateStore;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.spi.StateStore;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.jupiter.api.io.TempDir;

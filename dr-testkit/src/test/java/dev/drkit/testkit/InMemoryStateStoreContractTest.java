@@ -1,7 +1,7 @@
 package dev.drkit.testkit;
 
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.spi.StateStore;
 
 /** dr-core's InMemoryStateStore passes the StateStore contract. */
 class InMemoryStateStoreContractTest extends StateStoreContract {

@@ -1,7 +1,7 @@
 package dev.drkit.testkit;
 
 import dev.drkit.core.coord.LocalCoordinator;
-import dev.drkit.spi.Coordinator;
+import dev.drkit.core.spi.Coordinator;
 
 /** dr-core's single-process LocalCoordinator passes the Coordinator contract (its instances do not compete). */
 class LocalCoordinatorContractTest extends CoordinatorContract {

@@ -27,7 +27,7 @@ class ModulePathTest {
     Module testkit = ModulePathTest.class.getModule();
     assertThat(core.getPackages()).contains("dev.drkit.core.internal");
     assertThat(core.isExported("dev.drkit.core.internal", testkit)).isFalse();
-    assertThat(core.isExported("dev.drkit.spi", testkit)).isTrue();
+    assertThat(core.isExported("dev.drkit.core.spi", testkit)).isTrue();
     Class<?> internal = Class.forName("dev.drkit.core.internal.DrkitThreads");
     assertThatThrownBy(() -> internal.getMethod("daemon", String.class).invoke(null, "x"))
         .isInstanceOf(IllegalAccessException.class);

@@ -1,6 +1,6 @@
 package dev.drkit.validation;
 
-import dev.drkit.spi.HealthCheck;
+import dev.drkit.core.spi.HealthCheck;
 
 /**
  * Builds a {@link HealthCheck} of one type from a plan's parameters. A factory reads every

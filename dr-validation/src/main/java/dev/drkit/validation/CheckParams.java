@@ -1,10 +1,10 @@
 package dev.drkit.validation;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.Names;
+import dev.drkit.core.config.Names;
 import dev.drkit.core.internal.DurationSyntax;
 import dev.drkit.core.internal.DurationSyntax.BareNumber;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;

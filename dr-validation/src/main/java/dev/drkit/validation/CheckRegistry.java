@@ -1,13 +1,13 @@
 package dev.drkit.validation;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.Names;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.RangeDigestSource;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.SyntheticTransaction;
+import dev.drkit.core.config.Names;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.RangeDigestSource;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.SyntheticTransaction;
 import dev.drkit.validation.checks.HttpCheck;
 import dev.drkit.validation.checks.IntegrityCheck;
 import dev.drkit.validation.checks.JdbcCheck;

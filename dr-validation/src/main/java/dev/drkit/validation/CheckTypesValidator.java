@@ -1,7 +1,7 @@
 package dev.drkit.validation;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 
 /**
  * The {@link CheckSpecValidator} dr-validation registers with {@link java.util.ServiceLoader}, so

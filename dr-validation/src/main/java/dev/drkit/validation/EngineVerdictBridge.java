@@ -4,7 +4,7 @@ import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.Subscription;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.internal.DrkitThreads;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;

@@ -1,6 +1,6 @@
 package dev.drkit.validation;
 
-import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.config.DetectionPolicy;
 import dev.drkit.core.HealthVerdict;
 import java.time.Duration;
 import java.util.ArrayDeque;

@@ -1,16 +1,16 @@
 package dev.drkit.validation;
 
 import dev.drkit.core.CheckResult;
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StepResult;
-import dev.drkit.core.ValidationStep;
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.config.ValidationStep;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.internal.DaemonThreads;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;

@@ -1,13 +1,13 @@
 package dev.drkit.validation;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.StepResult;
 import dev.drkit.core.ValidationReport;
-import dev.drkit.core.ValidationStep;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.ServiceValidator;
-import dev.drkit.spi.Site;
+import dev.drkit.core.config.ValidationStep;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.ServiceValidator;
+import dev.drkit.core.spi.Site;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.drkit.validation;
 
 import dev.drkit.core.HealthVerdict;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 
 /**
  * Told when a {@link FailureDetector}'s verdict changes (SUSPECT to PRIMARY_DEGRADED, DOWN to a

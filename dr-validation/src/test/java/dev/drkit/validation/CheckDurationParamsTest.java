@@ -3,13 +3,13 @@ package dev.drkit.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
-import dev.drkit.spi.HealthResult;
+import dev.drkit.core.spi.HealthResult;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -3,12 +3,12 @@ package dev.drkit.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.checks.TcpCheck;
 import java.util.List;
 import java.util.Map;

@@ -3,7 +3,7 @@ package dev.drkit.validation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.config.DetectionPolicy;
 import dev.drkit.core.HealthVerdict;
 import java.time.Duration;
 import java.util.Random;

@@ -6,10 +6,10 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.HealthVerdict;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.checks.TcpCheck;
 import dev.drkit.validation.testing.ManualScheduler;

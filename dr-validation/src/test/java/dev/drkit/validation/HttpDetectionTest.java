@@ -2,9 +2,9 @@ package dev.drkit.validation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.HealthVerdict;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.testing.LoopbackHttp;
 import dev.drkit.validation.testing.ManualScheduler;

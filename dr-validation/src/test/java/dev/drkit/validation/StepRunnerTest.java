@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.CheckResult;
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StepResult;
-import dev.drkit.core.ValidationStep;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.config.ValidationStep;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.testing.StartConfirmingExecutor;
 import java.io.IOException;
 import java.time.Duration;

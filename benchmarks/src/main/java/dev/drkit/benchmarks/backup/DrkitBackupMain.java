@@ -7,8 +7,8 @@ import dev.drkit.backup.Repository;
 import dev.drkit.backup.RepositoryOptions;
 import dev.drkit.backup.RestoreResult;
 import dev.drkit.backup.Snapshot;
-import dev.drkit.core.BackupType;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.BackupType;
+import dev.drkit.core.config.EncryptionConfig;
 import java.nio.file.Path;
 
 /**

@@ -10,7 +10,7 @@ import dev.drkit.backup.internal.Chunker;
 import dev.drkit.backup.internal.Crypto;
 import dev.drkit.backup.internal.Id;
 import dev.drkit.backup.internal.KeyMaterial;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

@@ -1,7 +1,7 @@
 package dev.drkit.benchmarks.core;
 
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.plan.DependencyGraph;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;

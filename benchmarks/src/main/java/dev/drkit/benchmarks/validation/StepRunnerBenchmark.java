@@ -1,10 +1,10 @@
 package dev.drkit.benchmarks.validation;
 
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.StepResult;
-import dev.drkit.core.ValidationStep;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.config.ValidationStep;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.StepRunner;
 import dev.drkit.validation.internal.DaemonThreads;

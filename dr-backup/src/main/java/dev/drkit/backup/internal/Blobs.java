@@ -44,7 +44,7 @@ public final class Blobs {
       throw new IntegrityException("pack " + key + " holding blob " + id.hex() + " needed by " + forWhat
           + " is missing", ex);
     } catch (StorageException ex) {
-      java.util.Optional<dev.drkit.spi.BlobInfo> st = ctx.store().stat(key);
+      java.util.Optional<dev.drkit.core.spi.BlobInfo> st = ctx.store().stat(key);
       if (st.isPresent() && st.get().size() >= (long) e.offset() + e.length()) {
         throw ex; // the pack is whole: the store failed, the repository is not damaged
       }

@@ -2,8 +2,8 @@ package dev.drkit.backup.internal;
 
 import dev.drkit.backup.RepositoryOptions;
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.BlobStore;
+import dev.drkit.core.spi.DrEvent;
 import java.time.Clock;
 import java.util.Map;
 

@@ -2,7 +2,7 @@ package dev.drkit.backup.internal;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.IntegrityException;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.spi.BlobInfo;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.drkit.backup.internal;
 
 import dev.drkit.core.IntegrityException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobStore;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

@@ -13,7 +13,7 @@ import org.jspecify.annotations.Nullable;
  * the index and writes an index file every few packs (so an interrupted backup leaves indexed,
  * reusable packs). Packs stay below the target unless one blob is larger. Thread-safe: blobs are
  * added under a lock. A full pack is handed to uploader threads (as many as the store's
- * {@link dev.drkit.spi.BlobStore#writeConcurrency()}), so the threads that encode blobs keep
+ * {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}), so the threads that encode blobs keep
  * encoding while a pack travels to the store (on a remote store, an upload is mostly waiting).
  * At most {@value #MAX_QUEUED} full pack waits for an uploader besides those being uploaded; a
  * thread that fills another one waits, which bounds memory (to {@code writeConcurrency + 2}

@@ -4,7 +4,7 @@ import dev.drkit.backup.ProgressListener;
 import dev.drkit.backup.PruneResult;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.core.IntegrityException;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.spi.BlobInfo;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;

@@ -8,7 +8,7 @@ import dev.drkit.backup.VerifyReport;
 import dev.drkit.backup.spi.EntryType;
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.DrException;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.spi.BlobInfo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.drkit.backup.retention;
 
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.List;

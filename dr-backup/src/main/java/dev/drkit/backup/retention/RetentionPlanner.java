@@ -1,6 +1,6 @@
 package dev.drkit.backup.retention;
 
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -4,7 +4,7 @@ import java.time.ZonedDateTime;
 import java.time.temporal.IsoFields;
 import java.util.Locale;
 
-/** The rules of a {@link dev.drkit.core.RetentionPolicy}, each of which may keep a snapshot. */
+/** The rules of a {@link dev.drkit.core.config.RetentionPolicy}, each of which may keep a snapshot. */
 public enum RetentionRule {
   /** {@code keep-last}: the newest snapshots. */
   LAST("keep-last", "last", "snapshots"),

@@ -1,6 +1,6 @@
 package dev.drkit.backup.schedule;
 
-import dev.drkit.core.BackupStrategy;
+import dev.drkit.core.config.BackupStrategy;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

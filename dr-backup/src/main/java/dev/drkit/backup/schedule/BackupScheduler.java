@@ -1,11 +1,11 @@
 package dev.drkit.backup.schedule;
 
-import dev.drkit.core.BackupStrategy;
+import dev.drkit.core.config.BackupStrategy;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.CronSchedule;
+import dev.drkit.core.config.CronSchedule;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.WrongKeyException;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.failsafe.Failsafe;
 import dev.failsafe.RetryPolicy;
 import java.time.Clock;

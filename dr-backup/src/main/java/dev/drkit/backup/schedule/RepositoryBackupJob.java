@@ -7,14 +7,14 @@ import dev.drkit.backup.retention.RetentionPlan;
 import dev.drkit.backup.retention.RetentionPlanner;
 import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.backup.RepositoryOptions;
-import dev.drkit.core.BackupStrategy;
+import dev.drkit.core.config.BackupStrategy;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
-import dev.drkit.core.KeySources;
+import dev.drkit.core.config.KeySources;
 import dev.drkit.backup.spi.BackupSource;
-import dev.drkit.spi.BlobStore;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.BlobStore;
+import dev.drkit.core.spi.DrEvent;
 import java.time.ZoneId;
 import java.util.Arrays;
 import java.util.List;
@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The usual {@link BackupJob.Blocking} work of a scheduled strategy: open the repository, back up
- * the strategy's source with the strategy's {@link dev.drkit.core.BackupType}, tag the snapshot
- * with {@code strategy=<name>}, then apply the strategy's {@link dev.drkit.core.RetentionPolicy} to
+ * the strategy's source with the strategy's {@link dev.drkit.core.config.BackupType}, tag the snapshot
+ * with {@code strategy=<name>}, then apply the strategy's {@link dev.drkit.core.config.RetentionPolicy} to
  * the snapshots of that strategy (and only those: a weekly full and an hourly incremental of one
  * source keep their own histories) and forget what it does not keep. Space is reclaimed by a
  * separate, exclusive {@code prune}. Wrap it with {@link BackupJob#blocking}.

@@ -49,7 +49,7 @@ public interface BackupSource {
    *
    * @return the position, or empty when the source is not replicated or cannot tell
    */
-  default java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+  default java.util.Optional<dev.drkit.core.spi.LogPosition> logPosition() {
     return java.util.Optional.empty();
   }
 

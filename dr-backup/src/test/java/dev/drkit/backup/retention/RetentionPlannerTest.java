@@ -4,7 +4,7 @@ import static dev.drkit.backup.retention.Snaps.utc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -2,7 +2,7 @@ package dev.drkit.backup.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;

@@ -2,10 +2,10 @@ package dev.drkit.backup.schedule;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.testkit.FakeClock;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,7 +2,7 @@ package dev.drkit.core.audit;
 
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,8 +1,8 @@
 package dev.drkit.core.coord;
 
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.Lease;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;

@@ -1,7 +1,7 @@
 package dev.drkit.core.coord;
 
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.drkit.core.coord;
 
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 
 /**
  * A lease that is valid until its coordinator revokes it; once revoked it never becomes valid

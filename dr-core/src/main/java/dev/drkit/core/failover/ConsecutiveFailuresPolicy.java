@@ -1,6 +1,6 @@
 package dev.drkit.core.failover;
 
-import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.config.DetectionPolicy;
 import dev.drkit.core.HealthVerdict;
 
 /**

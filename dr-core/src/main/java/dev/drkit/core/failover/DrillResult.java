@@ -1,8 +1,8 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.ValidationReport;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.ServiceState;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

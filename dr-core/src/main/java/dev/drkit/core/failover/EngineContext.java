@@ -1,15 +1,15 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.DataLossEstimator;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.DrEvent.Severity;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.ServiceValidator;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.DataLossEstimator;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent.Severity;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.ServiceValidator;
+import dev.drkit.core.spi.StateStore;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;

@@ -9,17 +9,17 @@ import static dev.drkit.core.failover.FailoverEngine.ATTR_REASSIGN;
 import static dev.drkit.core.failover.FailoverEngine.ATTR_SERVING_SITE;
 import static dev.drkit.core.failover.FailoverEngine.ATTR_TERM;
 
-import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.config.DetectionPolicy;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.failover.TransitionTable.Transition;
-import dev.drkit.spi.DrEvent.Severity;
-import dev.drkit.spi.Lease;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.DrEvent.Severity;
+import dev.drkit.core.spi.Lease;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.Versioned;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The engine's persisted state: the current {@link ServiceState} in one {@link AtomicReference},
- * loaded from the {@link dev.drkit.spi.StateStore} (or created PRIMARY_ACTIVE at epoch 1), and the
+ * loaded from the {@link dev.drkit.core.spi.StateStore} (or created PRIMARY_ACTIVE at epoch 1), and the
  * only code that changes it. A {@linkplain #transition transition} is validated against
  * {@link TransitionTable}, persisted with compare-and-set under the coordinator's lease, swapped
  * in and then published; an {@linkplain #update update} persists bookkeeping (steps done, a new

@@ -10,30 +10,30 @@ package dev.drkit.core.failover;
  * FailoverEngine.Builder, is public API.
  */
 
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.DetectionPolicy;
+import dev.drkit.core.config.DetectionPolicy;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.IllegalTransitionException;
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.internal.config.CheckValidation;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.DataLossEstimator;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.DrEvent.Severity;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Lease;
-import dev.drkit.spi.LogPosition;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.ServiceValidator;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.DataLossEstimator;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent.Severity;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Lease;
+import dev.drkit.core.spi.LogPosition;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.ServiceValidator;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -511,7 +511,7 @@ public final class FailoverEngine implements AutoCloseable {
    * damaged): picks the snapshot the request names (refusing, before anything changes, when none
    * fits or the target lies before it), then enters REBUILDING at a new epoch with the choice
    * persisted, and runs its steps: fence both sites at that epoch, load the snapshot into the
-   * primary site ({@link dev.drkit.spi.RebuildTarget#loadSnapshot}), replay the log from the
+   * primary site ({@link dev.drkit.core.spi.RebuildTarget#loadSnapshot}), replay the log from the
    * snapshot's {@link LogPosition} up to the target, promote, redirect and validate. From any
    * steady state or FAILED. The outcome is in the state ({@link RebuildReport#of}); a rebuild that
    * stopped on a gap or a damaged record is FAILED with an error naming the offset and what was
@@ -844,7 +844,7 @@ public final class FailoverEngine implements AutoCloseable {
     }
 
     /**
-     * Sets what checks every {@link dev.drkit.core.CheckSpec} of the service's validation steps in
+     * Sets what checks every {@link dev.drkit.core.config.CheckSpec} of the service's validation steps in
      * {@link #build()}, whatever validator the {@link RecoveryConfig} itself was built with (a
      * config built with {@link CheckSpecValidator#acceptAll()} is checked here again). The default,
      * {@link CheckSpecValidator#discovered()}, knows dr-validation's check types when it is on the

@@ -3,9 +3,9 @@ package dev.drkit.core.failover;
 import static dev.drkit.core.failover.FailoverEngine.ATTR_LAST_FAILOVER_AT;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.DrEvent.Severity;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent.Severity;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;

@@ -1,8 +1,8 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.internal.DrkitThreads;
-import dev.drkit.spi.Coordinator;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Coordinator;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.drkit.core.failover;
 
 /**
- * Where a {@link FailoverEngine} stands with its {@link dev.drkit.spi.Coordinator} (see
+ * Where a {@link FailoverEngine} stands with its {@link dev.drkit.core.spi.Coordinator} (see
  * {@link FailoverEngine#leadership()}).
  */
 public enum LeadershipStatus {

@@ -1,7 +1,7 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;

@@ -1,6 +1,6 @@
 package dev.drkit.core.failover;
 
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;

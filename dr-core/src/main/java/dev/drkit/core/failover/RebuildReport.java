@@ -1,7 +1,7 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.ServiceState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;

@@ -1,8 +1,8 @@
 package dev.drkit.core.failover;
 
-import dev.drkit.spi.RebuildTarget;
-import dev.drkit.spi.ReplayLog;
-import dev.drkit.spi.SnapshotCatalog;
+import dev.drkit.core.spi.RebuildTarget;
+import dev.drkit.core.spi.ReplayLog;
+import dev.drkit.core.spi.SnapshotCatalog;
 import java.util.Objects;
 
 /**

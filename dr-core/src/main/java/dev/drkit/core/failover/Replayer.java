@@ -1,11 +1,11 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.IntegrityException;
-import dev.drkit.spi.RebuildTarget;
-import dev.drkit.spi.ReplayLog;
-import dev.drkit.spi.ReplayRecord;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.SnapshotRef;
+import dev.drkit.core.spi.RebuildTarget;
+import dev.drkit.core.spi.ReplayLog;
+import dev.drkit.core.spi.ReplayRecord;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.SnapshotRef;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.drkit.core.failover;
 
-import dev.drkit.spi.LogPosition;
-import dev.drkit.spi.SnapshotRef;
+import dev.drkit.core.spi.LogPosition;
+import dev.drkit.core.spi.SnapshotRef;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;

@@ -11,7 +11,7 @@ import static dev.drkit.core.FailoverState.VALIDATING;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.IllegalTransitionException;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;

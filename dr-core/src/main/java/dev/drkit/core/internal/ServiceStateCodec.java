@@ -10,8 +10,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,7 +21,7 @@ import java.util.TreeMap;
 
 /**
  * The one JSON form of a {@link ServiceState}, written by every durable {@link
- * dev.drkit.spi.StateStore} of drkit (the local file store and the ZooKeeper store), format 1:
+ * dev.drkit.core.spi.StateStore} of drkit (the local file store and the ZooKeeper store), format 1:
  * <pre>{"format":1, ...the store's own fields..., "service":"orders","state":"PRIMARY_ACTIVE",
  *  "epoch":1,"activeSite":"PRIMARY","since":"2026-01-01T00:00:00Z","reason":"initial",
  *  "attributes":{"k":"v"}}</pre>

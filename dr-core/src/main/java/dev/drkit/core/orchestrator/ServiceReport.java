@@ -1,10 +1,10 @@
 package dev.drkit.core.orchestrator;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.core.Priority;
+import dev.drkit.core.config.Priority;
 import dev.drkit.core.ValidationReport;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

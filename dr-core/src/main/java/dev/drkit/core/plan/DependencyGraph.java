@@ -1,7 +1,7 @@
 package dev.drkit.core.plan;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -21,7 +21,7 @@ import java.util.Set;
  * <p>A service's <em>wave</em> is {@code 0} when it has no dependencies and otherwise one more than
  * the deepest wave among its dependencies, so every service recovers in the wave right after its
  * last dependency is done and the services of one wave are independent of each other. Within a
- * wave services are ordered by {@link dev.drkit.core.Priority} (critical first) and then by name.
+ * wave services are ordered by {@link dev.drkit.core.config.Priority} (critical first) and then by name.
  *
  * <p>Built with Kahn's algorithm over integer indices, iteratively (no recursion, so arbitrarily
  * deep chains are fine): {@code O(services + edges)} plus the sort within each wave. Immutable and

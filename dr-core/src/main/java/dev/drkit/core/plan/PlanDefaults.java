@@ -1,9 +1,9 @@
 package dev.drkit.core.plan;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.core.Priority;
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RetentionPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.drkit.core.plan;
 
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.internal.config.ConfigNode;
 import dev.drkit.core.internal.config.ConfigTreeReader;

@@ -1,9 +1,9 @@
 package dev.drkit.core.plan;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.internal.config.CheckValidation;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -120,7 +120,7 @@ public final class RecoveryPlan {
     private Builder() {}
 
     /**
-     * Sets what checks every {@link dev.drkit.core.CheckSpec} of every service in {@link #build()}.
+     * Sets what checks every {@link dev.drkit.core.config.CheckSpec} of every service in {@link #build()}.
      * The default, {@link CheckSpecValidator#discovered()}, knows dr-validation's check types when
      * it is on the class path; pass {@code registry.specValidator()} to also require that the
      * DataSources and other resources the checks name are registered.

@@ -1,15 +1,15 @@
 package dev.drkit.core.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.drkit.core.Names;
+import dev.drkit.core.config.Names;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.internal.DurableFiles;
 import dev.drkit.core.internal.ServiceStateCodec;
 import dev.drkit.core.internal.ServiceStateCodec.MalformedStateException;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -1,9 +1,9 @@
 package dev.drkit.core.store;
 
 import dev.drkit.core.VersionConflictException;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;

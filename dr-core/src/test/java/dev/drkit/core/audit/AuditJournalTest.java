@@ -8,7 +8,7 @@ import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.audit.AuditJournalVerifier.Result;
 import dev.drkit.core.audit.AuditJournalVerifier.Status;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

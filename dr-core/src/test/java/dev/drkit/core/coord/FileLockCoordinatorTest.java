@@ -2,7 +2,7 @@ package dev.drkit.core.coord;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Tag;

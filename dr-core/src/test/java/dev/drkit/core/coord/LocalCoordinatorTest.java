@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

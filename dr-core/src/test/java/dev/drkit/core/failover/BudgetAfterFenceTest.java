@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.EventBus;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;

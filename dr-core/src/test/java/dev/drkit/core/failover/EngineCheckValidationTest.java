@@ -3,11 +3,11 @@ package dev.drkit.core.failover;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.store.InMemoryStateStore;
 import java.time.Duration;
 import java.util.Map;

@@ -7,8 +7,8 @@ import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.coord.LocalCoordinator;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.ServiceState;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +29,7 @@ class EngineLifecycleTest {
     }
   }
 
-  private FailoverEngine.Builder builder(dev.drkit.spi.Coordinator coordinator) {
+  private FailoverEngine.Builder builder(dev.drkit.core.spi.Coordinator coordinator) {
     return h.builder().coordinator(coordinator).leadershipPollInterval(Duration.ofMillis(10));
   }
 

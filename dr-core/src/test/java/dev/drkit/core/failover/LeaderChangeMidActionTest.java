@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.Versioned;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,8 +1,8 @@
 package dev.drkit.core.failover;
 
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

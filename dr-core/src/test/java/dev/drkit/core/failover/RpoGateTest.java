@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
-import dev.drkit.spi.DrEvent;
+import dev.drkit.core.spi.DrEvent;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,9 +1,9 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.StateStore;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;

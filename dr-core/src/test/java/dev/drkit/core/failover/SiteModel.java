@@ -1,14 +1,14 @@
 package dev.drkit.core.failover;
 
 import dev.drkit.core.CheckResult;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StepResult;
 import dev.drkit.core.ValidationReport;
-import dev.drkit.spi.DataLossEstimator;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.ServiceValidator;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DataLossEstimator;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.ServiceValidator;
+import dev.drkit.core.spi.Site;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

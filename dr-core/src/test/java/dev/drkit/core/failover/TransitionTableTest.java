@@ -13,7 +13,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.IllegalTransitionException;
 import dev.drkit.core.failover.TransitionTable.Transition;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -4,22 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.CheckResult;
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.StepResult;
 import dev.drkit.core.ValidationReport;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.MutableClock;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -281,7 +281,7 @@ class RecoveryOrchestratorTest {
 
   @Test
   void aDrillRecoversEveryServiceOnIsolatedTargetsAndLeavesProductionUntouched() throws Exception {
-    Map<String, dev.drkit.spi.Versioned<dev.drkit.spi.ServiceState>> before = new java.util.HashMap<>();
+    Map<String, dev.drkit.core.spi.Versioned<dev.drkit.core.spi.ServiceState>> before = new java.util.HashMap<>();
     for (RecoveryConfig c : plan) {
       engine(c); // creates the production state
       before.put(c.name(), store.load(c.name()).orElseThrow());

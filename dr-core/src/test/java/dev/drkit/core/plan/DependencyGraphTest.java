@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,7 +1,7 @@
 package dev.drkit.core.plan;
 
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

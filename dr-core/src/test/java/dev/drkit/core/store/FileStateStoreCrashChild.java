@@ -1,8 +1,8 @@
 package dev.drkit.core.store;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;

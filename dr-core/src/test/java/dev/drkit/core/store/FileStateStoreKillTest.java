@@ -2,7 +2,7 @@ package dev.drkit.core.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.Versioned;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -57,7 +57,7 @@ class FileStateStoreKillTest {
       try (FileStateStore store = FileStateStore.open(dir)) {
         for (String service : List.of("orders", "billing")) {
           long ack = acked.getOrDefault(service, 0L);
-          Versioned<dev.drkit.spi.ServiceState> v = store.load(service).orElseThrow();
+          Versioned<dev.drkit.core.spi.ServiceState> v = store.load(service).orElseThrow();
           assertThat(v.version()).as("%s: acknowledged %d", service, ack).isBetween(ack, ack + 1);
           assertThat(v.value()).isEqualTo(FileStateStoreCrashChild.expected(service, v.version(), "x".repeat(4096)));
           acked.put(service, v.version());

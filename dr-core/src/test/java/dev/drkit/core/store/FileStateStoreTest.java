@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -3,8 +3,8 @@ package dev.drkit.core.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.drkit.examples.drill;
 
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
 import java.util.ArrayList;
 import java.util.List;

@@ -2,10 +2,10 @@ package dev.drkit.examples.drill;
 
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.Snapshot;
-import dev.drkit.core.BackupStrategy;
+import dev.drkit.core.config.BackupStrategy;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
@@ -25,10 +25,10 @@ import dev.drkit.examples.orders.OrderSite;
 import dev.drkit.examples.orders.OrderTopology;
 import dev.drkit.examples.orders.Router;
 import dev.drkit.examples.orders.SiteRole;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.ServiceValidator;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.ServiceValidator;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.FailureDetector;
 import dev.drkit.validation.Validator;
@@ -849,7 +849,7 @@ public final class OrdersDrill {
                   workDir.resolve("rebuild-staging"), java.util.Optional::empty)))
           .build();
       rec.phase("restore: rebuild (snapshot, log replay, validate, promote, redirect)", null, () -> {
-        dev.drkit.spi.ServiceState after = rebuilder.rebuild(dev.drkit.core.failover.RebuildRequest.latest(), BY,
+        dev.drkit.core.spi.ServiceState after = rebuilder.rebuild(dev.drkit.core.failover.RebuildRequest.latest(), BY,
             "both databases lost");
         rebuilt[0] = dev.drkit.core.failover.RebuildReport.of(after).orElseThrow();
         if (after.state() != FailoverState.PRIMARY_ACTIVE) {
@@ -968,7 +968,7 @@ public final class OrdersDrill {
     try (dev.drkit.replication.ReplicationLogReplay replay = new dev.drkit.replication.ReplicationLogReplay(svc,
         () -> java.util.Optional.of(dev.drkit.replication.ReplicationLog.open(logDir,
             dev.drkit.replication.LogConfig.builder("archive-primary").eventBus(st.bus).clock(clock).build())))) {
-      dev.drkit.spi.RebuildTarget target0 = new dev.drkit.examples.orders.OrderRebuildTarget(st.primary, st.backup,
+      dev.drkit.core.spi.RebuildTarget target0 = new dev.drkit.examples.orders.OrderRebuildTarget(st.primary, st.backup,
           backups::open, workDir.resolve("rebuild-staging"), java.util.Optional::empty);
       holder[0] = FailoverEngine.builder(config).stateStore(st.store)
           .actions(new TimedActions(st.actions, rec, () -> holder[0])).coordinator(rebuildLease)
@@ -977,7 +977,7 @@ public final class OrdersDrill {
               new dev.drkit.examples.orders.OrderDeletesRebuildTarget(target0, st.primary, st.backup)))
           .build();
       rec.phase("pitr: rebuild to " + target + " (snapshot, log replay, validate, promote, redirect)", null, () -> {
-        dev.drkit.spi.ServiceState after = holder[0].rebuild(
+        dev.drkit.core.spi.ServiceState after = holder[0].rebuild(
             dev.drkit.core.failover.RebuildRequest.latest().withTargetTime(target), BY, "bulk delete at " + badAt);
         rebuilt[0] = dev.drkit.core.failover.RebuildReport.of(after).orElseThrow();
         if (after.state() != FailoverState.PRIMARY_ACTIVE) {

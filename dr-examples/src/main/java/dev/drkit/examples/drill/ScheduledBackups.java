@@ -12,11 +12,11 @@ import dev.drkit.backup.schedule.RepositoryBackupJob;
 import dev.drkit.backup.schedule.TaskScheduler;
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.SourceEntry;
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.BackupType;
-import dev.drkit.core.EncryptionConfig;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.BackupType;
+import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import dev.drkit.examples.orders.OrderSite;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -61,7 +61,7 @@ final class ScheduledBackups implements AutoCloseable {
   /**
    * @return the repository's scheduled snapshots as a rebuild's snapshot catalogue
    */
-  dev.drkit.spi.SnapshotCatalog catalog() {
+  dev.drkit.core.spi.SnapshotCatalog catalog() {
     return new dev.drkit.backup.RepositorySnapshotCatalog(this::open, (service, s) -> s.tags().stream()
         .anyMatch(t -> t.startsWith(dev.drkit.backup.schedule.RepositoryBackupJob.STRATEGY_TAG)));
   }
@@ -96,7 +96,7 @@ final class ScheduledBackups implements AutoCloseable {
    * @throws IOException when the repository cannot be created
    */
   ScheduledBackups(String service, List<BackupStrategy> strategies, Supplier<OrderSite> active,
-      Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position, Path dir, EventBus bus, Clock clock)
+      Supplier<java.util.Optional<dev.drkit.core.spi.LogPosition>> position, Path dir, EventBus bus, Clock clock)
       throws IOException {
     this.repoDir = dir.resolve("backup-repo");
     Path staging = dir.resolve("backup-staging");
@@ -177,11 +177,11 @@ final class ScheduledBackups implements AutoCloseable {
   /** The active site's database, dumped into the staging directory when the capture starts. */
   private static final class DumpSource implements BackupSource {
     private final Supplier<OrderSite> active;
-    private final Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position;
+    private final Supplier<java.util.Optional<dev.drkit.core.spi.LogPosition>> position;
     private final Path staging;
-    private volatile java.util.Optional<dev.drkit.spi.LogPosition> noted = java.util.Optional.empty();
+    private volatile java.util.Optional<dev.drkit.core.spi.LogPosition> noted = java.util.Optional.empty();
 
-    DumpSource(Supplier<OrderSite> active, Supplier<java.util.Optional<dev.drkit.spi.LogPosition>> position,
+    DumpSource(Supplier<OrderSite> active, Supplier<java.util.Optional<dev.drkit.core.spi.LogPosition>> position,
         Path staging) {
       this.active = Objects.requireNonNull(active, "active");
       this.position = Objects.requireNonNull(position, "position");
@@ -189,7 +189,7 @@ final class ScheduledBackups implements AutoCloseable {
     }
 
     @Override
-    public java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+    public java.util.Optional<dev.drkit.core.spi.LogPosition> logPosition() {
       return noted;
     }
 

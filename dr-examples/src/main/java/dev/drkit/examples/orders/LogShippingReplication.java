@@ -364,7 +364,7 @@ public final class LogShippingReplication implements OrderReplication {
     if (cur != null) {
       next.connect(link.applyAsInt(cur.in.boundPort()));
     }
-    events.publish(dev.drkit.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
+    events.publish(dev.drkit.core.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
         "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
   }
 
@@ -394,8 +394,8 @@ public final class LogShippingReplication implements OrderReplication {
     if (s != null) {
       s.connect(link.applyAsInt(next.in.boundPort()));
     }
-    events.publish(new dev.drkit.spi.DrEvent(clock.instant(), "orders.replication.replica",
-        dev.drkit.spi.DrEvent.Severity.INFO, service, epoch, replica.name() + " follows over TCP port "
+    events.publish(new dev.drkit.core.spi.DrEvent(clock.instant(), "orders.replication.replica",
+        dev.drkit.core.spi.DrEvent.Severity.INFO, service, epoch, replica.name() + " follows over TCP port "
             + next.in.boundPort(), Map.of("port", Integer.toString(next.in.boundPort()))));
   }
 
@@ -482,10 +482,10 @@ public final class LogShippingReplication implements OrderReplication {
    *
    * @return the position, or empty while no site ships
    */
-  public synchronized java.util.Optional<dev.drkit.spi.LogPosition> logPosition() {
+  public synchronized java.util.Optional<dev.drkit.core.spi.LogPosition> logPosition() {
     Source s = source;
     return s == null || s.dead ? java.util.Optional.empty()
-        : java.util.Optional.of(new dev.drkit.spi.LogPosition(s.log.nextOffset(), s.epoch));
+        : java.util.Optional.of(new dev.drkit.core.spi.LogPosition(s.log.nextOffset(), s.epoch));
   }
 
   @Override

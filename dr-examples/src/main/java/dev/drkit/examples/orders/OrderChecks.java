@@ -1,9 +1,9 @@
 package dev.drkit.examples.orders;
 
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -1,9 +1,9 @@
 package dev.drkit.examples.orders;
 
-import dev.drkit.spi.RebuildTarget;
-import dev.drkit.spi.ReplayRecord;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.SnapshotRef;
+import dev.drkit.core.spi.RebuildTarget;
+import dev.drkit.core.spi.ReplayRecord;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.SnapshotRef;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,9 +1,9 @@
 package dev.drkit.examples.orders;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;

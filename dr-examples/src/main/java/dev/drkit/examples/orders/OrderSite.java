@@ -2,7 +2,7 @@ package dev.drkit.examples.orders;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.file.Files;

@@ -1,6 +1,6 @@
 package dev.drkit.examples.orders;
 
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 
 /**
  * Where the orders service's checks find things: the site behind each {@link Site} and the router

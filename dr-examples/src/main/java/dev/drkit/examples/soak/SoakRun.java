@@ -3,7 +3,7 @@ package dev.drkit.examples.soak;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.HealthVerdict;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
 import dev.drkit.core.failover.FailoverEngine;
@@ -19,10 +19,10 @@ import dev.drkit.examples.orders.OrderSite;
 import dev.drkit.examples.orders.OrderTopology;
 import dev.drkit.examples.orders.Router;
 import dev.drkit.examples.orders.SiteRole;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.FailureDetector;
 import dev.drkit.validation.Validator;
@@ -91,7 +91,7 @@ public final class SoakRun {
    * @param action what to run
    * @return the listener
    */
-  public static dev.drkit.spi.EventListener whenPrimaryActiveAgain(Runnable action) {
+  public static dev.drkit.core.spi.EventListener whenPrimaryActiveAgain(Runnable action) {
     Objects.requireNonNull(action, "action");
     return e -> {
       if (e.type().equals("failover.transition") && "PRIMARY_ACTIVE".equals(e.attributes().get("state"))) {
@@ -167,7 +167,7 @@ public final class SoakRun {
     final Set<String> needsResync = ConcurrentHashMap.newKeySet();
     final List<AutoCloseable> running = new ArrayList<>();
     volatile boolean stopOperator;
-    final dev.drkit.spi.EventListener resetOnPrimaryActive = whenPrimaryActiveAgain(this::resetDetector);
+    final dev.drkit.core.spi.EventListener resetOnPrimaryActive = whenPrimaryActiveAgain(this::resetDetector);
     private long downSince;
     java.time.Instant loadStartedAt = java.time.Instant.EPOCH;
 

@@ -3,7 +3,7 @@ package dev.drkit.examples.drill;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.plan.PlanLoader;
 import java.io.ByteArrayInputStream;

@@ -1,8 +1,8 @@
 package dev.drkit.examples.drill;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
 import java.io.InputStream;

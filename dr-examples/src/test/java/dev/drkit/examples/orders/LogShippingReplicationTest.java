@@ -6,7 +6,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.internal.Frames;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.net.InetAddress;

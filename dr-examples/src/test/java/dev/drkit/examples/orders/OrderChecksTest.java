@@ -2,10 +2,10 @@ package dev.drkit.examples.orders;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;

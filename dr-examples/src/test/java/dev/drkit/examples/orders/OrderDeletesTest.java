@@ -6,8 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.ReplayRecord;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ReplayRecord;
+import dev.drkit.core.spi.Site;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;

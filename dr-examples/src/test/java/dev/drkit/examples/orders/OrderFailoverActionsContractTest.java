@@ -1,8 +1,8 @@
 package dev.drkit.examples.orders;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import dev.drkit.testkit.FailoverActionsContract;
 import dev.drkit.testkit.FakeClock;
 import java.nio.file.Path;

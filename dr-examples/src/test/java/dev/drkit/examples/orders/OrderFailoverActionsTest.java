@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

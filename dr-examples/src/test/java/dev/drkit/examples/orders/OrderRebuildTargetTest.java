@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.ReplayRecord;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ReplayRecord;
+import dev.drkit.core.spi.Site;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

@@ -12,7 +12,7 @@ import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.Resync;
 import dev.drkit.replication.ResyncResult;
 import dev.drkit.replication.spi.SnapshotProvider;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.Site;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;

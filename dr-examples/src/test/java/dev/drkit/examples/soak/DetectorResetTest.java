@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.HealthVerdict;
 import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.FailureDetector;
 import java.time.Instant;
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.drkit.replication.testing;
 
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.EventListener;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.EventListener;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 

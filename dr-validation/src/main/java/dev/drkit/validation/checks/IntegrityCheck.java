@@ -1,9 +1,9 @@
 package dev.drkit.validation.checks;
 
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.RangeDigestSource;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.RangeDigestSource;
 import dev.drkit.validation.CheckFactory;
 import dev.drkit.validation.CheckParams;
 import dev.drkit.validation.integrity.ComparisonResult;

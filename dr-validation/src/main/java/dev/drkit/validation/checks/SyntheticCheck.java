@@ -1,9 +1,9 @@
 package dev.drkit.validation.checks;
 
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.SyntheticTransaction;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.SyntheticTransaction;
 import dev.drkit.validation.CheckFactory;
 import java.security.SecureRandom;
 import java.util.Arrays;

@@ -1,8 +1,8 @@
 package dev.drkit.validation.checks;
 
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
 import dev.drkit.validation.CheckFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,6 +1,6 @@
 package dev.drkit.validation.integrity;
 
-import dev.drkit.spi.RangeDigestSource.Summary;
+import dev.drkit.core.spi.RangeDigestSource.Summary;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

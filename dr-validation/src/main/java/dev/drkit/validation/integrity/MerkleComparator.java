@@ -1,8 +1,8 @@
 package dev.drkit.validation.integrity;
 
-import dev.drkit.spi.RangeDigestSource;
-import dev.drkit.spi.RangeDigestSource.KeyDigest;
-import dev.drkit.spi.RangeDigestSource.Summary;
+import dev.drkit.core.spi.RangeDigestSource;
+import dev.drkit.core.spi.RangeDigestSource.KeyDigest;
+import dev.drkit.core.spi.RangeDigestSource.Summary;
 import dev.drkit.validation.integrity.ComparisonResult.Difference;
 import dev.drkit.validation.integrity.ComparisonResult.Kind;
 import dev.drkit.validation.integrity.ComparisonResult.Range;

@@ -1,6 +1,6 @@
 package dev.drkit.validation.integrity;
 
-import dev.drkit.spi.RangeDigestSource;
+import dev.drkit.core.spi.RangeDigestSource;
 import dev.drkit.validation.internal.MerkleGeometry;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;

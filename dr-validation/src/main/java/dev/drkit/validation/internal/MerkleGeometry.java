@@ -1,7 +1,7 @@
 package dev.drkit.validation.internal;
 
 /**
- * The shape of a digest tree as {@link dev.drkit.spi.RangeDigestSource} defines it: {@code 2^leafBits}
+ * The shape of a digest tree as {@link dev.drkit.core.spi.RangeDigestSource} defines it: {@code 2^leafBits}
  * leaves, fan-out 16, {@code depth = ceil(leafBits / 4)} levels below the root.
  *
  * @param leafBits the number of leaf bits, 0-24

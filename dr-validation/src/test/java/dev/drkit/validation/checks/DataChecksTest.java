@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
-import dev.drkit.spi.SyntheticTransaction;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
+import dev.drkit.core.spi.SyntheticTransaction;
 import dev.drkit.testkit.FakeClock;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.testing.LoopbackHttp;

@@ -2,11 +2,11 @@ package dev.drkit.validation.checks;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthCheck;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthCheck;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.testing.LoopbackHttp;
 import java.net.InetAddress;

@@ -1,6 +1,6 @@
 package dev.drkit.validation.integrity;
 
-import dev.drkit.spi.RangeDigestSource;
+import dev.drkit.core.spi.RangeDigestSource;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

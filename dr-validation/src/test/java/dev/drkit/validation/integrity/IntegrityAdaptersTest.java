@@ -3,11 +3,11 @@ package dev.drkit.validation.integrity;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.drkit.core.CheckSpec;
+import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.ConfigException;
-import dev.drkit.spi.CheckContext;
-import dev.drkit.spi.HealthResult;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.CheckContext;
+import dev.drkit.core.spi.HealthResult;
+import dev.drkit.core.spi.Site;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.integrity.ComparisonResult.Difference;
 import dev.drkit.validation.integrity.ComparisonResult.Kind;

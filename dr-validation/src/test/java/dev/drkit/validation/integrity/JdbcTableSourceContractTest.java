@@ -1,6 +1,6 @@
 package dev.drkit.validation.integrity;
 
-import dev.drkit.spi.RangeDigestSource;
+import dev.drkit.core.spi.RangeDigestSource;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;

@@ -2,8 +2,8 @@ package dev.drkit.validation.integrity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.RangeDigestSource;
-import dev.drkit.spi.RangeDigestSource.KeyDigest;
+import dev.drkit.core.spi.RangeDigestSource;
+import dev.drkit.core.spi.RangeDigestSource.KeyDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

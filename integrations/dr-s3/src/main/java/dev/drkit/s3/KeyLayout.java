@@ -1,6 +1,6 @@
 package dev.drkit.s3;
 
-import dev.drkit.spi.BlobKeys;
+import dev.drkit.core.spi.BlobKeys;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -2,9 +2,9 @@ package dev.drkit.s3;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
-import dev.drkit.spi.BlobKeys;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.BlobKeys;
+import dev.drkit.core.spi.BlobStore;
 import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.drkit.s3;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.spi.BlobKeys;
+import dev.drkit.core.spi.BlobKeys;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Objects;
@@ -22,7 +22,7 @@ import org.jspecify.annotations.Nullable;
  * The prefix is optional; it is stored without leading slash and, when not empty, with one
  * trailing slash, so {@code s3:http://h:9000/b/backups/db} keeps its blobs under
  * {@code backups/db/}. Each prefix segment follows the blob key rules of
- * {@link dev.drkit.spi.BlobStore}; the bucket follows S3's naming rules.
+ * {@link dev.drkit.core.spi.BlobStore}; the bucket follows S3's naming rules.
  *
  * @param endpoint the server's base URI ({@code http(s)://host[:port]}), or {@code null} for AWS
  * @param bucket the bucket's name

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.BlobInfo;
+import dev.drkit.core.spi.BlobInfo;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

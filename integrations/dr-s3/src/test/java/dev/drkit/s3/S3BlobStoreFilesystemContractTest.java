@@ -1,6 +1,6 @@
 package dev.drkit.s3;
 
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobStore;
 import dev.drkit.testkit.BlobStoreContract;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicInteger;

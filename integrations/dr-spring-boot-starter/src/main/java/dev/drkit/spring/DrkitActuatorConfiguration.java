@@ -2,7 +2,7 @@ package dev.drkit.spring;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.micrometer.DrkitMetrics;
-import dev.drkit.spi.DataLossEstimator;
+import dev.drkit.core.spi.DataLossEstimator;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.health.HealthIndicator;

@@ -3,7 +3,7 @@ package dev.drkit.spring;
 import dev.drkit.core.ValidationReport;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.PhaseRecord;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.ServiceState;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

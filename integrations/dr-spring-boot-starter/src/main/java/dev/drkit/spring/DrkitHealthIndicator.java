@@ -2,8 +2,8 @@ package dev.drkit.spring;
 
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.failover.FailoverEngine;
-import dev.drkit.spi.DataLossEstimator;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.DataLossEstimator;
+import dev.drkit.core.spi.ServiceState;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;

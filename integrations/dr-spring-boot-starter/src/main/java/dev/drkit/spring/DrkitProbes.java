@@ -1,7 +1,7 @@
 package dev.drkit.spring;
 
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.spi.HealthCheck;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.spi.HealthCheck;
 import org.jspecify.annotations.Nullable;
 
 /**

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.HealthResult;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.HealthResult;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -1,7 +1,7 @@
 package dev.drkit.spring;
 
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.drkit.zookeeper;
 
-import dev.drkit.core.Names;
+import dev.drkit.core.config.Names;
 import java.util.Objects;
 import java.util.regex.Pattern;
 

@@ -1,6 +1,6 @@
 package dev.drkit.zookeeper;
 
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 import java.util.function.LongSupplier;

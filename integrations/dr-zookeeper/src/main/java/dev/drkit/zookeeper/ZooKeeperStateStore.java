@@ -1,14 +1,14 @@
 package dev.drkit.zookeeper;
 
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.core.Names;
+import dev.drkit.core.config.Names;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.internal.ServiceStateCodec;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.StateStore;
-import dev.drkit.spi.Versioned;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.StateStore;
+import dev.drkit.core.spi.Versioned;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

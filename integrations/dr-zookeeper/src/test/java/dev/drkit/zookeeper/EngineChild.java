@@ -1,13 +1,13 @@
 package dev.drkit.zookeeper;
 
 import dev.drkit.core.LeadershipLostException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.StaleEpochException;
 import dev.drkit.core.failover.FailoverEngine;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.Lease;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Lease;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -2,7 +2,7 @@ package dev.drkit.zookeeper;
 
 import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.StaleEpochException;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;

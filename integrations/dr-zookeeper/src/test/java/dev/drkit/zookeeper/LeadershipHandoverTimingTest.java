@@ -2,7 +2,7 @@ package dev.drkit.zookeeper;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

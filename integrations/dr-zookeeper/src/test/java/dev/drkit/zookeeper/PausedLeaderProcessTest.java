@@ -3,8 +3,8 @@ package dev.drkit.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.FailoverState;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.Site;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.Site;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

@@ -4,7 +4,7 @@ import static dev.drkit.zookeeper.ZkTesting.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.DrException;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

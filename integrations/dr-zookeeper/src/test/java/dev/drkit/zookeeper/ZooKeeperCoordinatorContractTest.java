@@ -1,6 +1,6 @@
 package dev.drkit.zookeeper;
 
-import dev.drkit.spi.Coordinator;
+import dev.drkit.core.spi.Coordinator;
 import dev.drkit.testkit.CoordinatorContract;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;

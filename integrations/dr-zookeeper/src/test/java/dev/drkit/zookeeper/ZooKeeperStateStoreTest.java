@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.StorageException;
-import dev.drkit.spi.ServiceState;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.spi.ServiceState;
+import dev.drkit.core.spi.StateStore;
 import dev.drkit.testkit.StateStoreContract;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,11 +1,11 @@
 package dev.drkit.core.internal.config;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.BackupType;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.BackupType;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.CronSchedule;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.CronSchedule;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.config.RetentionPolicy;
 import dev.drkit.core.internal.config.ConfigNode.MapNode;
 import dev.drkit.core.plan.PlanDefaults;
 import java.time.Duration;

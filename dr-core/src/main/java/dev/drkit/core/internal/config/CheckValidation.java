@@ -1,9 +1,9 @@
 package dev.drkit.core.internal.config;
 
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.ValidationStep;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -12,7 +12,7 @@ import java.util.List;
  * complaints into problems that name the service, the step and the check: the path says where
  * ({@code validation[0].checks[1].params.urll}) and the message says which
  * ({@code service 'orders', step 'smoke', 'http' check #2: ...}). Shared by
- * {@link dev.drkit.core.RecoveryConfig.Builder#build()} and the plan builder.
+ * {@link dev.drkit.core.config.RecoveryConfig.Builder#build()} and the plan builder.
  */
 public final class CheckValidation {
   private CheckValidation() {}

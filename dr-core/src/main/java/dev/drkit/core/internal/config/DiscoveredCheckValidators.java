@@ -1,6 +1,6 @@
 package dev.drkit.core.internal.config;
 
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;

@@ -1,7 +1,7 @@
 package dev.drkit.core.internal.config;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.Priority;
+import dev.drkit.core.config.Priority;
 import dev.drkit.core.internal.DurationSyntax;
 import dev.drkit.core.internal.DurationSyntax.BareNumber;
 import dev.drkit.core.internal.config.ConfigNode.Entry;
@@ -156,7 +156,7 @@ final class NodeReader {
   }
 
   private static @Nullable String closest(String key, List<String> allowed) {
-    return dev.drkit.core.Names.closest(key, allowed);
+    return dev.drkit.core.config.Names.closest(key, allowed);
   }
 
   @Nullable Duration positiveOrNull(String path, @Nullable Duration d) {

@@ -1,15 +1,15 @@
 package dev.drkit.core.internal.config;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.core.Names;
-import dev.drkit.core.Priority;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.RetentionPolicy;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.config.Names;
+import dev.drkit.core.config.Priority;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.RetentionPolicy;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.internal.config.ConfigNode.Entry;
 import dev.drkit.core.internal.config.ConfigNode.MapNode;
 import dev.drkit.core.internal.config.ConfigNode.ScalarKind;

@@ -7,7 +7,7 @@ import dev.drkit.backup.FileTreeSource;
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.SkippedEntry;
 import dev.drkit.backup.Snapshot;
-import dev.drkit.core.BackupType;
+import dev.drkit.core.config.BackupType;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

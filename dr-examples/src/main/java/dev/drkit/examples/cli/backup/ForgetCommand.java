@@ -7,7 +7,7 @@ import dev.drkit.backup.retention.RetentionPlan;
 import dev.drkit.backup.retention.RetentionPlanner;
 import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.backup.retention.SnapshotGroup;
-import dev.drkit.core.RetentionPolicy;
+import dev.drkit.core.config.RetentionPolicy;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -2,8 +2,8 @@ package dev.drkit.examples.cli.backup;
 
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.RepositoryExistsException;
-import dev.drkit.core.EncryptionConfig;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobStore;
 import java.nio.file.Files;
 import java.util.Arrays;
 import picocli.CommandLine.Command;

@@ -16,7 +16,7 @@ import dev.drkit.core.WrongKeyException;
 import dev.drkit.s3.KeyLayout;
 import dev.drkit.s3.S3BlobStore;
 import dev.drkit.s3.S3Location;
-import dev.drkit.spi.BlobStore;
+import dev.drkit.core.spi.BlobStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

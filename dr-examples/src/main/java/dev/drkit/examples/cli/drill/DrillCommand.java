@@ -1,7 +1,7 @@
 package dev.drkit.examples.cli.drill;
 
 import dev.drkit.core.ConfigException;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
 import dev.drkit.examples.drill.DrillReport;
@@ -98,7 +98,7 @@ public final class DrillCommand implements Callable<Integer> {
     PrintWriter err = spec.commandLine().getErr();
     Scenario s;
     RecoveryConfig config;
-    java.util.List<dev.drkit.core.BackupStrategy> strategies;
+    java.util.List<dev.drkit.core.config.BackupStrategy> strategies;
     DrillSettings settings;
     String planSource;
     try {

@@ -1,6 +1,6 @@
 package dev.drkit.examples.cli.plan;
 
-import dev.drkit.core.CheckSpecValidator;
+import dev.drkit.core.config.CheckSpecValidator;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;

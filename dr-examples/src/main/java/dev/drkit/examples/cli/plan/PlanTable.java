@@ -1,7 +1,7 @@
 package dev.drkit.examples.cli.plan;
 
-import dev.drkit.core.BackupStrategy;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.BackupStrategy;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.plan.Durations;
 import dev.drkit.core.plan.RecoveryPlan;
 import java.util.ArrayList;

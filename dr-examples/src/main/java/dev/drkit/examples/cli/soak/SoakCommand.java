@@ -2,9 +2,9 @@ package dev.drkit.examples.cli.soak;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import dev.drkit.core.CheckSpec;
-import dev.drkit.core.RecoveryConfig;
-import dev.drkit.core.ValidationStep;
+import dev.drkit.core.config.CheckSpec;
+import dev.drkit.core.config.RecoveryConfig;
+import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.soak.SoakChecker;

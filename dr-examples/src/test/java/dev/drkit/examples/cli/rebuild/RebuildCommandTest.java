@@ -9,7 +9,7 @@ import dev.drkit.backup.Snapshot;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.store.FileStateStore;
 import dev.drkit.examples.cli.CliRun;
-import dev.drkit.spi.ServiceState;
+import dev.drkit.core.spi.ServiceState;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

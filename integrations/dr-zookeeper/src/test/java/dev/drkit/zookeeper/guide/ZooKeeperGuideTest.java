@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
-import dev.drkit.core.RecoveryConfig;
+import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.LeadershipStatus;
-import dev.drkit.spi.FailoverActions;
-import dev.drkit.spi.StateStore;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.StateStore;
 import dev.drkit.testkit.InMemoryFailoverActions;
 import dev.drkit.zookeeper.ZooKeeperCoordinator;
 import dev.drkit.zookeeper.ZooKeeperStateStore;
@@ -89,7 +89,7 @@ class ZooKeeperGuideTest {
         assertThat(b.engine().failover("ops", "node-a is gone").state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
         long term = Long.parseLong(b.engine().state().attributes().get(FailoverEngine.ATTR_TERM));
         assertThat(term).as("a term newer than the first leader's").isGreaterThan(1);
-        assertThat(actions.trafficTarget()).isEqualTo(dev.drkit.spi.Site.BACKUP);
+        assertThat(actions.trafficTarget()).isEqualTo(dev.drkit.core.spi.Site.BACKUP);
         // a third node sees the state the standby wrote, through ZooKeeper
         try (ZooKeeperStateStore store = ZooKeeperStateStore.connect(zk.getConnectString(), "/drkit",
             Duration.ofSeconds(10))) {

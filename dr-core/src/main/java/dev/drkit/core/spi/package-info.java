@@ -1,0 +1,4 @@
+@NullMarked
+package dev.drkit.core.spi;
+
+import org.jspecify.annotations.NullMarked;

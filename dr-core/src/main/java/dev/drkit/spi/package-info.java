@@ -1,4 +1,0 @@
-@NullMarked
-package dev.drkit.spi;
-
-import org.jspecify.annotations.NullMarked;

@@ -81,7 +81,10 @@ public final class ZooKeeperCoordinator implements Coordinator {
   private final Clock clock;
   private final EventBus events;
   private final ScheduledExecutorService executor;
-  private final LeaderLatch latch;
+  /** Replaced when Curator leaves it without a node while connected (see {@link #checkLatch}). */
+  private volatile LeaderLatch latch;
+  /** Monotonic time since the latch has had no node while connected; -1 when it has one (executor thread only). */
+  private long latchMissingSince = -1;
   private final Object monitor = new Object();
   private final ConnectionStateListener connectionListener = this::onConnectionStateChanged;
   private volatile @Nullable ZooKeeperLease lease;
@@ -104,7 +107,23 @@ public final class ZooKeeperCoordinator implements Coordinator {
     this.executor = Executors.newSingleThreadScheduledExecutor(threads == null
         ? r -> DrkitThreads.create(r, threadName, true)
         : r -> DrkitThreads.create(threads, r, threadName));
-    this.latch = new LeaderLatch(client, latchPath, participantId, LeaderLatch.CloseMode.SILENT);
+    this.latch = newLatch();
+  }
+
+  private LeaderLatch newLatch() {
+    LeaderLatch l = new LeaderLatch(client, latchPath, participantId, LeaderLatch.CloseMode.SILENT);
+    l.addListener(new LeaderLatchListener() {
+      @Override
+      public void isLeader() {
+        grantIfLeader();
+      }
+
+      @Override
+      public void notLeader() {
+        revoke("leader latch reported loss of leadership");
+      }
+    }, executor);
+    return l;
   }
 
   /**
@@ -156,17 +175,6 @@ public final class ZooKeeperCoordinator implements Coordinator {
       throw new StorageException("cannot create the epoch node " + epochPath + " in ZooKeeper", e);
     }
     client.getConnectionStateListenable().addListener(connectionListener);
-    latch.addListener(new LeaderLatchListener() {
-      @Override
-      public void isLeader() {
-        grantIfLeader();
-      }
-
-      @Override
-      public void notLeader() {
-        revoke("leader latch reported loss of leadership");
-      }
-    }, executor);
     try {
       latch.start();
     } catch (Exception e) {
@@ -349,7 +357,56 @@ public final class ZooKeeperCoordinator implements Coordinator {
         ended(current);
       }
     }
+    checkLatch();
     grantIfLeader();
+  }
+
+  /**
+   * Curator's latch re-creates its node when the connection comes back; when that background
+   * create itself fails (a connection loss while reconnecting, seen on loaded machines as
+   * "creatingParentContainersIfNeeded() failed (rc = -4)"), the latch keeps no node and never leads
+   * again although the connection is fine. A latch without a node for two session timeouts while
+   * connected is replaced by a fresh one, which joins the election anew.
+   */
+  private void checkLatch() {
+    LeaderLatch l = latch;
+    if (closed || l.getOurPath() != null || !client.getZookeeperClient().isConnected()) {
+      latchMissingSince = -1;
+      return;
+    }
+    long now = nanoTime.getAsLong();
+    if (latchMissingSince < 0) {
+      latchMissingSince = now;
+      return;
+    }
+    long stuck = now - latchMissingSince;
+    if (stuck < 2 * TimeUnit.MILLISECONDS.toNanos(requestedSessionTimeoutMs())) {
+      return;
+    }
+    latchMissingSince = -1;
+    LOG.warn("coordinator {}: the leader latch has had no node for {} ms while connected; joining the election"
+        + " again with a new latch", participantId, TimeUnit.NANOSECONDS.toMillis(stuck));
+    revoke("leader latch restarted");
+    try {
+      l.close();
+    } catch (Exception e) {
+      LOG.debug("coordinator {}: closing the stuck latch failed: {}", participantId, e.toString());
+    }
+    LeaderLatch fresh = newLatch();
+    latch = fresh;
+    events.publish(new DrEvent(clock.instant(), "coordination.latch.restarted", DrEvent.Severity.WARN, null, 0,
+        "the leader latch of " + participantId + " had no node for " + TimeUnit.NANOSECONDS.toMillis(stuck)
+        + " ms while connected; a new latch joined the election", java.util.Map.of()).with("participant", participantId));
+    try {
+      fresh.start();
+    } catch (Exception e) {
+      LOG.warn("coordinator {}: the new leader latch did not start; retrying at a later heartbeat", participantId, e);
+    }
+  }
+
+  /** The latch now (tests: to break it the way Curator can). */
+  LeaderLatch latch() {
+    return latch;
   }
 
   private void confirm(ZooKeeperLease current) {
@@ -357,6 +414,9 @@ public final class ZooKeeperCoordinator implements Coordinator {
       ZooKeeper zk = client.getZookeeperClient().getZooKeeper();
       long window = windowNanos(zk.getSessionTimeout());
       long sentAt = nanoTime.getAsLong();
+      if (zk.getSessionId() == 0) {
+        return; // not connected right now: nothing confirms the term, its deadline decides
+      }
       if (zk.getSessionId() != current.sessionId()) {
         // A new session answers for the client: the term's session has expired, even if its node is
         // still there until the server finishes deleting the expired session's ephemerals.

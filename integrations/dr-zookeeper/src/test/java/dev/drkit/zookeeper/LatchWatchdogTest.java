@@ -3,8 +3,8 @@ package dev.drkit.zookeeper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
-import dev.drkit.spi.DrEvent;
-import dev.drkit.spi.Lease;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.core.spi.Lease;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

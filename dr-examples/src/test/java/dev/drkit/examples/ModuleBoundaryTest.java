@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Test;
  */
 class ModuleBoundaryTest {
   private static final Map<String, Set<String>> EXPORTS = Map.of(
-      "dev.drkit.core", Set.of("dev.drkit.core", "dev.drkit.core.audit", "dev.drkit.core.coord",
+      "dev.drkit.core", Set.of("dev.drkit.core", "dev.drkit.core.audit", "dev.drkit.core.config", "dev.drkit.core.coord",
           "dev.drkit.core.failover", "dev.drkit.core.orchestrator", "dev.drkit.core.plan", "dev.drkit.core.store",
           "dev.drkit.core.spi"),
       "dev.drkit.backup", Set.of("dev.drkit.backup", "dev.drkit.backup.retention", "dev.drkit.backup.schedule",

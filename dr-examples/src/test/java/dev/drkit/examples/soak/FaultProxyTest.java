@@ -97,11 +97,18 @@ class FaultProxyTest {
     Socket open = connect();
     assertThat(roundTrip(open, 1)).isEqualTo(1);
     proxy.fault(new FaultProxy.Fault(FaultProxy.Mode.RESET, Duration.ZERO));
-    assertThatThrownBy(() -> {
-      for (int i = 0; i < 100; i++) {
-        roundTrip(open, 1);
-      }
-    }).isInstanceOf(SocketException.class);
+    // The reset reaches the client once the proxy's pump threads let go of the socket (a socket a
+    // thread is reading is closed when that read returns): keep writing until the RST refuses a
+    // write or a read; an end of stream before it is not enough, a reset must come.
+    org.awaitility.Awaitility.await("the open connection is reset").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(5)).until(() -> {
+          try {
+            roundTrip(open, 1);
+            return false;
+          } catch (SocketException reset) {
+            return true;
+          }
+        });
     try (Socket fresh = connect()) {
       assertThatThrownBy(() -> {
         for (int i = 0; i < 100; i++) {

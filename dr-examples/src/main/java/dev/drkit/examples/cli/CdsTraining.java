@@ -15,8 +15,8 @@ import java.util.stream.Stream;
  * The training run of the class-data-sharing archive {@code drkit.jsa} the build writes next to
  * {@code drkit.jar}: the build starts {@code java -XX:ArchiveClassesAtExit=target/drkit.jsa -cp
  * target/drkit.jar dev.drkit.examples.cli.CdsTraining DIR} and the JVM archives every class this run
- * loaded. In one JVM it runs the commands a user runs most, through {@link DrkitCli#commandLine()}
- * as {@code drkit} does: {@code --help}, {@code init}, {@code backup} (full, then no-change),
+ * loaded. In one JVM it runs the commands a user runs most, set up
+ * as {@code drkit} does ({@link DrkitCli#commandLineFor}): {@code --help}, {@code init}, {@code backup} (full, then no-change),
  * {@code snapshots}, {@code restore} and {@code verify}, on a small tree in a fresh repository under
  * {@code DIR}. The passphrase comes from {@code DRKIT_PASSWORD} as for the real tool (the build sets a
  * throw-away one in this process's environment only); {@code DIR} is deleted at the end, so no
@@ -60,7 +60,8 @@ public final class CdsTraining {
           List.of("verify", "--repo", repo));
       System.setOut(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
       for (List<String> command : commands) {
-        int code = DrkitCli.commandLine().execute(command.toArray(String[]::new));
+        String[] argv = command.toArray(String[]::new);
+        int code = DrkitCli.commandLineFor(argv).execute(argv);
         if (code != 0) {
           failures++;
           System.err.println("drkit CDS training: `drkit " + String.join(" ", command) + "` exited with " + code);

@@ -15,10 +15,10 @@ import java.util.stream.Stream;
  * The training run of the class-data-sharing archive {@code drkit.jsa} the build writes next to
  * {@code drkit.jar}: the build starts {@code java -XX:ArchiveClassesAtExit=target/drkit.jsa -cp
  * target/drkit.jar dev.drkit.examples.cli.CdsTraining DIR} and the JVM archives every class this run
- * loaded. In one JVM it runs the commands a user runs most, set up
- * as {@code drkit} does ({@link DrkitCli#commandLineFor}): {@code --help}, {@code init}, {@code backup} (full, then no-change),
- * {@code snapshots}, {@code restore} and {@code verify}, on a small tree in a fresh repository under
- * {@code DIR}. The passphrase comes from {@code DRKIT_PASSWORD} as for the real tool (the build sets a
+ * loaded. In one JVM it runs the commands a user runs most, each set up as {@code drkit} sets it up
+ * ({@link DrkitCli#commandLineFor}): {@code --help}, {@code init}, {@code backup} (full, then
+ * no-change), {@code snapshots}, {@code restore} and {@code verify}, on a small tree in a fresh
+ * repository under {@code DIR}. The passphrase comes from {@code DRKIT_PASSWORD} as for the real tool (the build sets a
  * throw-away one in this process's environment only); {@code DIR} is deleted at the end, so no
  * repository and no key is left behind. Output of the commands is discarded.
  */

@@ -5,6 +5,7 @@ import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.cli.plan.PlanCommands;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.Supplier;
@@ -57,12 +58,40 @@ public final class DrkitCli implements Runnable {
   }
 
   /**
+   * The command line for one run: when {@code args} starts with the name (or an alias) of a
+   * top-level command, the tool with only that command registered, so that picocli reads the
+   * annotations of that command alone (reading those of every command took about a third of the
+   * CPU of setting up the command line, benchmarks/RESULTS.md "CLI start-up"); otherwise (no
+   * command, an option such as {@code --help}, an unknown name) the whole {@link #commandLine()},
+   * which lists or suggests every command.
+   *
+   * @param args the command line
+   * @return the command line to execute {@code args} with
+   */
+  public static CommandLine commandLineFor(String[] args) {
+    if (args.length > 0 && !args[0].startsWith("-") && !args[0].startsWith("@")) {
+      for (Supplier<List<Object>> group : COMMAND_GROUPS) {
+        for (Object command : group.get()) {
+          Command annotation = command.getClass().getAnnotation(Command.class);
+          if (annotation != null && (annotation.name().equals(args[0])
+              || Arrays.asList(annotation.aliases()).contains(args[0]))) {
+            CommandLine cli = new CommandLine(new DrkitCli());
+            cli.addSubcommand(command);
+            return cli;
+          }
+        }
+      }
+    }
+    return commandLine();
+  }
+
+  /**
    * Runs the tool and exits the JVM with its exit code.
    *
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(commandLineFor(args).execute(args));
   }
 
   /** Without a command: print the usage to stderr and fail as a usage error. */

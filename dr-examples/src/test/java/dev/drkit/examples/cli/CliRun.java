@@ -5,7 +5,8 @@ import java.io.StringWriter;
 import picocli.CommandLine;
 
 /**
- * The result of running the drkit tool in-process.
+ * The result of running the drkit tool in-process, set up as {@code main} sets it up
+ * ({@link DrkitCli#commandLineFor}).
  *
  * @param exitCode the exit code
  * @param out what it printed on stdout
@@ -18,7 +19,7 @@ public record CliRun(int exitCode, String out, String err) {
    * @return what happened
    */
   public static CliRun of(String... args) {
-    CommandLine cli = DrkitCli.commandLine();
+    CommandLine cli = DrkitCli.commandLineFor(args);
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     cli.setOut(new PrintWriter(out, true));

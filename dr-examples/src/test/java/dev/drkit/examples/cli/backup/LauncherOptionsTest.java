@@ -76,4 +76,18 @@ class LauncherOptionsTest {
     List<String> none = args(Map.of("DRKIT_JAVA_OPTS", ""));
     assertThat(none.get(0)).isEqualTo("-jar");
   }
+
+  @Test
+  void anArchiveNextToTheJarIsPassedWithItsAbsolutePathAndToleratedIfItDoesNotMatch() throws Exception {
+    assertThat(args(Map.of())).noneMatch(s -> s.startsWith("-XX:SharedArchiveFile"));
+    Path jsa = launcher.resolveSibling("drkit.jsa");
+    Files.writeString(jsa, "not read by the fake java");
+    List<String> a = args(Map.of());
+    List<String> options = a.subList(0, a.indexOf("-jar"));
+    assertThat(options).contains("-Xmx224m", "-Xshare:auto", "-XX:SharedArchiveFile=" + jsa.toRealPath(),
+        "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
+    assertThat(a.get(a.indexOf("-jar") + 1)).isEqualTo(launcher.resolveSibling("drkit.jar").toRealPath().toString());
+    assertThat(a.subList(a.indexOf("-jar") + 2, a.size())).containsExactly("backup", "--repo", "r", "x");
+    assertThat(args(Map.of("DRKIT_CDS", "off"))).noneMatch(s -> s.startsWith("-XX:SharedArchiveFile"));
+  }
 }

@@ -66,6 +66,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Thread-safe. Build with {@link #builder(String)} (the coordinator owns its Curator client)
  * or {@link #builder(CuratorFramework)} (the host's started client), then {@link #start()}.
+ *
+ * <p>Why this file is a little over 600 lines: its public {@link Builder} (about 150 lines of
+ * documented options) belongs beside the class it builds; the election, leases and heartbeat it
+ * configures are the rest.
  */
 public final class ZooKeeperCoordinator implements Coordinator {
   private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperCoordinator.class);

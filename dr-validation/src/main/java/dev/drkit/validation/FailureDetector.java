@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
@@ -81,6 +82,8 @@ public final class FailureDetector implements AutoCloseable {
   private final AtomicLong lastDownReport = new AtomicLong();
   /** Monotonic time the current DOWN verdict began. */
   private final AtomicLong downSince = new AtomicLong();
+  /** Set by {@link #reset()}: the next verdict is reported even when it equals the current one. */
+  private final AtomicBoolean reportNext = new AtomicBoolean();
 
   private FailureDetector(Builder b) {
     this.service = b.service;
@@ -203,11 +206,18 @@ public final class FailureDetector implements AutoCloseable {
     return v;
   }
 
-  /** Forgets the history (for example after a failover moved the service): verdict HEALTHY. */
+  /**
+   * Forgets the history (for example after a failover moved the service): verdict HEALTHY. The next
+   * verdict is reported to the listeners whatever it is, HEALTHY included (then with
+   * {@code previous == current}): a listener that acted on the forgotten history (an engine left
+   * PRIMARY_DEGRADED by a DOWN that came just before the reset) learns where things stand instead
+   * of waiting for a change that may never come.
+   */
   public void reset() {
     policy.reset();
     cache.invalidateAll();
     current.set(HealthVerdict.HEALTHY);
+    reportNext.set(true);
   }
 
   private ProbeOutcome probeAndRecord() {
@@ -219,7 +229,8 @@ public final class FailureDetector implements AutoCloseable {
 
   private void update(HealthVerdict v, ProbeOutcome cause) {
     HealthVerdict prev = current.getAndSet(v);
-    if (prev == v) {
+    boolean afterReset = reportNext.getAndSet(false);
+    if (prev == v && !afterReset) {
       if (v == HealthVerdict.DOWN) {
         repeatDown(cause);
       }

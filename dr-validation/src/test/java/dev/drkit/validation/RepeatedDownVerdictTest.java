@@ -119,6 +119,40 @@ class RepeatedDownVerdictTest {
   }
 
   /**
+   * After a reset the next verdict is reported even when it is HEALTHY, so an engine that a DOWN
+   * left degraded just before the reset (the soak: a repeated DOWN landing right after a failback,
+   * the failover refused by damping, then the detector reset) hears that the primary is fine.
+   */
+  @Test
+  void afterAResetTheNextVerdictIsReportedEvenWhenHealthySoADegradedEngineRecovers() throws Exception {
+    try (FailoverEngine engine = FailoverEngine.builder(
+            RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(5)).build())
+        .stateStore(new InMemoryStateStore()).actions(new InMemoryFailoverActions("orders", 1))
+        .coordinator(new LocalCoordinator()).automaticFailover(false).retries(1, Duration.ZERO).build().start()) {
+      assertThat(engine.awaitLeading(Duration.ofSeconds(60))).isTrue();
+      try (FailureDetector d = listen(detector().build());
+          EngineVerdictBridge bridge = EngineVerdictBridge.connect(d, engine, Runnable::run)) {
+        d.start();
+        scheduler.advance(0, TimeUnit.SECONDS);
+        up.set(false);
+        scheduler.advance(3, TimeUnit.SECONDS);
+        assertThat(engine.state().state()).as("DOWN, failover refused (automatic failover off)")
+            .isEqualTo(FailoverState.PRIMARY_DEGRADED);
+
+        d.reset(); // the host forgets the history; the primary is fine again
+        up.set(true);
+        reports.clear();
+        scheduler.advance(1, TimeUnit.SECONDS);
+        assertThat(reports).containsExactly("HEALTHY->HEALTHY");
+        assertThat(engine.state().state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+        scheduler.advance(5, TimeUnit.SECONDS);
+        assertThat(reports).as("only the first verdict after the reset is forced").containsExactly("HEALTHY->HEALTHY");
+        assertThat(bridge.delivered()).isGreaterThanOrEqualTo(3);
+      }
+    }
+  }
+
+  /**
    * The soak's finding end to end: the engine's RPO gate refuses the first DOWN; once the estimated
    * loss is within the RPO, the repeated DOWN fails over. Without repeats the service would stay
    * degraded on a dead primary.

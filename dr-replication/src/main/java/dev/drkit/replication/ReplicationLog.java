@@ -1019,7 +1019,7 @@ public final class ReplicationLog implements AutoCloseable {
   /**
    * Reads the records of a quarantine file written by {@link #quarantineFrom(long)}.
    *
-   * @param file the file
+   * @param file a file of the log's quarantine directory
    * @return its records
    * @throws IntegrityException if the file is damaged
    * @throws StorageException if it cannot be read

@@ -24,7 +24,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
    * One accepted call.
    *
    * @param action {@code fence}, {@code promote}, {@code redirect}, {@code resync} or {@code demote}
-   * @param service the service
+   * @param service the service the call was for
    * @param site the site acted on (the target, for resync)
    * @param epoch the epoch of the call
    */
@@ -112,7 +112,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
   }
 
   /**
-   * @param site a site
+   * @param site the site asked about
    * @return whether {@code site} accepts writes as primary
    */
   public synchronized boolean isWritable(Site site) {
@@ -125,7 +125,7 @@ public final class InMemoryFailoverActions implements FailoverActions {
   }
 
   /**
-   * @param site a site
+   * @param site the site asked about
    * @return the newest epoch {@code site} has seen
    */
   public synchronized long newestEpoch(Site site) {

@@ -77,7 +77,7 @@ public abstract class StateStoreContract {
   }
 
   /**
-   * @param service the service
+   * @param service the name of the service the state belongs to
    * @param n a number distinguishing states
    * @return a state whose fields all depend on {@code n}
    */

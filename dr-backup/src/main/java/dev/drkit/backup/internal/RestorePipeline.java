@@ -78,7 +78,7 @@ final class RestorePipeline {
    * Restores the contents of {@code files} (their parents are created as needed).
    *
    * @param ctx the repository
-   * @param index the index
+   * @param index where each blob of the snapshot is stored (pack, offset, length)
    * @param safe the target
    * @param progress counts bytes and files
    * @param files file nodes

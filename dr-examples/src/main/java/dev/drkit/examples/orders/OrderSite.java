@@ -429,7 +429,7 @@ public final class OrderSite implements AutoCloseable {
    * then returned; re-sending an id that exists returns the stored order unchanged (idempotent).
    *
    * @param id the order's id
-   * @param customer the customer
+   * @param customer who placed the order (at most 200 characters)
    * @param amountCents the amount
    * @param callerEpoch the epoch the caller (router) acts under, or null
    * @return the stored order

@@ -12,6 +12,7 @@ import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.spi.DrEvent;
 import dev.drkit.core.spi.HealthResult;
 import dev.drkit.core.spi.Site;
+import dev.drkit.validation.testing.ForwardingExecutorService;
 import dev.drkit.validation.testing.StartConfirmingExecutor;
 import java.io.IOException;
 import java.time.Duration;
@@ -255,36 +256,11 @@ class StepRunnerTest {
     // a cold pool on a busy machine: starting each check's thread costs 60 ms of (fake) time
     AtomicLong fakeNanos = new AtomicLong();
     java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
-    java.util.concurrent.ExecutorService slowToStart = new java.util.concurrent.AbstractExecutorService() {
+    java.util.concurrent.ExecutorService slowToStart = new ForwardingExecutorService(pool) {
       @Override
       public void execute(Runnable command) {
         fakeNanos.addAndGet(TimeUnit.MILLISECONDS.toNanos(60));
-        pool.execute(command);
-      }
-
-      @Override
-      public void shutdown() {
-        pool.shutdown();
-      }
-
-      @Override
-      public List<Runnable> shutdownNow() {
-        return pool.shutdownNow();
-      }
-
-      @Override
-      public boolean isShutdown() {
-        return pool.isShutdown();
-      }
-
-      @Override
-      public boolean isTerminated() {
-        return pool.isTerminated();
-      }
-
-      @Override
-      public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-        return pool.awaitTermination(timeout, unit);
+        delegate.execute(command);
       }
     };
     AtomicInteger started = new AtomicInteger();

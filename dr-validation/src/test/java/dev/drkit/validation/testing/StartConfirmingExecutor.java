@@ -1,12 +1,8 @@
 package dev.drkit.validation.testing;
 
-import java.util.List;
-import java.util.concurrent.AbstractExecutorService;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 
 /**
  * An unbounded executor whose {@link #execute(Runnable)} returns only once the task has begun
@@ -15,17 +11,20 @@ import java.util.concurrent.TimeUnit;
  * without it, a check never started before its cut-off would make "it was interrupted" or "it is
  * still hanging" asserts flaky.
  */
-public final class StartConfirmingExecutor extends AbstractExecutorService {
-  private final ExecutorService pool = Executors.newCachedThreadPool(r -> {
-    Thread t = new Thread(r, "start-confirming-test-pool");
-    t.setDaemon(true);
-    return t;
-  });
+public final class StartConfirmingExecutor extends ForwardingExecutorService {
+  /** An executor on a cached pool of daemon threads. */
+  public StartConfirmingExecutor() {
+    super(Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "start-confirming-test-pool");
+      t.setDaemon(true);
+      return t;
+    }));
+  }
 
   @Override
   public void execute(Runnable command) {
     CountDownLatch started = new CountDownLatch(1);
-    pool.execute(() -> {
+    delegate.execute(() -> {
       started.countDown();
       command.run();
     });
@@ -35,30 +34,5 @@ public final class StartConfirmingExecutor extends AbstractExecutorService {
       Thread.currentThread().interrupt();
       throw new RejectedExecutionException("interrupted while waiting for a task to start", e);
     }
-  }
-
-  @Override
-  public void shutdown() {
-    pool.shutdown();
-  }
-
-  @Override
-  public List<Runnable> shutdownNow() {
-    return pool.shutdownNow();
-  }
-
-  @Override
-  public boolean isShutdown() {
-    return pool.isShutdown();
-  }
-
-  @Override
-  public boolean isTerminated() {
-    return pool.isTerminated();
-  }
-
-  @Override
-  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    return pool.awaitTermination(timeout, unit);
   }
 }

@@ -250,6 +250,11 @@ public final class FailureDetector implements AutoCloseable {
     events.publish(new DrEvent(clock.instant(), "detection.verdict", sev, service, epoch.getAsLong(),
         service + " on " + site + " is " + v + " (was " + prev + "): " + cause.detail(), Map.of())
         .with("site", site).with("previous", prev).with("verdict", v).with("policy", policy));
+    tell(prev, v, cause);
+  }
+
+  /** Hands a verdict to every listener; one that throws is logged and the others still hear it. */
+  private void tell(HealthVerdict prev, HealthVerdict v, ProbeOutcome cause) {
     for (VerdictListener l : listeners) {
       try {
         l.onVerdict(service, site, prev, v, cause);
@@ -274,13 +279,7 @@ public final class FailureDetector implements AutoCloseable {
     events.publish(new DrEvent(clock.instant(), "detection.verdict.repeated", DrEvent.Severity.ERROR, service,
         epoch.getAsLong(), service + " on " + site + " is still DOWN after " + down + ": " + cause.detail(), Map.of())
         .with("site", site).with("verdict", HealthVerdict.DOWN).with("downFor", down).with("policy", policy));
-    for (VerdictListener l : listeners) {
-      try {
-        l.onVerdict(service, site, HealthVerdict.DOWN, HealthVerdict.DOWN, cause);
-      } catch (RuntimeException e) {
-        LOG.warn("verdict listener {} failed on a repeated DOWN; ignored", l, e);
-      }
-    }
+    tell(HealthVerdict.DOWN, HealthVerdict.DOWN, cause);
   }
 
   private ProbeOutcome probe() {

@@ -162,18 +162,6 @@ public final class RepositoryOptions {
       return this;
     }
 
-    /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param events the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus events) {
-      return eventBus(events);
-    }
-
     /** @param host the host name @return this builder */
     public Builder host(String host) {
       this.host = Objects.requireNonNull(host, "host");

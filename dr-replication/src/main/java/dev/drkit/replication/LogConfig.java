@@ -136,18 +136,6 @@ public record LogConfig(String name, long segmentBytes, Durability durability, l
       return this;
     }
 
-    /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param v the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus v) {
-      return eventBus(v);
-    }
-
     /** @param v whether mid-segment damage is quarantined and cut off at open @return this */
     public Builder truncateOnCorruption(boolean v) {
       this.truncateOnCorruption = v;

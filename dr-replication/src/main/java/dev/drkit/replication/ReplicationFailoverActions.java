@@ -377,18 +377,6 @@ public final class ReplicationFailoverActions implements FailoverActions {
       return this;
     }
 
-    /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param v the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus v) {
-      return eventBus(v);
-    }
-
     /** @param v the clock @return this */
     public Builder clock(Clock v) {
       this.clock = Objects.requireNonNull(v, "clock");

@@ -464,18 +464,6 @@ public final class FailureDetector implements AutoCloseable {
       return this;
     }
 
-    /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param events the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus events) {
-      return eventBus(events);
-    }
-
     private static Duration positive(Duration d, String what) {
       Objects.requireNonNull(d, what);
       if (d.isZero() || d.isNegative()) {

@@ -424,18 +424,6 @@ public final class StepRunner {
       return this;
     }
 
-    /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param events the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus events) {
-      return eventBus(events);
-    }
-
     /** @return the runner */
     public StepRunner build() {
       return new StepRunner(this);

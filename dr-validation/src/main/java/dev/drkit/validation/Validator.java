@@ -149,18 +149,6 @@ public final class Validator implements ServiceValidator {
     }
 
     /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param events the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus events) {
-      return eventBus(events);
-    }
-
-    /**
      * @param failFast whether to stop at the first failed step (default false: run them all)
      * @return this builder
      */

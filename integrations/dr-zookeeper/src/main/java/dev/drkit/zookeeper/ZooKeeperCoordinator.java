@@ -570,18 +570,6 @@ public final class ZooKeeperCoordinator implements Coordinator {
     }
 
     /**
-     * The older name of {@link #eventBus(EventBus)}, which every drkit builder uses.
-     *
-     * @param events the shared bus
-     * @return this builder
-     * @deprecated use {@link #eventBus(EventBus)}
-     */
-    @Deprecated
-    public Builder events(EventBus events) {
-      return eventBus(events);
-    }
-
-    /**
      * @param threadFactory makes the coordinator's one thread (heartbeat and leadership callbacks),
      *     named {@code drkit-zk-coordinator-<participant>} (default: the application's
      *     {@link dev.drkit.core.DrkitThreading default factory}, else a daemon platform thread)

@@ -28,7 +28,13 @@ public final class InMemoryFailoverActions implements FailoverActions {
    * @param site the site acted on (the target, for resync)
    * @param epoch the epoch of the call
    */
-  public record Call(String action, String service, Site site, long epoch) {}
+  public record Call(String action, String service, Site site, long epoch) {
+    /** @return the call as tests compare it, e.g. {@code fence PRIMARY@2} */
+    @Override
+    public String toString() {
+      return action + " " + site + "@" + epoch;
+    }
+  }
 
   private final String service;
   private final Map<Site, Long> newest = new EnumMap<>(Site.class);

@@ -11,14 +11,11 @@ import dev.drkit.core.failover.ConsecutiveFailuresPolicy;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.core.spi.DrEvent;
-import dev.drkit.core.spi.FailoverActions;
 import dev.drkit.core.spi.HealthResult;
 import dev.drkit.core.spi.Site;
+import dev.drkit.testkit.InMemoryFailoverActions;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.List;
 import java.util.Queue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -31,28 +28,7 @@ import org.junit.jupiter.api.Test;
 /** The detector-to-engine adapter: verdicts off the detector's thread, the latest one wins. */
 class EngineVerdictBridgeTest {
   private final EventBus bus = new EventBus();
-  private final List<String> calls = Collections.synchronizedList(new ArrayList<>());
-  private final FailoverActions actions = new FailoverActions() {
-    @Override
-    public void fence(String service, Site site, long epoch) {
-      calls.add("fence " + site + "@" + epoch);
-    }
-
-    @Override
-    public void promote(String service, Site site, long epoch) {
-      calls.add("promote " + site + "@" + epoch);
-    }
-
-    @Override
-    public void redirect(String service, Site site, long epoch) {
-      calls.add("redirect " + site + "@" + epoch);
-    }
-
-    @Override
-    public void resync(String service, Site target, Site source, long epoch) {
-      calls.add("resync " + target + "@" + epoch);
-    }
-  };
+  private final InMemoryFailoverActions actions = new InMemoryFailoverActions("orders", 1);
   private final FailoverEngine engine = FailoverEngine.builder(
           RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1)).rto(Duration.ofMinutes(5)).build())
       .stateStore(new InMemoryStateStore()).actions(actions).coordinator(new LocalCoordinator()).eventBus(bus)
@@ -92,13 +68,14 @@ class EngineVerdictBridgeTest {
       detector.latest(); // the probing thread: this test's thread
       assertThat(detector.verdict()).isEqualTo(HealthVerdict.DOWN);
       assertThat(engine.state().state()).as("nothing ran on the probing thread").isEqualTo(FailoverState.PRIMARY_ACTIVE);
-      assertThat(calls).isEmpty();
+      assertThat(actions.calls()).isEmpty();
       assertThat(tasks).hasSize(1);
 
       tasks.poll().run();
       assertThat(engine.state().state()).isEqualTo(FailoverState.BACKUP_ACTIVE);
       assertThat(engine.state().attributes()).containsEntry(FailoverEngine.ATTR_MODE, "automatic");
-      assertThat(calls).startsWith("fence PRIMARY@2", "promote BACKUP@2", "redirect BACKUP@2");
+      assertThat(actions.calls()).extracting(Object::toString)
+          .startsWith("fence PRIMARY@2", "promote BACKUP@2", "redirect BACKUP@2");
       assertThat(bridge.delivered()).isEqualTo(1);
     }
   }

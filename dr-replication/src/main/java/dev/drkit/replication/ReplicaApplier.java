@@ -238,10 +238,21 @@ public final class ReplicaApplier implements ReplicationEndpoint {
           }
           if (!applyFailing) {
             applyFailing = true;
-            LOG.warn("replica {}: sink failed at offset {}; will retry", service, off, e);
-            events.publish(new DrEvent(clock.instant(), "replication.apply.failed", DrEvent.Severity.WARN, service,
-                log.currentEpoch(), "sink of " + service + " failed at offset " + off + ": " + e, Map.of("offset",
-                    String.valueOf(off))));
+            if (e instanceof StaleEpochException stale) {
+              // The host's site was fenced at a newer epoch: an expected refusal, not a fault to trace.
+              String why = "the site refused offset " + off + " from epoch " + Frames.epoch(f, p) + ": it is fenced at"
+                  + " epoch " + stale.currentEpoch() + "; the records stay in this replica's log until it follows a"
+                  + " newer primary or is promoted";
+              LOG.warn("replica {}: {}", service, why);
+              events.publish(new DrEvent(clock.instant(), "replication.apply.failed", DrEvent.Severity.WARN, service,
+                  log.currentEpoch(), "sink of " + service + ": " + why, Map.of("offset", String.valueOf(off),
+                      "fencedAt", String.valueOf(stale.currentEpoch()))));
+            } else {
+              LOG.warn("replica {}: sink failed at offset {}; will retry", service, off, e);
+              events.publish(new DrEvent(clock.instant(), "replication.apply.failed", DrEvent.Severity.WARN, service,
+                  log.currentEpoch(), "sink of " + service + " failed at offset " + off + ": " + e, Map.of("offset",
+                      String.valueOf(off))));
+            }
           }
           return;
         }

@@ -119,4 +119,28 @@ class ReplicaApplierTest {
     assertThat(restarted.appliedOffset()).isEqualTo(1);
     assertThat(sink.entries()).extracting(ListSink.Entry::payload).containsExactly("a", "b");
   }
+
+  @Test
+  void aSiteFencedAtANewerEpochIsReportedAsFencedAndCatchesUpOnceItMayApplyAgain() {
+    java.util.List<dev.drkit.core.spi.DrEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    EventBus bus = new EventBus();
+    bus.subscribe(seen::add);
+    ReplicaApplier a = new ReplicaApplier("svc", log, sink, bus, clock);
+    a.handshake("svc", 1);
+    sink.fence(2); // the host fenced its site at epoch 2 behind the applier's back
+    a.receive(batch(1, 0, 1, "a", "b"));
+    a.acknowledge();
+    assertThat(a.applyFailing()).isTrue();
+    assertThat(sink.entries()).isEmpty();
+    assertThat(seen).filteredOn(e -> e.type().equals("replication.apply.failed")).singleElement()
+        .satisfies(e -> {
+          assertThat(e.message()).contains("refused offset 0 from epoch 1").contains("fenced at epoch 2")
+              .doesNotContain("Exception");
+          assertThat(e.attributes()).containsEntry("fencedAt", "2").containsEntry("offset", "0");
+        });
+    sink.fence(-1);
+    ReplicaApplier restarted = new ReplicaApplier("svc", log, sink, bus, clock);
+    assertThat(restarted.appliedOffset()).isEqualTo(1);
+    assertThat(sink.entries()).extracting(ListSink.Entry::payload).containsExactly("a", "b");
+  }
 }

@@ -1,5 +1,6 @@
 package dev.drkit.replication.testing;
 
+import dev.drkit.core.StaleEpochException;
 import dev.drkit.replication.spi.ReplicationSink;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,9 +14,13 @@ public final class ListSink implements ReplicationSink {
 
   private final List<Entry> entries = new ArrayList<>();
   private int failNext;
+  private long fencedAt = -1;
 
   @Override
   public synchronized void apply(long epoch, long offset, ByteBuffer payload) {
+    if (epoch < fencedAt) {
+      throw new StaleEpochException("sink", epoch, fencedAt);
+    }
     if (failNext > 0) {
       failNext--;
       throw new IllegalStateException("sink refuses offset " + offset + " (injected)");
@@ -52,6 +57,11 @@ public final class ListSink implements ReplicationSink {
   /** @param n how many next applies throw */
   public synchronized void failNext(int n) {
     failNext = n;
+  }
+
+  /** @param epoch the epoch the host's site was fenced at: older records are refused as stale */
+  public synchronized void fence(long epoch) {
+    fencedAt = epoch;
   }
 
   /** @return a copy of the state */

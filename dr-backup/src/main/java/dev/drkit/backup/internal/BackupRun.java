@@ -333,11 +333,15 @@ public final class BackupRun {
     byte[] manifest = Manifest.encode(nodes);
     List<String> tree = new ArrayList<>();
     int pos = 0;
+    byte[] treeScratch = new byte[0];
     while (pos < manifest.length) {
       int c = ctx.chunker().cut(manifest, pos, manifest.length - pos);
       Id id = ctx.codec().id(manifest, pos, c);
       if (!index.contains(id) && claimed.add(id)) {
-        packs.add(ctx.codec().encode(BlobCodec.TREE, id, manifest, pos, c));
+        if (treeScratch.length < BlobCodec.scratchSize(c)) {
+          treeScratch = new byte[BlobCodec.scratchSize(c)];
+        }
+        packs.add(BlobCodec.TREE, id, c, treeScratch, ctx.codec().compress(manifest, pos, c, treeScratch));
         blobsAdded.incrementAndGet();
         bytesAdded.addAndGet(c);
       }
@@ -530,8 +534,9 @@ public final class BackupRun {
               scr = new byte[BlobCodec.scratchSize(Math.max(length, ctx.chunker().avg()))];
               scratch.set(scr);
             }
-            // the encoded blob is a new array: the chunk buffer is free again afterwards
-            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, length, scr));
+            // compressed into this worker's scratch, sealed from there into the pack: the chunk
+            // buffer is free again afterwards
+            packs.add(BlobCodec.DATA, id, length, scr, ctx.codec().compress(chunk, 0, length, scr));
             blobsAdded.incrementAndGet();
             bytesAdded.addAndGet(length);
           }

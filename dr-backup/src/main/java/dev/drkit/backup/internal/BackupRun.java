@@ -469,12 +469,19 @@ public final class BackupRun {
   }
 
   /**
+   * The most bytes asked of a source's stream at once: a file's stream reads through a channel, and
+   * the JDK copies each read through a temporary direct buffer as large as the request, kept per
+   * thread; a request of the whole 16 MiB read buffer would pin that much native memory.
+   */
+  private static final int READ_SLICE = 1 << 20;
+
+  /**
    * Reads from a source's stream; an unchecked exception of the source fails the backup with a
    * message naming the entry (an {@link IOException} only skips it).
    */
   private static int readSource(InputStream in, byte[] buf, int off, SourceEntry e) throws IOException {
     try {
-      return in.read(buf, off, buf.length - off);
+      return in.read(buf, off, Math.min(READ_SLICE, buf.length - off));
     } catch (DrException ex) {
       throw ex;
     } catch (RuntimeException ex) {

@@ -69,7 +69,10 @@ public final class BackupRun {
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
-  /** Each worker's compression buffer, grown to the largest chunk it encoded (dies with the run's pool). */
+  /**
+   * Each worker's compression buffer, the payload sealed from it into the pack: sized for the
+   * average chunk, or the largest once a chunk above the average came (dies with the run's pool).
+   */
   private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   private ProgressTracker progress;
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
@@ -538,7 +541,9 @@ public final class BackupRun {
           if (!index.contains(id) && claimed.add(id)) {
             byte[] scr = scratch.get();
             if (scr.length < BlobCodec.scratchSize(length)) {
-              scr = new byte[BlobCodec.scratchSize(Math.max(length, ctx.chunker().avg()))];
+              // the average chunk's size first, then at once the largest (not a step per larger chunk)
+              int avg = ctx.chunker().avg();
+              scr = new byte[BlobCodec.scratchSize(length <= avg ? avg : ctx.chunker().max())];
               scratch.set(scr);
             }
             // compressed into this worker's scratch, sealed from there into the pack: the chunk

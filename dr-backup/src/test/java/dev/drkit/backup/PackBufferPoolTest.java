@@ -228,7 +228,7 @@ class PackBufferPoolTest {
         return t;
       });
       try {
-        // far more blobs than the pool holds: 2 uploads blocked in the store, 1 pack queued, 1 filling
+        // far more blobs than the pool holds: 2 uploads blocked in the store, 1 pack filling
         Future<?> f = one.submit(() -> addBlobs(ctx, w, 5 * (buffers + 2), 9));
         await("both uploaders blocked in the store").atMost(Duration.ofSeconds(60))
             .until(() -> store.waiting.get() == store.writeConcurrency());

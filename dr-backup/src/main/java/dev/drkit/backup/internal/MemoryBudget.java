@@ -9,9 +9,9 @@ import dev.drkit.backup.InsufficientHeapException;
  * <ul>
  *   <li>backup: {@code 2M} (read buffer) {@code + F} (reused chunk buffers, {@link #chunkData}:
  *       {@code F = M max(floor((32 MiB + M) / M), W + 1)}) {@code + W M} (each worker's compression
- *       buffer) {@code + (U + 2) C} (the reused pack buffers blobs are sealed into, {@link #packBuffers}
- *       of {@link #packBuffer} bytes: {@code C = max(P, S + 128)}: the pack being filled, one waiting
- *       for an uploader, {@code U} uploading) {@code +} {@value #BASE_MIB}{@code  MiB} (index,
+ *       buffer) {@code + (U + 1) C} (the reused pack buffers blobs are sealed into, {@link #packBuffers}
+ *       of {@link #packBuffer} bytes: {@code C = max(P, S + 128)}: the pack being filled and
+ *       {@code U} uploading or waiting for an uploader) {@code +} {@value #BASE_MIB}{@code  MiB} (index,
  *       snapshot listing, the JVM's own classes);</li>
  *   <li>restore: {@code (W + 1) S} (the reused read buffers, each holding a run of blobs of one pack
  *       at most as long as the largest sealed blob {@code S = M + 1 + 28 ceil((M + 1) / 64 KiB)})
@@ -57,11 +57,11 @@ public final class MemoryBudget {
 
   /**
    * @param writeConcurrency the store's write concurrency
-   * @return how many pack buffers a backup uses at most: {@code U + 2} (one per upload, the pack
-   *     being filled and one full pack waiting for an uploader)
+   * @return how many pack buffers a backup uses at most: {@code U + 1} (one per upload and the pack
+   *     being filled)
    */
   public static int packBuffers(int writeConcurrency) {
-    return uploaders(writeConcurrency) + 2;
+    return uploaders(writeConcurrency) + 1;
   }
 
   /**

@@ -23,9 +23,9 @@ import org.jspecify.annotations.Nullable;
  * encoders fill one pack at once and no blob exists as an array of its own. When every blob of a
  * closed pack is written, its header is sealed after them and the filled part of the buffer goes to
  * the store as it is ({@link dev.drkit.core.spi.BlobStore#putIfAbsent(String, byte[], int, int)}).
- * The buffers come from a pool of {@code writeConcurrency + 2} ({@link MemoryBudget#packBuffers}):
- * the pack being filled, one waiting for an uploader and one per uploader thread (as many as the
- * store's {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}); a buffer returns to the pool
+ * The buffers come from a pool of {@code writeConcurrency + 1} ({@link MemoryBudget#packBuffers}):
+ * the pack being filled and one per uploader thread (as many as the store's
+ * {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}); a buffer returns to the pool
  * when its upload ends, whether it succeeded or failed. A thread that needs a new pack while all
  * buffers are out waits, which bounds memory and throttles the encoders to the store's pace.
  * A failed upload fails the next {@link #add} and {@link #finish}. Thread-safe.

@@ -77,31 +77,6 @@ class DurableFilesTest {
   }
 
   @Test
-  void writingALargeArrayKeepsAtMostOneSliceOfDirectMemoryInTheWritingThread() throws Exception {
-    java.lang.management.BufferPoolMXBean direct = java.lang.management.ManagementFactory
-        .getPlatformMXBeans(java.lang.management.BufferPoolMXBean.class).stream()
-        .filter(b -> b.getName().equals("direct")).findFirst().orElseThrow();
-    byte[] b = new byte[8 << 20];
-    java.util.concurrent.atomic.AtomicLong grew = new java.util.concurrent.atomic.AtomicLong();
-    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
-    // a fresh thread: the JDK's temporary direct buffers are cached per thread while it lives
-    Thread t = new Thread(() -> {
-      try {
-        long before = direct.getMemoryUsed();
-        DurableFiles.writeNew(dir.resolve("eight"), b);
-        grew.set(direct.getMemoryUsed() - before);
-      } catch (Throwable e) {
-        failed.set(e);
-      }
-    });
-    t.start();
-    t.join();
-    assertThat(failed.get()).isNull();
-    assertThat(Files.size(dir.resolve("eight"))).isEqualTo(b.length);
-    assertThat(grew.get()).isLessThanOrEqualTo(2L * DurableFiles.WRITE_SLICE);
-  }
-
-  @Test
   void aDirectoryThatCannotBeForcedIsAnErrorNotALogLine() throws IOException {
     assumeTrue(DurableFiles.directorySyncSupported(), "this platform cannot open directories");
     DurableFiles.forceDirectory(dir);

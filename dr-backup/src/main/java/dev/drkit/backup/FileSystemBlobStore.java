@@ -89,13 +89,31 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
 
   @Override
   public boolean putIfAbsent(String key, byte[] content) {
+    Objects.requireNonNull(content, "content");
+    return putIfAbsent(key, content, 0, content.length);
+  }
+
+  /**
+   * Writes the range straight from the caller's buffer to the temporary file (no copy of it).
+   *
+   * @param key the blob's key
+   * @param content the buffer holding the content (not modified, not retained)
+   * @param offset where the content starts
+   * @param length its length
+   * @return {@code true} if stored, {@code false} if the key existed
+   * @throws IndexOutOfBoundsException when the range is not inside {@code content}
+   * @throws StorageException when the file system fails
+   */
+  @Override
+  public boolean putIfAbsent(String key, byte[] content, int offset, int length) {
     BlobKeys.validate(key);
     Objects.requireNonNull(content, "content");
+    Objects.checkFromIndexSize(offset, length, content.length);
     Path target = fileOf(key);
     if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
       return false;
     }
-    Path tmp = writeTemp(key, target, content);
+    Path tmp = writeTemp(key, target, content, offset, length);
     try {
       Files.createLink(target, tmp);
       DurableFiles.forceDirectory(Objects.requireNonNull(target.getParent())); // blobs live under the root
@@ -114,7 +132,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     BlobKeys.validate(key);
     Objects.requireNonNull(content, "content");
     Path target = fileOf(key);
-    Path tmp = writeTemp(key, target, content);
+    Path tmp = writeTemp(key, target, content, 0, content.length);
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       DurableFiles.forceDirectory(Objects.requireNonNull(target.getParent())); // blobs live under the root
@@ -124,16 +142,16 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     }
   }
 
-  private Path writeTemp(String key, Path target, byte[] content) {
+  private Path writeTemp(String key, Path target, byte[] content, int offset, int length) {
     Path dir = Objects.requireNonNull(target.getParent()); // blobs live under the root
     Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
-      DurableFiles.writeNew(tmp, content);
+      DurableFiles.writeNew(tmp, content, offset, length);
       return tmp;
     } catch (IOException | RuntimeException e) {
       deleteQuietly(tmp);
-      throw new StorageException("cannot write blob " + key + " (" + content.length + " bytes) in " + root
+      throw new StorageException("cannot write blob " + key + " (" + length + " bytes) in " + root
           + ": " + e, e);
     }
   }

@@ -30,6 +30,15 @@ public final class InMemoryBlobStore implements BlobStore {
     return blobs.putIfAbsent(key, content.clone()) == null;
   }
 
+  /** Keeps one copy of the range (the store does not retain the caller's array). */
+  @Override
+  public boolean putIfAbsent(String key, byte[] content, int offset, int length) {
+    BlobKeys.validate(key);
+    Objects.requireNonNull(content, "content");
+    Objects.checkFromIndexSize(offset, length, content.length);
+    return blobs.putIfAbsent(key, java.util.Arrays.copyOfRange(content, offset, offset + length)) == null;
+  }
+
   @Override
   public void put(String key, byte[] content) {
     BlobKeys.validate(key);

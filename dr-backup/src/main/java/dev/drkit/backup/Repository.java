@@ -340,8 +340,10 @@ public final class Repository implements AutoCloseable {
   /**
    * The heap a backup through this handle needs at most: with the repository's maximum chunk size
    * {@code M}, the pack size {@code P}, the parallelism {@code W} and the store's write concurrency
-   * {@code U}, {@code 2M + F + W M + min(W M, F) + (2U + 2) P + 16 MiB} where
-   * {@code F = M max(floor((32 MiB + M) / M), W + 1)} (docs/backup.md, "Memory"); 200 MiB with the defaults on 2 cores and a local directory. A
+   * {@code U}, {@code 2M + F + W M + (U + 1) C + 16 MiB} where
+   * {@code F = M max(floor((32 MiB + M) / M), W + 1)} (the chunk buffers) and {@code C = max(P, S + 128)}
+   * (a pack buffer; {@code S} the largest sealed blob) (docs/backup.md, "Memory"); 136 MiB with the
+   * defaults on 2 cores and a local directory. A
    * backup is refused with an {@link InsufficientHeapException} when
    * {@link RepositoryOptions#heapLimit()} is lower.
    *

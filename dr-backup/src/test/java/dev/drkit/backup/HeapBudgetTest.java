@@ -55,14 +55,14 @@ class HeapBudgetTest {
   void theNeedIsTheDocumentedFunctionOfTheOptions() {
     // defaults: 8 MiB chunks, 16 MiB packs, a directory store writes 2 packs at once
     try (Repository r = open(2, 0)) {
-      // 2*8 + (32+8) + 2*8 + min(2*8, 40) + (2*2+2)*16 + 16
-      assertThat(r.backupMemory()).isEqualTo(200 * MIB);
+      // 2*8 (read buffer) + (32+8) (chunk buffers) + 2*8 (compression) + (2+1)*16 (pack buffers) + 16
+      assertThat(r.backupMemory()).isEqualTo(136 * MIB);
       // 3 read buffers of one sealed 8 MiB blob, 2 workers' payload and plaintext buffers, 16 MiB
       assertThat(r.restoreMemory()).isEqualTo(3 * SEALED_8_MIB + 2 * (16 * MIB + 1) + 16 * MIB);
     }
     try (Repository r = open(8, 0)) {
       // 9 chunk buffers (every worker busy, the reader filling one), 8 compression buffers
-      assertThat(r.backupMemory()).isEqualTo((16 + 72 + 64 + 64 + 96 + 16) * MIB);
+      assertThat(r.backupMemory()).isEqualTo((16 + 72 + 64 + 48 + 16) * MIB);
       assertThat(r.restoreMemory()).isEqualTo(9 * SEALED_8_MIB + 8 * (16 * MIB + 1) + 16 * MIB);
     }
   }
@@ -75,11 +75,11 @@ class HeapBudgetTest {
       assertThatThrownBy(() -> r.backup(BackupRequest.of(FileTreeSource.of(src))))
           .isInstanceOf(InsufficientHeapException.class)
           .hasMessageContaining("backup of")
-          .hasMessageContaining("needs 200 MiB of heap")
+          .hasMessageContaining("needs 136 MiB of heap")
           .hasMessageContaining("limit is 64 MiB")
           .satisfies(e -> {
             InsufficientHeapException h = (InsufficientHeapException) e;
-            assertThat(h.required()).isEqualTo(200 * MIB);
+            assertThat(h.required()).isEqualTo(136 * MIB);
             assertThat(h.available()).isEqualTo(64 * MIB);
           });
     }
@@ -91,7 +91,7 @@ class HeapBudgetTest {
   @Test
   void atTheNeedExactlyBackupAndRestoreRun() throws IOException {
     Snapshot s;
-    try (Repository r = open(2, 200 * MIB)) {
+    try (Repository r = open(2, 136 * MIB)) {
       s = r.backup(BackupRequest.of(FileTreeSource.of(src)));
     }
     long restoreNeed = 3 * SEALED_8_MIB + 2 * (16 * MIB + 1) + 16 * MIB;

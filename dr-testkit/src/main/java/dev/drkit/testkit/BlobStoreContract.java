@@ -29,8 +29,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The compatibility kit every {@link BlobStore} implementation must pass: extend it, implement
  * {@link #createStore()} to return a fresh, empty store, and run it. It checks compare-and-set
- * semantics under a many-thread race, atomic replacement seen by concurrent readers, ranges,
- * sorted prefix listing, deletion, key validation, missing keys and large blobs.
+ * semantics under a many-thread race, atomic replacement seen by concurrent readers, ranges (read
+ * and written), sorted prefix listing, deletion, key validation, missing keys and large blobs.
  */
 public abstract class BlobStoreContract {
   /** For subclasses, one per implementation under test. */
@@ -313,6 +313,41 @@ public abstract class BlobStoreContract {
     int len = 1 << 20;
     assertThat(store.getRange("big/blob", big.length - len, len))
         .isEqualTo(Arrays.copyOfRange(big, big.length - len, big.length));
+  }
+
+  @Test
+  void putIfAbsentOfARangeStoresExactlyThoseBytes() {
+    byte[] buf = bytes("xxhello, rangeyyy");
+    assertThat(store.putIfAbsent("r/one", buf, 2, 12)).isTrue();
+    assertThat(store.get("r/one")).isEqualTo(bytes("hello, range"));
+    assertThat(store.stat("r/one")).contains(new BlobInfo("r/one", 12));
+    assertThat(buf).isEqualTo(bytes("xxhello, rangeyyy"));
+    buf[2] = 'J';
+    assertThat(store.get("r/one")).isEqualTo(bytes("hello, range")); // the caller's array is not retained
+    assertThat(store.putIfAbsent("r/one", bytes("other"), 0, 5)).isFalse();
+    assertThat(store.get("r/one")).isEqualTo(bytes("hello, range"));
+    assertThat(store.putIfAbsent("r/empty", buf, buf.length, 0)).isTrue();
+    assertThat(store.get("r/empty")).isEmpty();
+  }
+
+  @Test
+  void putIfAbsentOfALargeRangeRoundTrips() {
+    byte[] big = new byte[largeBlobSize() + 4096];
+    new Random(11).nextBytes(big);
+    int off = 1000;
+    int len = largeBlobSize() - 7;
+    assertThat(store.putIfAbsent("r/big", big, off, len)).isTrue();
+    assertThat(store.stat("r/big")).contains(new BlobInfo("r/big", len));
+    assertThat(store.get("r/big")).isEqualTo(Arrays.copyOfRange(big, off, off + len));
+  }
+
+  @Test
+  void putIfAbsentOfARangeOutsideTheArrayIsRejectedAndStoresNothing() {
+    byte[] buf = new byte[10];
+    assertThatThrownBy(() -> store.putIfAbsent("r/bad", buf, 4, 7)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThatThrownBy(() -> store.putIfAbsent("r/bad", buf, -1, 2)).isInstanceOf(IndexOutOfBoundsException.class);
+    assertThat(store.stat("r/bad")).isEmpty();
+    assertThat(store.list("r/")).isEmpty();
   }
 
   @Test

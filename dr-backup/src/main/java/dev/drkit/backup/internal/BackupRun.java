@@ -69,7 +69,10 @@ public final class BackupRun {
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
-  /** Each worker's compression buffer, grown to the largest chunk it encoded (dies with the run's pool). */
+  /**
+   * Each worker's compression buffer, the payload sealed from it into the pack: sized for the
+   * average chunk, or the largest once a chunk above the average came (dies with the run's pool).
+   */
   private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   private ProgressTracker progress;
   private final java.util.concurrent.atomic.AtomicReference<Throwable> failure =
@@ -333,11 +336,15 @@ public final class BackupRun {
     byte[] manifest = Manifest.encode(nodes);
     List<String> tree = new ArrayList<>();
     int pos = 0;
+    byte[] treeScratch = new byte[0];
     while (pos < manifest.length) {
       int c = ctx.chunker().cut(manifest, pos, manifest.length - pos);
       Id id = ctx.codec().id(manifest, pos, c);
       if (!index.contains(id) && claimed.add(id)) {
-        packs.add(ctx.codec().encode(BlobCodec.TREE, id, manifest, pos, c));
+        if (treeScratch.length < BlobCodec.scratchSize(c)) {
+          treeScratch = new byte[BlobCodec.scratchSize(c)];
+        }
+        packs.add(BlobCodec.TREE, id, c, treeScratch, ctx.codec().compress(manifest, pos, c, treeScratch));
         blobsAdded.incrementAndGet();
         bytesAdded.addAndGet(c);
       }
@@ -465,12 +472,19 @@ public final class BackupRun {
   }
 
   /**
+   * The most bytes asked of a source's stream at once: a file's stream reads through a channel, and
+   * the JDK copies each read through a temporary direct buffer as large as the request, kept per
+   * thread; a request of the whole 16 MiB read buffer would pin that much native memory.
+   */
+  private static final int READ_SLICE = 1 << 20;
+
+  /**
    * Reads from a source's stream; an unchecked exception of the source fails the backup with a
    * message naming the entry (an {@link IOException} only skips it).
    */
   private static int readSource(InputStream in, byte[] buf, int off, SourceEntry e) throws IOException {
     try {
-      return in.read(buf, off, buf.length - off);
+      return in.read(buf, off, Math.min(READ_SLICE, buf.length - off));
     } catch (DrException ex) {
       throw ex;
     } catch (RuntimeException ex) {
@@ -527,11 +541,14 @@ public final class BackupRun {
           if (!index.contains(id) && claimed.add(id)) {
             byte[] scr = scratch.get();
             if (scr.length < BlobCodec.scratchSize(length)) {
-              scr = new byte[BlobCodec.scratchSize(Math.max(length, ctx.chunker().avg()))];
+              // the average chunk's size first, then at once the largest (not a step per larger chunk)
+              int avg = ctx.chunker().avg();
+              scr = new byte[BlobCodec.scratchSize(length <= avg ? avg : ctx.chunker().max())];
               scratch.set(scr);
             }
-            // the encoded blob is a new array: the chunk buffer is free again afterwards
-            packs.add(ctx.codec().encode(BlobCodec.DATA, id, chunk, 0, length, scr));
+            // compressed into this worker's scratch, sealed from there into the pack: the chunk
+            // buffer is free again afterwards
+            packs.add(BlobCodec.DATA, id, length, scr, ctx.codec().compress(chunk, 0, length, scr));
             blobsAdded.incrementAndGet();
             bytesAdded.addAndGet(length);
           }

@@ -93,23 +93,65 @@ public final class BlobCodec {
    * @return the encoded blob (it does not refer to {@code scratch})
    */
   public Encoded encode(byte type, Id id, byte[] data, int off, int len, byte @Nullable [] scratch) {
-    int bound = (int) Zstd.compressBound(len);
-    int need = 1 + Math.max(bound, len);
+    int need = scratchSize(len);
     byte[] buf = scratch != null && scratch.length >= need ? scratch : new byte[need];
-    int clen = len < 64 ? len : (int) Zstd.compressByteArray(buf, 1, bound, data, off, len, level);
+    int payload = compress(data, off, len, buf);
+    return new Encoded(type, id, len, crypto.seal(buf, 0, payload, aad(type, id)));
+  }
+
+  /**
+   * The first step of encoding: the payload (a codec byte, then the zstd frame, or the plaintext
+   * itself when compression saves less than 1/32) written to the start of {@code scratch}. A backup
+   * then seals it straight into its pack ({@link #sealInto}).
+   *
+   * @param data plaintext
+   * @param off start
+   * @param len length
+   * @param scratch at least {@link #scratchSize(int)} bytes
+   * @return the payload's length in {@code scratch}
+   * @throws IllegalArgumentException when {@code scratch} is too small
+   */
+  public int compress(byte[] data, int off, int len, byte[] scratch) {
+    if (scratch.length < scratchSize(len)) {
+      throw new IllegalArgumentException("scratch of " + scratch.length + " bytes for " + len);
+    }
+    int bound = (int) Zstd.compressBound(len);
+    int clen = len < 64 ? len : (int) Zstd.compressByteArray(scratch, 1, bound, data, off, len, level);
     if (Zstd.isError(clen)) {
       clen = len;
     }
-    int payload;
     if (clen < len - (len >> 5)) {
-      buf[0] = ZSTD;
-      payload = 1 + clen;
-    } else {
-      buf[0] = RAW;
-      System.arraycopy(data, off, buf, 1, len);
-      payload = 1 + len;
+      scratch[0] = ZSTD;
+      return 1 + clen;
     }
-    return new Encoded(type, id, len, crypto.seal(buf, 0, payload, aad(type, id)));
+    scratch[0] = RAW;
+    System.arraycopy(data, off, scratch, 1, len);
+    return 1 + len;
+  }
+
+  /**
+   * @param payloadLength a payload's length (from {@link #compress})
+   * @return the length of the sealed blob {@link #sealInto} makes of it
+   */
+  public int sealedLength(int payloadLength) {
+    return Math.toIntExact(crypto.sealedLength(payloadLength));
+  }
+
+  /**
+   * The second step of encoding: seals a payload with associated data {@code type || id} into a
+   * caller's buffer (a pack), the same bytes {@link #encode(byte, Id, byte[], int, int)} stores.
+   *
+   * @param type blob type
+   * @param id keyed id of the plaintext
+   * @param payload the payload buffer (from {@link #compress})
+   * @param payloadLength its length
+   * @param out where the sealed blob goes
+   * @param outOff start in {@code out}
+   * @return the sealed length ({@link #sealedLength})
+   * @throws IllegalArgumentException when {@code out} cannot hold it
+   */
+  public int sealInto(byte type, Id id, byte[] payload, int payloadLength, byte[] out, int outOff) {
+    return crypto.sealInto(payload, 0, payloadLength, aad(type, id), out, outOff);
   }
 
   /**

@@ -168,8 +168,20 @@ public final class Crypto {
    * @return its SHA-256 (names of packs, index files, snapshots and key slots)
    */
   public static Id sha256(byte[] data) {
+    return sha256(data, 0, data.length);
+  }
+
+  /**
+   * @param data a buffer
+   * @param off where the content starts
+   * @param len its length
+   * @return the SHA-256 of {@code data[off, off + len)}
+   */
+  public static Id sha256(byte[] data, int off, int len) {
     try {
-      return Id.of(MessageDigest.getInstance("SHA-256").digest(data));
+      MessageDigest md = MessageDigest.getInstance("SHA-256");
+      md.update(data, off, len);
+      return Id.of(md.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
@@ -207,11 +219,38 @@ public final class Crypto {
     if (!encrypted) {
       return Arrays.copyOfRange(plain, off, off + len);
     }
+    byte[] out = new byte[(int) sealedLength(len)];
+    sealInto(plain, off, len, aad, out, 0);
+    return out;
+  }
+
+  /**
+   * Like {@link #seal}, into a caller's buffer (a backup seals each blob straight into the pack it
+   * goes to). The plaintext and the output must not overlap.
+   *
+   * @param plain the plaintext buffer
+   * @param off start
+   * @param len length
+   * @param aad associated data bound to the ciphertext
+   * @param out where the sealed bytes go, at least {@link #sealedLength} of {@code len} bytes from
+   *     {@code outOff}
+   * @param outOff start in {@code out}
+   * @return the sealed length ({@link #sealedLength} of {@code len})
+   * @throws IllegalArgumentException when {@code out} cannot hold the sealed bytes
+   */
+  public int sealInto(byte[] plain, int off, int len, byte[] aad, byte[] out, int outOff) {
+    int sealed = (int) sealedLength(len);
+    if (outOff < 0 || out.length - outOff < sealed) {
+      throw new IllegalArgumentException("buffer of " + (out.length - outOff) + " bytes for " + sealed);
+    }
+    if (!encrypted) {
+      System.arraycopy(plain, off, out, outOff, len);
+      return len;
+    }
     int segments = Math.max(1, (len + SEGMENT - 1) / SEGMENT);
-    byte[] out = new byte[len + segments * OVERHEAD];
     byte[] segAad = Arrays.copyOf(aad, aad.length + 5);
     Cipher c = ciphers.get();
-    int o = 0;
+    int o = outOff;
     for (int i = 0; i < segments; i++) {
       int from = off + i * SEGMENT;
       int n = Math.min(SEGMENT, off + len - from);
@@ -227,7 +266,7 @@ public final class Crypto {
         throw new IllegalStateException("encryption failed", e);
       }
     }
-    return out;
+    return o - outOff;
   }
 
   private static final ThreadLocal<byte[]> NONCE_SCRATCH = ThreadLocal.withInitial(() -> new byte[12]);

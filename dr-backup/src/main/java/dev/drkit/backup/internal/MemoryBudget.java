@@ -8,10 +8,11 @@ import dev.drkit.backup.InsufficientHeapException;
  * concurrency {@code U} (1-16), as {@code docs/backup.md} states it:
  * <ul>
  *   <li>backup: {@code 2M} (read buffer) {@code + F} (reused chunk buffers, {@link #chunkData}:
- *       {@code F = M max(floor((32 MiB + M) / M), W + 1)}) {@code + W M + min(W M, F)} (each worker's
- *       compression buffer, and the sealed bytes of the chunks being encoded) {@code + (2U + 2) P} (the pack being filled,
- *       one queued, {@code U} uploading, each also assembled into one array) {@code +}
- *       {@value #BASE_MIB}{@code  MiB} (index, snapshot listing, the JVM's own classes);</li>
+ *       {@code F = M max(floor((32 MiB + M) / M), W + 1)}) {@code + W M} (each worker's compression
+ *       buffer) {@code + (U + 1) C} (the reused pack buffers blobs are sealed into, {@link #packBuffers}
+ *       of {@link #packBuffer} bytes: {@code C = max(P, S + 128)}: the pack being filled and
+ *       {@code U} uploading or waiting for an uploader) {@code +} {@value #BASE_MIB}{@code  MiB} (index,
+ *       snapshot listing, the JVM's own classes);</li>
  *   <li>restore: {@code (W + 1) S} (the reused read buffers, each holding a run of blobs of one pack
  *       at most as long as the largest sealed blob {@code S = M + 1 + 28 ceil((M + 1) / 64 KiB)})
  *       {@code + W (2M + 1)} (per worker: the opened payload and the decompressed plaintext)
@@ -37,10 +38,40 @@ public final class MemoryBudget {
   public static long backup(int maxChunk, int packSize, int parallelism, int writeConcurrency) {
     long m = maxChunk;
     long inflight = chunkData(maxChunk, parallelism);
-    long encoders = (long) parallelism * m + Math.min((long) parallelism * m, inflight);
-    long u = Math.max(1, Math.min(16, writeConcurrency));
-    long packs = (2 * u + 2) * packSize;
+    long encoders = (long) parallelism * m;
+    long packs = (long) packBuffers(writeConcurrency) * packBuffer(maxChunk, packSize);
     return 2 * m + inflight + encoders + packs + ((long) BASE_MIB << 20);
+  }
+
+  /** Room a pack buffer keeps after the largest sealed blob for the header of a pack of one blob. */
+  public static final int PACK_TRAILER_ROOM = 128;
+
+  /**
+   * @param writeConcurrency the store's {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}
+   * @return {@code U}, the pack uploads a backup runs at once: the store's write concurrency
+   *     clamped to 1-16
+   */
+  public static int uploaders(int writeConcurrency) {
+    return Math.max(1, Math.min(16, writeConcurrency));
+  }
+
+  /**
+   * @param writeConcurrency the store's write concurrency
+   * @return how many pack buffers a backup uses at most: {@code U + 1} (one per upload and the pack
+   *     being filled)
+   */
+  public static int packBuffers(int writeConcurrency) {
+    return uploaders(writeConcurrency) + 1;
+  }
+
+  /**
+   * @param maxChunk the repository's maximum chunk size {@code M}
+   * @param packSize the target pack size {@code P}
+   * @return {@code C}, the bytes of one pack buffer: {@code max(P, S + 128)}, the target or, when
+   *     a sealed blob can be larger, room for one such blob and its pack's header
+   */
+  public static int packBuffer(int maxChunk, int packSize) {
+    return Math.toIntExact(Math.max(packSize, sealedBlob(maxChunk) + PACK_TRAILER_ROOM));
   }
 
   /**

@@ -5,42 +5,79 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Groups encoded blobs into packs of about the target size, uploads each finished pack, adds it to
- * the index and writes an index file every few packs (so an interrupted backup leaves indexed,
- * reusable packs). Packs stay below the target unless one blob is larger. Thread-safe: blobs are
- * added under a lock. A full pack is handed to uploader threads (as many as the store's
- * {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}), so the threads that encode blobs keep
- * encoding while a pack travels to the store (on a remote store, an upload is mostly waiting).
- * At most {@value #MAX_QUEUED} full pack waits for an uploader besides those being uploaded; a
- * thread that fills another one waits, which bounds memory (to {@code writeConcurrency + 2}
- * packs) and throttles the encoders to the store's pace. A failed upload fails the next
- * {@link #add} and {@link #finish}.
+ * Groups blobs into packs of at most the target size, uploads each finished pack, adds it to the
+ * index and writes an index file every few packs (so an interrupted backup leaves indexed, reusable
+ * packs). A pack stays within the target (its header included) unless one blob alone is larger.
+ *
+ * <p>Blobs are sealed straight into a pack buffer: a thread reserves the blob's place at the end of
+ * the open pack under a short lock, then seals its payload there without the lock, so several
+ * encoders fill one pack at once and no blob exists as an array of its own. When every blob of a
+ * closed pack is written, its header is sealed after them and the filled part of the buffer goes to
+ * the store as it is ({@link dev.drkit.core.spi.BlobStore#putIfAbsent(String, byte[], int, int)}).
+ * The buffers come from a pool of {@code writeConcurrency + 1} ({@link MemoryBudget#packBuffers}):
+ * the pack being filled and one per uploader thread (as many as the store's
+ * {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}); a buffer returns to the pool
+ * when its upload ends, whether it succeeded or failed. A thread that needs a new pack while all
+ * buffers are out waits, which bounds memory and throttles the encoders to the store's pace.
+ * A failed upload fails the next {@link #add} and {@link #finish}. Thread-safe.
  */
 public final class PackWriter {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackWriter.class);
   private static final int PACKS_PER_INDEX_FILE = 8;
-  /** Full packs that may wait for the uploader while it uploads another. */
-  static final int MAX_QUEUED = 1;
   private final Ctx ctx;
   private final Index index;
   private final Lease lease;
   private final String consequence;
   private final java.util.Set<Id> avoid;
   private final int target;
-  private List<BlobCodec.Encoded> current = new ArrayList<>();
-  private long currentBytes;
+  private final PackBuffers buffers;
+  /** The pack blobs are added to; null until the first blob and after a pack was closed. */
+  private @Nullable OpenPack current;
   private final Map<Id, List<PackEntry>> pendingIndex = new LinkedHashMap<>();
   private final int uploaders;
-  private final java.util.concurrent.Semaphore slots;
-  private final List<java.util.concurrent.Future<?>> inFlight = new ArrayList<>();
-  private java.util.concurrent.@Nullable ExecutorService uploader;
+  private final List<Future<?>> inFlight = new ArrayList<>();
+  private @Nullable ExecutorService uploader;
   private volatile @Nullable RuntimeException failure;
+  /** Set by {@link #abandon}: packs completed afterwards are dropped, not uploaded. */
+  private volatile boolean abandoned;
   private final AtomicLong packs = new AtomicLong();
   private final AtomicLong bytes = new AtomicLong();
+
+  /**
+   * A pack being filled: its buffer, the blobs placed in it, and how many of them are still being
+   * written (plus one while the pack is open). The last to finish completes the pack.
+   */
+  private final class OpenPack {
+    final byte[] buf;
+    final boolean pooled;
+    /** Blobs in order; changed only under the writer's lock while the pack is open. */
+    final List<Packs.Slot> slots = new ArrayList<>();
+    /** Where the next blob goes; under the writer's lock. */
+    int end;
+    final AtomicInteger writers = new AtomicInteger(1);
+    /** A blob could not be written into it: the pack is dropped, not uploaded. */
+    volatile boolean broken;
+
+    OpenPack(byte[] buf, boolean pooled) {
+      this.buf = buf;
+      this.pooled = pooled;
+    }
+
+    void release() {
+      if (writers.decrementAndGet() == 0) {
+        complete(this);
+      }
+    }
+  }
 
   /**
    * @param ctx the repository
@@ -66,59 +103,161 @@ public final class PackWriter {
     this.consequence = consequence;
     this.avoid = java.util.Set.copyOf(avoid);
     this.target = ctx.options().packSize();
-    this.uploaders = Math.max(1, Math.min(16, ctx.store().writeConcurrency()));
-    this.slots = new java.util.concurrent.Semaphore(uploaders + MAX_QUEUED);
+    this.uploaders = MemoryBudget.uploaders(ctx.store().writeConcurrency());
+    this.buffers = new PackBuffers(MemoryBudget.packBuffer(ctx.chunker().max(), target),
+        MemoryBudget.packBuffers(ctx.store().writeConcurrency()));
   }
 
-  /** @param blob an encoded blob to store */
-  public void add(BlobCodec.Encoded blob) {
+  /**
+   * Adds a blob given as its payload (from {@link BlobCodec#compress}): seals it straight into the
+   * open pack.
+   *
+   * @param type blob type
+   * @param id keyed id of the plaintext
+   * @param rawLength plaintext length
+   * @param payload the payload buffer, from its start
+   * @param payloadLength the payload's length
+   * @throws RuntimeException an earlier upload's failure, as the store threw it
+   */
+  public void add(byte type, Id id, int rawLength, byte[] payload, int payloadLength) {
     rethrow();
-    List<BlobCodec.Encoded> full = null;
-    synchronized (this) {
-      if (!current.isEmpty() && currentBytes + blob.sealed().length > target) {
-        full = current;
-        current = new ArrayList<>();
-        currentBytes = 0;
+    int length = ctx.codec().sealedLength(payloadLength);
+    Place place = reserve(type, id, rawLength, length);
+    OpenPack p = place.pack();
+    write(p, length, () -> ctx.codec().sealInto(type, id, payload, payloadLength, p.buf, place.at()));
+  }
+
+  /**
+   * Adds a blob already sealed (a prune moving it from another pack): copies it into the open pack.
+   *
+   * @param type blob type
+   * @param id keyed id of the plaintext
+   * @param rawLength plaintext length
+   * @param sealed the buffer holding the sealed blob
+   * @param off where it starts
+   * @param len its length
+   * @throws RuntimeException an earlier upload's failure, as the store threw it
+   */
+  public void addSealed(byte type, Id id, int rawLength, byte[] sealed, int off, int len) {
+    rethrow();
+    java.util.Objects.checkFromIndexSize(off, len, sealed.length);
+    Place place = reserve(type, id, rawLength, len);
+    OpenPack p = place.pack();
+    write(p, len, () -> {
+      System.arraycopy(sealed, off, p.buf, place.at(), len);
+      return len;
+    });
+  }
+
+  /**
+   * @param blob an encoded blob to store (copied into the open pack)
+   * @throws RuntimeException an earlier upload's failure, as the store threw it
+   */
+  public void add(BlobCodec.Encoded blob) {
+    addSealed(blob.type(), blob.id(), blob.rawLength(), blob.sealed(), 0, blob.sealed().length);
+  }
+
+  /** Runs {@code writer}, which writes a blob of {@code length} bytes into its place in {@code p}. */
+  private void write(OpenPack p, int length, java.util.function.IntSupplier writer) {
+    boolean written = false;
+    try {
+      int n = writer.getAsInt();
+      if (n != length) {
+        throw new IllegalStateException("wrote " + n + " bytes of a blob into a place of " + length);
       }
-      current.add(blob);
-      currentBytes += blob.sealed().length;
-    }
-    if (full != null) {
-      submit(full);
+      written = true;
+    } finally {
+      if (!written) {
+        p.broken = true;
+      }
+      p.release();
     }
   }
 
-  private void submit(List<BlobCodec.Encoded> blobs) {
+  /**
+   * Places a blob of {@code length} sealed bytes at the end of the open pack, closing it first when
+   * the blob would take it past the target; the caller then writes the blob and releases the pack.
+   */
+  /** Where a blob goes: its pack and its offset there. */
+  private record Place(OpenPack pack, int at) {}
+
+  private synchronized Place reserve(byte type, Id id, int rawLength, int length) {
+    OpenPack p = current;
+    if (p != null && !p.slots.isEmpty()
+        && (long) p.end + length + Packs.trailerLength(ctx.crypto(), p.slots.size() + 1) > target) {
+      current = null;
+      p.release();
+      p = null;
+    }
+    if (p == null) {
+      long need = (long) length + Packs.trailerLength(ctx.crypto(), 1);
+      if (need <= buffers.capacity()) {
+        p = new OpenPack(takeBuffer(), true);
+      } else {
+        // larger than the largest sealed blob (a prune moving a blob of a damaged or foreign
+        // pack): a pack of its own, in an array of its own
+        p = new OpenPack(new byte[Math.toIntExact(need)], false);
+      }
+      current = p;
+    }
+    p.slots.add(new Packs.Slot(type, id, rawLength, length));
+    int at = p.end;
+    p.end += length;
+    p.writers.incrementAndGet();
+    return new Place(p, at);
+  }
+
+  private byte[] takeBuffer() {
     try {
-      slots.acquire();
+      return buffers.take();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted while waiting for the pack uploader", e);
+      throw new IllegalStateException("interrupted while waiting for a pack buffer", e);
+    }
+  }
+
+  /** Every blob of a closed pack is written: uploads it, or drops it after a failure. */
+  private void complete(OpenPack p) {
+    if (p.broken || failure != null || abandoned) {
+      recycle(p);
+      return;
     }
     synchronized (inFlight) {
       if (uploader == null) {
-        uploader = java.util.concurrent.Executors.newFixedThreadPool(uploaders, r -> {
-          Thread t = DrkitThreads.create(r, "drkit-pack-upload", true);
-          return t;
-        });
+        uploader = Executors.newFixedThreadPool(uploaders, r -> DrkitThreads.create(r, "drkit-pack-upload", true));
       }
-      inFlight.removeIf(java.util.concurrent.Future::isDone);
-      inFlight.add(uploader.submit(() -> {
-        try {
-          if (failure == null) {
-            uploadNow(blobs);
+      inFlight.removeIf(Future::isDone);
+      try {
+        inFlight.add(uploader.submit(() -> {
+          try {
+            if (failure == null && !abandoned) {
+              uploadNow(p);
+            }
+          } catch (RuntimeException | Error e) {
+            fail(e);
+            if (e instanceof Error err) {
+              throw err;
+            }
+          } finally {
+            recycle(p);
           }
-        } catch (RuntimeException | Error e) {
-          if (failure == null) {
-            failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
-          }
-          if (e instanceof Error err) {
-            throw err;
-          }
-        } finally {
-          slots.release();
-        }
-      }));
+        }));
+      } catch (RejectedExecutionException e) {
+        recycle(p);
+        fail(e);
+      }
+    }
+  }
+
+  private void fail(Throwable e) {
+    if (failure == null) {
+      failure = e instanceof RuntimeException re ? re : new IllegalStateException(e);
+    }
+  }
+
+  private void recycle(OpenPack p) {
+    if (p.pooled) {
+      buffers.give(p.buf);
     }
   }
 
@@ -129,27 +268,36 @@ public final class PackWriter {
     }
   }
 
-  private void uploadNow(List<BlobCodec.Encoded> content) {
-    List<BlobCodec.Encoded> blobs = content;
-    byte[] pack = Packs.assemble(ctx.crypto(), blobs);
-    Id packId = Crypto.sha256(pack);
+  private void uploadNow(OpenPack p) {
+    List<Packs.Slot> slots = p.slots;
+    int dataEnd = p.end;
+    byte[] pack = p.buf;
+    int length = Packs.writeTrailer(ctx.crypto(), slots, pack, dataEnd);
+    Id packId = Crypto.sha256(pack, 0, length);
     while (avoid.contains(packId)) {
+      // rare (an unencrypted repository repeating a doomed pack): a copy with a padding blob
       byte[] pad = Crypto.random(32);
-      blobs = new ArrayList<>(blobs);
-      blobs.add(ctx.codec().encode(BlobCodec.DATA, ctx.codec().id(pad, 0, pad.length), pad, 0, pad.length));
-      pack = Packs.assemble(ctx.crypto(), blobs);
-      packId = Crypto.sha256(pack);
+      Id padId = ctx.codec().id(pad, 0, pad.length);
+      byte[] payload = new byte[BlobCodec.scratchSize(pad.length)];
+      int n = ctx.codec().compress(pad, 0, pad.length, payload);
+      int sealed = ctx.codec().sealedLength(n);
+      slots = new ArrayList<>(p.slots);
+      slots.add(new Packs.Slot(BlobCodec.DATA, padId, pad.length, sealed));
+      pack = java.util.Arrays.copyOf(p.buf, dataEnd + sealed + Packs.trailerLength(ctx.crypto(), slots.size()));
+      ctx.codec().sealInto(BlobCodec.DATA, padId, payload, n, pack, dataEnd);
+      length = Packs.writeTrailer(ctx.crypto(), slots, pack, dataEnd + sealed);
+      packId = Crypto.sha256(pack, 0, length);
       LOG.info("pack {} would repeat a pack a prune is deleting; padded it", packId.hex());
     }
-    ctx.store().putIfAbsent(Packs.key(packId), pack);
-    List<PackEntry> entries = new ArrayList<>(blobs.size());
+    ctx.store().putIfAbsent(Packs.key(packId), pack, 0, length);
+    List<PackEntry> entries = new ArrayList<>(slots.size());
     int offset = 0;
-    for (BlobCodec.Encoded b : blobs) {
-      entries.add(new PackEntry(packId, b.type(), b.id(), offset, b.sealed().length, b.rawLength()));
-      offset += b.sealed().length;
+    for (Packs.Slot b : slots) {
+      entries.add(new PackEntry(packId, b.type(), b.id(), offset, b.length(), b.rawLength()));
+      offset += b.length();
     }
     packs.incrementAndGet();
-    bytes.addAndGet(pack.length);
+    bytes.addAndGet(length);
     synchronized (pendingIndex) {
       index.addPack(packId, entries);
       pendingIndex.put(packId, entries);
@@ -163,20 +311,13 @@ public final class PackWriter {
 
   /**
    * Uploads the last partial pack, waits for every upload and writes the remaining index entries.
-   * Stops the uploader thread; the writer can be used again afterwards.
+   * Stops the uploader threads; the writer can be used again afterwards. Call it once every
+   * {@link #add} has returned.
    *
    * @throws RuntimeException the first upload's failure, as the store threw it
    */
   public void finish() {
-    List<BlobCodec.Encoded> rest;
-    synchronized (this) {
-      rest = current;
-      current = new ArrayList<>();
-      currentBytes = 0;
-    }
-    if (!rest.isEmpty()) {
-      submit(rest);
-    }
+    closeCurrent();
     awaitUploads();
     rethrow();
     synchronized (pendingIndex) {
@@ -188,9 +329,20 @@ public final class PackWriter {
     }
   }
 
+  private void closeCurrent() {
+    OpenPack rest;
+    synchronized (this) {
+      rest = current;
+      current = null;
+    }
+    if (rest != null) {
+      rest.release();
+    }
+  }
+
   private void awaitUploads() {
-    List<java.util.concurrent.Future<?>> all;
-    java.util.concurrent.ExecutorService u;
+    List<Future<?>> all;
+    ExecutorService u;
     synchronized (inFlight) {
       all = new ArrayList<>(inFlight);
       inFlight.clear();
@@ -198,7 +350,7 @@ public final class PackWriter {
       uploader = null;
     }
     try {
-      for (java.util.concurrent.Future<?> f : all) {
+      for (Future<?> f : all) {
         try {
           f.get();
         } catch (java.util.concurrent.ExecutionException e) {
@@ -219,14 +371,13 @@ public final class PackWriter {
   }
 
   /**
-   * Stops the uploader without writing what is left (after a failure): waits for the upload in
-   * progress, so no pack is half-handled when the caller goes on.
+   * Stops the uploader without writing what is left (after a failure): drops the open pack, waits
+   * for the uploads in progress, so no pack is half-handled when the caller goes on, and drops any
+   * pack completed later (by a writer that was still sealing into it).
    */
   public void abandon() {
-    synchronized (this) {
-      current = new ArrayList<>();
-      currentBytes = 0;
-    }
+    abandoned = true;
+    closeCurrent();
     try {
       awaitUploads();
     } catch (RuntimeException e) {
@@ -242,5 +393,15 @@ public final class PackWriter {
   /** @return bytes uploaded */
   public long bytes() {
     return bytes.get();
+  }
+
+  /** @return pack buffers taken from the pool and not yet returned (0 once every upload ended) */
+  public int buffersInUse() {
+    return buffers.inUse();
+  }
+
+  /** @return pack buffers the pool created (at most {@link MemoryBudget#packBuffers}) */
+  public int buffersCreated() {
+    return buffers.created();
   }
 }

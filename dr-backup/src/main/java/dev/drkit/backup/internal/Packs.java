@@ -38,31 +38,49 @@ public final class Packs {
   }
 
   /**
-   * Assembles a pack.
+   * A blob as a pack's header lists it.
    *
-   * @param crypto encrypts and authenticates the pack's header
-   * @param blobs the encoded blobs in order
-   * @return the pack bytes
+   * @param type blob type
+   * @param id keyed id of its plaintext
+   * @param rawLength plaintext length
+   * @param length sealed length: the bytes it takes in the pack
    */
-  public static byte[] assemble(Crypto crypto, List<BlobCodec.Encoded> blobs) {
-    long total = 0;
-    for (BlobCodec.Encoded b : blobs) {
-      total += b.sealed().length;
-    }
+  public record Slot(byte type, Id id, int rawLength, int length) {}
+
+  /**
+   * @param crypto seals the header
+   * @param count blobs in the pack
+   * @return the bytes after a pack's blobs: the sealed header and its 4-byte length
+   */
+  public static int trailerLength(Crypto crypto, int count) {
+    return Math.toIntExact(crypto.sealedLength(MAGIC.length + 1 + 4 + (long) count * ENTRY) + 4);
+  }
+
+  /**
+   * Completes a pack whose blobs lie in {@code pack[0, dataEnd)} in the order of {@code blobs}:
+   * writes the sealed header and its length after them.
+   *
+   * @param crypto encrypts and authenticates the header
+   * @param blobs the pack's blobs in order (their lengths add up to {@code dataEnd})
+   * @param pack the buffer holding the blobs, with room for {@link #trailerLength} more bytes
+   * @param dataEnd where the blobs end
+   * @return the pack's length: {@code dataEnd + trailerLength(crypto, blobs.size())}
+   * @throws IllegalArgumentException when the trailer does not fit in {@code pack}
+   */
+  public static int writeTrailer(Crypto crypto, List<Slot> blobs, byte[] pack, int dataEnd) {
     ByteBuffer header = ByteBuffer.allocate(MAGIC.length + 1 + 4 + blobs.size() * ENTRY);
     header.put(MAGIC).put((byte) 1).putInt(blobs.size());
-    for (BlobCodec.Encoded b : blobs) {
+    for (Slot b : blobs) {
       header.put(b.type());
       b.id().writeTo(header);
-      header.putInt(b.rawLength()).putInt(b.sealed().length);
+      header.putInt(b.rawLength()).putInt(b.length());
     }
-    byte[] sealedHeader = crypto.seal(header.array(), 0, header.position(), AAD);
-    ByteBuffer out = ByteBuffer.allocate(Math.toIntExact(total + sealedHeader.length + 4));
-    for (BlobCodec.Encoded b : blobs) {
-      out.put(b.sealed());
+    int hlen = crypto.sealInto(header.array(), 0, header.position(), AAD, pack, dataEnd);
+    if (pack.length - dataEnd - hlen < 4) {
+      throw new IllegalArgumentException("pack buffer of " + pack.length + " bytes has no room for the header length");
     }
-    out.put(sealedHeader).putInt(sealedHeader.length);
-    return out.array();
+    ByteBuffer.wrap(pack, dataEnd + hlen, 4).putInt(hlen);
+    return dataEnd + hlen + 4;
   }
 
   /**

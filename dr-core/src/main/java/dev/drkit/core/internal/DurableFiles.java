@@ -82,12 +82,39 @@ public final class DurableFiles {
    * @throws IOException when it cannot be created, written or forced
    */
   public static void writeNew(Path file, byte[] bytes) throws IOException {
+    Objects.requireNonNull(bytes, "bytes");
+    writeNew(file, bytes, 0, bytes.length);
+  }
+
+  /** The most bytes handed to one channel write (see {@link #writeNew(Path, byte[], int, int)}). */
+  static final int WRITE_SLICE = 1 << 20;
+
+  /**
+   * Like {@link #writeNew(Path, byte[])}, for {@code bytes[offset, offset + length)}. The bytes go
+   * to the channel in slices of at most 1 MiB: the JDK copies a heap buffer into a temporary direct
+   * buffer as large as what one write hands it and keeps that per thread, so writing a 16 MiB array
+   * at once would pin 16 MiB of native memory in every writing thread.
+   *
+   * @param file the new file
+   * @param bytes the buffer holding its content
+   * @param offset where the content starts
+   * @param length its length
+   * @throws IndexOutOfBoundsException when the range is not inside {@code bytes}
+   * @throws java.nio.file.FileAlreadyExistsException when the file exists
+   * @throws IOException when it cannot be created, written or forced
+   */
+  public static void writeNew(Path file, byte[] bytes, int offset, int length) throws IOException {
     Objects.requireNonNull(file, "file");
     Objects.requireNonNull(bytes, "bytes");
+    Objects.checkFromIndexSize(offset, length, bytes.length);
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer buf = ByteBuffer.wrap(bytes);
-      while (buf.hasRemaining()) {
-        ch.write(buf);
+      int end = offset + length;
+      for (int p = offset; p < end; ) {
+        ByteBuffer buf = ByteBuffer.wrap(bytes, p, Math.min(WRITE_SLICE, end - p));
+        while (buf.hasRemaining()) {
+          ch.write(buf);
+        }
+        p = buf.position();
       }
       ch.force(true);
     }

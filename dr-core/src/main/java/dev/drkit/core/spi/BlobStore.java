@@ -38,6 +38,26 @@ public interface BlobStore extends AutoCloseable {
   boolean putIfAbsent(String key, byte[] content);
 
   /**
+   * Stores {@code content[offset, offset + length)} under {@code key} unless a blob with that key
+   * exists, exactly as {@link #putIfAbsent(String, byte[])} stores a whole array. A writer that
+   * fills a reused buffer (a backup's pack) hands over the part it filled without copying it into
+   * an array of its own. The default copies the range and calls
+   * {@link #putIfAbsent(String, byte[])}; a store that can write a range in place overrides it.
+   *
+   * @param key the blob's key (a valid {@link BlobKeys} key)
+   * @param content the buffer holding the content (not modified, not retained after the call)
+   * @param offset where the content starts in {@code content}
+   * @param length the content's length
+   * @return {@code true} if stored, {@code false} if the key existed (its blob is untouched)
+   * @throws IndexOutOfBoundsException when the range is not inside {@code content}
+   * @throws dev.drkit.core.StorageException when the medium fails
+   */
+  default boolean putIfAbsent(String key, byte[] content, int offset, int length) {
+    java.util.Objects.checkFromIndexSize(offset, length, content.length);
+    return putIfAbsent(key, java.util.Arrays.copyOfRange(content, offset, offset + length));
+  }
+
+  /**
    * Stores {@code content} under {@code key}, atomically replacing any blob there.
    *
    * @param key the blob's key (a valid {@link BlobKeys} key)

@@ -63,6 +63,20 @@ class DurableFilesTest {
   }
 
   @Test
+  void writeNewOfARangeLargerThanOneWriteSliceStoresExactlyThatRange() throws IOException {
+    byte[] b = new byte[DurableFiles.WRITE_SLICE * 2 + 777];
+    new java.util.Random(3).nextBytes(b);
+    Path f = dir.resolve("range");
+    int off = 13;
+    int len = b.length - off - 5;
+    DurableFiles.writeNew(f, b, off, len);
+    assertThat(Files.readAllBytes(f)).isEqualTo(java.util.Arrays.copyOfRange(b, off, off + len));
+    assertThatThrownBy(() -> DurableFiles.writeNew(dir.resolve("bad"), b, b.length - 1, 2))
+        .isInstanceOf(IndexOutOfBoundsException.class);
+    assertThat(dir.resolve("bad")).doesNotExist();
+  }
+
+  @Test
   void aDirectoryThatCannotBeForcedIsAnErrorNotALogLine() throws IOException {
     assumeTrue(DurableFiles.directorySyncSupported(), "this platform cannot open directories");
     DurableFiles.forceDirectory(dir);

@@ -40,13 +40,16 @@ final class MultipartUpload {
    *
    * @param key the blob key (for messages and to recognise a completion retried after it succeeded)
    * @param objectKey the object key it is stored under
-   * @param content the whole blob
+   * @param content the buffer holding the blob
+   * @param offset where the blob starts in {@code content}
+   * @param length the blob's length
    * @param meta the object's user metadata, holding the write's {@link S3Requests#WRITE_ID}
    * @param ifAbsent whether the completion carries {@code If-None-Match: *}
    * @throws S3Exception as the server answered (a 412 when {@code ifAbsent} and the key exists)
    * @throws SdkException when the SDK gave up on a call
    */
-  void upload(String key, String objectKey, byte[] content, Map<String, String> meta, boolean ifAbsent) {
+  void upload(String key, String objectKey, byte[] content, int offset, int length, Map<String, String> meta,
+      boolean ifAbsent) {
     String bucket = requests.bucket();
     CreateMultipartUploadResponse created = requests.retrying(() -> requests.client()
         .createMultipartUpload(r -> r.bucket(bucket).key(objectKey).metadata(meta)));
@@ -55,17 +58,17 @@ final class MultipartUpload {
     try {
       List<CompletedPart> parts = new ArrayList<>();
       int partNumber = 1;
-      for (int off = 0; off < content.length; off += partSize, partNumber++) {
-        int len = Math.min(partSize, content.length - off);
+      for (int off = 0; off < length; off += partSize, partNumber++) {
+        int len = Math.min(partSize, length - off);
         int number = partNumber;
-        String md5 = contentMd5 ? S3Requests.md5(content, off, len) : null;
-        int from = off;
+        String md5 = contentMd5 ? S3Requests.md5(content, offset + off, len) : null;
+        int from = offset + off;
         UploadPartResponse part = requests.retrying(() -> requests.client().uploadPart(r -> r.bucket(bucket)
             .key(objectKey).uploadId(uploadId).partNumber(number).contentLength((long) len).contentMD5(md5),
             S3Requests.body(content, from, len)));
         parts.add(CompletedPart.builder().partNumber(number).eTag(part.eTag()).build());
         LOG.debug("S3 store {}: {} part {} uploaded ({} of {} bytes)", requests.location(), key, number, off + len,
-            content.length);
+            length);
       }
       try {
         requests.retrying(() -> requests.client().completeMultipartUpload(r -> {

@@ -183,29 +183,49 @@ public final class S3BlobStore implements BlobStore {
 
   @Override
   public boolean putIfAbsent(String key, byte[] content) {
+    Objects.requireNonNull(content, "content");
+    return putIfAbsent(key, content, 0, content.length);
+  }
+
+  /**
+   * Sends the range straight from the caller's buffer: the request body (and every part of a
+   * multipart upload) reads a stream over it, retries included, instead of copying it as
+   * {@link RequestBody#fromBytes} does.
+   *
+   * @param key the blob's key
+   * @param content the buffer holding the content (not modified, not retained after the call)
+   * @param offset where the content starts
+   * @param length its length
+   * @return {@code true} if stored, {@code false} if the key existed
+   * @throws IndexOutOfBoundsException when the range is not inside {@code content}
+   * @throws dev.drkit.core.StorageException when the server or the SDK fails
+   */
+  @Override
+  public boolean putIfAbsent(String key, byte[] content, int offset, int length) {
     BlobKeys.validate(key);
     Objects.requireNonNull(content, "content");
+    Objects.checkFromIndexSize(offset, length, content.length);
     ReentrantLock lock = lockFor(key);
     lock.lock();
     try {
-      return putIfAbsentLocked(key, content);
+      return putIfAbsentLocked(key, content, offset, length);
     } finally {
       lock.unlock();
     }
   }
 
-  private boolean putIfAbsentLocked(String key, byte[] content) {
+  private boolean putIfAbsentLocked(String key, byte[] content, int offset, int length) {
     String writeId = UUID.randomUUID().toString();
     if (!conditional) {
       if (stat(key).isPresent()) {
         return false;
       }
-      write(key, content, writeId, false);
+      write(key, content, offset, length, writeId, false);
       return true;
     }
     for (int attempt = 1; ; attempt++) {
       try {
-        write(key, content, writeId, true);
+        write(key, content, offset, length, writeId, true);
         return true;
       } catch (S3Exception e) {
         if (e.statusCode() == 412) {
@@ -230,7 +250,7 @@ public final class S3BlobStore implements BlobStore {
     ReentrantLock lock = lockFor(key);
     lock.lock();
     try {
-      write(key, content, UUID.randomUUID().toString(), false);
+      write(key, content, 0, content.length, UUID.randomUUID().toString(), false);
     } catch (S3Exception e) {
       throw requests.failure("put", key, e);
     } finally {
@@ -355,23 +375,24 @@ public final class S3BlobStore implements BlobStore {
     return "S3BlobStore{" + location + (conditional ? ", conditional PUT" : ", HEAD-then-PUT") + "}";
   }
 
-  private void write(String key, byte[] content, String writeId, boolean ifAbsent) {
+  private void write(String key, byte[] content, int offset, int length, String writeId, boolean ifAbsent) {
     String objectKey = requests.objectKey(key);
-    Map<String, String> meta = Map.of(S3Requests.WRITE_ID, writeId, VerifiedGet.CHECKSUM, VerifiedGet.crc32c(content));
+    Map<String, String> meta = Map.of(S3Requests.WRITE_ID, writeId, VerifiedGet.CHECKSUM,
+        VerifiedGet.crc32c(content, offset, length));
     try {
-      if (content.length > multipartThreshold) {
-        multipart.upload(key, objectKey, content, meta, ifAbsent);
+      if (length > multipartThreshold) {
+        multipart.upload(key, objectKey, content, offset, length, meta, ifAbsent);
         return;
       }
       requests.retrying(() -> s3.putObject(r -> {
-        r.bucket(bucket).key(objectKey).contentLength((long) content.length).metadata(meta);
+        r.bucket(bucket).key(objectKey).contentLength((long) length).metadata(meta);
         if (contentMd5) {
-          r.contentMD5(S3Requests.md5(content, 0, content.length));
+          r.contentMD5(S3Requests.md5(content, offset, length));
         }
         if (ifAbsent) {
           r.ifNoneMatch("*");
         }
-      }, S3Requests.body(content, 0, content.length)));
+      }, S3Requests.body(content, offset, length)));
     } catch (S3Exception e) {
       throw e;
     } catch (SdkException | UncheckedIOException e) {

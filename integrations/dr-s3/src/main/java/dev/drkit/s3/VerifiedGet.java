@@ -91,8 +91,13 @@ final class VerifiedGet {
 
   /** @return the CRC32C of {@code content} in hex, as writes store it under {@link #CHECKSUM} */
   static String crc32c(byte[] content) {
+    return crc32c(content, 0, content.length);
+  }
+
+  /** @return the CRC32C of {@code content[off, off + len)} in hex, as {@link #crc32c(byte[])} */
+  static String crc32c(byte[] content, int off, int len) {
     CRC32C crc = new CRC32C();
-    crc.update(content, 0, content.length);
+    crc.update(content, off, len);
     return Long.toHexString(crc.getValue());
   }
 

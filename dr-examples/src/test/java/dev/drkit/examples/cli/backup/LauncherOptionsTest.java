@@ -58,7 +58,7 @@ class LauncherOptionsTest {
   @Test
   void byDefaultTheJvmIsLeanAndRunsTheJarNextToTheLauncher() throws Exception {
     List<String> a = args(Map.of());
-    assertThat(a).contains("-Xmx224m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m", "-Xss512k");
+    assertThat(a).contains("-Xmx160m", "-XX:+UseSerialGC", "-XX:MaxDirectMemorySize=64m", "-Xss512k");
     assertThat(a).anyMatch(s -> s.startsWith("-XX:MaxMetaspaceSize="));
     assertThat(a).anyMatch(s -> s.startsWith("-XX:ReservedCodeCacheSize="));
     int jar = a.indexOf("-jar");
@@ -70,7 +70,7 @@ class LauncherOptionsTest {
   @Test
   void drkitHeapChangesOnlyTheHeapAndJavaOptsReplaceTheDefaults() throws Exception {
     List<String> heap = args(Map.of("DRKIT_HEAP", "512m"));
-    assertThat(heap).contains("-Xmx512m", "-XX:+UseSerialGC").doesNotContain("-Xmx224m");
+    assertThat(heap).contains("-Xmx512m", "-XX:+UseSerialGC").doesNotContain("-Xmx160m");
     List<String> own = args(Map.of("DRKIT_JAVA_OPTS", "-Xmx1g -XX:+UseParallelGC"));
     assertThat(own.subList(0, own.indexOf("-jar"))).containsExactly("-Xmx1g", "-XX:+UseParallelGC");
     List<String> none = args(Map.of("DRKIT_JAVA_OPTS", ""));
@@ -84,7 +84,7 @@ class LauncherOptionsTest {
     Files.writeString(jsa, "not read by the fake java");
     List<String> a = args(Map.of());
     List<String> options = a.subList(0, a.indexOf("-jar"));
-    assertThat(options).contains("-Xmx224m", "-Xshare:auto", "-XX:SharedArchiveFile=" + jsa.toRealPath(),
+    assertThat(options).contains("-Xmx160m", "-Xshare:auto", "-XX:SharedArchiveFile=" + jsa.toRealPath(),
         "-Xlog:cds=off", "-Xlog:cds+dynamic=off");
     assertThat(a.get(a.indexOf("-jar") + 1)).isEqualTo(launcher.resolveSibling("drkit.jar").toRealPath().toString());
     assertThat(a.subList(a.indexOf("-jar") + 2, a.size())).containsExactly("backup", "--repo", "r", "x");

@@ -174,13 +174,14 @@ public final class PackWriter {
     }
   }
 
-  /**
-   * Places a blob of {@code length} sealed bytes at the end of the open pack, closing it first when
-   * the blob would take it past the target; the caller then writes the blob and releases the pack.
-   */
   /** Where a blob goes: its pack and its offset there. */
   private record Place(OpenPack pack, int at) {}
 
+  /**
+   * Places a blob of {@code length} sealed bytes at the end of the open pack, closing it first when
+   * the blob would take it past the target; the caller then writes the blob and releases the pack.
+   * Waits for a pool buffer under the lock: uploads, which return buffers, never take it.
+   */
   private synchronized Place reserve(byte type, Id id, int rawLength, int length) {
     OpenPack p = current;
     if (p != null && !p.slots.isEmpty()

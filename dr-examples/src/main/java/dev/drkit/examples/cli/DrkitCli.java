@@ -1,6 +1,7 @@
 package dev.drkit.examples.cli;
 
 import dev.drkit.examples.cli.backup.BackupCommands;
+import dev.drkit.examples.cli.backup.EarlyOpen;
 import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.cli.plan.PlanCommands;
 import java.io.IOException;
@@ -91,6 +92,8 @@ public final class DrkitCli implements Runnable {
    * @param args the command line
    */
   public static void main(String[] args) {
+    // first: the key derivation of the repository the command names runs while picocli sets up
+    EarlyOpen.startForProcess(args);
     System.exit(commandLineFor(args).execute(args));
   }
 

@@ -92,9 +92,20 @@ public final class DrkitCli implements Runnable {
    * @param args the command line
    */
   public static void main(String[] args) {
-    // first: the key derivation of the repository the command names runs while picocli sets up
+    System.exit(run(args));
+  }
+
+  /**
+   * Runs the tool as {@link #main} does, without exiting: first starts opening the repository the
+   * command names ({@link EarlyOpen}), so that its key derivation runs while picocli sets up the
+   * command line, then executes the command.
+   *
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int run(String[] args) {
     EarlyOpen.startForProcess(args);
-    System.exit(commandLineFor(args).execute(args));
+    return commandLineFor(args).execute(args);
   }
 
   /** Without a command: print the usage to stderr and fail as a usage error. */

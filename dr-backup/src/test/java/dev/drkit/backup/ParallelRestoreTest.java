@@ -103,6 +103,42 @@ class ParallelRestoreTest {
   }
 
   @Test
+  void aDirectoryWhereAFileGoesFailsTheRestoreAndIsLeftAsItWas() throws IOException {
+    Path src = tmp.resolve("src");
+    Files.createDirectories(src.resolve("d"));
+    Files.writeString(src.resolve("d/file.txt"), "content");
+    Files.writeString(src.resolve("one.txt"), "a file of one blob");
+    Files.write(src.resolve("zeros.bin"), new byte[3000]); // one all-zero blob, left as a hole
+    try (Repository repo = Repository.init(new FileSystemBlobStore(tmp.resolve("repo")),
+        EncryptionConfig.aes256Gcm("prompt"), PASS, SMALL)) {
+      String id = repo.backup(BackupRequest.of(FileTreeSource.of(src))).id();
+      Path out = tmp.resolve("out");
+      repo.restore(id, out);
+      assertThat(TestTrees.describe(out)).isEqualTo(TestTrees.describe(src));
+      assertThat(Files.size(out.resolve("zeros.bin"))).isEqualTo(3000);
+      assertThat(Files.readAllBytes(out.resolve("zeros.bin"))).isEqualTo(new byte[3000]);
+
+      for (boolean empty : new boolean[] {true, false}) {
+        Path blocked = tmp.resolve("blocked-" + empty);
+        Files.createDirectories(blocked.resolve("d/file.txt"));
+        if (!empty) {
+          Files.writeString(blocked.resolve("d/file.txt/inside"), "kept");
+        }
+        assertThatThrownBy(() -> repo.restore(id, blocked)).as("empty directory: %s", empty)
+            .isInstanceOf(UnsafePathException.class)
+            .hasMessageContaining("refusing to replace directory " + blocked.resolve("d/file.txt"));
+        assertThat(blocked.resolve("d/file.txt")).isDirectory();
+        if (!empty) {
+          assertThat(Files.readString(blocked.resolve("d/file.txt/inside"))).isEqualTo("kept");
+        }
+        try (Stream<Path> s = Files.walk(blocked)) {
+          assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".drkit-restore-"));
+        }
+      }
+    }
+  }
+
+  @Test
   void aDamagedBlobMidRestoreFailsNamingItAndLeavesNoPartialFile() throws IOException {
     Path src = Files.createDirectories(tmp.resolve("src"));
     Random rnd = new Random(7);

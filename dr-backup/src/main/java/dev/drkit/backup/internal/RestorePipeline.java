@@ -11,11 +11,9 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -121,7 +119,7 @@ final class RestorePipeline {
       if (done) {
         return;
       }
-      FileChannel ch = open();
+      FileChannel ch = open(zero);
       if (!zero) {
         ByteBuffer bb = ByteBuffer.wrap(data, off, len);
         long pos = at;
@@ -136,8 +134,11 @@ final class RestorePipeline {
       }
     }
 
-    /** @return the channel of the temporary file, created with the file's length on first use */
-    FileChannel open() throws IOException {
+    /**
+     * @param zero whether the first write is an all-zero blob, left as a hole
+     * @return the channel of the temporary file, created with the file's length on first use
+     */
+    FileChannel open(boolean zero) throws IOException {
       FileChannel ch = channel;
       if (ch != null) {
         return ch;
@@ -145,8 +146,10 @@ final class RestorePipeline {
       if (!created) {
         ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         created = true;
-        if (length > 0) {
-          ch.write(ByteBuffer.wrap(new byte[1]), length - 1); // sized at once; unwritten ranges stay holes
+        if (length > 0 && (remaining > 1 || zero)) {
+          // sized at once, so that it does not grow blob by blob; unwritten ranges stay holes (a file
+          // of one blob that is not all zeros gets its size from that blob's single write)
+          ch.write(ByteBuffer.wrap(new byte[1]), length - 1);
         }
       } else {
         ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
@@ -167,19 +170,21 @@ final class RestorePipeline {
 
     /** Every blob written: mode and time set, renamed over the final name. */
     void complete() throws IOException {
-      open();
+      open(false);
       closeChannel();
       Restorer.setMeta(temp, node, true);
       try {
-        BasicFileAttributes a = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        if (a.isDirectory()) {
+        // rename(2): replaces a file or symbolic link, follows none, and fails (EISDIR) on a directory,
+        // so the final name is looked at only when the rename fails: no lookup, and no exception for
+        // the name that does not exist yet, per restored file
+        Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        if (Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
           throw new UnsafePathException("refusing to replace directory " + path + " with file '"
               + RawPaths.display(node.path()) + "'");
         }
-      } catch (NoSuchFileException absent) {
-        // nothing to replace
+        throw e;
       }
-      Files.move(temp, path, StandardCopyOption.ATOMIC_MOVE); // rename(2): replaces a file or link, follows none
       done = true;
       bytes.addAndGet(length);
       progress.addFiles(1);

@@ -15,9 +15,9 @@ import java.util.stream.Stream;
  * The training run of the class-data-sharing archive {@code drkit.jsa} the build writes next to
  * {@code drkit.jar}: the build starts {@code java -XX:ArchiveClassesAtExit=target/drkit.jsa -cp
  * target/drkit.jar dev.drkit.examples.cli.CdsTraining DIR} and the JVM archives every class this run
- * loaded. In one JVM it runs the commands a user runs most, each set up as {@code drkit} sets it up
- * ({@link DrkitCli#commandLineFor}): {@code --help}, {@code init}, {@code backup} (full, then
- * no-change), {@code snapshots}, {@code restore} and {@code verify}, on a small tree in a fresh
+ * loaded. In one JVM it runs the commands a user runs most, each run as {@code drkit} runs it
+ * ({@link DrkitCli#run}, which also opens the repository early): {@code --help}, {@code init},
+ * {@code backup} (full, then no-change), {@code snapshots}, {@code restore} and {@code verify}, on a small tree in a fresh
  * repository under {@code DIR}. The passphrase comes from {@code DRKIT_PASSWORD} as for the real tool (the build sets a
  * throw-away one in this process's environment only); {@code DIR} is deleted at the end, so no
  * repository and no key is left behind. Output of the commands is discarded.
@@ -61,7 +61,7 @@ public final class CdsTraining {
       System.setOut(new PrintStream(OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8));
       for (List<String> command : commands) {
         String[] argv = command.toArray(String[]::new);
-        int code = DrkitCli.commandLineFor(argv).execute(argv);
+        int code = DrkitCli.run(argv);
         if (code != 0) {
           failures++;
           System.err.println("drkit CDS training: `drkit " + String.join(" ", command) + "` exited with " + code);

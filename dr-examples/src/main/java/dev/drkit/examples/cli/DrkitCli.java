@@ -1,6 +1,7 @@
 package dev.drkit.examples.cli;
 
 import dev.drkit.examples.cli.backup.BackupCommands;
+import dev.drkit.examples.cli.backup.EarlyOpen;
 import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.cli.plan.PlanCommands;
 import java.io.IOException;
@@ -91,7 +92,20 @@ public final class DrkitCli implements Runnable {
    * @param args the command line
    */
   public static void main(String[] args) {
-    System.exit(commandLineFor(args).execute(args));
+    System.exit(run(args));
+  }
+
+  /**
+   * Runs the tool as {@link #main} does, without exiting: first starts opening the repository the
+   * command names ({@link EarlyOpen}), so that its key derivation runs while picocli sets up the
+   * command line, then executes the command.
+   *
+   * @param args the command line
+   * @return the exit code
+   */
+  public static int run(String[] args) {
+    EarlyOpen.startForProcess(args);
+    return commandLineFor(args).execute(args);
   }
 
   /** Without a command: print the usage to stderr and fail as a usage error. */

@@ -32,6 +32,7 @@ public final class CliEnv {
   private final @Nullable Prompt prompt;
   private final Clock clock;
   private final ZoneId zone;
+  private final @Nullable EarlyOpen earlyOpen;
 
   /**
    * @param env environment variables
@@ -44,6 +45,22 @@ public final class CliEnv {
    */
   public CliEnv(Map<String, String> env, PrintWriter out, PrintWriter err, boolean terminal, @Nullable Prompt prompt,
       Clock clock, ZoneId zone) {
+    this(env, out, err, terminal, prompt, clock, zone, null);
+  }
+
+  /**
+   * @param env environment variables
+   * @param out standard output
+   * @param err standard error
+   * @param terminal whether output goes to a terminal (progress bars are drawn only then)
+   * @param prompt how to ask for a passphrase, or {@code null} when no one can be asked
+   * @param clock where "now" is read from (snapshot ages, lock times)
+   * @param zone the zone of displayed times and of retention's calendar
+   * @param earlyOpen a repository being opened ahead of the command, which a command opening that
+   *     repository takes instead of opening its own, or {@code null}
+   */
+  public CliEnv(Map<String, String> env, PrintWriter out, PrintWriter err, boolean terminal, @Nullable Prompt prompt,
+      Clock clock, ZoneId zone, @Nullable EarlyOpen earlyOpen) {
     this.env = Map.copyOf(Objects.requireNonNull(env, "env"));
     this.out = Objects.requireNonNull(out, "out");
     this.err = Objects.requireNonNull(err, "err");
@@ -51,16 +68,20 @@ public final class CliEnv {
     this.prompt = prompt;
     this.clock = Objects.requireNonNull(clock, "clock");
     this.zone = Objects.requireNonNull(zone, "zone");
+    this.earlyOpen = earlyOpen;
   }
 
-  /** @return the real process: {@code System.getenv()}, stdout/stderr, {@code System.console()} */
+  /**
+   * @return the real process: {@code System.getenv()}, stdout/stderr, {@code System.console()}, and
+   *     the repository {@link EarlyOpen#startForProcess} is opening, if any
+   */
   public static CliEnv system() {
     Console console = System.console();
     Charset cs = Charset.defaultCharset();
     return new CliEnv(System.getenv(), new PrintWriter(new java.io.OutputStreamWriter(System.out, cs), true),
         new PrintWriter(new java.io.OutputStreamWriter(System.err, cs), true), console != null,
         console == null ? null : message -> console.readPassword("%s", message), Clock.systemDefaultZone(),
-        ZoneId.systemDefault());
+        ZoneId.systemDefault(), EarlyOpen.forProcess());
   }
 
   /** @param name a variable @return its value, or {@code null} */
@@ -96,5 +117,10 @@ public final class CliEnv {
   /** @return the display and calendar zone */
   public ZoneId zone() {
     return zone;
+  }
+
+  /** @return the repository being opened ahead of the command, or {@code null} */
+  @Nullable EarlyOpen earlyOpen() {
+    return earlyOpen;
   }
 }

@@ -125,7 +125,15 @@ abstract class RepoCommand implements Callable<Integer> {
   }
 
   RepositoryOptions options() {
-    return RepositoryOptions.builder().clock(env.clock()).build();
+    return options(env.clock());
+  }
+
+  /**
+   * @param clock the commands' clock
+   * @return the options every command opens its repository with ({@link EarlyOpen} opens with them too)
+   */
+  static RepositoryOptions options(java.time.Clock clock) {
+    return RepositoryOptions.builder().clock(clock).build();
   }
 
   /** @return whether {@code --repo} names an S3 location rather than a directory */
@@ -151,6 +159,14 @@ abstract class RepoCommand implements Callable<Integer> {
 
   /** Opens the existing repository, never creating its directory or bucket. */
   Repository open() {
+    EarlyOpen early = env.earlyOpen();
+    if (early != null && !onS3()) {
+      // opened while picocli set the command line up, when it is the repository this command names
+      Repository r = early.claim(repo, env.getenv(Passphrases.PASSWORD_ENV), env.clock());
+      if (r != null) {
+        return r;
+      }
+    }
     if (!onS3() && !Files.isDirectory(repoDir())) {
       throw new RepositoryNotFoundException("no directory " + repo);
     }

@@ -29,6 +29,8 @@ final class Cli {
   boolean terminal;
   boolean canPrompt;
   Clock clock = Clock.systemUTC();
+  /** A repository opened ahead of the next command, as the tool's {@code main} does. */
+  EarlyOpen early;
 
   Cli password(String p) {
     env.put("DRKIT_PASSWORD", p);
@@ -44,7 +46,7 @@ final class Cli {
       String a = answers.poll();
       return a == null ? null : a.toCharArray();
     } : null;
-    CliEnv cliEnv = new CliEnv(env, o, e, terminal, prompt, clock, ZoneOffset.UTC);
+    CliEnv cliEnv = new CliEnv(env, o, e, terminal, prompt, clock, ZoneOffset.UTC, early);
     CommandLine cl = new CommandLine(new Root());
     for (Object c : BackupCommands.commands(cliEnv)) {
       cl.addSubcommand(c);

@@ -29,9 +29,13 @@ final class Replayer {
   /** Every rebuild attribute starts with this; a new operation clears them. */
   static final String ATTR_PREFIX = "rebuild";
   /** The most records applied per batch (one call of the target's apply). */
-  static final int BATCH = 65_536;
-  /** The most payload bytes per batch: a batch ends at whichever limit it reaches first. */
-  static final long BATCH_BYTES = 16L << 20;
+  static final int BATCH = 8192;
+  /**
+   * The most payload bytes per batch: a batch ends at whichever limit it reaches first, so the
+   * batches in flight (one applied, one handed over, one being read) stay small in memory whatever
+   * the records' size.
+   */
+  static final long BATCH_BYTES = 8L << 20;
   static final String ATTR_SNAPSHOT_SPEC = "rebuildSnapshot";
   static final String ATTR_TARGET_SPEC = "rebuildTo";
   static final String ATTR_SNAPSHOT_ID = "rebuildSnapshotId";

@@ -67,6 +67,9 @@ final class ReadAhead implements AutoCloseable {
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(1);
   private final Thread thread;
   private volatile boolean stopped;
+  /** Records and payload bytes read so far (the reader's own), for the size of the next read. */
+  private long readRecords;
+  private long readBytes;
 
   /**
    * Starts the reader thread.
@@ -145,7 +148,8 @@ final class ReadAhead implements AutoCloseable {
       while (next < end && gathered.size() < batchRecords && bytes < batchBytes) {
         List<ReplayRecord> chunk;
         try {
-          chunk = readChecked(next, (int) Math.min(Math.min(READ_CHUNK, batchRecords - gathered.size()), end - next));
+          chunk = readChecked(next, (int) Math.min(wanted(batchRecords - gathered.size(), batchBytes - bytes),
+              end - next));
         } catch (LogDamage e) {
           failure = e.failure;
           break;
@@ -156,7 +160,9 @@ final class ReadAhead implements AutoCloseable {
           }
           gathered.add(r);
           bytes += r.payload().length;
+          readBytes += r.payload().length;
         }
+        readRecords += chunk.size();
         next = chunk.get(chunk.size() - 1).offset() + 1;
         if (cut >= 0 || reachedTarget) {
           break; // the target was passed here: hand the applied part over now, count the rest later
@@ -176,6 +182,16 @@ final class ReadAhead implements AutoCloseable {
       }
     }
     handOver(END);
+  }
+
+  /**
+   * How many records to ask of the log: at most a {@link #READ_CHUNK}, at most {@code records}, and
+   * about as many as fill {@code bytes} at the average size read so far (one record at first), so a
+   * log of large records does not return far more bytes than a batch may hold.
+   */
+  private int wanted(int records, long bytes) {
+    long bySize = readRecords == 0 ? 1 : Math.max(1, (long) (bytes / ((double) readBytes / readRecords)));
+    return (int) Math.min(Math.min(READ_CHUNK, records), bySize);
   }
 
   private Applier prepare(List<ReplayRecord> records) throws Exception {

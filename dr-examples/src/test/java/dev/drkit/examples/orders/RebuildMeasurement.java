@@ -31,7 +31,9 @@ import dev.drkit.core.spi.LogPosition;
 import dev.drkit.core.spi.ServiceState;
 import dev.drkit.core.spi.Site;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +42,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -138,13 +142,22 @@ class RebuildMeasurement {
         () -> Optional.of(ReplicationLog.open(logDir, logConfig)))) {
       // CPU time of the replay step, from the "loaded" to the "replayed" event (both published on the
       // rebuilding thread): the whole process's (both replay threads, GC, JIT) and the applying thread's.
-      long[] cpu = new long[4];
+      long[] cpu = new long[6];
+      Map<String, Long> threadCpu = new TreeMap<>();
       EventBus events = new EventBus();
       events.subscribe(e -> {
-        int at = e.type().endsWith("rebuild.loaded") ? 0 : e.type().endsWith("rebuild.replayed") ? 2 : -1;
+        int at = e.type().endsWith("rebuild.loaded") ? 0 : e.type().endsWith("rebuild.replayed") ? 3 : -1;
         if (at >= 0) {
           cpu[at] = PROCESS.getProcessCpuTime();
           cpu[at + 1] = THREADS.getCurrentThreadCpuTime();
+          cpu[at + 2] = ManagementFactory.getGarbageCollectorMXBeans().stream()
+              .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
+          for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null) {
+              long c = THREADS.getThreadCpuTime(t.getThreadId());
+              threadCpu.merge(t.getThreadName(), at == 0 ? -c : c, Long::sum);
+            }
+          }
         }
       });
       FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
@@ -160,8 +173,14 @@ class RebuildMeasurement {
       RebuildReport r = RebuildReport.of(s).orElseThrow();
       assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
       assertThat(site.orderIds()).hasSize(n);
-      long processCpu = cpu[2] - cpu[0];
-      long applyCpu = cpu[3] - cpu[1];
+      long processCpu = cpu[3] - cpu[0];
+      long applyCpu = cpu[4] - cpu[1];
+      StringBuilder busiest = new StringBuilder();
+      threadCpu.entrySet().stream().filter(t -> t.getValue() >= 50_000_000L)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(t -> busiest.append(' ').append(t.getKey().replace(' ', '_')).append('=')
+              .append(t.getValue() / 1_000_000).append("ms"));
+      System.out.printf("REPLAY-THREADS gcPauses=%dms javaThreadsCpu:%s%n", cpu[5] - cpu[2], busiest);
       System.out.printf("REBUILD orders=%d snapshotOrders=%d snapshotBytes=%d stored=%d load=%dms replayed=%d"
           + " replay=%dms rate=%.0f/s total=%dms replayCpu=%dms (%.0f records per CPU-second) applyThreadCpu=%dms"
           + " (%.0f records per CPU-second)%n", n, half, snap.stats().totalBytes(), snap.stats().bytesStored(),

@@ -39,15 +39,16 @@ import org.jspecify.annotations.Nullable;
  * The orders example's {@link RebuildTarget}, the reference implementation: a snapshot (an H2
  * {@code orders.sql} dump backed up by dr-backup) is restored from the repository into a staging
  * directory and the site's database is re-seeded from it ({@link OrderSite#seedFrom}: the site comes
- * up fenced, at the dump's epoch); replication-log records (orders as JSON) are applied in bulk,
- * one transaction and one insert-if-missing statement per batch (see {@link #apply}), which skips
- * orders already present, so applying twice is harmless. Both are idempotent, as the failover
- * engine requires.
+ * up fenced, at the dump's epoch); replication-log records (orders as JSON) are decoded by
+ * {@link #prepare} (on the replay's read-ahead thread, see {@link PreparingRebuildTarget}) and
+ * applied in bulk by {@link #applyPrepared}, one transaction and one insert statement per batch,
+ * leaving orders already present as they are, so applying twice is harmless. Both are idempotent,
+ * as the failover engine requires.
  *
  * <p>The bulk apply writes the site's {@code orders} and {@code site_meta} tables itself, through
  * {@link OrderSite#dataSource()}, rather than order by order through
- * {@link OrderSite#applyReplicated(List, long, long)}: that is what lets a rebuild replay hundreds of
- * thousands of records a second (benchmarks/RESULTS.md). It checks the site's epoch and role as
+ * {@link OrderSite#applyReplicated(List, long, long)}: a lookup and an insert per order is many
+ * times slower (benchmarks/RESULTS.md). It checks the site's epoch and role as
  * {@code applyReplicated} does; during a rebuild nothing else writes to the fenced site.
  */
 public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderRebuildTarget.Decoded> {

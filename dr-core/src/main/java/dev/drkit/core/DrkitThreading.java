@@ -12,11 +12,11 @@ import org.jspecify.annotations.Nullable;
  * probes, the verdict bridge, the replication log's scheduler, the ZooKeeper coordinator's
  * heartbeat, the backup scheduler's {@code TaskScheduler}) use what they are given. Every other
  * thread drkit starts (the backup repository's lock refresher, upload, restore and file-opening
- * pools, the replication shipper and TCP transport threads), and the components above when
- * given nothing, comes from the factory set here, when one is set: set it once at start-up, before
- * building drkit components, to run all of them on virtual threads or on threads that carry the
- * application's context. drkit still names each thread ({@code drkit-...}) and marks it a daemon
- * where the thread allows it (a virtual thread is always one).
+ * pools, the replication shipper and TCP transport threads, a rebuild's read-ahead thread), and the
+ * components above when given nothing, comes from the factory set here, when one is set: set it
+ * once at start-up, before building drkit components, to run all of them on virtual threads or on
+ * threads that carry the application's context. drkit still names each thread ({@code drkit-...})
+ * and marks it a daemon where the thread allows it (a virtual thread is always one).
  *
  * <p>Without a factory set here, drkit creates plain named platform threads.
  */

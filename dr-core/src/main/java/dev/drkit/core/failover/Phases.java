@@ -173,7 +173,7 @@ final class Phases {
         src.target().loadSnapshot(service, site, snap, epoch);
       }
       Map<String, String> out = new Replayer(service, site, snap, request, epoch, src.log(), src.target(),
-          ctx.clock, Replayer.BATCH).run();
+          ctx.clock, Replayer.BATCH, Replayer.BATCH_BYTES).run();
       ServiceState now = state.state();
       Map<String, String> merged = new TreeMap<>(now.attributes());
       merged.putAll(out);

@@ -18,15 +18,24 @@ import java.util.Optional;
 /**
  * The replay step of a rebuild: reads the log from the snapshot's position, checks that offsets are
  * dense, applies records in batches up to the target, and counts what lies past the target (what the
- * rebuild deliberately undid). Its result is the step's persisted attributes (see
+ * rebuild deliberately undid). Reading, checking and cutting the batches (and, for a
+ * {@link dev.drkit.core.spi.PreparingRebuildTarget}, preparing them) run one batch ahead on a
+ * {@link ReadAhead} thread; applying runs on the calling thread, which also keeps every count, so
+ * the result is the same as reading and applying in turn. Its result is the step's persisted attributes (see
  * {@link RebuildReport}). A gap or a damaged record stops it with an {@link IntegrityException}
  * naming the offset and saying what was recovered.
  */
 final class Replayer {
   /** Every rebuild attribute starts with this; a new operation clears them. */
   static final String ATTR_PREFIX = "rebuild";
-  /** Records read and applied per batch. */
-  static final int BATCH = 4096;
+  /** The most records applied per batch (one call of the target's apply). */
+  static final int BATCH = 8192;
+  /**
+   * The most payload bytes per batch: a batch ends at whichever limit it reaches first, so the
+   * batches in flight (one applied, one handed over, one being read) stay small in memory whatever
+   * the records' size.
+   */
+  static final long BATCH_BYTES = 8L << 20;
   static final String ATTR_SNAPSHOT_SPEC = "rebuildSnapshot";
   static final String ATTR_TARGET_SPEC = "rebuildTo";
   static final String ATTR_SNAPSHOT_ID = "rebuildSnapshotId";
@@ -61,10 +70,11 @@ final class Replayer {
   private final ReplayLog log;
   private final RebuildTarget target;
   private final Clock clock;
-  private final int batchSize;
+  private final int batchRecords;
+  private final long batchBytes;
 
   Replayer(String service, Site site, SnapshotRef snapshot, RebuildRequest request, long epoch, ReplayLog log,
-      RebuildTarget target, Clock clock, int batchSize) {
+      RebuildTarget target, Clock clock, int batchRecords, long batchBytes) {
     this.service = service;
     this.site = site;
     this.snapshot = snapshot;
@@ -73,7 +83,8 @@ final class Replayer {
     this.log = log;
     this.target = target;
     this.clock = clock;
-    this.batchSize = batchSize;
+    this.batchRecords = batchRecords;
+    this.batchBytes = batchBytes;
   }
 
   /** @return the attributes to persist with the replay step */
@@ -103,49 +114,59 @@ final class Replayer {
     long skipped = 0;
     Instant skippedFirst = null;
     Instant skippedLast = null;
-    while (next < end) {
-      if (Thread.currentThread().isInterrupted()) {
-        throw new InterruptedException("rebuild of '" + service + "' interrupted at offset " + next);
-      }
-      List<ReplayRecord> batch;
-      try {
-        batch = readChecked(next, (int) Math.min(batchSize, end - next), applied, lastApplied);
-      } catch (IntegrityException e) {
-        if (!reachedTarget) {
-          throw e;
-        }
-        // Past the target nothing is applied any more: damage there only cuts the count short.
-        out.put(ATTR_SKIPPED_NOTE, "counted up to offset " + (next - 1) + ": " + e.getMessage());
-        break;
-      }
-      int cut = batch.size();
-      if (!reachedTarget) {
-        for (int i = 0; i < batch.size(); i++) {
-          if (pastTarget(batch.get(i))) {
-            cut = i;
-            reachedTarget = true;
+    if (next < end) {
+      try (ReadAhead reader = new ReadAhead(service, site, epoch, log, target, this::pastTarget, request.toOffset(),
+          from, end, batchRecords, batchBytes)) {
+        while (true) {
+          if (Thread.currentThread().isInterrupted()) {
+            throw interrupted(next);
+          }
+          ReadAhead.Item item;
+          try {
+            item = reader.next();
+          } catch (InterruptedException e) {
+            throw interrupted(next);
+          }
+          if (item instanceof ReadAhead.End) {
             break;
           }
-        }
-        if (cut > 0) {
-          List<ReplayRecord> apply = batch.subList(0, cut);
-          target.apply(service, site, apply, epoch);
-          applied += cut;
-          ReplayRecord last = apply.get(cut - 1);
-          lastApplied = last.offset();
-          lastAppliedTime = last.commitTime();
-          if (request.toOffset() != null && lastApplied >= request.toOffset()) {
-            reachedTarget = true; // exactly at the target: what follows is only counted
+          if (item instanceof ReadAhead.Failure f) {
+            if (f.integrity() == null) {
+              throw rethrow(Objects.requireNonNull(f.error())); // one of the two is set
+            }
+            IntegrityException e = f.integrity().apply(recovered(applied, lastApplied));
+            if (!reachedTarget) {
+              throw e;
+            }
+            // Past the target nothing is applied any more: damage there only cuts the count short.
+            out.put(ATTR_SKIPPED_NOTE, "counted up to offset " + (next - 1) + ": " + e.getMessage());
+            break;
           }
+          ReadAhead.Batch batch = (ReadAhead.Batch) item;
+          List<ReplayRecord> records = batch.records();
+          int cut = batch.cut();
+          if (cut > 0) {
+            Objects.requireNonNull(batch.applier()).apply(); // set whenever records are to be applied
+            applied += cut;
+            ReplayRecord last = records.get(cut - 1);
+            lastApplied = last.offset();
+            lastAppliedTime = last.commitTime();
+            if (request.toOffset() != null && lastApplied >= request.toOffset()) {
+              reachedTarget = true; // exactly at the target: what follows is only counted
+            }
+          }
+          if (cut < records.size()) {
+            reachedTarget = true;
+          }
+          for (int i = cut; i < records.size(); i++) {
+            Instant t = records.get(i).commitTime();
+            skipped++;
+            skippedFirst = skippedFirst == null ? t : skippedFirst;
+            skippedLast = t;
+          }
+          next = records.get(records.size() - 1).offset() + 1;
         }
       }
-      for (int i = cut; i < batch.size(); i++) {
-        Instant t = batch.get(i).commitTime();
-        skipped++;
-        skippedFirst = skippedFirst == null ? t : skippedFirst;
-        skippedLast = t;
-      }
-      next = batch.get(batch.size() - 1).offset() + 1;
     }
     out.put(ATTR_STOP, reachedTarget ? STOP_TARGET : STOP_END);
     out.put(ATTR_APPLIED, Long.toString(applied));
@@ -176,31 +197,16 @@ final class Replayer {
     return request.toTime() != null && r.commitTime().isAfter(request.toTime());
   }
 
-  private List<ReplayRecord> readChecked(long next, int max, long applied, long lastApplied) throws Exception {
-    List<ReplayRecord> batch;
-    try {
-      batch = log.read(service, next, max);
-    } catch (IntegrityException e) {
-      throw new IntegrityException(e.getMessage() + "; " + recovered(applied, lastApplied), e);
+  private InterruptedException interrupted(long next) {
+    return new InterruptedException("rebuild of '" + service + "' interrupted at offset " + next);
+  }
+
+  /** Surfaces what the reader thread threw, as it was thrown. */
+  private static Exception rethrow(Throwable t) {
+    if (t instanceof Error e) {
+      throw e;
     }
-    if (batch.isEmpty()) {
-      throw new IntegrityException("rebuild of '" + service + "': the log ends at offset " + next
-          + " although it reported records up to " + (log.endOffset(service) - 1) + "; " + recovered(applied,
-          lastApplied));
-    }
-    long expect = next;
-    for (int i = 0; i < batch.size(); i++) {
-      ReplayRecord r = batch.get(i);
-      if (r.offset() != expect) {
-        if (i > 0) {
-          return batch.subList(0, i); // apply the dense part; the next read reports the gap
-        }
-        throw new IntegrityException("rebuild of '" + service + "': gap in the log at offset " + expect
-            + " (the next record read is offset " + r.offset() + "); " + recovered(applied, lastApplied));
-      }
-      expect++;
-    }
-    return batch;
+    return t instanceof Exception e ? e : new IllegalStateException(t);
   }
 
   private String recovered(long applied, long lastApplied) {

@@ -40,6 +40,8 @@ final class FakeRebuild implements SnapshotCatalog, ReplayLog, RebuildTarget {
   Instant lastAck;
   /** May throw a {@link SimulatedCrash} or an exception: called with "load" / "apply" before and "loaded" / "applied" after. */
   volatile java.util.function.Consumer<String> hook = s -> {};
+  /** Called with the first offset of every {@link #read}, on the thread reading (may throw). */
+  volatile java.util.function.LongConsumer readHook = offset -> {};
   private long expectNext = -1;
 
   /** Appends {@code n} puts {@code k<i> = v<i>}. */
@@ -107,6 +109,7 @@ final class FakeRebuild implements SnapshotCatalog, ReplayLog, RebuildTarget {
 
   @Override
   public List<ReplayRecord> read(String service, long fromOffset, int maxRecords) {
+    readHook.accept(fromOffset);
     List<ReplayRecord> out = new ArrayList<>();
     for (long o = fromOffset; o < log.size() && out.size() < maxRecords; o++) {
       if (o == damagedAt) {

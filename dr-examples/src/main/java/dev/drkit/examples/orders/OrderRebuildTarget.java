@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.drkit.backup.Repository;
 import dev.drkit.core.StaleEpochException;
+import dev.drkit.core.spi.PreparingRebuildTarget;
 import dev.drkit.core.spi.RebuildTarget;
 import dev.drkit.core.spi.ReplayRecord;
 import dev.drkit.core.spi.Site;
@@ -18,9 +19,11 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -36,24 +39,37 @@ import org.jspecify.annotations.Nullable;
  * The orders example's {@link RebuildTarget}, the reference implementation: a snapshot (an H2
  * {@code orders.sql} dump backed up by dr-backup) is restored from the repository into a staging
  * directory and the site's database is re-seeded from it ({@link OrderSite#seedFrom}: the site comes
- * up fenced, at the dump's epoch); replication-log records (orders as JSON) are applied in bulk,
- * one transaction and one insert-if-missing statement per batch (see {@link #apply}), which skips
- * orders already present, so applying twice is harmless. Both are idempotent, as the failover
- * engine requires.
+ * up fenced, at the dump's epoch); replication-log records (orders as JSON) are decoded by
+ * {@link #prepare} (on the replay's read-ahead thread, see {@link PreparingRebuildTarget}) and
+ * applied in bulk by {@link #applyPrepared}, one transaction and one insert statement per batch,
+ * leaving orders already present as they are, so applying twice is harmless. Both are idempotent,
+ * as the failover engine requires.
  *
  * <p>The bulk apply writes the site's {@code orders} and {@code site_meta} tables itself, through
  * {@link OrderSite#dataSource()}, rather than order by order through
- * {@link OrderSite#applyReplicated(List, long, long)}: that is what lets a rebuild replay hundreds of
- * thousands of records a second (benchmarks/RESULTS.md). It checks the site's epoch and role as
+ * {@link OrderSite#applyReplicated(List, long, long)}: a lookup and an insert per order is many
+ * times slower (benchmarks/RESULTS.md). It checks the site's epoch and role as
  * {@code applyReplicated} does; during a rebuild nothing else writes to the fenced site.
  */
-public final class OrderRebuildTarget implements RebuildTarget {
-  private static final String INSERT_MISSING = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
-      + " SELECT t.id, t.customer, t.amount_cents, t.created_at, t.epoch, t.site FROM UNNEST("
-      + "CAST(? AS VARCHAR(64) ARRAY), CAST(? AS VARCHAR(200) ARRAY), CAST(? AS BIGINT ARRAY),"
+public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderRebuildTarget.Decoded> {
+  private static final String FROM_ARRAYS = " SELECT t.id, t.customer, t.amount_cents, t.created_at, t.epoch, t.site"
+      + " FROM UNNEST(CAST(? AS VARCHAR(64) ARRAY), CAST(? AS VARCHAR(200) ARRAY), CAST(? AS BIGINT ARRAY),"
       + " CAST(? AS TIMESTAMP(6) WITH TIME ZONE ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR(64) ARRAY))"
-      + " WITH ORDINALITY AS t(id, customer, amount_cents, created_at, epoch, site, n)"
-      + " WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = t.id) ORDER BY t.n";
+      + " WITH ORDINALITY AS t(id, customer, amount_cents, created_at, epoch, site, n)";
+  /** Inserts every order of the batch; fails (and H2 undoes the statement) when one id is present. */
+  private static final String INSERT_ALL = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
+      + FROM_ARRAYS + " ORDER BY t.n";
+  /** Inserts the orders of the batch not yet present. */
+  private static final String INSERT_MISSING = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
+      + FROM_ARRAYS + " WHERE NOT EXISTS (SELECT 1 FROM orders o WHERE o.id = t.id) ORDER BY t.n";
+  /** H2's SQL state of a unique-index violation. */
+  private static final String DUPLICATE_KEY = "23505";
+  /**
+   * The identity sequence's cache for the bulk load: H2 stores the whole database each time a
+   * sequence's cache runs out, which with the example's schema (a cache of 4,096) is once per
+   * batch; gaps in {@code seq} after a crash are harmless (it only orders rows).
+   */
+  private static final String SEQUENCE_CACHE = "ALTER TABLE orders ALTER COLUMN seq SET CACHE 65536";
   private static final String RECORD_APPLIED = "MERGE INTO site_meta (k, v) KEY (k) VALUES ('applied', ?)";
 
   private final Map<Site, OrderSite> sites;
@@ -92,25 +108,52 @@ public final class OrderRebuildTarget implements RebuildTarget {
     }
     s.seedFrom(dir.resolve("orders.sql"));
     s.start();
+    try (Connection c = s.dataSource().getConnection(); Statement st = c.createStatement()) {
+      st.execute(SEQUENCE_CACHE);
+    } catch (SQLException e) {
+      throw new SiteUnavailableException("site " + s.name() + ": could not prepare the replay of snapshot "
+          + snapshot.id() + ": " + e.getMessage(), e);
+    }
     deleteTree(dir);
   }
 
   /**
-   * Applies the batch in one transaction per run of records of one epoch, with the offset of the
-   * run's last record recorded in the same transaction (all of a run or none of it survives a
-   * crash; a resumed rebuild reloads the snapshot and replays, so nothing is applied twice). Each
-   * run is one {@code INSERT ... SELECT ... FROM UNNEST(arrays) WHERE NOT EXISTS} statement: the
-   * orders not yet on the site are inserted in log order, those present are left as they are (the
-   * same insert-if-missing rule as {@link OrderSite#applyReplicated(List, long, long)}, which does it
-   * order by order). Records are decoded with a streaming JSON parser.
+   * A batch decoded by {@link #prepare}: its runs of records of one epoch, each with its orders
+   * de-duplicated by id (the first occurrence wins, as applied one by one) and its last offset.
+   * Opaque to everything but this target.
+   */
+  public static final class Decoded {
+    private final List<Run> runs;
+
+    private Decoded(List<Run> runs) {
+      this.runs = runs;
+    }
+  }
+
+  /** Orders of one epoch, decoded, de-duplicated by id; the offset of the run's last record. */
+  private static final class Run {
+    final Map<String, Order> orders = new LinkedHashMap<>();
+    final long epoch;
+    final long lastOffset;
+    final int records;
+    @Nullable Instant newest;
+
+    Run(long epoch, long lastOffset, int records) {
+      this.epoch = epoch;
+      this.lastOffset = lastOffset;
+      this.records = records;
+    }
+  }
+
+  /**
+   * Decodes the batch (on the replay's read-ahead thread) with a streaming JSON parser and splits it
+   * into runs of records of one epoch.
    *
-   * @throws StaleEpochException when a record's epoch is older than the site's
-   * @throws SiteUnavailableException when the site is down or is itself primary
-   * @throws IOException when a record is not an order
+   * @throws IOException naming the offset when a record is not an order
    */
   @Override
-  public void apply(String service, Site site, List<ReplayRecord> records, long epoch) throws IOException {
-    OrderSite s = sites.get(site);
+  public Decoded prepare(String service, List<ReplayRecord> records) throws IOException {
+    List<Run> runs = new ArrayList<>();
     int from = 0;
     while (from < records.size()) {
       long runEpoch = records.get(from).epoch();
@@ -118,56 +161,81 @@ public final class OrderRebuildTarget implements RebuildTarget {
       while (to < records.size() && records.get(to).epoch() == runEpoch) {
         to++;
       }
-      applyRun(s, records.subList(from, to), runEpoch);
+      Run run = new Run(runEpoch, records.get(to - 1).offset(), to - from);
+      for (ReplayRecord r : records.subList(from, to)) {
+        Order o = OrderJson.decode(r.payload(), r.offset());
+        run.orders.putIfAbsent(o.id(), o);
+        run.newest = run.newest == null || o.createdAt().isAfter(run.newest) ? o.createdAt() : run.newest;
+      }
+      runs.add(run);
       from = to;
+    }
+    return new Decoded(runs);
+  }
+
+  /**
+   * Applies the batch in one transaction per run of records of one epoch, with the offset of the
+   * run's last record recorded in the same transaction (all of a run or none of it survives a
+   * crash; a resumed rebuild reloads the snapshot and replays, so nothing is applied twice). Each
+   * run is one {@code INSERT ... SELECT ... FROM UNNEST(arrays)} statement inserting the run's orders
+   * in log order. When one of them is already on the site (a snapshot taken a little after its log
+   * position, an order replicated twice) that statement fails on the unique id and H2 undoes it, and
+   * the run is written again with {@code WHERE NOT EXISTS}: orders present are left as they are (the
+   * same insert-if-missing rule as {@link OrderSite#applyReplicated(List, long, long)}, which does it
+   * order by order). Either way the run ends as the insert-if-missing statement alone would leave it;
+   * the common case of a run with no order present skips the per-order probe.
+   *
+   * @throws StaleEpochException when a record's epoch is older than the site's
+   * @throws SiteUnavailableException when the site is down or is itself primary
+   */
+  @Override
+  public void applyPrepared(String service, Site site, List<ReplayRecord> records, Decoded prepared, long epoch) {
+    OrderSite s = sites.get(site);
+    for (Run run : prepared.runs) {
+      applyRun(s, run);
     }
   }
 
-  /** Orders of one epoch, decoded, de-duplicated by id (the first occurrence wins, as applied one by one). */
-  private static final class Run {
-    final Map<String, Order> orders = new LinkedHashMap<>();
-    @Nullable Instant newest;
-  }
-
-  private void applyRun(OrderSite s, List<ReplayRecord> records, long runEpoch) throws IOException {
-    if (runEpoch < s.epoch()) {
-      throw new StaleEpochException("replica " + s.name(), runEpoch, s.epoch());
+  private void applyRun(OrderSite s, Run run) {
+    if (run.epoch < s.epoch()) {
+      throw new StaleEpochException("replica " + s.name(), run.epoch, s.epoch());
     }
     if (s.role() == SiteRole.PRIMARY) {
       throw new SiteUnavailableException("site " + s.name() + " is primary at epoch " + s.epoch()
           + " and does not apply replicated writes");
     }
-    Run run = new Run();
-    for (ReplayRecord r : records) {
-      Order o = OrderJson.decode(r.payload(), r.offset());
-      run.orders.putIfAbsent(o.id(), o);
-      run.newest = run.newest == null || o.createdAt().isAfter(run.newest) ? o.createdAt() : run.newest;
-    }
-    long lastOffset = records.get(records.size() - 1).offset();
     try (Connection c = s.dataSource().getConnection()) {
       c.setAutoCommit(false);
       try {
-        insertMissing(c, run.orders.values());
+        try {
+          insert(c, INSERT_ALL, run.orders.values());
+        } catch (SQLException e) {
+          if (!DUPLICATE_KEY.equals(e.getSQLState())) {
+            throw e;
+          }
+          // an order of the run is present: the failed statement left nothing, write the missing ones
+          insert(c, INSERT_MISSING, run.orders.values());
+        }
         try (PreparedStatement ps = c.prepareStatement(RECORD_APPLIED)) {
-          ps.setString(1, Long.toString(lastOffset));
+          ps.setString(1, Long.toString(run.lastOffset));
           ps.executeUpdate();
         }
-        beforeCommit.run(lastOffset);
+        beforeCommit.run(run.lastOffset);
         c.commit();
       } catch (SQLException | RuntimeException e) {
         rollbackQuietly(c, e);
         throw e;
       }
     } catch (SQLException e) {
-      throw new SiteUnavailableException("site " + s.name() + ": could not apply " + records.size()
-          + " replicated orders up to offset " + lastOffset + ": " + e.getMessage(), e);
+      throw new SiteUnavailableException("site " + s.name() + ": could not apply " + run.records
+          + " replicated orders up to offset " + run.lastOffset + ": " + e.getMessage(), e);
     }
     if (run.newest != null) {
       s.noteCommit(run.newest);
     }
   }
 
-  private static void insertMissing(Connection c, Collection<Order> orders) throws SQLException {
+  private static void insert(Connection c, String sql, Collection<Order> orders) throws SQLException {
     int n = orders.size();
     String[] ids = new String[n];
     String[] customers = new String[n];
@@ -185,7 +253,7 @@ public final class OrderRebuildTarget implements RebuildTarget {
       origins[i] = o.site();
       i++;
     }
-    try (PreparedStatement ps = c.prepareStatement(INSERT_MISSING)) {
+    try (PreparedStatement ps = c.prepareStatement(sql)) {
       ps.setObject(1, ids);
       ps.setObject(2, customers);
       ps.setObject(3, amounts);

@@ -122,6 +122,61 @@ class OrderRebuildTargetTest {
   }
 
   @Test
+  void anOrderPresentDeepInABatchLeavesNoPartOfTheFailedFirstInsertBehind() throws Exception {
+    Order present = order(60);
+    primary.applyReplicated(new Order(present.id(), "already-here", 5, present.createdAt(), 1, "backup"), 1, 0);
+
+    target.apply("orders", Site.PRIMARY, records(1, 101), 2);
+
+    assertThat(primary.orders()).hasSize(100);
+    assertThat(primary.get(present.id()).orElseThrow().customer()).isEqualTo("already-here");
+    List<String> expected = new ArrayList<>(List.of(present.id()));
+    IntStream.range(1, 101).filter(i -> i != 60).forEach(i -> expected.add(order(i).id()));
+    assertThat(primary.orders()).extracting(Order::id).containsExactlyElementsOf(expected);
+    assertThat(primary.appliedOffset()).isEqualTo(100);
+  }
+
+  @Test
+  void aSiteKilledBeforeTheCommitOfABatchWrittenAgainAfterADuplicateHasNoneOfIt() throws Exception {
+    target.apply("orders", Site.PRIMARY, records(0, 50), 2);
+    target.beforeCommit(offset -> {
+      if (offset == 149) {
+        primary.kill(); // the batch went through the duplicate path and is written but not committed
+      }
+    });
+    assertThatThrownBy(() -> target.apply("orders", Site.PRIMARY, records(40, 150), 2))
+        .isInstanceOf(SiteUnavailableException.class).hasMessageContaining("up to offset 149");
+
+    primary.start();
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 50));
+    assertThat(primary.appliedOffset()).isEqualTo(49);
+
+    target.beforeCommit(offset -> { });
+    target.apply("orders", Site.PRIMARY, records(40, 150), 2);
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 150));
+    assertThat(primary.orders()).extracting(Order::id).containsExactlyElementsOf(
+        IntStream.range(0, 150).mapToObj(i -> order(i).id()).toList());
+    assertThat(primary.appliedOffset()).isEqualTo(149);
+  }
+
+  @Test
+  void preparesOffTheStoreAndAppliesWhatItPrepared() throws Exception {
+    List<ReplayRecord> batch = new ArrayList<>(records(0, 3));
+    batch.add(record(3, 2, order(3)));
+    OrderRebuildTarget.Decoded decoded = target.prepare("orders", batch);
+    primary.kill(); // preparing needs no store: only applying does
+    primary.start();
+
+    target.applyPrepared("orders", Site.PRIMARY, batch, decoded, 2);
+
+    assertThat(primary.orderIds()).isEqualTo(ids(0, 4));
+    assertThat(primary.appliedOffset()).isEqualTo(3);
+    assertThatThrownBy(() -> target.prepare("orders", List.of(record(7, 1, order(7)),
+        new ReplayRecord(8, 1, T0, "not json".getBytes(StandardCharsets.UTF_8)))))
+        .isInstanceOf(IOException.class).hasMessageContaining("offset 8");
+  }
+
+  @Test
   void aBatchSpanningTwoEpochsCommitsEachRunWithItsLastOffset() throws Exception {
     List<ReplayRecord> batch = new ArrayList<>(records(0, 3));
     batch.add(record(3, 2, order(3)));

@@ -12,6 +12,7 @@ import dev.drkit.backup.RepositorySnapshotCatalog;
 import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.SourceEntry;
+import dev.drkit.core.EventBus;
 import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.FailoverState;
 import dev.drkit.core.config.RecoveryConfig;
@@ -30,6 +31,10 @@ import dev.drkit.core.spi.LogPosition;
 import dev.drkit.core.spi.ServiceState;
 import dev.drkit.core.spi.Site;
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -37,7 +42,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
@@ -46,10 +53,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Measures a rebuild of the orders example (not a test: opt-in with
  * {@code -Drebuild.orders=N}; benchmarks/RESULTS.md has the command and figures). Half of the N
- * orders are in the snapshot, the other half are replayed from the log.
+ * orders are in the snapshot, the other half are replayed from the log. Prints the rebuild
+ * report's times and the replay step's CPU time (the process's and the applying thread's), which a
+ * loaded machine inflates far less than the wall time.
  */
 @EnabledIfSystemProperty(named = "rebuild.orders", matches = "\\d+")
 class RebuildMeasurement {
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   @TempDir Path tmp;
 
@@ -128,8 +140,28 @@ class RebuildMeasurement {
     coordinator.awaitLeadership(Duration.ZERO);
     try (ReplicationLogReplay replay = new ReplicationLogReplay("orders",
         () -> Optional.of(ReplicationLog.open(logDir, logConfig)))) {
+      // CPU time of the replay step, from the "loaded" to the "replayed" event (both published on the
+      // rebuilding thread): the whole process's (both replay threads, GC, JIT) and the applying thread's.
+      long[] cpu = new long[6];
+      Map<String, Long> threadCpu = new TreeMap<>();
+      EventBus events = new EventBus();
+      events.subscribe(e -> {
+        int at = e.type().endsWith("rebuild.loaded") ? 0 : e.type().endsWith("rebuild.replayed") ? 3 : -1;
+        if (at >= 0) {
+          cpu[at] = PROCESS.getProcessCpuTime();
+          cpu[at + 1] = THREADS.getCurrentThreadCpuTime();
+          cpu[at + 2] = ManagementFactory.getGarbageCollectorMXBeans().stream()
+              .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
+          for (ThreadInfo t : THREADS.getThreadInfo(THREADS.getAllThreadIds())) {
+            if (t != null) {
+              long c = THREADS.getThreadCpuTime(t.getThreadId());
+              threadCpu.merge(t.getThreadName(), at == 0 ? -c : c, Long::sum);
+            }
+          }
+        }
+      });
       FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
-          .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(none)
+          .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(none).eventBus(events)
           .coordinator(coordinator).rebuildSources(new RebuildSources(
               new RepositorySnapshotCatalog(() -> Repository.open(new FileSystemBlobStore(repoDir), null, options),
                   (service, s) -> true), replay,
@@ -141,9 +173,20 @@ class RebuildMeasurement {
       RebuildReport r = RebuildReport.of(s).orElseThrow();
       assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
       assertThat(site.orderIds()).hasSize(n);
+      long processCpu = cpu[3] - cpu[0];
+      long applyCpu = cpu[4] - cpu[1];
+      StringBuilder busiest = new StringBuilder();
+      threadCpu.entrySet().stream().filter(t -> t.getValue() >= 50_000_000L)
+          .sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+          .forEach(t -> busiest.append(' ').append(t.getKey().replace(' ', '_')).append('=')
+              .append(t.getValue() / 1_000_000).append("ms"));
+      System.out.printf("REPLAY-THREADS gcPauses=%dms javaThreadsCpu:%s%n", cpu[5] - cpu[2], busiest);
       System.out.printf("REBUILD orders=%d snapshotOrders=%d snapshotBytes=%d stored=%d load=%dms replayed=%d"
-          + " replay=%dms rate=%.0f/s total=%dms%n", n, half, snap.stats().totalBytes(), snap.stats().bytesStored(),
-          r.loadDuration().toMillis(), r.applied(), r.replayDuration().toMillis(), r.replayRate(), total / 1_000_000);
+          + " replay=%dms rate=%.0f/s total=%dms replayCpu=%dms (%.0f records per CPU-second) applyThreadCpu=%dms"
+          + " (%.0f records per CPU-second)%n", n, half, snap.stats().totalBytes(), snap.stats().bytesStored(),
+          r.loadDuration().toMillis(), r.applied(), r.replayDuration().toMillis(), r.replayRate(), total / 1_000_000,
+          processCpu / 1_000_000, r.applied() / (processCpu / 1e9), applyCpu / 1_000_000,
+          r.applied() / (applyCpu / 1e9));
     } finally {
       site.stop();
     }

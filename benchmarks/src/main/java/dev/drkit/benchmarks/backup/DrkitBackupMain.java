@@ -22,6 +22,11 @@ import java.nio.file.Path;
  * no change, and restores the latest snapshot into a fresh {@code WORKDIR/embedded-restore-N}; it
  * prints {@code round N full S nochange S restore S} (seconds of each operation alone) and deletes
  * the round's repository and restore of every round but the last.
+ *
+ * <p>{@code fulls WORKDIR DIR ROUNDS} profiles only the embedded full backup: each round
+ * initializes a fresh repository {@code WORKDIR/fulls-repo-N} and backs {@code DIR} up in full; it
+ * prints {@code round N full S cpu S} (wall seconds and the whole process's CPU seconds, compiler
+ * and collector threads included, of the backup alone) and deletes the repository afterwards.
  */
 public final class DrkitBackupMain {
   private DrkitBackupMain() {}
@@ -55,6 +60,9 @@ public final class DrkitBackupMain {
         }
         break;
       }
+      case "fulls":
+        fulls(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), pass);
+        break;
       case "embedded":
         embedded(Path.of(args[1]), Path.of(args[2]), Integer.parseInt(args[3]), pass);
         break;
@@ -63,6 +71,58 @@ public final class DrkitBackupMain {
             + " | embedded WORKDIR DIR ROUNDS");
         System.exit(2);
     }
+  }
+
+  private static void fulls(Path work, Path data, int rounds, char[] pass) {
+    RepositoryOptions opts = RepositoryOptions.defaults();
+    com.sun.management.OperatingSystemMXBean os = (com.sun.management.OperatingSystemMXBean)
+        java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    for (int round = 1; round <= rounds; round++) {
+      Path repoDir = work.resolve("fulls-repo-" + round);
+      FileSystemBlobStore store = new FileSystemBlobStore(repoDir);
+      Repository.init(store, pass == null ? EncryptionConfig.none() : EncryptionConfig.aes256Gcm("env:DRKIT_PASSWORD"),
+          pass, opts).close();
+      try (Repository repo = Repository.open(store, pass, opts)) {
+        java.util.Map<String, Long> before = threadTicks();
+        long c0 = os.getProcessCpuTime();
+        long t0 = System.nanoTime();
+        repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.FULL).build());
+        long t1 = System.nanoTime();
+        long c1 = os.getProcessCpuTime();
+        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f cpu %.3f%n", round, (t1 - t0) / 1e9,
+            (c1 - c0) / 1e9);
+        if (Boolean.getBoolean("fulls.threads")) {
+          java.util.Map<String, Long> after = threadTicks();
+          for (java.util.Map.Entry<String, Long> e : after.entrySet()) {
+            long d = e.getValue() - before.getOrDefault(e.getKey(), 0L);
+            if (d > 0) {
+              System.out.printf(java.util.Locale.ROOT, "  thread %s cpu %.2f%n", e.getKey(), d / 100.0);
+            }
+          }
+        }
+      }
+      delete(repoDir);
+    }
+  }
+
+  /** CPU ticks (user + system, 1/100 s) of the live threads, summed by name without digits, from /proc. */
+  private static java.util.Map<String, Long> threadTicks() {
+    java.util.Map<String, Long> m = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> tasks = java.nio.file.Files.list(Path.of("/proc/self/task"))) {
+      for (Path t : (Iterable<Path>) tasks::iterator) {
+        try {
+          String stat = java.nio.file.Files.readString(t.resolve("stat"));
+          String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]", "");
+          String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          m.merge(name, Long.parseLong(f[11]) + Long.parseLong(f[12]), Long::sum);
+        } catch (java.io.IOException | RuntimeException e) {
+          // a thread that ended meanwhile
+        }
+      }
+    } catch (java.io.IOException e) {
+      return m;
+    }
+    return m;
   }
 
   private static void embedded(Path work, Path data, int rounds, char[] pass) {

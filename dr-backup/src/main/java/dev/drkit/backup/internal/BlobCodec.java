@@ -1,6 +1,8 @@
 package dev.drkit.backup.internal;
 
 import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdCompressCtx;
+import com.github.luben.zstd.ZstdException;
 import org.jspecify.annotations.Nullable;
 import dev.drkit.core.IntegrityException;
 
@@ -48,6 +50,16 @@ public final class BlobCodec {
   /** @return the crypto */
   public Crypto crypto() {
     return crypto;
+  }
+
+  /**
+   * @return a compression context at this codec's level, for {@link #compress(byte[], int, int,
+   *     byte[], ZstdCompressCtx)}; the caller closes it (it holds native memory)
+   */
+  public ZstdCompressCtx newCompressor() {
+    ZstdCompressCtx c = new ZstdCompressCtx();
+    c.setLevel(level);
+    return c;
   }
 
   /**
@@ -112,11 +124,40 @@ public final class BlobCodec {
    * @throws IllegalArgumentException when {@code scratch} is too small
    */
   public int compress(byte[] data, int off, int len, byte[] scratch) {
+    return compress(data, off, len, scratch, null);
+  }
+
+  /**
+   * Like {@link #compress(byte[], int, int, byte[])}, through a caller's compression context (a
+   * backup worker keeps one for all its chunks: zstd then does not create and initialize a context
+   * per chunk). The payload is byte for byte what a fresh context makes.
+   *
+   * @param data plaintext
+   * @param off start
+   * @param len length
+   * @param scratch at least {@link #scratchSize(int)} bytes
+   * @param zstd a context made by {@link #newCompressor()}, used by one thread at a time, or null
+   *     for a fresh one
+   * @return the payload's length in {@code scratch}
+   * @throws IllegalArgumentException when {@code scratch} is too small
+   */
+  public int compress(byte[] data, int off, int len, byte[] scratch, @Nullable ZstdCompressCtx zstd) {
     if (scratch.length < scratchSize(len)) {
       throw new IllegalArgumentException("scratch of " + scratch.length + " bytes for " + len);
     }
     int bound = (int) Zstd.compressBound(len);
-    int clen = len < 64 ? len : (int) Zstd.compressByteArray(scratch, 1, bound, data, off, len, level);
+    int clen;
+    if (len < 64) {
+      clen = len;
+    } else if (zstd == null) {
+      clen = (int) Zstd.compressByteArray(scratch, 1, bound, data, off, len, level);
+    } else {
+      try {
+        clen = zstd.compressByteArray(scratch, 1, bound, data, off, len);
+      } catch (ZstdException e) {
+        clen = len; // stored raw, as when the static call reports an error
+      }
+    }
     if (Zstd.isError(clen)) {
       clen = len;
     }

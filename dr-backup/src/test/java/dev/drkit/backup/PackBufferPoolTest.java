@@ -12,13 +12,10 @@ import dev.drkit.backup.internal.MemoryBudget;
 import dev.drkit.backup.internal.PackWriter;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.config.EncryptionConfig;
-import dev.drkit.core.spi.BlobInfo;
-import dev.drkit.core.spi.BlobStore;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -42,15 +39,14 @@ class PackBufferPoolTest {
   @TempDir Path tmp;
 
   /** A directory store whose pack writes can wait on a gate and fail from the nth on. */
-  static final class GatedStore implements BlobStore {
-    final FileSystemBlobStore disk;
+  static final class GatedStore extends ForwardingBlobStore {
     final int failFromPack;
     final CountDownLatch gate;
     final AtomicInteger packPuts = new AtomicInteger();
     final AtomicInteger waiting = new AtomicInteger();
 
     GatedStore(Path dir, int failFromPack, boolean open) {
-      this.disk = new FileSystemBlobStore(dir);
+      super(new FileSystemBlobStore(dir));
       this.failFromPack = failFromPack;
       this.gate = new CountDownLatch(open ? 0 : 1);
     }
@@ -84,43 +80,13 @@ class PackBufferPoolTest {
     @Override
     public boolean putIfAbsent(String key, byte[] content) {
       pack(key);
-      return disk.putIfAbsent(key, content);
+      return delegate.putIfAbsent(key, content);
     }
 
     @Override
     public boolean putIfAbsent(String key, byte[] content, int offset, int length) {
       pack(key);
-      return disk.putIfAbsent(key, content, offset, length);
-    }
-
-    @Override
-    public void put(String key, byte[] content) {
-      disk.put(key, content);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return disk.get(key);
-    }
-
-    @Override
-    public byte[] getRange(String key, long offset, int length) {
-      return disk.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<BlobInfo> stat(String key) {
-      return disk.stat(key);
-    }
-
-    @Override
-    public List<BlobInfo> list(String prefix) {
-      return disk.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return disk.delete(key);
+      return delegate.putIfAbsent(key, content, offset, length);
     }
   }
 

@@ -14,7 +14,6 @@ import dev.drkit.backup.spi.EntryType;
 import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.StorageException;
-import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.core.spi.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -23,7 +22,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -229,27 +227,11 @@ class ParallelRestoreTest {
   }
 
   /** A store whose range reads of packs fail once a budget is used up, as when a remote store goes away. */
-  private static final class OutageStore implements BlobStore {
-    final BlobStore delegate;
+  private static final class OutageStore extends ForwardingBlobStore {
     final AtomicInteger packReadsLeft = new AtomicInteger(Integer.MAX_VALUE);
 
     OutageStore(BlobStore delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public boolean putIfAbsent(String key, byte[] content) {
-      return delegate.putIfAbsent(key, content);
-    }
-
-    @Override
-    public void put(String key, byte[] content) {
-      delegate.put(key, content);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return delegate.get(key);
+      super(delegate);
     }
 
     @Override
@@ -258,26 +240,6 @@ class ParallelRestoreTest {
         throw new StorageException("injected outage reading " + key);
       }
       return delegate.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<BlobInfo> stat(String key) {
-      return delegate.stat(key);
-    }
-
-    @Override
-    public List<BlobInfo> list(String prefix) {
-      return delegate.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return delegate.delete(key);
-    }
-
-    @Override
-    public int writeConcurrency() {
-      return delegate.writeConcurrency();
     }
   }
 }

@@ -6,14 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.StorageException;
-import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.core.spi.BlobStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +34,7 @@ class ParallelUploadTest {
    * are in flight at once (or gives up after a minute, and the test's overlap assert fails), so the
    * uploads overlap however the machine schedules the threads, without sleeping.
    */
-  static final class SlowPackStore implements BlobStore {
-    final FileSystemBlobStore disk;
+  static final class SlowPackStore extends ForwardingBlobStore {
     final int concurrency;
     final int failFromPack;
     final CountDownLatch overlap;
@@ -47,7 +43,7 @@ class ParallelUploadTest {
     final AtomicInteger packPuts = new AtomicInteger();
 
     SlowPackStore(Path dir, int concurrency, int failFromPack) {
-      this.disk = new FileSystemBlobStore(dir);
+      super(new FileSystemBlobStore(dir));
       this.concurrency = concurrency;
       this.failFromPack = failFromPack;
       this.overlap = new CountDownLatch(concurrency);
@@ -82,38 +78,13 @@ class ParallelUploadTest {
     @Override
     public boolean putIfAbsent(String key, byte[] content) {
       slowPack(key);
-      return disk.putIfAbsent(key, content);
+      return delegate.putIfAbsent(key, content);
     }
 
     @Override
     public void put(String key, byte[] content) {
       slowPack(key);
-      disk.put(key, content);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return disk.get(key);
-    }
-
-    @Override
-    public byte[] getRange(String key, long offset, int length) {
-      return disk.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<BlobInfo> stat(String key) {
-      return disk.stat(key);
-    }
-
-    @Override
-    public List<BlobInfo> list(String prefix) {
-      return disk.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return disk.delete(key);
+      delegate.put(key, content);
     }
   }
 

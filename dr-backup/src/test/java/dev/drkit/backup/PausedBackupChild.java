@@ -1,6 +1,5 @@
 package dev.drkit.backup;
 
-import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.core.spi.BlobStore;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -8,8 +7,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * Child process of {@link PausedBackupProcessTest}: backs up a directory into a repository with a
@@ -41,13 +38,12 @@ public final class PausedBackupChild {
   }
 
   /** Delegates; holds the first snapshot write until a line arrives on standard input. */
-  private static final class Gate implements BlobStore {
-    private final BlobStore d;
+  private static final class Gate extends ForwardingBlobStore {
     private final BufferedReader in;
     private boolean held;
 
     Gate(BlobStore d, BufferedReader in) {
-      this.d = d;
+      super(d);
       this.in = in;
     }
 
@@ -63,37 +59,7 @@ public final class PausedBackupChild {
           throw new UncheckedIOException(e);
         }
       }
-      return d.putIfAbsent(key, content);
-    }
-
-    @Override
-    public void put(String key, byte[] content) {
-      d.put(key, content);
-    }
-
-    @Override
-    public byte[] get(String key) {
-      return d.get(key);
-    }
-
-    @Override
-    public byte[] getRange(String key, long offset, int length) {
-      return d.getRange(key, offset, length);
-    }
-
-    @Override
-    public Optional<BlobInfo> stat(String key) {
-      return d.stat(key);
-    }
-
-    @Override
-    public List<BlobInfo> list(String prefix) {
-      return d.list(prefix);
-    }
-
-    @Override
-    public boolean delete(String key) {
-      return d.delete(key);
+      return delegate.putIfAbsent(key, content);
     }
   }
 }

@@ -1,15 +1,13 @@
 package dev.drkit.examples.cli;
 
+import dev.drkit.examples.FileTrees;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * The training run of the class-data-sharing archive {@code drkit.jsa} the build writes next to
@@ -69,27 +67,11 @@ public final class CdsTraining {
       }
     } finally {
       System.setOut(realOut);
-      deleteTree(dir);
+      FileTrees.deleteTree(dir);
     }
     if (failures > 0) {
       System.err.println("drkit CDS training: " + failures + " command(s) failed; the archive covers fewer classes");
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (UncheckedIOException e) {
-      throw e.getCause();
-    }
-  }
 }

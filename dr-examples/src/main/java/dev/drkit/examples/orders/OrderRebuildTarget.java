@@ -11,10 +11,9 @@ import dev.drkit.core.spi.RebuildTarget;
 import dev.drkit.core.spi.ReplayRecord;
 import dev.drkit.core.spi.Site;
 import dev.drkit.core.spi.SnapshotRef;
+import dev.drkit.examples.FileTrees;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,14 +24,12 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Supplier;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -99,7 +96,7 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
   public void loadSnapshot(String service, Site site, SnapshotRef snapshot, long epoch) throws IOException {
     OrderSite s = sites.get(site);
     Path dir = staging.resolve("rebuild-" + snapshot.id().substring(0, Math.min(12, snapshot.id().length())));
-    deleteTree(dir);
+    FileTrees.deleteTree(dir);
     try (Repository r = repository.get()) {
       r.restore(snapshot.id(), dir);
     }
@@ -114,7 +111,7 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
       throw new SiteUnavailableException("site " + s.name() + ": could not prepare the replay of snapshot "
           + snapshot.id() + ": " + e.getMessage(), e);
     }
-    deleteTree(dir);
+    FileTrees.deleteTree(dir);
   }
 
   /**
@@ -375,18 +372,4 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.delete(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    }
-  }
 }

@@ -4,6 +4,7 @@ import dev.drkit.core.ConfigException;
 import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
+import dev.drkit.examples.FileTrees;
 import dev.drkit.examples.drill.DrillReport;
 import dev.drkit.examples.drill.DrillSettings;
 import dev.drkit.examples.drill.OrdersDrill;
@@ -15,15 +16,13 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code drkit drill}: runs a disaster drill on the example orders service and writes
@@ -131,7 +130,7 @@ public final class DrillCommand implements Callable<Integer> {
     Files.createDirectories(reportDir);
     Path work = keep ? reportDir.resolve("work") : Files.createTempDirectory("drkit-drill-");
     if (keep) {
-      deleteTree(work);
+      FileTrees.deleteTree(work);
     }
     DrillReport report;
     try {
@@ -142,7 +141,7 @@ public final class DrillCommand implements Callable<Integer> {
           .cpuStress(cpuStress, reportDir).run(s);
     } finally {
       if (!keep) {
-        deleteTree(work);
+        FileTrees.deleteTree(work);
       }
     }
     Path html = ReportWriter.write(report, reportDir);
@@ -175,14 +174,4 @@ public final class DrillCommand implements Callable<Integer> {
     }
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

@@ -6,6 +6,7 @@ import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.plan.PlanLoader;
+import dev.drkit.examples.FileTrees;
 import dev.drkit.examples.cli.drill.DrillCommand;
 import dev.drkit.examples.soak.SoakChecker;
 import dev.drkit.examples.soak.SoakRun;
@@ -20,10 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine;
 
 /**
  * {@code drkit soak}: runs seeded fault schedules (kills, pauses, partitions through fault-injecting
@@ -127,7 +128,7 @@ public final class SoakCommand implements Callable<Integer> {
       try {
         r = new SoakRun(s, dir, sync, config, Duration.ofMillis(convergeMs)).run();
       } finally {
-        deleteTree(dir);
+        FileTrees.deleteTree(dir);
       }
       results.add(r);
       SoakChecker.Verdict v = r.verdict();
@@ -191,14 +192,4 @@ public final class SoakCommand implements Callable<Integer> {
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(report.toFile(), rows);
   }
 
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : (Iterable<Path>) walk.sorted(java.util.Comparator.reverseOrder())::iterator) {
-        Files.deleteIfExists(p);
-      }
-    }
-  }
 }

@@ -4,20 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.CheckResult;
+import dev.drkit.core.ConfigException;
+import dev.drkit.core.StepResult;
 import dev.drkit.core.config.CheckSpec;
 import dev.drkit.core.config.CheckSpecValidator;
-import dev.drkit.core.ConfigException;
 import dev.drkit.core.config.RecoveryConfig;
-import dev.drkit.core.StepResult;
 import dev.drkit.core.config.ValidationStep;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.plan.PlanLoader;
 import dev.drkit.core.plan.RecoveryPlan;
-import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.core.spi.FailoverActions;
 import dev.drkit.core.spi.HealthResult;
 import dev.drkit.core.spi.Site;
+import dev.drkit.core.store.InMemoryStateStore;
+import dev.drkit.testkit.InMemoryFailoverActions;
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -141,19 +142,7 @@ class BuildTimeCheckValidationTest {
         CheckSpec.of("http", Map.of("urll", "http://orders.internal/health")))
         .checkValidator(CheckSpecValidator.acceptAll()).build();
     InMemoryStateStore store = new InMemoryStateStore();
-    FailoverActions actions = new FailoverActions() {
-      @Override
-      public void fence(String service, Site site, long epoch) {}
-
-      @Override
-      public void promote(String service, Site site, long epoch) {}
-
-      @Override
-      public void redirect(String service, Site site, long epoch) {}
-
-      @Override
-      public void resync(String service, Site target, Site source, long epoch) {}
-    };
+    FailoverActions actions = new InMemoryFailoverActions("orders", 1);
     assertThatThrownBy(() -> FailoverEngine.builder(unchecked).stateStore(store).actions(actions)
         .coordinator(new LocalCoordinator()).validator(Validator.of(CheckRegistry.withBuiltIns())).build())
         .isInstanceOfSatisfying(ConfigException.class, e -> {

@@ -8,16 +8,17 @@ import dev.drkit.backup.FileTreeSource;
 import dev.drkit.backup.Repository;
 import dev.drkit.backup.RepositoryOptions;
 import dev.drkit.core.DrkitThreading;
-import dev.drkit.core.config.EncryptionConfig;
 import dev.drkit.core.EventBus;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.core.spi.Site;
 import dev.drkit.replication.InProcessTransport;
 import dev.drkit.replication.LogConfig;
 import dev.drkit.replication.ReplicationFailoverActions;
 import dev.drkit.replication.ReplicationLog;
 import dev.drkit.replication.ReplicationMode;
 import dev.drkit.replication.spi.ReplicationSink;
-import dev.drkit.core.spi.FailoverActions;
-import dev.drkit.core.spi.Site;
+import dev.drkit.testkit.InMemoryFailoverActions;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,19 +88,7 @@ class DefaultThreadFactoryTest {
         return offset.get();
       }
     };
-    FailoverActions routing = new FailoverActions() {
-      @Override
-      public void fence(String service, Site site, long epoch) {}
-
-      @Override
-      public void promote(String service, Site site, long epoch) {}
-
-      @Override
-      public void redirect(String service, Site site, long epoch) {}
-
-      @Override
-      public void resync(String service, Site target, Site source, long epoch) {}
-    };
+    FailoverActions routing = new InMemoryFailoverActions("orders", 1);
     try (ReplicationLog p = ReplicationLog.open(dir.resolve("p"), LogConfig.builder("orders").eventBus(bus).build());
          ReplicationLog b = ReplicationLog.open(dir.resolve("b"), LogConfig.builder("orders").eventBus(bus).build())) {
       InProcessTransport transport = new InProcessTransport();

@@ -9,11 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Curator's leader latch can be left without a node while the connection is fine (its background
@@ -23,17 +21,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("integration")
 class LatchWatchdogTest {
-  private static TestingServer server;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
 
   @Test
   void aLatchLeftWithoutANodeIsReplacedAndTheCoordinatorLeadsAgainUnderAHigherToken() throws Exception {

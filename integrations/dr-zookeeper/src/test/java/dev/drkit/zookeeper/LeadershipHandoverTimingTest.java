@@ -10,11 +10,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Measures, for several session timeouts, the time from a leader's crash (its network goes
@@ -28,17 +26,8 @@ import org.junit.jupiter.api.Test;
  */
 @Tag("integration")
 class LeadershipHandoverTimingTest {
-  private static TestingServer server;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
 
   @Test
   void measuresTheHandoverFromACrashedLeaderToANewLeaderActing() throws Exception {

@@ -15,12 +15,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.KillSession;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,17 +36,8 @@ class RandomizedLeadershipTest {
   private static final Logger LOG = LoggerFactory.getLogger(RandomizedLeadershipTest.class);
   private static final Duration SESSION = Duration.ofMillis(600);
   private static final Duration PROGRESS = Duration.ofSeconds(15);
-  private static TestingServer server;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
 
   /** One drkit instance with its own network path and event delivery. */
   private static final class Node {

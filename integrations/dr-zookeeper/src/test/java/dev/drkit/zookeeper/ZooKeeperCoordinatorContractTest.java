@@ -5,11 +5,9 @@ import dev.drkit.testkit.CoordinatorContract;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.curator.test.KillSession;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * ZooKeeperCoordinator passes the Coordinator contract against a real ZooKeeper server: the
@@ -19,19 +17,10 @@ import org.junit.jupiter.api.Tag;
 @Tag("integration")
 class ZooKeeperCoordinatorContractTest extends CoordinatorContract {
   private static final Duration SESSION = Duration.ofMillis(1000);
-  private static TestingServer server;
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
   private final AtomicInteger ids = new AtomicInteger();
   private String group;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
 
   @BeforeEach
   void newGroup() {

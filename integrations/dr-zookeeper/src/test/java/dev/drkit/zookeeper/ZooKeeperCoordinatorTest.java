@@ -21,32 +21,21 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.test.KillSession;
-import org.apache.curator.test.TestingServer;
 import org.awaitility.Awaitility;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 @Tag("integration")
 class ZooKeeperCoordinatorTest {
   private static final Duration SESSION = Duration.ofMillis(1000);
   private static final Duration WAIT = Duration.ofSeconds(10);
-  private static TestingServer server;
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
   private final List<AutoCloseable> resources = new ArrayList<>();
   private String group;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
 
   @BeforeEach
   void newGroup() {

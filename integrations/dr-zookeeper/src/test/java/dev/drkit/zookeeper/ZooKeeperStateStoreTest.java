@@ -12,28 +12,17 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.curator.framework.CuratorFramework;
-import org.apache.curator.test.TestingServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The StateStore compatibility kit plus ZooKeeper-specific failure behaviour. */
 @Tag("integration")
 class ZooKeeperStateStoreTest extends StateStoreContract {
   private static final Duration SESSION = Duration.ofSeconds(5);
-  private static TestingServer server;
+  @RegisterExtension
+  static final ZkServer server = new ZkServer();
   private String basePath;
-
-  @BeforeAll
-  static void startZooKeeper() throws Exception {
-    server = ZkTesting.startServer();
-  }
-
-  @AfterAll
-  static void stopZooKeeper() throws Exception {
-    server.close();
-  }
 
   @Override
   protected StateStore createStore() {

@@ -16,8 +16,15 @@
 # The embedded figures come from DrkitBackupMain's "embedded" command: drkit as a library in one
 # JVM (fresh repository, full backup, no-change backup, restore per round), next to the CLI's and
 # restic's figures of the same run.
+#   SETTLE      seconds to wait after deleting a previous WORKDIR (default 65; see below)
 # The page cache is warmed (the data set is read once) before the runs so that every tool reads
-# from memory; caches are NOT dropped (the machine may be shared).
+# from memory; caches are NOT dropped (the machine may be shared). Every timed step starts after an
+# untimed sync, so that no step pays for writing back the previous step's files. Nothing is deleted
+# during the runs, and a previous WORKDIR is deleted SETTLE seconds before the first: on ext4
+# without a journal (this machine's root file system) an inode freed in the last 60 s is skipped,
+# after a lookup of its inode-table block, whenever a file is created, so a restore that follows
+# the deletion of thousands of files pays several seconds of system time that depend on when the
+# deletion happened, not on the tool (kernel profile in benchmarks/RESULTS.md, issue 15).
 set -euo pipefail
 
 WORK=${1:-/tmp/drkit-compare}
@@ -45,7 +52,12 @@ if [ ! -f "$JAR" ]; then
   (cd "$ROOT" && mvn -B -q -pl benchmarks -am package -DskipTests)
 fi
 
-rm -rf "$WORK"
+if [ -e "$WORK" ]; then
+  rm -rf "$WORK"
+  sync
+  echo "deleted the previous $WORK; waiting ${SETTLE:-65} s for the file system to settle" >&2
+  sleep "${SETTLE:-65}"
+fi
 mkdir -p "$WORK"
 if [ -n "${DATA_DIR:-}" ]; then
 DATA=$DATA_DIR
@@ -85,6 +97,7 @@ declare -A WALL RSS
 run() {
   local name=$1 step=$2; shift 2
   local log=$WORK/$name-$step.time
+  sync
   if ! /usr/bin/time -v -o "$log" "$@" > "$WORK/$name-$step.out" 2>&1; then
     echo "FAILED: $name $step (see $WORK/$name-$step.out)" >&2; cat "$WORK/$name-$step.out" >&2; exit 1
   fi

@@ -3,11 +3,14 @@ package dev.drkit.backup.internal;
 import java.util.ArrayDeque;
 
 /**
- * The reused arrays a {@link PackWriter} seals blobs into: at most {@code count} arrays of
+ * The reused arrays a {@link PackWriter} seals blobs into: at most {@code count} arrays of at most
  * {@code capacity} bytes, created when first needed, handed out by {@link #take} (which waits while
  * all of them are out) and given back by {@link #give} once the pack one holds is uploaded or
- * dropped. Bounding their number bounds the writer's memory and throttles the encoders to the
- * store's pace. Thread-safe.
+ * dropped. Bounding their number and size bounds the writer's memory and throttles the encoders to
+ * the store's pace. An array is only as large as the writer asks for (a small backup's pack does
+ * not need the full pack size); {@link #grow} replaces one that turned out too small by a larger
+ * one, and {@link #take} replaces a free one that is too small the same way, so arrays only grow.
+ * Thread-safe.
  */
 final class PackBuffers {
   private final int capacity;
@@ -15,6 +18,7 @@ final class PackBuffers {
   private final ArrayDeque<byte[]> free = new ArrayDeque<>();
   private int created;
   private int out;
+  private long allocated;
 
   /**
    * @param capacity bytes per buffer
@@ -34,25 +38,69 @@ final class PackBuffers {
   }
 
   /**
-   * @return a free buffer (its content is whatever the last pack left), waiting while all are out
+   * @return a free buffer of the full capacity (its content is whatever the last pack left),
+   *     waiting while all are out
    * @throws InterruptedException when interrupted while waiting
    */
-  synchronized byte[] take() throws InterruptedException {
+  byte[] take() throws InterruptedException {
+    return take(capacity);
+  }
+
+  /**
+   * @param want the bytes the buffer needs at least, at most the capacity
+   * @return a free buffer of at least {@code want} bytes (its content is whatever the last pack
+   *     left): the largest free one, replaced by a new one of {@code want} bytes when it is smaller;
+   *     waiting while all are out
+   * @throws InterruptedException when interrupted while waiting
+   */
+  synchronized byte[] take(int want) throws InterruptedException {
+    if (want <= 0 || want > capacity) {
+      throw new IllegalArgumentException("a pack buffer of " + want + " bytes, not 1 to " + capacity);
+    }
     while (free.isEmpty() && created >= count) {
       wait();
     }
     out++;
-    byte[] b = free.poll();
-    if (b != null) {
-      return b;
+    byte[] largest = null;
+    for (byte[] b : free) {
+      if (largest == null || b.length > largest.length) {
+        largest = b;
+      }
     }
-    created++;
-    return new byte[capacity];
+    if (largest != null) {
+      free.remove(largest);
+      if (largest.length >= want) {
+        return largest;
+      }
+    } else {
+      created++;
+    }
+    allocated += want;
+    return new byte[want];
+  }
+
+  /**
+   * Replaces a taken buffer by a larger one holding its first {@code keep} bytes; the old one is left
+   * to the collector.
+   *
+   * @param buffer a buffer {@link #take} returned and not given back
+   * @param size the new size, above the old one and at most the capacity
+   * @param keep the bytes to copy
+   * @return the new buffer, taken in place of the old one
+   */
+  synchronized byte[] grow(byte[] buffer, int size, int keep) {
+    if (out == 0 || size <= buffer.length || size > capacity || keep > buffer.length) {
+      throw new IllegalArgumentException("cannot grow a pack buffer of " + buffer.length + " bytes to " + size);
+    }
+    allocated += size;
+    byte[] b = new byte[size];
+    System.arraycopy(buffer, 0, b, 0, keep);
+    return b;
   }
 
   /** @param buffer a buffer {@link #take} returned, free again */
   synchronized void give(byte[] buffer) {
-    if (buffer.length != capacity || out == 0) {
+    if (buffer.length > capacity || out == 0) {
       throw new IllegalArgumentException("not a buffer of this pool (" + buffer.length + " bytes, " + out + " out)");
     }
     out--;
@@ -63,6 +111,11 @@ final class PackBuffers {
   /** @return buffers taken and not given back */
   synchronized int inUse() {
     return out;
+  }
+
+  /** @return bytes of all buffers made so far, the replaced ones included */
+  synchronized long allocated() {
+    return allocated;
   }
 
   /** @return buffers created so far (at most the count) */

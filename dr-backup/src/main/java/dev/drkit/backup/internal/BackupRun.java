@@ -473,8 +473,8 @@ public final class BackupRun {
   private static final int MIN_READ_BUFFER = 64 << 10;
 
   /**
-   * The reading thread's buffer: as large as the largest file to read at first, grown to
-   * {@link #readBufferMax} when a file turns out to be larger than the scan said.
+   * The reading thread's buffer: as large as the largest file to read (at most {@code M + 1 MiB}),
+   * grown to {@code M} when a file turns out to be larger than the scan said.
    */
   private byte[] readBuffer = new byte[0];
 
@@ -522,8 +522,10 @@ public final class BackupRun {
           break;
         }
         if (pos == 0 && filled == buf.length) {
-          // the file is larger than the scan said: the buffer grows to its most, M + 1 MiB
-          readBuffer = java.util.Arrays.copyOf(buf, readBufferMax());
+          // a buffer below M is full without a chunk's end: the file is larger than the scan said.
+          // It grows to M (enough to cut a chunk of any size; the old and the new one together
+          // stay below the budget's 2M)
+          readBuffer = java.util.Arrays.copyOf(buf, max);
           continue;
         }
         System.arraycopy(buf, pos, buf, 0, filled - pos);

@@ -10,7 +10,9 @@ import java.util.ArrayDeque;
  * the store's pace. An array is only as large as the writer asks for (a small backup's pack does
  * not need the full pack size); {@link #grow} replaces one that turned out too small by a larger
  * one, and {@link #take} replaces a free one that is too small the same way, so arrays only grow.
- * Thread-safe.
+ * Together they never hold more than {@code count * capacity} bytes, not even while one grows: a
+ * growth that would go beyond drops free arrays first and otherwise waits until an upload returns
+ * one. Thread-safe.
  */
 final class PackBuffers {
   private final int capacity;
@@ -19,6 +21,8 @@ final class PackBuffers {
   private int created;
   private int out;
   private long allocated;
+  /** Bytes of the arrays that exist (free or taken). */
+  private long live;
 
   /**
    * @param capacity bytes per buffer
@@ -72,10 +76,12 @@ final class PackBuffers {
       if (largest.length >= want) {
         return largest;
       }
+      live -= largest.length; // replaced: left to the collector
     } else {
       created++;
     }
     allocated += want;
+    live += want;
     return new byte[want];
   }
 
@@ -87,14 +93,27 @@ final class PackBuffers {
    * @param size the new size, above the old one and at most the capacity
    * @param keep the bytes to copy
    * @return the new buffer, taken in place of the old one
+   * @throws InterruptedException when interrupted while waiting for room
    */
-  synchronized byte[] grow(byte[] buffer, int size, int keep) {
+  synchronized byte[] grow(byte[] buffer, int size, int keep) throws InterruptedException {
     if (out == 0 || size <= buffer.length || size > capacity || keep > buffer.length) {
       throw new IllegalArgumentException("cannot grow a pack buffer of " + buffer.length + " bytes to " + size);
     }
+    // the old and the new array exist together for the copy: stay within count * capacity
+    while (live + size > (long) count * capacity) {
+      byte[] f = free.poll();
+      if (f != null) {
+        live -= f.length;
+        created--;
+      } else {
+        wait(); // the other arrays are uploading: each returns when its upload ends
+      }
+    }
     allocated += size;
+    live += size;
     byte[] b = new byte[size];
     System.arraycopy(buffer, 0, b, 0, keep);
+    live -= buffer.length;
     return b;
   }
 
@@ -111,6 +130,11 @@ final class PackBuffers {
   /** @return buffers taken and not given back */
   synchronized int inUse() {
     return out;
+  }
+
+  /** @return bytes of the buffers that exist now, free or taken (at most count * capacity) */
+  synchronized long live() {
+    return live;
   }
 
   /** @return bytes of all buffers made so far, the replaced ones included */

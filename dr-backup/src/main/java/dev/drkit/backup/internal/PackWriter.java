@@ -249,7 +249,12 @@ public final class PackWriter {
         // more than expected came: the buffer grows once no blob is being written into it
         p.awaitWriters();
         int grown = (int) Math.min(buffers.capacity(), Math.max(2L * p.buf.length, need + rest));
-        p.buf = buffers.grow(p.buf, grown, p.end);
+        try {
+          p.buf = buffers.grow(p.buf, grown, p.end);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting to grow a pack buffer", e);
+        }
       }
     }
     if (p == null) {

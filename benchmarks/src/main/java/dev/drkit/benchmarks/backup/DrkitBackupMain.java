@@ -25,8 +25,9 @@ import java.nio.file.Path;
  *
  * <p>{@code fulls WORKDIR DIR ROUNDS} profiles only the embedded full backup: each round
  * initializes a fresh repository {@code WORKDIR/fulls-repo-N} and backs {@code DIR} up in full; it
- * prints {@code round N full S cpu S} (wall seconds and the whole process's CPU seconds, compiler
- * and collector threads included, of the backup alone) and deletes the repository afterwards.
+ * prints {@code round N full S cpu S alloc MB (START to END)} (wall seconds and the whole process's
+ * CPU seconds, compiler and collector threads included, the heap allocated, and the wall-clock
+ * times, all of the backup alone) and deletes the repository afterwards.
  *
  * <p>{@code backup} and {@code fulls} also print {@code alloc MB} per backup: the heap the backup
  * allocated, from the collector's notifications ({@link Allocation}).
@@ -90,6 +91,7 @@ public final class DrkitBackupMain {
           pass, opts).close();
       try (Repository repo = Repository.open(store, pass, opts)) {
         java.util.Map<String, Long> before = threadTicks();
+        java.time.Instant started = java.time.Instant.now();
         long a0 = Allocation.total();
         long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
@@ -97,8 +99,8 @@ public final class DrkitBackupMain {
         long t1 = System.nanoTime();
         long c1 = os.getProcessCpuTime();
         long a1 = Allocation.total();
-        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f cpu %.3f alloc %.1f MB%n", round, (t1 - t0) / 1e9,
-            (c1 - c0) / 1e9, (a1 - a0) / 1e6);
+        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f cpu %.3f alloc %.1f MB (%s to %s)%n", round,
+            (t1 - t0) / 1e9, (c1 - c0) / 1e9, (a1 - a0) / 1e6, started, java.time.Instant.now());
         if (Boolean.getBoolean("fulls.threads")) {
           java.util.Map<String, Long> after = threadTicks();
           for (java.util.Map.Entry<String, Long> e : after.entrySet()) {

@@ -177,4 +177,35 @@ class DemandSizedBuffersTest {
     assertThat(full[0]).isGreaterThanOrEqualTo(capacity);
     assertThat(sized).hasSize(1);
   }
+
+  @Test
+  void packsInBuffersGrownFromSmallOnesWhoseUploadFailsReturnEveryBufferAndFailWithTheStoresError() {
+    Path dir = tmp.resolve("failing");
+    Repository.init(new FileSystemBlobStore(dir), EncryptionConfig.none(), null, opts()).close();
+    Random rnd = new Random(8);
+    PackBufferPoolTest.GatedStore store = new PackBufferPoolTest.GatedStore(dir, 2, true);
+    try (Repository repo = Repository.open(store, null, opts())) {
+      Ctx ctx = repo.ctx();
+      PackWriter w = new PackWriter(ctx, Index.load(ctx.store(), ctx.crypto()));
+      w.expect(1000); // the first pack starts small and grows, the next ones reuse its buffer or grow too
+      Throwable failure = org.assertj.core.api.Assertions.catchThrowable(() -> {
+        for (int i = 0; i < 30; i++) {
+          byte[] b = new byte[90_000 + 1000 * i];
+          rnd.nextBytes(b);
+          byte[] scratch = new byte[BlobCodec.scratchSize(b.length)];
+          w.add(BlobCodec.DATA, ctx.codec().id(b, 0, b.length), b.length, scratch,
+              ctx.codec().compress(b, 0, b.length, scratch));
+        }
+        w.finish();
+      });
+      w.abandon();
+      assertThat(failure).isInstanceOf(dev.drkit.core.StorageException.class)
+          .hasMessageContaining("device unplugged (injected)");
+      assertThat(w.buffersInUse()).as("pack buffers not returned to the pool").isZero();
+      assertThat(w.buffersCreated()).isBetween(1, MemoryBudget.packBuffers(store.writeConcurrency()));
+    }
+    try (Repository repo = Repository.open(new FileSystemBlobStore(dir), null, opts())) {
+      assertThat(repo.verify(true, null).ok()).isTrue();
+    }
+  }
 }

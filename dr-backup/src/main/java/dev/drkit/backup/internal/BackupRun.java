@@ -66,9 +66,9 @@ public final class BackupRun {
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
   /**
-   * Each worker's compression buffer, the payload sealed from it into the pack: sized for the power
-   * of two at or above the largest chunk the worker has compressed so far, at most for the maximum
-   * chunk (dies with the run's pool).
+   * Each worker's compression buffer, the payload sealed from it into the pack: sized for the
+   * largest chunk buffer the worker has been given so far, at most for the maximum chunk (dies with
+   * the run's pool).
    */
   private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   /**
@@ -91,6 +91,7 @@ public final class BackupRun {
     long m = ctx.chunker().max();
     int n = ctx.options().parallelism();
     // one buffer per worker and one the reader fills: every worker can be busy
+    // no array yet; replaced by one with the floor for the files to read once they are known
     this.chunkBuffers = new ChunkBuffers((int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m),
         ctx.chunker().max(), ChunkBuffers.SMALLEST);
     this.compressor = ThreadLocal.withInitial(() -> {
@@ -544,7 +545,7 @@ public final class BackupRun {
   /**
    * The most bytes asked of a source's stream at once: a file's stream reads through a channel, and
    * the JDK copies each read through a temporary direct buffer as large as the request, kept per
-   * thread; a request of the whole 16 MiB read buffer would pin that much native memory.
+   * thread; a request of the whole read buffer (up to M + 1 MiB) would pin that much native memory.
    */
   private static final int READ_SLICE = 1 << 20;
 

@@ -29,8 +29,12 @@ import java.nio.file.Path;
  *
  * <p>{@code fulls WORKDIR DIR ROUNDS} profiles only the embedded full backup: each round
  * initializes a fresh repository {@code WORKDIR/fulls-repo-N} and backs {@code DIR} up in full; it
- * prints {@code round N full S cpu S} (wall seconds and the whole process's CPU seconds, compiler
- * and collector threads included, of the backup alone) and deletes the repository afterwards.
+ * prints {@code round N full S cpu S alloc MB (START to END)} (wall seconds and the whole process's
+ * CPU seconds, compiler and collector threads included, the heap allocated, and the wall-clock
+ * times, all of the backup alone) and deletes the repository afterwards.
+ *
+ * <p>{@code backup} and {@code fulls} also print {@code alloc MB} per backup: the heap the backup
+ * allocated, from the collector's notifications ({@link Allocation}).
  */
 public final class DrkitBackupMain {
   private DrkitBackupMain() {}
@@ -52,8 +56,11 @@ public final class DrkitBackupMain {
       case "backup": {
         try (Repository repo = Repository.open(store, pass, opts)) {
           BackupType type = args.length > 3 ? BackupType.parse(args[3]) : BackupType.INCREMENTAL;
+          long a0 = Allocation.total();
           Snapshot s = repo.backup(BackupRequest.builder(FileTreeSource.of(Path.of(args[2]))).type(type).build());
+          long a1 = Allocation.total();
           System.out.println("snapshot " + s.shortId() + " " + s.stats());
+          System.out.printf(java.util.Locale.ROOT, "alloc %.1f MB%n", (a1 - a0) / 1e6);
         }
         break;
       }
@@ -88,13 +95,16 @@ public final class DrkitBackupMain {
           pass, opts).close();
       try (Repository repo = Repository.open(store, pass, opts)) {
         java.util.Map<String, Long> before = threadTicks();
+        java.time.Instant started = java.time.Instant.now();
+        long a0 = Allocation.total();
         long c0 = os.getProcessCpuTime();
         long t0 = System.nanoTime();
         repo.backup(BackupRequest.builder(FileTreeSource.of(data)).type(BackupType.FULL).build());
         long t1 = System.nanoTime();
         long c1 = os.getProcessCpuTime();
-        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f cpu %.3f%n", round, (t1 - t0) / 1e9,
-            (c1 - c0) / 1e9);
+        long a1 = Allocation.total();
+        System.out.printf(java.util.Locale.ROOT, "round %d full %.3f cpu %.3f alloc %.1f MB (%s to %s)%n", round,
+            (t1 - t0) / 1e9, (c1 - c0) / 1e9, (a1 - a0) / 1e6, started, java.time.Instant.now());
         if (Boolean.getBoolean("fulls.threads")) {
           java.util.Map<String, Long> after = threadTicks();
           for (java.util.Map.Entry<String, Long> e : after.entrySet()) {
@@ -168,6 +178,91 @@ public final class DrkitBackupMain {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while syncing", e);
+    }
+  }
+
+  /**
+   * Heap allocated since the JVM started, from the collectors' notifications: each collection adds
+   * the heap in use before it minus the heap in use after the previous one, and {@link #total}
+   * adds what is in use now beyond the last collection's result. Exact for a collector that reports
+   * every collection (serial, parallel, G1's pauses); G1's concurrent cycles free a few regions
+   * unreported, which makes it count slightly low.
+   */
+  static final class Allocation {
+    private static final java.util.List<java.lang.management.MemoryPoolMXBean> HEAP = new java.util.ArrayList<>();
+    private static final java.util.Set<String> HEAP_NAMES = new java.util.HashSet<>();
+    private static long allocated;
+    private static long lastAfter;
+    private static long seen;
+
+    static {
+      for (java.lang.management.MemoryPoolMXBean p : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+        if (p.getType() == java.lang.management.MemoryType.HEAP) {
+          HEAP.add(p);
+          HEAP_NAMES.add(p.getName());
+        }
+      }
+      synchronized (Allocation.class) {
+        seen = collections();
+        lastAfter = used();
+      }
+      for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        ((javax.management.NotificationEmitter) gc).addNotificationListener((n, h) -> {
+          if (com.sun.management.GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+            com.sun.management.GcInfo info = com.sun.management.GarbageCollectionNotificationInfo
+                .from((javax.management.openmbean.CompositeData) n.getUserData()).getGcInfo();
+            collected(sum(info.getMemoryUsageBeforeGc()), sum(info.getMemoryUsageAfterGc()));
+          }
+        }, null, null);
+      }
+    }
+
+    private Allocation() {}
+
+    private static synchronized void collected(long before, long after) {
+      allocated += Math.max(0, before - lastAfter);
+      lastAfter = after;
+      seen++;
+      Allocation.class.notifyAll();
+    }
+
+    private static long sum(java.util.Map<String, java.lang.management.MemoryUsage> usage) {
+      long s = 0;
+      for (java.util.Map.Entry<String, java.lang.management.MemoryUsage> e : usage.entrySet()) {
+        if (HEAP_NAMES.contains(e.getKey())) {
+          s += e.getValue().getUsed();
+        }
+      }
+      return s;
+    }
+
+    private static long used() {
+      long s = 0;
+      for (java.lang.management.MemoryPoolMXBean p : HEAP) {
+        s += p.getUsage().getUsed();
+      }
+      return s;
+    }
+
+    private static long collections() {
+      long c = 0;
+      for (java.lang.management.GarbageCollectorMXBean gc : java.lang.management.ManagementFactory.getGarbageCollectorMXBeans()) {
+        c += Math.max(0, gc.getCollectionCount());
+      }
+      return c;
+    }
+
+    /** @return bytes allocated so far, once the notifications of every collection so far arrived (5 s at most) */
+    static synchronized long total() {
+      long deadline = System.nanoTime() + 5_000_000_000L;
+      try {
+        while (seen < collections() && System.nanoTime() < deadline) {
+          Allocation.class.wait(10);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return allocated + Math.max(0, used() - lastAfter);
     }
   }
 

@@ -57,21 +57,18 @@ public final class BackupRun {
   private final Set<Id> claimed = ConcurrentHashMap.newKeySet();
   private final Semaphore inflight = new Semaphore((int) INFLIGHT_KIB);
   /**
-   * Chunk buffers of the maximum chunk size, reused: the reader copies each chunk into one and the
-   * worker returns it when the chunk is encoded. At most {@link #chunkBuffers} exist, so their
-   * memory is the budget's {@code F} ({@link MemoryBudget#chunkData}); only the reading thread
-   * creates them.
+   * Chunk buffers sized by demand, reused: the reader copies each chunk into one and the worker
+   * returns it when the chunk is encoded. At most {@code F / M} exist, each at most the maximum chunk
+   * size, so their memory is at most the budget's {@code F} ({@link MemoryBudget#chunkData}).
    */
-  private final java.util.concurrent.LinkedBlockingQueue<byte[]> freeChunks =
-      new java.util.concurrent.LinkedBlockingQueue<>();
-  private final int chunkBuffers;
-  private int chunkBuffersCreated;
+  private ChunkBuffers chunkBuffers;
   private final AtomicLong blobsAdded = new AtomicLong();
   private final AtomicLong bytesAdded = new AtomicLong();
   private final ExecutorService pool;
   /**
    * Each worker's compression buffer, the payload sealed from it into the pack: sized for the
-   * average chunk, or the largest once a chunk above the average came (dies with the run's pool).
+   * largest chunk buffer the worker has been given so far, at most for the maximum chunk (dies with
+   * the run's pool).
    */
   private final ThreadLocal<byte[]> scratch = ThreadLocal.withInitial(() -> new byte[0]);
   /**
@@ -94,7 +91,9 @@ public final class BackupRun {
     long m = ctx.chunker().max();
     int n = ctx.options().parallelism();
     // one buffer per worker and one the reader fills: every worker can be busy
-    this.chunkBuffers = (int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m);
+    // no array yet; replaced by one with the floor for the files to read once they are known
+    this.chunkBuffers = new ChunkBuffers((int) (MemoryBudget.chunkData(ctx.chunker().max(), n) / m),
+        ctx.chunker().max(), ChunkBuffers.SMALLEST);
     this.compressor = ThreadLocal.withInitial(() -> {
       com.github.luben.zstd.ZstdCompressCtx c = ctx.codec().newCompressor();
       compressors.add(c);
@@ -294,16 +293,26 @@ public final class BackupRun {
     progress.totals(files, totalBytes);
 
     long toRead = 0;
+    long largest = 0;
+    long filesToRead = 0;
     for (SourceEntry e : entries) {
       if (e.type() == EntryType.FILE && reusable(e, previous.get(new ByteKey(e.path()))) == null) {
         toRead += e.size();
+        largest = Math.max(largest, e.size());
+        filesToRead++;
       }
     }
     if (toRead > WARM_UP_THRESHOLD) {
       pool.execute(Crypto::warmUp);
     }
+    packs.expect(PackWriter.sealedBound(ctx, toRead, filesToRead));
+    // chunks of large files are mostly between the average and twice it: buffers of that size from
+    // the start, not a step per larger chunk; a backup of small files gets small ones
+    chunkBuffers = new ChunkBuffers(chunkBuffers.count(), ctx.chunker().max(),
+        (int) Math.min(largest, 2L * ctx.chunker().avg()));
     List<Pending> pending = new ArrayList<>(entries.size());
-    byte[] buf = new byte[2 * ctx.chunker().max()];
+    // as large as the largest file to read (and one byte to see its end), at most M + 1 MiB
+    readBuffer = new byte[(int) Math.min(readBufferMax(), Math.max(MIN_READ_BUFFER, largest + 1))];
     long filesRead = 0;
     long unchanged = 0;
     long bytesRead = 0;
@@ -326,7 +335,7 @@ public final class BackupRun {
             unchanged++;
             progress.addBytes(e.size());
           } else {
-            long n = readFile(p, buf);
+            long n = readFile(p);
             if (p.skipped == null) {
               bytesRead += n;
               filesRead++;
@@ -360,7 +369,9 @@ public final class BackupRun {
       nodes.add(new Node(EntryType.FILE, e.path(), e.mode(), toNanos(e.mtime()), p.bytesRead, new byte[0],
           e.fileKey() == null ? "" : e.fileKey(), ids));
     }
+    readBuffer = new byte[0];
     byte[] manifest = Manifest.encode(nodes);
+    packs.expect(PackWriter.sealedBound(ctx, manifest.length, 1));
     List<String> tree = new ArrayList<>();
     int pos = 0;
     byte[] treeScratch = new byte[0];
@@ -459,7 +470,28 @@ public final class BackupRun {
     }
   }
 
-  private long readFile(Pending p, byte[] buf) {
+  /** The smallest read buffer, for a backup of small files only. */
+  private static final int MIN_READ_BUFFER = 64 << 10;
+
+  /**
+   * The reading thread's buffer: as large as the largest file to read (at most {@code M + 1 MiB}),
+   * grown to {@code M} when a file turns out to be larger than the scan said.
+   */
+  private byte[] readBuffer = new byte[0];
+
+  /** @return the largest read buffer: the maximum chunk and one read slice, {@code M + 1 MiB} */
+  private int readBufferMax() {
+    return MemoryBudget.readBuffer(ctx.chunker().max());
+  }
+
+  /**
+   * Reads a file through the read buffer and hands its chunks to the workers. A chunk is cut as soon
+   * as the chunker finds its end before the end of the bytes read so far (the same cut point it
+   * finds with more bytes: it scans from the chunk's start and the first match wins), or once
+   * {@code M} bytes are there; so only the start of the next chunk moves to the buffer's front
+   * before the next read, and the buffer needs only {@code M} bytes and a read slice.
+   */
+  private long readFile(Pending p) {
     SourceEntry e = p.entry;
     long total = 0;
     try (InputStream in = e.openContent()) {
@@ -467,6 +499,7 @@ public final class BackupRun {
       boolean eof = false;
       int max = ctx.chunker().max();
       while (true) {
+        byte[] buf = readBuffer;
         while (!eof && filled < buf.length) {
           int n = readSource(in, buf, filled, e);
           if (n < 0) {
@@ -476,14 +509,25 @@ public final class BackupRun {
           }
         }
         int pos = 0;
-        while (filled - pos >= max || (eof && pos < filled)) {
-          int c = ctx.chunker().cut(buf, pos, filled - pos);
+        while (pos < filled) {
+          int avail = filled - pos;
+          int c = ctx.chunker().cut(buf, pos, avail);
+          if (!eof && avail < max && c >= avail) {
+            break; // no end of a chunk in what is there: the bytes still to come decide
+          }
           submit(p, buf, pos, c);
           pos += c;
           total += c;
         }
         if (eof) {
           break;
+        }
+        if (pos == 0 && filled == buf.length) {
+          // a buffer below M is full without a chunk's end: the file is larger than the scan said.
+          // It grows to M (enough to cut a chunk of any size; the old and the new one together
+          // stay below the budget's 2M)
+          readBuffer = java.util.Arrays.copyOf(buf, max);
+          continue;
         }
         System.arraycopy(buf, pos, buf, 0, filled - pos);
         filled -= pos;
@@ -501,7 +545,7 @@ public final class BackupRun {
   /**
    * The most bytes asked of a source's stream at once: a file's stream reads through a channel, and
    * the JDK copies each read through a temporary direct buffer as large as the request, kept per
-   * thread; a request of the whole 16 MiB read buffer would pin that much native memory.
+   * thread; a request of the whole read buffer (up to M + 1 MiB) would pin that much native memory.
    */
   private static final int READ_SLICE = 1 << 20;
 
@@ -519,32 +563,6 @@ public final class BackupRun {
     }
   }
 
-  /** @return a free chunk buffer, waiting for a worker to return one when all exist */
-  private byte[] takeChunkBuffer() {
-    byte[] b = freeChunks.poll();
-    if (b != null) {
-      return b;
-    }
-    if (chunkBuffersCreated < chunkBuffers) {
-      chunkBuffersCreated++;
-      return new byte[ctx.chunker().max()];
-    }
-    boolean interrupted = false;
-    try {
-      while (true) {
-        try {
-          return freeChunks.take();
-        } catch (InterruptedException e) {
-          interrupted = true;
-        }
-      }
-    } finally {
-      if (interrupted) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
   private void submit(Pending p, byte[] buf, int off, int length) {
     Throwable failed = failure.get();
     if (failed != null) {
@@ -554,7 +572,7 @@ public final class BackupRun {
     inflight.acquireUninterruptibly(permits);
     byte[] chunk;
     try {
-      chunk = takeChunkBuffer();
+      chunk = chunkBuffers.take(length);
     } catch (RuntimeException | Error ex) {
       inflight.release(permits);
       throw ex;
@@ -568,9 +586,8 @@ public final class BackupRun {
           if (!index.contains(id) && claimed.add(id)) {
             byte[] scr = scratch.get();
             if (scr.length < BlobCodec.scratchSize(length)) {
-              // the average chunk's size first, then at once the largest (not a step per larger chunk)
-              int avg = ctx.chunker().avg();
-              scr = new byte[BlobCodec.scratchSize(length <= avg ? avg : ctx.chunker().max())];
+              // as large as the chunk's buffer: the pool's sizes only grow, so this grows a few times
+              scr = new byte[BlobCodec.scratchSize(chunk.length)];
               scratch.set(scr);
             }
             // compressed into this worker's scratch, sealed from there into the pack: the chunk
@@ -585,12 +602,12 @@ public final class BackupRun {
           failure.compareAndSet(null, t);
           throw t;
         } finally {
-          freeChunks.offer(chunk);
+          chunkBuffers.give(chunk);
           inflight.release(permits);
         }
       }, pool);
     } catch (RuntimeException ex) {
-      freeChunks.offer(chunk);
+      chunkBuffers.give(chunk);
       inflight.release(permits);
       throw ex;
     }

@@ -7,7 +7,9 @@ import dev.drkit.backup.InsufficientHeapException;
  * size {@code M}, the pack size {@code P}, the parallelism {@code W} and the store's write
  * concurrency {@code U} (1-16), as {@code docs/backup.md} states it:
  * <ul>
- *   <li>backup: {@code 2M} (read buffer) {@code + F} (reused chunk buffers, {@link #chunkData}:
+ *   <li>backup: {@code 2M} (the read buffer: at most {@code M + 1 MiB}, {@link #readBuffer}, and
+ *       while a smaller one grows to {@code M} for a file that grew after the scan, both for a
+ *       moment) {@code + F} (reused chunk buffers, {@link #chunkData}:
  *       {@code F = M max(floor((32 MiB + M) / M), W + 1)}) {@code + W M} (each worker's compression
  *       buffer) {@code + (U + 1) C} (the reused pack buffers blobs are sealed into, {@link #packBuffers}
  *       of {@link #packBuffer} bytes: {@code C = max(P, S + 128)}: the pack being filled and
@@ -41,6 +43,16 @@ public final class MemoryBudget {
     long encoders = (long) parallelism * m;
     long packs = (long) packBuffers(writeConcurrency) * packBuffer(maxChunk, packSize);
     return 2 * m + inflight + encoders + packs + ((long) BASE_MIB << 20);
+  }
+
+  /**
+   * @param maxChunk the repository's maximum chunk size {@code M}
+   * @return the largest read buffer of a backup, {@code M + 1 MiB}: a chunk is cut as soon as its end
+   *     is in the buffer, so the buffer needs room for one chunk of the maximum size and one read
+   *     (a backup of smaller files makes it only as large as its largest file)
+   */
+  public static int readBuffer(int maxChunk) {
+    return Math.addExact(maxChunk, 1 << 20);
   }
 
   /** Room a pack buffer keeps after the largest sealed blob for the header of a pack of one blob. */

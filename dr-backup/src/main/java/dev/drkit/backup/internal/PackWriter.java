@@ -28,7 +28,12 @@ import org.jspecify.annotations.Nullable;
  * {@link dev.drkit.core.spi.BlobStore#writeConcurrency()}); a buffer returns to the pool
  * when its upload ends, whether it succeeded or failed. A thread that needs a new pack while all
  * buffers are out waits, which bounds memory and throttles the encoders to the store's pace.
- * A failed upload fails the next {@link #add} and {@link #finish}. Thread-safe.
+ * A failed upload fails the next {@link #add} and {@link #finish}.
+ *
+ * <p>A pack buffer is as large as what is still to come ({@link #expect}) and at most the pack size:
+ * a backup of 1 MB does not take a 16 MiB buffer. When more comes than expected, the open pack's
+ * buffer grows (once its blobs in progress are written), so packs hold the same blobs whatever the
+ * buffers' sizes. Thread-safe.
  */
 public final class PackWriter {
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(PackWriter.class);
@@ -45,6 +50,8 @@ public final class PackWriter {
   private final Map<Id, List<PackEntry>> pendingIndex = new LinkedHashMap<>();
   private final int uploaders;
   private final List<Future<?>> inFlight = new ArrayList<>();
+  /** Pack bytes still to come, at most ({@link #expect}); under the writer's lock. */
+  private long expected = Long.MAX_VALUE;
   private @Nullable ExecutorService uploader;
   private volatile @Nullable RuntimeException failure;
   /** Set by {@link #abandon}: packs completed afterwards are dropped, not uploaded. */
@@ -57,7 +64,8 @@ public final class PackWriter {
    * written (plus one while the pack is open). The last to finish completes the pack.
    */
   private final class OpenPack {
-    final byte[] buf;
+    /** Replaced by a larger one under the writer's lock while no blob is being written into it. */
+    volatile byte[] buf;
     final boolean pooled;
     /** Blobs in order; changed only under the writer's lock while the pack is open. */
     final List<Packs.Slot> slots = new ArrayList<>();
@@ -73,8 +81,27 @@ public final class PackWriter {
     }
 
     void release() {
-      if (writers.decrementAndGet() == 0) {
+      int left = writers.decrementAndGet();
+      if (left == 0) {
         complete(this);
+      } else if (left == 1) {
+        synchronized (this) {
+          notifyAll(); // a reserve may wait to grow the buffer
+        }
+      }
+    }
+
+    /** Waits until no blob is being written into the pack (only the open pack's own count is left). */
+    void awaitWriters() {
+      synchronized (this) {
+        while (writers.get() > 1) {
+          try {
+            wait();
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting to grow a pack buffer", e);
+          }
+        }
       }
     }
   }
@@ -109,6 +136,30 @@ public final class PackWriter {
   }
 
   /**
+   * Tells the writer how many pack bytes are still to come at most, from now on (replacing an earlier
+   * figure); new pack buffers are sized for it instead of the full pack size. A figure too low costs
+   * a copy of the open pack when it grows, never a different pack.
+   *
+   * @param bytes sealed blobs and their header entries still to come, at most ({@link #sealedBound})
+   */
+  public synchronized void expect(long bytes) {
+    expected = Math.max(0, bytes);
+  }
+
+  /**
+   * @param ctx the repository
+   * @param raw plaintext bytes
+   * @param pieces the pieces (files) they come in: each is cut into at most {@code size / min + 1}
+   *     chunks
+   * @return the most pack bytes (sealed blobs and their header entries) that many bytes become
+   */
+  public static long sealedBound(Ctx ctx, long raw, long pieces) {
+    long chunks = pieces + raw / ctx.chunker().min();
+    // per blob: a codec byte, a nonce and tag per 64 KiB segment and one more, its header entry
+    return raw + chunks * (1 + Crypto.OVERHEAD + Packs.ENTRY) + Crypto.OVERHEAD * ((raw + chunks) / Crypto.SEGMENT + 2);
+  }
+
+  /**
    * Adds a blob given as its payload (from {@link BlobCodec#compress}): seals it straight into the
    * open pack.
    *
@@ -124,7 +175,7 @@ public final class PackWriter {
     int length = ctx.codec().sealedLength(payloadLength);
     Place place = reserve(type, id, rawLength, length);
     OpenPack p = place.pack();
-    write(p, length, () -> ctx.codec().sealInto(type, id, payload, payloadLength, p.buf, place.at()));
+    write(p, length, () -> ctx.codec().sealInto(type, id, payload, payloadLength, place.buf(), place.at()));
   }
 
   /**
@@ -144,7 +195,7 @@ public final class PackWriter {
     Place place = reserve(type, id, rawLength, len);
     OpenPack p = place.pack();
     write(p, len, () -> {
-      System.arraycopy(sealed, off, p.buf, place.at(), len);
+      System.arraycopy(sealed, off, place.buf(), place.at(), len);
       return len;
     });
   }
@@ -174,8 +225,8 @@ public final class PackWriter {
     }
   }
 
-  /** Where a blob goes: its pack and its offset there. */
-  private record Place(OpenPack pack, int at) {}
+  /** Where a blob goes: its pack, the pack's buffer and its offset there. */
+  private record Place(OpenPack pack, byte[] buf, int at) {}
 
   /**
    * Places a blob of {@code length} sealed bytes at the end of the open pack, closing it first when
@@ -190,10 +241,28 @@ public final class PackWriter {
       p.release();
       p = null;
     }
+    expected = Math.max(0, expected - length - Packs.ENTRY);
+    long rest = Math.min(expected, buffers.capacity());
+    if (p != null) {
+      long need = (long) p.end + length + Packs.trailerLength(ctx.crypto(), p.slots.size() + 1);
+      if (need > p.buf.length) {
+        // more than expected came: the buffer grows once no blob is being written into it
+        p.awaitWriters();
+        int grown = (int) Math.min(buffers.capacity(), Math.max(2L * p.buf.length, need + rest));
+        try {
+          p.buf = buffers.grow(p.buf, grown, p.end);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IllegalStateException("interrupted while waiting to grow a pack buffer", e);
+        }
+      }
+    }
     if (p == null) {
       long need = (long) length + Packs.trailerLength(ctx.crypto(), 1);
       if (need <= buffers.capacity()) {
-        p = new OpenPack(takeBuffer(), true);
+        // room for what is still expected, in steps of 64 KiB (the same few sizes come back)
+        long want = Math.max(need, (need + rest + 0xFFFF) & ~0xFFFFL);
+        p = new OpenPack(takeBuffer((int) Math.min(buffers.capacity(), want)), true);
       } else {
         // larger than the largest sealed blob (a prune moving a blob of a damaged or foreign
         // pack): a pack of its own, in an array of its own
@@ -205,12 +274,12 @@ public final class PackWriter {
     int at = p.end;
     p.end += length;
     p.writers.incrementAndGet();
-    return new Place(p, at);
+    return new Place(p, p.buf, at);
   }
 
-  private byte[] takeBuffer() {
+  private byte[] takeBuffer(int want) {
     try {
-      return buffers.take();
+      return buffers.take(want);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for a pack buffer", e);
@@ -399,6 +468,11 @@ public final class PackWriter {
   /** @return pack buffers taken from the pool and not yet returned (0 once every upload ended) */
   public int buffersInUse() {
     return buffers.inUse();
+  }
+
+  /** @return bytes of the pack buffers made so far, those replaced by larger ones included */
+  public long buffersAllocated() {
+    return buffers.allocated();
   }
 
   /** @return pack buffers the pool created (at most {@link MemoryBudget#packBuffers}) */

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
 public final class Packs {
   private static final byte[] MAGIC = {'D', 'R', 'K', 'P'};
   private static final byte[] AAD = Crypto.aad("drkit-pack-header");
-  private static final int ENTRY = 1 + Id.LENGTH + 4 + 4;
+  /** Bytes of one blob's entry in a pack's header (before the header is sealed). */
+  static final int ENTRY = 1 + Id.LENGTH + 4 + 4;
 
   private Packs() {}
 

@@ -7,6 +7,7 @@ import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -199,6 +200,29 @@ public final class RawPaths {
    * @return the bytes of {@code raw[start, end)}
    */
   public static byte[] unescape(String raw, int start, int end) {
+    // a name of ASCII characters and escapes (what a file URI holds): no stream, no string per character
+    byte[] fast = new byte[end - start];
+    int n = 0;
+    for (int i = start; i < end; i++) {
+      char c = raw.charAt(i);
+      if (c == '%' && i + 2 < end) {
+        int hi = Character.digit(raw.charAt(i + 1), 16);
+        int lo = Character.digit(raw.charAt(i + 2), 16);
+        if (hi < 0 || lo < 0) {
+          return unescapeSlowly(raw, start, end); // its message for a malformed escape
+        }
+        fast[n++] = (byte) (hi << 4 | lo);
+        i += 2;
+      } else if (c < 0x80) {
+        fast[n++] = (byte) c;
+      } else {
+        return unescapeSlowly(raw, start, end);
+      }
+    }
+    return n == fast.length ? fast : Arrays.copyOf(fast, n);
+  }
+
+  private static byte[] unescapeSlowly(String raw, int start, int end) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(end - start);
     for (int i = start; i < end; i++) {
       char c = raw.charAt(i);

@@ -49,6 +49,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
@@ -167,7 +168,7 @@ class RebuildMeasurement {
       });
       TimedTarget timed = new TimedTarget(new OrderRebuildTarget(site, backup,
           () -> Repository.open(new FileSystemBlobStore(repoDir), null, options), tmp.resolve("rebuild-staging"),
-          Optional::empty));
+          Optional::empty), n - half);
       FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
           .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(none).eventBus(events)
           .coordinator(coordinator).rebuildSources(new RebuildSources(
@@ -260,10 +261,17 @@ class RebuildMeasurement {
   private static final class TimedTarget implements PreparingRebuildTarget<OrderRebuildTarget.Decoded> {
     private final OrderRebuildTarget target;
     private final List<long[]> marks = new ArrayList<>();
+    private final long expected;
     private long records;
+    private @Nullable Map<Integer, NativeThread> halfway;
+    private @Nullable Map<Integer, NativeThread> done;
+    private long halfwayProcessCpu;
+    private long doneProcessCpu;
 
-    TimedTarget(OrderRebuildTarget target) {
+    /** @param expected how many records the replay applies (for the native threads' CPU in its second half) */
+    TimedTarget(OrderRebuildTarget target, long expected) {
       this.target = target;
+      this.expected = expected;
     }
 
     @Override
@@ -284,6 +292,14 @@ class RebuildMeasurement {
       }
       target.applyPrepared(service, site, batch, prepared, epoch);
       records += batch.size();
+      if (halfway == null && records >= expected / 2) {
+        halfway = nativeThreads();
+        halfwayProcessCpu = PROCESS.getProcessCpuTime();
+      }
+      if (records >= expected) {
+        done = nativeThreads(); // the reader thread still runs (or has just handed over the end)
+        doneProcessCpu = PROCESS.getProcessCpuTime();
+      }
       marks.add(new long[] {records, System.nanoTime(), PROCESS.getProcessCpuTime(), THREADS.getCurrentThreadCpuTime()});
     }
 
@@ -298,9 +314,11 @@ class RebuildMeasurement {
       long[] mid = marks.stream().filter(m -> m[0] >= last[0] / 2).findFirst().orElseThrow();
       long n = last[0] - mid[0];
       double secs = (last[1] - mid[1]) / 1e9;
+      String threads = halfway == null || done == null ? "" : " threads: " + nativeProfile(halfway, done,
+          doneProcessCpu - halfwayProcessCpu);
       return String.format("records=%d wall=%dms rate=%.0f/s processCpu=%dms (%.2f us/record) applyThreadCpu=%dms"
           + " (%.2f us/record)", n, (last[1] - mid[1]) / 1_000_000, n / secs, (last[2] - mid[2]) / 1_000_000,
-          (last[2] - mid[2]) / 1e3 / n, (last[3] - mid[3]) / 1_000_000, (last[3] - mid[3]) / 1e3 / n);
+          (last[2] - mid[2]) / 1e3 / n, (last[3] - mid[3]) / 1_000_000, (last[3] - mid[3]) / 1e3 / n) + threads;
     }
   }
 }

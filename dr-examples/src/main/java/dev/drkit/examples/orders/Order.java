@@ -2,7 +2,6 @@ package dev.drkit.examples.orders;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * One order as stored by an {@link OrderSite}.
@@ -15,8 +14,8 @@ import java.util.regex.Pattern;
  * @param site the name of the site that accepted it ({@code primary}, {@code backup}, ...)
  */
 public record Order(String id, String customer, long amountCents, Instant createdAt, long epoch, String site) {
-  /** An order id: compiled once (a rebuild checks hundreds of thousands a second). */
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9._-]{1,64}");
+  /** The longest order id. */
+  private static final int MAX_ID = 64;
 
   /** Validates. */
   public Order {
@@ -40,6 +39,18 @@ public record Order(String id, String customer, long amountCents, Instant create
    * @return whether it is a valid order id
    */
   public static boolean validId(String id) {
-    return id != null && ID.matcher(id).matches();
+    // a loop rather than a regular expression: a rebuild checks hundreds of thousands a second
+    if (id == null || id.isEmpty() || id.length() > MAX_ID) {
+      return false;
+    }
+    for (int i = 0; i < id.length(); i++) {
+      char c = id.charAt(i);
+      boolean ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_'
+          || c == '-';
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
   }
 }

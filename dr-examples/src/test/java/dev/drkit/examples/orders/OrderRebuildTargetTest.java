@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -218,6 +219,64 @@ class OrderRebuildTargetTest {
         + "\"epoch\":1,\"site\":\"primary\"}";
     assertThat(OrderRebuildTarget.OrderJson.decode(iso.getBytes(StandardCharsets.UTF_8), 1))
         .isEqualTo(new Order("i-1", "c", 1, Instant.parse("2026-01-01T00:00:00Z"), 1, "primary"));
+  }
+
+  @Test
+  void theSitesFormIsReadInOnePassAsJacksonReadsIt() throws Exception {
+    Random random = new Random(14);
+    List<Order> orders = new ArrayList<>(List.of(order(0), new Order("a", "c", 0, Instant.EPOCH, 0, "s"),
+        new Order("o.X_9-" + "z".repeat(58), "customer 7", Long.MAX_VALUE / 10, Instant.parse("2262-04-11T23:47:16.854775807Z"),
+            999_999_999_999_999_999L, "backup-2")));
+    for (int i = 0; i < 2_000; i++) {
+      orders.add(new Order("o-" + random.nextInt(1_000_000), "c" + random.nextInt(97), random.nextInt(Integer.MAX_VALUE),
+          Instant.ofEpochSecond(random.nextInt(2_000_000_000), random.nextInt(1_000_000_000)), 1 + random.nextInt(9),
+          random.nextBoolean() ? "primary" : "backup"));
+    }
+    for (Order o : orders) {
+      byte[] payload = JSON.writeValueAsBytes(o);
+      assertThat(OrderRebuildTarget.OrderJson.exact(payload)).as(new String(payload, StandardCharsets.UTF_8))
+          .isEqualTo(o);
+    }
+  }
+
+  @Test
+  void anyOtherFormIsLeftToJackson() throws Exception {
+    String sites = "{\"id\":\"o-1\",\"customer\":\"c\",\"amountCents\":12,\"createdAt\":1767225600.5,"
+        + "\"epoch\":3,\"site\":\"primary\"}";
+    Order expected = new Order("o-1", "c", 12, Instant.parse("2026-01-01T00:00:00.5Z"), 3, "primary");
+    assertThat(OrderRebuildTarget.OrderJson.exact(sites.getBytes(StandardCharsets.UTF_8))).isEqualTo(expected);
+    List<String> others = List.of(
+        sites.replace("\"c\"", "\"c\\\"q\""), // an escape
+        sites.replace("\"c\"", "\"\u00e9\""), // not ASCII
+        sites.replace(",\"epoch\"", ", \"epoch\""), // white space
+        sites.replace(":12,", ":012,"), // a leading zero
+        sites.replace(":12,", ":-12,"), // a sign
+        sites.replace(":12,", ":1234567890123456789,"), // more than 18 digits
+        sites.replace("1767225600.5", "1767225600"), // no decimals
+        sites.replace("1767225600.5", "1767225600.5000000001"), // more than nine decimals
+        sites.replace("1767225600.5", "1.7672256005E9"), // an exponent
+        sites.replace("1767225600.5", "-1.5"), // before 1970
+        sites.replace("1767225600.5", "\"2026-01-01T00:00:00.5Z\""), // ISO-8601
+        sites + " ", // trailing bytes
+        sites.replace("{\"id\":\"o-1\",\"customer\":\"c\"", "{\"customer\":\"c\",\"id\":\"o-1\""), // order
+        sites.replace(",\"site\":\"primary\"", "")); // a field missing
+    for (String other : others) {
+      byte[] payload = other.getBytes(StandardCharsets.UTF_8);
+      assertThat(OrderRebuildTarget.OrderJson.exact(payload)).as(other).isNull();
+      Object jackson;
+      try {
+        jackson = JSON.readValue(payload, Order.class);
+      } catch (IOException | IllegalArgumentException e) {
+        jackson = "refused";
+      }
+      Object decoded;
+      try {
+        decoded = OrderRebuildTarget.OrderJson.decode(payload, 1);
+      } catch (IOException e) {
+        decoded = "refused";
+      }
+      assertThat(decoded).as(other).isEqualTo(jackson);
+    }
   }
 
   @Test

@@ -155,13 +155,8 @@ public final class BackupRun {
   }
 
   /**
-   * Runs a backup, loading what it starts from (the snapshots, the usable index with the packs of
-   * an interrupted backup, the parent snapshot's files) on a second thread while the calling thread
-   * scans the source: the scan needs nothing of the repository, and neither waits for the other
-   * when a core is free. The source is only ever called on the calling thread. The load is always
-   * over before this returns or throws (it may write an index file, under the lease); when both
-   * fail, the load's exception is thrown (it would have come first had they run one after the
-   * other), the scan's added to it as suppressed.
+   * Runs a backup: scans the source on the calling thread while a second thread loads what the
+   * backup starts from ({@link BackupStart}), then reads what changed and writes the snapshot.
    *
    * @param ctx the repository
    * @param request what to back up
@@ -174,112 +169,15 @@ public final class BackupRun {
   public static Snapshot run(Ctx ctx, BackupRequest request, Lease lease) {
     long startMs = ctx.clock().millis();
     Instant time = request.time() != null ? request.time() : ctx.clock().instant();
-    List<String> paths = paths(request);
-    CompletableFuture<Start> loading = new CompletableFuture<>();
-    DrkitThreads.create(() -> {
-      try {
-        // snapshots before the index: a snapshot another backup commits meanwhile is either not
-        // seen or seen with its index
-        List<Snapshot> snapshots = SnapshotFiles.list(ctx);
-        Index index = Index.loadUsable(ctx, true);
-        recoverUnindexedPacks(ctx, index, lease);
-        loading.complete(start(ctx, index, snapshots, request, paths));
-      } catch (Throwable t) { // handed to the calling thread
-        loading.completeExceptionally(t);
-      }
-    }, "drkit-backup-load", true).start();
-    Scanned scanned;
-    try {
-      scanned = scan(request);
-    } catch (RuntimeException | Error e) {
-      try {
-        await(loading);
-      } catch (RuntimeException | Error loadFailure) {
-        loadFailure.addSuppressed(e);
-        throw loadFailure;
-      }
-      throw e;
-    }
-    return run(ctx, await(loading), request, scanned, lease, startMs, time);
+    BackupStart start = BackupStart.of(ctx, request, lease);
+    return run(ctx, start, request, lease, startMs, time);
   }
 
-  private static Start await(CompletableFuture<Start> loading) {
-    try {
-      return loading.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new StorageException("loading the repository for the backup failed: " + c, c);
-    }
-  }
-
-  private static List<String> paths(BackupRequest request) {
-    List<String> paths = List.copyOf(new TreeSet<>(request.source().paths()));
-    if (paths.isEmpty()) {
-      throw new IllegalArgumentException("backup source " + request.source().description() + " names no paths");
-    }
-    return paths;
-  }
-
-  /** What a backup starts from: the usable index, the snapshots, the parent and its files by path. */
-  private record Start(Index index, @Nullable Snapshot parent, Map<ByteKey, Node> previous) {}
-
-  private static Start start(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request,
-      List<String> paths) {
-    Snapshot parent = null;
-    if (request.type() != BackupType.FULL) {
-      for (Snapshot s : snapshots) {
-        if (s.host().equals(ctx.options().host()) && new TreeSet<>(s.paths()).equals(new TreeSet<>(paths))
-            && (request.type() == BackupType.INCREMENTAL || s.type() == BackupType.FULL)) {
-          parent = s;
-        }
-      }
-    }
-    Map<ByteKey, Node> previous = new HashMap<>();
-    if (parent != null) {
-      for (Node n : SnapshotFiles.entries(ctx, index, parent)) {
-        if (n.type() == EntryType.FILE) {
-          previous.put(new ByteKey(n.path()), n);
-        }
-      }
-    }
-    return new Start(index, parent, previous);
-  }
-
-  /** The source's entries and what it left out, in scan order. */
-  private record Scanned(List<SourceEntry> entries, List<SkippedEntry> skipped) {}
-
-  private static Scanned scan(BackupRequest request) {
-    List<SourceEntry> entries = new ArrayList<>();
-    List<SkippedEntry> skipped = new ArrayList<>();
-    try {
-      request.source().scan(request.excludes(), new ScanSink() {
-        @Override
-        public void entry(SourceEntry entry) {
-          entries.add(Objects.requireNonNull(entry, "entry"));
-        }
-
-        @Override
-        public void skipped(SkippedEntry entry) {
-          skipped.add(Objects.requireNonNull(entry, "skipped"));
-        }
-      });
-    } catch (IOException e) {
-      throw new StorageException("cannot scan backup source " + request.source().description() + ": " + e, e);
-    }
-    return new Scanned(entries, skipped);
-  }
-
-  private static Snapshot run(Ctx ctx, Start start, BackupRequest request, Scanned scanned, Lease lease,
-      long startMs, Instant time) {
+  private static Snapshot run(Ctx ctx, BackupStart start, BackupRequest request, Lease lease, long startMs,
+      Instant time) {
     BackupRun run = new BackupRun(ctx, start.index(), lease);
     try {
-      return run.execute(start, request, scanned, startMs, time);
+      return run.execute(start, request, startMs, time);
     } catch (RuntimeException | Error e) {
       run.salvage(e);
       throw e;
@@ -335,13 +233,13 @@ public final class BackupRun {
     }
   }
 
-  private Snapshot execute(Start start, BackupRequest request, Scanned scanned, long startMs, Instant time) {
+  private Snapshot execute(BackupStart start, BackupRequest request, long startMs, Instant time) {
     String sourceName = request.source().description();
-    List<String> paths = paths(request);
+    List<String> paths = start.paths();
     Snapshot parent = start.parent();
     Map<ByteKey, Node> previous = start.previous();
-    List<SourceEntry> entries = scanned.entries();
-    List<SkippedEntry> skipped = scanned.skipped();
+    List<SourceEntry> entries = start.entries();
+    List<SkippedEntry> skipped = start.skipped();
     refuseDuplicates(entries, sourceName);
     LogPosition logPosition = request.source().logPosition().orElse(null);
     long totalBytes = 0;

@@ -6,6 +6,7 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -94,16 +95,16 @@ public final class RawPaths {
    * its bytes back (ISO-8859-1 maps every byte to a character and back). ({@link Path#toUri()} gives
    * every name's bytes, but it {@code stat}s the path to tell whether it is a directory.)
    *
-   * @param p a path with at least one name
+   * @param p a path of the default file system with at least one name
    * @return the last name's bytes, or null when they cannot be told from its string (a name that is
-   *     not valid in the JVM's file-name encoding, or one with a real {@code U+FFFD}, or an encoding
-   *     other than UTF-8, ASCII and ISO-8859-1): then use the URI
+   *     not valid in the JVM's file-name encoding, or one with a real {@code U+FFFD}, an encoding
+   *     other than UTF-8, ASCII and ISO-8859-1, or a path of another file system): then use the URI
    */
   public static byte @Nullable [] fileNameBytes(Path p) {
     Charset c = JNU;
     Path name = p.getFileName();
-    if (c == null || name == null) {
-      return null;
+    if (c == null || name == null || p.getFileSystem() != FileSystems.getDefault()) {
+      return null; // another file system's names are not decoded with sun.jnu.encoding
     }
     String s = name.toString();
     if (!c.equals(StandardCharsets.ISO_8859_1) && s.indexOf('\uFFFD') >= 0) {

@@ -30,6 +30,7 @@ set -euo pipefail
 WORK=${1:-/tmp/drkit-compare}
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 JAR=${DRKIT_JAR:-$ROOT/benchmarks/target/benchmarks.jar}
+unset DRKIT_JAR   # the launcher reads DRKIT_JAR as the jar it runs: it must run its own
 JAVA_OPTS=${DRKIT_JAVA_OPTS:--Xmx224m -XX:+UseSerialGC}
 CLI=${DRKIT_CLI:-$ROOT/dr-examples/target/drkit}
 EMBEDDED_OPTS=${EMBEDDED_OPTS:--Xmx256m}

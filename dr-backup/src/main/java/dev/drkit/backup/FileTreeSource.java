@@ -1,6 +1,7 @@
 package dev.drkit.backup;
 
 import dev.drkit.backup.internal.FileOpener;
+import dev.drkit.backup.internal.IsoInstants;
 import dev.drkit.backup.internal.RawPaths;
 import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.ScanSink;
@@ -252,7 +253,7 @@ public final class FileTreeSource implements BackupSource {
         }
         walk(p, abs, path);
       } else if (fmt == 0100000) {
-        String fileKey = a.get("dev") + ":" + a.get("ino") + ":" + ((FileTime) a.get("ctime")).toInstant();
+        String fileKey = fileKey((Long) a.get("dev"), (Long) a.get("ino"), ((FileTime) a.get("ctime")).toInstant());
         sink.entry(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
             () -> Channels.newInputStream(FileOpener.open(p))));
       } else if (fmt == 0120000) {
@@ -296,6 +297,16 @@ public final class FileTreeSource implements BackupSource {
     }
   }
 
+  /**
+   * @return the change-tracking key of a file: {@code dev:inode:ctime}, the time written as
+   *     {@link Instant#toString()} writes it (earlier snapshots hold keys of exactly this form; a key
+   *     written differently would make every file look changed once)
+   */
+  static String fileKey(long dev, long ino, Instant ctime) {
+    StringBuilder sb = new StringBuilder(48).append(dev).append(':').append(ino).append(':');
+    return IsoInstants.append(sb, ctime.getEpochSecond(), ctime.getNano()).toString();
+  }
+
   private static byte[] concat(byte[] rel, byte[] name) {
     byte[] out = new byte[rel.length + 1 + name.length];
     System.arraycopy(rel, 0, out, 0, rel.length);
@@ -304,8 +315,16 @@ public final class FileTreeSource implements BackupSource {
     return out;
   }
 
-  /** The last name component's raw bytes, taken from the file URI (which escapes raw bytes). */
+  /**
+   * The last name component's raw bytes: decoded back from the name's string where the JVM's file-name
+   * encoding round-trips it ({@link RawPaths#fileNameBytes}), else from the file URI (which escapes raw
+   * bytes, but looks the path up to tell whether it is a directory: one more {@code stat} per entry).
+   */
   static byte[] nameBytes(Path p) {
+    byte[] fast = RawPaths.fileNameBytes(p);
+    if (fast != null) {
+      return fast;
+    }
     String raw = p.toUri().getRawPath();
     int end = raw.endsWith("/") ? raw.length() - 1 : raw.length();
     int start = raw.lastIndexOf('/', end - 1) + 1;

@@ -394,13 +394,11 @@ public final class Repository implements AutoCloseable {
         try {
           request.source().prepare();
           prepared = true;
-          // snapshots before the index: a snapshot another backup commits meanwhile is either
-          // not seen or seen with its index. Only packs that exist with their indexed size, none a
-          // prune is deleting: a backup never deduplicates against a blob whose pack is gone
-          List<Snapshot> snapshots = SnapshotFiles.list(ctx);
-          Index index = Index.loadUsable(ctx, true);
-          BackupRun.recoverUnindexedPacks(ctx, index, held);
-          return BackupRun.run(ctx, index, snapshots, request, held);
+          // the scan runs here while a second thread loads the snapshots and the index (in this
+          // order: a snapshot another backup commits meanwhile is either not seen or seen with its
+          // index). Only packs that exist with their indexed size, none a prune is deleting: a
+          // backup never deduplicates against a blob whose pack is gone
+          return BackupRun.run(ctx, request, held);
         } catch (IOException e) {
           throw new dev.drkit.core.StorageException("cannot prepare backup source " + source + ": " + e, e);
         } finally {

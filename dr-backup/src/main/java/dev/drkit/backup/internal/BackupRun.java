@@ -154,22 +154,29 @@ public final class BackupRun {
   }
 
   /**
-   * Runs a backup.
+   * Runs a backup: scans the source on the calling thread while a second thread loads what the
+   * backup starts from ({@link BackupStart}), then reads what changed and writes the snapshot.
    *
    * @param ctx the repository
-   * @param index the current index (extended in place)
-   * @param snapshots the existing snapshots, oldest first
-   * @param request what to back up, from which source, with which tags and type
+   * @param request what to back up
    * @param lease the backup's lock, checked before every commit point (index files, the snapshot)
    *     and after the snapshot was written
    * @return the new snapshot
    * @throws dev.drkit.backup.LeaseExpiredException when the lease lapsed before the snapshot was
    *     written, or while it was being written (then it is removed again)
    */
-  public static Snapshot run(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request, Lease lease) {
-    BackupRun run = new BackupRun(ctx, index, lease);
+  public static Snapshot run(Ctx ctx, BackupRequest request, Lease lease) {
+    long startMs = ctx.clock().millis();
+    Instant time = request.time() != null ? request.time() : ctx.clock().instant();
+    BackupStart start = BackupStart.of(ctx, request, lease);
+    return run(ctx, start, request, lease, startMs, time);
+  }
+
+  private static Snapshot run(Ctx ctx, BackupStart start, BackupRequest request, Lease lease, long startMs,
+      Instant time) {
+    BackupRun run = new BackupRun(ctx, start.index(), lease);
     try {
-      return run.execute(snapshots, request);
+      return run.execute(start, request, startMs, time);
     } catch (RuntimeException | Error e) {
       run.salvage(e);
       throw e;
@@ -225,48 +232,13 @@ public final class BackupRun {
     }
   }
 
-  private Snapshot execute(List<Snapshot> snapshots, BackupRequest request) {
-    long startMs = ctx.clock().millis();
-    Instant time = request.time() != null ? request.time() : ctx.clock().instant();
+  private Snapshot execute(BackupStart start, BackupRequest request, long startMs, Instant time) {
     String sourceName = request.source().description();
-    List<String> paths = List.copyOf(new TreeSet<>(request.source().paths()));
-    if (paths.isEmpty()) {
-      throw new IllegalArgumentException("backup source " + sourceName + " names no paths");
-    }
-    Snapshot parent = null;
-    if (request.type() != BackupType.FULL) {
-      for (Snapshot s : snapshots) {
-        if (s.host().equals(ctx.options().host()) && new TreeSet<>(s.paths()).equals(new TreeSet<>(paths))
-            && (request.type() == BackupType.INCREMENTAL || s.type() == BackupType.FULL)) {
-          parent = s;
-        }
-      }
-    }
-    Map<ByteKey, Node> previous = new HashMap<>();
-    if (parent != null) {
-      for (Node n : SnapshotFiles.entries(ctx, index, parent)) {
-        if (n.type() == EntryType.FILE) {
-          previous.put(new ByteKey(n.path()), n);
-        }
-      }
-    }
-    List<SourceEntry> entries = new ArrayList<>();
-    List<SkippedEntry> skipped = new ArrayList<>();
-    try {
-      request.source().scan(request.excludes(), new ScanSink() {
-        @Override
-        public void entry(SourceEntry entry) {
-          entries.add(Objects.requireNonNull(entry, "entry"));
-        }
-
-        @Override
-        public void skipped(SkippedEntry entry) {
-          skipped.add(Objects.requireNonNull(entry, "skipped"));
-        }
-      });
-    } catch (IOException e) {
-      throw new StorageException("cannot scan backup source " + sourceName + ": " + e, e);
-    }
+    List<String> paths = start.paths();
+    Snapshot parent = start.parent();
+    Map<ByteKey, Node> previous = start.previous();
+    List<SourceEntry> entries = start.entries();
+    List<SkippedEntry> skipped = start.skipped();
     refuseDuplicates(entries, sourceName);
     LogPosition logPosition = request.source().logPosition().orElse(null);
     long totalBytes = 0;

@@ -4,12 +4,15 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 
 /**
  * File names and symbolic-link targets as the raw bytes the kernel holds, independent of the JVM's
@@ -68,6 +71,47 @@ public final class RawPaths {
       }
     }
     return true;
+  }
+
+  /**
+   * The JVM's file-name encoding ({@code sun.jnu.encoding}) when it is one whose decoding
+   * {@link #fileNameBytes} can undo exactly, else null.
+   */
+  private static final @Nullable Charset JNU = jnu();
+
+  private static @Nullable Charset jnu() {
+    try {
+      Charset c = Charset.forName(System.getProperty("sun.jnu.encoding", ""));
+      return c.equals(StandardCharsets.UTF_8) || c.equals(StandardCharsets.US_ASCII)
+          || c.equals(StandardCharsets.ISO_8859_1) ? c : null;
+    } catch (IllegalArgumentException e) {
+      return null; // unset or unknown: always through the URI
+    }
+  }
+
+  /**
+   * The raw bytes of a path's last name without touching the file system, when its string form
+   * allows it: the JVM decoded the name with {@code sun.jnu.encoding}, and for UTF-8 and ASCII a name
+   * without a replacement character ({@code U+FFFD}) decoded without loss, so encoding it again gives
+   * its bytes back (ISO-8859-1 maps every byte to a character and back). ({@link Path#toUri()} gives
+   * every name's bytes, but it {@code stat}s the path to tell whether it is a directory.)
+   *
+   * @param p a path of the default file system with at least one name
+   * @return the last name's bytes, or null when they cannot be told from its string (a name that is
+   *     not valid in the JVM's file-name encoding, or one with a real {@code U+FFFD}, an encoding
+   *     other than UTF-8, ASCII and ISO-8859-1, or a path of another file system): then use the URI
+   */
+  public static byte @Nullable [] fileNameBytes(Path p) {
+    Charset c = JNU;
+    Path name = p.getFileName();
+    if (c == null || name == null || p.getFileSystem() != FileSystems.getDefault()) {
+      return null; // another file system's names are not decoded with sun.jnu.encoding
+    }
+    String s = name.toString();
+    if (!c.equals(StandardCharsets.ISO_8859_1) && s.indexOf('\uFFFD') >= 0) {
+      return null;
+    }
+    return s.getBytes(c);
   }
 
   /**

@@ -99,8 +99,10 @@ public final class BackupCommand extends RepoCommand {
       }
     }
     Excludes ex = excludes();
+    // the tree is walked while the repository is opened (its key derivation takes a core)
+    EarlyScan source = EarlyScan.start(source(), ex);
     try (Repository r = open()) {
-      BackupRequest.Builder b = BackupRequest.builder(source()).type(t).listener(progress()).excludes(ex);
+      BackupRequest.Builder b = BackupRequest.builder(source).type(t).listener(progress()).excludes(ex);
       tags.forEach(b::tag);
       if (at != null) {
         b.time(at);

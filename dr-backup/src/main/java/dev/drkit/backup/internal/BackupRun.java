@@ -27,7 +27,6 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -427,19 +426,8 @@ public final class BackupRun {
     return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
   }
 
-  private static Id join(CompletableFuture<Id> f) {
-    try {
-      return f.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new StorageException("backup worker failed: " + c, c);
-    }
+  private static <T> T join(CompletableFuture<T> f) {
+    return Futures.join(f, "backup worker failed");
   }
 
   /** The smallest read buffer, for a backup of small files only. */

@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,6 +30,8 @@ import org.jspecify.annotations.Nullable;
  * first had they run one after the other), the scan's added to it as suppressed.
  */
 final class BackupStart {
+  private static final String LOAD_FAILED = "loading the repository for the backup failed";
+
   private final List<String> paths;
   private final Loaded loaded;
   private final List<SourceEntry> entries;
@@ -77,29 +78,14 @@ final class BackupStart {
       scan(request, entries, skipped);
     } catch (RuntimeException | Error e) {
       try {
-        await(loading);
+        Futures.join(loading, LOAD_FAILED);
       } catch (RuntimeException | Error loadFailure) {
         loadFailure.addSuppressed(e);
         throw loadFailure;
       }
       throw e;
     }
-    return new BackupStart(paths, await(loading), entries, skipped);
-  }
-
-  private static Loaded await(CompletableFuture<Loaded> loading) {
-    try {
-      return loading.join();
-    } catch (CompletionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof RuntimeException re) {
-        throw re;
-      }
-      if (c instanceof Error err) {
-        throw err;
-      }
-      throw new StorageException("loading the repository for the backup failed: " + c, c);
-    }
+    return new BackupStart(paths, Futures.join(loading, LOAD_FAILED), entries, skipped);
   }
 
   private static Loaded load(Ctx ctx, Index index, List<Snapshot> snapshots, BackupRequest request,

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.drkit.backup.Excludes;
 import dev.drkit.backup.FileTreeSource;
 import dev.drkit.backup.SkippedEntry;
+import dev.drkit.backup.spi.BackupSource;
 import dev.drkit.backup.spi.ScanSink;
 import dev.drkit.backup.spi.SourceEntry;
 import java.io.IOException;
@@ -22,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EarlyScanTest {
   @TempDir Path tmp;
 
-  private static List<String> scan(EarlyScan s, Excludes ex) throws IOException {
+  /** @return what {@code s} found with {@code ex}, an entry or a skipped entry per line */
+  private static List<String> scan(BackupSource s, Excludes ex) throws IOException {
     List<String> out = new ArrayList<>();
     s.scan(ex, new ScanSink() {
       @Override
@@ -39,19 +41,7 @@ class EarlyScanTest {
   }
 
   private static List<String> direct(Path root, Excludes ex) throws IOException {
-    List<String> out = new ArrayList<>();
-    FileTreeSource.of(root).scan(ex, new ScanSink() {
-      @Override
-      public void entry(SourceEntry entry) {
-        out.add(entry.type() + " " + entry.pathString() + " " + entry.fileKey());
-      }
-
-      @Override
-      public void skipped(SkippedEntry skipped) {
-        out.add("skipped " + skipped.path());
-      }
-    });
-    return out;
+    return scan(FileTreeSource.of(root), ex);
   }
 
   @Test

@@ -271,7 +271,7 @@ class LeaseAndRaceTest {
     try (Repository r = handle(new ControlledStore(shared))) {
       s = r.backup(BackupRequest.of(FileTreeSource.of(tree("src", files))));
     }
-    dev.drkit.core.spi.BlobStore readOnly = new dev.drkit.core.spi.BlobStore() {
+    dev.drkit.core.spi.BlobStore readOnly = new ForwardingBlobStore(shared) {
       @Override
       public boolean putIfAbsent(String key, byte[] content) {
         throw new dev.drkit.core.StorageException("read-only store: cannot write " + key);
@@ -280,26 +280,6 @@ class LeaseAndRaceTest {
       @Override
       public void put(String key, byte[] content) {
         throw new dev.drkit.core.StorageException("read-only store: cannot write " + key);
-      }
-
-      @Override
-      public byte[] get(String key) {
-        return shared.get(key);
-      }
-
-      @Override
-      public byte[] getRange(String key, long offset, int length) {
-        return shared.getRange(key, offset, length);
-      }
-
-      @Override
-      public java.util.Optional<BlobInfo> stat(String key) {
-        return shared.stat(key);
-      }
-
-      @Override
-      public List<BlobInfo> list(String prefix) {
-        return shared.list(prefix);
       }
 
       @Override

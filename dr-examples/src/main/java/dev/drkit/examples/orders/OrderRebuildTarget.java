@@ -319,7 +319,8 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
           o = stream(payload);
         }
         return o != null ? o : JSON.readValue(payload, Order.class);
-      } catch (IOException | IllegalArgumentException | ArithmeticException e) {
+      } catch (IOException | IllegalArgumentException | ArithmeticException | java.time.DateTimeException e) {
+        // a time beyond what an Instant holds is a DateTimeException, in any of the three readers
         throw new IOException("log record at offset " + offset + " is not an order: " + e.getMessage(), e);
       }
     }

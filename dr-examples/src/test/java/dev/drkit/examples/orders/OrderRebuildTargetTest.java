@@ -288,4 +288,17 @@ class OrderRebuildTargetTest {
             .getBytes(StandardCharsets.UTF_8), 12))
         .isInstanceOf(IOException.class).hasMessageContaining("offset 12").hasMessageContaining("bad id!");
   }
+
+  @Test
+  void aTimeBeyondWhatAnInstantHoldsIsRefusedNamingTheOffsetInEitherForm() {
+    // 18 digits of seconds: the sites' exact form, read in one pass
+    String exact = "{\"id\":\"o-1\",\"customer\":\"c\",\"amountCents\":1,\"createdAt\":999999999999999999.5,"
+        + "\"epoch\":1,\"site\":\"p\"}";
+    assertThatThrownBy(() -> OrderRebuildTarget.OrderJson.decode(exact.getBytes(StandardCharsets.UTF_8), 77))
+        .isInstanceOf(IOException.class).hasMessageContaining("offset 77");
+    // the same with white space: another form, read by the streaming decoder or Jackson
+    String spaced = exact.replace(",", ", ");
+    assertThatThrownBy(() -> OrderRebuildTarget.OrderJson.decode(spaced.getBytes(StandardCharsets.UTF_8), 78))
+        .isInstanceOf(IOException.class).hasMessageContaining("offset 78");
+  }
 }

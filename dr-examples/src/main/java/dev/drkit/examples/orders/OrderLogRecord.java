@@ -1,5 +1,6 @@
 package dev.drkit.examples.orders;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -16,7 +17,9 @@ import java.util.Objects;
  * @param deleted whether the record deletes the order
  */
 public record OrderLogRecord(Order order, boolean deleted) {
-  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  /** Decimals read exactly: an order's time is decimal seconds with nine digits, more than a double holds. */
+  private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules()
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
   private static final String DELETED = "deleted";
 
   /** Validates. */
@@ -49,9 +52,11 @@ public record OrderLogRecord(Order order, boolean deleted) {
    */
   public static OrderLogRecord decode(byte[] payload) throws IOException {
     JsonNode n = JSON.readTree(payload);
-    if (n != null && n.isObject() && n.has(DELETED)) {
-      return new OrderLogRecord(JSON.treeToValue(n.get(DELETED), Order.class), true);
+    boolean deleted = n != null && n.isObject() && n.has(DELETED);
+    JsonNode order = deleted ? n.get(DELETED) : n;
+    if (order == null || !order.isObject()) {
+      throw new IOException("not an order or the deletion of one: " + (order == null ? "no JSON" : order.getNodeType()));
     }
-    return new OrderLogRecord(JSON.treeToValue(n, Order.class), false);
+    return new OrderLogRecord(JSON.treeToValue(order, Order.class), deleted);
   }
 }

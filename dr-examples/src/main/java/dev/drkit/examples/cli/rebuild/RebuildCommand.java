@@ -7,6 +7,9 @@ import dev.drkit.backup.RepositorySnapshotCatalog;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.EventBus;
 import dev.drkit.core.FailoverState;
+import dev.drkit.core.IllegalTransitionException;
+import dev.drkit.core.StorageException;
+import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.coord.LocalCoordinator;
 import dev.drkit.core.failover.FailoverEngine;
@@ -46,9 +49,11 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
@@ -123,6 +128,12 @@ public final class RebuildCommand implements Callable<Integer> {
           + " the snapshot.")
   @Nullable Path log;
 
+  @Option(names = "--abandon",
+      description = "Abandon the rebuild an interrupted run left in progress (REBUILDING, sites fenced) and start"
+          + " this one instead. Without it an interrupted rebuild is resumed with the request it was started with,"
+          + " and options asking for another snapshot or target are refused.")
+  boolean abandon;
+
   @Option(names = "--last-acknowledged", paramLabel = "TIME",
       description = "When the last write acknowledged to a client was made (from the front end's logs): with it the"
           + " report gives the RPO of a rebuild the log cannot bring up to date.")
@@ -143,10 +154,11 @@ public final class RebuildCommand implements Callable<Integer> {
     RebuildRequest request;
     RecoveryConfig config;
     Optional<Instant> lastAck;
+    Clock clock = Clock.systemUTC();
     try {
-      request = request();
+      request = request(clock.instant(), ZoneId.systemDefault());
       lastAck = lastAcknowledged == null ? Optional.empty()
-          : Optional.of(parseTime("--last-acknowledged", lastAcknowledged));
+          : Optional.of(parseTime("--last-acknowledged", lastAcknowledged, ZoneId.systemDefault()));
       RecoveryPlan p = PlanLoader.withCheckValidator(DrillPlanChecks.validator()).load(plan);
       config = p.service(service);
       for (String dir : List.of("backup-repo", "state")) {
@@ -167,7 +179,8 @@ public final class RebuildCommand implements Callable<Integer> {
       err.flush();
       return EXIT_INVALID;
     }
-    Clock clock = Clock.systemUTC();
+    boolean explicit = spec.commandLine().getParseResult().hasMatchedOption("--snapshot") || to != null
+        || toOffset != null;
     EventBus bus = new EventBus();
     Path repoDir = data.resolve("backup-repo");
     Supplier<Repository> repository = () -> Repository.open(new FileSystemBlobStore(repoDir), null,
@@ -175,7 +188,16 @@ public final class RebuildCommand implements Callable<Integer> {
     OrderSite primary = new OrderSite("primary", Site.PRIMARY, data.resolve("primary"), clock);
     OrderSite backup = new OrderSite("backup", Site.BACKUP, data.resolve("backup"), clock);
     SnapshotCatalog catalog = new RepositorySnapshotCatalog(repository, (svc, s) -> true);
-    try (FileStateStore store = FileStateStore.open(data.resolve("state"));
+    FileStateStore store;
+    try {
+      store = FileStateStore.open(data.resolve("state"));
+    } catch (StorageException e) {
+      err.println("drkit rebuild: refused, nothing changed: the service's state cannot be taken (" + e.getMessage()
+          + "); another drkit rebuild, or the service itself, is running on " + data);
+      err.flush();
+      return EXIT_INVALID;
+    }
+    try (store;
         Router router = new Router(clock, Duration.ofSeconds(2));
         LogShippingReplication replication = new LogShippingReplication(config.name(), true, bus, clock);
         ReplicationLogReplay replay = new ReplicationLogReplay(config.name(),
@@ -206,22 +228,50 @@ public final class RebuildCommand implements Callable<Integer> {
               primary, backup)))
           .build();
       ServiceState before = engine.state();
+      Optional<RebuildReport> previous = RebuildReport.of(before);
+      boolean failedRebuild = before.state() == FailoverState.FAILED
+          && FailoverState.REBUILDING.name().equals(before.attributes().get(FailoverEngine.ATTR_FAILED_PHASE));
       ServiceState after;
-      if (before.state() == FailoverState.REBUILDING) {
-        out.println("resuming the rebuild of '" + config.name() + "' interrupted at epoch " + before.epoch()
-            + " (the request it was started with applies; the options given now are not used)");
-        after = engine.resume();
-      } else {
-        out.println("rebuilding '" + config.name() + "' (" + request + ") from " + repoDir + "; the service is "
-            + before.state() + " at epoch " + before.epoch());
-        out.flush();
-        try {
-          after = engine.rebuild(request, BY, "drkit rebuild " + request);
-        } catch (RebuildRefusedException e) {
-          err.println("drkit rebuild: " + e.getMessage());
-          err.flush();
-          return EXIT_INVALID;
+      try {
+        if (before.state() == FailoverState.REBUILDING && abandon) {
+          out.println("abandoning the rebuild of '" + config.name() + "' interrupted at epoch " + before.epoch() + " ("
+              + previous.map(p -> p.request().toString()).orElse("its request unknown") + ")");
+          engine.abort(BY, "abandoned for a new rebuild (" + request + ")");
+          after = rebuild(engine, request, before, out);
+        } else if (before.state() == FailoverState.REBUILDING || (failedRebuild && previous.isPresent()
+            && (!explicit || sameRequest(previous.get(), request)))) {
+          Optional<String> conflict = previous.filter(p -> explicit && !sameRequest(p, request)).map(p ->
+              "refused, nothing changed: the rebuild of '" + config.name() + "' interrupted at epoch " + before.epoch()
+                  + " is still in progress with " + p.request() + " (snapshot " + p.snapshotId() + "), not the "
+                  + request + " asked now. Run the command without --snapshot, --to and --to-offset (or with the"
+                  + " same ones) to finish it, or add --abandon to abandon it and rebuild with the options given");
+          if (conflict.isPresent()) {
+            err.println("drkit rebuild: " + conflict.get());
+            err.flush();
+            return EXIT_INVALID;
+          }
+          String with = previous.map(p -> p.request() + ", snapshot " + p.snapshotId()).orElse("its request");
+          if (before.state() == FailoverState.REBUILDING) {
+            out.println("resuming the rebuild of '" + config.name() + "' interrupted at epoch " + before.epoch()
+                + " with the request it was started with (" + with + ")");
+            after = engine.resume();
+          } else {
+            out.println("retrying the rebuild of '" + config.name() + "' that failed at epoch " + before.epoch()
+                + " with the request it was started with (" + with + ")");
+            after = engine.retry(BY, "drkit rebuild: retry of the failed rebuild");
+          }
+        } else {
+          if (failedRebuild) {
+            out.println("the rebuild that failed at epoch " + before.epoch() + " ("
+                + previous.map(p -> p.request().toString()).orElse("its request unknown")
+                + ") is replaced by a new one with the options given");
+          }
+          after = rebuild(engine, request, before, out);
         }
+      } catch (RebuildRefusedException | IllegalTransitionException | VersionConflictException e) {
+        err.println("drkit rebuild: " + e.getMessage());
+        err.flush();
+        return EXIT_INVALID;
       }
       Optional<RebuildReport> report = RebuildReport.of(after);
       report.ifPresent(r -> print(out, r));
@@ -233,13 +283,41 @@ public final class RebuildCommand implements Callable<Integer> {
         return EXIT_FAILED;
       }
       return 0;
+    } catch (RuntimeException e) {
+      err.println("drkit rebuild: the rebuild of '" + config.name() + "' stopped: " + e.getMessage()
+          + " (" + e.getClass().getSimpleName() + "); run the command again to resume it");
+      err.flush();
+      return EXIT_FAILED;
     } finally {
       primary.stop();
       backup.stop();
     }
   }
 
-  private RebuildRequest request() {
+  private ServiceState rebuild(FailoverEngine engine, RebuildRequest request, ServiceState before, PrintWriter out) {
+    out.println("rebuilding '" + before.service() + "' (" + request + ") from " + data.resolve("backup-repo")
+        + "; the service is " + engine.state().state() + " at epoch " + engine.state().epoch());
+    out.flush();
+    return engine.rebuild(request, BY, "drkit rebuild " + request);
+  }
+
+  /**
+   * Whether the options given now ask for what a persisted rebuild was started with: the same target,
+   * and the same snapshot choice (a prefix of the snapshot it chose counts as the same).
+   */
+  static boolean sameRequest(RebuildReport persisted, RebuildRequest now) {
+    RebuildRequest was = persisted.request();
+    if (!Objects.equals(was.toOffset(), now.toOffset()) || !Objects.equals(was.toTime(), now.toTime())) {
+      return false;
+    }
+    String id = now.snapshotId();
+    if (id != null) {
+      return persisted.snapshotId().startsWith(id);
+    }
+    return now.snapshotBefore() == null && was.snapshotId() == null && was.snapshotBefore() == null;
+  }
+
+  private RebuildRequest request(Instant now, ZoneId zone) {
     if (to != null && toOffset != null) {
       throw new IllegalArgumentException("give --to TIME or --to-offset N, not both");
     }
@@ -253,7 +331,12 @@ public final class RebuildCommand implements Callable<Integer> {
       r = r.withSnapshot(id);
     }
     if (to != null) {
-      r = r.withTargetTime(parseTime("--to", to));
+      Instant t = parseTime("--to", to, zone);
+      if (t.isAfter(now)) {
+        throw new IllegalArgumentException("--to '" + to + "' (" + t + ") is in the future: it is " + now
+            + " on this machine; leave --to out to replay the whole log");
+      }
+      r = r.withTargetTime(t);
     }
     if (toOffset != null) {
       if (toOffset < 0) {
@@ -264,17 +347,52 @@ public final class RebuildCommand implements Callable<Integer> {
     return r;
   }
 
-  private static Instant parseTime(String option, String value) {
-    try {
-      return OffsetDateTime.parse(value).toInstant();
-    } catch (DateTimeParseException e) {
-      try {
-        return LocalDateTime.parse(value).atZone(ZoneId.systemDefault()).toInstant();
-      } catch (DateTimeParseException e2) {
-        throw new IllegalArgumentException(option + " '" + value
-            + "' is not an ISO-8601 time such as 2026-01-31T02:00:00Z or 2026-01-31T02:00");
-      }
+  /**
+   * Reads an operator's time: ISO-8601 with an offset or {@code Z} ({@code 2026-01-31T02:00:00Z},
+   * {@code 2026-01-31T03:00:00+01:00}), or a local date and time in {@code zone} ({@code
+   * 2026-01-31T02:00}); a space may stand for the {@code T}. A date alone, a number (a Unix time?),
+   * and a local time that a daylight-saving change skips or repeats are refused with a message saying
+   * what to write instead.
+   *
+   * @throws IllegalArgumentException naming the option and the value when it is not such a time
+   */
+  static Instant parseTime(String option, String value, ZoneId zone) {
+    String v = value.strip();
+    if (v.matches("\\d{4}-\\d{2}-\\d{2} \\d.*")) {
+      v = v.substring(0, 10) + "T" + v.substring(11);
     }
+    try {
+      return OffsetDateTime.parse(v).toInstant();
+    } catch (DateTimeParseException e) {
+      // not with an offset: a local time, or not a time at all
+    }
+    LocalDateTime local;
+    try {
+      local = LocalDateTime.parse(v);
+    } catch (DateTimeParseException e) {
+      String hint;
+      if (v.matches("\\d{4}-\\d{2}-\\d{2}")) {
+        hint = " is a date without a time of day; give the moment, e.g. " + v + "T00:00:00Z for the start of that day";
+      } else if (v.matches("-?\\d{1,12}")) {
+        hint = " is a number, not a time; if it is a Unix time in seconds, write it as "
+            + Instant.ofEpochSecond(Long.parseLong(v)) + "";
+      } else {
+        hint = " is not an ISO-8601 time such as 2026-01-31T02:00:00Z or 2026-01-31T02:00 (local time)";
+      }
+      throw new IllegalArgumentException(option + " '" + value + "'" + hint);
+    }
+    List<ZoneOffset> offsets = zone.getRules().getValidOffsets(local);
+    if (offsets.size() == 1) {
+      return local.atOffset(offsets.get(0)).toInstant();
+    }
+    if (offsets.isEmpty()) {
+      throw new IllegalArgumentException(option + " '" + value + "' does not exist in the local zone " + zone
+          + " (a daylight-saving change skips it); give the time with its offset, e.g. "
+          + local.atZone(zone).toOffsetDateTime());
+    }
+    throw new IllegalArgumentException(option + " '" + value + "' happens twice in the local zone " + zone
+        + " (a daylight-saving change repeats it): give the offset, " + local.atOffset(offsets.get(0)) + " or "
+        + local.atOffset(offsets.get(1)));
   }
 
   /**
@@ -347,8 +465,21 @@ public final class RebuildCommand implements Callable<Integer> {
       if (r.notReplayed() > 0) {
         out.println(String.format(Locale.ROOT, "  NOT replayed  %d records committed %s .. %s: what this rebuild undid",
             r.notReplayed(), r.notReplayedFirst(), r.notReplayedLast()));
+        if (r.notReplayedAtOrBeforeTarget() > 0) {
+          out.println(String.format(Locale.ROOT, "                %d of them committed at or before the target time,"
+              + " but after a record past it in the log (clock skew between the sites: docs/failover.md, 'Which"
+              + " clock')", r.notReplayedAtOrBeforeTarget()));
+        }
       } else {
         out.println("  NOT replayed  nothing");
+      }
+      RebuildRequest asked = r.request();
+      if (r.stop().equals("end") && (asked.toOffset() != null || asked.toTime() != null)) {
+        out.println("  NOTE          the log ended before the target "
+            + (asked.toOffset() != null ? "offset " + asked.toOffset() : "time " + asked.toTime())
+            + " was reached: every record it holds was replayed"
+            + (r.lastApplied() == null ? "" : " (the last: offset " + r.lastApplied() + ", committed "
+                + r.lastAppliedTime() + ")"));
       }
     }
     Duration rpo = r.rpo();

@@ -124,7 +124,7 @@ public final class RebuildCommand implements Callable<Integer> {
 
   @Option(names = "--log", paramLabel = "DIR",
       description = "The replication log to replay (default: the log of the snapshot's epoch under the data directory,"
-          + " <site>/replog/e<EPOCH>). A directory that does not exist means the log is gone: the rebuild stops at"
+          + " <site>/replog/e<EPOCH>, else the replica's copy <site>/replog/e<EPOCH>-replica). A directory that does not exist means the log is gone: the rebuild stops at"
           + " the snapshot.")
   @Nullable Path log;
 
@@ -421,16 +421,18 @@ public final class RebuildCommand implements Callable<Integer> {
         out.println("the snapshot records no log position: the rebuild stops at the snapshot");
         return Optional.empty();
       }
-      for (String site : List.of("primary", "backup")) {
-        Path candidate = data.resolve(site).resolve("replog").resolve("e" + epoch);
-        if (Files.isDirectory(candidate)) {
-          dir = candidate;
-          break;
+      // The log the primary wrote, else the copy its replica received (same offsets and epochs).
+      for (String name : List.of("e" + epoch, "e" + epoch + "-replica")) {
+        for (String site : List.of("primary", "backup")) {
+          Path candidate = data.resolve(site).resolve("replog").resolve(name);
+          if (dir == null && Files.isDirectory(candidate)) {
+            dir = candidate;
+          }
         }
       }
       if (dir == null) {
         out.println("no replication log of epoch " + epoch + " under " + data + " (primary/ or backup/replog/e" + epoch
-            + "): the log is gone, the rebuild stops at the snapshot");
+            + " or e" + epoch + "-replica): the log is gone, the rebuild stops at the snapshot");
         return Optional.empty();
       }
     } else if (!Files.isDirectory(dir)) {

@@ -234,6 +234,23 @@ class RebuildCommandTest {
   }
 
   @Test
+  void withThePrimarysLogLostTheReplicasCopyOfItIsReplayed() throws IOException {
+    Path dir = copyOfData("primary-log-lost");
+    Snapshot oldest = snapshots.get(0);
+    LogPosition pos = Objects.requireNonNull(oldest.logPosition());
+    Path primaryLog = dir.resolve("primary").resolve("replog").resolve("e" + pos.epoch());
+    Path replicaCopy = dir.resolve("backup").resolve("replog").resolve("e" + pos.epoch() + "-replica");
+    assertThat(replicaCopy).isDirectory();
+    dev.drkit.examples.FileTrees.deleteTree(primaryLog);
+
+    CliRun r = rebuildIn(dir, "--snapshot", oldest.id(), "--to-offset", Long.toString(pos.offset() + 1));
+
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.out()).contains("replaying the replication log in " + replicaCopy)
+        .contains("replayed      2 records up to offset " + (pos.offset() + 1)).doesNotContain("the log is gone");
+  }
+
+  @Test
   void aTargetBeforeTheOldestSnapshotIsRefusedNamingItAndChangesNothing() {
     ServiceState before = state();
     CliRun r = rebuild("--to", "2020-01-01T00:00:00Z");

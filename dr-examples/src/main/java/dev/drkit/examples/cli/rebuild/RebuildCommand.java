@@ -40,6 +40,9 @@ import dev.drkit.core.spi.SnapshotCatalog;
 import dev.drkit.core.spi.SnapshotRef;
 import dev.drkit.validation.CheckRegistry;
 import dev.drkit.validation.Validator;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -51,7 +54,9 @@ import java.time.OffsetDateTime;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
@@ -128,6 +133,10 @@ public final class RebuildCommand implements Callable<Integer> {
           + " the snapshot.")
   @Nullable Path log;
 
+  @Option(names = "--json", description = "Print the report as one JSON object on standard output (what the rebuild"
+      + " is doing goes to standard error).")
+  boolean json;
+
   @Option(names = "--abandon",
       description = "Abandon the rebuild an interrupted run left in progress (REBUILDING, sites fenced) and start"
           + " this one instead. Without it an interrupted rebuild is resumed with the request it was started with,"
@@ -149,8 +158,9 @@ public final class RebuildCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    PrintWriter out = json ? err : stdout; // with --json standard output holds the report alone
     RebuildRequest request;
     RecoveryConfig config;
     Optional<Instant> lastAck;
@@ -274,7 +284,12 @@ public final class RebuildCommand implements Callable<Integer> {
         return EXIT_INVALID;
       }
       Optional<RebuildReport> report = RebuildReport.of(after);
-      report.ifPresent(r -> print(out, r));
+      if (report.isPresent() && json) {
+        stdout.println(json(report.get()));
+      } else if (report.isPresent()) {
+        print(out, report.get());
+      }
+      stdout.flush();
       out.flush();
       if (after.state() != FailoverState.PRIMARY_ACTIVE) {
         err.println("drkit rebuild: the rebuild of '" + config.name() + "' did not complete: " + after.state() + " ("
@@ -442,6 +457,50 @@ public final class RebuildCommand implements Callable<Integer> {
     out.println("replaying the replication log in " + dir);
     out.flush();
     return Optional.of(ReplicationLog.open(dir, LogConfig.builder("rebuild-" + svc).eventBus(bus).clock(clock).build()));
+  }
+
+  /**
+   * The report as JSON, for scripts: the same facts as {@link #print}, with full ids, UTC times,
+   * and null for what does not apply.
+   */
+  static String json(RebuildReport r) throws JsonProcessingException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("service", r.service());
+    m.put("state", r.state().name());
+    m.put("epoch", r.epoch());
+    RebuildRequest asked = r.request();
+    Map<String, Object> request = new LinkedHashMap<>();
+    request.put("snapshot", asked.snapshotId() != null ? asked.snapshotId() : "latest");
+    request.put("to_offset", asked.toOffset());
+    request.put("to_time", asked.toTime() == null ? null : asked.toTime().toString());
+    m.put("request", request);
+    Map<String, Object> snapshot = new LinkedHashMap<>();
+    snapshot.put("id", r.snapshotId());
+    snapshot.put("time", r.snapshotTime().toString());
+    snapshot.put("bytes", r.snapshotBytes());
+    snapshot.put("log_offset", r.fromOffset());
+    m.put("snapshot", snapshot);
+    m.put("stop", r.stop());
+    boolean targeted = asked.toOffset() != null || asked.toTime() != null;
+    m.put("target_reached", r.stop() == null || !targeted ? null : r.stop().equals("target"));
+    Map<String, Object> replayed = new LinkedHashMap<>();
+    replayed.put("records", r.applied());
+    replayed.put("first_offset", r.applied() == 0 ? null : r.fromOffset());
+    replayed.put("last_offset", r.lastApplied());
+    replayed.put("last_time", r.lastAppliedTime() == null ? null : r.lastAppliedTime().toString());
+    m.put("replayed", replayed);
+    Map<String, Object> notReplayed = new LinkedHashMap<>();
+    notReplayed.put("records", r.notReplayed());
+    notReplayed.put("first_time", r.notReplayedFirst() == null ? null : r.notReplayedFirst().toString());
+    notReplayed.put("last_time", r.notReplayedLast() == null ? null : r.notReplayedLast().toString());
+    notReplayed.put("at_or_before_target", r.notReplayedAtOrBeforeTarget());
+    m.put("not_replayed", notReplayed);
+    m.put("rpo_ms", r.rpo() == null ? null : r.rpo().toMillis());
+    m.put("load_ms", r.loadDuration().toMillis());
+    m.put("replay_ms", r.replayDuration().toMillis());
+    m.put("records_per_second", Math.round(r.replayRate()));
+    m.put("error", r.error());
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(m);
   }
 
   /** Prints the report an operator reads. */

@@ -251,6 +251,35 @@ class RebuildCommandTest {
   }
 
   @Test
+  void withJsonStandardOutputHoldsTheReportAloneWithWhatWasAndWasNotReplayed() throws IOException {
+    Path dir = copyOfData("json");
+    Snapshot oldest = snapshots.get(0);
+    long from = Objects.requireNonNull(oldest.logPosition()).offset();
+
+    CliRun r = rebuildIn(dir, "--json", "--snapshot", oldest.id(), "--to-offset", Long.toString(from + 1));
+
+    assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
+    assertThat(r.err()).contains("replaying the replication log in");
+    com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+    assertThat(j.get("state").asText()).isEqualTo("PRIMARY_ACTIVE");
+    assertThat(j.at("/request/to_offset").asLong()).isEqualTo(from + 1);
+    assertThat(j.at("/request/to_time").isNull()).isTrue();
+    assertThat(j.at("/snapshot/id").asText()).isEqualTo(oldest.id());
+    assertThat(j.at("/snapshot/log_offset").asLong()).isEqualTo(from);
+    assertThat(j.get("stop").asText()).isEqualTo("target");
+    assertThat(j.get("target_reached").asBoolean()).isTrue();
+    assertThat(j.at("/replayed/records").asLong()).isEqualTo(2);
+    assertThat(j.at("/replayed/first_offset").asLong()).isEqualTo(from);
+    assertThat(j.at("/replayed/last_offset").asLong()).isEqualTo(from + 1);
+    assertThat(Instant.parse(j.at("/replayed/last_time").asText())).isNotNull();
+    assertThat(j.at("/not_replayed/records").asLong()).isPositive();
+    assertThat(Instant.parse(j.at("/not_replayed/first_time").asText()))
+        .isBeforeOrEqualTo(Instant.parse(j.at("/not_replayed/last_time").asText()));
+    assertThat(j.at("/not_replayed/at_or_before_target").asLong()).isZero();
+    assertThat(j.get("error").isNull()).isTrue();
+  }
+
+  @Test
   void aTargetBeforeTheOldestSnapshotIsRefusedNamingItAndChangesNothing() {
     ServiceState before = state();
     CliRun r = rebuild("--to", "2020-01-01T00:00:00Z");

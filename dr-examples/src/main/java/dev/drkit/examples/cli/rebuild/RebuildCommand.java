@@ -70,7 +70,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code drkit rebuild --plan FILE --service NAME --data DIR [--snapshot ID|latest] [--to TIME |
- * --to-offset N]}: rebuilds the example orders service from a backup snapshot and its replication
+ * --to-offset N] [--abandon] [--json]}: rebuilds the example orders service from a backup snapshot and its replication
  * log with the failover engine's rebuild command ({@link FailoverEngine#rebuild}), and prints what
  * was restored, what was replayed and what was deliberately not replayed.
  *
@@ -81,16 +81,25 @@ import picocli.CommandLine.Spec;
  * repository the scheduled backups write to). The service must be stopped: the command starts the
  * rebuilt site, validates it with the plan's checks, promotes it at a new epoch and stops it again.
  *
+ * <p>Run again on a service an interrupted run left REBUILDING, or whose rebuild FAILED, the command
+ * resumes or retries that rebuild with the request it was started with; options asking for another
+ * snapshot or target are refused (exit code 2, naming the persisted request) unless {@code
+ * --abandon} replaces an interrupted rebuild, or the rebuild had FAILED (then the options given start
+ * a new one). With {@code --json} the report is printed as one JSON object on standard output.
+ *
  * <p>Exit codes: {@code 0} rebuilt and validated; {@code 1} the rebuild failed (the message says at
- * which offset and what was recovered; the state is FAILED and a rerun resumes it); {@code 2}
+ * which offset and what was recovered; the state is FAILED and a rerun retries it); {@code 2}
  * invalid input or a refused request (nothing changed).
  */
 @Command(name = "rebuild", mixinStandardHelpOptions = true,
     description = {"Rebuild the example orders service from a backup snapshot and its replication log: restore the"
         + " snapshot, replay the log to its end or to a chosen moment, validate, promote at a new epoch.",
         "Use it when both sites are lost, or to go back to just before bad writes (a bulk delete, a bad deployment)."},
-    footer = {"", "TIME is ISO-8601: 2026-01-31T02:00:00Z, or 2026-01-31T02:00 in the local zone. Records are compared by",
-        "their commit time, read from the clock of the primary that wrote them (see docs/failover.md).",
+    footer = {"", "TIME is ISO-8601: 2026-01-31T02:00:00Z, 2026-01-31T03:00:00+01:00, or 2026-01-31T02:00 in the local",
+        "zone (a space may replace the T). Records are compared by their commit time, read from the clock of the",
+        "primary that wrote them (see docs/failover.md).",
+        "", "Run again, an interrupted or failed rebuild is resumed or retried with the request it was started with;",
+        "other --snapshot/--to/--to-offset options are refused unless --abandon is given.",
         "", "Exit codes: 0 rebuilt and validated, 1 rebuild failed (resumable: run the command again),",
         "2 invalid input or request refused (nothing changed)."})
 public final class RebuildCommand implements Callable<Integer> {

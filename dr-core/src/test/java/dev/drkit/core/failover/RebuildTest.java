@@ -165,6 +165,40 @@ class RebuildTest {
   }
 
   @Test
+  void damageOrAGapAtTheVeryFirstRecordAfterTheSnapshotRecoversTheSnapshotAloneNamingTheOffset() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 4, t(4));
+    f.damagedAt = 4;
+    ServiceState damaged = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(damaged.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(damaged).orElseThrow().error()).contains("offset 4 fails its checksum")
+        .contains("recovered: snapshot aaaa1111 and no log record");
+
+    f.damagedAt = -1;
+    f.gapAt = 4;
+    ServiceState gap = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(gap.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(gap).orElseThrow().error()).contains("gap in the log at offset 4 (the next record"
+        + " read is offset 5)").contains("recovered: snapshot aaaa1111 and no log record");
+    assertThat(f.calls).noneMatch(c -> c.startsWith("apply"));
+  }
+
+  @Test
+  void aLogThatEndsAtTheSnapshotPositionReplaysNothingAndCompletesAtTheSnapshot() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(4);
+    f.snapshot("aaaa1111", 4, t(4));
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest().withTargetTime(t(4)), "alice", "test");
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(f.store).isEqualTo(f.expectedUpTo(3));
+    RebuildReport r = RebuildReport.of(s).orElseThrow();
+    assertThat(r.applied()).isZero();
+    assertThat(r.notReplayed()).isZero();
+    assertThat(r.stop()).isEqualTo("end");
+  }
+
+  @Test
   void aLogTruncatedPastTheSnapshotPositionIsAGapNamingTheMissingOffsets() {
     Harness h = new Harness();
     FakeRebuild f = new FakeRebuild().puts(10);

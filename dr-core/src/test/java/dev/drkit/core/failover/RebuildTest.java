@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
+import dev.drkit.core.IllegalTransitionException;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.core.spi.ServiceState;
 import dev.drkit.core.spi.Site;
@@ -11,6 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -333,6 +337,45 @@ class RebuildTest {
         .isInstanceOf(RebuildRefusedException.class).hasMessageContaining("holds no snapshot of it");
     assertThat(h.store.load("orders").orElseThrow().version()).isEqualTo(version);
     assertThat(h.sites.calls).isEmpty();
+  }
+
+  @Test
+  void whileARebuildRunsASecondRebuildOrAFailoverIsRefusedAndAResumeDoesNotReplayTwice() throws Exception {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 4, t(4));
+    FailoverEngine e = engine(h, f);
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.hook = where -> {
+      if (where.equals("apply")) {
+        applying.countDown();
+        try {
+          assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException ex) {
+          throw new IllegalStateException(ex);
+        }
+      }
+    };
+    CompletableFuture<ServiceState> first = CompletableFuture.supplyAsync(
+        () -> e.rebuild(RebuildRequest.latest().withTargetOffset(7), "alice", "first"));
+    assertThat(applying.await(30, TimeUnit.SECONDS)).isTrue();
+    try {
+      assertThatThrownBy(() -> e.rebuild(RebuildRequest.latest(), "bob", "second"))
+          .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("REBUILDING");
+      assertThatThrownBy(() -> e.failover("bob", "failover during a rebuild"))
+          .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("REBUILDING");
+      assertThat(e.resume().state()).as("a resume while the rebuild runs returns at once")
+          .isEqualTo(FailoverState.REBUILDING);
+    } finally {
+      release.countDown();
+    }
+    ServiceState s = first.get(30, TimeUnit.SECONDS);
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(RebuildReport.of(s).orElseThrow().request().toOffset()).isEqualTo(7);
+    assertThat(f.calls).containsExactly("load aaaa1111 into PRIMARY @2", "apply 4..7 @2");
+    assertThat(f.violations).isEmpty();
+    assertThat(f.store).isEqualTo(f.expectedUpTo(7));
   }
 
   @Test

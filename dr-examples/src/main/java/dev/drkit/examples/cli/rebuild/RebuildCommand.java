@@ -136,10 +136,10 @@ public final class RebuildCommand implements Callable<Integer> {
       description = "Replay up to and including log offset N (default: the end of the log).")
   @Nullable Long toOffset;
 
-  @Option(names = "--log", paramLabel = "DIR",
+  @Option(names = "--log", paramLabel = "DIR|none",
       description = "The replication log to replay (default: the log of the snapshot's epoch under the data directory,"
-          + " <site>/replog/e<EPOCH>, else the replica's copy <site>/replog/e<EPOCH>-replica). A directory that does not exist means the log is gone: the rebuild stops at"
-          + " the snapshot.")
+          + " <site>/replog/e<EPOCH>, else the replica's copy <site>/replog/e<EPOCH>-replica). 'none': the log is"
+          + " gone, the rebuild stops at the snapshot. A DIR that does not exist is refused.")
   @Nullable Path log;
 
   @Option(names = "--json", description = "Print the report as one JSON object on standard output (what the rebuild"
@@ -180,6 +180,12 @@ public final class RebuildCommand implements Callable<Integer> {
           : Optional.of(parseTime("--last-acknowledged", lastAcknowledged, ZoneId.systemDefault()));
       RecoveryPlan p = PlanLoader.withCheckValidator(DrillPlanChecks.validator()).load(plan);
       config = p.service(service);
+      Path logDir = log;
+      if (logDir != null && !logGone(logDir) && !Files.isDirectory(logDir)) {
+        throw new IllegalArgumentException("--log " + logDir + (Files.exists(logDir) ? " is not a directory"
+            : " does not exist") + ": give the directory of a replication log, or --log none to rebuild without"
+            + " the log (stopping at the snapshot)");
+      }
       for (String dir : List.of("backup-repo", "state")) {
         if (!Files.isDirectory(data.resolve(dir))) {
           throw new IllegalArgumentException("--data " + data + " holds no " + dir + "/ directory: it is not the orders"
@@ -419,6 +425,11 @@ public final class RebuildCommand implements Callable<Integer> {
         + local.atOffset(offsets.get(1)));
   }
 
+  /** Whether {@code --log} says the log is gone ({@code none}, unless a directory of that name exists). */
+  private static boolean logGone(Path dir) {
+    return dir.toString().equals("none") && !Files.isDirectory(dir);
+  }
+
   /**
    * Opens the log the rebuild replays, once the engine has chosen (and persisted) the snapshot: the
    * {@code --log} directory, or the log of the snapshot's epoch under the data directory.
@@ -459,8 +470,8 @@ public final class RebuildCommand implements Callable<Integer> {
             + " or e" + epoch + "-replica): the log is gone, the rebuild stops at the snapshot");
         return Optional.empty();
       }
-    } else if (!Files.isDirectory(dir)) {
-      out.println("--log " + dir + " does not exist: the log is gone, the rebuild stops at the snapshot");
+    } else if (logGone(dir)) {
+      out.println("--log none: the log is gone, the rebuild stops at the snapshot");
       return Optional.empty();
     }
     out.println("replaying the replication log in " + dir);

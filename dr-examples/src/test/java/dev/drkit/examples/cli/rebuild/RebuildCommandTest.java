@@ -332,7 +332,14 @@ class RebuildCommandTest {
     Snapshot newest = snapshots.get(snapshots.size() - 1);
     String lastAck = newest.time().plusSeconds(3).toString();
 
-    CliRun r = rebuild("--log", tmp.resolve("lost-log").toString(), "--last-acknowledged", lastAck);
+    CliRun typo = rebuild("--log", tmp.resolve("lost-log").toString(), "--last-acknowledged", lastAck);
+    assertThat(typo.exitCode()).as("a --log that does not exist is a typo until said otherwise")
+        .isEqualTo(RebuildCommand.EXIT_INVALID);
+    assertThat(typo.err()).contains("--log " + tmp.resolve("lost-log") + " does not exist").contains("--log none");
+    assertNoStackTrace(typo);
+    assertThat(typo.out()).doesNotContain("rebuilding");
+
+    CliRun r = rebuild("--log", "none", "--last-acknowledged", lastAck);
 
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("the log is gone").contains("snapshot " + newest.id())

@@ -60,6 +60,8 @@ import java.util.Map;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -219,6 +221,15 @@ public final class RebuildCommand implements Callable<Integer> {
     } catch (StorageException e) {
       err.println("drkit rebuild: refused, nothing changed: the service's state cannot be taken (" + e.getMessage()
           + "); another drkit rebuild, or the service itself, is running on " + data);
+      err.flush();
+      return EXIT_INVALID;
+    }
+    Set<String> held = store.services();
+    if (!held.contains(config.name())) {
+      store.close();
+      err.println("drkit rebuild: refused, nothing changed: --data " + data + " holds no state of service '"
+          + config.name() + "' (its state store holds " + (held.isEmpty() ? "none" : String.join(", ", new TreeSet<>(held)))
+          + "): give the service whose data directory this is");
       err.flush();
       return EXIT_INVALID;
     }

@@ -308,6 +308,17 @@ class RebuildCommandTest {
     CliRun service = CliRun.of("rebuild", "--plan", plan.toString(), "--service", "nope", "--data", data.toString());
     assertThat(service.exitCode()).isEqualTo(RebuildCommand.EXIT_INVALID);
     assertThat(service.err()).contains("no service named 'nope'");
+
+    long version = versioned(data).version();
+    CliRun other = CliRun.of("rebuild", "--plan", plan.toString(), "--service", "inventory", "--data",
+        data.toString());
+    assertThat(other.exitCode()).as("a service of the plan whose data this is not").isEqualTo(RebuildCommand.EXIT_INVALID);
+    assertThat(other.err()).contains("holds no state of service 'inventory' (its state store holds orders)");
+    assertNoStackTrace(other);
+    assertThat(versioned(data).version()).isEqualTo(version);
+    try (FileStateStore store = FileStateStore.open(data.resolve("state"))) {
+      assertThat(store.services()).containsExactly("orders");
+    }
   }
 
   @Test

@@ -575,9 +575,11 @@ public final class RebuildCommand implements Callable<Integer> {
       }
     }
     Duration rpo = r.rpo();
+    boolean atSnapshot = "log-gone".equals(r.stop()) || "no-position".equals(r.stop());
     out.println("  RPO           " + (rpo != null ? rpo.toMillis() + " ms between what was restored and the last"
-        + " acknowledged write" : "not measured (the log was replayed, or the last acknowledged write is unknown:"
-        + " --last-acknowledged)"));
+        + " acknowledged write" : atSnapshot ? "UNKNOWN: everything written after the snapshot (" + r.snapshotTime()
+        + ") is lost; give --last-acknowledged TIME to measure how much" : "not measured (the log was replayed, or"
+        + " the last acknowledged write is unknown: --last-acknowledged)"));
     out.println(String.format(Locale.ROOT, "  time          load %d ms, replay %d ms (%.0f records/s)",
         r.loadDuration().toMillis(), r.replayDuration().toMillis(), r.replayRate()));
     if (r.error() != null) {

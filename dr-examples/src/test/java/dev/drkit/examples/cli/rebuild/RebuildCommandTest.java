@@ -339,7 +339,7 @@ class RebuildCommandTest {
   }
 
   @Test
-  void withoutALogTheRebuildStopsAtTheSnapshotAndReportsTheRpo() {
+  void withoutALogTheRebuildStopsAtTheSnapshotAndReportsTheRpo() throws IOException {
     Snapshot newest = snapshots.get(snapshots.size() - 1);
     String lastAck = newest.time().plusSeconds(3).toString();
 
@@ -349,6 +349,13 @@ class RebuildCommandTest {
     assertThat(typo.err()).contains("--log " + tmp.resolve("lost-log") + " does not exist").contains("--log none");
     assertNoStackTrace(typo);
     assertThat(typo.out()).doesNotContain("rebuilding");
+
+    Path unmeasured = copyOfData("log-gone-unmeasured");
+    CliRun blind = rebuildIn(unmeasured, "--log", "none");
+    assertThat(blind.exitCode()).as(blind.out() + blind.err()).isZero();
+    assertThat(blind.out()).contains("stopped at log-gone")
+        .contains("RPO           UNKNOWN: everything written after the snapshot (" + newest.time() + ") is lost; give"
+            + " --last-acknowledged TIME to measure how much");
 
     CliRun r = rebuild("--log", "none", "--last-acknowledged", lastAck);
 

@@ -62,6 +62,9 @@ final class ReadAhead implements AutoCloseable {
   private final Predicate<ReplayRecord> pastTarget;
   private final @Nullable Long toOffset;
   private final long end;
+  /** The epoch of the last record read (at first, the snapshot's): a log's epochs never go down. */
+  private long lastEpoch;
+  private final long startOffset;
   private final int batchRecords;
   private final long batchBytes;
   private final BlockingQueue<Item> queue = new ArrayBlockingQueue<>(1);
@@ -76,10 +79,12 @@ final class ReadAhead implements AutoCloseable {
    *
    * @param pastTarget whether a record lies past the rebuild's target (the first one ends the apply)
    * @param toOffset the target offset, if the target is one (a batch ending on it reaches the target)
+   * @param fromEpoch the epoch of the snapshot's log position: a record of an older epoch is from
+   *     another line of the log, and ends the replay as damage
    */
   ReadAhead(String service, Site site, long epoch, ReplayLog log, RebuildTarget target,
-      Predicate<ReplayRecord> pastTarget, @Nullable Long toOffset, long from, long end, int batchRecords,
-      long batchBytes) {
+      Predicate<ReplayRecord> pastTarget, @Nullable Long toOffset, long from, long fromEpoch, long end,
+      int batchRecords, long batchBytes) {
     this.service = service;
     this.site = site;
     this.epoch = epoch;
@@ -88,6 +93,8 @@ final class ReadAhead implements AutoCloseable {
     this.pastTarget = pastTarget;
     this.toOffset = toOffset;
     this.end = end;
+    this.lastEpoch = fromEpoch;
+    this.startOffset = from;
     this.batchRecords = batchRecords;
     this.batchBytes = batchBytes;
     this.thread = DrkitThreads.create(() -> run(from), threadName(service), true);
@@ -246,6 +253,17 @@ final class ReadAhead implements AutoCloseable {
     long expect = next;
     for (int i = 0; i < batch.size(); i++) {
       ReplayRecord r = batch.get(i);
+      if (r.epoch() < lastEpoch && r.offset() == expect) {
+        if (i > 0) {
+          return batch.subList(0, i); // the valid part; the next read reports the record
+        }
+        long older = lastEpoch;
+        throw new LogDamage(new Failure(recovered -> new IntegrityException("rebuild of '" + service
+            + "': the record at offset " + r.offset() + " was written at epoch " + r.epoch() + ", older than epoch "
+            + older + (r.offset() == startOffset ? " of the snapshot's log position" : " of the record before it")
+            + ": the log is not the line the snapshot was taken on (another epoch's or another service's log?); "
+            + recovered), null));
+      }
       if (r.offset() != expect) {
         if (i > 0) {
           return batch.subList(0, i); // the dense part; the next read reports the gap
@@ -256,6 +274,7 @@ final class ReadAhead implements AutoCloseable {
             + recovered), null));
       }
       expect++;
+      lastEpoch = r.epoch();
     }
     return batch;
   }

@@ -32,6 +32,9 @@ import org.jspecify.annotations.Nullable;
  * @param notReplayed records past the target that were deliberately not replayed
  * @param notReplayedFirst the commit time of the first of them, or null
  * @param notReplayedLast the commit time of the last of them, or null
+ * @param notReplayedAtOrBeforeTarget of the records not replayed, those committed at or before the
+ *     target time: they follow a record past it in the log (written under a clock ahead of theirs,
+ *     clock skew between the sites); {@code 0} for other targets
  * @param rpo the measured gap between what was restored and the last acknowledged write, when the
  *     replay ran to the end of what survives and the host knows that write; otherwise null
  * @param loadDuration how long loading the snapshot took
@@ -41,7 +44,7 @@ import org.jspecify.annotations.Nullable;
 public record RebuildReport(String service, FailoverState state, long epoch, RebuildRequest request, String snapshotId,
     Instant snapshotTime, long snapshotBytes, @Nullable Long fromOffset, @Nullable String stop, long applied,
     @Nullable Long lastApplied, @Nullable Instant lastAppliedTime, long notReplayed, @Nullable Instant notReplayedFirst,
-    @Nullable Instant notReplayedLast, @Nullable Duration rpo, Duration loadDuration, Duration replayDuration,
+    @Nullable Instant notReplayedLast, long notReplayedAtOrBeforeTarget, @Nullable Duration rpo, Duration loadDuration, Duration replayDuration,
     @Nullable String error) {
   /** Validates. */
   public RebuildReport {
@@ -75,6 +78,7 @@ public record RebuildReport(String service, FailoverState state, long epoch, Reb
         opt(a, Replayer.ATTR_FROM_OFFSET), a.get(Replayer.ATTR_STOP), num(a, Replayer.ATTR_APPLIED, 0L),
         opt(a, Replayer.ATTR_LAST_APPLIED), time(a, Replayer.ATTR_LAST_APPLIED_TIME),
         num(a, Replayer.ATTR_SKIPPED, 0L), time(a, Replayer.ATTR_SKIPPED_FIRST), time(a, Replayer.ATTR_SKIPPED_LAST),
+        num(a, Replayer.ATTR_SKIPPED_AT_OR_BEFORE, 0L),
         a.containsKey(Replayer.ATTR_RPO_MILLIS) ? Duration.ofMillis(num(a, Replayer.ATTR_RPO_MILLIS, 0L)) : null,
         Duration.ofMillis(num(a, Replayer.ATTR_LOAD_MILLIS, 0L)),
         Duration.ofMillis(num(a, Replayer.ATTR_REPLAY_MILLIS, 0L)), error));
@@ -104,6 +108,10 @@ public record RebuildReport(String service, FailoverState state, long epoch, Reb
       if (notReplayed > 0) {
         b.append("; NOT replayed: ").append(notReplayed).append(" records committed ").append(notReplayedFirst)
             .append(" .. ").append(notReplayedLast);
+        if (notReplayedAtOrBeforeTarget > 0) {
+          b.append(" (").append(notReplayedAtOrBeforeTarget).append(" of them committed at or before the target,"
+              + " after a record past it in the log: clock skew)");
+        }
       }
     }
     if (rpo != null) {

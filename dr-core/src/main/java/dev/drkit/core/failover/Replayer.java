@@ -55,6 +55,8 @@ final class Replayer {
   static final String ATTR_SKIPPED_LAST = "rebuildSkippedLast";
   static final String ATTR_RPO_MILLIS = "rebuildRpoMillis";
   static final String ATTR_SKIPPED_NOTE = "rebuildSkippedNote";
+  /** Of the records not replayed, those committed at or before a target time (after one past it in the log). */
+  static final String ATTR_SKIPPED_AT_OR_BEFORE = "rebuildSkippedAtOrBefore";
 
   /** Why the replay stopped. */
   static final String STOP_END = "end";
@@ -106,6 +108,7 @@ final class Replayer {
           + " is impossible, choose an older snapshot or accept the snapshot alone)");
     }
     long end = log.endOffset(service);
+    checkLine(from, first, end);
     long next = from;
     long applied = 0;
     long lastApplied = -1;
@@ -114,9 +117,10 @@ final class Replayer {
     long skipped = 0;
     Instant skippedFirst = null;
     Instant skippedLast = null;
+    long skippedAtOrBefore = 0;
     if (next < end) {
       try (ReadAhead reader = new ReadAhead(service, site, epoch, log, target, this::pastTarget, request.toOffset(),
-          from, end, batchRecords, batchBytes)) {
+          from, snapshot.logPosition().epoch(), end, batchRecords, batchBytes)) {
         while (true) {
           if (Thread.currentThread().isInterrupted()) {
             throw interrupted(next);
@@ -161,6 +165,9 @@ final class Replayer {
           for (int i = cut; i < records.size(); i++) {
             Instant t = records.get(i).commitTime();
             skipped++;
+            if (request.toTime() != null && !t.isAfter(request.toTime())) {
+              skippedAtOrBefore++; // behind a record past the target in the log: clock skew
+            }
             skippedFirst = skippedFirst == null ? t : skippedFirst;
             skippedLast = t;
           }
@@ -179,6 +186,9 @@ final class Replayer {
       out.put(ATTR_SKIPPED_FIRST, skippedFirst.toString());
       out.put(ATTR_SKIPPED_LAST, Objects.requireNonNull(skippedLast).toString()); // set with skippedFirst
     }
+    if (skippedAtOrBefore > 0) {
+      out.put(ATTR_SKIPPED_AT_OR_BEFORE, Long.toString(skippedAtOrBefore));
+    }
     if (!reachedTarget) {
       Instant upTo = lastAppliedTime != null ? lastAppliedTime : snapshot.time();
       target.lastAcknowledgedWrite(service).ifPresent(t -> out.put(ATTR_RPO_MILLIS,
@@ -186,6 +196,26 @@ final class Replayer {
     }
     out.put(ATTR_REPLAY_MILLIS, Long.toString(Duration.between(started, clock.instant()).toMillis()));
     return out;
+  }
+
+  /**
+   * The record just before the snapshot's position, when the log still holds it, was written before
+   * the snapshot was taken, so at the snapshot's epoch or an older one: a newer epoch there means the
+   * log is another line (the log of a later epoch, or another service's) whose offsets only happen to
+   * overlap. A position without its epoch (0, as a state persisted without it reads) is not checked.
+   */
+  private void checkLine(long from, long first, long end) throws Exception {
+    long posEpoch = Objects.requireNonNull(snapshot.logPosition()).epoch();
+    if (posEpoch == 0 || from <= first || from > end) {
+      return;
+    }
+    List<ReplayRecord> before = log.read(service, from - 1, 1);
+    if (!before.isEmpty() && before.get(0).offset() == from - 1 && before.get(0).epoch() > posEpoch) {
+      throw new IntegrityException("rebuild of '" + service + "': the record at offset " + (from - 1) + ", before"
+          + " snapshot " + snapshot.id() + "'s log position " + from + ", was written at epoch " + before.get(0).epoch()
+          + ", after the snapshot's epoch " + posEpoch + ": the log is not the line the snapshot was taken on"
+          + " (another epoch's or another service's log?); " + recovered(0, -1));
+    }
   }
 
   private boolean pastTarget(ReplayRecord r) {

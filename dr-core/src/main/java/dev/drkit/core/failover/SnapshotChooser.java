@@ -5,6 +5,7 @@ import dev.drkit.core.spi.SnapshotRef;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
+import java.util.stream.Collectors;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -37,14 +38,17 @@ final class SnapshotChooser {
     SnapshotRef chosen;
     if (r.snapshotId() != null) {
       String id = r.snapshotId();
-      List<SnapshotRef> m = sorted.stream().filter(s -> s.id().startsWith(id)).toList();
+      List<SnapshotRef> exact = sorted.stream().filter(s -> s.id().equals(id)).toList();
+      List<SnapshotRef> m = exact.isEmpty() ? sorted.stream().filter(s -> s.id().startsWith(id)).toList() : exact;
       if (m.isEmpty()) {
         throw new RebuildRefusedException("rebuild of '" + service + "' refused: no snapshot '" + id + "' (oldest is "
             + describe(oldest) + ", newest " + describe(sorted.get(sorted.size() - 1)) + ")");
       }
       if (m.size() > 1) {
         throw new RebuildRefusedException("rebuild of '" + service + "' refused: snapshot prefix '" + id
-            + "' is ambiguous (" + m.size() + " snapshots match)");
+            + "' is ambiguous: " + m.size() + " snapshots match ("
+            + m.stream().limit(5).map(SnapshotChooser::describe).collect(Collectors.joining(", "))
+            + (m.size() > 5 ? ", ..." : "") + "); give more of the id");
       }
       chosen = m.get(0);
     } else if (r.snapshotBefore() != null) {

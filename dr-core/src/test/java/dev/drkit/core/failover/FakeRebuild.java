@@ -53,18 +53,27 @@ final class FakeRebuild implements SnapshotCatalog, ReplayLog, RebuildTarget {
   }
 
   FakeRebuild add(String op) {
-    long off = log.size();
-    log.add(new ReplayRecord(off, 1, T0.plusSeconds(off), op.getBytes(StandardCharsets.UTF_8)));
+    return add(op, T0.plusSeconds(log.size()), 1);
+  }
+
+  /** Appends {@code op} committed at {@code time} under {@code epoch}. */
+  FakeRebuild add(String op, Instant time, long epoch) {
+    log.add(new ReplayRecord(log.size(), epoch, time, op.getBytes(StandardCharsets.UTF_8)));
     return this;
   }
 
   /** Takes a snapshot consistent with offset {@code pos} (every record below it), taken at {@code time}. */
   FakeRebuild snapshot(String id, long pos, Instant time) {
+    return snapshot(id, pos, time, 1);
+  }
+
+  /** Takes a snapshot consistent with offset {@code pos}, taken at {@code time} under {@code epoch}. */
+  FakeRebuild snapshot(String id, long pos, Instant time, long epoch) {
     Map<String, String> data = new TreeMap<>();
     for (int i = 0; i < pos; i++) {
       applyTo(data, log.get(i));
     }
-    snapshots.add(new SnapshotRef(id, time, new LogPosition(pos, 1), 100 * pos));
+    snapshots.add(new SnapshotRef(id, time, new LogPosition(pos, epoch), 100 * pos));
     snapshotData.put(id, data);
     return this;
   }

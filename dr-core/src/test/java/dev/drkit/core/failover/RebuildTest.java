@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.drkit.core.FailoverState;
+import dev.drkit.core.IllegalTransitionException;
 import dev.drkit.core.store.InMemoryStateStore;
 import dev.drkit.core.spi.ServiceState;
 import dev.drkit.core.spi.Site;
@@ -11,6 +12,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -165,6 +169,40 @@ class RebuildTest {
   }
 
   @Test
+  void damageOrAGapAtTheVeryFirstRecordAfterTheSnapshotRecoversTheSnapshotAloneNamingTheOffset() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 4, t(4));
+    f.damagedAt = 4;
+    ServiceState damaged = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(damaged.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(damaged).orElseThrow().error()).contains("offset 4 fails its checksum")
+        .contains("recovered: snapshot aaaa1111 and no log record");
+
+    f.damagedAt = -1;
+    f.gapAt = 4;
+    ServiceState gap = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(gap.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(gap).orElseThrow().error()).contains("gap in the log at offset 4 (the next record"
+        + " read is offset 5)").contains("recovered: snapshot aaaa1111 and no log record");
+    assertThat(f.calls).noneMatch(c -> c.startsWith("apply"));
+  }
+
+  @Test
+  void aLogThatEndsAtTheSnapshotPositionReplaysNothingAndCompletesAtTheSnapshot() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(4);
+    f.snapshot("aaaa1111", 4, t(4));
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest().withTargetTime(t(4)), "alice", "test");
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(f.store).isEqualTo(f.expectedUpTo(3));
+    RebuildReport r = RebuildReport.of(s).orElseThrow();
+    assertThat(r.applied()).isZero();
+    assertThat(r.notReplayed()).isZero();
+    assertThat(r.stop()).isEqualTo("end");
+  }
+
+  @Test
   void aLogTruncatedPastTheSnapshotPositionIsAGapNamingTheMissingOffsets() {
     Harness h = new Harness();
     FakeRebuild f = new FakeRebuild().puts(10);
@@ -188,6 +226,156 @@ class RebuildTest {
     RebuildReport r = RebuildReport.of(s).orElseThrow();
     assertThat(r.stop()).isEqualTo("log-gone");
     assertThat(r.rpo()).isEqualTo(Duration.ofMillis(5250));
+  }
+
+  @Test
+  void replaysARecordExactlyAtTheTargetTimeWithItsEqualTimedNeighboursAndCountsSkewedRecordsLeftOut() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(4);
+    f.snapshot("aaaa1111", 2, t(2));
+    f.add("put a x", t(5), 1).add("put b x", t(5), 1).add("put c x", t(5), 1) // offsets 4..6, all at the target
+        .add("put d x", t(6), 1) // 7: the first past it
+        .add("put e x", t(4), 1) // 8: behind it in the log, committed before the target (a clock behind)
+        .add("put f x", t(7), 1); // 9
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest().withTargetTime(t(5)), "alice", "skew");
+
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(f.store).isEqualTo(f.expectedUpTo(6)).containsKeys("a", "b", "c").doesNotContainKeys("d", "e", "f");
+    RebuildReport r = RebuildReport.of(s).orElseThrow();
+    assertThat(r.lastApplied()).isEqualTo(6);
+    assertThat(r.lastAppliedTime()).isEqualTo(t(5));
+    assertThat(r.stop()).isEqualTo("target");
+    assertThat(r.notReplayed()).isEqualTo(3);
+    assertThat(r.notReplayedFirst()).isEqualTo(t(6));
+    assertThat(r.notReplayedLast()).isEqualTo(t(7));
+    assertThat(r.notReplayedAtOrBeforeTarget()).isEqualTo(1);
+    assertThat(r.summary()).contains("1 of them committed at or before the target");
+  }
+
+  @Test
+  void aTargetTimeOnlyOffsetsFromTheSnapshotCountNoSkewWhenTheLogIsInOrder() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 2, t(2));
+    RebuildReport r = RebuildReport.of(engine(h, f).rebuild(RebuildRequest.latest().withTargetTime(t(6)), "a", "b"))
+        .orElseThrow();
+    assertThat(r.notReplayed()).isEqualTo(3);
+    assertThat(r.notReplayedAtOrBeforeTarget()).isZero();
+    assertThat(r.summary()).doesNotContain("clock skew");
+  }
+
+  @Test
+  void aLogOfAnOlderEpochThanTheSnapshotStopsTheReplayNamingTheOffsetAndEpochs() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10); // every record at epoch 1
+    f.snapshot("aaaa1111", 4, t(4), 2); // taken under epoch 2: this log is not its line
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(s.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(s).orElseThrow().error())
+        .contains("record at offset 4 was written at epoch 1, older than epoch 2 of the snapshot's log position")
+        .contains("recovered: snapshot aaaa1111 and no log record");
+    assertThat(f.calls).isNotEmpty().allMatch(c -> c.equals("load aaaa1111 into PRIMARY @2"));
+    assertThat(h.writable()).isEmpty();
+  }
+
+  @Test
+  void aLogWhoseRecordBeforeTheSnapshotPositionIsOfANewerEpochIsAnotherLineAndIsNotReplayed() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild();
+    for (int i = 0; i < 10; i++) {
+      f.add("put k" + i + " w" + i, t(i), 3); // a later epoch's fresh log, offsets from 0 again
+    }
+    f.snapshot("aaaa1111", 4, t(4), 1);
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(s.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(s).orElseThrow().error())
+        .contains("record at offset 3, before snapshot aaaa1111's log position 4, was written at epoch 3, after the"
+            + " snapshot's epoch 1");
+    assertThat(f.calls).noneMatch(c -> c.startsWith("apply"));
+  }
+
+  @Test
+  void epochsRisingAlongTheLogAreReplayedAndAnEpochGoingDownStopsTheReplayAtIt() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(6);
+    f.add("put x 1", t(6), 2).add("put y 1", t(7), 2); // a role change inside one log: legal
+    f.snapshot("aaaa1111", 4, t(4));
+    ServiceState ok = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "rising");
+    assertThat(ok.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(f.store).isEqualTo(f.expectedUpTo(7));
+
+    f.add("put z 1", t(8), 1); // offset 8 goes back to epoch 1: another line spliced in
+    ServiceState bad = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "falling");
+    assertThat(bad.state()).isEqualTo(FailoverState.FAILED);
+    assertThat(RebuildReport.of(bad).orElseThrow().error())
+        .contains("record at offset 8 was written at epoch 1, older than epoch 2 of the record before it")
+        .contains("log records 4..7 (4 records)");
+  }
+
+  @Test
+  void anAmbiguousSnapshotPrefixIsRefusedListingTheMatchesAndAFullIdWinsOverLongerOnes() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 3, t(3)).snapshot("aaaa2222", 6, t(6)).snapshot("aaaa11119", 7, t(7));
+    FailoverEngine e = engine(h, f);
+    assertThatThrownBy(() -> e.rebuild(RebuildRequest.latest().withSnapshot("aaaa"), "a", "b"))
+        .isInstanceOf(RebuildRefusedException.class).hasMessageContaining("prefix 'aaaa' is ambiguous: 3 snapshots")
+        .hasMessageContaining("aaaa1111 (taken " + t(3)).hasMessageContaining("aaaa2222 (taken " + t(6))
+        .hasMessageContaining("aaaa11119 (taken " + t(7));
+    assertThat(f.calls).isEmpty();
+    ServiceState s = e.rebuild(RebuildRequest.latest().withSnapshot("aaaa1111"), "a", "b");
+    assertThat(RebuildReport.of(s).orElseThrow().snapshotId()).isEqualTo("aaaa1111");
+  }
+
+  @Test
+  void latestWithAnEmptyCatalogueIsRefusedAndChangesNothing() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(3);
+    FailoverEngine e = engine(h, f);
+    long version = e.versionedState().version();
+    assertThatThrownBy(() -> e.rebuild(RebuildRequest.latest(), "a", "b"))
+        .isInstanceOf(RebuildRefusedException.class).hasMessageContaining("holds no snapshot of it");
+    assertThat(h.store.load("orders").orElseThrow().version()).isEqualTo(version);
+    assertThat(h.sites.calls).isEmpty();
+  }
+
+  @Test
+  void whileARebuildRunsASecondRebuildOrAFailoverIsRefusedAndAResumeDoesNotReplayTwice() throws Exception {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 4, t(4));
+    FailoverEngine e = engine(h, f);
+    CountDownLatch applying = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    f.hook = where -> {
+      if (where.equals("apply")) {
+        applying.countDown();
+        try {
+          assertThat(release.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException ex) {
+          throw new IllegalStateException(ex);
+        }
+      }
+    };
+    CompletableFuture<ServiceState> first = CompletableFuture.supplyAsync(
+        () -> e.rebuild(RebuildRequest.latest().withTargetOffset(7), "alice", "first"));
+    assertThat(applying.await(30, TimeUnit.SECONDS)).isTrue();
+    try {
+      assertThatThrownBy(() -> e.rebuild(RebuildRequest.latest(), "bob", "second"))
+          .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("REBUILDING");
+      assertThatThrownBy(() -> e.failover("bob", "failover during a rebuild"))
+          .isInstanceOf(IllegalTransitionException.class).hasMessageContaining("REBUILDING");
+      assertThat(e.resume().state()).as("a resume while the rebuild runs returns at once")
+          .isEqualTo(FailoverState.REBUILDING);
+    } finally {
+      release.countDown();
+    }
+    ServiceState s = first.get(30, TimeUnit.SECONDS);
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(RebuildReport.of(s).orElseThrow().request().toOffset()).isEqualTo(7);
+    assertThat(f.calls).containsExactly("load aaaa1111 into PRIMARY @2", "apply 4..7 @2");
+    assertThat(f.violations).isEmpty();
+    assertThat(f.store).isEqualTo(f.expectedUpTo(7));
   }
 
   @Test

@@ -24,7 +24,9 @@ import org.jspecify.annotations.Nullable;
  * @param snapshotBytes its size ({@code 0} when unknown)
  * @param fromOffset the log offset replay started at, or null when the snapshot recorded none
  * @param stop why the replay stopped: {@code end} (end of the log), {@code target} (the requested
- *     offset or time), {@code log-gone} (no log: stopped at the snapshot), {@code no-position} (the
+ *     offset or time), {@code log-gone} (no log: stopped at the snapshot), {@code log-behind} (the log ends
+ *     before the snapshot's position, so nothing after the snapshot survives in it: stopped at the
+ *     snapshot), {@code no-position} (the
  *     snapshot has no log position: stopped at it), or null when the replay has not completed
  * @param applied records replayed
  * @param lastApplied the last offset replayed, or null

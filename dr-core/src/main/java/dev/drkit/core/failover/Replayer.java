@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The replay step of a rebuild: reads the log from the snapshot's position, checks that offsets are
@@ -26,6 +28,7 @@ import java.util.Optional;
  * naming the offset and saying what was recovered.
  */
 final class Replayer {
+  private static final Logger LOG = LoggerFactory.getLogger(Replayer.class);
   /** Every rebuild attribute starts with this; a new operation clears them. */
   static final String ATTR_PREFIX = "rebuild";
   /** The most records applied per batch (one call of the target's apply). */
@@ -63,6 +66,8 @@ final class Replayer {
   static final String STOP_TARGET = "target";
   static final String STOP_LOG_GONE = "log-gone";
   static final String STOP_NO_POSITION = "no-position";
+  /** The log ends before the snapshot's position: nothing written after the snapshot survives in it. */
+  static final String STOP_LOG_BEHIND = "log-behind";
 
   private final String service;
   private final Site site;
@@ -108,6 +113,11 @@ final class Replayer {
           + " is impossible, choose an older snapshot or accept the snapshot alone)");
     }
     long end = log.endOffset(service);
+    if (end < from) {
+      LOG.warn("rebuild of '{}': the log ends at offset {}, before snapshot {}'s log position {}: nothing written"
+          + " after the snapshot survives in it; the rebuild stops at the snapshot", service, end, snapshot.id(), from);
+      return stoppedAtSnapshot(out, STOP_LOG_BEHIND, started);
+    }
     checkLine(from, first, end);
     long next = from;
     long applied = 0;

@@ -203,6 +203,23 @@ class RebuildTest {
   }
 
   @Test
+  void aLogEndingBeforeTheSnapshotPositionStopsAtTheSnapshotAndSaysSoInsteadOfReportingTheEndOfTheLog() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 8, t(8));
+    f.log.subList(5, 10).clear(); // the log lost the tail the snapshot holds, and everything after it
+    f.lastAck = t(9);
+    ServiceState s = engine(h, f).rebuild(RebuildRequest.latest(), "alice", "test");
+    assertThat(s.state()).isEqualTo(FailoverState.PRIMARY_ACTIVE);
+    assertThat(f.store).isEqualTo(f.snapshotData.get("aaaa1111"));
+    RebuildReport r = RebuildReport.of(s).orElseThrow();
+    assertThat(r.stop()).isEqualTo("log-behind");
+    assertThat(r.applied()).isZero();
+    assertThat(r.rpo()).as("measured from the snapshot, as with the log gone").isEqualTo(Duration.ofSeconds(1));
+    assertThat(r.summary()).contains("stopped at log-behind");
+  }
+
+  @Test
   void aLogTruncatedPastTheSnapshotPositionIsAGapNamingTheMissingOffsets() {
     Harness h = new Harness();
     FakeRebuild f = new FakeRebuild().puts(10);

@@ -551,6 +551,8 @@ public final class RebuildCommand implements Callable<Integer> {
             case "end" -> "the end of the log";
             case "target" -> "the requested target";
             case "log-gone" -> "no replication log survives";
+            case "log-behind" -> "the log ends before the snapshot's log position: nothing written after the"
+                + " snapshot survives in it";
             case "no-position" -> "the snapshot records no log position";
             default -> r.stop();
           }));
@@ -575,7 +577,8 @@ public final class RebuildCommand implements Callable<Integer> {
       }
     }
     Duration rpo = r.rpo();
-    boolean atSnapshot = "log-gone".equals(r.stop()) || "no-position".equals(r.stop());
+    boolean atSnapshot = "log-gone".equals(r.stop()) || "log-behind".equals(r.stop())
+        || "no-position".equals(r.stop());
     out.println("  RPO           " + (rpo != null ? rpo.toMillis() + " ms between what was restored and the last"
         + " acknowledged write" : atSnapshot ? "UNKNOWN: everything written after the snapshot (" + r.snapshotTime()
         + ") is lost; give --last-acknowledged TIME to measure how much" : "not measured (the log was replayed, or"

@@ -4,7 +4,6 @@ import dev.drkit.backup.UnsafePathException;
 import dev.drkit.core.StorageException;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -52,7 +51,7 @@ public final class SafeTarget {
    * @throws UnsafePathException when it is absolute or has an empty, {@code .}, {@code ..} or NUL component
    */
   public static void validate(byte[] rel) {
-    String shown = new String(rel, StandardCharsets.UTF_8);
+    String shown = RawPaths.display(rel); // a hostile name cannot put control bytes into a message
     if (rel.length == 0) {
       throw new UnsafePathException("refusing to restore an entry with an empty name");
     }
@@ -85,12 +84,12 @@ public final class SafeTarget {
     try {
       Path p = Path.of(new URI("file://" + sb));
       if (!p.startsWith(root) || p.equals(root)) {
-        throw new UnsafePathException("refusing to restore '" + new String(rel, StandardCharsets.UTF_8)
-            + "': it resolves outside " + root);
+        throw new UnsafePathException("refusing to restore '" + RawPaths.display(rel) + "': it resolves outside "
+            + root);
       }
       return p;
     } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-      throw new UnsafePathException("refusing to restore '" + new String(rel, StandardCharsets.UTF_8) + "': " + e);
+      throw new UnsafePathException("refusing to restore '" + RawPaths.display(rel) + "': " + e);
     }
   }
 

@@ -1,0 +1,127 @@
+package dev.drkit.backup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.drkit.core.EventBus;
+import dev.drkit.core.IntegrityException;
+import dev.drkit.core.config.EncryptionConfig;
+import dev.drkit.core.spi.BlobInfo;
+import dev.drkit.core.spi.DrEvent;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One damaged snapshot or index file on the operator's worst day: it is named, it never stops the
+ * intact snapshots from being restored (an index file is a cache of the pack headers), a
+ * {@code latest} that could be the damaged one is refused rather than guessed, and prune refuses
+ * without deleting anything.
+ */
+class DamagedMetadataFileTest {
+  @TempDir Path tmp;
+  final InMemoryBlobStore store = new InMemoryBlobStore();
+  final List<DrEvent> events = new CopyOnWriteArrayList<>();
+  Repository repo;
+  Path src;
+  Snapshot first;
+  Snapshot second;
+
+  @BeforeEach
+  void twoSnapshots() throws IOException {
+    EventBus bus = new EventBus();
+    bus.register(events::add);
+    repo = Repository.init(store, EncryptionConfig.aes256Gcm("prompt"), "pw".toCharArray(),
+        RepositoryOptions.builder().host("h").eventBus(bus).build());
+    src = Files.createDirectories(tmp.resolve("src"));
+    Files.writeString(src.resolve("a.txt"), "alpha");
+    first = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+    Files.write(src.resolve("b.bin"), new byte[200_000]);
+    Files.writeString(src.resolve("a.txt"), "alpha, changed");
+    second = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+  }
+
+  private void flipByte(String key) {
+    byte[] b = store.get(key);
+    b[b.length / 2] ^= 0x10;
+    store.put(key, b);
+  }
+
+  /** Every stored file but the locks, by key. */
+  private Map<String, String> contents() {
+    Map<String, String> all = new TreeMap<>();
+    for (BlobInfo i : store.list("")) {
+      if (!i.key().startsWith("locks/")) {
+        all.put(i.key(), Arrays.toString(store.get(i.key())));
+      }
+    }
+    return all;
+  }
+
+  @Test
+  void aDamagedSnapshotFileIsNamedAndDoesNotStopRestoringAnotherById() throws IOException {
+    String damagedKey = "snapshots/" + first.id();
+    flipByte(damagedKey);
+
+    // by id (or prefix) only the snapshot named is read
+    Path out = tmp.resolve("out");
+    repo.restore(second.id().substring(0, 8), out);
+    TestTrees.assertSameTree(src, out);
+    assertThat(repo.snapshot(second.id()).id()).isEqualTo(second.id());
+    // the damaged one itself is refused, naming its file
+    assertThatThrownBy(() -> repo.restore(first.id(), tmp.resolve("out2"))).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining(damagedKey);
+    assertThat(tmp.resolve("out2")).doesNotExist();
+    // "latest" could be the damaged one: refused rather than handing out an older snapshot
+    assertThatThrownBy(() -> repo.snapshot("latest")).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("cannot tell which snapshot is the latest").hasMessageContaining(damagedKey);
+
+    // the listing that tolerates damage lists the rest and names the damaged file
+    List<IntegrityException> damaged = new ArrayList<>();
+    assertThat(repo.snapshots(SnapshotFilter.ALL, damaged::add)).extracting(Snapshot::id).containsExactly(second.id());
+    assertThat(damaged).singleElement().extracting(Throwable::getMessage).asString().contains(damagedKey);
+    assertThatThrownBy(() -> repo.snapshots()).isInstanceOf(IntegrityException.class).hasMessageContaining(damagedKey);
+
+    // prune would work from an unknown set of snapshots: it refuses and deletes nothing
+    Map<String, String> before = contents();
+    assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining(damagedKey);
+    assertThat(contents()).isEqualTo(before);
+    assertThat(repo.verify(false, ProgressListener.NONE).damage()).singleElement()
+        .satisfies(d -> assertThat(d.object()).isEqualTo(damagedKey));
+  }
+
+  @Test
+  void aRestoreLeavesADamagedIndexFileOutAndItsPacksHeadersServe() throws IOException {
+    List<String> indexFiles = new ArrayList<>();
+    store.list("index/").forEach(i -> indexFiles.add(i.key()));
+    assertThat(indexFiles).hasSizeGreaterThanOrEqualTo(1);
+    for (String key : indexFiles) {
+      flipByte(key);
+    }
+
+    Path out = tmp.resolve("out");
+    repo.restore("latest", out);
+    TestTrees.assertSameTree(src, out);
+    assertThat(events).filteredOn(e -> e.type().equals("index.damaged")).hasSize(indexFiles.size())
+        .allSatisfy(e -> assertThat(e.severity()).isEqualTo(DrEvent.Severity.WARN))
+        .anySatisfy(e -> assertThat(e.message()).contains(indexFiles.get(0)).contains("headers of its packs serve"));
+
+    // verify still reports each damaged index file; prune and backups refuse and change nothing
+    VerifyReport report = repo.verify(true, ProgressListener.NONE);
+    assertThat(report.damage()).extracting(Damage::object).containsExactlyInAnyOrderElementsOf(indexFiles);
+    Map<String, String> before = contents();
+    assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining(indexFiles.get(0).substring(0, 6));
+    assertThat(contents()).isEqualTo(before);
+  }
+}

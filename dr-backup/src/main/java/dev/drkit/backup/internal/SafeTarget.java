@@ -34,6 +34,10 @@ public final class SafeTarget {
     try {
       Files.createDirectories(this.root);
       Path unused = this.root.toRealPath(); // fails when the root cannot be resolved
+    } catch (FileAlreadyExistsException e) {
+      String blocking = e.getFile() == null ? String.valueOf(this.root) : e.getFile();
+      throw new StorageException("cannot create restore target " + this.root + ": " + blocking
+          + " exists and is not a directory", e);
     } catch (IOException e) {
       throw new StorageException("cannot create restore target " + this.root + ": " + e, e);
     }

@@ -111,7 +111,8 @@ abstract class RepoCommand implements Callable<Integer> {
     } catch (RepositoryLockedException e) {
       return fail(FAILED, "repository " + repo + " is locked: " + e.getMessage());
     } catch (UnsafePathException e) {
-      return fail(FAILED, "refused to restore outside the target: " + e.getMessage());
+      // the message says what was refused: an entry leaving the target, a link or a directory in the way
+      return fail(FAILED, "restore refused: " + e.getMessage() + "; nothing was written outside the target");
     } catch (ConfigException e) {
       return fail(USAGE, e.getMessage());
     } catch (StorageException e) {

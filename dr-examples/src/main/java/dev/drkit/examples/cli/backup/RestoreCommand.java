@@ -66,8 +66,8 @@ public final class RestoreCommand extends RepoCommand {
           env().err().println("drkit: not in snapshot " + s.shortId() + " (skipped by its backup): " + k);
         }
         env().err().println("drkit: snapshot " + s.shortId() + " is incomplete: " + s.skipped().size()
-            + (s.skipped().size() == 1 ? " entry" : " entries") + " could not be backed up and are not restored"
-            + " (listed above)");
+            + (s.skipped().size() == 1 ? " entry" : " entries") + " listed above could not be backed up and cannot"
+            + " be restored");
         env().err().flush();
       }
     }

@@ -127,9 +127,27 @@ class BackupCliDamageTest {
     Cli.Result r = ok("restore", "--repo", repo.toString(), "latest", "--target", target.toString());
     assertThat(r.out()).contains("restored snapshot");
     assertThat(r.err()).contains("not in snapshot").contains("pipe").contains("special file")
-        .contains("is incomplete: 1 entry could not be backed up and not restored");
+        .contains("is incomplete: 1 entry listed above could not be backed up and cannot be restored");
     assertThat(Files.readString(target.resolve("a.txt"))).isEqualTo("alpha");
     assertThat(target.resolve("pipe")).doesNotExist();
+  }
+
+  @Test
+  void aRestoreBlockedInsideItsTargetSaysWhatBlocksItRatherThanClaimingAnEscape() throws IOException {
+    backup();
+    Path target = Files.createDirectories(tmp.resolve("t").resolve("a.txt")); // a directory where the file goes
+    Cli.Result r = cli.run("restore", "--repo", repo.toString(), "latest", "--target", target.getParent().toString());
+    assertThat(r.exitCode()).isEqualTo(1);
+    assertThat(r.err()).startsWith("drkit: restore refused: refusing to replace directory " + target)
+        .doesNotContain("refused to restore outside");
+    assertThat(target).isEmptyDirectory();
+
+    Path file = Files.writeString(tmp.resolve("file"), "not a directory");
+    Cli.Result f = cli.run("restore", "--repo", repo.toString(), "latest", "--target", file.toString());
+    assertThat(f.exitCode()).isEqualTo(1);
+    assertThat(f.err()).startsWith("drkit: cannot create restore target " + file + ": " + file
+        + " exists and is not a directory").doesNotContain("Exception");
+    assertThat(Files.readString(file)).isEqualTo("not a directory");
   }
 
   @Test

@@ -98,6 +98,17 @@ class DamagedMetadataFileTest {
     assertThat(contents()).isEqualTo(before);
     assertThat(repo.verify(false, ProgressListener.NONE).damage()).singleElement()
         .satisfies(d -> assertThat(d.object()).isEqualTo(damagedKey));
+
+    // new backups go on (the parent is chosen among the readable snapshots), saying what they met
+    Files.writeString(src.resolve("c.txt"), "charlie");
+    Snapshot third = repo.backup(BackupRequest.builder(FileTreeSource.of(src))
+        .type(dev.drkit.core.config.BackupType.INCREMENTAL).build());
+    assertThat(third.parent()).isEqualTo(second.id());
+    assertThat(events).filteredOn(e -> e.type().equals("snapshot.damaged")).isNotEmpty()
+        .allSatisfy(e -> assertThat(e.message()).contains(damagedKey));
+    Path out3 = tmp.resolve("out3");
+    repo.restore(third.id(), out3);
+    TestTrees.assertSameTree(src, out3);
   }
 
   @Test

@@ -112,6 +112,35 @@ class DamagedMetadataFileTest {
   }
 
   @Test
+  void strayOrGarbageFilesAreNamedInOneLineAndCrashNothing() throws IOException {
+    store.put("snapshots/README", "not a snapshot".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    store.put("locks/0123456789abcdef0123456789abcdef", new byte[] {0, 'g', 'a', 'r', 'b'});
+    byte[] garbage = "garbage".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    String record = "deletions/" + dev.drkit.backup.internal.Crypto.sha256(garbage).hex();
+    store.put(record, garbage);
+
+    // verify names the stray file as damage instead of failing on its short name
+    VerifyReport report = repo.verify(false, ProgressListener.NONE);
+    assertThat(report.damage()).singleElement().satisfies(d -> {
+      assertThat(d.object()).isEqualTo("snapshots/README");
+      assertThat(d.affected()).containsExactly("snapshot README");
+    });
+    // an unreadable lock blocks no reader; a snapshot is still restored by id
+    Path out = tmp.resolve("out");
+    repo.restore(second.id(), out);
+    TestTrees.assertSameTree(src, out);
+    // a malformed JSON file is named in one line, without the parser's source location
+    Map<String, String> before = contents();
+    assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
+        .hasMessageContaining("snapshots/README");
+    store.delete("snapshots/README");
+    assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
+        .hasMessageStartingWith("deletion record " + record + " is malformed: ").message().doesNotContain("\n");
+    before.remove("snapshots/README");
+    assertThat(contents()).isEqualTo(before);
+  }
+
+  @Test
   void aRestoreLeavesADamagedIndexFileOutAndItsPacksHeadersServe() throws IOException {
     List<String> indexFiles = new ArrayList<>();
     store.list("index/").forEach(i -> indexFiles.add(i.key()));

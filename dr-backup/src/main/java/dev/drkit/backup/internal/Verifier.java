@@ -76,7 +76,9 @@ public final class Verifier {
       } catch (BlobNotFoundException e) {
         // forgotten between listing and reading: skipped
       } catch (RuntimeException e) {
-        damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
+        String name = info.key().substring(info.key().lastIndexOf('/') + 1); // any name, also a stray file's
+        damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + name.substring(0,
+            Math.min(8, name.length())))));
       }
     }
     Index index = new Index();

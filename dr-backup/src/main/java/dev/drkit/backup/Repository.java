@@ -764,12 +764,34 @@ public final class Repository implements AutoCloseable {
   /**
    * @return the key slots
    * @throws IllegalStateException when the repository is unencrypted
+   * @throws IntegrityException naming a damaged key slot
    */
   public List<KeySlot> keys() {
+    return keys(e -> {
+      throw e;
+    });
+  }
+
+  /**
+   * Lists the key slots that can be read, handing each damaged one (its message names the file)
+   * to {@code damaged} instead of failing, so that one damaged slot does not hide the others.
+   *
+   * @param damaged told of each damaged key slot
+   * @return the intact key slots
+   * @throws IllegalStateException when the repository is not encrypted
+   */
+  public List<KeySlot> keys(java.util.function.Consumer<? super IntegrityException> damaged) {
+    Objects.requireNonNull(damaged, "damaged");
     requireEncrypted();
     List<KeySlot> out = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("keys/")) {
-      KeySlots.Slot s = KeySlots.parse(ctx.store().get(info.key()), info.key());
+      KeySlots.Slot s;
+      try {
+        s = KeySlots.read(ctx.store().get(info.key()), info.key());
+      } catch (IntegrityException e) {
+        damaged.accept(e);
+        continue;
+      }
       Instant created;
       try {
         created = Instant.parse(s.created());

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +49,11 @@ class DamagedMetadataFileTest {
     Files.write(src.resolve("b.bin"), new byte[200_000]);
     Files.writeString(src.resolve("a.txt"), "alpha, changed");
     second = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
+  }
+
+  @AfterEach
+  void close() {
+    repo.close(); // idempotent
   }
 
   private void flipByte(String key) {
@@ -109,6 +115,29 @@ class DamagedMetadataFileTest {
     Path out3 = tmp.resolve("out3");
     repo.restore(third.id(), out3);
     TestTrees.assertSameTree(src, out3);
+  }
+
+  @Test
+  void aDamagedKeySlotIsReportedByVerifyWhileTheOtherPassphraseStillOpens() {
+    String second = repo.addKey("second".toCharArray());
+    String damagedKey = "keys/" + second;
+    flipByte(damagedKey);
+
+    // found now, not on the day its passphrase is needed
+    VerifyReport report = repo.verify(false, ProgressListener.NONE);
+    assertThat(report.damage()).singleElement().satisfies(d -> {
+      assertThat(d.object()).isEqualTo(damagedKey);
+      assertThat(d.reason()).contains("does not match its name");
+    });
+    List<IntegrityException> damaged = new ArrayList<>();
+    assertThat(repo.keys(damaged::add)).singleElement().satisfies(k -> assertThat(k.current()).isTrue());
+    assertThat(damaged).singleElement().extracting(Throwable::getMessage).asString().contains(damagedKey)
+        .contains("does not match its name");
+    assertThatThrownBy(() -> repo.keys()).isInstanceOf(IntegrityException.class).hasMessageContaining(damagedKey);
+    repo.close();
+    assertThatThrownBy(() -> Repository.open(store, "second".toCharArray(), RepositoryOptions.defaults()))
+        .isInstanceOf(IntegrityException.class).hasMessageContaining(damagedKey);
+    Repository.open(store, "pw".toCharArray(), RepositoryOptions.defaults()).close();
   }
 
   @Test

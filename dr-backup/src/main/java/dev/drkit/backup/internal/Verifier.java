@@ -81,6 +81,18 @@ public final class Verifier {
             Math.min(8, name.length())))));
       }
     }
+    if (ctx.crypto().encrypted()) {
+      // a damaged slot loses its passphrase: better found now than on the day it is needed
+      for (BlobInfo info : ctx.store().list("keys/")) {
+        try {
+          KeySlots.read(ctx.store().get(info.key()), info.key());
+        } catch (BlobNotFoundException e) {
+          // removed between listing and reading: skipped
+        } catch (RuntimeException e) {
+          damage.add(new Damage(info.key(), null, reason(e), List.of("the passphrase of this key slot")));
+        }
+      }
+    }
     Index index = new Index();
     for (BlobInfo info : ctx.store().list("index/")) {
       try {

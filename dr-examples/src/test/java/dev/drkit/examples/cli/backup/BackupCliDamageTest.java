@@ -151,6 +151,28 @@ class BackupCliDamageTest {
   }
 
   @Test
+  void aDamagedKeySlotIsListedAsSuchAndTheOthersStillShow() throws IOException {
+    Path encrypted = tmp.resolve("encrypted");
+    cli.password("pw");
+    ok("init", "--repo", encrypted.toString());
+    cli.env.put("DRKIT_NEW_PASSWORD", "second");
+    String added = ok("key", "add", "--repo", encrypted.toString()).out();
+    Path slot;
+    try (Stream<Path> s = Files.list(encrypted.resolve("keys~"))) {
+      slot = s.filter(p -> added.contains(p.getFileName().toString())).findFirst().orElseThrow();
+    }
+    flipByte(slot);
+
+    Cli.Result list = cli.run("key", "list", "--repo", encrypted.toString());
+    assertThat(list.exitCode()).isEqualTo(1);
+    assertThat(list.out()).startsWith("* ").doesNotContain(slot.getFileName().toString());
+    assertThat(list.err()).contains("key slot keys/" + slot.getFileName() + " does not match its name (damaged)");
+    Cli.Result verify = cli.run("verify", "--repo", encrypted.toString());
+    assertThat(verify.exitCode()).isEqualTo(1);
+    assertThat(verify.err()).contains("damaged keys/" + slot.getFileName());
+  }
+
+  @Test
   void theHelpOfEveryCommandThatCanMeetDamageStatesItsExitCodes() {
     for (String command : List.of("backup", "restore", "verify", "snapshots", "prune")) {
       Cli.Result r = ok(command, "--help");

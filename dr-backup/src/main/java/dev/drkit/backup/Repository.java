@@ -462,7 +462,8 @@ public final class Repository implements AutoCloseable {
    * @param damaged told of each damaged snapshot file, in the store's listing order
    * @return the readable snapshots matching {@code filter}, oldest first
    */
-  public List<Snapshot> snapshots(SnapshotFilter filter, java.util.function.Consumer<? super IntegrityException> damaged) {
+  public List<Snapshot> snapshots(SnapshotFilter filter,
+      java.util.function.Consumer<? super IntegrityException> damaged) {
     Objects.requireNonNull(filter, "filter");
     Objects.requireNonNull(damaged, "damaged");
     return filter.filter(SnapshotFiles.list(ctx, damaged::accept));

@@ -69,7 +69,8 @@ class HostileNamesRoundTripTest {
           .isEqualTo(Files.getLastModifiedTime(dir));
       assertThat(Files.readSymbolicLink(out.resolve("link\tto dash"))).isEqualTo(Path.of("-dash"));
       // a symbolic link's time: the JDK sets it with lutimes(2), to the microsecond
-      assertThat(Files.getLastModifiedTime(out.resolve("link\tto dash"), LinkOption.NOFOLLOW_LINKS).to(TimeUnit.MICROSECONDS))
+      assertThat(Files.getLastModifiedTime(out.resolve("link\tto dash"), LinkOption.NOFOLLOW_LINKS)
+          .to(TimeUnit.MICROSECONDS))
           .isEqualTo(Files.getLastModifiedTime(link, LinkOption.NOFOLLOW_LINKS).to(TimeUnit.MICROSECONDS));
     }
   }

@@ -54,7 +54,8 @@ class PruneOfDamagedPackTest {
     Path src = Files.createDirectories(tmp.resolve("src"));
     Files.write(src.resolve("keep"), keep);
     Files.write(src.resolve("drop"), drop);
-    try (Repository repo = Repository.init(store, encrypted ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none(),
+    try (Repository repo = Repository.init(store,
+        encrypted ? EncryptionConfig.aes256Gcm("prompt") : EncryptionConfig.none(),
         encrypted ? "pw".toCharArray() : null, RepositoryOptions.builder().host("h").build())) {
       Snapshot both = repo.backup(BackupRequest.of(FileTreeSource.of(src)));
       Files.delete(src.resolve("drop"));

@@ -75,7 +75,8 @@ class BackupCliDamageTest {
     ok("restore", "--repo", repo.toString(), newer.substring(0, 8), "--target", target.toString());
     assertThat(Files.readString(target.resolve("b.txt"))).isEqualTo("bravo");
 
-    Cli.Result latest = cli.run("restore", "--repo", repo.toString(), "latest", "--target", tmp.resolve("t2").toString());
+    Cli.Result latest = cli.run("restore", "--repo", repo.toString(), "latest", "--target",
+        tmp.resolve("t2").toString());
     assertThat(latest.exitCode()).isEqualTo(1);
     assertThat(latest.err()).contains("cannot tell which snapshot is the latest").contains("snapshots/" + older)
         .contains("by its id");

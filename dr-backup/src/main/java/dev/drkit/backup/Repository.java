@@ -454,6 +454,22 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
+   * Lists the snapshots that can be read, leaving damaged snapshot files out: one damaged file
+   * does not hide the others (like {@code restic snapshots}). Each damaged file is handed to
+   * {@code damaged} (its message names the file); it cannot be matched against {@code filter}.
+   *
+   * @param filter which snapshots to list
+   * @param damaged told of each damaged snapshot file, in the store's listing order
+   * @return the readable snapshots matching {@code filter}, oldest first
+   */
+  public List<Snapshot> snapshots(SnapshotFilter filter,
+      java.util.function.Consumer<? super IntegrityException> damaged) {
+    Objects.requireNonNull(filter, "filter");
+    Objects.requireNonNull(damaged, "damaged");
+    return filter.filter(SnapshotFiles.list(ctx, damaged::accept));
+  }
+
+  /**
    * Finds a snapshot among those {@code filter} selects: {@code latest} is the newest matching one
    * (like restic's {@code latest --host H --path P}); an id or prefix must also match the filter.
    *
@@ -461,13 +477,23 @@ public final class Repository implements AutoCloseable {
    * @param filter which snapshots to consider
    * @return the snapshot
    * @throws IllegalArgumentException when none or several match (the message says which)
+   * @throws IntegrityException when the snapshot file an id or prefix names is damaged, or, for
+   *     {@code latest}, when any snapshot file is damaged (it could be the newest); a damaged file
+   *     that an id or prefix does not name is not read
    */
   public Snapshot snapshot(String idOrPrefix, SnapshotFilter filter) {
     Objects.requireNonNull(idOrPrefix, "idOrPrefix");
     Objects.requireNonNull(filter, "filter");
-    List<Snapshot> all = filter.filter(snapshots());
     String of = filter.isAll() ? "" : " of " + filter;
     if (idOrPrefix.equals("latest")) {
+      List<IntegrityException> damaged = new ArrayList<>();
+      List<Snapshot> all = filter.filter(SnapshotFiles.list(ctx, damaged::add));
+      if (!damaged.isEmpty()) {
+        // a damaged snapshot may be the newest one: never hand out an older one as "latest"
+        throw new IntegrityException("cannot tell which snapshot is the latest: " + damaged.get(0).getMessage()
+            + (damaged.size() > 1 ? " (and " + (damaged.size() - 1) + " more damaged snapshot files)" : "")
+            + "; name the snapshot to use by its id instead", damaged.get(0));
+      }
       if (all.isEmpty()) {
         throw new IllegalArgumentException(filter.isAll() ? "the repository has no snapshots"
             : "the repository has no snapshots" + of);
@@ -477,10 +503,19 @@ public final class Repository implements AutoCloseable {
     if (idOrPrefix.length() < 4) {
       throw new IllegalArgumentException("snapshot id prefix '" + idOrPrefix + "' is shorter than 4 hex digits");
     }
+    // only the files the prefix names are read: a damaged other snapshot does not stand in the way
     List<Snapshot> match = new ArrayList<>();
-    for (Snapshot s : all) {
-      if (s.id().startsWith(idOrPrefix)) {
-        match.add(s);
+    for (dev.drkit.core.spi.BlobInfo info : ctx.store().list("snapshots/")) {
+      String name = info.key().substring(info.key().lastIndexOf('/') + 1);
+      if (name.startsWith(idOrPrefix)) {
+        try {
+          Snapshot s = SnapshotFiles.read(ctx, info.key());
+          if (filter.matches(s)) {
+            match.add(s);
+          }
+        } catch (dev.drkit.core.BlobNotFoundException e) {
+          // forgotten between the listing and the read
+        }
       }
     }
     if (match.size() != 1) {
@@ -730,12 +765,34 @@ public final class Repository implements AutoCloseable {
   /**
    * @return the key slots
    * @throws IllegalStateException when the repository is unencrypted
+   * @throws IntegrityException naming a damaged key slot
    */
   public List<KeySlot> keys() {
+    return keys(e -> {
+      throw e;
+    });
+  }
+
+  /**
+   * Lists the key slots that can be read, handing each damaged one (its message names the file)
+   * to {@code damaged} instead of failing, so that one damaged slot does not hide the others.
+   *
+   * @param damaged told of each damaged key slot
+   * @return the intact key slots
+   * @throws IllegalStateException when the repository is not encrypted
+   */
+  public List<KeySlot> keys(java.util.function.Consumer<? super IntegrityException> damaged) {
+    Objects.requireNonNull(damaged, "damaged");
     requireEncrypted();
     List<KeySlot> out = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("keys/")) {
-      KeySlots.Slot s = KeySlots.parse(ctx.store().get(info.key()), info.key());
+      KeySlots.Slot s;
+      try {
+        s = KeySlots.read(ctx.store().get(info.key()), info.key());
+      } catch (IntegrityException e) {
+        damaged.accept(e);
+        continue;
+      }
       Instant created;
       try {
         created = Instant.parse(s.created());

@@ -110,6 +110,15 @@ class MaliciousRepositoryTest {
   }
 
   @Test
+  void aRefusedNameIsShownWithItsControlBytesEscapedSoItCannotForgeTerminalOutput() throws IOException {
+    // a newline would forge a line of the operator's output, an escape sequence clear the screen
+    String id = forge(file("x\n\u001b[2J/../y"));
+    assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(UnsafePathException.class)
+        .hasMessageContaining("'x\\x0a\\x1b[2J/../y'").message().doesNotContain("\n", "\u001b");
+    assertNothingEscaped();
+  }
+
+  @Test
   void refusesDotDotInsideAName() throws IOException {
     String id = forge(file("a/../../outside/x"));
     assertThatThrownBy(() -> repo.restore(id, target)).isInstanceOf(UnsafePathException.class);

@@ -161,6 +161,22 @@ class PartialSnapshotTest {
   }
 
   @Test
+  void aFileThatChangedSizeAfterTheScanIsStoredAsReadAndReportedNotTakenForGoodSilently() throws Exception {
+    Snapshot s = backupChangingVictim(() -> Files.writeString(src.resolve("victim"), ", and it did",
+        java.nio.file.StandardOpenOption.APPEND));
+    assertThat(s.isPartial()).isFalse();
+    assertThat(events).filteredOn(e -> e.type().equals("backup.entry-changed")).singleElement().satisfies(e -> {
+      assertThat(e.severity()).isEqualTo(DrEvent.Severity.WARN);
+      assertThat(e.attributes()).containsEntry("snapshot", s.id()).containsEntry("path", "victim")
+          .containsEntry("scannedBytes", "26").containsEntry("readBytes", "38");
+      assertThat(e.message()).contains("victim changed while it was backed up");
+    });
+    Path out = tmp.resolve("out");
+    repo.restore(s.id(), out);
+    assertThat(Files.readString(out.resolve("victim"))).isEqualTo("will change after the scan, and it did");
+  }
+
+  @Test
   void aContentThatCannotBeOpenedIsSkippedWithItsReason() {
     BackupSource source = new BackupSource() {
       @Override

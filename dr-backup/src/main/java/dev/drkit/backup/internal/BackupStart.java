@@ -64,7 +64,14 @@ final class BackupStart {
       try {
         // snapshots before the index: a snapshot another backup commits meanwhile is either not
         // seen or seen with its index
-        List<Snapshot> snapshots = SnapshotFiles.list(ctx);
+        // a damaged snapshot file only costs the choice of a parent (every snapshot is complete
+        // whatever its parent): it must not stop new backups
+        List<Snapshot> snapshots = SnapshotFiles.list(ctx, damaged -> {
+          String message = damaged.getMessage() + "; the backup chooses its parent among the other snapshots";
+          org.slf4j.LoggerFactory.getLogger(BackupStart.class).warn("{}", message);
+          ctx.event(dev.drkit.core.spi.DrEvent.Severity.WARN, "snapshot.damaged", message, "error",
+              String.valueOf(damaged));
+        });
         Index index = Index.loadUsable(ctx, true);
         BackupRun.recoverUnindexedPacks(ctx, index, lease);
         loading.complete(load(ctx, index, snapshots, request, paths));

@@ -193,11 +193,19 @@ public final class Index {
    *
    * @param ctx the repository
    * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
+   * <p>A reader leaves a damaged index file out (a {@code WARN} event {@code index.damaged} and a
+   * log line name it): index files are a cache of the pack headers, so the packs it listed serve
+   * from their headers and a restore still gets every intact blob. A writer refuses it.
+   *
    * @return the index of usable packs
-   * @throws IntegrityException naming a damaged index file or deletion record
+   * @throws IntegrityException naming a damaged index file (for a writer) or deletion record
    */
   public static Index loadUsable(Ctx ctx, boolean forWriting) {
-    Index idx = load(ctx.store(), ctx.crypto());
+    Index idx = forWriting ? load(ctx.store(), ctx.crypto()) : load(ctx.store(), ctx.crypto(), damaged -> {
+      String message = damaged.getMessage() + "; the headers of its packs serve instead";
+      org.slf4j.LoggerFactory.getLogger(Index.class).warn("{}", message);
+      ctx.event(dev.drkit.core.spi.DrEvent.Severity.WARN, "index.damaged", message, "error", String.valueOf(damaged));
+    });
     Map<Id, Long> stored = new java.util.HashMap<>();
     for (BlobInfo info : ctx.store().list("packs/")) {
       Id id = Packs.idOfKey(info.key());
@@ -231,12 +239,39 @@ public final class Index {
    * @throws IntegrityException naming a damaged index file
    */
   public static Index load(BlobStore store, Crypto crypto) {
+    return load(store, crypto, null);
+  }
+
+  /**
+   * Loads every index file, leaving damaged ones out when {@code damaged} is given.
+   *
+   * @param store the repository's store, read under {@code index/}
+   * @param crypto decrypts and authenticates the index files
+   * @param damaged told of each damaged index file, which is then left out whole; {@code null} to fail
+   * @return the index
+   * @throws IntegrityException naming a damaged index file when {@code damaged} is {@code null}
+   */
+  static Index load(BlobStore store, Crypto crypto, java.util.function.@Nullable Consumer<IntegrityException> damaged) {
     for (int attempt = 1; ; attempt++) {
       Index idx = new Index();
       try {
         for (BlobInfo info : store.list("index/")) {
           byte[] data = store.get(info.key());
-          idx.read(info.key(), data, crypto);
+          if (damaged == null) {
+            idx.read(info.key(), data, crypto);
+            continue;
+          }
+          Index one = new Index(); // a file damaged half-way adds nothing
+          try {
+            one.read(info.key(), data, crypto);
+          } catch (IntegrityException e) {
+            damaged.accept(e);
+            continue;
+          }
+          idx.files.addAll(one.files);
+          for (Map.Entry<Id, List<PackEntry>> e : one.packs.entrySet()) {
+            idx.addPack(e.getKey(), e.getValue());
+          }
         }
         return idx;
       } catch (dev.drkit.core.BlobNotFoundException e) {

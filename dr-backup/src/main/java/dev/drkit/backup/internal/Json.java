@@ -98,8 +98,13 @@ public final class Json {
       }
       return out;
     } catch (IOException e) {
-      throw new IntegrityException(what + " is malformed: " + e.getMessage(), e);
+      throw new IntegrityException(what + " is malformed: " + detail(e), e);
     }
+  }
+
+  /** Jackson's own message without its multi-line source location. */
+  private static @Nullable String detail(IOException e) {
+    return e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage() : e.getMessage();
   }
 
   /**
@@ -160,7 +165,7 @@ public final class Json {
       }
       return v;
     } catch (IOException e) {
-      throw new IntegrityException(what + " is malformed: " + e.getMessage(), e);
+      throw new IntegrityException(what + " is malformed: " + detail(e), e);
     }
   }
 }

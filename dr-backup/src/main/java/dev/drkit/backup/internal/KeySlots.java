@@ -60,6 +60,21 @@ public final class KeySlots {
   }
 
   /**
+   * Checks a stored slot against its name (the SHA-256 of its bytes) and parses it.
+   *
+   * @param data the slot's bytes
+   * @param key the slot's key ({@code keys/<sha256>})
+   * @return the parsed slot
+   * @throws IntegrityException when damaged or malformed
+   */
+  public static Slot read(byte[] data, String key) {
+    if (!Crypto.sha256(data).hex().equals(key.substring(key.lastIndexOf('/') + 1))) {
+      throw new IntegrityException("key slot " + key + " does not match its name (damaged)");
+    }
+    return parse(data, key);
+  }
+
+  /**
    * @param json the slot's bytes
    * @param name the slot's key, for errors
    * @return the parsed slot

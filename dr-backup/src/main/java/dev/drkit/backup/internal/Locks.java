@@ -192,7 +192,7 @@ public final class Locks {
       try {
         other = Json.read(store.get(info.key()), LockFile.class, "lock " + info.key());
       } catch (DrException e) {
-        LOG.warn("ignoring unreadable lock {}", info.key(), e);
+        LOG.warn("ignoring unreadable lock {}: {}", info.key(), e.getMessage()); // one line, no stack trace
         continue;
       }
       Instant expires;

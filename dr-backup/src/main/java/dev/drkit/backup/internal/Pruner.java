@@ -180,6 +180,17 @@ public final class Pruner {
           if (!live.isEmpty()) {
             byte[] data = ctx.store().get(Packs.key(packId));
             for (PackEntry pe : live) {
+              // as restic's repack: a damaged blob is not copied on (and its pack not deleted) but
+              // fails the prune before its deletion record, naming blob and pack; nothing is deleted
+              try {
+                ctx.codec().decode(pe.type(), pe.id(), pe.rawLength(), data, pe.offset(), pe.length(),
+                    "pack " + Packs.key(packId), !ctx.crypto().encrypted());
+              } catch (IntegrityException damaged) {
+                throw new IntegrityException(damaged.getMessage() + "; prune does not repack a damaged blob"
+                    + " and deleted nothing", damaged);
+              }
+            }
+            for (PackEntry pe : live) {
               byte[] sealed = java.util.Arrays.copyOfRange(data, pe.offset(), pe.offset() + pe.length());
               writer.add(new BlobCodec.Encoded(pe.type(), pe.id(), pe.rawLength(), sealed));
             }

@@ -4,7 +4,6 @@ import dev.drkit.backup.UnsafePathException;
 import dev.drkit.core.StorageException;
 import java.io.IOException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -35,6 +34,10 @@ public final class SafeTarget {
     try {
       Files.createDirectories(this.root);
       Path unused = this.root.toRealPath(); // fails when the root cannot be resolved
+    } catch (FileAlreadyExistsException e) {
+      String blocking = e.getFile() == null ? String.valueOf(this.root) : e.getFile();
+      throw new StorageException("cannot create restore target " + this.root + ": " + blocking
+          + " exists and is not a directory", e);
     } catch (IOException e) {
       throw new StorageException("cannot create restore target " + this.root + ": " + e, e);
     }
@@ -52,7 +55,7 @@ public final class SafeTarget {
    * @throws UnsafePathException when it is absolute or has an empty, {@code .}, {@code ..} or NUL component
    */
   public static void validate(byte[] rel) {
-    String shown = new String(rel, StandardCharsets.UTF_8);
+    String shown = RawPaths.display(rel); // a hostile name cannot put control bytes into a message
     if (rel.length == 0) {
       throw new UnsafePathException("refusing to restore an entry with an empty name");
     }
@@ -85,12 +88,12 @@ public final class SafeTarget {
     try {
       Path p = Path.of(new URI("file://" + sb));
       if (!p.startsWith(root) || p.equals(root)) {
-        throw new UnsafePathException("refusing to restore '" + new String(rel, StandardCharsets.UTF_8)
-            + "': it resolves outside " + root);
+        throw new UnsafePathException("refusing to restore '" + RawPaths.display(rel) + "': it resolves outside "
+            + root);
       }
       return p;
     } catch (java.net.URISyntaxException | IllegalArgumentException e) {
-      throw new UnsafePathException("refusing to restore '" + new String(rel, StandardCharsets.UTF_8) + "': " + e);
+      throw new UnsafePathException("refusing to restore '" + RawPaths.display(rel) + "': " + e);
     }
   }
 

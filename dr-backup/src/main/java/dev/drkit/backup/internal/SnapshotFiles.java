@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -131,12 +132,27 @@ public final class SnapshotFiles {
    * @throws IntegrityException when one is damaged
    */
   public static List<Snapshot> list(Ctx ctx) {
+    return list(ctx, null);
+  }
+
+  /**
+   * @param ctx the repository
+   * @param damaged told of each damaged snapshot file, which is then left out; {@code null} to fail
+   * @return every readable snapshot, oldest first (one forgotten while being listed is left out)
+   * @throws IntegrityException when one is damaged and {@code damaged} is {@code null}
+   */
+  public static List<Snapshot> list(Ctx ctx, @Nullable Consumer<IntegrityException> damaged) {
     List<Snapshot> out = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
       try {
         out.add(read(ctx, info.key()));
       } catch (dev.drkit.core.BlobNotFoundException e) {
         // forgotten between the listing and the read: not damage
+      } catch (IntegrityException e) {
+        if (damaged == null) {
+          throw e;
+        }
+        damaged.accept(e);
       }
     }
     out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));

@@ -76,7 +76,21 @@ public final class Verifier {
       } catch (BlobNotFoundException e) {
         // forgotten between listing and reading: skipped
       } catch (RuntimeException e) {
-        damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + info.key().substring(10, 18))));
+        String name = info.key().substring(info.key().lastIndexOf('/') + 1); // any name, also a stray file's
+        damage.add(new Damage(info.key(), null, reason(e), List.of("snapshot " + name.substring(0,
+            Math.min(8, name.length())))));
+      }
+    }
+    if (ctx.crypto().encrypted()) {
+      // a damaged slot loses its passphrase: better found now than on the day it is needed
+      for (BlobInfo info : ctx.store().list("keys/")) {
+        try {
+          KeySlots.read(ctx.store().get(info.key()), info.key());
+        } catch (BlobNotFoundException e) {
+          // removed between listing and reading: skipped
+        } catch (RuntimeException e) {
+          damage.add(new Damage(info.key(), null, reason(e), List.of("the passphrase of this key slot")));
+        }
       }
     }
     Index index = new Index();

@@ -89,7 +89,8 @@ public final class KeyCommand implements Runnable {
   }
 
   /** {@code key list}: lists the key slots. */
-  @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the key slots.")
+  @Command(name = "list", mixinStandardHelpOptions = true, description = {"Lists the key slots.",
+      "A damaged slot is named on standard error (exit code 1); the others are listed."})
   public static final class ListKeys extends RepoCommand {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
@@ -104,13 +105,22 @@ public final class KeyCommand implements Runnable {
     @Override
     int run() {
       env(parent.env);
+      java.util.List<dev.drkit.core.IntegrityException> damaged = new java.util.ArrayList<>();
       try (Repository r = open()) {
-        for (KeySlot k : r.keys()) {
+        for (KeySlot k : r.keys(damaged::add)) {
           env().out().println((k.current() ? "* " : "  ") + k.id() + "  " + TIME.format(k.created().atZone(env().zone()))
               + "  " + k.host() + "  " + k.iterations() + " iterations");
         }
       }
       env().out().flush();
+      if (!damaged.isEmpty()) {
+        // the others are listed: one damaged slot does not hide them
+        for (dev.drkit.core.IntegrityException e : damaged) {
+          env().err().println("drkit: " + e.getMessage() + ": its passphrase no longer opens the repository");
+        }
+        env().err().flush();
+        return FAILED;
+      }
       return OK;
     }
   }

@@ -8,7 +8,9 @@ import picocli.CommandLine.Option;
 
 /** {@code drkit prune --repo DIR [--max-unused P%|unlimited]}: reclaims the space of data no snapshot references. */
 @Command(name = "prune", mixinStandardHelpOptions = true, description = {
-    "Deletes data no snapshot references and repacks partly used packs (exclusive: no backup may run meanwhile)."})
+    "Deletes data no snapshot references and repacks partly used packs (exclusive: no backup may run meanwhile).",
+    "A repository with a damaged snapshot or index file, or a damaged pack it would repack, is refused unchanged."},
+    footer = {"", "Exit codes: 0 pruned, 1 failure (damage named; nothing deleted), 2 invalid input."})
 public final class PruneCommand extends RepoCommand {
   @Option(names = "--max-unused", paramLabel = "P%|unlimited", defaultValue = "0%",
       description = "unused space to tolerate in partly used packs, in %% of the repository, instead of repacking"

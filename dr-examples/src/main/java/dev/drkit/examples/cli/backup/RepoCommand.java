@@ -71,6 +71,8 @@ abstract class RepoCommand implements Callable<Integer> {
   }
 
   private CliEnv env;
+  /** Whether {@link #open()} returned the repository (its config and a key slot are intact). */
+  private boolean opened;
 
   RepoCommand(CliEnv env) {
     this.env = env;
@@ -87,6 +89,11 @@ abstract class RepoCommand implements Callable<Integer> {
   /** @return the exit code */
   abstract int run() throws Exception;
 
+  /** @return whether this command is {@code verify} (whose own failures need no hint to run it) */
+  boolean verifies() {
+    return false;
+  }
+
   @Override
   public final Integer call() {
     try {
@@ -98,12 +105,14 @@ abstract class RepoCommand implements Callable<Integer> {
     } catch (WrongKeyException e) {
       return fail(FAILED, "wrong passphrase for repository " + repo + ": no key slot opens with it");
     } catch (IntegrityException e) {
-      return fail(FAILED, "repository " + repo + " is damaged: " + e.getMessage()
-          + "\nrun 'drkit verify --repo " + repo + " --read-data' to list every damaged blob and what it breaks");
+      // verify cannot help when the repository does not even open (config, key slots), nor itself
+      return fail(FAILED, "repository " + repo + " is damaged: " + e.getMessage() + (!opened || verifies() ? ""
+          : "\nrun 'drkit verify --repo " + repo + " --read-data' to list every damaged blob and what it breaks"));
     } catch (RepositoryLockedException e) {
       return fail(FAILED, "repository " + repo + " is locked: " + e.getMessage());
     } catch (UnsafePathException e) {
-      return fail(FAILED, "refused to restore outside the target: " + e.getMessage());
+      // the message says what was refused: an entry leaving the target, a link or a directory in the way
+      return fail(FAILED, "restore refused: " + e.getMessage() + "; nothing was written outside the target");
     } catch (ConfigException e) {
       return fail(USAGE, e.getMessage());
     } catch (StorageException e) {
@@ -159,6 +168,12 @@ abstract class RepoCommand implements Callable<Integer> {
 
   /** Opens the existing repository, never creating its directory or bucket. */
   Repository open() {
+    Repository r = openRepository();
+    opened = true;
+    return r;
+  }
+
+  private Repository openRepository() {
     EarlyOpen early = env.earlyOpen();
     if (early != null && !onS3()) {
       // opened while picocli set the command line up, when it is the repository this command names

@@ -21,7 +21,10 @@ import picocli.CommandLine.Option;
  * {@code drkit snapshots --repo DIR [--host H] [--path P] [--json]}: lists the snapshots (of the
  * given hosts, holding the given paths), oldest first.
  */
-@Command(name = "snapshots", mixinStandardHelpOptions = true, description = "Lists the snapshots, oldest first.")
+@Command(name = "snapshots", mixinStandardHelpOptions = true, description = {"Lists the snapshots, oldest first.",
+    "A damaged snapshot file is named on standard error and left out; the others are listed."},
+    footer = {"", "Exit codes: 0 listed, 1 a snapshot file is damaged (the others are still listed and can be",
+        "restored by id) or the repository cannot be opened, 2 invalid input."})
 public final class SnapshotsCommand extends RepoCommand {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT);
 
@@ -43,8 +46,10 @@ public final class SnapshotsCommand extends RepoCommand {
   @Override
   int run() throws Exception {
     List<Snapshot> all;
+    List<dev.drkit.core.IntegrityException> damaged = new ArrayList<>();
     try (Repository r = open()) {
-      all = r.snapshots(SnapshotFilter.of(hosts, paths));
+      // a damaged snapshot file is reported below and does not hide the others
+      all = r.snapshots(SnapshotFilter.of(hosts, paths), damaged::add);
     }
     PrintWriter out = env().out();
     if (json) {
@@ -97,6 +102,16 @@ public final class SnapshotsCommand extends RepoCommand {
       out.println(all.size() + (all.size() == 1 ? " snapshot" : " snapshots"));
     }
     out.flush();
+    if (!damaged.isEmpty()) {
+      for (dev.drkit.core.IntegrityException e : damaged) {
+        env().err().println("drkit: " + e.getMessage() + ": left out of the list");
+      }
+      env().err().println("drkit: repository " + repo + " is damaged: " + damaged.size()
+          + (damaged.size() == 1 ? " snapshot file" : " snapshot files") + " cannot be read; the snapshots listed"
+          + " can still be restored by id (run 'drkit verify --repo " + repo + "' for details)");
+      env().err().flush();
+      return FAILED;
+    }
     return OK;
   }
 }

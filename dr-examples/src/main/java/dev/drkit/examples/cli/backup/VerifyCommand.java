@@ -14,7 +14,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true, description = {
     "Checks that every blob the snapshots reference exists in the index and in a pack;",
-    "with --read-data also downloads, decrypts, decompresses and re-hashes every blob."})
+    "with --read-data also downloads, decrypts, decompresses and re-hashes every blob. Writes nothing",
+    "but its lock."},
+    footer = {"", "Exit codes: 0 no damage found, 1 damage (each damaged file and blob listed on standard error with",
+        "the snapshots and files it breaks) or the repository cannot be opened, 2 invalid input."})
 public final class VerifyCommand extends RepoCommand {
   @Option(names = "--read-data", description = "read and check every blob's content")
   boolean readData;
@@ -22,6 +25,11 @@ public final class VerifyCommand extends RepoCommand {
   /** @param env the surroundings */
   public VerifyCommand(CliEnv env) {
     super(env);
+  }
+
+  @Override
+  boolean verifies() {
+    return true;
   }
 
   @Override
@@ -49,7 +57,8 @@ public final class VerifyCommand extends RepoCommand {
     PrintWriter err = env().err();
     err.println("drkit: repository " + repo + " is damaged: " + report.damage().size() + " problem(s)");
     for (Damage d : report.damage()) {
-      err.println("  damaged blob " + (d.blob() == null ? "(none)" : d.blob()) + " in " + d.object() + ": " + d.reason());
+      err.println(d.blob() == null ? "  damaged " + d.object() + ": " + d.reason()
+          : "  damaged blob " + d.blob() + " in " + d.object() + ": " + d.reason());
       for (String a : d.affected()) {
         err.println("    breaks " + a);
       }

@@ -50,6 +50,8 @@ import org.slf4j.LoggerFactory;
 public final class LogShippingReplication implements OrderReplication {
   private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
+  /** The name of a site's replica log of one epoch, under {@code replog/}. */
+  private static final java.util.regex.Pattern REPLICA_LOG = java.util.regex.Pattern.compile("e(\\d+)-replica");
   /** The snapshot format: every order, as a JSON array. */
   private static final com.fasterxml.jackson.core.type.TypeReference<java.util.List<Order>> ORDER_LIST =
       new com.fasterxml.jackson.core.type.TypeReference<>() { };
@@ -331,6 +333,8 @@ public final class LogShippingReplication implements OrderReplication {
       f.applier.promote(epoch);
       f.close();
       follower = null;
+    } else {
+      applyReplicaLogTail(primary);
     }
     if (s != null) {
       s.site.writeHook(WriteHook.none());
@@ -366,6 +370,64 @@ public final class LogShippingReplication implements OrderReplication {
     }
     events.publish(dev.drkit.core.spi.DrEvent.info(clock.instant(), "orders.replication.source", service, epoch,
         "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
+  }
+
+  /**
+   * Before a site that does not follow now (it died as a replica and came back) takes writes, applies
+   * what its newest replica log ({@code replog/e<epoch>-replica}) holds durably beyond what its
+   * database applied. A replica acknowledges a record once its log has it durably, and applies it to
+   * the database in the same call; when the site is killed between the two, its database refuses the
+   * record while the primary takes the acknowledgement, so only that log holds an acknowledged write.
+   * A live follower's promotion applies it ({@link ReplicaApplier#promote}); this does the same for a
+   * site promoted after a restart. The site's applied offset refers to that log (each follower resets
+   * it when it opens a new one) only while the site is still the replica of that log's epoch; a site
+   * promoted, fenced or re-seeded since is left as it is.
+   *
+   * @throws dev.drkit.replication.ReplicationException when the database does not take every durable
+   *     record (the promotion must be retried rather than lose them)
+   */
+  private void applyReplicaLogTail(OrderSite site) {
+    Path replog = site.directory().resolve("replog");
+    Path newest = null;
+    long newestEpoch = -1;
+    try (java.util.stream.Stream<Path> dirs = java.nio.file.Files.list(replog)) {
+      for (Path d : (Iterable<Path>) dirs::iterator) {
+        java.util.regex.Matcher m = REPLICA_LOG.matcher(d.getFileName().toString());
+        if (m.matches() && java.nio.file.Files.isDirectory(d)) {
+          long e = Long.parseLong(m.group(1));
+          if (e > newestEpoch) {
+            newestEpoch = e;
+            newest = d;
+          }
+        }
+      }
+    } catch (java.nio.file.NoSuchFileException e) {
+      return; // never a replica
+    } catch (IOException e) {
+      throw new SiteUnavailableException("site " + site.name() + ": cannot list its replication logs in " + replog
+          + ": " + e.getMessage(), e);
+    }
+    if (newest == null || site.role() != SiteRole.REPLICA || site.epoch() != newestEpoch) {
+      // Not the replica of that log's epoch any more (promoted since, fenced, or re-seeded by a
+      // rebuild): its applied offset no longer refers to that log, whose records it must not take.
+      return;
+    }
+    if (!site.isRunning()) {
+      throw new SiteUnavailableException("site " + site.name() + " is down: it cannot be promoted before it applies"
+          + " what its replica log " + newest.getFileName() + " holds");
+    }
+    try (ReplicationLog log = ReplicationLog.open(newest, LogConfig.builder(service + "-" + site.name() + "-replica")
+        .eventBus(events).clock(clock).build())) {
+      ReplicaApplier applier = new ReplicaApplier(service, log, new Sink(site), events, clock); // applies the tail
+      if (applier.appliedOffset() < log.durableOffset()) {
+        throw new dev.drkit.replication.ReplicationException("site " + site.name() + " cannot be promoted yet: its"
+            + " replica log " + newest.getFileName() + " holds records up to offset " + log.durableOffset()
+            + " durably (acknowledged to the primary) but its database applied only up to "
+            + applier.appliedOffset());
+      }
+      LOG.info("{}: applied its replica log {} up to offset {} before taking writes", site.name(),
+          newest.getFileName(), applier.appliedOffset());
+    }
   }
 
   @Override

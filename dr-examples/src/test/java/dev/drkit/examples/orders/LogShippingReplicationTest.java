@@ -146,6 +146,31 @@ class LogShippingReplicationTest {
     assertThat(b.orderIds()).isEmpty();
   }
 
+  /**
+   * Found by the soak (seed 1039's shape under load): the replica's log had a sync write durably and
+   * acknowledged it, but the replica's database refused to apply it (the site was being killed), so
+   * only the replica's log held that acknowledged write. The replica came back and was promoted
+   * without following again, and the promotion applied only what a live follower holds: the write
+   * was lost. Now a promoted site first applies the durable tail of its newest replica log.
+   */
+  @Test
+  void aReplicaKilledWithAnAcknowledgedWriteOnlyInItsLogAppliesItWhenPromotedAfterARestart() throws Exception {
+    wire(true);
+    a.accept("applied", "c", 1, null);
+    assertThat(b.get("applied")).isPresent();
+    b.stop(); // the database goes; the replica's log and endpoint stay (as in the kill's window)
+    a.accept("only-in-the-log", "c", 2, null); // sync: acknowledged, durable in b's log, not applied
+    b.start();
+    b.kill(); // the follower is detached; nothing made b apply its log's tail meanwhile
+    a.kill();
+    repl.fence(a, 2);
+    b.start();
+    repl.ship(b, 2);
+    b.promote(2);
+    assertThat(b.get("only-in-the-log")).as("the acknowledged write held only by b's log").isPresent();
+    assertThat(b.orderIds()).containsExactlyInAnyOrder("applied", "only-in-the-log");
+  }
+
   @Test
   void promotedReplicaShipsBackToTheOldPrimaryAfterItReturns() throws Exception {
     wire(true);

@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * else on the machine can feed the replica) to a {@link ReplicaApplier} on the replica, whose
  * {@link ReplicationSink} applies it to the replica's database together with its log offset
  * (exactly once). In {@code sync} mode a write is acknowledged to the client only once the replica
- * has it durably (and applied); in {@code async} mode the shipper follows.
+ * has it durably in its log (and, unless its database is going down at that moment, applied: a
+ * promotion applies whatever the log holds durably first); in {@code async} mode the shipper follows.
  *
  * <p>Each role assignment starts a fresh log per site and epoch ({@code <site dir>/replog/e<epoch>}):
  * the history before it is brought over by {@link OrderFailoverActions#resync}, which compares the

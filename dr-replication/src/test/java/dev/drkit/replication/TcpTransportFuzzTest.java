@@ -165,4 +165,52 @@ class TcpTransportFuzzTest {
     }
     assertThat(sink.entries()).extracting(ListSink.Entry::payload).containsExactly("after");
   }
+
+  /**
+   * Sends {@code prefix}, then one more byte of a message that never completes each time the
+   * backup is polled, until the backup has released the connection's slot.
+   */
+  static void trickleUntilDropped(TcpTransport b, RawPeer p, ByteBuffer prefix) throws IOException {
+    p.write(prefix);
+    eventually("trickling connection dropped").pollInterval(Duration.ofMillis(20)).until(() -> {
+      try {
+        p.write(ByteBuffer.wrap(new byte[] {0x5a}));
+      } catch (IOException e) {
+        // the backup closed it: the slot goes next
+      }
+      return b.openConnections() == 0;
+    });
+  }
+
+  @Test
+  void aPeerTricklingBytesIsDroppedAtTheHandshakeDeadlineAndInsideASessionAtThePeerTimeout() throws Exception {
+    TcpTransport b = track(TcpTransport.builder(TcpTransport.Config.listening(RawPeer.loopback(0))
+        .withHandshakeTimeout(Duration.ofSeconds(1)).withPeerTimeout(Duration.ofSeconds(1))).keys(RawPeer.KEYS)
+        .build());
+    ListSink s = new ListSink();
+    ReplicationLog l = track(ReplicationLog.open(dir.resolve("trickle"), LogConfig.builder(SVC).build()));
+    track(b.serve(SVC, new ReplicaApplier(SVC, l, s, new EventBus(), Clock.systemUTC())));
+
+    // before authentication: a HELLO announced as 4000 bytes, sent a byte at a time
+    try (RawPeer slow = RawPeer.connect(b.boundPort())) {
+      trickleUntilDropped(b, slow, ByteBuffer.allocate(5).putInt(0, 4000).put(4, Wire.HELLO));
+      RawPeer.Refusal r = slow.refusal();
+      assertThat(r.code()).isEqualTo(Wire.E_HANDSHAKE_TIMEOUT);
+      assertThat(r.text()).contains("no complete handshake within PT1S");
+    }
+    // after authentication: a BATCH announced as 60000 bytes, sent a byte at a time; a message
+    // that never completes is silence, however many bytes of it arrive
+    try (RawPeer slow = RawPeer.connect(b.boundPort())) {
+      slow.handshake(SVC, 1);
+      trickleUntilDropped(b, slow, ByteBuffer.allocate(5).putInt(0, 60_000).put(4, Wire.BATCH));
+      assertThat(slow.closedByBackup()).isTrue();
+    }
+    assertThat(l.nextOffset()).isZero();
+    try (RawPeer p = RawPeer.connect(b.boundPort())) {
+      p.handshake(SVC, 1);
+      p.writeSealed(Wire.BATCH, RawPeer.batchBody(1, 0, "served"));
+      assertThat(p.expect(Wire.ACK).getLong(24)).isZero();
+    }
+    assertThat(s.entries()).extracting(ListSink.Entry::payload).containsExactly("served");
+  }
 }

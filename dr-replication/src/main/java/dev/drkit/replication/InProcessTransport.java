@@ -92,9 +92,14 @@ public final class InProcessTransport implements ReplicationTransport {
     }
 
     @Override
-    public void heartbeat(long primaryNextOffset, long primaryTimeMillis) {
+    public synchronized void heartbeat(long primaryNextOffset, long primaryTimeMillis) {
       if (open) {
-        endpoint.heartbeat(epoch, primaryNextOffset, primaryTimeMillis);
+        try {
+          endpoint.heartbeat(epoch, primaryNextOffset, primaryTimeMillis);
+        } catch (RuntimeException e) {
+          fail(e);
+          throw e;
+        }
       }
     }
 

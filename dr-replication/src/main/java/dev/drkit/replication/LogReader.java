@@ -75,6 +75,10 @@ final class LogReader {
         if (len == -1 && count > 0) {
           break;
         }
+        if (len < 0 && count == 0 && fromOffset <= segmentLast && segments.higherKey(s.base) != null
+            && Frames.endOfData(buf, p, buf.limit())) {
+          throw s.missing(name, fromOffset, pos + p);
+        }
         if (len < 0) {
           throw new IntegrityException("log " + name + ": segment " + s.path + " is damaged at byte " + (pos + p));
         }

@@ -204,6 +204,12 @@ public final class ReplicaApplier implements ReplicationEndpoint {
 
   @Override
   public void heartbeat(long epoch, long primaryNextOffset, long primaryTimeMillis) {
+    long current = log.currentEpoch();
+    if (epoch < current) {
+      // a primary that was paused (or cut off) while a newer one took over: tell it, and keep its
+      // log end and clock out of this replica's view of its lag
+      throw new StaleEpochException("replica of " + service, epoch, current);
+    }
     this.primaryNextOffset = primaryNextOffset;
     this.primaryTimeMillis = primaryTimeMillis;
   }

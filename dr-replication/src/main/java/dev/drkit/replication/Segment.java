@@ -228,12 +228,15 @@ final class Segment {
       if (buf == null || pos + Frames.HEADER > bufStart + buf.limit()) {
         int want = (int) Math.min(256 << 10, size - pos);
         if (want < Frames.HEADER) {
-          throw new IntegrityException("log " + logName + ": offset " + offset + " not found in " + path);
+          throw missing(logName, off, pos);
         }
         buf = readAt(pos, want);
         bufStart = pos;
       }
       int len = Frames.payloadLength(buf, (int) (pos - bufStart));
+      if (len == 0 && Frames.endOfData(buf, (int) (pos - bufStart), buf.limit())) {
+        throw missing(logName, off, pos);
+      }
       if (len < 0 || len > Frames.MAX_PAYLOAD) {
         throw new IntegrityException("log " + logName + ": segment " + path + " is damaged at byte " + pos);
       }
@@ -244,6 +247,20 @@ final class Segment {
       }
     }
     return pos;
+  }
+
+  /**
+   * @param logName the log's name, for the message
+   * @param from the first offset this segment should hold but does not
+   * @param pos the byte where its records end
+   * @return the error for records that should follow in this segment but are absent: either the
+   *     segment lost its end, or the segment file that held them is missing (the next segment
+   *     starts later than this one's records end)
+   */
+  IntegrityException missing(String logName, long from, long pos) {
+    return new IntegrityException("log " + logName + ": segment " + path + " ends at byte " + pos + " after offset "
+        + (from - 1) + " but the next segment starts at offset " + (lastOffset + 1) + ": offsets " + from + " to "
+        + lastOffset + " are missing (a segment file deleted or lost, or this segment cut short)");
   }
 
   /** Closes the file if open; a failure is only logged. */

@@ -332,8 +332,8 @@ public final class TcpTransport implements ReplicationTransport {
         continue;
       }
       if (!slots.tryAcquire()) {
-        LOG.warn("replication listener {} is at its limit of {} connections; refusing one more", config.listen(),
-            config.maxConnections());
+        LOG.warn("replication listener {} is at its limit of {} connections; refusing the connection from {}",
+            config.listen(), config.maxConnections(), remoteOf(ch));
         try {
           Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, "this backup is at its limit of "
               + config.maxConnections() + " replication connections")));
@@ -377,6 +377,15 @@ public final class TcpTransport implements ReplicationTransport {
         watchSilence(c);
       }
     }, periodMs, TimeUnit.MILLISECONDS);
+  }
+
+  /** @return the peer's address, or a placeholder if the connection is already gone (for log lines only) */
+  static String remoteOf(SocketChannel ch) {
+    try {
+      return String.valueOf(ch.getRemoteAddress());
+    } catch (IOException e) {
+      return "a peer that already disconnected";
+    }
   }
 
   static void closeQuietly(SocketChannel ch) {

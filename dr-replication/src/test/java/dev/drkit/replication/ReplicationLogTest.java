@@ -242,6 +242,34 @@ class ReplicationLogTest {
   }
 
   @Test
+  void aSegmentMissingInTheMiddleIsReportedNamingTheGapAndKeepsEveryRecordBeforeIt() throws Exception {
+    try (ReplicationLog log = ReplicationLog.open(dir, config().segmentBytes(1024).build())) {
+      for (int i = 0; i < 100; i++) {
+        log.append(1, bytes("payload-" + i));
+      }
+    }
+    List<Path> segments;
+    try (var files = Files.list(dir)) {
+      segments = files.filter(p -> p.getFileName().toString().endsWith(".log")).sorted().toList();
+    }
+    assertThat(segments).hasSizeGreaterThan(3);
+    Path before = segments.get(0);
+    Path gone = segments.get(1);
+    long missingFrom = Long.parseLong(gone.getFileName().toString().substring(0, 20));
+    long missingTo = Long.parseLong(segments.get(2).getFileName().toString().substring(0, 20)) - 1;
+    Files.delete(gone);
+    try (ReplicationLog log = ReplicationLog.open(dir, config().segmentBytes(1024).build())) {
+      assertThat(payloads(log.read(0, (int) missingFrom))).hasSize((int) missingFrom);
+      assertThatThrownBy(() -> log.read(0, 1000)).isInstanceOf(IntegrityException.class)
+          .hasMessageContaining(before.getFileName().toString())
+          .hasMessageContaining("offsets " + missingFrom + " to " + missingTo + " are missing");
+      assertThatThrownBy(() -> log.read(missingFrom + 1, 10)).isInstanceOf(IntegrityException.class)
+          .hasMessageContaining("offsets " + missingFrom + " to " + missingTo + " are missing");
+      assertThat(payloads(log.read(missingTo + 1, 1))).containsExactly("payload-" + (missingTo + 1));
+    }
+  }
+
+  @Test
   void fullDiskFailsTheAppendWithoutDamagingEarlierRecords() {
     FullDiskChannels disk = new FullDiskChannels(16 + 5 * 41 + 20);
     try (ReplicationLog log = ReplicationLog.open(dir,

@@ -164,4 +164,30 @@ class TcpTransportLimitsTest {
       assertThat(p.expect(Wire.ACK).getLong(24)).isZero();
     }
   }
+
+  @Test
+  void aConnectionOverTheLimitIsRefusedWithALogLineNamingItsAddress() throws Exception {
+    ListSink sink = new ListSink();
+    ReplicationLog[] log = new ReplicationLog[1];
+    TcpTransport b = backup(TcpTransport.Config.listening(RawPeer.loopback(0)).withMaxConnections(1)
+        .withHandshakeTimeout(Duration.ofMinutes(5)), sink, log);
+    RawPeer held = track(RawPeer.connect(b.boundPort()));
+    eventually("1 connection held").until(() -> b.openConnections() == 1);
+    java.io.PrintStream err = System.err;
+    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
+    String refusedFrom;
+    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
+    try (RawPeer extra = RawPeer.connect(b.boundPort())) {
+      refusedFrom = String.valueOf(extra.ch.getLocalAddress());
+      RawPeer.Refusal r = extra.refusal();
+      assertThat(r.code()).isEqualTo(Wire.E_BUSY);
+      assertThat(extra.closedByBackup()).isTrue();
+    } finally {
+      System.setErr(err);
+    }
+    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("WARN")
+        .contains("refusing the connection from " + refusedFrom);
+    held.close();
+    eventually("slot released").until(() -> b.openConnections() == 0);
+  }
 }

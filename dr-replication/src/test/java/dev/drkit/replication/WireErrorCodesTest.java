@@ -174,6 +174,8 @@ class WireErrorCodesTest {
             "malformed HEARTBEAT: message is 64 bytes; HEARTBEAT must be 65"),
         Arguments.of("HEARTBEAT with epoch -1", Msg.sealed(Wire.HEARTBEAT, longs(-1, 0, 0)), Wire.E_PROTOCOL,
             "HEARTBEAT field epoch is -1"),
+        Arguments.of("HEARTBEAT from an older epoch", Msg.sealed(Wire.HEARTBEAT, longs(0, 9, 0)),
+            Wire.E_STALE_EPOCH, "epoch 0"),
         Arguments.of("HEARTBEAT with primaryNextOffset -5", Msg.sealed(Wire.HEARTBEAT, longs(1, -5, 0)),
             Wire.E_PROTOCOL, "field primaryNextOffset is -5"),
         Arguments.of("REWIND of 10 bytes", Msg.sealed(Wire.REWIND, ByteBuffer.allocate(10)), Wire.E_PROTOCOL,

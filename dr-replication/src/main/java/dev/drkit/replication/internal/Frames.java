@@ -92,6 +92,25 @@ public final class Frames {
     return frameLen;
   }
 
+  /**
+   * @param buf the buffer
+   * @param start where a frame header would start
+   * @param end the end of valid bytes in the buffer
+   * @return whether no frame starts there: fewer than {@link #HEADER} bytes remain, or the header
+   *     is all zero (zero-filled space; a written header never is, its CRC32C covers it)
+   */
+  public static boolean endOfData(ByteBuffer buf, int start, int end) {
+    if (end - start < HEADER) {
+      return true;
+    }
+    for (int i = start; i < start + HEADER; i += 8) {
+      if (buf.getLong(i) != 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** @param buf buffer @param start frame start @return the payload length field */
   public static int payloadLength(ByteBuffer buf, int start) {
     return buf.getInt(start);

@@ -42,6 +42,9 @@ public interface ReplicationEndpoint {
    * @param epoch the primary's epoch
    * @param primaryNextOffset the primary's next offset
    * @param primaryTimeMillis the primary's clock
+   * @throws dev.drkit.core.StaleEpochException if the backup has seen a newer epoch than
+   *     {@code epoch} (the sender is a primary that was paused or cut off while a newer one took
+   *     over); the transport reports it to the sender, which is then fenced
    */
   void heartbeat(long epoch, long primaryNextOffset, long primaryTimeMillis);
 

@@ -471,9 +471,10 @@ public final class SoakRun {
                 log.add("operator: retry ended FAILED; resolving to " + target + " (serving: "
                     + (s == null ? "none" : s.name()) + ")");
                 engine.resolve(target, BY, "soak runbook: " + (s == null ? "no site serves" : s.name() + " serves"));
-                if (s == null) {
-                  recoverByHand(target);
-                }
+                // Resolving moves the service to a new epoch and runs no action: bring the resolved
+                // site to it, serving or not. A site left serving at the old epoch ships records a
+                // replica fenced at the new one refuses, so no failback could ever catch up.
+                recoverByHand(target);
               }
               nextAction = System.nanoTime() + 300_000_000L;
             }
@@ -508,7 +509,7 @@ public final class SoakRun {
       }
     }
 
-    /** After resolve with no serving site: promote and route the resolved site at the new epoch. */
+    /** After a resolve: fence the other site, promote and route the resolved one at the new epoch. */
     private void recoverByHand(FailoverState target) throws Exception {
       ServiceState st = engine.state();
       Site s = target == FailoverState.BACKUP_ACTIVE ? Site.BACKUP : Site.PRIMARY;

@@ -386,10 +386,10 @@ public final class BackupRun {
       ctx.event(DrEvent.Severity.WARN, "backup.entry-skipped", "backup of " + sourceName + " skipped " + sk,
           "snapshot", id, "path", sk.path(), "reason", sk.reason().name(), "detail", sk.detail());
     }
-    for (Object[] c : changedWhileRead) {
-      ctx.event(DrEvent.Severity.WARN, "backup.entry-changed", "backup of " + sourceName + ": " + c[0]
-          + " changed while it was backed up (" + c[1] + " bytes at the scan, " + c[2] + " read)",
-          "snapshot", id, "path", c[0], "scannedBytes", c[1], "readBytes", c[2]);
+    for (ChangedWhileRead c : changedWhileRead) {
+      ctx.event(DrEvent.Severity.WARN, "backup.entry-changed", "backup of " + sourceName + ": " + c.path()
+          + " changed while it was backed up (" + c.scanned() + " bytes at the scan, " + c.read() + " read)",
+          "snapshot", id, "path", c.path(), "scannedBytes", c.scanned(), "readBytes", c.read());
     }
     return new Snapshot(id, time, ctx.options().host(), sourceName, paths, request.tags(), request.type(),
         json.parent(), stats, tree, skipped, logPosition);
@@ -443,8 +443,11 @@ public final class BackupRun {
    * grown to {@code M} when a file turns out to be larger than the scan said.
    */
   private byte[] readBuffer = new byte[0];
-  /** Files whose length when read differed from the scan's: {@code {path, scanned, read}}. */
-  private final List<Object[]> changedWhileRead = new ArrayList<>();
+  /** A file whose length when read differed from the scan's. */
+  private record ChangedWhileRead(String path, long scanned, long read) {}
+
+  /** Files whose length when read differed from the scan's. */
+  private final List<ChangedWhileRead> changedWhileRead = new ArrayList<>();
 
   /** @return the largest read buffer: the maximum chunk and one read slice, {@code M + 1 MiB} */
   private int readBufferMax() {
@@ -511,7 +514,7 @@ public final class BackupRun {
       // but a torn file is never taken for good silently
       LOG.warn("{} changed while it was backed up: {} bytes at the scan, {} read; the snapshot holds what was"
           + " read, which may mix old and new content", e.pathString(), e.size(), total);
-      changedWhileRead.add(new Object[] {e.pathString(), e.size(), total});
+      changedWhileRead.add(new ChangedWhileRead(e.pathString(), e.size(), total));
     }
     return total;
   }

@@ -9,6 +9,7 @@ import dev.drkit.backup.spi.ScanSink;
 import dev.drkit.backup.spi.SourceEntry;
 import dev.drkit.core.StorageException;
 import dev.drkit.core.config.BackupType;
+import dev.drkit.core.spi.DrEvent;
 import dev.drkit.core.internal.DrkitThreads;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -19,6 +20,8 @@ import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a backup starts from, gathered on two threads: the calling thread scans the source while a
@@ -30,6 +33,7 @@ import org.jspecify.annotations.Nullable;
  * first had they run one after the other), the scan's added to it as suppressed.
  */
 final class BackupStart {
+  private static final Logger LOG = LoggerFactory.getLogger(BackupStart.class);
   private static final String LOAD_FAILED = "loading the repository for the backup failed";
 
   private final List<String> paths;
@@ -68,8 +72,8 @@ final class BackupStart {
         // whatever its parent): it must not stop new backups
         List<Snapshot> snapshots = SnapshotFiles.list(ctx, damaged -> {
           String message = damaged.getMessage() + "; the backup chooses its parent among the other snapshots";
-          org.slf4j.LoggerFactory.getLogger(BackupStart.class).warn("{}", message);
-          ctx.event(dev.drkit.core.spi.DrEvent.Severity.WARN, "snapshot.damaged", message, "error",
+          LOG.warn("{}", message);
+          ctx.event(DrEvent.Severity.WARN, "snapshot.damaged", message, "error",
               String.valueOf(damaged));
         });
         Index index = Index.loadUsable(ctx, true);

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -14,10 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -29,20 +28,13 @@ import org.junit.jupiter.api.io.TempDir;
 class PausedPrimaryTest {
   static final String SVC = "orders";
   @TempDir Path dir;
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
   final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_000_000));
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   static ByteBuffer heartbeat(long epoch, long primaryNextOffset, long millis) {
     return ByteBuffer.allocate(24).putLong(epoch).putLong(primaryNextOffset).putLong(millis).flip();

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -15,10 +16,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -33,18 +33,11 @@ class RemoteRewindTest {
   final FakeClock clock = new FakeClock(Instant.ofEpochMilli(1_700_000_000_000L));
   final RecordingListener events = new RecordingListener();
   final EventBus bus = EventBus.of(events);
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
   ReplicationLog log(String name) {

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,12 +20,11 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -38,15 +38,14 @@ class TcpTransportAuthTest {
   static final String SVC = "orders";
   static final long HUGE_EPOCH = 1L << 62;
   @TempDir Path dir;
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
   ReplicationLog log;
   ListSink sink;
   ReplicaApplier applier;
   TcpTransport backup;
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
   @BeforeEach
@@ -64,12 +63,6 @@ class TcpTransportAuthTest {
     }
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   /** Nothing of an attack reached the replica, and the real primary (epoch 1) still ships. */
   void assertUnchangedAndRealPrimaryStillShips() throws Exception {

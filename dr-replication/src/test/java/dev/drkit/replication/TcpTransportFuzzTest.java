@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,9 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,14 +31,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 class TcpTransportFuzzTest {
   static final String SVC = "orders";
   @TempDir Path dir;
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
   ReplicationLog log;
   ListSink sink;
   TcpTransport backup;
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
   @BeforeEach
@@ -50,12 +50,6 @@ class TcpTransportFuzzTest {
     track(backup.serve(SVC, new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC())));
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   /** Writes {@code bytes}, ends its output and reads whatever the backup answers until it closes. */
   static void sendAndDrain(int port, byte[] bytes) throws IOException {

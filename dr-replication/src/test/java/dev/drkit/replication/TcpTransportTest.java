@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -29,8 +30,8 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Replication over real TCP on 127.0.0.1. */
@@ -40,18 +41,11 @@ class TcpTransportTest {
   @TempDir Path dir;
   final RecordingListener events = new RecordingListener();
   final EventBus bus = EventBus.of(events);
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
   static InetSocketAddress loopback(int port) {
@@ -307,7 +301,7 @@ class TcpTransportTest {
           ByteBuffer w = ByteBuffer.allocate(26).putShort(Wire.VERSION).putLong(1).putLong(0).putLong(-1).flip();
           Wire.writeFully(c, codec.seal(Wire.WELCOME, w));
           // never reads again, never acknowledges
-          closeables.add(c);
+          closeables.track(c);
         } catch (IOException e) {
           throw new IllegalStateException(e);
         }

@@ -1,5 +1,6 @@
 package dev.drkit.replication;
 
+import dev.drkit.replication.testing.Closeables;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -18,17 +19,15 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 import org.jspecify.annotations.Nullable;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,7 +43,7 @@ class TcpTransportTlsTest {
   static KeyStore primaryKeys;
   static KeyStore strangerKeys;
   @TempDir Path dir;
-  final List<AutoCloseable> closeables = new ArrayList<>();
+  @RegisterExtension final Closeables closeables = new Closeables();
   ReplicationLog log;
   ListSink sink;
   TcpTransport backup;
@@ -92,8 +91,7 @@ class TcpTransportTlsTest {
   }
 
   <T extends AutoCloseable> T track(T c) {
-    closeables.add(c);
-    return c;
+    return closeables.track(c);
   }
 
   @BeforeEach
@@ -107,12 +105,6 @@ class TcpTransportTlsTest {
     track(backup.serve(SVC, new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC())));
   }
 
-  @AfterEach
-  void close() throws Exception {
-    for (int i = closeables.size() - 1; i >= 0; i--) {
-      closeables.get(i).close();
-    }
-  }
 
   TcpTransport primary(SSLContext c) {
     return track(TcpTransport.builder(TcpTransport.Config.connecting(RawPeer.loopback(backup.boundPort()))).tls(c)

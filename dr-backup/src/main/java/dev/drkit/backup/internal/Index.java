@@ -3,6 +3,7 @@ package dev.drkit.backup.internal;
 import dev.drkit.core.IntegrityException;
 import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.core.spi.BlobStore;
+import dev.drkit.core.spi.DrEvent;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -13,6 +14,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The in-memory index: which pack holds each blob. Persisted as index files
@@ -21,6 +24,7 @@ import org.jspecify.annotations.Nullable;
  * Thread-safe.
  */
 public final class Index {
+  private static final Logger LOG = LoggerFactory.getLogger(Index.class);
   private static final byte[] MAGIC = {'D', 'R', 'K', 'I'};
   private static final byte[] AAD = Crypto.aad("drkit-index");
   private final Map<Id, PackEntry> blobs = new ConcurrentHashMap<>();
@@ -177,7 +181,7 @@ public final class Index {
         addPack(e.getKey(), readPackHeader(ctx.store(), ctx.crypto(), e.getKey(), e.getValue()));
         added.add(e.getKey());
       } catch (dev.drkit.core.DrException ex) {
-        org.slf4j.LoggerFactory.getLogger(Index.class).warn("ignoring unreadable unindexed pack {}: {}",
+        LOG.warn("ignoring unreadable unindexed pack {}: {}",
             Packs.key(e.getKey()), ex.getMessage());
       }
     }
@@ -191,20 +195,20 @@ public final class Index {
    * against a blob whose pack is gone. For a reader, stored packs no index file lists serve too
    * (from their headers); a writer indexes them itself ({@link BackupRun#recoverUnindexedPacks}).
    *
-   * @param ctx the repository
-   * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
    * <p>A reader leaves a damaged index file out (a {@code WARN} event {@code index.damaged} and a
    * log line name it): index files are a cache of the pack headers, so the packs it listed serve
    * from their headers and a restore still gets every intact blob. A writer refuses it.
    *
+   * @param ctx the repository
+   * @param forWriting whether a backup will deduplicate against it (then doomed packs are dropped)
    * @return the index of usable packs
    * @throws IntegrityException naming a damaged index file (for a writer) or deletion record
    */
   public static Index loadUsable(Ctx ctx, boolean forWriting) {
     Index idx = forWriting ? load(ctx.store(), ctx.crypto()) : load(ctx.store(), ctx.crypto(), damaged -> {
       String message = damaged.getMessage() + "; the headers of its packs serve instead";
-      org.slf4j.LoggerFactory.getLogger(Index.class).warn("{}", message);
-      ctx.event(dev.drkit.core.spi.DrEvent.Severity.WARN, "index.damaged", message, "error", String.valueOf(damaged));
+      LOG.warn("{}", message);
+      ctx.event(DrEvent.Severity.WARN, "index.damaged", message, "error", String.valueOf(damaged));
     });
     Map<Id, Long> stored = new java.util.HashMap<>();
     for (BlobInfo info : ctx.store().list("packs/")) {

@@ -834,7 +834,7 @@ public final class OrdersDrill {
     // The library's rebuild: snapshot (with its recorded log position) + replay of the surviving log,
     // validate, promote and redirect at a new epoch, persisted in the same state store.
     long logEpoch = st.engine.state().epoch();
-    Path logDir = st.primary.directory().resolve("replog").resolve("e" + logEpoch);
+    Path logDir = LogShippingReplication.primaryLogDir(st.primary.directory(), logEpoch);
     dev.drkit.core.coord.LocalCoordinator rebuildLease = new dev.drkit.core.coord.LocalCoordinator();
     rebuildLease.awaitLeadership(Duration.ofSeconds(5));
     st.validator.label("after restore");
@@ -958,7 +958,7 @@ public final class OrdersDrill {
     Instant target = Instant.ofEpochMilli(badAt.toEpochMilli());
     st.cutOff = target;
     long logEpoch = st.engine.state().epoch();
-    Path logDir = st.primary.directory().resolve("replog").resolve("e" + logEpoch);
+    Path logDir = LogShippingReplication.primaryLogDir(st.primary.directory(), logEpoch);
     LocalCoordinator rebuildLease = new LocalCoordinator();
     rebuildLease.awaitLeadership(Duration.ofSeconds(5));
     st.validator.label("after point-in-time rebuild");

@@ -15,6 +15,8 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +24,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,7 +57,26 @@ public final class LogShippingReplication implements OrderReplication {
   private static final Logger LOG = LoggerFactory.getLogger(LogShippingReplication.class);
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   /** The name of a site's replica log of one epoch, under {@code replog/}. */
-  private static final java.util.regex.Pattern REPLICA_LOG = java.util.regex.Pattern.compile("e(\\d+)-replica");
+  private static final Pattern REPLICA_LOG = Pattern.compile("e(\\d+)-replica");
+
+  /**
+   * @param siteDir a site's directory ({@link OrderSite#directory()})
+   * @param epoch an epoch
+   * @return the directory of the log the site writes as primary at {@code epoch}: {@code replog/e<epoch>}
+   */
+  public static Path primaryLogDir(Path siteDir, long epoch) {
+    return siteDir.resolve("replog").resolve("e" + epoch);
+  }
+
+  /**
+   * @param siteDir a site's directory ({@link OrderSite#directory()})
+   * @param epoch an epoch
+   * @return the directory of the copy the site receives as the replica of a primary at {@code epoch}:
+   *     {@code replog/e<epoch>-replica}
+   */
+  public static Path replicaLogDir(Path siteDir, long epoch) {
+    return siteDir.resolve("replog").resolve("e" + epoch + "-replica");
+  }
   /** The snapshot format: every order, as a JSON array. */
   private static final com.fasterxml.jackson.core.type.TypeReference<java.util.List<Order>> ORDER_LIST =
       new com.fasterxml.jackson.core.type.TypeReference<>() { };
@@ -85,7 +109,7 @@ public final class LogShippingReplication implements OrderReplication {
     Source(OrderSite site, long epoch) {
       this.site = site;
       this.epoch = epoch;
-      this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch),
+      this.log = ReplicationLog.open(primaryLogDir(site.directory(), epoch),
           LogConfig.builder(service + "-" + site.name()).eventBus(events).clock(clock).build());
     }
 
@@ -187,8 +211,7 @@ public final class LogShippingReplication implements OrderReplication {
       this.site = site;
       this.epoch = epoch;
       site.resetAppliedOffset(-1);
-      this.log = ReplicationLog.open(site.directory().resolve("replog").resolve("e" + epoch + "-replica"),
-          LogConfig.builder(service + "-" + site.name() + "-replica").eventBus(events).clock(clock).build());
+      this.log = openReplicaLog(site, replicaLogDir(site.directory(), epoch));
       this.applier = new ReplicaApplier(service, log, new Sink(site), events, clock);
       this.in = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(
           InetAddress.getLoopbackAddress(), 0))).keys(keys).build();
@@ -373,6 +396,12 @@ public final class LogShippingReplication implements OrderReplication {
         "orders replication ships from " + primary.name() + " (" + mode() + ", TCP on loopback)"));
   }
 
+  /** Opens a replica log of {@code site} (a follower's, or the newest one when it is promoted). */
+  private ReplicationLog openReplicaLog(OrderSite site, Path dir) {
+    return ReplicationLog.open(dir, LogConfig.builder(service + "-" + site.name() + "-replica").eventBus(events)
+        .clock(clock).build());
+  }
+
   /**
    * Before a site that does not follow now (it died as a replica and came back) takes writes, applies
    * what its newest replica log ({@code replog/e<epoch>-replica}) holds durably beyond what its
@@ -391,10 +420,10 @@ public final class LogShippingReplication implements OrderReplication {
     Path replog = site.directory().resolve("replog");
     Path newest = null;
     long newestEpoch = -1;
-    try (java.util.stream.Stream<Path> dirs = java.nio.file.Files.list(replog)) {
+    try (Stream<Path> dirs = Files.list(replog)) {
       for (Path d : (Iterable<Path>) dirs::iterator) {
-        java.util.regex.Matcher m = REPLICA_LOG.matcher(d.getFileName().toString());
-        if (m.matches() && java.nio.file.Files.isDirectory(d)) {
+        Matcher m = REPLICA_LOG.matcher(d.getFileName().toString());
+        if (m.matches() && Files.isDirectory(d)) {
           long e = Long.parseLong(m.group(1));
           if (e > newestEpoch) {
             newestEpoch = e;
@@ -402,7 +431,7 @@ public final class LogShippingReplication implements OrderReplication {
           }
         }
       }
-    } catch (java.nio.file.NoSuchFileException e) {
+    } catch (NoSuchFileException e) {
       return; // never a replica
     } catch (IOException e) {
       throw new SiteUnavailableException("site " + site.name() + ": cannot list its replication logs in " + replog
@@ -417,8 +446,7 @@ public final class LogShippingReplication implements OrderReplication {
       throw new SiteUnavailableException("site " + site.name() + " is down: it cannot be promoted before it applies"
           + " what its replica log " + newest.getFileName() + " holds");
     }
-    try (ReplicationLog log = ReplicationLog.open(newest, LogConfig.builder(service + "-" + site.name() + "-replica")
-        .eventBus(events).clock(clock).build())) {
+    try (ReplicationLog log = openReplicaLog(site, newest)) {
       ReplicaApplier applier = new ReplicaApplier(service, log, new Sink(site), events, clock); // applies the tail
       if (applier.appliedOffset() < log.durableOffset()) {
         throw new dev.drkit.replication.ReplicationException("site " + site.name() + " cannot be promoted yet: its"
@@ -580,7 +608,7 @@ public final class LogShippingReplication implements OrderReplication {
    */
   public static java.util.List<Order> readLog(OrderSite site, long epoch, EventBus events, Clock clock)
       throws IOException {
-    Path dir = site.directory().resolve("replog").resolve("e" + epoch);
+    Path dir = primaryLogDir(site.directory(), epoch);
     java.util.List<Order> out = new java.util.ArrayList<>();
     try (ReplicationLog log = ReplicationLog.open(dir, LogConfig.builder("archive-" + site.name()).eventBus(events)
         .clock(clock).build())) {

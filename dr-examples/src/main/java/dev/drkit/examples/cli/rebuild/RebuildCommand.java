@@ -468,9 +468,11 @@ public final class RebuildCommand implements Callable<Integer> {
         return Optional.empty();
       }
       // The log the primary wrote, else the copy its replica received (same offsets and epochs).
-      for (String name : List.of("e" + epoch, "e" + epoch + "-replica")) {
+      for (boolean replicaCopy : new boolean[] {false, true}) {
         for (String site : List.of("primary", "backup")) {
-          Path candidate = data.resolve(site).resolve("replog").resolve(name);
+          Path siteDir = data.resolve(site);
+          Path candidate = replicaCopy ? LogShippingReplication.replicaLogDir(siteDir, epoch)
+              : LogShippingReplication.primaryLogDir(siteDir, epoch);
           if (dir == null && Files.isDirectory(candidate)) {
             dir = candidate;
           }

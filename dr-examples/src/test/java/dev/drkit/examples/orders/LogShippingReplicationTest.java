@@ -171,6 +171,24 @@ class LogShippingReplicationTest {
     assertThat(b.orderIds()).containsExactlyInAnyOrder("applied", "only-in-the-log");
   }
 
+  /** The same replica, asked to take over while it is still down: refused, and asked again once up. */
+  @Test
+  void aReplicaStillDownIsNotMadeTheSourceBeforeItCanApplyItsLog() throws Exception {
+    wire(true);
+    b.stop();
+    a.accept("only-in-the-log", "c", 2, null);
+    b.start();
+    b.kill();
+    a.kill();
+    repl.fence(a, 2);
+    assertThatThrownBy(() -> repl.ship(b, 2)).isInstanceOf(SiteUnavailableException.class)
+        .hasMessageContaining("site b is down").hasMessageContaining("e1-replica");
+    b.start();
+    repl.ship(b, 2); // not taken for done by the refused call: the log is applied now
+    b.promote(2);
+    assertThat(b.get("only-in-the-log")).isPresent();
+  }
+
   @Test
   void promotedReplicaShipsBackToTheOldPrimaryAfterItReturns() throws Exception {
     wire(true);

@@ -54,8 +54,12 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
       + " FROM UNNEST(CAST(? AS VARCHAR(64) ARRAY), CAST(? AS VARCHAR(200) ARRAY), CAST(? AS BIGINT ARRAY),"
       + " CAST(? AS TIMESTAMP(6) WITH TIME ZONE ARRAY), CAST(? AS BIGINT ARRAY), CAST(? AS VARCHAR(64) ARRAY))"
       + " WITH ORDINALITY AS t(id, customer, amount_cents, created_at, epoch, site, n)";
-  /** Inserts every order of the batch; fails (and H2 undoes the statement) when one id is present. */
-  private static final String INSERT_ALL = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
+  /**
+   * Inserts every order of the batch; fails (and H2 undoes the statement) when one id is present.
+   * Package-private for the store's own ceiling, measured without the replay around it
+   * ({@code StoreCeilingMeasurement}).
+   */
+  static final String INSERT_ALL = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
       + FROM_ARRAYS + " ORDER BY t.n";
   /** Inserts the orders of the batch not yet present. */
   private static final String INSERT_MISSING = "INSERT INTO orders (id, customer, amount_cents, created_at, epoch, site)"
@@ -233,7 +237,15 @@ public final class OrderRebuildTarget implements PreparingRebuildTarget<OrderReb
     }
   }
 
-  private static void insert(Connection c, String sql, Collection<Order> orders) throws SQLException {
+  /**
+   * Writes the orders with one statement, the six columns bound as arrays.
+   *
+   * @param c a connection (its transaction is the caller's)
+   * @param sql {@link #INSERT_ALL} or the insert-if-missing form
+   * @param orders the orders, in log order
+   * @throws SQLException as H2 throws it (a present id fails {@link #INSERT_ALL} with state 23505)
+   */
+  static void insert(Connection c, String sql, Collection<Order> orders) throws SQLException {
     int n = orders.size();
     String[] ids = new String[n];
     String[] customers = new String[n];

@@ -204,13 +204,13 @@ class RebuildMeasurement {
   }
 
   /** One native thread of this process: its name (15 characters at most) and CPU time so far. */
-  private record NativeThread(String name, long cpuNanos) {}
+  record NativeThread(String name, long cpuNanos) {}
 
   /**
    * @return every native thread of this JVM (Java threads, GC, JIT compilers, the VM thread) by its
    *     Linux thread id, from {@code /proc/self/task} (in clock ticks of 10 ms); empty elsewhere
    */
-  private static Map<Integer, NativeThread> nativeThreads() {
+  static Map<Integer, NativeThread> nativeThreads() {
     Map<Integer, NativeThread> out = new TreeMap<>();
     try (var tasks = Files.list(Path.of("/proc/self/task"))) {
       for (Path t : (Iterable<Path>) tasks::iterator) {
@@ -236,7 +236,7 @@ class RebuildMeasurement {
    * @return the CPU time each kind of native thread used between two listings (threads of one kind,
    *     such as the GC's workers, summed), and what threads that ended in between used
    */
-  private static String nativeProfile(Map<Integer, NativeThread> before, Map<Integer, NativeThread> after,
+  static String nativeProfile(Map<Integer, NativeThread> before, Map<Integer, NativeThread> after,
       long processCpu) {
     Map<String, Long> byKind = new TreeMap<>();
     long seen = 0;

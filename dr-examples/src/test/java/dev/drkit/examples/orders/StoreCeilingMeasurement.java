@@ -9,7 +9,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,7 +38,10 @@ import org.junit.jupiter.api.io.TempDir;
  *       transaction per batch with the applied offset recorded);</li>
  *   <li>{@code statement-1}: the target's insert statement alone, one commit per batch, one session;</li>
  *   <li>{@code statement-2}: the same on two sessions at once, taking alternate batches (what several
- *       applying sessions would at best do, without recording an applied offset).</li>
+ *       applying sessions would at best do, without recording an applied offset);</li>
+ *   <li>{@code bare-table}: the same statement, one session, into a table of the same columns with no
+ *       key, no index and no identity column: the floor of any H2 table taking these rows (it could not
+ *       refuse a duplicate order, so it is no candidate for the site's schema).</li>
  * </ul>
  * Later rounds show the store in a warm JVM. Prints wall time, rate and CPU (the process's, and the
  * writing threads').
@@ -48,6 +53,10 @@ class StoreCeilingMeasurement {
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
   private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
   private static final int BATCH = 4096;
+  private static final String BARE_TABLE = "CREATE TABLE bare (id VARCHAR(64) NOT NULL, customer VARCHAR(200) NOT NULL,"
+      + " amount_cents BIGINT NOT NULL, created_at TIMESTAMP(6) WITH TIME ZONE NOT NULL, epoch BIGINT NOT NULL,"
+      + " site VARCHAR(64) NOT NULL)";
+  private static final String BARE_INSERT = OrderRebuildTarget.INSERT_ALL.replace("INSERT INTO orders ", "INSERT INTO bare ");
   @TempDir Path tmp;
 
   @Test
@@ -55,6 +64,7 @@ class StoreCeilingMeasurement {
     int n = Integer.parseInt(System.getProperty("ceiling.orders"));
     int rounds = Integer.getInteger("ceiling.rounds", 3);
     int half = n / 2;
+    assertThat(BARE_INSERT).startsWith("INSERT INTO bare ");
     OrderRebuildTarget decoder = target(null);
     List<List<ReplayRecord>> batches = new ArrayList<>();
     List<OrderRebuildTarget.Decoded> decoded = new ArrayList<>();
@@ -74,13 +84,24 @@ class StoreCeilingMeasurement {
     }
     int firstTimed = (half + BATCH - 1) / BATCH;
     for (int round = 1; round <= rounds; round++) {
-      for (String mode : List.of("target", "statement-1", "statement-2")) {
+      for (String mode : List.of("target", "statement-1", "statement-2", "bare-table")) {
         OrderSite site = new OrderSite("backup", Site.BACKUP, tmp.resolve("r" + round + "-" + mode), Clock.systemUTC())
             .start();
         try {
           OrderRebuildTarget target = target(site);
-          for (int b = 0; b < firstTimed; b++) {
-            target.applyPrepared("orders", Site.BACKUP, batches.get(b), decoded.get(b), 1);
+          boolean bare = mode.equals("bare-table");
+          if (bare) {
+            try (Connection c = site.dataSource().getConnection(); Statement st = c.createStatement()) {
+              st.execute(BARE_TABLE);
+              c.setAutoCommit(false);
+              for (int b = 0; b < firstTimed; b++) {
+                insert(c, BARE_INSERT, orders.get(b));
+              }
+            }
+          } else {
+            for (int b = 0; b < firstTimed; b++) {
+              target.applyPrepared("orders", Site.BACKUP, batches.get(b), decoded.get(b), 1);
+            }
           }
           long records = 0;
           for (int b = firstTimed; b < batches.size(); b++) {
@@ -103,7 +124,7 @@ class StoreCeilingMeasurement {
                 try (Connection c = site.dataSource().getConnection()) {
                   c.setAutoCommit(false);
                   for (int b = firstTimed + me; b < batches.size(); b += sessions) {
-                    insert(c, orders.get(b));
+                    insert(c, bare ? BARE_INSERT : OrderRebuildTarget.INSERT_ALL, orders.get(b));
                   }
                 }
               }
@@ -122,7 +143,7 @@ class StoreCeilingMeasurement {
           long processCpu = PROCESS.getProcessCpuTime() - process0;
           String byThread = RebuildMeasurement.nativeProfile(threads0, RebuildMeasurement.nativeThreads(), processCpu);
           pool.shutdown();
-          assertThat(site.orderIds()).hasSize(n);
+          assertThat(bare ? bareCount(site) : site.orderIds().size()).isEqualTo(n);
           System.out.printf("STORE-CEILING round=%d mode=%s records=%d wall=%dms rate=%.0f/s processCpu=%dms"
               + " (%.2f us/record) writersCpu=%dms (%.2f us/record) threads: %s%n", round, mode, records, wall / 1_000_000,
               records / (wall / 1e9), processCpu / 1_000_000, processCpu / 1e3 / records, writerCpu / 1_000_000,
@@ -134,9 +155,17 @@ class StoreCeilingMeasurement {
     }
   }
 
-  private void insert(Connection c, List<Order> batch) throws SQLException {
+  private static long bareCount(OrderSite site) throws SQLException {
+    try (Connection c = site.dataSource().getConnection(); Statement st = c.createStatement();
+        ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM bare")) {
+      rs.next();
+      return rs.getLong(1);
+    }
+  }
+
+  private static void insert(Connection c, String sql, List<Order> batch) throws SQLException {
     try {
-      OrderRebuildTarget.insert(c, OrderRebuildTarget.INSERT_ALL, batch);
+      OrderRebuildTarget.insert(c, sql, batch);
       c.commit();
     } catch (SQLException e) {
       c.rollback();

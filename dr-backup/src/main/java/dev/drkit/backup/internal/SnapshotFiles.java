@@ -184,12 +184,26 @@ public final class SnapshotFiles {
       }
     }
     if (!damage.isEmpty()) {
-      List<String> ids = keys.stream().map(SnapshotIds::idOf).toList();
+      List<String> ids = new ArrayList<>();
+      List<String> stray = new ArrayList<>();
+      for (String key : keys) {
+        String name = SnapshotIds.idOf(key);
+        if (SnapshotIds.isId(name)) {
+          ids.add(name);
+        } else {
+          stray.add(key);
+        }
+      }
       throw new IntegrityException(damage.get(0).getMessage() + (damage.size() > 1 ? " (and " + (damage.size() - 1)
           + " more damaged snapshot files: " + String.join(", ", keys.subList(1, Math.min(keys.size(), 11)))
-          + (keys.size() > 11 ? ", ..." : "") + ")" : "") + "; " + refusal + ". A damaged snapshot cannot be restored:"
-          + " remove it by its id with forget " + String.join(" ", ids.subList(0, Math.min(ids.size(), 10)))
-          + (ids.size() > 10 ? " ..." : "") + " (only that file is deleted), then run this again", damage.get(0));
+          + (keys.size() > 11 ? ", ..." : "") + ")" : "") + "; " + refusal + ". "
+          + (ids.isEmpty() ? "" : "A damaged snapshot cannot be restored: remove it by its id with forget "
+              + String.join(" ", ids.subList(0, Math.min(ids.size(), 10))) + (ids.size() > 10 ? " ..." : "")
+              + " (only that file is deleted)" + (stray.isEmpty() ? "" : "; "))
+          + (stray.isEmpty() ? "" : (ids.isEmpty() ? "A" : "a") + " file that is not named as a snapshot is not one: delete "
+              + String.join(", ", stray.subList(0, Math.min(stray.size(), 10))) + (stray.size() > 10 ? ", ..." : "")
+              + " by hand")
+          + ", then run this again", damage.get(0));
     }
     out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
     return out;

@@ -58,6 +58,23 @@ public final class SnapshotIds {
   }
 
   /**
+   * @param name a snapshot file's name
+   * @return whether {@code forget} can name it: 4 to 64 hex digits, in either case
+   */
+  public static boolean isId(String name) {
+    if (name.length() < MIN_PREFIX || name.length() > 2 * Id.LENGTH) {
+      return false;
+    }
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * The keys of the snapshot files whose names start with {@code prefix}, whatever their case;
    * no file is read.
    *

@@ -37,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * Other file types (sockets, FIFOs, devices), and entries that cannot be read, vanish or change
  * type during the backup, or whose path is too long, are left out and reported as
  * {@link SkippedEntry}s. The change-tracking token is {@code dev:inode:ctime}, so hard links (two
- * names of one inode) are recognised and restored as hard links. Files are read with
+ * names of one inode) are recognised and restored as hard links. A file is examined again after it
+ * was read ({@link SourceEntry#changedSinceScan()}): a different size, modification time, change
+ * time or inode reports it as changed while it was backed up, even at the same length. Files are read with
  * {@code O_NOFOLLOW}, and opened so that a FIFO swapped in can never block the backup (checked
  * before and after opening, the open itself bounded in time). Sparse files are read as their
  * logical content (holes read as zeros, which deduplicate to one blob and are restored as holes).
@@ -52,6 +54,8 @@ import org.slf4j.LoggerFactory;
 public final class FileTreeSource implements BackupSource {
   private static final Logger LOG = LoggerFactory.getLogger(FileTreeSource.class);
   private static final String ATTRS = "unix:mode,dev,ino,ctime,size,lastModifiedTime";
+  /** What a file is examined for again after it was read. */
+  private static final String CHANGE_ATTRS = "unix:dev,ino,ctime,size,lastModifiedTime";
   private final List<Path> roots;
 
   private FileTreeSource(List<Path> roots) {
@@ -254,8 +258,8 @@ public final class FileTreeSource implements BackupSource {
         walk(p, abs, path);
       } else if (fmt == 0100000) {
         String fileKey = fileKey((Long) a.get("dev"), (Long) a.get("ino"), ((FileTime) a.get("ctime")).toInstant());
-        sink.entry(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey,
-            () -> Channels.newInputStream(FileOpener.open(p))));
+        FileContent content = new FileContent(p);
+        sink.entry(SourceEntry.file(path, (Long) a.get("size"), mode & 07777, mtime, fileKey, content, content));
       } else if (fmt == 0120000) {
         sink.entry(SourceEntry.symlink(path, RawPaths.bytes(Files.readSymbolicLink(p)), mtime));
       } else {
@@ -294,6 +298,57 @@ public final class FileTreeSource implements BackupSource {
         LOG.warn("cannot read cache directory tag {}: {}", tag, e.toString());
         return false;
       }
+    }
+  }
+
+  /**
+   * A file's content, and the check after it was read: one {@code lstat} (size, modification time,
+   * change time, device and inode) compared with what the scan saw. The same attributes, read the
+   * same way, compare equal when nothing changed, whatever their precision.
+   */
+  private static final class FileContent implements SourceEntry.ContentOpener, SourceEntry.ChangeCheck {
+    private final Path path;
+
+    FileContent(Path path) {
+      this.path = path;
+    }
+
+    @Override
+    public java.io.InputStream open() throws IOException {
+      return Channels.newInputStream(FileOpener.open(path));
+    }
+
+    @Override
+    @SuppressWarnings("NullAway") // readAttributes returns every attribute it was asked for
+    public java.util.Optional<String> since(SourceEntry scanned) throws IOException {
+      Map<String, Object> a = Files.readAttributes(path, CHANGE_ATTRS, LinkOption.NOFOLLOW_LINKS);
+      long size = (Long) a.get("size");
+      Instant mtime = ((FileTime) a.get("lastModifiedTime")).toInstant();
+      String key = fileKey((Long) a.get("dev"), (Long) a.get("ino"), ((FileTime) a.get("ctime")).toInstant());
+      String was = scanned.fileKey();
+      if (size == scanned.size() && mtime.equals(scanned.mtime()) && key.equals(was)) {
+        return java.util.Optional.empty();
+      }
+      List<String> how = new ArrayList<>(4);
+      if (size != scanned.size()) {
+        how.add("size " + scanned.size() + " at the scan, now " + size);
+      }
+      if (!mtime.equals(scanned.mtime())) {
+        how.add("modification time " + scanned.mtime() + " at the scan, now " + mtime);
+      }
+      if (!key.equals(was)) {
+        // dev:inode:ctime (the time holds colons too)
+        String[] now = key.split(":", 3);
+        String[] then = was == null ? new String[] {"", "", ""} : was.split(":", 3);
+        if (then.length == 3 && !(now[0].equals(then[0]) && now[1].equals(then[1]))) {
+          how.add("inode " + then[0] + ":" + then[1] + " at the scan, now " + now[0] + ":" + now[1] + " (replaced)");
+        }
+        if (then.length != 3 || !now[2].equals(then[2])) {
+          how.add("status change time " + (then.length == 3 ? then[2] : String.valueOf(was)) + " at the scan, now "
+              + now[2]);
+        }
+      }
+      return java.util.Optional.of(String.join("; ", how));
     }
   }
 

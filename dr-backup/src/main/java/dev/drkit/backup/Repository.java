@@ -15,6 +15,7 @@ import dev.drkit.backup.internal.Locks;
 import dev.drkit.backup.internal.Pruner;
 import dev.drkit.backup.internal.Restorer;
 import dev.drkit.backup.internal.SnapshotFiles;
+import dev.drkit.backup.internal.SnapshotIds;
 import dev.drkit.backup.internal.Verifier;
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.ConfigException;
@@ -435,12 +436,35 @@ public final class Repository implements AutoCloseable {
   /**
    * Finds a snapshot.
    *
-   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits, or {@code latest}
+   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits (in either case), or
+   *     {@code latest}
    * @return the snapshot
-   * @throws IllegalArgumentException when none or several match (the message says which)
+   * @throws InvalidSnapshotIdException when it is neither {@code latest} nor 4 to 64 hex digits
+   * @throws NoSuchSnapshotException when no snapshot matches it
+   * @throws AmbiguousSnapshotIdException when several match it (the message names them)
+   * @throws IntegrityException when the snapshot file it names is damaged
    */
   public Snapshot snapshot(String idOrPrefix) {
     return snapshot(idOrPrefix, SnapshotFilter.ALL);
+  }
+
+  /**
+   * The full id of the snapshot an id or unique prefix names, found by the snapshot files' names
+   * alone: a damaged snapshot file is named too (it is not read). {@code latest} reads every
+   * snapshot file, as {@link #snapshot(String)} does.
+   *
+   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits (in either case), or
+   *     {@code latest}
+   * @return the full id (64 lower-case hex digits, unless a stray file's name)
+   * @throws InvalidSnapshotIdException when it is neither {@code latest} nor 4 to 64 hex digits
+   * @throws NoSuchSnapshotException when no snapshot file's name starts with it
+   * @throws AmbiguousSnapshotIdException when several do (the message names them)
+   * @throws IntegrityException for {@code latest}, when a snapshot file is damaged
+   */
+  public String snapshotId(String idOrPrefix) {
+    Objects.requireNonNull(idOrPrefix, "idOrPrefix");
+    return SnapshotIds.isLatest(idOrPrefix) ? snapshot(idOrPrefix).id()
+        : SnapshotIds.idOf(SnapshotIds.key(ctx, idOrPrefix));
   }
 
   /**
@@ -473,10 +497,14 @@ public final class Repository implements AutoCloseable {
    * Finds a snapshot among those {@code filter} selects: {@code latest} is the newest matching one
    * (like restic's {@code latest --host H --path P}); an id or prefix must also match the filter.
    *
-   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits, or {@code latest}
+   * @param idOrPrefix a full id, a unique prefix of at least 4 hex digits (in either case), or
+   *     {@code latest}
    * @param filter which snapshots to consider
    * @return the snapshot
-   * @throws IllegalArgumentException when none or several match (the message says which)
+   * @throws InvalidSnapshotIdException when it is neither {@code latest} nor 4 to 64 hex digits
+   * @throws NoSuchSnapshotException when none matches (the message names what was typed, escaped;
+   *     for {@code latest}, the filter)
+   * @throws AmbiguousSnapshotIdException when several match (the message names them)
    * @throws IntegrityException when the snapshot file an id or prefix names is damaged, or, for
    *     {@code latest}, when any snapshot file is damaged (it could be the newest); a damaged file
    *     that an id or prefix does not name is not read
@@ -485,7 +513,7 @@ public final class Repository implements AutoCloseable {
     Objects.requireNonNull(idOrPrefix, "idOrPrefix");
     Objects.requireNonNull(filter, "filter");
     String of = filter.isAll() ? "" : " of " + filter;
-    if (idOrPrefix.equals("latest")) {
+    if (SnapshotIds.isLatest(idOrPrefix)) {
       List<IntegrityException> damaged = new ArrayList<>();
       List<Snapshot> all = filter.filter(SnapshotFiles.list(ctx, damaged::add));
       if (!damaged.isEmpty()) {
@@ -495,32 +523,33 @@ public final class Repository implements AutoCloseable {
             + "; name the snapshot to use by its id instead", damaged.get(0));
       }
       if (all.isEmpty()) {
-        throw new IllegalArgumentException(filter.isAll() ? "the repository has no snapshots"
-            : "the repository has no snapshots" + of);
+        throw new NoSuchSnapshotException(idOrPrefix, "the repository has no snapshots" + of);
       }
       return all.get(all.size() - 1);
     }
-    if (idOrPrefix.length() < 4) {
-      throw new IllegalArgumentException("snapshot id prefix '" + idOrPrefix + "' is shorter than 4 hex digits");
+    String prefix = SnapshotIds.normalize(idOrPrefix);
+    List<String> keys = SnapshotIds.keys(ctx, prefix);
+    if (filter.isAll() && keys.size() > 1) {
+      // told apart by their names: none is read (one of them may be damaged)
+      throw SnapshotIds.ambiguous(idOrPrefix, keys.stream().map(SnapshotIds::idOf).toList(), of);
     }
     // only the files the prefix names are read: a damaged other snapshot does not stand in the way
     List<Snapshot> match = new ArrayList<>();
-    for (dev.drkit.core.spi.BlobInfo info : ctx.store().list("snapshots/")) {
-      String name = info.key().substring(info.key().lastIndexOf('/') + 1);
-      if (name.startsWith(idOrPrefix)) {
-        try {
-          Snapshot s = SnapshotFiles.read(ctx, info.key());
-          if (filter.matches(s)) {
-            match.add(s);
-          }
-        } catch (dev.drkit.core.BlobNotFoundException e) {
-          // forgotten between the listing and the read
+    for (String key : keys) {
+      try {
+        Snapshot s = SnapshotFiles.read(ctx, key);
+        if (filter.matches(s)) {
+          match.add(s);
         }
+      } catch (dev.drkit.core.BlobNotFoundException e) {
+        // forgotten between the listing and the read
       }
     }
-    if (match.size() != 1) {
-      throw new IllegalArgumentException((match.isEmpty() ? "no snapshot" : match.size() + " snapshots")
-          + of + " match id '" + idOrPrefix + "'");
+    if (match.isEmpty()) {
+      throw SnapshotIds.notFound(idOrPrefix, of);
+    }
+    if (match.size() > 1) {
+      throw SnapshotIds.ambiguous(idOrPrefix, match.stream().map(Snapshot::id).toList(), of);
     }
     return match.get(0);
   }
@@ -611,30 +640,88 @@ public final class Repository implements AutoCloseable {
   }
 
   /**
-   * Removes snapshots (their data stays until {@link #prune}). Takes the repository alone.
+   * Removes snapshots (their data stays until {@link #prune}). Takes the repository alone. A
+   * snapshot whose file is damaged (undecryptable, truncated, malformed) is removed too when
+   * named by its id or a unique prefix: that file and nothing else is deleted, with a {@code WARN}
+   * log line and a {@code snapshot.forgotten} event of severity {@code WARN} saying it was damaged.
+   * The next {@link #prune} then treats the data only it referenced as unused, as it must: nothing
+   * can restore that snapshot any more.
    *
-   * @param ids full ids or unique prefixes
+   * @param ids full ids, unique prefixes (in either case) or {@code latest}
    * @return the full ids removed
-   * @throws IllegalArgumentException when an id matches no or several snapshots (nothing is removed)
+   * @throws InvalidSnapshotIdException when one is not an id (nothing is removed)
+   * @throws NoSuchSnapshotException when one matches no snapshot (nothing is removed)
+   * @throws AmbiguousSnapshotIdException when one matches several (nothing is removed)
+   * @throws IntegrityException for {@code latest}, when a snapshot file is damaged (nothing is removed)
    * @throws RepositoryLockedException when another process holds a lock
    * @throws LeaseExpiredException when the lease lapsed before a snapshot was deleted (those before
    *     it are forgotten)
    */
   public List<String> forget(Collection<String> ids) {
+    return forget(ids, (id, e) -> { });
+  }
+
+  /**
+   * Like {@link #forget(Collection)}, and tells {@code damaged} of each snapshot removed whose
+   * file was damaged, once that file is deleted.
+   *
+   * @param ids full ids, unique prefixes (in either case) or {@code latest}
+   * @param damaged told the full id of each damaged snapshot removed and what was wrong with its file
+   * @return the full ids removed, damaged ones included
+   * @throws InvalidSnapshotIdException when one is not an id (nothing is removed)
+   * @throws NoSuchSnapshotException when one matches no snapshot (nothing is removed)
+   * @throws AmbiguousSnapshotIdException when one matches several (nothing is removed)
+   * @throws IntegrityException for {@code latest}, when a snapshot file is damaged (nothing is removed)
+   * @throws RepositoryLockedException when another process holds a lock
+   * @throws LeaseExpiredException when the lease lapsed before a snapshot was deleted (those before
+   *     it are forgotten)
+   */
+  public List<String> forget(Collection<String> ids,
+      java.util.function.BiConsumer<? super String, ? super IntegrityException> damaged) {
     Objects.requireNonNull(ids, "ids");
+    Objects.requireNonNull(damaged, "damaged");
+    for (String id : ids) {
+      Objects.requireNonNull(id, "id");
+    }
     return locked("forget", true, held -> {
-      List<Snapshot> targets = new ArrayList<>();
+      // every id is resolved, by the files' names, and every file read before anything is deleted
+      java.util.Set<String> keys = new java.util.LinkedHashSet<>();
       for (String id : ids) {
-        targets.add(snapshot(id));
+        keys.add(SnapshotIds.isLatest(id) ? "snapshots/" + snapshot(id).id() : SnapshotIds.key(ctx, id));
+      }
+      Map<String, Snapshot> intact = new java.util.HashMap<>();
+      Map<String, IntegrityException> broken = new java.util.LinkedHashMap<>();
+      for (String key : keys) {
+        try {
+          intact.put(key, SnapshotFiles.read(ctx, key));
+        } catch (dev.drkit.core.BlobNotFoundException e) {
+          // forgotten between the listing and the read
+        } catch (IntegrityException e) {
+          broken.put(key, e); // named by the operator: removed all the same, and said so
+        }
       }
       List<String> removed = new ArrayList<>();
-      for (Snapshot s : targets) {
-        held.check("snapshot " + s.shortId() + " and those after it not forgotten (forgotten: " + removed.size()
+      for (String key : keys) {
+        String id = SnapshotIds.idOf(key);
+        String shortId = id.substring(0, Math.min(8, id.length()));
+        held.check("snapshot " + shortId + " and those after it not forgotten (forgotten: " + removed.size()
             + "); run forget again");
-        if (ctx.store().delete("snapshots/" + s.id())) {
-          removed.add(s.id());
-          ctx.event(DrEvent.Severity.INFO, "snapshot.forgotten", "snapshot " + s.shortId() + " forgotten",
-              "snapshot", s.id(), "time", s.time());
+        IntegrityException why = broken.get(key);
+        if (why == null) {
+          Snapshot s = intact.get(key);
+          if (s != null && ctx.store().delete(key)) {
+            removed.add(id);
+            ctx.event(DrEvent.Severity.INFO, "snapshot.forgotten", "snapshot " + s.shortId() + " forgotten",
+                "snapshot", s.id(), "time", s.time());
+          }
+        } else if (ctx.store().delete(key)) {
+          removed.add(id);
+          String reason = String.valueOf(why.getMessage());
+          LOG.warn("forgot damaged snapshot {} ({}); the data only it referenced is unused now, for the next prune",
+              id, reason);
+          ctx.event(DrEvent.Severity.WARN, "snapshot.forgotten", "damaged snapshot " + shortId + " forgotten: "
+              + reason, "snapshot", id, "damaged", true, "reason", reason);
+          damaged.accept(id, why);
         }
       }
       return removed;
@@ -651,6 +738,8 @@ public final class Repository implements AutoCloseable {
    * @param policy the retention policy (no rule at all keeps everything)
    * @return the plan; {@link dev.drkit.backup.retention.RetentionPlan#render(int)} prints it
    * @throws NullPointerException when {@code policy} is null
+   * @throws IntegrityException when a snapshot file is damaged: the message names it and says to
+   *     remove it by id with {@link #forget(Collection)} first
    */
   public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.config.RetentionPolicy policy) {
     return planRetention(policy, dev.drkit.backup.retention.RetentionPlanner.create(ctx.clock().getZone()));
@@ -664,12 +753,16 @@ public final class Repository implements AutoCloseable {
    * @param planner the planner (zone of the calendar rules, grouping)
    * @return the plan
    * @throws NullPointerException when an argument is null
+   * @throws IntegrityException when a snapshot file is damaged (named, with how to remove it)
    */
   public dev.drkit.backup.retention.RetentionPlan planRetention(dev.drkit.core.config.RetentionPolicy policy,
       dev.drkit.backup.retention.RetentionPlanner planner) {
     Objects.requireNonNull(policy, "policy");
     Objects.requireNonNull(planner, "planner");
-    return planner.plan(snapshots(), policy, ctx.clock().instant());
+    // a policy decides by time and group: a snapshot whose time cannot be read could be the one it
+    // keeps, and is never guessed about
+    return planner.plan(SnapshotFiles.listOrRefuse(ctx, "a retention policy cannot tell whether it keeps or"
+        + " removes that snapshot, and nothing was removed"), policy, ctx.clock().instant());
   }
 
   /**
@@ -683,6 +776,8 @@ public final class Repository implements AutoCloseable {
    * @return the plan that was carried out
    * @throws IllegalStateException when the plan would remove every snapshot of a group (nothing is
    *     removed)
+   * @throws IntegrityException when a snapshot file is damaged: nothing is removed, and the message
+   *     names the file and says to remove it by id with {@link #forget(Collection)} first
    * @throws RepositoryLockedException when another process holds a lock
    */
   public dev.drkit.backup.retention.RetentionPlan applyRetention(dev.drkit.core.config.RetentionPolicy policy) {

@@ -161,7 +161,9 @@ class DamagedMetadataFileTest {
     // a malformed JSON file is named in one line, without the parser's source location
     Map<String, String> before = contents();
     assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
-        .hasMessageContaining("snapshots/README");
+        .hasMessageContaining("snapshots/README")
+        .hasMessageContaining("A file that is not named as a snapshot is not one: delete snapshots/README by hand")
+        .message().doesNotContain("forget");
     store.delete("snapshots/README");
     assertThatThrownBy(() -> repo.prune(ProgressListener.NONE)).isInstanceOf(IntegrityException.class)
         .hasMessageStartingWith("deletion record " + record + " is malformed: ").message().doesNotContain("\n");

@@ -388,8 +388,8 @@ public final class BackupRun {
     }
     for (ChangedWhileRead c : changedWhileRead) {
       ctx.event(DrEvent.Severity.WARN, "backup.entry-changed", "backup of " + sourceName + ": " + c.path()
-          + " changed while it was backed up (" + c.scanned() + " bytes at the scan, " + c.read() + " read)",
-          "snapshot", id, "path", c.path(), "scannedBytes", c.scanned(), "readBytes", c.read());
+          + " changed while it was backed up (" + c.how() + ")",
+          "snapshot", id, "path", c.path(), "scannedBytes", c.scanned(), "readBytes", c.read(), "change", c.how());
     }
     return new Snapshot(id, time, ctx.options().host(), sourceName, paths, request.tags(), request.type(),
         json.parent(), stats, tree, skipped, logPosition);
@@ -443,10 +443,10 @@ public final class BackupRun {
    * grown to {@code M} when a file turns out to be larger than the scan said.
    */
   private byte[] readBuffer = new byte[0];
-  /** A file whose length when read differed from the scan's. */
-  private record ChangedWhileRead(String path, long scanned, long read) {}
+  /** A file that changed while it was backed up: its length when read, or its metadata after the read, differed from the scan's. */
+  private record ChangedWhileRead(String path, long scanned, long read, String how) {}
 
-  /** Files whose length when read differed from the scan's. */
+  /** Files that changed while they were backed up. */
   private final List<ChangedWhileRead> changedWhileRead = new ArrayList<>();
 
   /** @return the largest read buffer: the maximum chunk and one read slice, {@code M + 1 MiB} */
@@ -509,14 +509,36 @@ public final class BackupRun {
       return total;
     }
     p.bytesRead = total;
-    if (total != e.size()) {
-      // written to while it was read (or between the scan and the read): what was read is stored,
-      // but a torn file is never taken for good silently
-      LOG.warn("{} changed while it was backed up: {} bytes at the scan, {} read; the snapshot holds what was"
-          + " read, which may mix old and new content", e.pathString(), e.size(), total);
-      changedWhileRead.add(new ChangedWhileRead(e.pathString(), e.size(), total));
+    // written to while it was read (or between the scan and the read): what was read is stored,
+    // but a torn file is never taken for good silently. Its length tells some changes; the
+    // source's look at the file after the read (its metadata against the scan's) tells the others
+    String metadata = changedSinceScan(e);
+    if (total != e.size() || metadata != null) {
+      String how = total == e.size() ? String.valueOf(metadata) : e.size() + " bytes at the scan, " + total
+          + " read" + (metadata == null ? "" : "; " + metadata);
+      LOG.warn("{} changed while it was backed up: {}; the snapshot holds what was read, which may mix old and new"
+          + " content", e.pathString(), how);
+      changedWhileRead.add(new ChangedWhileRead(e.pathString(), e.size(), total, how));
     }
     return total;
+  }
+
+  /**
+   * @return how the source says the file changed since the scan, or null when it did not (or
+   *     cannot tell); a file it can no longer examine counts as changed
+   */
+  private static @Nullable String changedSinceScan(SourceEntry e) {
+    try {
+      return e.changedSinceScan().orElse(null);
+    } catch (java.nio.file.NoSuchFileException ex) {
+      return "it was deleted or renamed after it was read";
+    } catch (IOException ex) {
+      return "it could not be examined after it was read (" + ex + ")";
+    } catch (DrException ex) {
+      throw ex;
+    } catch (RuntimeException ex) {
+      throw new StorageException("backup source failed examining " + e.pathString() + " after reading it: " + ex, ex);
+    }
   }
 
   /**

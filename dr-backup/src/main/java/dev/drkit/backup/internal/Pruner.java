@@ -60,7 +60,8 @@ public final class Pruner {
     String stop = "prune stopped before deleting anything; run it again";
     // snapshots before the index files, the index files before the packs: each is written after
     // what it refers to
-    List<Snapshot> snapshots = SnapshotFiles.list(ctx);
+    List<Snapshot> snapshots = SnapshotFiles.listOrRefuse(ctx, "prune cannot tell which data it references, and"
+        + " refuses to run (nothing was deleted)");
     Index index = Index.load(ctx.store(), ctx.crypto());
     List<String> recordsBefore = Deletions.keys(ctx);
     // packs an interrupted prune doomed are deleted now (their live blobs were copied before)

@@ -160,6 +160,56 @@ public final class SnapshotFiles {
   }
 
   /**
+   * Every snapshot, for an operation that must know all of them (a retention policy, a prune):
+   * one damaged snapshot file refuses it, naming every damaged file and how to remove one.
+   *
+   * @param ctx the repository
+   * @param refusal what cannot be done and why, for the message (for example "prune cannot tell
+   *     which data it references")
+   * @return every snapshot, oldest first
+   * @throws IntegrityException naming the damaged snapshot files (the first one's failure is the cause)
+   */
+  public static List<Snapshot> listOrRefuse(Ctx ctx, String refusal) {
+    List<String> keys = new ArrayList<>();
+    List<IntegrityException> damage = new ArrayList<>();
+    List<Snapshot> out = new ArrayList<>();
+    for (BlobInfo info : ctx.store().list("snapshots/")) {
+      try {
+        out.add(read(ctx, info.key()));
+      } catch (dev.drkit.core.BlobNotFoundException e) {
+        // forgotten between the listing and the read: not damage
+      } catch (IntegrityException e) {
+        keys.add(info.key());
+        damage.add(e);
+      }
+    }
+    if (!damage.isEmpty()) {
+      List<String> ids = new ArrayList<>();
+      List<String> stray = new ArrayList<>();
+      for (String key : keys) {
+        String name = SnapshotIds.idOf(key);
+        if (SnapshotIds.isId(name)) {
+          ids.add(name);
+        } else {
+          stray.add(key);
+        }
+      }
+      throw new IntegrityException(damage.get(0).getMessage() + (damage.size() > 1 ? " (and " + (damage.size() - 1)
+          + " more damaged snapshot files: " + String.join(", ", keys.subList(1, Math.min(keys.size(), 11)))
+          + (keys.size() > 11 ? ", ..." : "") + ")" : "") + "; " + refusal + ". "
+          + (ids.isEmpty() ? "" : "A damaged snapshot cannot be restored: remove it by its id with forget "
+              + String.join(" ", ids.subList(0, Math.min(ids.size(), 10))) + (ids.size() > 10 ? " ..." : "")
+              + " (only that file is deleted)" + (stray.isEmpty() ? "" : "; "))
+          + (stray.isEmpty() ? "" : (ids.isEmpty() ? "A" : "a") + " file that is not named as a snapshot is not one: delete "
+              + String.join(", ", stray.subList(0, Math.min(stray.size(), 10))) + (stray.size() > 10 ? ", ..." : "")
+              + " by hand")
+          + ", then run this again", damage.get(0));
+    }
+    out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
+    return out;
+  }
+
+  /**
    * Loads a snapshot's entries.
    *
    * @param ctx the repository

@@ -5,12 +5,14 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Optional;
 import org.jspecify.annotations.Nullable;
 
 /**
  * One entry of a {@link BackupSource}: its relative path (raw bytes, so that names in any
  * encoding survive), type, size, permission bits, modification time, symlink target, an optional
- * change-tracking token and, for files, a way to open the content. Immutable.
+ * change-tracking token and, for files, a way to open the content and optionally a
+ * {@link ChangeCheck} to examine the file again after it was read. Immutable.
  */
 public final class SourceEntry {
   /** Opens the content of a file entry. */
@@ -23,6 +25,22 @@ public final class SourceEntry {
     InputStream open() throws IOException;
   }
 
+  /**
+   * Examines a file entry again once its content was read, to tell a file changed while it was
+   * backed up from one that was not, even when its length stayed the same (restic's way: the
+   * metadata before and after the read are compared; no content is read twice).
+   */
+  @FunctionalInterface
+  public interface ChangeCheck {
+    /**
+     * @param scanned the entry as the scan emitted it
+     * @return how the file now differs from {@code scanned} (for example its modification time,
+     *     for a message), or empty when it does not as far as this check can see
+     * @throws IOException when the file cannot be examined any more (it was deleted, for example)
+     */
+    Optional<String> since(SourceEntry scanned) throws IOException;
+  }
+
   private final EntryType type;
   private final byte[] path;
   private final long size;
@@ -31,9 +49,10 @@ public final class SourceEntry {
   private final byte[] symlinkTarget;
   private final @Nullable String fileKey;
   private final @Nullable ContentOpener content;
+  private final @Nullable ChangeCheck changeCheck;
 
   private SourceEntry(EntryType type, byte[] path, long size, int mode, Instant mtime, byte[] symlinkTarget,
-      @Nullable String fileKey, @Nullable ContentOpener content) {
+      @Nullable String fileKey, @Nullable ContentOpener content, @Nullable ChangeCheck changeCheck) {
     this.type = type;
     this.path = validatePath(path);
     if (size < 0) {
@@ -48,6 +67,7 @@ public final class SourceEntry {
     this.symlinkTarget = symlinkTarget;
     this.fileKey = fileKey;
     this.content = content;
+    this.changeCheck = changeCheck;
   }
 
   private static byte[] validatePath(byte[] path) {
@@ -88,7 +108,29 @@ public final class SourceEntry {
   public static SourceEntry file(byte[] path, long size, int mode, Instant mtime, @Nullable String fileKey,
       ContentOpener content) {
     return new SourceEntry(EntryType.FILE, path, size, mode, mtime, new byte[0], fileKey,
-        Objects.requireNonNull(content, "content"));
+        Objects.requireNonNull(content, "content"), null);
+  }
+
+  /**
+   * A regular-file entry whose source can tell, after its content was read, whether it changed
+   * meanwhile: a backup then reports it as changed while it was backed up (see
+   * {@link #changedSinceScan()}), whatever its length.
+   *
+   * @param path relative path bytes
+   * @param size content length
+   * @param mode permission bits (07777)
+   * @param mtime modification time
+   * @param fileKey change-tracking token, or null (see {@link #file(byte[], long, int, Instant, String,
+   *     ContentOpener)})
+   * @param content opens the content
+   * @param changeCheck examines the file again after its content was read
+   * @return a regular-file entry
+   * @throws IllegalArgumentException for an invalid path, size or mode
+   */
+  public static SourceEntry file(byte[] path, long size, int mode, Instant mtime, @Nullable String fileKey,
+      ContentOpener content, ChangeCheck changeCheck) {
+    return new SourceEntry(EntryType.FILE, path, size, mode, mtime, new byte[0], fileKey,
+        Objects.requireNonNull(content, "content"), Objects.requireNonNull(changeCheck, "changeCheck"));
   }
 
   /**
@@ -98,7 +140,7 @@ public final class SourceEntry {
    * @return a directory entry
    */
   public static SourceEntry directory(byte[] path, int mode, Instant mtime) {
-    return new SourceEntry(EntryType.DIRECTORY, path, 0, mode, mtime, new byte[0], null, null);
+    return new SourceEntry(EntryType.DIRECTORY, path, 0, mode, mtime, new byte[0], null, null, null);
   }
 
   /**
@@ -112,7 +154,7 @@ public final class SourceEntry {
    */
   public static SourceEntry symlink(byte[] path, byte[] target, Instant mtime) {
     Objects.requireNonNull(target, "target");
-    SourceEntry e = new SourceEntry(EntryType.SYMLINK, path, 0, 0777, mtime, target.clone(), null, null);
+    SourceEntry e = new SourceEntry(EntryType.SYMLINK, path, 0, 0777, mtime, target.clone(), null, null, null);
     if (target.length == 0 || target.length > 65535) {
       throw new IllegalArgumentException("symlink target of '" + e.pathString() + "' must be 1-65535 bytes, not "
           + target.length);
@@ -176,6 +218,19 @@ public final class SourceEntry {
       throw new IllegalStateException(pathString() + " is a " + type + ", it has no content");
     }
     return content.open();
+  }
+
+  /**
+   * Asks the entry's {@link ChangeCheck} how the file changed since the scan; a backup calls it
+   * once, right after reading the content, and only for a file it reads (not for one it takes as
+   * unchanged from the previous snapshot).
+   *
+   * @return how the file differs now from this entry, or empty when it does not or the entry has
+   *     no check
+   * @throws IOException when the file cannot be examined any more
+   */
+  public Optional<String> changedSinceScan() throws IOException {
+    return changeCheck == null ? Optional.empty() : changeCheck.since(this);
   }
 
   @Override

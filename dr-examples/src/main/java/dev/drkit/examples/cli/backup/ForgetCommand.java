@@ -1,12 +1,11 @@
 package dev.drkit.examples.cli.backup;
 
 import dev.drkit.backup.Repository;
-import dev.drkit.backup.Snapshot;
 import dev.drkit.backup.retention.GroupBy;
 import dev.drkit.backup.retention.RetentionPlan;
 import dev.drkit.backup.retention.RetentionPlanner;
-import dev.drkit.backup.retention.SnapshotDescriptor;
 import dev.drkit.backup.retention.SnapshotGroup;
+import dev.drkit.core.IntegrityException;
 import dev.drkit.core.config.RetentionPolicy;
 import java.io.PrintWriter;
 import java.time.Duration;
@@ -23,7 +22,8 @@ import picocli.CommandLine.Parameters;
 /**
  * {@code drkit forget --repo DIR --keep-... [--group-by host,paths] [--dry-run] [--prune]} removes
  * the snapshots a retention policy does not keep (restic's rules; see docs/backup-scheduling.md),
- * or {@code drkit forget --repo DIR ID...} removes the given snapshots.
+ * or {@code drkit forget --repo DIR ID...} removes the given snapshots (ids or unique prefixes in
+ * either case; a damaged snapshot's file is removed too, and said to be damaged).
  */
 @Command(name = "forget", mixinStandardHelpOptions = true, description = {
     "Removes snapshots: those no --keep-* rule keeps (applied per host and source), or the given IDs.",
@@ -75,7 +75,9 @@ public final class ForgetCommand extends RepoCommand {
       description = "with --prune: unused space to tolerate in partly used packs (see prune); default ${DEFAULT-VALUE}")
   String maxUnused;
 
-  @Parameters(arity = "0..*", paramLabel = "ID", description = "snapshots to remove (instead of a policy)")
+  @Parameters(arity = "0..*", paramLabel = "ID",
+      description = "snapshots to remove (instead of a policy): ids or unique prefixes of at least 4 hex digits, in"
+          + " either case; a damaged snapshot is removed too")
   List<String> ids = new ArrayList<>();
 
   /** @param env the surroundings */
@@ -123,8 +125,8 @@ public final class ForgetCommand extends RepoCommand {
     Set<GroupBy> grouping = groupBy();
     PrintWriter out = env().out();
     try (Repository r = open()) {
-      List<SnapshotDescriptor> all = r.snapshots().stream().map(ForgetCommand::describe).toList();
-      RetentionPlan plan = RetentionPlanner.create(env().zone(), grouping).plan(all, policy, env().clock().instant());
+      // refuses a damaged snapshot file, naming it and pointing at 'forget ID'
+      RetentionPlan plan = r.planRetention(policy, RetentionPlanner.create(env().zone(), grouping));
       out.print(plan.render(8));
       out.flush();
       List<SnapshotGroup> emptied = plan.emptiedGroups();
@@ -163,13 +165,20 @@ public final class ForgetCommand extends RepoCommand {
     try (Repository r = open()) {
       if (dryRun) {
         for (String id : ids) {
-          out.println("would remove snapshot " + r.snapshot(id).id());
+          String full = r.snapshotId(id);
+          try {
+            out.println("would remove snapshot " + r.snapshot(full).id());
+          } catch (IntegrityException e) {
+            out.println("would remove damaged snapshot " + full + ": " + e.getMessage());
+          }
         }
         out.flush();
         return OK;
       }
-      for (String id : r.forget(ids)) {
-        out.println("removed snapshot " + id);
+      java.util.Map<String, String> damaged = new java.util.HashMap<>();
+      for (String id : r.forget(ids, (id, e) -> damaged.put(id, String.valueOf(e.getMessage())))) {
+        out.println(damaged.containsKey(id) ? "removed damaged snapshot " + id + ": " + damaged.get(id)
+            : "removed snapshot " + id);
       }
       out.flush();
       if (prune) {
@@ -179,7 +188,4 @@ public final class ForgetCommand extends RepoCommand {
     return OK;
   }
 
-  static SnapshotDescriptor describe(Snapshot s) {
-    return SnapshotDescriptor.of(s.id(), s.time(), s.host(), s.tags(), s.paths());
-  }
 }

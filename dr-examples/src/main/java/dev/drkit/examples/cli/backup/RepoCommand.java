@@ -113,7 +113,7 @@ abstract class RepoCommand implements Callable<Integer> {
     } catch (UnsafePathException e) {
       // the message says what was refused: an entry leaving the target, a link or a directory in the way
       return fail(FAILED, "restore refused: " + e.getMessage() + "; nothing was written outside the target");
-    } catch (ConfigException e) {
+    } catch (ConfigException | dev.drkit.backup.InvalidSnapshotIdException e) {
       return fail(USAGE, e.getMessage());
     } catch (StorageException e) {
       return fail(FAILED, e.getMessage() + (e.getCause() == null ? "" : " (" + e.getCause().getMessage() + ")"));

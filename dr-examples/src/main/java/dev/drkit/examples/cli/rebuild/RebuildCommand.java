@@ -369,7 +369,15 @@ public final class RebuildCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--snapshot '" + snapshot + "' is shorter than 4 characters; give an id, a"
             + " unique prefix of at least 4 characters, or 'latest'");
       }
-      r = r.withSnapshot(id);
+      for (int i = 0; i < id.length(); i++) {
+        char c = id.charAt(i);
+        if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+          // what was typed is not echoed: it may hold control characters
+          throw new IllegalArgumentException("--snapshot: character " + (i + 1) + " is not a hex digit; give a"
+              + " snapshot id, a unique prefix of at least 4 of its hex digits (in either case), or 'latest'");
+        }
+      }
+      r = r.withSnapshot(id.toLowerCase(java.util.Locale.ROOT)); // ids are written in lower case
     }
     if (to != null) {
       Instant t = parseTime("--to", to, zone);

@@ -89,6 +89,7 @@ class RebuildCommandInputTest {
         + " not both");
     assertRefused(rebuild("--to", "2026-01-31"), "--to '2026-01-31' is a date without a time of day");
     assertRefused(rebuild("--snapshot", "ab"), "--snapshot 'ab' is shorter than 4 characters");
+    assertRefused(rebuild("--snapshot", "4f2a\u001b[2J"), "--snapshot: character 5 is not a hex digit");
     assertRefused(rebuild("--last-acknowledged", "noon"), "--last-acknowledged 'noon' is not an ISO-8601 time");
     assertThat(tmp.resolve("no-data")).doesNotExist();
   }

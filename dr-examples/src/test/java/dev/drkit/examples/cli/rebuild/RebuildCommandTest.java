@@ -329,7 +329,9 @@ class RebuildCommandTest {
     long from = Objects.requireNonNull(oldest.logPosition()).offset();
     long epochBefore = state().epoch();
 
-    CliRun r = rebuild("--snapshot", oldest.id().substring(0, 10), "--to-offset", Long.toString(from + 1));
+    // in upper case, as pasted from a ticket
+    CliRun r = rebuild("--snapshot", oldest.id().substring(0, 10).toUpperCase(java.util.Locale.ROOT), "--to-offset",
+        Long.toString(from + 1));
 
     assertThat(r.exitCode()).as(r.out() + r.err()).isZero();
     assertThat(r.out()).contains("REBUILD of 'orders': PRIMARY_ACTIVE at epoch " + (epochBefore + 1))

@@ -17,6 +17,23 @@ final class SnapshotChooser {
   private SnapshotChooser() {}
 
   /**
+   * The snapshots an operator's id names: the one with exactly that id; else the one whose id equals
+   * it in another case (ids are hex, typed or pasted in upper case); else every one whose id starts
+   * with it, in any case. An exact id always wins over longer ids it is a prefix of.
+   */
+  private static List<SnapshotRef> byId(List<SnapshotRef> sorted, String id) {
+    List<SnapshotRef> exact = sorted.stream().filter(s -> s.id().equals(id)).toList();
+    if (!exact.isEmpty()) {
+      return exact;
+    }
+    List<SnapshotRef> anyCase = sorted.stream().filter(s -> s.id().equalsIgnoreCase(id)).toList();
+    if (anyCase.size() == 1) {
+      return anyCase;
+    }
+    return sorted.stream().filter(s -> s.id().regionMatches(true, 0, id, 0, id.length())).toList();
+  }
+
+  /**
    * @param service the service (for messages)
    * @param all the catalogue's snapshots
    * @param r the request
@@ -38,8 +55,7 @@ final class SnapshotChooser {
     SnapshotRef chosen;
     if (r.snapshotId() != null) {
       String id = r.snapshotId();
-      List<SnapshotRef> exact = sorted.stream().filter(s -> s.id().equals(id)).toList();
-      List<SnapshotRef> m = exact.isEmpty() ? sorted.stream().filter(s -> s.id().startsWith(id)).toList() : exact;
+      List<SnapshotRef> m = byId(sorted, id);
       if (m.isEmpty()) {
         throw new RebuildRefusedException("rebuild of '" + service + "' refused: no snapshot '" + id + "' (oldest is "
             + describe(oldest) + ", newest " + describe(sorted.get(sorted.size() - 1)) + ")");

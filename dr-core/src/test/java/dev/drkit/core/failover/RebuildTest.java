@@ -345,6 +345,20 @@ class RebuildTest {
   }
 
   @Test
+  void aSnapshotIdOrPrefixInAnotherCaseNamesTheSnapshotAndAnExactIdStillWins() {
+    Harness h = new Harness();
+    FakeRebuild f = new FakeRebuild().puts(10);
+    f.snapshot("aaaa1111", 3, t(3)).snapshot("aaaa2222", 6, t(6)).snapshot("aaaa11119", 7, t(7));
+    FailoverEngine e = engine(h, f);
+    assertThat(RebuildReport.of(e.rebuild(RebuildRequest.latest().withSnapshot("AAAA2"), "a", "upper prefix"))
+        .orElseThrow().snapshotId()).isEqualTo("aaaa2222");
+    assertThat(RebuildReport.of(e.rebuild(RebuildRequest.latest().withSnapshot("AAAA1111"), "a", "upper full id"))
+        .orElseThrow().snapshotId()).isEqualTo("aaaa1111");
+    assertThatThrownBy(() -> e.rebuild(RebuildRequest.latest().withSnapshot("AaAa1"), "a", "b"))
+        .isInstanceOf(RebuildRefusedException.class).hasMessageContaining("prefix 'AaAa1' is ambiguous: 2 snapshots");
+  }
+
+  @Test
   void latestWithAnEmptyCatalogueIsRefusedAndChangesNothing() {
     Harness h = new Harness();
     FakeRebuild f = new FakeRebuild().puts(3);

@@ -215,6 +215,31 @@ class TcpTransportRefusalEventsTest {
   }
 
   @Test
+  void anAuthenticatedPeerAskingForAnUnknownServiceOrLeavingAGapIsPublishedWithThatReason() throws Exception {
+    TcpTransport b = backup();
+    try (RawPeer p = RawPeer.connect(b.boundPort())) {
+      assertThat(p.handshake("payments", 1, RawPeer.KEY_ID, RawPeer.SECRET)).isNull();
+      assertThat(p.refusal().code()).isEqualTo(Wire.E_UNKNOWN_SERVICE);
+    }
+    try (RawPeer p = RawPeer.connect(b.boundPort())) {
+      p.handshake(SVC, 1);
+      p.writeSealed(Wire.BATCH, RawPeer.batchBody(1, 7, "after a gap"));
+      assertThat(p.refusal().code()).isEqualTo(Wire.E_REFUSED);
+    }
+    eventually("two refusals").until(() -> refusedEvents().size() == 2);
+    assertThat(refusedEvents()).extracting(e -> PeerRefusal.from(e).orElseThrow())
+        .satisfiesExactlyInAnyOrder(r -> {
+          assertThat(r.reason()).isEqualTo(PeerRefusal.Reason.UNKNOWN_SERVICE);
+          assertThat(r.service()).isEqualTo("payments");
+          assertThat(r.detail()).contains("no replica serves service payments");
+        }, r -> {
+          assertThat(r.reason()).isEqualTo(PeerRefusal.Reason.REPLICA_REFUSED);
+          assertThat(r.detail()).contains("(gap)");
+          assertThat(r.authenticated()).isTrue();
+        });
+  }
+
+  @Test
   void aPeerThatDoesNotFinishTheHandshakeInTimeIsPublishedAsATimeout() throws Exception {
     TcpTransport b = backup(TcpTransport.Config.listening(RawPeer.loopback(0))
         .withHandshakeTimeout(Duration.ofMillis(200)), 1, x -> x);

@@ -165,7 +165,8 @@ final class PeerRefusalThrottle {
     a.put("local", local.get());
     String message = suppressed + " more refused replication peer connection" + (suppressed == 1 ? "" : "s")
         + " on " + local.get() + " between " + windowStart + " and " + to + " were not published one by one (at most "
-        + perPeer + " events per peer and " + total + " in all per " + window + "): by peer " + byPeer
+        + perPeer + " events per peer and " + total + " in all per " + window + "): by peer "
+        + (byPeer.isEmpty() ? "(none counted one by one)" : byPeer)
         + (top.size() > SUMMARY_PEERS ? " and " + (top.size() - SUMMARY_PEERS) + " more peers" : "")
         + (untracked > 0 ? ", " + untracked + " from peers beyond the " + MAX_TRACKED_PEERS + " counted one by one"
             : "")

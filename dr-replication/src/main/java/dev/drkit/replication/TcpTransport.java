@@ -3,7 +3,6 @@ package dev.drkit.replication;
 import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.ConfigException;
 import dev.drkit.core.EventBus;
-import dev.drkit.core.spi.DrEvent;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.ReplicationEndpoint;
 import dev.drkit.replication.spi.ReplicationSession;
@@ -15,7 +14,6 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
@@ -74,9 +72,7 @@ public final class TcpTransport implements ReplicationTransport {
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final Semaphore slots;
   private final ScheduledExecutorService timers;
-  private final EventBus events;
-  private final Clock clock;
-  private final PeerRefusalThrottle refusals;
+  private final PeerRefusalReporter refusals;
   private final Duration refusalWindow;
   private volatile String local;
   private volatile @Nullable ServerSocketChannel server;
@@ -342,12 +338,10 @@ public final class TcpTransport implements ReplicationTransport {
     this.config = b.config;
     this.keys = b.keys;
     this.tls = b.tls;
-    this.events = b.events;
-    this.clock = b.clock;
     InetSocketAddress listen = config.listen();
     this.local = listen != null ? format(listen) : "(not listening)";
-    this.refusals = new PeerRefusalThrottle(clock, b.refusalEventsPerPeer, b.refusalEvents, b.refusalEventWindow,
-        () -> local);
+    this.refusals = new PeerRefusalReporter(b.events, b.clock, b.refusalEventsPerPeer, b.refusalEvents,
+        b.refusalEventWindow, () -> local, LOG);
     this.refusalWindow = b.refusalEventWindow;
     this.slots = new Semaphore(config.maxConnections());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
@@ -445,14 +439,14 @@ public final class TcpTransport implements ReplicationTransport {
           LOG.debug("could not refuse a connection: {}", e.toString());
         }
         closeQuietly(ch);
-        refused(PeerRefusal.of(remote, PeerRefusal.Reason.CONNECTION_LIMIT, text, null, false, 0), Wire.E_BUSY);
+        refusals.refused(PeerRefusal.of(remote, PeerRefusal.Reason.CONNECTION_LIMIT, text, null, false, 0), Wire.E_BUSY);
         continue;
       }
       TcpBackupConnection c;
       Thread t;
       try {
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, remote, this::refused, () -> {
+        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, remote, refusals::refused, () -> {
           connections.remove(ch);
           slots.release();
         });
@@ -487,42 +481,10 @@ public final class TcpTransport implements ReplicationTransport {
   @SuppressWarnings("FutureReturnValueIgnored") // the sweep handles its own outcome
   private void sweepRefusalsEvery(Duration period) {
     try {
-      timers.scheduleWithFixedDelay(() -> refusals.sweep().ifPresent(this::publish), period.toNanos(),
+      timers.scheduleWithFixedDelay(refusals::sweep, period.toNanos(),
           period.toNanos(), TimeUnit.NANOSECONDS);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       LOG.debug("transport closing; no refusal sweep");
-    }
-  }
-
-  /**
-   * Publishes the refusal of a peer, within the {@linkplain Builder#refusalEventLimits limits}.
-   * Never throws: neither a failing listener nor anything else here may stop the accept loop or a
-   * connection's cleanup.
-   *
-   * @param refusal the refused peer
-   * @param code the wire error code it was answered with, or {@code 0} if none (a TLS failure)
-   */
-  void refused(PeerRefusal refusal, int code) {
-    List<DrEvent> out;
-    try {
-      DrEvent e = refusal.toEvent(clock.instant()).with("local", local);
-      out = refusals.offer(refusal, code > 0 ? e.with("code", code) : e);
-    } catch (RuntimeException x) {
-      LOG.warn("could not account for the refusal of replication peer {} ({}): {}", refusal.remote(),
-          refusal.reason(), x.toString());
-      return;
-    }
-    for (DrEvent e : out) {
-      publish(e);
-    }
-  }
-
-  /** Publishes on the bus; a listener's failure (even a stack overflow) is logged, never thrown. */
-  private void publish(DrEvent e) {
-    try {
-      events.publish(e);
-    } catch (RuntimeException | StackOverflowError x) {
-      LOG.warn("publishing {} failed; the transport carries on", e.type(), x);
     }
   }
 
@@ -579,11 +541,7 @@ public final class TcpTransport implements ReplicationTransport {
     boolean wasClosed = closed;
     closed = true;
     if (!wasClosed) {
-      try {
-        refusals.flush().ifPresent(this::publish);
-      } catch (RuntimeException e) {
-        LOG.warn("could not publish the last count of refused replication peers: {}", e.toString());
-      }
+      refusals.flush();
     }
     ServerSocketChannel s = server;
     if (s != null) {

@@ -12,9 +12,15 @@ import org.slf4j.Logger;
 /**
  * Reports the peers a {@link TcpTransport}'s listening side refuses: builds each refusal's
  * {@value PeerRefusal#TYPE} event, lets the {@link PeerRefusalThrottle} decide whether it is
- * published or counted into the window's {@value PeerRefusal#SUPPRESSED_TYPE} summary, and
- * publishes what it returns. Nothing here ever throws: neither a failing listener nor anything
- * else may stop the accept loop, a connection's cleanup or the transport's timer. Thread-safe.
+ * published or counted into the window's {@value PeerRefusal#SUPPRESSED_TYPE} summary, and logs
+ * and publishes what it returns. The log follows the same decision as the bus, so a flood of
+ * refused connections cannot fill the host's disk either: a refusal is logged at WARN (one line:
+ * listener, peer, reason, error code, service, detail) only when its event is published, and a
+ * window's suppressed refusals are logged once, at WARN, with their counts by peer and reason.
+ * Text the peer controls (the service it named, a detail quoting it) is logged through
+ * {@link #printable}, so it cannot forge log lines or smuggle terminal escapes. Nothing here ever
+ * throws: neither a failing listener nor anything else may stop the accept loop, a connection's
+ * cleanup or the transport's timer. Thread-safe.
  */
 final class PeerRefusalReporter {
   private final EventBus events;
@@ -30,7 +36,7 @@ final class PeerRefusalReporter {
    * @param total the most refusal events per window, all hosts together
    * @param window the length of a window
    * @param local names the listening address
-   * @param log where failures to publish are logged
+   * @param log where the refusals, the summaries and failures to publish are logged
    */
   PeerRefusalReporter(EventBus events, Clock clock, int perPeer, int total, Duration window, Supplier<String> local,
       Logger log) {
@@ -58,14 +64,86 @@ final class PeerRefusalReporter {
       return;
     }
     for (DrEvent e : out) {
+      if (e.type().equals(PeerRefusal.TYPE)) { // this refusal's own event, let through
+        logRefusal(refusal, code);
+      } else {
+        logSummary(e);
+      }
       publish(e);
     }
+  }
+
+  /** Logs a refusal the throttle let through: everything a reader needs, peer text escaped. */
+  private void logRefusal(PeerRefusal r, int code) {
+    try {
+      String service = r.service();
+      log.warn("replication listener {} refused peer {} ({}{}{}{}): {}", local.get(), r.remote(), r.reason(),
+          code > 0 ? ", error " + code : "", service != null ? ", service \"" + printable(service) + "\"" : "",
+          r.authenticated() ? ", authenticated" : "", printable(r.detail()));
+    } catch (RuntimeException x) {
+      // a logging backend that throws must not break the refusal either
+    }
+  }
+
+  /** Logs a window's summary: its counts by peer (IP literals) and by reason, once. */
+  private void logSummary(DrEvent summary) {
+    try {
+      log.warn("{}", printable(summary.message(), Integer.MAX_VALUE));
+    } catch (RuntimeException x) {
+      // as above
+    }
+  }
+
+  /** The most characters of one peer-controlled text a log line carries. */
+  static final int MAX_LOGGED_CHARS = 256;
+
+  /**
+   * @param text text a peer may control
+   * @return it fit for one log line: a backslash doubled; newline, carriage return and tab as a
+   *     backslash and {@code n}, {@code r}, {@code t}; every other control, format (bidirectional
+   *     overrides, zero-width characters), separator, unassigned or private-use character as a
+   *     backslash, {@code u} and its hexadecimal code point; cut after {@value #MAX_LOGGED_CHARS}
+   *     characters with a note of how many were left out
+   */
+  static String printable(String text) {
+    return printable(text, MAX_LOGGED_CHARS);
+  }
+
+  private static String printable(String text, int max) {
+    StringBuilder b = new StringBuilder(Math.min(text.length(), max) + 16);
+    int i = 0;
+    while (i < text.length()) {
+      if (b.length() >= max) {
+        b.append("...(").append(text.length() - i).append(" more chars)");
+        break;
+      }
+      int cp = text.codePointAt(i);
+      i += Character.charCount(cp);
+      switch (cp) {
+        case '\\' -> b.append("\\\\");
+        case '\n' -> b.append("\\n");
+        case '\r' -> b.append("\\r");
+        case '\t' -> b.append("\\t");
+        default -> {
+          int type = Character.getType(cp);
+          if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
+              || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE
+              || type == Character.UNASSIGNED || type == Character.PRIVATE_USE) {
+            String hex = Integer.toHexString(cp).toUpperCase(java.util.Locale.ROOT);
+            b.append("\\u").append("0".repeat(Math.max(0, 4 - hex.length()))).append(hex);
+          } else {
+            b.appendCodePoint(cp);
+          }
+        }
+      }
+    }
+    return b.toString();
   }
 
   /** Publishes the summary of a window the clock says is over (the transport's periodic sweep). Never throws. */
   void sweep() {
     try {
-      throttle.sweep().ifPresent(this::publish);
+      throttle.sweep().ifPresent(this::logAndPublish);
     } catch (RuntimeException e) {
       log.warn("could not publish the count of refused replication peers: {}", e.toString());
     }
@@ -74,10 +152,15 @@ final class PeerRefusalReporter {
   /** Ends the current window now and publishes its summary (the transport closes). Never throws. */
   void flush() {
     try {
-      throttle.flush().ifPresent(this::publish);
+      throttle.flush().ifPresent(this::logAndPublish);
     } catch (RuntimeException e) {
       log.warn("could not publish the last count of refused replication peers: {}", e.toString());
     }
+  }
+
+  private void logAndPublish(DrEvent summary) {
+    logSummary(summary);
+    publish(summary);
   }
 
   /** Publishes on the bus; a listener's failure (even a stack overflow) is logged, never thrown. */

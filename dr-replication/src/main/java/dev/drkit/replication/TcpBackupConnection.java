@@ -34,8 +34,9 @@ import org.slf4j.LoggerFactory;
  * {@link FrameCodec} before anything in it is read. Nothing a peer sends reaches the
  * {@link ReplicationEndpoint} (in particular no epoch is applied) before the peer proved its key.
  * A refusal (an answered error, a TLS failure, the handshake deadline) is reported once to the
- * transport's {@link Refusals}; a peer that closes, a reset and a silent session closed after
- * {@code peerTimeout} are not refusals.
+ * transport's {@link Refusals}, which logs and publishes it within its limits (nothing here logs a
+ * refusal above DEBUG, so a flood cannot flood the log); a peer that closes, a reset and a silent
+ * session closed after {@code peerTimeout} are not refusals.
  */
 final class TcpBackupConnection implements Runnable {
   /** Where a connection reports that it refused its peer. */
@@ -91,8 +92,6 @@ final class TcpBackupConnection implements Runnable {
     if (!established && stopping) {
       TcpTransport.closeQuietly(ch); // refused already, still draining: done
     } else if (!established && ch.isOpen()) {
-      LOG.warn("replication peer {} did not complete the handshake within {}; connection dropped", peer,
-          config.handshakeTimeout());
       String text = "no complete handshake within " + config.handshakeTimeout();
       abort(Wire.E_HANDSHAKE_TIMEOUT, text);
       report(PeerRefusal.Reason.TIMEOUT, text, Wire.E_HANDSHAKE_TIMEOUT, 0);
@@ -141,14 +140,12 @@ final class TcpBackupConnection implements Runnable {
       LOG.debug("replication peer {} closed the connection", peer);
     } catch (SSLException e) {
       if (!stopping) {
-        LOG.warn("replication peer {} failed the TLS handshake or session: {}", peer, e.toString());
         report(PeerRefusal.Reason.TLS_FAILED, "TLS failed: " + e.getMessage(), 0, 0);
       }
     } catch (IOException e) {
       LOG.debug("replication connection from {} failed: {}", peer, e.toString());
     } catch (RuntimeException e) {
       if (!stopping) {
-        LOG.warn("replication from {} refused: {}", peer, e.getMessage());
         refuse(e);
       }
     } finally {
@@ -211,8 +208,9 @@ final class TcpBackupConnection implements Runnable {
     }
     established = true;
     in.limit(config.maxMessageBytes());
-    LOG.debug("replication peer {} established a session for {} at epoch {}{}", peer, service, epoch,
-        tls != null ? " as " + l.peerIdentity() : keys == null ? " (insecure)" : " with key '" + keyId + "'");
+    LOG.debug("replication peer {} established a session for {} at epoch {}{}", peer,
+        PeerRefusalReporter.printable(service), epoch, tls != null ? " as " + l.peerIdentity()
+            : keys == null ? " (insecure)" : " with key '" + PeerRefusalReporter.printable(keyId) + "'");
     ReplicationEndpoint ep = endpoints.apply(service);
     if (ep == null) {
       throw new ProtocolException("no replica serves service " + service + " here", Wire.E_UNKNOWN_SERVICE);

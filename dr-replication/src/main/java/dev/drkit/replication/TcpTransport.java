@@ -431,8 +431,6 @@ public final class TcpTransport implements ReplicationTransport {
       }
       if (!slots.tryAcquire()) {
         String text = "this backup is at its limit of " + config.maxConnections() + " replication connections";
-        LOG.warn("replication listener {} is at its limit of {} connections; refusing the connection from {}",
-            config.listen(), config.maxConnections(), remote);
         try {
           Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, text)));
         } catch (IOException e) {

@@ -1,6 +1,7 @@
 package dev.drkit.replication;
 
 import dev.drkit.core.EventBus;
+import dev.drkit.core.internal.LogText;
 import dev.drkit.core.spi.DrEvent;
 import java.time.Clock;
 import java.time.Duration;
@@ -88,7 +89,7 @@ final class PeerRefusalReporter {
   /** Logs a window's summary: its counts by peer (IP literals) and by reason, once. */
   private void logSummary(DrEvent summary) {
     try {
-      log.warn("{}", printable(summary.message(), Integer.MAX_VALUE));
+      log.warn("{}", LogText.oneLine(summary.message()));
     } catch (RuntimeException x) {
       // as above
     }
@@ -99,45 +100,11 @@ final class PeerRefusalReporter {
 
   /**
    * @param text text a peer may control
-   * @return it fit for one log line: a backslash doubled; newline, carriage return and tab as a
-   *     backslash and {@code n}, {@code r}, {@code t}; every other control, format (bidirectional
-   *     overrides, zero-width characters), separator, unassigned or private-use character as a
-   *     backslash, {@code u} and its hexadecimal code point; cut after {@value #MAX_LOGGED_CHARS}
-   *     characters with a note of how many were left out
+   * @return it fit for one log line ({@link LogText#printable}): no line break, control or format
+   *     character, backslashes doubled, cut after {@value #MAX_LOGGED_CHARS} characters
    */
   static String printable(String text) {
-    return printable(text, MAX_LOGGED_CHARS);
-  }
-
-  private static String printable(String text, int max) {
-    StringBuilder b = new StringBuilder(Math.min(text.length(), max) + 16);
-    int i = 0;
-    while (i < text.length()) {
-      if (b.length() >= max) {
-        b.append("...(").append(text.length() - i).append(" more chars)");
-        break;
-      }
-      int cp = text.codePointAt(i);
-      i += Character.charCount(cp);
-      switch (cp) {
-        case '\\' -> b.append("\\\\");
-        case '\n' -> b.append("\\n");
-        case '\r' -> b.append("\\r");
-        case '\t' -> b.append("\\t");
-        default -> {
-          int type = Character.getType(cp);
-          if (Character.isISOControl(cp) || type == Character.FORMAT || type == Character.LINE_SEPARATOR
-              || type == Character.PARAGRAPH_SEPARATOR || type == Character.SURROGATE
-              || type == Character.UNASSIGNED || type == Character.PRIVATE_USE) {
-            String hex = Integer.toHexString(cp).toUpperCase(java.util.Locale.ROOT);
-            b.append("\\u").append("0".repeat(Math.max(0, 4 - hex.length()))).append(hex);
-          } else {
-            b.appendCodePoint(cp);
-          }
-        }
-      }
-    }
-    return b.toString();
+    return LogText.printable(text, MAX_LOGGED_CHARS);
   }
 
   /** Publishes the summary of a window the clock says is over (the transport's periodic sweep). Never throws. */

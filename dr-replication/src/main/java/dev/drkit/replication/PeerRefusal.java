@@ -4,6 +4,8 @@ import dev.drkit.core.spi.DrEvent;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -160,5 +162,53 @@ public record PeerRefusal(String remoteHost, int remotePort, Reason reason, Stri
     } catch (IllegalArgumentException e) {
       return Optional.empty();
     }
+  }
+
+  /**
+   * Reads the counts of a {@value #SUPPRESSED_TYPE} event back: how many refusals of each reason
+   * the window counted instead of publishing them one by one (its {@code byReason} attribute). With
+   * the {@value #TYPE} events, they add up to every refusal, so a counter fed by both counts them all.
+   *
+   * @param event any event
+   * @return the suppressed refusals by reason (only reasons that occurred, in the enum's order), or
+   *     an empty map if the event is of another type
+   * @throws IllegalArgumentException if it is a {@value #SUPPRESSED_TYPE} event whose
+   *     {@code byReason} is missing or is not a list of {@code REASON=count}
+   */
+  public static Map<Reason, Long> suppressedByReason(DrEvent event) {
+    Objects.requireNonNull(event, "event");
+    if (!SUPPRESSED_TYPE.equals(event.type())) {
+      return Map.of();
+    }
+    String byReason = event.attributes().get("byReason");
+    if (byReason == null) {
+      throw new IllegalArgumentException(SUPPRESSED_TYPE + " event has no byReason attribute");
+    }
+    Map<Reason, Long> counts = new EnumMap<>(Reason.class);
+    for (String part : byReason.split(",")) {
+      String p = part.strip();
+      if (p.isEmpty()) {
+        continue;
+      }
+      int eq = p.indexOf('=');
+      Reason reason;
+      long n;
+      try {
+        if (eq < 0) {
+          throw new IllegalArgumentException("no '='");
+        }
+        reason = Reason.valueOf(p.substring(0, eq));
+        n = Long.parseLong(p.substring(eq + 1));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(SUPPRESSED_TYPE + " event's byReason entry '" + p
+            + "' is not REASON=count (" + e.getMessage() + ")", e);
+      }
+      if (n < 0) {
+        throw new IllegalArgumentException(SUPPRESSED_TYPE + " event's byReason entry '" + p
+            + "' has a negative count");
+      }
+      counts.merge(reason, n, Long::sum);
+    }
+    return Collections.unmodifiableMap(counts);
   }
 }

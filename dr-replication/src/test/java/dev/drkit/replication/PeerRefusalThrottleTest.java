@@ -162,4 +162,42 @@ class PeerRefusalThrottleTest {
     assertThat(PeerRefusal.from(DrEvent.info(clock.instant(), PeerRefusal.TYPE, null, 0, "no attributes"))).isEmpty();
     assertThat(PeerRefusal.from(e.with("reason", "NOT_A_REASON"))).isEmpty();
   }
+
+  @Test
+  void theSummariesCountsByReasonReadBackAndWithThePublishedEventsAddUpToEveryRefusalOfEachReason() {
+    Random random = new Random(7L);
+    PeerRefusalThrottle t = throttle(2, 15);
+    java.util.Map<PeerRefusal.Reason, Long> actual = new java.util.EnumMap<>(PeerRefusal.Reason.class);
+    java.util.Map<PeerRefusal.Reason, Long> read = new java.util.EnumMap<>(PeerRefusal.Reason.class);
+    java.util.function.Consumer<DrEvent> readBack = e -> {
+      PeerRefusal.from(e).ifPresent(r -> read.merge(r.reason(), 1L, Long::sum));
+      PeerRefusal.suppressedByReason(e).forEach((reason, n) -> read.merge(reason, n, Long::sum));
+    };
+    for (int i = 0; i < 5000; i++) {
+      PeerRefusal.Reason reason = PeerRefusal.Reason.values()[random.nextInt(PeerRefusal.Reason.values().length)];
+      actual.merge(reason, 1L, Long::sum);
+      offer(t, "10.0.0." + random.nextInt(40), i & 0xFFFF, reason).forEach(readBack);
+      clock.advance(Duration.ofMillis(random.nextInt(100)));
+    }
+    t.flush().ifPresent(readBack);
+    assertThat(read).isEqualTo(actual);
+  }
+
+  @Test
+  void suppressedCountsOfAnotherEventAreEmptyAndAMalformedSummaryIsNamed() {
+    PeerRefusal r = refusal("192.0.2.7", 1, PeerRefusal.Reason.TIMEOUT);
+    assertThat(PeerRefusal.suppressedByReason(r.toEvent(clock.instant()))).isEmpty();
+    DrEvent summary = new DrEvent(clock.instant(), PeerRefusal.SUPPRESSED_TYPE, DrEvent.Severity.WARN, null, 0, "m",
+        java.util.Map.of("byReason", "TIMEOUT=2, TLS_FAILED=3"));
+    assertThat(PeerRefusal.suppressedByReason(summary)).containsExactly(
+        java.util.Map.entry(PeerRefusal.Reason.TLS_FAILED, 3L), java.util.Map.entry(PeerRefusal.Reason.TIMEOUT, 2L));
+    for (String bad : List.of("TIMEOUT", "NOT_A_REASON=1", "TIMEOUT=x", "TIMEOUT=-1")) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> PeerRefusal.suppressedByReason(
+          summary.with("byReason", bad))).isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining("byReason entry '" + bad + "'");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> PeerRefusal.suppressedByReason(new DrEvent(
+        clock.instant(), PeerRefusal.SUPPRESSED_TYPE, DrEvent.Severity.WARN, null, 0, "m", java.util.Map.of())))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("no byReason");
+  }
 }

@@ -29,6 +29,7 @@ final class PeerRefusalReporter {
   private final PeerRefusalThrottle throttle;
   private final Supplier<String> local;
   private final Logger log;
+  private volatile boolean closed;
 
   /**
    * @param events the bus to publish to
@@ -71,6 +72,9 @@ final class PeerRefusalReporter {
         logSummary(e);
       }
       publish(e);
+    }
+    if (closed) {
+      flush(); // reported after close(): its window ends at once (at most maxConnections such refusals)
     }
   }
 
@@ -116,8 +120,13 @@ final class PeerRefusalReporter {
     }
   }
 
-  /** Ends the current window now and publishes its summary (the transport closes). Never throws. */
+  /**
+   * Ends the current window now and publishes its summary (the transport closes); a refusal
+   * reported later (its connection was already answering its peer) ends its own window at once, so
+   * it is never left in a window nobody ends. Never throws.
+   */
   void flush() {
+    closed = true;
     try {
       throttle.flush().ifPresent(this::logAndPublish);
     } catch (RuntimeException e) {

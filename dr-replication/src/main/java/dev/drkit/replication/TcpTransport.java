@@ -60,8 +60,10 @@ import org.slf4j.LoggerFactory;
  * peer's address, the {@linkplain PeerRefusal.Reason reason}, the detail, the service if named) for
  * every connection it refuses, to the bus given to {@link Builder#eventBus}, at most
  * {@link Builder#refusalEventLimits a bounded number} per peer and per window; the refusals beyond
- * are counted in one {@value PeerRefusal#SUPPRESSED_TYPE} event per window. A listener that throws
- * never breaks accepting or the refusal.
+ * are counted in one {@value PeerRefusal#SUPPRESSED_TYPE} event per window. The WARN log lines
+ * follow the same limits (one per published refusal, one summary per window, peer-sent text
+ * escaped), so a flood fills neither the bus nor the disk. A listener that throws never breaks
+ * accepting or the refusal.
  */
 public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);

@@ -50,7 +50,7 @@ final class PeerRefusalReporter {
   }
 
   /**
-   * Publishes the refusal of a peer, within the limits. Never throws.
+   * Logs and publishes the refusal of a peer, within the limits. Never throws.
    *
    * @param refusal the refused peer
    * @param code the wire error code it was answered with, or {@code 0} if none (a TLS failure)

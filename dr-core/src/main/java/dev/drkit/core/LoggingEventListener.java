@@ -1,5 +1,6 @@
 package dev.drkit.core;
 
+import dev.drkit.core.internal.LogText;
 import dev.drkit.core.spi.DrEvent;
 import dev.drkit.core.spi.EventListener;
 import java.util.Map;
@@ -44,7 +45,10 @@ public final class LoggingEventListener implements EventListener {
 
   /**
    * @param event the event to format
-   * @return the text logged for it: {@code [service epoch=N] type: message {attributes}}
+   * @return the text logged for it: {@code [service epoch=N] type: message {attributes}}, as one
+   *     line: a line break, control or format character in any part (an event may quote what a
+   *     network peer sent, such as the service a refused replication peer named) is escaped
+   *     ({@code \n}, a backslash, {@code u} and its code point), so an event cannot forge log lines
    */
   public static String format(DrEvent event) {
     StringBuilder sb = new StringBuilder();
@@ -66,7 +70,7 @@ public final class LoggingEventListener implements EventListener {
     if (!attributes.isEmpty()) {
       sb.append(' ').append(attributes);
     }
-    return sb.toString();
+    return LogText.oneLine(sb.toString());
   }
 
   @Override

@@ -12,13 +12,14 @@ import dev.drkit.replication.spi.ReplicationEndpoint;
 import dev.drkit.replication.spi.ReplicationHandshake;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.SocketAddress;
+import java.net.InetSocketAddress;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import javax.net.ssl.SSLContext;
@@ -32,8 +33,22 @@ import org.slf4j.LoggerFactory;
  * first, then the endpoint's fencing check), then the session's messages, each opened by a
  * {@link FrameCodec} before anything in it is read. Nothing a peer sends reaches the
  * {@link ReplicationEndpoint} (in particular no epoch is applied) before the peer proved its key.
+ * A refusal (an answered error, a TLS failure, the handshake deadline) is reported once to the
+ * transport's {@link Refusals}, which logs and publishes it within its limits (nothing here logs a
+ * refusal above DEBUG, so a flood cannot flood the log); a peer that closes, a reset and a silent
+ * session closed after {@code peerTimeout} are not refusals.
  */
 final class TcpBackupConnection implements Runnable {
+  /** Where a connection reports that it refused its peer. */
+  @FunctionalInterface
+  interface Refusals {
+    /**
+     * @param refusal the refused peer and why
+     * @param code the wire error code it was answered with, {@code 0} if none
+     */
+    void refused(PeerRefusal refusal, int code);
+  }
+
   private static final Logger LOG = LoggerFactory.getLogger(TcpBackupConnection.class);
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final int DRAIN_LIMIT = 64 << 10;
@@ -42,22 +57,28 @@ final class TcpBackupConnection implements Runnable {
   private final @Nullable SSLContext tls;
   private final Function<String, @Nullable ReplicationEndpoint> endpoints;
   private final SocketChannel ch;
+  private final InetSocketAddress peer;
+  private final Refusals refusals;
+  private final AtomicBoolean reported = new AtomicBoolean();
   private final Runnable onExit;
   private final ReentrantLock writeLock = new ReentrantLock();
   private volatile boolean established;
   private volatile boolean stopping;
   private volatile long lastHeard = System.nanoTime();
   private @Nullable FrameCodec codec;
-  private @Nullable SocketAddress peer;
+  private volatile @Nullable String service;
   private volatile @Nullable Link link;
 
   TcpBackupConnection(TcpTransport.Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls,
-      Function<String, @Nullable ReplicationEndpoint> endpoints, SocketChannel ch, Runnable onExit) {
+      Function<String, @Nullable ReplicationEndpoint> endpoints, SocketChannel ch, InetSocketAddress peer,
+      Refusals refusals, Runnable onExit) {
     this.config = config;
     this.keys = keys;
     this.tls = tls;
     this.endpoints = endpoints;
     this.ch = ch;
+    this.peer = peer;
+    this.refusals = refusals;
     this.onExit = onExit;
   }
 
@@ -71,9 +92,9 @@ final class TcpBackupConnection implements Runnable {
     if (!established && stopping) {
       TcpTransport.closeQuietly(ch); // refused already, still draining: done
     } else if (!established && ch.isOpen()) {
-      LOG.warn("replication peer {} did not complete the handshake within {}; connection dropped", peer,
-          config.handshakeTimeout());
-      abort(Wire.E_HANDSHAKE_TIMEOUT, "no complete handshake within " + config.handshakeTimeout());
+      String text = "no complete handshake within " + config.handshakeTimeout();
+      abort(Wire.E_HANDSHAKE_TIMEOUT, text);
+      report(PeerRefusal.Reason.TIMEOUT, text, Wire.E_HANDSHAKE_TIMEOUT, 0);
     }
   }
 
@@ -114,19 +135,17 @@ final class TcpBackupConnection implements Runnable {
   @Override
   public void run() {
     try {
-      peer = ch.getRemoteAddress();
       serve();
     } catch (EOFException e) {
       LOG.debug("replication peer {} closed the connection", peer);
     } catch (SSLException e) {
       if (!stopping) {
-        LOG.warn("replication peer {} failed the TLS handshake or session: {}", peer, e.toString());
+        report(PeerRefusal.Reason.TLS_FAILED, "TLS failed: " + e.getMessage(), 0, 0);
       }
     } catch (IOException e) {
       LOG.debug("replication connection from {} failed: {}", peer, e.toString());
     } catch (RuntimeException e) {
       if (!stopping) {
-        LOG.warn("replication from {} refused: {}", peer, e.getMessage());
         refuse(e);
       }
     } finally {
@@ -159,6 +178,7 @@ final class TcpBackupConnection implements Runnable {
     byte auth = hello.u8("auth");
     long epoch = hello.nonNegative("epoch");
     String service = hello.string("service");
+    this.service = service;
     String keyId = hello.string("keyId");
     if (auth == Wire.AUTH_PSK) {
       byte[] primaryNonce = hello.bytes(Wire.NONCE, "nonce");
@@ -188,8 +208,9 @@ final class TcpBackupConnection implements Runnable {
     }
     established = true;
     in.limit(config.maxMessageBytes());
-    LOG.debug("replication peer {} established a session for {} at epoch {}{}", peer, service, epoch,
-        tls != null ? " as " + l.peerIdentity() : keys == null ? " (insecure)" : " with key '" + keyId + "'");
+    LOG.debug("replication peer {} established a session for {} at epoch {}{}", peer,
+        PeerRefusalReporter.printable(service), epoch, tls != null ? " as " + l.peerIdentity()
+            : keys == null ? " (insecure)" : " with key '" + PeerRefusalReporter.printable(keyId) + "'");
     ReplicationEndpoint ep = endpoints.apply(service);
     if (ep == null) {
       throw new ProtocolException("no replica serves service " + service + " here", Wire.E_UNKNOWN_SERVICE);
@@ -373,15 +394,62 @@ final class TcpBackupConnection implements Runnable {
     } else {
       code = Wire.E_REFUSED;
     }
+    boolean sent = false;
     try {
       if (established) {
         send(Wire.ERROR, Wire.errorBody(code, current, text));
       } else {
         write(Wire.plain(Wire.REJECT, Wire.errorBody(code, current, text)));
       }
-      lingeringClose();
+      sent = true;
     } catch (IOException | RuntimeException x) {
       LOG.debug("could not send replication error {} to {}: {}", code, peer, x.toString());
+    }
+    report(reasonOf(code), text, code, code == Wire.E_STALE_EPOCH ? current : 0);
+    if (sent) {
+      try {
+        lingeringClose();
+      } catch (IOException | RuntimeException x) {
+        LOG.debug("replication peer {} went away after error {}: {}", peer, code, x.toString());
+      }
+    }
+  }
+
+  /**
+   * @param code a wire error code
+   * @return the refusal reason it reports
+   */
+  static PeerRefusal.Reason reasonOf(short code) {
+    switch (code) {
+      case Wire.E_VERSION:
+        return PeerRefusal.Reason.UNSUPPORTED_VERSION;
+      case Wire.E_STALE_EPOCH:
+        return PeerRefusal.Reason.STALE_EPOCH;
+      case Wire.E_UNKNOWN_SERVICE:
+        return PeerRefusal.Reason.UNKNOWN_SERVICE;
+      case Wire.E_INTEGRITY:
+        return PeerRefusal.Reason.INTEGRITY;
+      case Wire.E_UNAUTHENTICATED:
+      case Wire.E_BAD_MAC:
+      case Wire.E_SEQUENCE:
+        return PeerRefusal.Reason.AUTHENTICATION_FAILED;
+      case Wire.E_PROTOCOL:
+      case Wire.E_TOO_LARGE:
+        return PeerRefusal.Reason.PROTOCOL_VIOLATION;
+      case Wire.E_BUSY:
+        return PeerRefusal.Reason.CONNECTION_LIMIT;
+      case Wire.E_HANDSHAKE_TIMEOUT:
+        return PeerRefusal.Reason.TIMEOUT;
+      default:
+        return PeerRefusal.Reason.REPLICA_REFUSED;
+    }
+  }
+
+  /** Reports this connection's refusal to the transport, once (the deadline and the reader may both refuse). */
+  private void report(PeerRefusal.Reason reason, String detail, int code, long epoch) {
+    if (reported.compareAndSet(false, true)) {
+      refusals.refused(PeerRefusal.of(peer, reason, detail, service, established && (keys != null || tls != null),
+          epoch), code);
     }
   }
 

@@ -2,6 +2,7 @@ package dev.drkit.replication;
 
 import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.ConfigException;
+import dev.drkit.core.EventBus;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.ReplicationEndpoint;
 import dev.drkit.replication.spi.ReplicationSession;
@@ -11,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -53,6 +55,15 @@ import org.slf4j.LoggerFactory;
  * force for many batches). A session on which nothing arrived for
  * {@link Config#peerTimeout()} is closed. Any error closes the connection after an ERROR message;
  * the primary reconnects and resumes from the backup's next offset.
+ *
+ * <p>Events: the backup side publishes a {@value PeerRefusal#TYPE} event ({@link PeerRefusal}: the
+ * peer's address, the {@linkplain PeerRefusal.Reason reason}, the detail, the service if named) for
+ * every connection it refuses, to the bus given to {@link Builder#eventBus}, at most
+ * {@link Builder#refusalEventLimits a bounded number} per peer and per window; the refusals beyond
+ * are counted in one {@value PeerRefusal#SUPPRESSED_TYPE} event per window. The WARN log lines
+ * follow the same limits (one per published refusal, one summary per window, peer-sent text
+ * escaped), so a flood fills neither the bus nor the disk. A listener that throws never breaks
+ * accepting or the refusal.
  */
 public final class TcpTransport implements ReplicationTransport {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransport.class);
@@ -63,6 +74,9 @@ public final class TcpTransport implements ReplicationTransport {
   private final Set<SocketChannel> connections = ConcurrentHashMap.newKeySet();
   private final Semaphore slots;
   private final ScheduledExecutorService timers;
+  private final PeerRefusalReporter refusals;
+  private final Duration refusalWindow;
+  private volatile String local;
   private volatile @Nullable ServerSocketChannel server;
   private volatile @Nullable Thread acceptor;
   private volatile boolean closed;
@@ -174,12 +188,24 @@ public final class TcpTransport implements ReplicationTransport {
     return new Builder(config);
   }
 
+  /** The default most {@value PeerRefusal#TYPE} events per remote host and window ({@link Builder#refusalEventLimits}). */
+  public static final int DEFAULT_REFUSAL_EVENTS_PER_PEER = 5;
+  /** The default most {@value PeerRefusal#TYPE} events per window, all peers together. */
+  public static final int DEFAULT_REFUSAL_EVENTS = 50;
+  /** The default window of the refusal event limits: one minute. */
+  public static final Duration DEFAULT_REFUSAL_EVENT_WINDOW = Duration.ofMinutes(1);
+
   /** Builds a {@link TcpTransport}: credentials are required unless explicitly waived. */
   public static final class Builder {
     private final Config config;
     private @Nullable ReplicationKeys keys;
     private @Nullable SSLContext tls;
     private boolean insecure;
+    private EventBus events = new EventBus();
+    private Clock clock = Clock.systemUTC();
+    private int refusalEventsPerPeer = DEFAULT_REFUSAL_EVENTS_PER_PEER;
+    private int refusalEvents = DEFAULT_REFUSAL_EVENTS;
+    private Duration refusalEventWindow = DEFAULT_REFUSAL_EVENT_WINDOW;
 
     private Builder(Config config) {
       this.config = Objects.requireNonNull(config, "config");
@@ -225,6 +251,62 @@ public final class TcpTransport implements ReplicationTransport {
     }
 
     /**
+     * @param v the shared bus that receives the transport's events (a {@value PeerRefusal#TYPE}
+     *     event for every peer the backup side refuses, within {@link #refusalEventLimits}); pass the
+     *     application's one bus (the default is a bus of this builder's own, whose events nobody sees)
+     * @return this builder
+     * @throws NullPointerException if {@code v} is null
+     */
+    public Builder eventBus(EventBus v) {
+      this.events = Objects.requireNonNull(v, "events");
+      return this;
+    }
+
+    /**
+     * @param v the clock that stamps events and times the windows of {@link #refusalEventLimits}
+     *     (default {@link Clock#systemUTC()}); timeouts on the wire keep to the system's nano time
+     * @return this builder
+     * @throws NullPointerException if {@code v} is null
+     */
+    public Builder clock(Clock v) {
+      this.clock = Objects.requireNonNull(v, "clock");
+      return this;
+    }
+
+    /**
+     * Bounds the {@value PeerRefusal#TYPE} events, so that a flood of refused connections cannot
+     * flood the bus: per {@code window} of the clock, at most {@code perPeer} events per remote host
+     * (its IP address, whatever the port) and {@code total} in all. The refusals beyond are counted,
+     * per host and per reason, and published as one {@value PeerRefusal#SUPPRESSED_TYPE} event when
+     * the window ends (checked at the next refusal, every {@code window} of real time, and when the
+     * transport closes). Defaults: {@value #DEFAULT_REFUSAL_EVENTS_PER_PEER} per peer,
+     * {@value #DEFAULT_REFUSAL_EVENTS} in all, one minute.
+     *
+     * @param perPeer the most events per remote host and window; {@code 0} publishes only summaries
+     * @param total the most events per window, all hosts together
+     * @param window the length of a window
+     * @return this builder
+     * @throws IllegalArgumentException naming the field if a count is negative or the window not positive
+     * @throws NullPointerException if {@code window} is null
+     */
+    public Builder refusalEventLimits(int perPeer, int total, Duration window) {
+      Objects.requireNonNull(window, "window");
+      if (perPeer < 0) {
+        throw new IllegalArgumentException("tcp.refusalEvents.perPeer must be >= 0, was " + perPeer);
+      }
+      if (total < 0) {
+        throw new IllegalArgumentException("tcp.refusalEvents.total must be >= 0, was " + total);
+      }
+      if (window.isNegative() || window.isZero()) {
+        throw new IllegalArgumentException("tcp.refusalEvents.window must be positive, was " + window);
+      }
+      this.refusalEventsPerPeer = perPeer;
+      this.refusalEvents = total;
+      this.refusalEventWindow = window;
+      return this;
+    }
+
+    /**
      * @return the transport
      * @throws ConfigException (path {@code tcp.keys}) if none or more than one of keys, TLS and
      *     {@code insecure()} were chosen, or (path {@code tcp.tls}) if the TLS context cannot do TLS 1.3
@@ -250,14 +332,19 @@ public final class TcpTransport implements ReplicationTransport {
             + " ship records and raise the fence epoch", config.listen() != null ? "listening on " + config.listen()
             : "to " + config.peer(), config.listen() != null ? "the port" : "the peer's port");
       }
-      return new TcpTransport(config, keys, tls);
+      return new TcpTransport(this);
     }
   }
 
-  private TcpTransport(Config config, @Nullable ReplicationKeys keys, @Nullable SSLContext tls) {
-    this.config = config;
-    this.keys = keys;
-    this.tls = tls;
+  private TcpTransport(Builder b) {
+    this.config = b.config;
+    this.keys = b.keys;
+    this.tls = b.tls;
+    InetSocketAddress listen = config.listen();
+    this.local = listen != null ? format(listen) : "(not listening)";
+    this.refusals = new PeerRefusalReporter(b.events, b.clock, b.refusalEventsPerPeer, b.refusalEvents,
+        b.refusalEventWindow, () -> local, LOG);
+    this.refusalWindow = b.refusalEventWindow;
     this.slots = new Semaphore(config.maxConnections());
     ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
       Thread th = DrkitThreads.create(r, "drkit-repl-timer", true);
@@ -307,6 +394,9 @@ public final class TcpTransport implements ReplicationTransport {
         ServerSocketChannel s = ServerSocketChannel.open();
         s.bind(listen);
         server = s;
+        if (s.getLocalAddress() instanceof InetSocketAddress bound) {
+          local = format(bound);
+        }
       } catch (IOException e) {
         endpoints.remove(service);
         throw new ReplicationException("cannot listen on " + listen + ": " + e.getMessage(), e);
@@ -314,6 +404,7 @@ public final class TcpTransport implements ReplicationTransport {
       Thread t = DrkitThreads.create(this::acceptLoop, "drkit-repl-accept-" + listen.getPort(), true);
       acceptor = t;
       t.start();
+      sweepRefusalsEvery(refusalWindow);
     }
     return () -> endpoints.remove(service, endpoint);
   }
@@ -331,23 +422,31 @@ public final class TcpTransport implements ReplicationTransport {
         }
         continue;
       }
+      InetSocketAddress remote;
+      try {
+        remote = (InetSocketAddress) Objects.requireNonNull(ch.getRemoteAddress(), "remote address");
+      } catch (IOException | RuntimeException e) {
+        LOG.debug("replication listener {} accepted a connection that is already gone: {}", config.listen(),
+            e.toString());
+        closeQuietly(ch);
+        continue;
+      }
       if (!slots.tryAcquire()) {
-        LOG.warn("replication listener {} is at its limit of {} connections; refusing the connection from {}",
-            config.listen(), config.maxConnections(), remoteOf(ch));
+        String text = "this backup is at its limit of " + config.maxConnections() + " replication connections";
         try {
-          Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, "this backup is at its limit of "
-              + config.maxConnections() + " replication connections")));
+          Wire.writeFully(ch, Wire.plain(Wire.REJECT, Wire.errorBody(Wire.E_BUSY, 0, text)));
         } catch (IOException e) {
           LOG.debug("could not refuse a connection: {}", e.toString());
         }
         closeQuietly(ch);
+        refusals.refused(PeerRefusal.of(remote, PeerRefusal.Reason.CONNECTION_LIMIT, text, null, false, 0), Wire.E_BUSY);
         continue;
       }
       TcpBackupConnection c;
       Thread t;
       try {
         ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, () -> {
+        c = new TcpBackupConnection(config, keys, tls, endpoints::get, ch, remote, refusals::refused, () -> {
           connections.remove(ch);
           slots.release();
         });
@@ -379,13 +478,21 @@ public final class TcpTransport implements ReplicationTransport {
     }, periodMs, TimeUnit.MILLISECONDS);
   }
 
-  /** @return the peer's address, or a placeholder if the connection is already gone (for log lines only) */
-  static String remoteOf(SocketChannel ch) {
+  @SuppressWarnings("FutureReturnValueIgnored") // the sweep handles its own outcome
+  private void sweepRefusalsEvery(Duration period) {
     try {
-      return String.valueOf(ch.getRemoteAddress());
-    } catch (IOException e) {
-      return "a peer that already disconnected";
+      timers.scheduleWithFixedDelay(refusals::sweep, period.toNanos(),
+          period.toNanos(), TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      LOG.debug("transport closing; no refusal sweep");
     }
+  }
+
+  /** @return {@code host:port} with the IP address as a literal ({@code [host]:port} for IPv6) */
+  static String format(InetSocketAddress a) {
+    java.net.InetAddress ip = a.getAddress();
+    String host = ip != null ? ip.getHostAddress() : a.getHostString();
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 
   static void closeQuietly(SocketChannel ch) {
@@ -431,7 +538,11 @@ public final class TcpTransport implements ReplicationTransport {
   /** Stops listening and closes every connection. Idempotent. */
   @Override
   public void close() {
+    boolean wasClosed = closed;
     closed = true;
+    if (!wasClosed) {
+      refusals.flush();
+    }
     ServerSocketChannel s = server;
     if (s != null) {
       try {

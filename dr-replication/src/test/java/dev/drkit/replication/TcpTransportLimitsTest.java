@@ -167,20 +167,17 @@ class TcpTransportLimitsTest {
         .withHandshakeTimeout(Duration.ofMinutes(5)), sink, log);
     RawPeer held = track(RawPeer.connect(b.boundPort()));
     eventually("1 connection held").until(() -> b.openConnections() == 1);
-    java.io.PrintStream err = System.err;
-    java.io.ByteArrayOutputStream captured = new java.io.ByteArrayOutputStream();
-    String refusedFrom;
-    System.setErr(new java.io.PrintStream(captured, true, java.nio.charset.StandardCharsets.UTF_8));
-    try (RawPeer extra = RawPeer.connect(b.boundPort())) {
-      refusedFrom = String.valueOf(extra.ch.getLocalAddress());
+    try (dev.drkit.replication.testing.CapturedLog captured = new dev.drkit.replication.testing.CapturedLog();
+        RawPeer extra = RawPeer.connect(b.boundPort())) {
+      String refusedFrom = TcpTransport.format((java.net.InetSocketAddress) extra.ch.getLocalAddress());
       RawPeer.Refusal r = extra.refusal();
       assertThat(r.code()).isEqualTo(Wire.E_BUSY);
       assertThat(extra.closedByBackup()).isTrue();
-    } finally {
-      System.setErr(err);
+      // the backup logs the refusal after answering it
+      eventually("the refusal's log line").until(() -> captured.warnings().stream().anyMatch(l -> l.contains(
+          "refused peer " + refusedFrom + " (CONNECTION_LIMIT, error 11): this backup is at its limit of 1"
+          + " replication connections")));
     }
-    assertThat(captured.toString(java.nio.charset.StandardCharsets.UTF_8)).contains("WARN")
-        .contains("refusing the connection from " + refusedFrom);
     held.close();
     eventually("slot released").until(() -> b.openConnections() == 0);
   }

@@ -11,6 +11,7 @@ import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.spi.ReplicationAck;
 import dev.drkit.replication.spi.ReplicationSession;
 import dev.drkit.replication.testing.ListSink;
+import dev.drkit.replication.testing.RecordingListener;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -47,6 +48,7 @@ class TcpTransportTlsTest {
   ReplicationLog log;
   ListSink sink;
   TcpTransport backup;
+  RecordingListener events;
 
   static KeyStore keytool(String name) throws Exception {
     Path store = certs.resolve(name + ".p12");
@@ -97,11 +99,13 @@ class TcpTransportTlsTest {
   @BeforeEach
   void startBackup() throws Exception {
     EventBus bus = new EventBus();
+    events = new RecordingListener();
     log = track(ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).eventBus(bus).build()));
     log.fence(1);
     sink = new ListSink();
     backup = track(TcpTransport.builder(TcpTransport.Config.listening(RawPeer.loopback(0))
-        .withHandshakeTimeout(Duration.ofSeconds(30))).tls(context(backupKeys, primaryKeys)).build());
+        .withHandshakeTimeout(Duration.ofSeconds(30))).tls(context(backupKeys, primaryKeys))
+        .eventBus(EventBus.of(events)).build());
     track(backup.serve(SVC, new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC())));
   }
 
@@ -165,6 +169,28 @@ class TcpTransportTlsTest {
   void aPrimaryWithAnUntrustedCertificateIsRefused() throws Exception {
     TcpTransport t = primary(context(strangerKeys, backupKeys));
     assertThatThrownBy(() -> t.connect(SVC, 1L << 62, new NoopListener())).isInstanceOf(ReplicationException.class);
+    assertNothingChanged();
+  }
+
+  @Test
+  void aPrimaryWithAnUntrustedCertificateOrWithAKeyIsPublishedAsATlsFailure() throws Exception {
+    TcpTransport stranger = primary(context(strangerKeys, backupKeys));
+    assertThatThrownBy(() -> stranger.connect(SVC, 1, new NoopListener())).isInstanceOf(ReplicationException.class);
+    dev.drkit.replication.testing.Waits.eventually("the refusal").until(() -> events.ofType(PeerRefusal.TYPE)
+        .size() == 1);
+    TcpTransport keyed = track(RawPeer.primary(backup.boundPort()));
+    assertThatThrownBy(() -> keyed.connect(SVC, 1, new NoopListener())).isInstanceOf(ReplicationException.class);
+    dev.drkit.replication.testing.Waits.eventually("the refusals").until(() -> events.ofType(PeerRefusal.TYPE)
+        .size() == 2);
+    assertThat(events.ofType(PeerRefusal.TYPE)).allSatisfy(e -> {
+      PeerRefusal r = PeerRefusal.from(e).orElseThrow();
+      assertThat(r.reason()).isEqualTo(PeerRefusal.Reason.TLS_FAILED);
+      assertThat(r.remoteHost()).isEqualTo(RawPeer.loopback(0).getAddress().getHostAddress());
+      assertThat(r.service()).as("refused before its HELLO").isNull();
+      assertThat(r.authenticated()).isFalse();
+      assertThat(r.detail()).startsWith("TLS failed: ");
+      assertThat(e.attributes()).doesNotContainKey("code");
+    });
     assertNothingChanged();
   }
 

@@ -1,16 +1,20 @@
 package dev.drkit.replication;
 
+import static dev.drkit.replication.testing.Waits.eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.drkit.core.EventBus;
 import dev.drkit.replication.internal.Frames;
 import dev.drkit.replication.internal.Wire;
 import dev.drkit.replication.testing.ListSink;
+import dev.drkit.replication.testing.RecordingListener;
+import java.net.InetSocketAddress;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,6 +36,14 @@ class WireErrorCodesTest {
   ListSink sink;
   TcpTransport backup;
   AutoCloseable serving;
+  final RecordingListener events = new RecordingListener();
+
+  /** The reason a refusal event gives for each error code (independent of the transport's own table). */
+  static final Map<Short, PeerRefusal.Reason> REASONS = Map.of(Wire.E_VERSION, PeerRefusal.Reason.UNSUPPORTED_VERSION,
+      Wire.E_STALE_EPOCH, PeerRefusal.Reason.STALE_EPOCH, Wire.E_INTEGRITY, PeerRefusal.Reason.INTEGRITY,
+      Wire.E_PROTOCOL, PeerRefusal.Reason.PROTOCOL_VIOLATION, Wire.E_TOO_LARGE, PeerRefusal.Reason.PROTOCOL_VIOLATION,
+      Wire.E_UNAUTHENTICATED, PeerRefusal.Reason.AUTHENTICATION_FAILED, Wire.E_BAD_MAC,
+      PeerRefusal.Reason.AUTHENTICATION_FAILED, Wire.E_SEQUENCE, PeerRefusal.Reason.AUTHENTICATION_FAILED);
 
   /** Where in the conversation the bad message is sent. */
   enum Phase {
@@ -211,7 +223,8 @@ class WireErrorCodesTest {
     log = ReplicationLog.open(dir.resolve("backup"), LogConfig.builder(SVC).eventBus(bus).build());
     log.fence(1);
     sink = new ListSink();
-    backup = RawPeer.backup(0);
+    backup = TcpTransport.builder(TcpTransport.Config.listening(RawPeer.loopback(0))).keys(RawPeer.KEYS)
+        .eventBus(EventBus.of(events)).build();
     serving = backup.serve(SVC, new ReplicaApplier(SVC, log, sink, bus, Clock.systemUTC()));
   }
 
@@ -226,7 +239,9 @@ class WireErrorCodesTest {
   @MethodSource("cases")
   void answersEachMalformedMessageWithItsExactCodeAndChangesNothing(String name, Msg msg, short code, String text)
       throws IOException {
+    InetSocketAddress from;
     try (RawPeer peer = RawPeer.connect(backup.boundPort())) {
+      from = (InetSocketAddress) peer.ch.getLocalAddress();
       switch (msg.phase()) {
         case FIRST:
           break;
@@ -257,5 +272,16 @@ class WireErrorCodesTest {
     assertThat(log.nextOffset()).isZero();
     assertThat(log.currentEpoch()).isEqualTo(1);
     assertThat(sink.entries()).isEmpty();
+    // and the refusal is published, once, naming the peer and the reason of the code
+    eventually("the refusal event").until(() -> !events.ofType(PeerRefusal.TYPE).isEmpty());
+    eventually("the refused connection ended").until(() -> backup.openConnections() == 0);
+    assertThat(events.ofType(PeerRefusal.TYPE)).singleElement().satisfies(e -> {
+      PeerRefusal r = PeerRefusal.from(e).orElseThrow();
+      assertThat(r.reason()).isEqualTo(REASONS.get(code));
+      assertThat(r.remotePort()).isEqualTo(from.getPort());
+      assertThat(r.detail()).contains(text);
+      assertThat(r.authenticated()).isEqualTo(msg.phase() == Phase.SESSION);
+      assertThat(e.attributes()).containsEntry("code", Short.toString(code));
+    });
   }
 }

@@ -116,7 +116,8 @@ public final class LogShippingReplication implements OrderReplication {
     void connect(int port) {
       disconnect();
       TcpTransport out = TcpTransport.builder(TcpTransport.Config.connecting(
-          new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).keys(keys).build();
+          new InetSocketAddress(InetAddress.getLoopbackAddress(), port))).keys(keys).eventBus(events).clock(clock)
+          .build();
       ReplicationPrimary p = ReplicationPrimary.builder(service, log, out)
           .mode(new ReplicationMode(synchronous ? ReplicationMode.Kind.SYNCHRONOUS : ReplicationMode.Kind.ASYNCHRONOUS,
               null))
@@ -214,7 +215,7 @@ public final class LogShippingReplication implements OrderReplication {
       this.log = openReplicaLog(site, replicaLogDir(site.directory(), epoch));
       this.applier = new ReplicaApplier(service, log, new Sink(site), events, clock);
       this.in = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(
-          InetAddress.getLoopbackAddress(), 0))).keys(keys).build();
+          InetAddress.getLoopbackAddress(), 0))).keys(keys).eventBus(events).clock(clock).build();
       this.serving = in.serve(service, applier);
     }
 

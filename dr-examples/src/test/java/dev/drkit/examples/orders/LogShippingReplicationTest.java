@@ -26,6 +26,7 @@ class LogShippingReplicationTest {
   private OrderSite a;
   private OrderSite b;
   private LogShippingReplication repl;
+  private final java.util.List<dev.drkit.core.spi.DrEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeEach
   void setUp() {
@@ -43,7 +44,7 @@ class LogShippingReplicationTest {
   }
 
   private void wire(boolean sync) throws Exception {
-    repl = new LogShippingReplication("orders", sync, new EventBus(), Clock.systemUTC());
+    repl = new LogShippingReplication("orders", sync, EventBus.of(events::add), Clock.systemUTC());
     repl.ship(a, 1);
     a.promote(1);
     b.demote(1);
@@ -97,6 +98,13 @@ class LogShippingReplicationTest {
     assertThat(b.get("after")).isPresent();
     assertThat(b.get("INJECTED")).isEmpty();
     assertThat(b.orderIds()).containsExactlyInAnyOrder("before", "after");
+    // and the replica's transport told the application's bus about both refusals
+    await().atMost(Duration.ofSeconds(30)).until(() -> events.stream()
+        .filter(e -> e.type().equals(dev.drkit.replication.PeerRefusal.TYPE)).count() == 2);
+    assertThat(events.stream().map(dev.drkit.replication.PeerRefusal::from).flatMap(java.util.Optional::stream)
+        .map(dev.drkit.replication.PeerRefusal::reason)).containsExactlyInAnyOrder(
+        dev.drkit.replication.PeerRefusal.Reason.UNSUPPORTED_VERSION,
+        dev.drkit.replication.PeerRefusal.Reason.AUTHENTICATION_FAILED);
   }
 
   @Test

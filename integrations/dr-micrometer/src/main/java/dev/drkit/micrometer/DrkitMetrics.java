@@ -6,6 +6,7 @@ import dev.drkit.core.Subscription;
 import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.replication.Lag;
 import dev.drkit.replication.LagTracker;
+import dev.drkit.replication.PeerRefusal;
 import dev.drkit.core.spi.DataLossEstimator;
 import dev.drkit.core.spi.DrEvent;
 import dev.drkit.core.spi.ServiceState;
@@ -67,6 +68,11 @@ import org.slf4j.LoggerFactory;
  *       <td>service</td><td>{@link #replicationLag}</td></tr>
  *   <tr><td>{@code drkit.replication.lag.exceeded}</td><td>counter</td><td>service</td>
  *       <td>{@code replication.lag.exceeded}</td></tr>
+ *   <tr><td>{@code drkit.replication.peer.refused}</td><td>counter</td><td>reason (a
+ *       {@link PeerRefusal.Reason}; never the peer's address or the service it named, which a peer
+ *       chooses)</td><td>{@code replication.peer.refused}, plus the counts of
+ *       {@code replication.peer.refused.suppressed}, so it counts every refused connection, also those
+ *       over the transport's event limits</td></tr>
  *   <tr><td>{@code drkit.backup.size}, {@code drkit.backup.stored}</td><td>summaries (bytes)</td>
  *       <td>repository, type</td><td>{@code backup.succeeded}</td></tr>
  *   <tr><td>{@code drkit.backup.duration}</td><td>timer</td><td>repository, type</td><td>same</td></tr>
@@ -267,6 +273,8 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
         onBackup(e);
       } else if (t.startsWith("validation.")) {
         onValidation(e);
+      } else if (t.startsWith(PeerRefusal.TYPE)) {
+        onPeerRefused(e);
       } else if (t.equals("replication.lag.exceeded") && e.service() != null) {
         each(r -> counter(r, "drkit.replication.lag.exceeded", "times the replication lag went over its bounds",
             "service", Objects.requireNonNull(e.service())).increment()); // checked above
@@ -274,6 +282,26 @@ public final class DrkitMetrics implements MeterBinder, AutoCloseable {
     } catch (RuntimeException ex) {
       LOG.warn("could not turn the {} event into metrics; skipped", e.type(), ex);
     }
+  }
+
+  /**
+   * One refusal per {@value PeerRefusal#TYPE} event, and a window's suppressed ones from its
+   * summary: their sum is every refused connection. Tagged by reason only, a closed set.
+   */
+  private void onPeerRefused(DrEvent e) {
+    if (e.type().equals(PeerRefusal.TYPE)) {
+      PeerRefusal r = PeerRefusal.from(e).orElseThrow(() -> new IllegalArgumentException(
+          "not a readable " + PeerRefusal.TYPE + " event: " + e.attributes()));
+      refused(r.reason(), 1);
+    } else {
+      PeerRefusal.suppressedByReason(e).forEach(this::refused);
+    }
+  }
+
+  private void refused(PeerRefusal.Reason reason, long count) {
+    each(r -> counter(r, "drkit.replication.peer.refused",
+        "connections the replication listener refused, by reason (also those over its event limits)",
+        "reason", reason.name()).increment((double) count));
   }
 
   private void onFailover(DrEvent e) {

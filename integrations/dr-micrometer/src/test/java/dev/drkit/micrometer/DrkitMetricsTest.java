@@ -38,6 +38,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import dev.drkit.core.spi.DrEvent;
+import dev.drkit.replication.PeerRefusal;
+import dev.drkit.replication.ReplicationKeys;
+import dev.drkit.replication.TcpTransport;
+import dev.drkit.replication.spi.ReplicationEndpoint;
+import dev.drkit.replication.spi.ReplicationAck;
+import dev.drkit.replication.spi.ReplicationBatch;
+import dev.drkit.replication.spi.ReplicationHandshake;
+import io.micrometer.core.instrument.Tag;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -213,5 +226,110 @@ class DrkitMetricsTest {
     clock.advance(Duration.ofSeconds(5));
     lag.check();
     assertThat(late.get("drkit.replication.lag.exceeded").tags("service", "orders").counter().count()).isEqualTo(1);
+  }
+
+  /** Never reached: every peer in these tests is refused before it names a service. */
+  static final class Unreachable implements ReplicationEndpoint {
+    @Override
+    public ReplicationHandshake handshake(String service, long epoch) {
+      throw new AssertionError("no peer gets this far");
+    }
+
+    @Override
+    public void receive(ReplicationBatch batch) {
+      throw new AssertionError("no peer gets this far");
+    }
+
+    @Override
+    public ReplicationAck acknowledge() {
+      throw new AssertionError("no peer gets this far");
+    }
+
+    @Override
+    public void heartbeat(long epoch, long primaryNextOffset, long primaryTimeMillis) {
+      throw new AssertionError("no peer gets this far");
+    }
+  }
+
+  /** Connects, sends {@code bytes} and reads until the backup ends its side (it reports the refusal before). */
+  static void refusedAfter(int port, ByteBuffer bytes) throws Exception {
+    try (SocketChannel ch = SocketChannel.open(new InetSocketAddress(InetAddress.getLoopbackAddress(), port))) {
+      while (bytes.hasRemaining()) {
+        ch.write(bytes);
+      }
+      ByteBuffer sink = ByteBuffer.allocate(512);
+      while (ch.read(sink.clear()) >= 0) {
+        // the REJECT, then the end of the backup's output
+      }
+    }
+  }
+
+  /** A HELLO as docs/replication-protocol.md lays it out, announcing a version no backup speaks. */
+  static ByteBuffer helloOfVersion99() {
+    byte[] service = "orders".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(4 + 1 + 4 + 2 + 1 + 8 + 2 + service.length + 2);
+    b.putInt(1 + 4 + 2 + 1 + 8 + 2 + service.length + 2).put((byte) 1) // length, type HELLO
+        .putInt(0x44524B52).putShort((short) 99).put((byte) 0).putLong(1) // magic "DRKR", version, auth none, epoch
+        .putShort((short) service.length).put(service).putShort((short) 0); // service, empty key id
+    return b.flip();
+  }
+
+  @Test
+  void refusedReplicationPeersAreCountedByReasonIncludingThoseOverTheEventLimits() throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DrkitMetrics metrics = DrkitMetrics.of(bus, Tags.of("app", "shop"));
+    metrics.bindTo(registry);
+    List<DrEvent> published = new CopyOnWriteArrayList<>();
+    bus.subscribe(PeerRefusal.TYPE, published::add);
+    TcpTransport backup = TcpTransport.builder(TcpTransport.Config.listening(new InetSocketAddress(
+            InetAddress.getLoopbackAddress(), 0)).withMaxConnections(100))
+        .keys(ReplicationKeys.generate("k")).eventBus(bus).clock(clock)
+        .refusalEventLimits(2, 50, Duration.ofMinutes(1)).build();
+    try {
+      backup.serve("orders", new Unreachable()); // ends with the transport
+      for (int i = 0; i < 20; i++) { // a 64 MiB length before authentication: a protocol violation
+        refusedAfter(backup.boundPort(), ByteBuffer.allocate(4).putInt(0, 64 << 20));
+      }
+      for (int i = 0; i < 3; i++) { // a HELLO of protocol version 99
+        refusedAfter(backup.boundPort(), helloOfVersion99());
+      }
+      assertThat(published).as("the transport published 2, counted the rest").extracting(DrEvent::type)
+          .containsExactly(PeerRefusal.TYPE, PeerRefusal.TYPE);
+      assertThat(registry.get("drkit.replication.peer.refused").tags("reason", "PROTOCOL_VIOLATION").counter()
+          .count()).as("before the window's summary").isEqualTo(2);
+    } finally {
+      backup.close(); // publishes the window's count of the refusals over the limits
+    }
+    assertThat(published).extracting(DrEvent::type).endsWith(PeerRefusal.SUPPRESSED_TYPE);
+    assertThat(registry.get("drkit.replication.peer.refused").tags("app", "shop", "reason", "PROTOCOL_VIOLATION")
+        .counter().count()).isEqualTo(20);
+    assertThat(registry.get("drkit.replication.peer.refused").tags("reason", "UNSUPPORTED_VERSION").counter().count())
+        .isEqualTo(3);
+    assertThat(registry.find("drkit.replication.peer.refused").counters()).hasSize(2)
+        .allSatisfy(c -> assertThat(c.getId().getTags()).extracting(Tag::getKey).containsExactlyInAnyOrder("app",
+            "reason"));
+    metrics.close();
+  }
+
+  @Test
+  void aRefusalEventWithoutAKnownReasonCreatesNoMeter() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    DrkitMetrics metrics = DrkitMetrics.of(bus);
+    metrics.bindTo(registry);
+    DrEvent good = new PeerRefusal("192.0.2.7", 4000, PeerRefusal.Reason.TLS_FAILED, "no certificate", null, false, 0)
+        .toEvent(clock.instant());
+    bus.publish(good);
+    bus.publish(good.with("reason", "192.0.2.7")); // not a reason: logged and skipped, no meter per address
+    bus.publish(new DrEvent(clock.instant(), PeerRefusal.SUPPRESSED_TYPE, DrEvent.Severity.WARN, null, 0, "m",
+        Map.of("byReason", "TLS_FAILED=4, TIMEOUT=1", "suppressed", "5")));
+    bus.publish(new DrEvent(clock.instant(), PeerRefusal.SUPPRESSED_TYPE, DrEvent.Severity.WARN, null, 0, "m",
+        Map.of("byReason", "192.0.2.7=4")));
+    assertThat(registry.find("drkit.replication.peer.refused").counters()).extracting(c -> c.getId().getTag("reason"))
+        .containsExactlyInAnyOrder("TLS_FAILED", "TIMEOUT");
+    assertThat(registry.get("drkit.replication.peer.refused").tags("reason", "TLS_FAILED").counter().count())
+        .isEqualTo(5);
+    assertThat(registry.get("drkit.replication.peer.refused").tags("reason", "TIMEOUT").counter().count())
+        .isEqualTo(1);
+    metrics.close();
   }
 }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 import org.jspecify.annotations.Nullable;
 
@@ -142,6 +143,19 @@ public final class SnapshotFiles {
    * @throws IntegrityException when one is damaged and {@code damaged} is {@code null}
    */
   public static List<Snapshot> list(Ctx ctx, @Nullable Consumer<IntegrityException> damaged) {
+    return readAll(ctx, (key, e) -> {
+      if (damaged == null) {
+        throw e;
+      }
+      damaged.accept(e);
+    });
+  }
+
+  /**
+   * @param damaged told of each damaged snapshot file (its key and failure), which is then left out
+   * @return every readable snapshot, oldest first (one forgotten while being listed is left out)
+   */
+  private static List<Snapshot> readAll(Ctx ctx, BiConsumer<String, IntegrityException> damaged) {
     List<Snapshot> out = new ArrayList<>();
     for (BlobInfo info : ctx.store().list("snapshots/")) {
       try {
@@ -149,10 +163,7 @@ public final class SnapshotFiles {
       } catch (dev.drkit.core.BlobNotFoundException e) {
         // forgotten between the listing and the read: not damage
       } catch (IntegrityException e) {
-        if (damaged == null) {
-          throw e;
-        }
-        damaged.accept(e);
+        damaged.accept(info.key(), e);
       }
     }
     out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
@@ -172,17 +183,10 @@ public final class SnapshotFiles {
   public static List<Snapshot> listOrRefuse(Ctx ctx, String refusal) {
     List<String> keys = new ArrayList<>();
     List<IntegrityException> damage = new ArrayList<>();
-    List<Snapshot> out = new ArrayList<>();
-    for (BlobInfo info : ctx.store().list("snapshots/")) {
-      try {
-        out.add(read(ctx, info.key()));
-      } catch (dev.drkit.core.BlobNotFoundException e) {
-        // forgotten between the listing and the read: not damage
-      } catch (IntegrityException e) {
-        keys.add(info.key());
-        damage.add(e);
-      }
-    }
+    List<Snapshot> out = readAll(ctx, (key, e) -> {
+      keys.add(key);
+      damage.add(e);
+    });
     if (!damage.isEmpty()) {
       List<String> ids = new ArrayList<>();
       List<String> stray = new ArrayList<>();
@@ -205,7 +209,6 @@ public final class SnapshotFiles {
               + " by hand")
           + ", then run this again", damage.get(0));
     }
-    out.sort(Comparator.comparing(Snapshot::time).thenComparing(Snapshot::id));
     return out;
   }
 

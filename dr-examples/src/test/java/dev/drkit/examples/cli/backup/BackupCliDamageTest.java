@@ -9,39 +9,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The operator's worst day with the {@code drkit} tool: a damaged snapshot, index or config file, an
  * incomplete snapshot restored. Each failure is one clear line naming the file and an exit code, the
  * intact data stays reachable, and nothing says "success" for less than the whole.
  */
-class BackupCliDamageTest {
-  @TempDir Path tmp;
-  Path repo;
-  Path src;
-  final Cli cli = new Cli();
-
-  @BeforeEach
-  void repository() throws IOException {
-    repo = tmp.resolve("repo");
-    src = Files.createDirectories(tmp.resolve("src"));
-    Files.writeString(src.resolve("a.txt"), "alpha");
-    ok("init", "--repo", repo.toString(), "--no-encryption");
-  }
-
-  private Cli.Result ok(String... args) {
-    Cli.Result r = cli.run(args);
-    assertThat(r.exitCode()).as("exit code of %s; stderr: %s", List.of(args), r.err()).isZero();
-    return r;
-  }
-
-  private String backup() {
-    return ok("backup", "--repo", repo.toString(), src.toString()).out().trim();
-  }
-
+class BackupCliDamageTest extends UnencryptedRepositoryFixture {
   private List<Path> files(String dir) throws IOException {
     try (Stream<Path> s = Files.walk(repo.resolve(dir + "~"))) {
       return s.filter(Files::isRegularFile).sorted().toList();

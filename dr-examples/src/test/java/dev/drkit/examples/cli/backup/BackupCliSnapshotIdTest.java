@@ -8,9 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Snapshot ids on the command line: {@code restore} and {@code forget} take an id or prefix in
@@ -18,30 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * invalid input (exit 2, escaped), and {@code forget ID} removes a damaged snapshot that a
  * {@code forget --keep-*} and a prune refuse to guess about.
  */
-class BackupCliSnapshotIdTest {
-  @TempDir Path tmp;
-  Path repo;
-  Path src;
-  final Cli cli = new Cli();
-
-  @BeforeEach
-  void repository() throws IOException {
-    repo = tmp.resolve("repo");
-    src = Files.createDirectories(tmp.resolve("src"));
-    Files.writeString(src.resolve("a.txt"), "alpha");
-    ok("init", "--repo", repo.toString(), "--no-encryption");
-  }
-
-  private Cli.Result ok(String... args) {
-    Cli.Result r = cli.run(args);
-    assertThat(r.exitCode()).as("exit code of %s; stderr: %s", List.of(args), r.err()).isZero();
-    return r;
-  }
-
-  private String backup() {
-    return ok("backup", "--repo", repo.toString(), src.toString()).out().trim();
-  }
-
+class BackupCliSnapshotIdTest extends UnencryptedRepositoryFixture {
   private static String upper(String s) {
     return s.toUpperCase(Locale.ROOT);
   }

@@ -36,10 +36,8 @@ public final class OutOfSpace {
   }
 
   private static boolean saysOutOfSpace(IOException e) {
+    // a FileSystemException's message also holds its paths, which may contain any words: its reason only
     String text = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-    if (text == null) {
-      text = e.getMessage();
-    }
     if (text == null) {
       return false;
     }

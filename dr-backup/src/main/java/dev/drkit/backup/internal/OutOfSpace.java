@@ -17,7 +17,8 @@ import org.jspecify.annotations.Nullable;
  * what to do; every other I/O failure stays a plain {@link StorageException}.
  */
 public final class OutOfSpace {
-  private static final String[] REASONS = {"no space left on device", "disk quota exceeded"};
+  private static final String ENOSPC = "no space left on device";
+  private static final String EDQUOT = "disk quota exceeded";
 
   private OutOfSpace() {}
 
@@ -27,27 +28,27 @@ public final class OutOfSpace {
    *     quota ran out
    */
   public static boolean isOutOfSpace(@Nullable Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-      if (t instanceof IOException io && saysOutOfSpace(io)) {
-        return true;
-      }
-    }
-    return false;
+    return reason(e) != null;
   }
 
-  private static boolean saysOutOfSpace(IOException e) {
-    // a FileSystemException's message also holds its paths, which may contain any words: its reason only
-    String text = e instanceof FileSystemException fse ? fse.getReason() : e.getMessage();
-    if (text == null) {
-      return false;
-    }
-    String lower = text.toLowerCase(Locale.ROOT);
-    for (String r : REASONS) {
-      if (lower.contains(r)) {
-        return true;
+  /** @return {@link #ENOSPC} or {@link #EDQUOT} when {@code e} or a cause says so, else null */
+  private static @Nullable String reason(@Nullable Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof IOException io) {
+        // a FileSystemException's message also holds its paths, which may contain any words: its reason only
+        String text = io instanceof FileSystemException fse ? fse.getReason() : io.getMessage();
+        if (text != null) {
+          String lower = text.toLowerCase(Locale.ROOT);
+          if (lower.contains(ENOSPC)) {
+            return ENOSPC;
+          }
+          if (lower.contains(EDQUOT)) {
+            return EDQUOT;
+          }
+        }
       }
     }
-    return false;
+    return null;
   }
 
   /**
@@ -63,14 +64,17 @@ public final class OutOfSpace {
    * @return the exception to throw
    */
   public static StorageException failure(String failure, String target, Path location, String advice, IOException e) {
-    if (!isOutOfSpace(e)) {
+    String reason = reason(e);
+    if (reason == null) {
       return new StorageException(failure + ": " + e, e);
     }
     long usable = usableSpace(location);
     String left = usable < 0 ? "" : " (" + usable + " bytes usable there)";
-    return new StorageFullException(failure + ": no space left on the file system holding " + location + left
-        + " [" + e.getMessage() + "]; free space there or move it to a larger volume, then " + advice
-        + "; nothing was damaged", target, usable, e);
+    String what = reason.equals(ENOSPC) ? "no space left on the file system holding "
+        : "the disk quota is exhausted on the file system holding ";
+    return new StorageFullException(failure + ": " + what + location + left
+        + "; free space there or move it to a larger volume, then " + advice + "; nothing was damaged",
+        target, usable, e);
   }
 
   /** @return the usable space of the file store holding {@code p} (or its nearest existing ancestor), or -1 */

@@ -60,6 +60,15 @@ class OutOfSpaceTest {
   }
 
   @Test
+  void anExhaustedQuotaIsNamedAsSuch() {
+    StorageException e = OutOfSpace.failure("cannot restore /t/f", "/t/f", tmp, "run the restore again",
+        new java.nio.file.FileSystemException("/t/f", null, "Disk quota exceeded"));
+    assertThat(e).isInstanceOf(StorageFullException.class)
+        .hasMessageContaining("cannot restore /t/f: the disk quota is exhausted on the file system holding " + tmp)
+        .hasMessageContaining("then run the restore again; nothing was damaged");
+  }
+
+  @Test
   void theSpaceLeftIsLearnedFromTheNearestExistingDirectory() {
     assertThat(OutOfSpace.usableSpace(tmp.resolve("not/yet/created"))).isNotNegative();
   }

@@ -2,6 +2,8 @@ package dev.drkit.backup;
 
 import dev.drkit.core.BlobNotFoundException;
 import dev.drkit.core.StorageException;
+import dev.drkit.core.StorageFullException;
+import dev.drkit.backup.internal.OutOfSpace;
 import dev.drkit.core.internal.DurableFiles;
 import dev.drkit.core.spi.BlobInfo;
 import dev.drkit.core.spi.BlobKeys;
@@ -42,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * even in different processes, exactly one wins), then the directory is fsynced (drkit's one fsync
  * policy, {@code dev.drkit.core.internal.DurableFiles}, which also says what happens where a
  * directory cannot be opened). A failure (full
- * disk, I/O error) removes the temporary file and is reported as a {@link StorageException}. The
+ * disk, I/O error) removes the temporary file and is reported as a {@link StorageException}; a full
+ * disk or exhausted quota ({@code ENOSPC}, {@code EDQUOT}) as a {@link StorageFullException} naming
+ * the key and the space left, after which the store holds exactly what it held before. The
  * file system must support hard links (every local POSIX file system does). A process killed
  * while writing leaves its temporary file behind: {@link #temporaryFiles} lists such files and
  * {@link #deleteTemporaryFile} removes them (prune does, once they are older than a lock lease).
@@ -52,7 +56,23 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
   private static final Pattern SEGMENT = Pattern.compile("[A-Za-z0-9._-]{1,255}");
   private static final String DIR_SUFFIX = "~";
   private static final String TEMP_PREFIX = "#tmp-";
+  /** What to do after a full disk, as the full-disk message says it. */
+  private static final String ADVICE = "run the operation (for example the backup) again";
   private final Path root;
+  private final TempWriter tempWriter;
+
+  /** Creates, writes and forces a new temporary file; a seam for tests that fill the disk. */
+  @FunctionalInterface
+  interface TempWriter {
+    /**
+     * @param file the new file (must not exist)
+     * @param bytes the buffer holding its content
+     * @param offset where the content starts
+     * @param length its length
+     * @throws IOException when it cannot be created, written or forced
+     */
+    void writeNew(Path file, byte[] bytes, int offset, int length) throws IOException;
+  }
 
   /**
    * Opens (creating when absent) a store rooted at {@code root}.
@@ -61,11 +81,21 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
    * @throws StorageException when the directory cannot be created
    */
   public FileSystemBlobStore(Path root) {
+    this(root, DurableFiles::writeNew);
+  }
+
+  /**
+   * @param root the root directory
+   * @param tempWriter writes each temporary file ({@link DurableFiles#writeNew} but in tests)
+   */
+  FileSystemBlobStore(Path root, TempWriter tempWriter) {
+    this.tempWriter = Objects.requireNonNull(tempWriter, "tempWriter");
     this.root = Objects.requireNonNull(root, "root").toAbsolutePath();
     try {
       Files.createDirectories(this.root);
     } catch (IOException e) {
-      throw new StorageException("cannot create blob store directory " + this.root + ": " + e, e);
+      throw OutOfSpace.failure("cannot create blob store directory " + this.root, this.root.toString(), this.root,
+          ADVICE, e);
     }
   }
 
@@ -120,7 +150,9 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
       return true;
     } catch (FileAlreadyExistsException e) {
       return false;
-    } catch (IOException | UnsupportedOperationException e) {
+    } catch (IOException e) {
+      throw OutOfSpace.failure("cannot store blob " + key + " in " + root, key, target, ADVICE, e);
+    } catch (UnsupportedOperationException e) {
       throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
     } finally {
       deleteQuietly(tmp);
@@ -138,7 +170,7 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
       DurableFiles.forceDirectory(Objects.requireNonNull(target.getParent())); // blobs live under the root
     } catch (IOException e) {
       deleteQuietly(tmp);
-      throw new StorageException("cannot store blob " + key + " in " + root + ": " + e, e);
+      throw OutOfSpace.failure("cannot store blob " + key + " in " + root, key, target, ADVICE, e);
     }
   }
 
@@ -147,9 +179,12 @@ public final class FileSystemBlobStore implements BlobStore, TemporaryFiles {
     Path tmp = dir.resolve(TEMP_PREFIX + UUID.randomUUID());
     try {
       Files.createDirectories(dir);
-      DurableFiles.writeNew(tmp, content, offset, length);
+      tempWriter.writeNew(tmp, content, offset, length);
       return tmp;
-    } catch (IOException | RuntimeException e) {
+    } catch (IOException e) {
+      deleteQuietly(tmp);
+      throw OutOfSpace.failure("cannot write blob " + key + " (" + length + " bytes) in " + root, key, dir, ADVICE, e);
+    } catch (RuntimeException e) {
       deleteQuietly(tmp);
       throw new StorageException("cannot write blob " + key + " (" + length + " bytes) in " + root
           + ": " + e, e);

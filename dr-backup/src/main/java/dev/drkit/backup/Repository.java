@@ -2,6 +2,7 @@ package dev.drkit.backup;
 
 import dev.drkit.backup.internal.BackupRun;
 import dev.drkit.backup.internal.BlobCodec;
+import dev.drkit.backup.internal.TargetChannels;
 import dev.drkit.backup.internal.Chunker;
 import dev.drkit.backup.internal.MemoryBudget;
 import dev.drkit.backup.internal.Crypto;
@@ -572,8 +573,16 @@ public final class Repository implements AutoCloseable {
    *     shared lock, so no prune deletes data under it)
    * @throws LeaseExpiredException when data vanished after the restore's lease lapsed (a prune ran
    *     meanwhile; run it again)
+   * @throws dev.drkit.core.StorageFullException naming the file when the target's file system is full
+   *     (the files restored so far stay, no partial file is left under a final name)
    */
   public RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener) {
+    return restore(snapshotId, target, includes, listener, TargetChannels.DEFAULT);
+  }
+
+  /** {@link #restore(String, Path, List, ProgressListener)} writing files through {@code channels} (tests). */
+  RestoreResult restore(String snapshotId, Path target, List<String> includes, ProgressListener listener,
+      TargetChannels channels) {
     Objects.requireNonNull(target, "target");
     Objects.requireNonNull(includes, "includes");
     Objects.requireNonNull(listener, "listener");
@@ -585,7 +594,7 @@ public final class Repository implements AutoCloseable {
       try {
         RestoreResult r;
         try {
-          r = Restorer.restore(ctx, Index.loadUsable(ctx, false), s, target, includes, listener);
+          r = Restorer.restore(ctx, Index.loadUsable(ctx, false), s, target, includes, listener, channels);
         } catch (IntegrityException e) {
           // data vanished under a restore whose lease lapsed: a prune ran meanwhile; not damage
           held.check("restore of snapshot " + s.shortId() + " interrupted (" + e.getMessage() + "); run it again");

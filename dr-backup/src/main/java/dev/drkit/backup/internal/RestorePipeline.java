@@ -55,6 +55,7 @@ final class RestorePipeline {
   private final Index index;
   private final SafeTarget safe;
   private final ProgressTracker progress;
+  private final TargetChannels channels;
   private final String token = java.util.HexFormat.of().formatHex(Crypto.random(8));
   private final AtomicInteger tempSeq = new AtomicInteger();
   private final AtomicInteger openFiles = new AtomicInteger();
@@ -68,6 +69,7 @@ final class RestorePipeline {
     this.index = index;
     this.safe = safe;
     this.progress = progress;
+    this.channels = safe.channels();
     // encrypted: authenticated by the AEAD (associated data binds type and id); unencrypted: always re-hashed
     this.rehash = !ctx.crypto().encrypted();
   }
@@ -144,7 +146,7 @@ final class RestorePipeline {
         return ch;
       }
       if (!created) {
-        ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        ch = channels.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
         created = true;
         if (length > 0 && (remaining > 1 || zero)) {
           // sized at once, so that it does not grow blob by blob; unwritten ranges stay holes (a file
@@ -152,7 +154,7 @@ final class RestorePipeline {
           ch.write(ByteBuffer.wrap(new byte[1]), length - 1);
         }
       } else {
-        ch = FileChannel.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+        ch = channels.open(temp, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
       }
       channel = ch;
       openFiles.incrementAndGet();
@@ -404,7 +406,9 @@ final class RestorePipeline {
   }
 
   private static DrException fileFailure(IOException e, FileJob job) {
-    return new StorageException("cannot restore " + job.path + " (written as " + job.temp.getFileName() + "): " + e, e);
+    return OutOfSpace.failure("cannot restore " + job.path + " (written as " + job.temp.getFileName() + ")",
+        job.path.toString(), job.path.getParent() == null ? job.path : job.path.getParent(),
+        "run the restore again (files already restored are replaced)", e);
   }
 
   private void throwIfFailed() {

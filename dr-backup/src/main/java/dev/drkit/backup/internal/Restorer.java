@@ -46,6 +46,27 @@ public final class Restorer {
    */
   public static RestoreResult restore(Ctx ctx, Index index, Snapshot snapshot, Path target, List<String> includes,
       ProgressListener listener) {
+    return restore(ctx, index, snapshot, target, includes, listener, TargetChannels.DEFAULT);
+  }
+
+  /**
+   * Like {@link #restore(Ctx, Index, Snapshot, Path, List, ProgressListener)}, writing files through
+   * {@code channels}.
+   *
+   * @param ctx the repository
+   * @param index where each chunk's pack, offset and length are looked up
+   * @param snapshot the snapshot to restore
+   * @param target the target directory
+   * @param includes entry paths to restore (with everything below them); empty for all
+   * @param listener progress
+   * @param channels opens the files written into the target
+   * @return what was restored
+   * @throws UnsafePathException when an entry would leave the target (nothing is written for it)
+   * @throws IllegalArgumentException when an include matches no entry (nothing is written)
+   * @throws dev.drkit.core.StorageFullException naming the file when the target's file system is full
+   */
+  public static RestoreResult restore(Ctx ctx, Index index, Snapshot snapshot, Path target, List<String> includes,
+      ProgressListener listener, TargetChannels channels) {
     long start = ctx.clock().millis();
     List<Node> nodes = SnapshotFiles.entries(ctx, index, snapshot);
     List<byte[]> inc = new ArrayList<>();
@@ -93,7 +114,7 @@ public final class Restorer {
           + String.join(", ", unmatched) + " (includes are paths in the snapshot, relative to its root and"
           + " '/'-separated); nothing was restored");
     }
-    SafeTarget safe = new SafeTarget(target);
+    SafeTarget safe = new SafeTarget(target, channels);
     ProgressTracker progress = new ProgressTracker("restore", listener, ctx.clock());
     long totalBytes = 0;
     long files = 0;

@@ -24,12 +24,23 @@ public final class SafeTarget {
   private final Path root;
   private final String rootUri;
   private final Set<String> checkedDirs = ConcurrentHashMap.newKeySet();
+  private final TargetChannels channels;
 
   /**
    * @param root the target directory (created when absent)
    * @throws StorageException when it cannot be created or is not a directory
    */
   public SafeTarget(Path root) {
+    this(root, TargetChannels.DEFAULT);
+  }
+
+  /**
+   * @param root the target directory (created when absent)
+   * @param channels opens the files written into it
+   * @throws StorageException when it cannot be created or is not a directory
+   */
+  public SafeTarget(Path root, TargetChannels channels) {
+    this.channels = Objects.requireNonNull(channels, "channels");
     this.root = root.toAbsolutePath().normalize();
     try {
       Files.createDirectories(this.root);
@@ -39,10 +50,16 @@ public final class SafeTarget {
       throw new StorageException("cannot create restore target " + this.root + ": " + blocking
           + " exists and is not a directory", e);
     } catch (IOException e) {
-      throw new StorageException("cannot create restore target " + this.root + ": " + e, e);
+      throw OutOfSpace.failure("cannot create restore target " + this.root, this.root.toString(), this.root,
+          "run the restore again", e);
     }
     String u = this.root.toUri().getRawPath();
     this.rootUri = u.endsWith("/") ? u : u + "/";
+  }
+
+  /** @return opens the files written into the target */
+  public TargetChannels channels() {
+    return channels;
   }
 
   /** @return the target directory */
@@ -140,7 +157,7 @@ public final class SafeTarget {
           throw new StorageException("cannot create directory " + dir + ": " + ex, ex);
         }
       } catch (IOException ex) {
-        throw new StorageException("cannot create directory " + dir + ": " + ex, ex);
+        throw OutOfSpace.failure("cannot create directory " + dir, dir.toString(), dir, "run the restore again", ex);
       }
     } catch (IOException e) {
       throw new StorageException("cannot inspect " + dir + ": " + e, e);

@@ -1,0 +1,216 @@
+package dev.drkit.backup;
+
+import dev.drkit.backup.internal.TargetChannels;
+import dev.drkit.core.internal.DurableFiles;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A disk with a byte budget for dr-backup's two local writers: the blob store's temporary files
+ * ({@link #tempWriter()}) and a restore's files ({@link #channels()}). A write beyond the budget
+ * writes what fits and then fails as the kernel does, with "No space left on device" (the JDK's
+ * {@link FileSystemException} text); {@link #devFull} variants let the write itself go to
+ * {@code /dev/full}, so that the JDK's own error is what the code sees.
+ */
+final class FullDisk {
+  static final Path DEV_FULL = Path.of("/dev/full");
+  private final AtomicLong free;
+
+  /** @param freeBytes the space available */
+  FullDisk(long freeBytes) {
+    this.free = new AtomicLong(freeBytes);
+  }
+
+  /** @param bytes the new free space ("space was freed") */
+  void setFree(long bytes) {
+    free.set(bytes);
+  }
+
+  /** @return a blob store writer drawing on this budget */
+  FileSystemBlobStore.TempWriter tempWriter() {
+    return tempWriter(null);
+  }
+
+  /**
+   * @param onlyUnder the key prefix (for example {@code "index"}) whose blobs draw on this budget;
+   *     {@code null} for all
+   * @return a blob store writer drawing on this budget for the blobs under {@code onlyUnder}
+   */
+  FileSystemBlobStore.TempWriter tempWriter(@org.jspecify.annotations.Nullable String onlyUnder) {
+    return (file, bytes, offset, length) -> {
+      boolean counted = onlyUnder == null || file.toString().contains("/" + onlyUnder + "~/");
+      if (!counted || free.addAndGet(-length) >= 0) {
+        DurableFiles.writeNew(file, bytes, offset, length);
+        return;
+      }
+      long fits = Math.max(0, free.addAndGet(length));
+      free.set(0);
+      try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        ch.write(ByteBuffer.wrap(bytes, offset, (int) Math.min(fits, length))); // a torn temporary file
+      }
+      throw new FileSystemException(file.toString(), null, "No space left on device");
+    };
+  }
+
+  /**
+   * @return a blob store writer that creates the temporary file, writes half of it, then writes the
+   *     rest to {@code /dev/full} (the JDK reports the kernel's ENOSPC)
+   */
+  static FileSystemBlobStore.TempWriter devFullTempWriter() {
+    return (file, bytes, offset, length) -> {
+      Files.write(file, java.util.Arrays.copyOfRange(bytes, offset, offset + length / 2), StandardOpenOption.CREATE_NEW);
+      try (FileChannel full = FileChannel.open(DEV_FULL, StandardOpenOption.WRITE)) {
+        full.write(ByteBuffer.wrap(bytes, offset + length / 2, length - length / 2));
+      }
+    };
+  }
+
+  /** @return restore channels whose writes draw on this budget */
+  TargetChannels channels() {
+    return (file, options) -> new Budgeted(FileChannel.open(file, options));
+  }
+
+  /**
+   * @return restore channels that create each file, then write to {@code /dev/full} (the JDK
+   *     reports the kernel's ENOSPC on the first write)
+   */
+  static TargetChannels devFullChannels() {
+    return (file, options) -> {
+      FileChannel.open(file, options).close();
+      return FileChannel.open(DEV_FULL, StandardOpenOption.WRITE);
+    };
+  }
+
+  /** Admits writes while the budget lasts, then fails like a full disk. */
+  private final class Budgeted extends FileChannel {
+    private final FileChannel d;
+
+    Budgeted(FileChannel d) {
+      this.d = d;
+    }
+
+    private int admitted(ByteBuffer src) {
+      int want = src.remaining();
+      long after = free.addAndGet(-want);
+      if (after >= 0) {
+        return want;
+      }
+      free.set(0);
+      return (int) Math.max(0, after + want);
+    }
+
+    private int write(ByteBuffer src, long position, boolean positional) throws IOException {
+      int want = src.remaining();
+      int ok = admitted(src);
+      ByteBuffer part = src.duplicate();
+      part.limit(part.position() + ok);
+      int n = positional ? d.write(part, position) : d.write(part);
+      src.position(src.position() + n);
+      if (ok < want) {
+        throw new FileSystemException(null, null, "No space left on device");
+      }
+      return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+      return write(src, -1, false);
+    }
+
+    @Override
+    public int write(ByteBuffer src, long position) throws IOException {
+      return write(src, position, true);
+    }
+
+    @Override
+    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+      long n = 0;
+      for (int i = offset; i < offset + length; i++) {
+        n += write(srcs[i]);
+      }
+      return n;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return d.read(dst);
+    }
+
+    @Override
+    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
+      return d.read(dsts, offset, length);
+    }
+
+    @Override
+    public int read(ByteBuffer dst, long position) throws IOException {
+      return d.read(dst, position);
+    }
+
+    @Override
+    public long position() throws IOException {
+      return d.position();
+    }
+
+    @Override
+    public FileChannel position(long newPosition) throws IOException {
+      d.position(newPosition);
+      return this;
+    }
+
+    @Override
+    public long size() throws IOException {
+      return d.size();
+    }
+
+    @Override
+    public FileChannel truncate(long size) throws IOException {
+      d.truncate(size);
+      return this;
+    }
+
+    @Override
+    public void force(boolean metaData) throws IOException {
+      d.force(metaData);
+    }
+
+    @Override
+    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
+      return d.transferTo(position, count, target);
+    }
+
+    @Override
+    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
+      throw new IOException("transferFrom is not supported by the full-disk test channel");
+    }
+
+    @Override
+    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
+      throw new IOException("map is not supported by the full-disk test channel");
+    }
+
+    @Override
+    public FileLock lock(long position, long size, boolean shared) throws IOException {
+      return d.lock(position, size, shared);
+    }
+
+    @Override
+    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
+      return d.tryLock(position, size, shared);
+    }
+
+    @Override
+    protected void implCloseChannel() throws IOException {
+      d.close();
+    }
+  }
+}

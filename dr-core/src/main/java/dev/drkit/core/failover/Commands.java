@@ -139,17 +139,25 @@ final class Commands {
 
   /** Stops what is in progress. */
   ServiceState abort(String by, String why) {
-    ServiceState s = state.state();
+    // The serving site recorded is the one of the state read here: the transition is made only on
+    // that state (a VersionConflictException if another thread moved it meanwhile).
+    Versioned<ServiceState> cur = state.current();
+    ServiceState s = cur.value();
     Map<String, String> extra = TransitionTable.isPhase(s.state())
         ? Map.of(ATTR_ERROR, "aborted by " + by + ": " + why, ATTR_SERVING_SITE, siteName(servingAfter(s)))
         : Map.of();
-    state.transition(null, Trigger.ABORT, "aborted by " + by + ": " + why, extra);
+    state.transition(cur, Trigger.ABORT, "aborted by " + by + ": " + why, extra);
     return state.state();
   }
 
   /** Re-runs the phase that failed. */
   ServiceState retry(String by, String why) {
-    ServiceState s = state.state();
+    // Which phase to re-run, and whether its roles are assigned anew, are read from this state, and
+    // the transition is made only on it: applied to a state another thread made meanwhile (a failed
+    // failback after this read a failed failover), a retry would resume one phase on the steps the
+    // other one recorded as done (both call their first step "fence", on different sites).
+    Versioned<ServiceState> cur = state.current();
+    ServiceState s = cur.value();
     if (s.state() != FailoverState.FAILED) {
       throw new IllegalTransitionException("service '" + service + "' is " + s.state()
           + ": only a FAILED service can be retried");
@@ -166,7 +174,7 @@ final class Commands {
     // A rolled-back phase cannot continue where it stopped (the old site serves again at a newer
     // epoch): it assigns the roles anew at a new epoch.
     Map<String, String> extra = done(s).contains(STEP_ROLLBACK) ? Map.of(ATTR_REASSIGN, "true") : Map.of();
-    state.transition(null, t, "retry by " + by + ": " + why, extra);
+    state.transition(cur, t, "retry by " + by + ": " + why, extra);
     runner.drive();
     return state.state();
   }

@@ -20,6 +20,7 @@ import dev.drkit.core.IllegalTransitionException;
 import dev.drkit.core.LeadershipLostException;
 import dev.drkit.core.config.RecoveryConfig;
 import dev.drkit.core.ValidationReport;
+import dev.drkit.core.VersionConflictException;
 import dev.drkit.core.internal.DrkitThreads;
 import dev.drkit.core.internal.config.CheckValidation;
 import dev.drkit.core.store.InMemoryStateStore;
@@ -464,6 +465,9 @@ public final class FailoverEngine implements AutoCloseable {
    * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException in a steady state or FAILED
+   * @throws VersionConflictException when the state changed between this command's reading it and
+   *     its transition (another command or the driving thread moved it); nothing was done: read the
+   *     state again and decide
    */
   public ServiceState abort(String by, String why) {
     Objects.requireNonNull(by, "by");
@@ -480,6 +484,9 @@ public final class FailoverEngine implements AutoCloseable {
    * @param why why it is ordered (recorded in the state and its events)
    * @return the state afterwards
    * @throws IllegalTransitionException when the service is not FAILED
+   * @throws VersionConflictException when the state changed between this command's reading it and
+   *     its transition (a concurrent retry, resolve or rebuild); nothing was retried: read the state
+   *     again and decide
    */
   public ServiceState retry(String by, String why) {
     Objects.requireNonNull(by, "by");

@@ -73,8 +73,11 @@ final class PhaseRunner {
         return; // another thread drives; it re-checks the state after releasing
       }
       try {
-        while (TransitionTable.isPhase(state.state().state())) {
-          if (!runPhase(state.current())) {
+        // One read of the state per phase: checked and run as read, so a command moving it out of
+        // its phase meanwhile (an abort to FAILED) ends the loop here rather than inside runPhase.
+        for (Versioned<ServiceState> cur = state.current(); TransitionTable.isPhase(cur.value().state());
+            cur = state.current()) {
+          if (!runPhase(cur)) {
             return;
           }
         }

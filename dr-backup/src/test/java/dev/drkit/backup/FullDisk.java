@@ -1,14 +1,13 @@
 package dev.drkit.backup;
 
+import dev.drkit.testkit.ForwardingFileChannel;
 import dev.drkit.backup.internal.TargetChannels;
 import dev.drkit.core.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.WritableByteChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,11 +91,9 @@ final class FullDisk {
   }
 
   /** Admits writes while the budget lasts, then fails like a full disk. */
-  private final class Budgeted extends FileChannel {
-    private final FileChannel d;
-
+  private final class Budgeted extends ForwardingFileChannel {
     Budgeted(FileChannel d) {
-      this.d = d;
+      super(d);
     }
 
     private int admitted(ByteBuffer src) {
@@ -114,7 +111,7 @@ final class FullDisk {
       int ok = admitted(src);
       ByteBuffer part = src.duplicate();
       part.limit(part.position() + ok);
-      int n = positional ? d.write(part, position) : d.write(part);
+      int n = positional ? delegate.write(part, position) : delegate.write(part);
       src.position(src.position() + n);
       if (ok < want) {
         throw new FileSystemException(null, null, "No space left on device");
@@ -142,53 +139,6 @@ final class FullDisk {
     }
 
     @Override
-    public int read(ByteBuffer dst) throws IOException {
-      return d.read(dst);
-    }
-
-    @Override
-    public long read(ByteBuffer[] dsts, int offset, int length) throws IOException {
-      return d.read(dsts, offset, length);
-    }
-
-    @Override
-    public int read(ByteBuffer dst, long position) throws IOException {
-      return d.read(dst, position);
-    }
-
-    @Override
-    public long position() throws IOException {
-      return d.position();
-    }
-
-    @Override
-    public FileChannel position(long newPosition) throws IOException {
-      d.position(newPosition);
-      return this;
-    }
-
-    @Override
-    public long size() throws IOException {
-      return d.size();
-    }
-
-    @Override
-    public FileChannel truncate(long size) throws IOException {
-      d.truncate(size);
-      return this;
-    }
-
-    @Override
-    public void force(boolean metaData) throws IOException {
-      d.force(metaData);
-    }
-
-    @Override
-    public long transferTo(long position, long count, WritableByteChannel target) throws IOException {
-      return d.transferTo(position, count, target);
-    }
-
-    @Override
     public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
       throw new IOException("transferFrom is not supported by the full-disk test channel");
     }
@@ -196,21 +146,6 @@ final class FullDisk {
     @Override
     public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
       throw new IOException("map is not supported by the full-disk test channel");
-    }
-
-    @Override
-    public FileLock lock(long position, long size, boolean shared) throws IOException {
-      return d.lock(position, size, shared);
-    }
-
-    @Override
-    public FileLock tryLock(long position, long size, boolean shared) throws IOException {
-      return d.tryLock(position, size, shared);
-    }
-
-    @Override
-    protected void implCloseChannel() throws IOException {
-      d.close();
     }
   }
 }

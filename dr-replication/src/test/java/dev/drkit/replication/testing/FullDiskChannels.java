@@ -1,5 +1,6 @@
 package dev.drkit.replication.testing;
 
+import dev.drkit.testkit.ForwardingFileChannel;
 import dev.drkit.replication.LogChannelFactory;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package dev.drkit.replication.testing;
+package dev.drkit.testkit;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -9,14 +9,16 @@ import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
- * A {@link FileChannel} that forwards every call to another one; the fault-injecting test channels
- * extend it and override only what they change.
+ * A {@link FileChannel} that forwards every call to another one. Fault-injecting test channels (a
+ * disk that fills up, a crash that loses what was not forced) extend it and override only what
+ * they change; closing it closes the delegate.
  */
-class ForwardingFileChannel extends FileChannel {
+public class ForwardingFileChannel extends FileChannel {
   /** The channel calls go to. */
   protected final FileChannel delegate;
 
-  ForwardingFileChannel(FileChannel delegate) {
+  /** @param delegate the channel calls go to */
+  public ForwardingFileChannel(FileChannel delegate) {
     this.delegate = delegate;
   }
 

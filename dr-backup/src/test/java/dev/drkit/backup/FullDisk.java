@@ -1,13 +1,11 @@
 package dev.drkit.backup;
 
-import dev.drkit.testkit.ForwardingFileChannel;
+import dev.drkit.testkit.FullDiskChannel;
 import dev.drkit.backup.internal.TargetChannels;
 import dev.drkit.core.internal.DurableFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.ReadableByteChannel;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,14 +46,13 @@ final class FullDisk {
   FileSystemBlobStore.TempWriter tempWriter(@org.jspecify.annotations.Nullable String onlyUnder) {
     return (file, bytes, offset, length) -> {
       boolean counted = onlyUnder == null || file.toString().contains("/" + onlyUnder + "~/");
-      if (!counted || free.addAndGet(-length) >= 0) {
+      int fits = counted ? FullDiskChannel.take(free, length) : length;
+      if (fits == length) {
         DurableFiles.writeNew(file, bytes, offset, length);
         return;
       }
-      long fits = Math.max(0, free.addAndGet(length));
-      free.set(0);
       try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-        ch.write(ByteBuffer.wrap(bytes, offset, (int) Math.min(fits, length))); // a torn temporary file
+        ch.write(ByteBuffer.wrap(bytes, offset, fits)); // a torn temporary file
       }
       throw new FileSystemException(file.toString(), null, "No space left on device");
     };
@@ -76,7 +73,7 @@ final class FullDisk {
 
   /** @return restore channels whose writes draw on this budget */
   TargetChannels channels() {
-    return (file, options) -> new Budgeted(FileChannel.open(file, options));
+    return (file, options) -> new FullDiskChannel(FileChannel.open(file, options), free);
   }
 
   /**
@@ -88,64 +85,5 @@ final class FullDisk {
       FileChannel.open(file, options).close();
       return FileChannel.open(DEV_FULL, StandardOpenOption.WRITE);
     };
-  }
-
-  /** Admits writes while the budget lasts, then fails like a full disk. */
-  private final class Budgeted extends ForwardingFileChannel {
-    Budgeted(FileChannel d) {
-      super(d);
-    }
-
-    private int admitted(ByteBuffer src) {
-      int want = src.remaining();
-      long after = free.addAndGet(-want);
-      if (after >= 0) {
-        return want;
-      }
-      free.set(0);
-      return (int) Math.max(0, after + want);
-    }
-
-    private int write(ByteBuffer src, long position, boolean positional) throws IOException {
-      int want = src.remaining();
-      int ok = admitted(src);
-      ByteBuffer part = src.duplicate();
-      part.limit(part.position() + ok);
-      int n = positional ? delegate.write(part, position) : delegate.write(part);
-      src.position(src.position() + n);
-      if (ok < want) {
-        throw new FileSystemException(null, null, "No space left on device");
-      }
-      return n;
-    }
-
-    @Override
-    public int write(ByteBuffer src) throws IOException {
-      return write(src, -1, false);
-    }
-
-    @Override
-    public int write(ByteBuffer src, long position) throws IOException {
-      return write(src, position, true);
-    }
-
-    @Override
-    public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
-      long n = 0;
-      for (int i = offset; i < offset + length; i++) {
-        n += write(srcs[i]);
-      }
-      return n;
-    }
-
-    @Override
-    public long transferFrom(ReadableByteChannel src, long position, long count) throws IOException {
-      throw new IOException("transferFrom is not supported by the full-disk test channel");
-    }
-
-    @Override
-    public MappedByteBuffer map(MapMode mode, long position, long size) throws IOException {
-      throw new IOException("map is not supported by the full-disk test channel");
-    }
   }
 }

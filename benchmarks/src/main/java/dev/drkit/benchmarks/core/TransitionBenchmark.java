@@ -9,9 +9,7 @@ import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.Trigger;
 import dev.drkit.core.failover.TransitionTable;
 import dev.drkit.core.store.InMemoryStateStore;
-import dev.drkit.core.spi.FailoverActions;
 import dev.drkit.core.spi.ServiceState;
-import dev.drkit.core.spi.Site;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -58,20 +56,7 @@ public class TransitionBenchmark {
         .build();
     LocalCoordinator coordinator = new LocalCoordinator();
     coordinator.awaitLeadership(Duration.ZERO);
-    FailoverActions noActions = new FailoverActions() {
-      @Override
-      public void fence(String service, Site site, long epoch) {}
-
-      @Override
-      public void promote(String service, Site site, long epoch) {}
-
-      @Override
-      public void redirect(String service, Site site, long epoch) {}
-
-      @Override
-      public void resync(String service, Site target, Site source, long epoch) {}
-    };
-    engine = FailoverEngine.builder(config).stateStore(new InMemoryStateStore()).actions(noActions)
+    engine = FailoverEngine.builder(config).stateStore(new InMemoryStateStore()).actions(NoFailoverActions.INSTANCE)
         .coordinator(coordinator).eventBus(EventBus.of(e -> events++)).build();
     store = new InMemoryStateStore();
     casState = ServiceState.initial("orders", Instant.EPOCH);

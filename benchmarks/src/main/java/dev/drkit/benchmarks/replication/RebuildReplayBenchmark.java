@@ -8,7 +8,7 @@ import dev.drkit.core.failover.FailoverEngine;
 import dev.drkit.core.failover.RebuildReport;
 import dev.drkit.core.failover.RebuildRequest;
 import dev.drkit.core.failover.RebuildSources;
-import dev.drkit.core.spi.FailoverActions;
+import dev.drkit.benchmarks.core.NoFailoverActions;
 import dev.drkit.core.spi.LogPosition;
 import dev.drkit.core.spi.PreparingRebuildTarget;
 import dev.drkit.core.spi.RebuildTarget;
@@ -103,7 +103,7 @@ public class RebuildReplayBenchmark {
     try (ReplicationLogReplay replay = new ReplicationLogReplay("orders",
         () -> Optional.of(ReplicationLog.open(dir, config)))) {
       FailoverEngine engine = FailoverEngine.builder(RecoveryConfig.builder("orders").rpo(Duration.ofMinutes(1))
-          .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(NO_ACTIONS)
+          .rto(Duration.ofMinutes(30)).build()).stateStore(new InMemoryStateStore()).actions(NoFailoverActions.INSTANCE)
           .eventBus(new EventBus()).coordinator(coordinator)
           .rebuildSources(new RebuildSources(service -> List.of(snapshot), replay, counting)).build();
       ServiceState s = engine.rebuild(RebuildRequest.latest(), "bench", "bench");
@@ -122,20 +122,6 @@ public class RebuildReplayBenchmark {
       s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     }
   }
-
-  private static final FailoverActions NO_ACTIONS = new FailoverActions() {
-    @Override
-    public void fence(String service, Site site, long epoch) {}
-
-    @Override
-    public void promote(String service, Site site, long epoch) {}
-
-    @Override
-    public void redirect(String service, Site site, long epoch) {}
-
-    @Override
-    public void resync(String service, Site target, Site source, long epoch) {}
-  };
 
   /** A store that costs nothing: it loads no snapshot and sums what it reads. */
   abstract static class Counting implements RebuildTarget {
